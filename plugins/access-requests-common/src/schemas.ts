@@ -1,0 +1,154 @@
+import { z } from 'zod';
+
+const ENTITY_REF = /^[a-z0-9-_]+:[a-z0-9-_.]+\/[a-zA-Z0-9-_.]+$/i;
+
+/** `group: owner` means "the owner group of the resource", resolved when the policy is frozen. */
+export const approvalStepSchema = z
+  .object({
+    group: z
+      .string()
+      .refine(g => g === 'owner' || /^group:[^/]+\/.+$/.test(g), {
+        message: "must be 'owner' or a group entity ref like group:default/security-reviewers",
+      }),
+    count: z.number().int().min(1).max(10),
+  })
+  .strict();
+
+export const accessRoleSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and dashes'),
+    title: z.string().min(1),
+    description: z.string().optional(),
+    allows: z.array(z.string().min(1)).min(1),
+    privilege: z.number().int().min(1),
+    provisioner: z.object({ type: z.string().min(1) }).catchall(z.unknown()).optional(),
+    approvals: z.array(approvalStepSchema).default([]),
+    selfService: z.boolean().optional(),
+  })
+  .strict();
+
+/** Validates a policy YAML file (after parsing). */
+export const accessPolicySchema = z
+  .object({
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and dashes'),
+    kind: z.enum(['rigid', 'flexible']),
+    title: z.string().optional(),
+    description: z.string().optional(),
+    maxDurationMinutes: z.number().int().min(1).max(60 * 24 * 14),
+    requireJustification: z.boolean().default(true),
+    requireTicket: z.boolean().default(false),
+    ticketPattern: z.string().optional(),
+    decisionTimeoutMinutes: z.number().int().min(1).max(60 * 24 * 14).optional(),
+    allowBreakGlass: z.boolean().optional(),
+    roles: z.array(accessRoleSchema).min(1),
+  })
+  .strict()
+  .superRefine((policy, ctx) => {
+    const ids = new Set<string>();
+    policy.roles.forEach((role, i) => {
+      if (ids.has(role.id)) {
+        ctx.addIssue({ code: 'custom', path: ['roles', i, 'id'], message: `duplicate role id ${role.id}` });
+      }
+      ids.add(role.id);
+      if (role.selfService && policy.kind === 'rigid') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['roles', i, 'selfService'],
+          message: 'rigid policies cannot have self-service roles',
+        });
+      }
+      if (!role.selfService && role.approvals.length === 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['roles', i, 'approvals'],
+          message: 'a role that is not self-service needs at least one approval step',
+        });
+      }
+      if (role.selfService && role.approvals.length > 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['roles', i, 'approvals'],
+          message: 'a self-service role must not list approval steps',
+        });
+      }
+    });
+    if (policy.ticketPattern) {
+      try {
+        new RegExp(policy.ticketPattern);
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', path: ['ticketPattern'], message: 'not a valid regular expression' });
+      }
+    }
+  });
+
+const entityRef = z.string().regex(ENTITY_REF, 'must be an entity ref like resource:default/name');
+
+export const createRequestBodySchema = z
+  .object({
+    resourceRef: entityRef,
+    roleId: z.string().min(1),
+    durationMinutes: z.number().int().min(1),
+    justification: z.string().max(4096).optional(),
+    ticket: z.string().max(256).optional(),
+  })
+  .strict();
+
+export const reviewBodySchema = z
+  .object({
+    decision: z.enum(['approve', 'deny']),
+    comment: z.string().max(4096).optional(),
+  })
+  .strict();
+
+export const revokeBodySchema = z.object({ reason: z.string().min(1).max(4096) }).strict();
+
+export const renewBodySchema = z
+  .object({
+    durationMinutes: z.number().int().min(1),
+    justification: z.string().max(4096).optional(),
+    ticket: z.string().max(256).optional(),
+  })
+  .strict();
+
+export const breakGlassBodySchema = z
+  .object({
+    resourceRef: entityRef,
+    roleId: z.string().min(1),
+    durationMinutes: z.number().int().min(1).max(60),
+    justification: z.string().min(10).max(4096),
+  })
+  .strict();
+
+export const postHocReviewBodySchema = z
+  .object({
+    decision: z.enum(['confirm', 'flag']),
+    comment: z.string().min(1).max(4096),
+  })
+  .strict();
+
+export const listRequestsQuerySchema = z.object({
+  scope: z.enum(['mine', 'inbox', 'all']).default('mine'),
+  resourceRef: z.string().optional(),
+  status: z.enum(['pending', 'approved', 'denied', 'expired', 'withdrawn']).optional(),
+});
+
+export const listGrantsQuerySchema = z.object({
+  scope: z.enum(['mine', 'all']).default('mine'),
+  resourceRef: z.string().optional(),
+  status: z.enum(['scheduled', 'active', 'expired', 'revoked', 'failed']).optional(),
+});
+
+export const clockBodySchema = z.object({ advanceSeconds: z.number().int().min(0).max(60 * 60 * 24 * 30) }).strict();
+
+export type CreateRequestBody = z.infer<typeof createRequestBodySchema>;
+export type ReviewBody = z.infer<typeof reviewBodySchema>;
+export type BreakGlassBody = z.infer<typeof breakGlassBodySchema>;
+export type PostHocReviewBody = z.infer<typeof postHocReviewBodySchema>;
+export type RenewBody = z.infer<typeof renewBodySchema>;
+
+/** "field: reason; field: reason" from a zod error, for 400 responses. */
+export function describeZodError(error: z.ZodError): string {
+  return error.issues
+    .map(i => `${i.path.length ? i.path.join('.') : '(body)'}: ${i.message}`)
+    .join('; ');
+}
