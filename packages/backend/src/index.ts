@@ -1,20 +1,30 @@
 import { createBackend } from '@backstage/backend-defaults';
+import { frontierGuardRootHttpRouter } from './network/rootHttpRouter';
+import { permissionModuleFrontierGuardPolicy } from './permissions/module';
+import { authModuleDemoProvider } from './auth/demoSignIn';
+import { authModuleMicrosoftRiskAwareProvider } from './auth/microsoftSignIn';
 
 const backend = createBackend();
+
+// The root HTTP router with the IP access list (DASF 1) in front of every route.
+backend.add(frontierGuardRootHttpRouter);
 
 backend.add(import('@backstage/plugin-app-backend'));
 backend.add(import('@backstage/plugin-proxy-backend'));
 
-// auth: guest for local development, microsoft (Entra ID) in production
+// Sign-in: the demo provider (app-config.yaml only) and Entra ID with risk-based verification.
 backend.add(import('@backstage/plugin-auth-backend'));
-backend.add(import('@backstage/plugin-auth-backend-module-guest-provider'));
+backend.add(authModuleDemoProvider);
+backend.add(authModuleMicrosoftRiskAwareProvider);
 
-// catalog
+// Catalog: demo org from catalog/*.yaml; Microsoft Graph org data in production.
 backend.add(import('@backstage/plugin-catalog-backend'));
 backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
+backend.add(import('@backstage/plugin-catalog-backend-module-msgraph'));
 
-// permissions
+// Permissions: role-based policy from catalog group membership.
 backend.add(import('@backstage/plugin-permission-backend'));
+backend.add(permissionModuleFrontierGuardPolicy);
 
 backend.add(import('@backstage/plugin-kubernetes-backend'));
 backend.add(import('@backstage/plugin-user-settings-backend'));

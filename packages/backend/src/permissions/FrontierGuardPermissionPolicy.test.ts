@@ -1,0 +1,96 @@
+import { AuthorizeResult, createPermission } from '@backstage/plugin-permission-common';
+import { mockCredentials } from '@backstage/backend-test-utils';
+import { FrontierGuardPermissionPolicy, PERMISSION_RULES } from './FrontierGuardPermissionPolicy';
+
+const policy = new FrontierGuardPermissionPolicy();
+
+function userWith(...groups: string[]) {
+  const userEntityRef = 'user:default/someone';
+  return {
+    credentials: mockCredentials.user(userEntityRef),
+    info: { userEntityRef, ownershipEntityRefs: [userEntityRef, ...groups] },
+  };
+}
+
+const researcher = userWith('group:default/researchers', 'group:default/frontier-research');
+const reviewer = userWith('group:default/security-reviewers');
+const admin = userWith('group:default/platform-admins');
+const nobody = userWith();
+
+async function decision(name: string, user: ReturnType<typeof userWith> | undefined, action?: 'create' | 'read' | 'update' | 'delete') {
+  const permission = createPermission({ name, attributes: action ? { action } : {} });
+  const { result } = await policy.handle({ permission }, user as any);
+  return result;
+}
+
+const ALLOW = AuthorizeResult.ALLOW;
+const DENY = AuthorizeResult.DENY;
+
+describe('FrontierGuardPermissionPolicy', () => {
+  it.each([
+    ['researcher', researcher],
+    ['security reviewer', reviewer],
+    ['platform admin', admin],
+    ['user with no role', nobody],
+  ])('lets a %s read the catalog and request access', async (_, user) => {
+    expect(await decision('catalog.entity.read', user, 'read')).toBe(ALLOW);
+    expect(await decision('access-requests.request.create', user, 'create')).toBe(ALLOW);
+    expect(await decision('model-scan.scan.create', user, 'create')).toBe(ALLOW);
+  });
+
+  it('refuses researchers everything reserved to reviewers and admins', async () => {
+    for (const name of [
+      'audit.events.read',
+      'model-scan.verdict.accept',
+      'model-scan.scan.rescan',
+      'access-requests.read-all',
+      'access-requests.grant.revoke',
+      'access-requests.break-glass',
+      'access-requests.grant.post-hoc-review',
+      'catalog.entity.delete',
+      'kubernetes.proxy',
+    ]) {
+      expect([name, await decision(name, researcher)]).toEqual([name, DENY]);
+    }
+  });
+
+  it('gives security reviewers review powers but not break-glass or catalog writes', async () => {
+    expect(await decision('audit.events.read', reviewer)).toBe(ALLOW);
+    expect(await decision('model-scan.verdict.accept', reviewer)).toBe(ALLOW);
+    expect(await decision('access-requests.grant.post-hoc-review', reviewer)).toBe(ALLOW);
+    expect(await decision('access-requests.grant.revoke', reviewer)).toBe(ALLOW);
+    expect(await decision('access-requests.break-glass', reviewer)).toBe(DENY);
+    expect(await decision('catalog.entity.create', reviewer, 'create')).toBe(DENY);
+  });
+
+  it('gives platform admins break-glass and catalog writes but never verdict acceptance', async () => {
+    expect(await decision('access-requests.break-glass', admin)).toBe(ALLOW);
+    expect(await decision('catalog.entity.delete', admin, 'delete')).toBe(ALLOW);
+    expect(await decision('audit.events.read', admin)).toBe(ALLOW);
+    // Only security reviewers may accept a suspicious model verdict.
+    expect(await decision('model-scan.verdict.accept', admin)).toBe(DENY);
+    expect(await decision('access-requests.grant.post-hoc-review', admin)).toBe(DENY);
+  });
+
+  it('closes unknown write permissions to everyone but platform admins, and opens unknown reads', async () => {
+    expect(await decision('some-plugin.thing.delete', researcher, 'delete')).toBe(DENY);
+    expect(await decision('some-plugin.thing.delete', reviewer, 'delete')).toBe(DENY);
+    expect(await decision('some-plugin.thing.delete', admin, 'delete')).toBe(ALLOW);
+    expect(await decision('some-plugin.thing.read', nobody, 'read')).toBe(ALLOW);
+  });
+
+  it('denies a request that carries no user', async () => {
+    expect(await decision('catalog.entity.read', undefined, 'read')).toBe(DENY);
+  });
+
+  it('matches group refs case-insensitively, like catalog refs', async () => {
+    const shouting = userWith('group:default/Security-Reviewers');
+    expect(await decision('audit.events.read', shouting)).toBe(ALLOW);
+  });
+
+  it('names only real audiences', () => {
+    for (const audience of Object.values(PERMISSION_RULES)) {
+      if (audience !== 'everyone') expect(audience.length).toBeGreaterThan(0);
+    }
+  });
+});
