@@ -1,0 +1,108 @@
+import { join } from 'node:path';
+import {
+  coreServices,
+  createBackendPlugin,
+} from '@backstage/backend-plugin-api';
+import { modelScanPermissions } from '@internal/plugin-model-scan-common';
+import { createRouter } from './router';
+import { ScanStore } from './store/ScanStore';
+import { ScanService } from './service/ScanService';
+import { ScanQueue } from './service/ScanQueue';
+import { WorkerScanEngine } from './service/ScanEngine';
+import { UploadReceiver } from './service/UploadReceiver';
+import { readModelScanConfig } from './service/config';
+
+/**
+ * The model-scan backend plugin: durable scan jobs, worker-thread scanning, results cached per
+ * file hash and scanner version, acceptances and the promotion gate.
+ */
+export const modelScanPlugin = createBackendPlugin({
+  pluginId: 'model-scan',
+  register(env) {
+    env.registerInit({
+      deps: {
+        config: coreServices.rootConfig,
+        logger: coreServices.logger,
+        database: coreServices.database,
+        httpRouter: coreServices.httpRouter,
+        httpAuth: coreServices.httpAuth,
+        permissions: coreServices.permissions,
+        permissionsRegistry: coreServices.permissionsRegistry,
+        auditor: coreServices.auditor,
+        scheduler: coreServices.scheduler,
+        lifecycle: coreServices.lifecycle,
+      },
+      async init({
+        config,
+        logger,
+        database,
+        httpRouter,
+        httpAuth,
+        permissions,
+        permissionsRegistry,
+        auditor,
+        scheduler,
+        lifecycle,
+      }) {
+        const settings = readModelScanConfig(config);
+        const clock = { now: () => new Date() };
+        permissionsRegistry.addPermissions(modelScanPermissions);
+
+        const store = await ScanStore.create({ database });
+        const engine = new WorkerScanEngine({
+          timeoutMs: settings.worker.timeoutSeconds * 1000,
+          maxOldGenerationSizeMb: settings.worker.maxOldGenerationSizeMb,
+          clamd: settings.clamd,
+        });
+        const scanService = new ScanService({
+          store,
+          engine,
+          logger,
+          clock,
+          workDir: settings.workDir,
+          allowLocalPaths: settings.allowLocalPaths,
+          acceptanceMaxDays: settings.acceptance.maxDays,
+        });
+        const queue = new ScanQueue({
+          store,
+          service: scanService,
+          logger,
+          clock,
+          concurrency: settings.worker.concurrency,
+          leaseMs: settings.worker.leaseSeconds * 1000,
+        });
+        scanService.onEnqueued(() => {
+          queue.drain().catch(error =>
+            logger.warn(`Claiming scan jobs failed: ${error}`),
+          );
+        });
+
+        // Every replica polls and claims jobs in the shared database (scope local): the claim is
+        // a conditional UPDATE, so replicas share the work without a global lock.
+        await scheduler.scheduleTask({
+          id: 'model-scan-claim-jobs',
+          scope: 'local',
+          frequency: { seconds: settings.worker.pollSeconds },
+          timeout: { minutes: 5 },
+          initialDelay: { seconds: 1 },
+          fn: () => queue.drain(),
+        });
+        lifecycle.addShutdownHook(() => queue.stop());
+
+        httpRouter.use(
+          await createRouter({
+            scanService,
+            uploads: new UploadReceiver({
+              uploadsDir: join(settings.workDir, 'uploads'),
+              maxUploadBytes: settings.maxUploadBytes,
+            }),
+            httpAuth,
+            permissions,
+            auditor,
+            clock,
+          }),
+        );
+      },
+    });
+  },
+});

@@ -1,0 +1,259 @@
+import express from 'express';
+import Router from 'express-promise-router';
+import { z } from 'zod';
+import {
+  AuditorService,
+  BackstageCredentials,
+  HttpAuthService,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
+import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
+import {
+  AuthorizeResult,
+  BasicPermission,
+} from '@backstage/plugin-permission-common';
+import {
+  createAcceptanceRequestSchema,
+  createScanRequestSchema,
+  describeZodError,
+  gateQuerySchema,
+  listScansQuerySchema,
+  modelScanCreatePermission,
+  modelScanGateReadPermission,
+  modelScanReadPermission,
+  modelScanRescanPermission,
+  modelScanVerdictAcceptPermission,
+  statsQuerySchema,
+} from '@internal/plugin-model-scan-common';
+import { Clock, ScanService } from './service/ScanService';
+import { UploadReceiver } from './service/UploadReceiver';
+import { uploadTarget } from './domain/targets';
+
+export interface RouterOptions {
+  scanService: ScanService;
+  uploads: UploadReceiver;
+  httpAuth: HttpAuthService;
+  permissions: PermissionsService;
+  auditor: AuditorService;
+  clock: Clock;
+  /** Routers mounted at the root after this plugin's own routes (the triggers). */
+  extraRouters?: express.Router[];
+}
+
+function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    throw new InputError(describeZodError(result.error));
+  }
+  return result.data;
+}
+
+/** The identity to record for a caller: the user's entity ref, or `service:<subject>`. */
+export function principalRef(credentials: BackstageCredentials): string {
+  const principal = credentials.principal as {
+    type: string;
+    userEntityRef?: string;
+    subject?: string;
+  };
+  if (principal.type === 'user' && principal.userEntityRef) {
+    return principal.userEntityRef;
+  }
+  if (principal.type === 'service') return `service:${principal.subject}`;
+  return 'unknown';
+}
+
+export async function createRouter(
+  options: RouterOptions,
+): Promise<express.Router> {
+  const { scanService, uploads, httpAuth, permissions, auditor, clock } =
+    options;
+  const router = Router();
+
+  /** Authenticates the caller and checks one basic permission. */
+  async function authorize(
+    req: express.Request,
+    permission: BasicPermission,
+  ): Promise<BackstageCredentials> {
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
+    const [decision] = await permissions.authorize([{ permission }], {
+      credentials,
+    });
+    if (decision.result !== AuthorizeResult.ALLOW) {
+      throw new NotAllowedError(
+        `Not allowed: the permission ${permission.name} is required`,
+      );
+    }
+    return credentials;
+  }
+
+  router.post('/scans', express.json({ limit: '64kb' }), async (req, res) => {
+    const event = await auditor.createEvent({
+      eventId: 'scan-create',
+      severityLevel: 'medium',
+      request: req,
+      meta: { actionType: 'create' },
+    });
+    try {
+      const credentials = await authorize(req, modelScanCreatePermission);
+      const body = parse(createScanRequestSchema, req.body);
+      const scan = await scanService.enqueue({
+        target: body.target,
+        entityRef: body.entityRef,
+        trigger: 'manual',
+        requestedBy: principalRef(credentials),
+      });
+      await event.success({ meta: { scanId: scan.id, target: scan.target } });
+      res.status(202).json({ scan });
+    } catch (error) {
+      await event.fail({ error: error as Error });
+      throw error;
+    }
+  });
+
+  router.post('/scans/upload', async (req, res) => {
+    const event = await auditor.createEvent({
+      eventId: 'scan-create',
+      severityLevel: 'medium',
+      request: req,
+      meta: { actionType: 'upload' },
+    });
+    try {
+      const credentials = await authorize(req, modelScanCreatePermission);
+      const upload = await uploads.receive(req);
+      const entityRef = upload.fields.entityRef?.trim() || undefined;
+      const scan = await scanService.enqueue({
+        target: uploadTarget(upload.sha256, upload.name),
+        entityRef,
+        trigger: 'upload',
+        requestedBy: principalRef(credentials),
+        uploadedFile: { name: upload.name, path: upload.path },
+      });
+      await event.success({
+        meta: { scanId: scan.id, target: scan.target, size: upload.size },
+      });
+      res.status(202).json({ scan });
+    } catch (error) {
+      await event.fail({ error: error as Error });
+      throw error;
+    }
+  });
+
+  router.get('/scans', async (req, res) => {
+    await authorize(req, modelScanReadPermission);
+    const query = parse(listScansQuerySchema, req.query);
+    res.json(await scanService.listScans(query));
+  });
+
+  router.get('/scans/:id', async (req, res) => {
+    await authorize(req, modelScanReadPermission);
+    const scan = await scanService.getScan(req.params.id);
+    if (!scan) throw new NotFoundError(`No scan with id ${req.params.id}`);
+    res.json({ scan });
+  });
+
+  router.post('/scans/:id/rescan', async (req, res) => {
+    const event = await auditor.createEvent({
+      eventId: 'scan-rescan',
+      severityLevel: 'medium',
+      request: req,
+      meta: { actionType: 'rescan', previousScanId: req.params.id },
+    });
+    try {
+      const credentials = await authorize(req, modelScanRescanPermission);
+      const scan = await scanService.rescan(
+        req.params.id,
+        principalRef(credentials),
+      );
+      await event.success({ meta: { scanId: scan.id, target: scan.target } });
+      res.status(202).json({ scan });
+    } catch (error) {
+      await event.fail({ error: error as Error });
+      throw error;
+    }
+  });
+
+  router.get('/stats', async (req, res) => {
+    await authorize(req, modelScanReadPermission);
+    const query = parse(statsQuerySchema, req.query);
+    res.json(await scanService.getStats(query.days));
+  });
+
+  router.post(
+    '/acceptances',
+    express.json({ limit: '64kb' }),
+    async (req, res) => {
+      const event = await auditor.createEvent({
+        eventId: 'verdict-accept',
+        severityLevel: 'high',
+        request: req,
+        meta: {
+          actionType: 'create',
+          sha256: typeof req.body?.sha256 === 'string' ? req.body.sha256 : null,
+        },
+      });
+      try {
+        const credentials = await authorize(
+          req,
+          modelScanVerdictAcceptPermission,
+        );
+        const body = parse(createAcceptanceRequestSchema, req.body);
+        const acceptance = await scanService.acceptVerdict({
+          ...body,
+          acceptedBy: principalRef(credentials),
+        });
+        await event.success({
+          meta: {
+            acceptanceId: acceptance.id,
+            sha256: acceptance.sha256,
+            expiresAt: acceptance.expiresAt,
+          },
+        });
+        res.status(201).json({ acceptance });
+      } catch (error) {
+        await event.fail({ error: error as Error });
+        throw error;
+      }
+    },
+  );
+
+  router.get('/acceptances', async (req, res) => {
+    await authorize(req, modelScanReadPermission);
+    res.json({ items: await scanService.listAcceptances() });
+  });
+
+  router.get('/gate', async (req, res) => {
+    const event = await auditor.createEvent({
+      eventId: 'gate-decision',
+      severityLevel: 'medium',
+      request: req,
+      meta: {
+        queryType: 'gate',
+        target: typeof req.query.target === 'string' ? req.query.target : null,
+      },
+    });
+    try {
+      await authorize(req, modelScanGateReadPermission);
+      const query = parse(gateQuerySchema, req.query);
+      const decision = await scanService.evaluateGate(query.target, clock.now());
+      await event.success({
+        meta: {
+          allowed: decision.allowed,
+          scanId: decision.scanId ?? null,
+          reasons: decision.reasons.slice(0, 20),
+        },
+      });
+      res.json(decision);
+    } catch (error) {
+      await event.fail({ error: error as Error });
+      throw error;
+    }
+  });
+
+  for (const extra of options.extraRouters ?? []) {
+    router.use(extra);
+  }
+
+  return router;
+}

@@ -1,0 +1,164 @@
+import { Worker } from 'node:worker_threads';
+import { resolvePackagePath } from '@backstage/backend-plugin-api';
+import { FileScanResult } from '@internal/plugin-model-scan-common';
+
+/** Which scanner produced a result: results are cached per (sha256, scannerVersion, rulesetVersion). */
+export interface EngineIdentity {
+  scannerName: string;
+  scannerVersion: string;
+  rulesetVersion: string;
+}
+
+export interface EngineScanOptions {
+  onProgress?: (bytesDone: number, bytesTotal: number) => void;
+}
+
+/** Scans one file; never throws for a bad file (that is a verdict), only for engine failures. */
+export interface ScanEngine {
+  identity(): Promise<EngineIdentity>;
+  scanFile(path: string, options?: EngineScanOptions): Promise<FileScanResult>;
+}
+
+export interface WorkerScanEngineOptions {
+  /** Time limit of one file scan; the worker is terminated on overrun. */
+  timeoutMs: number;
+  /** Old-generation heap limit of each worker thread. */
+  maxOldGenerationSizeMb: number;
+  clamd?: { socket?: string; host?: string; port?: number };
+}
+
+const workerEntry = resolvePackagePath(
+  '@internal/plugin-model-scan-backend',
+  'worker/scanWorker.js',
+);
+
+type WorkerMessage =
+  | { type: 'identity'; scannerName: string; scannerVersion: string; rulesetVersion: string }
+  | { type: 'progress'; bytesDone: number; bytesTotal: number }
+  | { type: 'result'; result: FileScanResult }
+  | { type: 'error'; message: string };
+
+/**
+ * Runs the engine (`@internal/model-scanner`) in a fresh worker thread per file, with a heap
+ * limit and a time limit. A file that makes the engine overrun either limit gets the verdict
+ * `error` with the reason, and the backend stays up.
+ */
+export class WorkerScanEngine implements ScanEngine {
+  private identityPromise?: Promise<EngineIdentity>;
+
+  constructor(private readonly options: WorkerScanEngineOptions) {}
+
+  identity(): Promise<EngineIdentity> {
+    if (!this.identityPromise) {
+      this.identityPromise = this.run({ mode: 'identity' }).then(message => {
+        if (message.type !== 'identity') {
+          throw new Error('scan worker did not report the engine identity');
+        }
+        return {
+          scannerName: message.scannerName,
+          scannerVersion: message.scannerVersion,
+          rulesetVersion: message.rulesetVersion,
+        };
+      });
+      this.identityPromise.catch(() => {
+        this.identityPromise = undefined;
+      });
+    }
+    return this.identityPromise;
+  }
+
+  async scanFile(
+    path: string,
+    options?: EngineScanOptions,
+  ): Promise<FileScanResult> {
+    const started = Date.now();
+    const failed = (reason: string): FileScanResult => ({
+      path,
+      sha256: '',
+      size: 0,
+      format: 'unknown',
+      verdict: 'error',
+      severity: 'none',
+      findings: [],
+      errors: [reason],
+      durationMs: Date.now() - started,
+    });
+    try {
+      const message = await this.run(
+        {
+          mode: 'scan',
+          path,
+          options: {
+            hash: false,
+            ...(this.options.clamd ? { clamd: this.options.clamd } : {}),
+          },
+        },
+        options?.onProgress,
+      );
+      if (message.type !== 'result') {
+        return failed('scan worker returned no result');
+      }
+      return message.result;
+    } catch (error) {
+      return failed(error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  private run(
+    data: Record<string, unknown>,
+    onProgress?: (bytesDone: number, bytesTotal: number) => void,
+  ): Promise<WorkerMessage> {
+    return new Promise((resolve, reject) => {
+      const worker = new Worker(workerEntry, {
+        workerData: data,
+        resourceLimits: {
+          maxOldGenerationSizeMb: this.options.maxOldGenerationSizeMb,
+        },
+        stdout: false,
+        stderr: false,
+      });
+      let settled = false;
+      const finish = (fn: () => void) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        fn();
+        worker.terminate().catch(() => {});
+      };
+      const timer = setTimeout(() => {
+        finish(() =>
+          reject(
+            new Error(
+              `scan timed out after ${Math.round(this.options.timeoutMs / 1000)} s; the worker was terminated`,
+            ),
+          ),
+        );
+      }, this.options.timeoutMs);
+      worker.on('message', (message: WorkerMessage) => {
+        if (message.type === 'progress') {
+          onProgress?.(message.bytesDone, message.bytesTotal);
+        } else if (message.type === 'error') {
+          finish(() => reject(new Error(`scan engine failed: ${message.message.split('\n')[0]}`)));
+        } else {
+          finish(() => resolve(message));
+        }
+      });
+      worker.on('error', (error: Error & { code?: string }) => {
+        finish(() =>
+          reject(
+            error.code === 'ERR_WORKER_OUT_OF_MEMORY'
+              ? new Error(
+                  `scan ran out of memory (worker heap limit ${this.options.maxOldGenerationSizeMb} MB)`,
+                )
+              : error,
+          ),
+        );
+      });
+      worker.on('exit', code => {
+        finish(() =>
+          reject(new Error(`scan worker exited with code ${code} before reporting a result`)),
+        );
+      });
+    });
+  }
+}
