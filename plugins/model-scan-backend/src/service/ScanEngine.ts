@@ -25,9 +25,11 @@ export interface WorkerScanEngineOptions {
   /** Old-generation heap limit of each worker thread. */
   maxOldGenerationSizeMb: number;
   clamd?: { socket?: string; host?: string; port?: number };
+  /** The worker script; defaults to this package's `worker/scanWorker.js`. */
+  workerEntry?: string;
 }
 
-const workerEntry = resolvePackagePath(
+const defaultWorkerEntry = resolvePackagePath(
   '@internal/plugin-model-scan-backend',
   'worker/scanWorker.js',
 );
@@ -109,7 +111,7 @@ export class WorkerScanEngine implements ScanEngine {
     onProgress?: (bytesDone: number, bytesTotal: number) => void,
   ): Promise<WorkerMessage> {
     return new Promise((resolve, reject) => {
-      const worker = new Worker(workerEntry, {
+      const worker = new Worker(this.options.workerEntry ?? defaultWorkerEntry, {
         workerData: data,
         resourceLimits: {
           maxOldGenerationSizeMb: this.options.maxOldGenerationSizeMb,
