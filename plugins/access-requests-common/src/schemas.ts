@@ -40,6 +40,7 @@ export const accessPolicySchema = z
     ticketPattern: z.string().optional(),
     decisionTimeoutMinutes: z.number().int().min(1).max(60 * 24 * 14).optional(),
     allowBreakGlass: z.boolean().optional(),
+    denialsToReject: z.number().int().min(1).max(10).optional(),
     roles: z.array(accessRoleSchema).min(1),
   })
   .strict()
@@ -72,6 +73,13 @@ export const accessPolicySchema = z
         });
       }
     });
+    if (policy.kind === 'rigid' && policy.denialsToReject !== undefined && policy.denialsToReject !== 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['denialsToReject'],
+        message: 'rigid policies always end on the first denial',
+      });
+    }
     if (policy.ticketPattern) {
       try {
         new RegExp(policy.ticketPattern);

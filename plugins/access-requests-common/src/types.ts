@@ -41,6 +41,8 @@ export interface AccessPolicy {
   ticketPattern?: string;
   /** How long a request may stay pending before it expires (default 1440 = 24h). */
   decisionTimeoutMinutes?: number;
+  /** flexible only: how many distinct eligible denials end the request (default 1; rigid is always 1). */
+  denialsToReject?: number;
   /** Whether platform admins may use break-glass on resources under this policy (default true). */
   allowBreakGlass?: boolean;
   roles: AccessRole[];

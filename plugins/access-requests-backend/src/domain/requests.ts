@@ -1,0 +1,141 @@
+import { ConflictError, InputError, NotAllowedError } from '@backstage/errors';
+import {
+  AccessPolicy,
+  AccessRole,
+  FrozenPolicy,
+  RemainingApproval,
+  RequestStatus,
+  Review,
+  ReviewDecision,
+  approvalStepsOf,
+  approvalsComplete,
+  remainingApprovals,
+} from '@internal/plugin-access-requests-common';
+
+export const DEFAULT_DECISION_TIMEOUT_MINUTES = 24 * 60;
+
+export function roleOf(policy: AccessPolicy, roleId: string): AccessRole {
+  const role = policy.roles.find(r => r.id === roleId);
+  if (!role) {
+    throw new InputError(`roleId: policy ${policy.name} has no role '${roleId}'`);
+  }
+  return role;
+}
+
+/** Checks a new request against the policy: role exists, duration, justification, ticket. */
+export function validateNewRequest(
+  policy: AccessPolicy,
+  input: { roleId: string; durationMinutes: number; justification?: string; ticket?: string },
+): AccessRole {
+  const role = roleOf(policy, input.roleId);
+  if (input.durationMinutes > policy.maxDurationMinutes) {
+    throw new InputError(
+      `durationMinutes: ${input.durationMinutes} exceeds the policy maximum of ${policy.maxDurationMinutes} minutes`,
+    );
+  }
+  if (policy.requireJustification && !input.justification?.trim()) {
+    throw new InputError(`justification: required by policy ${policy.name}`);
+  }
+  if (policy.requireTicket && !input.ticket?.trim()) {
+    throw new InputError(`ticket: a ticket reference is required by policy ${policy.name}`);
+  }
+  if (input.ticket && policy.ticketPattern && !new RegExp(policy.ticketPattern).test(input.ticket)) {
+    throw new InputError(`ticket: does not match the pattern ${policy.ticketPattern} required by policy ${policy.name}`);
+  }
+  return role;
+}
+
+/** Flexible policies may mark low-risk roles self-service: approved at creation. Rigid never. */
+export function isSelfService(policy: AccessPolicy, role: AccessRole): boolean {
+  return policy.kind === 'flexible' && role.selfService === true;
+}
+
+export function decisionDeadline(policy: AccessPolicy, createdAt: Date): Date {
+  const minutes = policy.decisionTimeoutMinutes ?? DEFAULT_DECISION_TIMEOUT_MINUTES;
+  return new Date(createdAt.getTime() + minutes * 60_000);
+}
+
+/** The step groups a reviewer may approve for, given the groups they CURRENTLY belong to. */
+export function eligibleStepGroups(policy: FrozenPolicy, currentGroups: Iterable<string>): string[] {
+  const groups = new Set(currentGroups);
+  return [...new Set(approvalStepsOf(policy).map(s => s.group))].filter(g => groups.has(g));
+}
+
+export interface ReviewableRequest {
+  requester: string;
+  status: RequestStatus;
+  expiresAt: string;
+  policy: FrozenPolicy;
+}
+
+export type ReviewOutcome =
+  | { status: 'pending'; remaining: RemainingApproval[] }
+  | { status: 'approved'; remaining: RemainingApproval[] }
+  | { status: 'denied'; remaining: RemainingApproval[] };
+
+/**
+ * The request state machine for one review. Throws when the review is not allowed:
+ * - 409 the request is already decided (a decided request never changes state) or overdue
+ * - 403 self-review (no self-approval)
+ * - 409 the person already reviewed (one review per person)
+ * - 403 the reviewer is not a CURRENT member of any step group
+ * Returns the new status given all reviews including this one.
+ */
+export function applyReview(
+  request: ReviewableRequest,
+  existing: Pick<Review, 'reviewer' | 'decision' | 'eligibleGroups'>[],
+  review: { reviewer: string; decision: ReviewDecision; eligibleGroups: string[] },
+  now: Date,
+): ReviewOutcome {
+  if (request.status !== 'pending') {
+    throw new ConflictError(`request is already ${request.status}; a decided request never changes`);
+  }
+  if (now.getTime() >= Date.parse(request.expiresAt)) {
+    throw new ConflictError('request passed its decision deadline and has expired');
+  }
+  if (review.reviewer === request.requester) {
+    throw new NotAllowedError('you cannot review your own request (no self-approval)');
+  }
+  if (existing.some(r => r.reviewer === review.reviewer)) {
+    throw new ConflictError('you have already reviewed this request');
+  }
+  if (review.eligibleGroups.length === 0) {
+    const groups = approvalStepsOf(request.policy).map(s => s.group).join(', ');
+    throw new NotAllowedError(`you are not a current member of an approver group for this request (${groups})`);
+  }
+  const all = [...existing, review];
+  const remaining = remainingApprovals(request.policy, all);
+  if (review.decision === 'deny') {
+    const denialsNeeded = request.policy.kind === 'rigid' ? 1 : request.policy.denialsToReject ?? 1;
+    const denials = new Set(all.filter(r => r.decision === 'deny').map(r => r.reviewer)).size;
+    if (denials >= denialsNeeded) return { status: 'denied', remaining };
+    return { status: 'pending', remaining };
+  }
+  return { status: approvalsComplete(remaining) ? 'approved' : 'pending', remaining };
+}
+
+/** Only the requester may withdraw, and only while pending. */
+export function checkWithdraw(request: ReviewableRequest, actor: string): void {
+  if (actor !== request.requester) {
+    throw new NotAllowedError('only the requester can withdraw a request');
+  }
+  if (request.status !== 'pending') {
+    throw new ConflictError(`request is already ${request.status}; a decided request never changes`);
+  }
+}
+
+/** Whether `user` may decide this request now (used for the inbox). */
+export function canDecideNow(
+  request: ReviewableRequest & { reviews: Pick<Review, 'reviewer'>[] },
+  user: string,
+  currentGroups: Iterable<string>,
+  now: Date,
+): boolean {
+  return (
+    request.status === 'pending' &&
+    now.getTime() < Date.parse(request.expiresAt) &&
+    request.requester !== user &&
+    !request.reviews.some(r => r.reviewer === user) &&
+    eligibleStepGroups(request.policy, currentGroups).length > 0
+  );
+}

@@ -1,0 +1,193 @@
+import express from 'express';
+import Router from 'express-promise-router';
+import type { z } from 'zod';
+import {
+  AuditorService,
+  HttpAuthService,
+  LoggerService,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
+import { InputError, NotAllowedError } from '@backstage/errors';
+import { AuthorizeResult, BasicPermission } from '@backstage/plugin-permission-common';
+import {
+  accessBreakGlassPermission,
+  accessGrantPostHocReviewPermission,
+  accessGrantReadPermission,
+  accessGrantRevokePermission,
+  accessReadAllPermission,
+  accessRequestCreatePermission,
+  accessRequestReadPermission,
+  accessRequestReviewPermission,
+  breakGlassBodySchema,
+  clockBodySchema,
+  createRequestBodySchema,
+  describeZodError,
+  listGrantsQuerySchema,
+  listRequestsQuerySchema,
+  postHocReviewBodySchema,
+  renewBodySchema,
+  reviewBodySchema,
+  revokeBodySchema,
+} from '@internal/plugin-access-requests-common';
+import { AdjustableClock } from './clock';
+import { AccessRequestsService, Actor } from './service/AccessRequestsService';
+
+export interface RouterOptions {
+  service: AccessRequestsService;
+  httpAuth: HttpAuthService;
+  permissions: PermissionsService;
+  auditor: AuditorService;
+  logger: LoggerService;
+  /** Present only when accessRequests.testing.allowClockControl is true. */
+  adjustableClock?: AdjustableClock;
+}
+
+function parse<S extends z.ZodType>(schema: S, data: unknown): z.infer<S> {
+  const result = schema.safeParse(data ?? {});
+  if (!result.success) throw new InputError(describeZodError(result.error));
+  return result.data;
+}
+
+/** Thin HTTP layer: validate, authenticate, check permissions, call the service. */
+export async function createRouter(options: RouterOptions): Promise<express.Router> {
+  const { service, httpAuth, permissions, auditor, adjustableClock } = options;
+  const router = Router();
+  router.use(express.json({ limit: '64kb' }));
+
+  const actorOf = async (req: express.Request): Promise<Actor & { credentials: any }> => {
+    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
+    return { userRef: credentials.principal.userEntityRef, request: req, credentials };
+  };
+  const allowed = async (actor: { credentials: any }, permission: BasicPermission) => {
+    const [decision] = await permissions.authorize([{ permission }], { credentials: actor.credentials });
+    return decision.result === AuthorizeResult.ALLOW;
+  };
+  const require = async (actor: { credentials: any }, permission: BasicPermission) => {
+    if (!(await allowed(actor, permission))) throw new NotAllowedError(`missing permission ${permission.name}`);
+  };
+
+  router.get('/resources', async (req, res) => {
+    const actor = await actorOf(req);
+    await require(actor, accessRequestReadPermission);
+    const query = typeof req.query.query === 'string' ? req.query.query.slice(0, 500) : '';
+    res.json(await service.searchResources(query));
+  });
+
+  router.get('/resources/:kind/:namespace/:name', async (req, res) => {
+    const actor = await actorOf(req);
+    await require(actor, accessGrantReadPermission);
+    const ref = `${req.params.kind}:${req.params.namespace}/${req.params.name}`.toLowerCase();
+    res.json(await service.getResourceDetails(ref));
+  });
+
+  router.post('/requests', async (req, res) => {
+    const actor = await actorOf(req);
+    const body = parse(createRequestBodySchema, req.body);
+    await require(actor, accessRequestCreatePermission);
+    res.status(201).json({ request: await service.createRequest(actor, body) });
+  });
+
+  router.get('/requests', async (req, res) => {
+    const actor = await actorOf(req);
+    const query = parse(listRequestsQuerySchema, req.query);
+    await require(actor, accessRequestReadPermission);
+    const canReadAll = query.scope === 'all' ? await allowed(actor, accessReadAllPermission) : false;
+    res.json({ items: await service.listRequests(actor, query, canReadAll) });
+  });
+
+  router.get('/requests/:id', async (req, res) => {
+    const actor = await actorOf(req);
+    await require(actor, accessRequestReadPermission);
+    res.json(await service.getRequest(actor, req.params.id, await allowed(actor, accessReadAllPermission)));
+  });
+
+  router.post('/requests/:id/reviews', async (req, res) => {
+    const actor = await actorOf(req);
+    const body = parse(reviewBodySchema, req.body);
+    await require(actor, accessRequestReviewPermission);
+    res.json(await service.review(actor, req.params.id, body));
+  });
+
+  router.post('/requests/:id/withdraw', async (req, res) => {
+    const actor = await actorOf(req);
+    res.json({ request: await service.withdraw(actor, req.params.id) });
+  });
+
+  router.get('/grants', async (req, res) => {
+    const actor = await actorOf(req);
+    const query = parse(listGrantsQuerySchema, req.query);
+    await require(actor, accessGrantReadPermission);
+    const canReadAll = query.scope === 'all' ? await allowed(actor, accessReadAllPermission) : false;
+    res.json({ items: await service.listGrants(actor, query, canReadAll) });
+  });
+
+  router.get('/grants/:id', async (req, res) => {
+    const actor = await actorOf(req);
+    await require(actor, accessGrantReadPermission);
+    res.json({ grant: await service.getGrant(actor, req.params.id, await allowed(actor, accessReadAllPermission)) });
+  });
+
+  router.post('/grants/:id/revoke', async (req, res) => {
+    const actor = await actorOf(req);
+    const body = parse(revokeBodySchema, req.body);
+    const canRevoke = await allowed(actor, accessGrantRevokePermission);
+    res.json({ grant: await service.revokeGrant(actor, req.params.id, body.reason, canRevoke) });
+  });
+
+  router.post('/grants/:id/retry', async (req, res) => {
+    const actor = await actorOf(req);
+    const canRevoke = await allowed(actor, accessGrantRevokePermission);
+    res.json({ grant: await service.retryGrant(actor, req.params.id, canRevoke) });
+  });
+
+  router.post('/grants/:id/renew', async (req, res) => {
+    const actor = await actorOf(req);
+    const body = parse(renewBodySchema, req.body);
+    await require(actor, accessRequestCreatePermission);
+    res.status(201).json({ request: await service.renewGrant(actor, req.params.id, body) });
+  });
+
+  router.post('/break-glass', async (req, res) => {
+    const actor = await actorOf(req);
+    const body = parse(breakGlassBodySchema, req.body);
+    const permitted = await allowed(actor, accessBreakGlassPermission);
+    res.status(201).json({ grant: await service.breakGlass(actor, body, permitted) });
+  });
+
+  router.post('/grants/:id/post-hoc-reviews', async (req, res) => {
+    const actor = await actorOf(req);
+    const body = parse(postHocReviewBodySchema, req.body);
+    const permitted = await allowed(actor, accessGrantPostHocReviewPermission);
+    res.json({ grant: await service.postHocReview(actor, req.params.id, body, permitted) });
+  });
+
+  if (adjustableClock) {
+    // TEST ONLY: exists only with accessRequests.testing.allowClockControl: true
+    router.get('/admin/clock', async (req, res) => {
+      await actorOf(req);
+      res.json({ now: adjustableClock.now().toISOString(), offsetSeconds: adjustableClock.offsetSeconds });
+    });
+    router.post('/admin/clock', async (req, res) => {
+      const actor = await actorOf(req);
+      const body = parse(clockBodySchema, req.body);
+      const ev = await auditor.createEvent({
+        eventId: 'clock-advance', severityLevel: 'high', request: req,
+        meta: { actor: actor.userRef, advanceSeconds: body.advanceSeconds },
+      });
+      try {
+        if (!(await service.isPlatformAdmin(actor.userRef))) {
+          throw new NotAllowedError('only platform admins may move the test clock');
+        }
+        const now = adjustableClock.advance(body.advanceSeconds);
+        const sweep = await service.runExpirySweep();
+        await ev.success({ meta: { now: now.toISOString(), ...sweep } });
+        res.json({ now: now.toISOString(), offsetSeconds: adjustableClock.offsetSeconds, sweep });
+      } catch (error) {
+        await ev.fail({ error: error as Error });
+        throw error;
+      }
+    });
+  }
+
+  return router;
+}

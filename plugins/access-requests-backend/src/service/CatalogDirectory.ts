@@ -1,0 +1,116 @@
+import { AuthService } from '@backstage/backend-plugin-api';
+import { CATALOG_FILTER_EXISTS } from '@backstage/catalog-client';
+import { Entity, parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
+import { CatalogService } from '@backstage/plugin-catalog-node';
+import { ResourceSnapshot } from '@internal/plugin-access-requests-common';
+
+export const ACCESS_POLICY_ANNOTATION = 'frontier-guard.io/access-policy';
+
+export interface RequestableResource {
+  snapshot: ResourceSnapshot;
+  title: string;
+  description: string;
+  policyName?: string;
+  ownerRef?: string;
+}
+
+/** What the service needs from the catalog: resources and CURRENT group membership. */
+export interface Directory {
+  getResource(entityRef: string): Promise<RequestableResource | undefined>;
+  searchResources(query: string, limit?: number): Promise<RequestableResource[]>;
+  /** Groups the user is a member of right now, according to the catalog (never via grants). */
+  currentGroups(userRef: string): Promise<Set<string>>;
+}
+
+function normalizeRef(ref: string, defaultKind: string, defaultNamespace = 'default'): string | undefined {
+  try {
+    return stringifyEntityRef(parseEntityRef(ref, { defaultKind, defaultNamespace }));
+  } catch {
+    return undefined;
+  }
+}
+
+export function toRequestable(entity: Entity): RequestableResource {
+  const ref = stringifyEntityRef(entity);
+  const owner = typeof entity.spec?.owner === 'string' ? normalizeRef(entity.spec.owner, 'group', entity.metadata.namespace ?? 'default') : undefined;
+  return {
+    snapshot: {
+      entityRef: ref,
+      kind: entity.kind,
+      type: typeof entity.spec?.type === 'string' ? entity.spec.type : undefined,
+      title: entity.metadata.title ?? entity.metadata.name,
+      annotations: { ...(entity.metadata.annotations ?? {}) },
+    },
+    title: entity.metadata.title ?? entity.metadata.name,
+    description: entity.metadata.description ?? '',
+    policyName: entity.metadata.annotations?.[ACCESS_POLICY_ANNOTATION],
+    ownerRef: owner,
+  };
+}
+
+/** Words of a free-text query, lowercased; short filler words dropped. */
+export function queryTerms(query: string): string[] {
+  const stop = new Set(['the', 'a', 'an', 'to', 'for', 'of', 'and', 'or', 'i', 'need', 'want', 'access', 'in', 'on', 'with', 'my', 'me', 'some']);
+  return query
+    .toLowerCase()
+    .split(/[^a-z0-9-]+/)
+    .filter(t => t.length > 1 && !stop.has(t));
+}
+
+/**
+ * Catalog-backed directory. The catalog's fullTextFilter matches one substring, so free text
+ * is ranked here over the (small) set of Resource entities that carry an access policy.
+ */
+export class CatalogDirectory implements Directory {
+  constructor(private readonly catalog: CatalogService, private readonly auth: AuthService) {}
+
+  private async credentials() {
+    return { credentials: await this.auth.getOwnServiceCredentials() };
+  }
+
+  async getResource(entityRef: string): Promise<RequestableResource | undefined> {
+    const entity = await this.catalog.getEntityByRef(entityRef, await this.credentials());
+    return entity ? toRequestable(entity) : undefined;
+  }
+
+  async searchResources(query: string, limit = 20): Promise<RequestableResource[]> {
+    const { items } = await this.catalog.getEntities(
+      { filter: { kind: 'Resource', [`metadata.annotations.${ACCESS_POLICY_ANNOTATION}`]: CATALOG_FILTER_EXISTS } },
+      await this.credentials(),
+    );
+    const resources = items.map(toRequestable);
+    const terms = queryTerms(query);
+    if (terms.length === 0) return resources.slice(0, limit);
+    const scored = resources
+      .map(r => {
+        const hay = [r.snapshot.entityRef, r.title, r.description, r.snapshot.type ?? '', ...(Object.values(r.snapshot.annotations))]
+          .join(' ')
+          .toLowerCase();
+        const score = terms.reduce((n, t) => n + (hay.includes(t) ? 1 : 0), 0);
+        return { r, score };
+      })
+      .filter(x => x.score > 0)
+      .sort((a, b) => b.score - a.score || a.r.snapshot.entityRef.localeCompare(b.r.snapshot.entityRef));
+    return scored.slice(0, limit).map(x => x.r);
+  }
+
+  async currentGroups(userRef: string): Promise<Set<string>> {
+    const groups = new Set<string>();
+    const user = await this.catalog.getEntityByRef(userRef, await this.credentials());
+    if (!user || user.kind.toLowerCase() !== 'user') return groups;
+    for (const rel of user.relations ?? []) {
+      if (rel.type === 'memberOf') {
+        const ref = normalizeRef(rel.targetRef, 'group');
+        if (ref) groups.add(ref);
+      }
+    }
+    const memberOf = (user.spec as { memberOf?: unknown } | undefined)?.memberOf;
+    if (Array.isArray(memberOf)) {
+      for (const g of memberOf) {
+        const ref = typeof g === 'string' ? normalizeRef(g, 'group', user.metadata.namespace ?? 'default') : undefined;
+        if (ref) groups.add(ref);
+      }
+    }
+    return groups;
+  }
+}
