@@ -1,1 +1,8 @@
-export {};
+export * from './types';
+export { scanFile, scanBuffer, DEFAULT_LIMITS, verdictOf, sha256File } from './engine';
+export type { ScanOptions, ClamdOptions } from './engine';
+export { SCANNER_NAME, SCANNER_VERSION, RULESET_VERSION } from './version';
+export { toSarif, toJsonReport, toTable, explainRule } from './report';
+export { atlasTechniques, rules } from './rules';
+export { classifyGlobal } from './pickle/policy';
+export { clamdScanFile } from './clamd';

@@ -1,0 +1,319 @@
+/**
+ * Our own zip reader, central-directory driven like PyTorch's miniz reader: member data is located
+ * through the central directory and the local header, flags and CRC are ignored for reading but
+ * reported, local/central name differences and duplicates are findings, and every member is scanned
+ * by content whatever its name. Stored members are zero-copy ranges; deflated members are inflated
+ * as a stream with size limits.
+ */
+import * as zlib from 'node:zlib';
+import type { ByteSource, FormatScanContext } from '../types';
+import { InflateByteSource, SliceByteSource } from '../byteSource';
+import { finding } from '../engine';
+import type { FileScan } from '../engine';
+
+export const ZIP_LOCAL_MAGIC = 0x04034b50;
+const CENTRAL_MAGIC = 0x02014b50;
+const EOCD_MAGIC = 0x06054b50;
+const ZIP64_LOCATOR = 0x07064b50;
+const ZIP64_EOCD = 0x06064b50;
+
+interface CentralEntry {
+  name: string;
+  rawName: Buffer;
+  flags: number;
+  method: number;
+  crc: number;
+  csize: number;
+  usize: number;
+  localOffset: number;
+  madeBy: number;
+  extAttr: number;
+}
+
+function decodeName(raw: Buffer, flags: number): string {
+  if (flags & 0x800) return raw.toString('utf8');
+  // cp437 for the printable ASCII range; other bytes kept as latin1 (only used for comparisons)
+  return raw.toString('latin1');
+}
+
+async function findEocd(src: ByteSource): Promise<{ pos: number; buf: Buffer } | undefined> {
+  const tailLen = Math.min(src.size, 22 + 65535 + 20);
+  const tail = await src.read(src.size - tailLen, tailLen);
+  for (let i = tail.length - 22; i >= 0; i--) {
+    if (tail.readUInt32LE(i) === EOCD_MAGIC) {
+      const commentLen = tail.readUInt16LE(i + 20);
+      if (i + 22 + commentLen <= tail.length) return { pos: src.size - tailLen + i, buf: tail.subarray(i) };
+    }
+  }
+  return undefined;
+}
+
+function isTraversal(name: string): boolean {
+  if (/^[\\/]/.test(name) || /^[A-Za-z]:/.test(name)) return true;
+  return name.split(/[\\/]/).some(p => p === '..');
+}
+
+export async function scanZip(ctx: FormatScanContext & { scan: FileScan }): Promise<void> {
+  const src = ctx.source;
+  const scan = ctx.scan;
+  const eocd = await findEocd(src);
+  if (!eocd) {
+    ctx.setFormat('zip');
+    ctx.report(finding('ZIP_MALFORMED', 'The file starts like a zip archive but has no end-of-central-directory record; PyTorch refuses it.'));
+    // fall back: the local headers may still hold a pickle
+    await scanLocalHeadersOnly(ctx);
+    return;
+  }
+  let total = eocd.buf.readUInt16LE(10);
+  let cdSize = eocd.buf.readUInt32LE(12);
+  let cdOffset = eocd.buf.readUInt32LE(16);
+  if (eocd.pos >= 20) {
+    const loc = await src.read(eocd.pos - 20, 20);
+    if (loc.length === 20 && loc.readUInt32LE(0) === ZIP64_LOCATOR) {
+      const recOff = Number(loc.readBigUInt64LE(8));
+      const rec = await src.read(recOff, 56);
+      if (rec.length === 56 && rec.readUInt32LE(0) === ZIP64_EOCD) {
+        total = Number(rec.readBigUInt64LE(32));
+        cdSize = Number(rec.readBigUInt64LE(40));
+        cdOffset = Number(rec.readBigUInt64LE(48));
+      } else {
+        ctx.report(finding('ZIP_MALFORMED', 'The zip64 end-of-central-directory locator points to an invalid record.'));
+      }
+    }
+  }
+  if (cdOffset + cdSize > src.size) {
+    ctx.report(finding('ZIP_MALFORMED', `The central directory (${cdSize} bytes at ${cdOffset}) lies outside the file.`));
+    await scanLocalHeadersOnly(ctx);
+    return;
+  }
+  if (cdSize > 256 << 20) {
+    ctx.error('central directory larger than 256 MiB');
+    return;
+  }
+  const cd = await src.read(cdOffset, cdSize);
+  const entries: CentralEntry[] = [];
+  let p = 0;
+  while (p + 46 <= cd.length && cd.readUInt32LE(p) === CENTRAL_MAGIC) {
+    const flags = cd.readUInt16LE(p + 8);
+    const nameLen = cd.readUInt16LE(p + 28);
+    const extraLen = cd.readUInt16LE(p + 30);
+    const commentLen = cd.readUInt16LE(p + 32);
+    if (p + 46 + nameLen + extraLen + commentLen > cd.length) break;
+    const rawName = cd.subarray(p + 46, p + 46 + nameLen);
+    const e: CentralEntry = {
+      rawName,
+      name: decodeName(rawName, flags),
+      flags,
+      method: cd.readUInt16LE(p + 10),
+      crc: cd.readUInt32LE(p + 16),
+      csize: cd.readUInt32LE(p + 20),
+      usize: cd.readUInt32LE(p + 24),
+      localOffset: cd.readUInt32LE(p + 42),
+      madeBy: cd.readUInt16LE(p + 4),
+      extAttr: cd.readUInt32LE(p + 38),
+    };
+    // zip64 extra field
+    let x = p + 46 + nameLen;
+    const xEnd = x + extraLen;
+    while (x + 4 <= xEnd) {
+      const id = cd.readUInt16LE(x);
+      const len = cd.readUInt16LE(x + 2);
+      if (id === 0x0001) {
+        let q = x + 4;
+        const take = () => {
+          const v = q + 8 <= x + 4 + len ? Number(cd.readBigUInt64LE(q)) : undefined;
+          q += 8;
+          return v;
+        };
+        if (e.usize === 0xffffffff) e.usize = take() ?? e.usize;
+        if (e.csize === 0xffffffff) e.csize = take() ?? e.csize;
+        if (e.localOffset === 0xffffffff) e.localOffset = take() ?? e.localOffset;
+      }
+      x += 4 + len;
+    }
+    entries.push(e);
+    p += 46 + nameLen + extraLen + commentLen;
+    if (entries.length > ctx.limits.maxMembers) break;
+  }
+  if (entries.length !== total && entries.length <= ctx.limits.maxMembers) {
+    ctx.report(
+      finding('ZIP_MALFORMED', `The central directory lists ${entries.length} members but the end record declares ${total}.`, undefined, {
+        parsed: entries.length,
+        declared: total,
+      }),
+    );
+  }
+
+  const names = entries.map(e => e.name);
+  const isTorch = names.some(n => /(^|\/)data\.pkl$/.test(n)) || (names.some(n => /(^|\/)version$/.test(n)) && names.some(n => /\/data\/\d+$/.test(n)));
+  const isNpz = names.length > 0 && names.every(n => n.endsWith('.npy'));
+  const isKeras = names.includes('config.json') && (names.includes('model.weights.h5') || names.includes('metadata.json'));
+  ctx.setFormat(isTorch ? 'pytorch-zip' : isNpz ? 'numpy-npz' : isKeras ? 'keras-v3' : 'zip');
+
+  const seen = new Map<string, number>();
+  const seenLower = new Map<string, string>();
+  let declaredTotal = 0;
+  let index = 0;
+  for (const e of entries) {
+    if (ctx.scan.signal?.aborted) throw new Error('scan aborted');
+    index++;
+    if (index > ctx.limits.maxMembers) {
+      ctx.report(finding('ARCHIVE_TOO_MANY_MEMBERS', `The archive has more than ${ctx.limits.maxMembers} members; the rest were not inspected.`));
+      break;
+    }
+    const loc = { member: memberPath(ctx, e.name) };
+    const count = (seen.get(e.name) ?? 0) + 1;
+    seen.set(e.name, count);
+    if (count === 2) {
+      ctx.report(
+        finding('ZIP_DUPLICATE_NAME', `The member name ${e.name} appears more than once; readers disagree about which copy they load. Every copy was scanned.`, loc, {
+          name: e.name,
+        }),
+      );
+    }
+    const lower = e.name.toLowerCase();
+    const prevCase = seenLower.get(lower);
+    if (prevCase !== undefined && prevCase !== e.name) {
+      ctx.report(finding('ZIP_CASE_DUPLICATE_NAME', `Members ${prevCase} and ${e.name} differ only by letter case.`, loc));
+    }
+    seenLower.set(lower, e.name);
+    if (isTraversal(e.name)) {
+      ctx.report(finding('ARCHIVE_PATH_TRAVERSAL', `The member ${e.name} would be extracted outside the target folder.`, loc, { name: e.name }));
+    }
+    if (e.madeBy >> 8 === 3 && ((e.extAttr >>> 16) & 0xf000) === 0xa000) {
+      ctx.report(finding('ARCHIVE_LINK', `The member ${e.name} is a symbolic link.`, loc, { name: e.name }));
+    }
+    if (e.flags & 0x61) {
+      const what = [e.flags & 1 ? 'encrypted' : '', e.flags & 0x20 ? 'patched data' : '', e.flags & 0x40 ? 'strong encryption' : '']
+        .filter(Boolean)
+        .join(', ');
+      ctx.report(finding('ZIP_ODD_FLAGS', `The member ${e.name} is flagged as ${what}; the content was scanned as plain data, as PyTorch reads it.`, loc, { flags: e.flags }));
+    }
+    // local header
+    const lh = await src.read(e.localOffset, 30);
+    if (lh.length < 30 || lh.readUInt32LE(0) !== ZIP_LOCAL_MAGIC) {
+      ctx.report(finding('ZIP_MALFORMED', `The local header of ${e.name} at offset ${e.localOffset} is missing or invalid.`, loc));
+      continue;
+    }
+    const lNameLen = lh.readUInt16LE(26);
+    const lExtraLen = lh.readUInt16LE(28);
+    const lFlags = lh.readUInt16LE(6);
+    const lRaw = await src.read(e.localOffset + 30, lNameLen);
+    const lName = decodeName(lRaw, lFlags);
+    if (!lRaw.equals(e.rawName)) {
+      ctx.report(
+        finding('ZIP_NAME_MISMATCH', `The local header names the member ${lName} but the central directory calls it ${e.name}.`, loc, {
+          localName: lName,
+          centralName: e.name,
+        }),
+      );
+      if (isTraversal(lName)) ctx.report(finding('ARCHIVE_PATH_TRAVERSAL', `The local name ${lName} would be extracted outside the target folder.`, loc));
+    }
+    if ((lFlags & 0x61) !== (e.flags & 0x61) && !(e.flags & 0x61)) {
+      ctx.report(finding('ZIP_ODD_FLAGS', `The local header of ${e.name} sets flag bits the central directory does not (0x${lFlags.toString(16)}).`, loc, { flags: lFlags }));
+    }
+    const dataOff = e.localOffset + 30 + lNameLen + lExtraLen;
+    if (dataOff + e.csize > src.size) {
+      ctx.report(finding('ZIP_MALFORMED', `The data of ${e.name} runs past the end of the file.`, loc));
+      continue;
+    }
+    if (name_isDir(e)) continue;
+    declaredTotal += e.usize;
+    if (e.csize > 0 && e.usize / e.csize > ctx.limits.maxCompressionRatio && e.usize > 16 << 20) {
+      ctx.report(
+        finding('ARCHIVE_BOMB', `The member ${e.name} expands ${Math.round(e.usize / e.csize)}x (${e.usize} bytes from ${e.csize}).`, loc, {
+          ratio: e.usize / e.csize,
+        }),
+      );
+      continue;
+    }
+    if (scan.decompressed + (e.method === 0 ? 0 : e.usize) > ctx.limits.maxDecompressedBytes) {
+      ctx.report(finding('ARCHIVE_BOMB', `Decompressing ${e.name} would exceed the limit of ${ctx.limits.maxDecompressedBytes} bytes.`, loc));
+      break;
+    }
+    const memberName = `${src.name}!/${e.name}`;
+    let member: ByteSource;
+    let inflater: InflateByteSource | undefined;
+    if (e.method === 0) {
+      member = new SliceByteSource(src, dataOff, e.csize, memberName);
+    } else if (e.method === 8) {
+      const budget = ctx.limits.maxDecompressedBytes - scan.decompressed;
+      inflater = new InflateByteSource(new SliceByteSource(src, dataOff, e.csize, memberName), 'raw', e.usize, memberName, Math.min(budget, e.usize + 1));
+      member = inflater;
+      scan.decompressed += e.usize;
+    } else {
+      ctx.report(finding('ZIP_MALFORMED', `The member ${e.name} uses compression method ${e.method}, which PyTorch cannot read; it was not inspected.`, loc, { method: e.method }));
+      continue;
+    }
+    try {
+      // raw tensor storages of a PyTorch archive: hashed with the file, sniffed, never parsed
+      if (isTorch && /(^|\/)data\/\d+$/.test(e.name)) {
+        const head = await member.read(0, 16);
+        const serialized =
+          (head[0] === 0x80 && head[1] >= 2 && head[1] <= 5) || (head.length >= 4 && head.readUInt32LE(0) === ZIP_LOCAL_MAGIC) || head.subarray(0, 6).toString('latin1') === '\x93NUMPY';
+        if (!serialized) continue;
+      }
+      if (e.usize <= 16 << 20 && typeof zlib.crc32 === 'function') {
+        let crc = 0;
+        for (let o = 0; o < e.usize; o += 1 << 20) {
+          const b = await member.read(o, Math.min(1 << 20, e.usize - o));
+          if (!b.length) break;
+          crc = zlib.crc32(b, crc);
+        }
+        if (crc >>> 0 !== e.crc >>> 0) {
+          ctx.report(finding('ZIP_CRC_MISMATCH', `The CRC-32 of ${e.name} does not match its content (PyTorch ignores this).`, loc));
+        }
+      }
+      await ctx.scanNested(member);
+    } catch (err) {
+      ctx.error(`${e.name}: ${(err as Error).message}`);
+    } finally {
+      inflater?.close();
+    }
+  }
+  if (declaredTotal > ctx.limits.maxDecompressedBytes) {
+    ctx.report(finding('ARCHIVE_BOMB', `The archive declares ${declaredTotal} bytes of content, above the limit of ${ctx.limits.maxDecompressedBytes}.`));
+  }
+}
+
+function name_isDir(e: CentralEntry) {
+  return e.name.endsWith('/') && e.usize === 0;
+}
+
+function memberPath(ctx: FormatScanContext & { scan: FileScan }, name: string): string {
+  const parent = ctx.scan.memberOf(ctx.source);
+  return parent ? `${parent}!/${name}` : name;
+}
+
+/** Without a usable central directory, walk local headers so nothing stored is skipped. */
+async function scanLocalHeadersOnly(ctx: FormatScanContext & { scan: FileScan }) {
+  const src = ctx.source;
+  let off = 0;
+  let n = 0;
+  while (off + 30 <= src.size && n < ctx.limits.maxMembers) {
+    const lh = await src.read(off, 30);
+    if (lh.readUInt32LE(0) !== ZIP_LOCAL_MAGIC) break;
+    const flags = lh.readUInt16LE(6);
+    const method = lh.readUInt16LE(8);
+    const csize = lh.readUInt32LE(18);
+    const usize = lh.readUInt32LE(22);
+    const nameLen = lh.readUInt16LE(26);
+    const extraLen = lh.readUInt16LE(28);
+    const name = decodeName(await src.read(off + 30, nameLen), flags);
+    const dataOff = off + 30 + nameLen + extraLen;
+    if (flags & 0x8 || dataOff + csize > src.size) break;
+    const memberName = `${src.name}!/${name}`;
+    const slice = new SliceByteSource(src, dataOff, csize, memberName);
+    if (method === 0) await ctx.scanNested(slice);
+    else if (method === 8) {
+      const inf = new InflateByteSource(slice, 'raw', usize, memberName, Math.min(usize + 1, ctx.limits.maxDecompressedBytes));
+      try {
+        await ctx.scanNested(inf);
+      } finally {
+        inf.close();
+      }
+    }
+    off = dataOff + csize;
+    n++;
+  }
+}

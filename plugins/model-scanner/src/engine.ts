@@ -1,0 +1,471 @@
+import { createHash } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import type { ByteSource, FileScanResult, Finding, FormatScanContext, ScanLimits, Severity, Verdict } from './types';
+import { BufferByteSource, DecompressionLimitError, FileByteSource, InflateByteSource, SliceByteSource } from './byteSource';
+import { rules } from './rules';
+import { PickleMachine, PickleParseFailure } from './pickle/machine';
+import { scanZip, ZIP_LOCAL_MAGIC } from './containers/zip';
+import { scanTar, looksLikeTar } from './containers/tar';
+import { scanNpy } from './containers/npy';
+import { formatScanners } from './formats';
+import { clamdScanFile } from './clamd';
+
+export const DEFAULT_LIMITS: ScanLimits = {
+  maxOpcodes: 50_000_000,
+  maxMemo: 1_000_000,
+  maxDepth: 6,
+  maxDecompressedBytes: 8 * 1024 ** 3,
+  maxCompressionRatio: 200,
+  maxMembers: 100_000,
+};
+
+export interface ClamdOptions {
+  socket?: string;
+  host?: string;
+  port?: number;
+  timeoutMs?: number;
+}
+
+export interface ScanOptions {
+  /** Compute the SHA-256 of the file (default true). */
+  hash?: boolean;
+  limits?: Partial<ScanLimits>;
+  clamd?: ClamdOptions;
+  onProgress?: (bytesDone: number, bytesTotal: number) => void;
+  signal?: AbortSignal;
+  /** Name to report instead of the path (e.g. the original URL). */
+  displayName?: string;
+}
+
+const SEVERITY_RANK: Record<Severity, number> = { none: 0, low: 1, medium: 2, high: 3, critical: 4 };
+export const severityRank = (s: Severity) => SEVERITY_RANK[s];
+
+/** Verdict from findings: critical → malicious; high/medium → suspicious; else safe, unless errors. */
+export function verdictOf(findings: Finding[], errors: string[]): { verdict: Verdict; severity: Severity } {
+  let sev: Severity = 'none';
+  for (const f of findings) if (SEVERITY_RANK[f.severity] > SEVERITY_RANK[sev]) sev = f.severity;
+  if (sev === 'critical') return { verdict: 'malicious', severity: sev };
+  if (sev === 'high' || sev === 'medium') return { verdict: 'suspicious', severity: sev };
+  if (errors.length) return { verdict: 'error', severity: sev };
+  return { verdict: 'safe', severity: sev };
+}
+
+const SAFE_CLAIM_EXTENSIONS = /\.(safetensors|gguf|onnx|json|txt|md|npy|h5|hdf5|keras|csv|yaml|yml|model|tflite|msgpack)$/i;
+
+function isPickleHead(head: Buffer): boolean {
+  return head.length >= 2 && head[0] === 0x80 && head[1] >= 2 && head[1] <= 5;
+}
+
+/** Plausible first bytes of a protocol 0/1 pickle. */
+const PROTO0_START = new Set(Buffer.from('(]})cNIJKLMFGSTUVXBCdltPi\x8c\x94\x95', 'latin1'));
+
+function looksLikeText(head: Buffer): boolean {
+  if (!head.length) return true;
+  let printable = 0;
+  for (const b of head) {
+    if (b === 0) return false;
+    if (b >= 0x20 || b === 0x09 || b === 0x0a || b === 0x0d) printable++;
+  }
+  if (printable / head.length < 0.95) return false;
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(head.length >= 4096 ? head.subarray(0, 4090) : head);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+class Aggregator {
+  private readonly map = new Map<string, Finding>();
+  add(f: Finding) {
+    const key = `${f.ruleId}|${f.location?.member ?? ''}|${String(f.details?.global ?? f.details?.callee ?? f.message)}`;
+    const prev = this.map.get(key);
+    if (prev) {
+      const n = Number(prev.details?.count ?? 1) + 1;
+      prev.details = { ...(prev.details ?? {}), count: n };
+      if (SEVERITY_RANK[f.severity] > SEVERITY_RANK[prev.severity]) prev.severity = f.severity;
+      return;
+    }
+    if (this.map.size >= 2000) return;
+    this.map.set(key, f);
+  }
+  list(): Finding[] {
+    return [...this.map.values()].sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity]);
+  }
+}
+
+/** One file's scan: collects findings, errors and the detected format across nested objects. */
+export class FileScan {
+  readonly findings = new Aggregator();
+  readonly errors: string[] = [];
+  format = 'unknown';
+  decompressed = 0;
+  members = 0;
+  constructor(
+    readonly topName: string,
+    readonly limits: ScanLimits,
+    readonly signal?: AbortSignal,
+  ) {}
+
+  memberOf(source: ByteSource): string | undefined {
+    const prefix = `${this.topName}!/`;
+    return source.name.startsWith(prefix) ? source.name.slice(prefix.length) : undefined;
+  }
+
+  context(source: ByteSource, depth: number): FormatScanContext & { scan: FileScan } {
+    const member = this.memberOf(source);
+    return {
+      scan: this,
+      source,
+      limits: this.limits,
+      depth,
+      report: (f: Finding) => {
+        const loc = { ...(f.location ?? {}) };
+        if (member && !loc.member) loc.member = member;
+        this.findings.add({ ...f, location: Object.keys(loc).length ? loc : undefined });
+      },
+      error: (m: string) => {
+        if (this.errors.length < 100) this.errors.push(member ? `${member}: ${m}` : m);
+      },
+      scanNested: (s: ByteSource) => this.scanSource(s, depth + 1),
+      setFormat: (f: string) => {
+        if (depth === 0) this.format = f;
+      },
+    };
+  }
+
+  /** Detects the content and dispatches to the right scanner. */
+  async scanSource(source: ByteSource, depth: number): Promise<void> {
+    if (this.signal?.aborted) throw new Error('scan aborted');
+    const ctx = this.context(source, depth);
+    if (depth > this.limits.maxDepth) {
+      ctx.report(
+        finding('ARCHIVE_TOO_DEEP', `Nested content at depth ${depth} exceeds the limit of ${this.limits.maxDepth} and was not inspected.`),
+      );
+      return;
+    }
+    const head = await source.read(0, 4096);
+    const baseName = path.basename(source.name.split('!/').pop() ?? source.name);
+    try {
+      await this.dispatch(source, head, baseName, ctx);
+    } catch (e) {
+      ctx.error(`${(e as Error).message}`);
+    }
+  }
+
+  private masquerade(ctx: FormatScanContext, baseName: string, actual: string) {
+    if (SAFE_CLAIM_EXTENSIONS.test(baseName)) {
+      ctx.report(
+        finding(
+          'MASQUERADING_EXTENSION',
+          `${baseName} is named like a ${path.extname(baseName)} file but its content is a ${actual}.`,
+          undefined,
+          { actualFormat: actual },
+        ),
+      );
+    }
+  }
+
+  private async dispatch(source: ByteSource, head: Buffer, baseName: string, ctx: FormatScanContext & { scan: FileScan }) {
+    const hint = { name: baseName, size: source.size };
+    if (head.length >= 4 && (head.readUInt32LE(0) === ZIP_LOCAL_MAGIC || head.readUInt32LE(0) === 0x06054b50)) {
+      if (/\.(zip|npz|pt|pth|bin|ckpt|keras|pkl|tar|mar)$/i.test(baseName) === false && SAFE_CLAIM_EXTENSIONS.test(baseName)) {
+        this.masquerade(ctx, baseName, 'zip archive');
+      }
+      await scanZip(ctx);
+      return;
+    }
+    if (head.length >= 6 && head.subarray(0, 6).toString('latin1') === '\x93NUMPY') {
+      ctx.setFormat('numpy');
+      await scanNpy(ctx);
+      return;
+    }
+    if (head.length >= 3 && head[0] === 0x1f && head[1] === 0x8b) {
+      ctx.setFormat('gzip');
+      await this.scanCompressed(source, 'gzip', ctx);
+      return;
+    }
+    if (looksLikeTar(head)) {
+      await scanTar(ctx);
+      return;
+    }
+    if (isPickleHead(head)) {
+      if (!/\.(pkl|pickle|pt|pth|bin|ckpt|joblib|dill|dat|data|p|sav|model|z)$/i.test(baseName)) this.masquerade(ctx, baseName, 'pickle');
+      await this.scanPickle(source, ctx, true);
+      return;
+    }
+    // other engineers' format modules (content detection, name as a hint)
+    let best: { s: (typeof formatScanners)[number]; c: number } | undefined;
+    for (const s of formatScanners) {
+      let c = 0;
+      try {
+        c = s.detect(head, hint);
+      } catch {
+        c = 0;
+      }
+      if (c > 0 && (!best || c > best.c)) best = { s, c };
+    }
+    if (best && best.c >= 50) {
+      ctx.setFormat(best.s.id);
+      await best.s.scan(ctx);
+      return;
+    }
+    if (head.length >= 2 && head[0] === 0x78 && ((head[0] << 8) | head[1]) % 31 === 0) {
+      ctx.setFormat('zlib');
+      await this.scanCompressed(source, 'zlib', ctx);
+      return;
+    }
+    if (head.length && PROTO0_START.has(head[0]) && (await this.probePickle(source))) {
+      if (!/\.(pkl|pickle|pt|pth|bin|ckpt|joblib|dill|dat|data|p|sav)$/i.test(baseName)) this.masquerade(ctx, baseName, 'pickle');
+      await this.scanPickle(source, ctx, false);
+      return;
+    }
+    if (best) {
+      ctx.setFormat(best.s.id);
+      await best.s.scan(ctx);
+      return;
+    }
+    if (looksLikeText(head)) {
+      const first = head.toString('utf8').trimStart()[0];
+      ctx.setFormat(first === '{' || first === '[' ? 'json' : 'text');
+      return;
+    }
+    ctx.setFormat('unknown');
+    if (ctx.depth === 0 || !this.isTensorPayload(source)) {
+      ctx.report(finding('UNKNOWN_FORMAT', `The content of ${baseName} matches no known model or data format, so it could not be checked.`));
+    }
+  }
+
+  /** Raw tensor payloads inside model archives (PyTorch data/N, joblib, ...) are hashed, not parsed. */
+  private isTensorPayload(source: ByteSource): boolean {
+    const m = this.memberOf(source) ?? '';
+    return /(^|\/)(data|storages|tensors)(\/|$)|\/\d+$|^\d+$|(^|\/)(byteorder|version|\.data\/serialization_id|constants\.pkl|\.format_version|\.storage_alignment)$/.test(
+      m,
+    ) || /\.(bin|dat|data|raw|storage)$/i.test(m);
+  }
+
+  /** Protocol 0/1 pickles are text-like: accept when the machine parses the head cleanly. */
+  private async probePickle(source: ByteSource): Promise<boolean> {
+    const head = await source.read(0, 64 * 1024);
+    let saw = false;
+    const m = new PickleMachine(new BufferByteSource(head, source.name), {
+      limits: this.limits,
+      report: f => {
+        if (f.ruleId.startsWith('PICKLE_') && f.ruleId !== 'PICKLE_LENGTH_OUT_OF_BOUNDS') saw = true;
+      },
+      scanNestedRange: async () => {},
+      scanNestedBuffer: async () => {},
+      shadow: true,
+    });
+    const out = await m.runStream();
+    if (out.ok) return out.opcodes >= 2;
+    if (out.sawGlobal || saw) return true;
+    // truncated by the probe window, not by an error
+    return out.opcodes >= 8 && out.end >= head.length - 16 && head.length < source.size;
+  }
+
+  async scanPickle(source: ByteSource, ctx: FormatScanContext & { scan: FileScan }, strong: boolean, start = 0, end = source.size) {
+    ctx.setFormat('pickle');
+    const machine = new PickleMachine(
+      source,
+      {
+        limits: this.limits,
+        report: f => ctx.report(f),
+        scanNestedRange: async (off, len) => {
+          await this.scanSource(new SliceByteSource(source, off, len, `${source.name}!/@${off}`), ctx.depth + 1);
+        },
+        scanNestedBuffer: async (data, why) => {
+          await this.scanSource(new BufferByteSource(data, `${source.name}!/<${why} argument>`), ctx.depth + 1);
+        },
+        shadowScan: async off => {
+          const shadow = new PickleMachine(
+            source,
+            {
+              limits: this.limits,
+              report: f => {
+                if (f.ruleId !== 'PICKLE_TRAILING_DATA')
+                  ctx.report({ ...f, message: `${f.message} (seen when the bytes after a broken frame are read as opcodes)` });
+              },
+              scanNestedRange: async () => {},
+              scanNestedBuffer: async () => {},
+              shadow: true,
+            },
+            off,
+            end,
+          );
+          await shadow.runStream();
+        },
+      },
+      start,
+      end,
+    );
+    try {
+      const summary = await machine.scanAll();
+      if (summary.legacyTorch) ctx.setFormat('pytorch-legacy');
+      else if (summary.joblib) ctx.setFormat('joblib');
+    } catch (e) {
+      if (e instanceof PickleParseFailure) {
+        const o = e.outcome;
+        // a weakly detected member of an archive that is not really a pickle is just data
+        if (!strong && !o.sawGlobal && o.opcodes < 3 && ctx.depth > 0) return;
+        ctx.error(`invalid pickle: ${e.message}`);
+        return;
+      }
+      throw e;
+    }
+  }
+
+  private async scanCompressed(source: ByteSource, kind: 'gzip' | 'zlib', ctx: FormatScanContext & { scan: FileScan }) {
+    const remaining = Math.max(0, this.limits.maxDecompressedBytes - this.decompressed);
+    const inflated = new InflateByteSource(source, kind, Number.MAX_SAFE_INTEGER, `${source.name}!/${kind === 'gzip' ? 'gunzip' : 'inflate'}`, remaining);
+    // find the real size by streaming once (bounded), then scan the content
+    let size = 0;
+    try {
+      for (;;) {
+        const b = await inflated.read(size, 1 << 20);
+        if (!b.length) break;
+        size += b.length;
+      }
+    } catch (e) {
+      if (e instanceof DecompressionLimitError) {
+        ctx.report(finding('ARCHIVE_BOMB', `The ${kind} stream decompresses beyond the limit of ${remaining} bytes.`));
+        return;
+      }
+      ctx.error(`${kind} stream is corrupt: ${(e as Error).message}`);
+      if (size === 0) return;
+    }
+    this.decompressed += size;
+    if (source.size > 0 && size / source.size > this.limits.maxCompressionRatio && size > 64 << 20) {
+      ctx.report(finding('ARCHIVE_BOMB', `The ${kind} stream expands ${Math.round(size / source.size)}x (${size} bytes).`));
+    }
+    const sized = new InflateByteSource(source, kind, size, inflated.name, remaining);
+    try {
+      await this.scanSource(sized, ctx.depth + 1);
+    } finally {
+      sized.close();
+      inflated.close();
+    }
+  }
+
+  result(filePath: string, size: number, sha256: string, started: number): FileScanResult {
+    const findings = this.findings.list();
+    const { verdict, severity } = verdictOf(findings, this.errors);
+    return {
+      path: filePath,
+      sha256,
+      size,
+      format: this.format,
+      verdict,
+      severity,
+      findings,
+      errors: [...this.errors],
+      durationMs: Date.now() - started,
+    };
+  }
+}
+
+export function finding(ruleId: string, message: string, location?: Finding['location'], details?: Record<string, unknown>, severity?: Severity): Finding {
+  const r = rules[ruleId];
+  return {
+    ruleId,
+    severity: severity ?? r?.defaultSeverity ?? 'medium',
+    message,
+    location,
+    cwe: r?.cwe,
+    atlas: r?.atlas ?? [],
+    details,
+  };
+}
+
+function mergeLimits(l?: Partial<ScanLimits>): ScanLimits {
+  return { ...DEFAULT_LIMITS, ...(l ?? {}) };
+}
+
+/** SHA-256 of a file with one sequential pass and large reads. */
+export async function sha256File(filePath: string, onProgress?: (done: number) => void, signal?: AbortSignal): Promise<string> {
+  const h = createHash('sha256');
+  const fh = await fsp.open(filePath, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(8 << 20);
+    let pos = 0;
+    for (;;) {
+      if (signal?.aborted) throw new Error('scan aborted');
+      const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
+      if (!bytesRead) break;
+      h.update(bytesRead === buf.length ? buf : buf.subarray(0, bytesRead));
+      pos += bytesRead;
+      onProgress?.(pos);
+    }
+  } finally {
+    await fh.close();
+  }
+  return h.digest('hex');
+}
+
+/** Scans one file on disk. Never loads it whole; hashing runs alongside as one sequential read. */
+export async function scanFile(filePath: string, options: ScanOptions = {}): Promise<FileScanResult> {
+  const started = Date.now();
+  const limits = mergeLimits(options.limits);
+  const name = options.displayName ?? filePath;
+  let source: FileByteSource;
+  try {
+    source = await FileByteSource.open(filePath, name);
+  } catch (e) {
+    return {
+      path: name,
+      sha256: '',
+      size: 0,
+      format: 'unknown',
+      verdict: 'error',
+      severity: 'none',
+      findings: [],
+      errors: [`cannot read the file: ${(e as Error).message}`],
+      durationMs: Date.now() - started,
+    };
+  }
+  const scan = new FileScan(name, limits, options.signal);
+  const size = source.size;
+  try {
+    const hashing =
+      options.hash === false
+        ? Promise.resolve('')
+        : sha256File(filePath, done => options.onProgress?.(done, size), options.signal);
+    const clam = options.clamd
+      ? clamdScanFile(filePath, options.clamd).then(
+          r => {
+            if (r.found) {
+              scan
+                .context(source, 0)
+                .report(finding('CLAMAV_FOUND', `ClamAV reports ${r.signature}.`, undefined, { signature: r.signature }));
+            }
+          },
+          e => scan.errors.push(`clamd: ${(e as Error).message}`),
+        )
+      : Promise.resolve();
+    const scanning = scan.scanSource(source, 0).catch(e => {
+      scan.errors.push((e as Error).message);
+    });
+    const [sha] = await Promise.all([hashing, scanning, clam]);
+    if (options.hash === false) options.onProgress?.(size, size);
+    return scan.result(name, size, sha, started);
+  } catch (e) {
+    scan.errors.push((e as Error).message);
+    return scan.result(name, size, '', started);
+  } finally {
+    await source.close();
+  }
+}
+
+/** Scans an in-memory object (small inputs, tests). */
+export async function scanBuffer(name: string, data: Buffer, options: ScanOptions = {}): Promise<FileScanResult> {
+  const started = Date.now();
+  const scan = new FileScan(name, mergeLimits(options.limits), options.signal);
+  try {
+    await scan.scanSource(new BufferByteSource(data, name), 0);
+  } catch (e) {
+    scan.errors.push((e as Error).message);
+  }
+  const sha = options.hash === false ? '' : createHash('sha256').update(data).digest('hex');
+  return scan.result(name, data.length, sha, started);
+}
