@@ -26,7 +26,7 @@ export const SidebarContent = NavContentBlueprint.make({
           <SidebarLogo />
           <SidebarDivider />
           <SidebarGroup label="Menu" icon={<MenuIcon />}>
-            {nav.take('page:home')}
+            {nav.take('page:app/home')}
             {nav.take('page:catalog')}
             <SidebarDivider />
             <SidebarScrollWrapper>
