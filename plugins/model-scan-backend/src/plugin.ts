@@ -11,6 +11,7 @@ import { ScanQueue } from './service/ScanQueue';
 import { WorkerScanEngine } from './service/ScanEngine';
 import { UploadReceiver } from './service/UploadReceiver';
 import { readModelScanConfig } from './service/config';
+import { createSourceResolver } from './sources';
 
 /**
  * The model-scan backend plugin: durable scan jobs, worker-thread scanning, results cached per
@@ -62,6 +63,7 @@ export const modelScanPlugin = createBackendPlugin({
           workDir: settings.workDir,
           allowLocalPaths: settings.allowLocalPaths,
           acceptanceMaxDays: settings.acceptance.maxDays,
+          remoteSources: createSourceResolver({ config, logger }),
         });
         const queue = new ScanQueue({
           store,
