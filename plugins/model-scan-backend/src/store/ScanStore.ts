@@ -246,6 +246,7 @@ export class ScanStore {
     rulesetVersion: string;
     now: Date;
   }): Promise<boolean> {
+    const totalBytes = input.files.reduce((sum, f) => sum + (f.result.size || 0), 0);
     return this.db.transaction(async tx => {
       const where: Record<string, string> = { id: input.id };
       if (input.owner) where.lease_owner = input.owner;
@@ -261,6 +262,8 @@ export class ScanStore {
           ruleset_version: input.rulesetVersion,
           files_done: input.files.length,
           files_total: input.files.length,
+          bytes_done: totalBytes,
+          bytes_total: totalBytes,
           lease_owner: null,
           lease_expires_at: null,
           error: null,
