@@ -72,6 +72,7 @@ export class AuditLog implements AuditLogService {
   private readonly maxRetryDelayMs: number;
   private readonly pending: Pending[] = [];
   private draining?: Promise<void>;
+  private stopped = false;
 
   constructor(options: AuditLogOptions) {
     this.store = options.store;
@@ -127,11 +128,21 @@ export class AuditLog implements AuditLogService {
     return true;
   }
 
+  /** Stops retrying (shutdown); events still pending are reported as lost. */
+  stop(): void {
+    this.stopped = true;
+    if (this.pending.length > 0) {
+      this.logger.error(
+        `AUDIT TRAIL: stopping with ${this.pending.length} unwritten audit event(s)`,
+      );
+    }
+  }
+
   private drain() {
-    if (this.draining) return;
+    if (this.draining || this.stopped) return;
     this.draining = (async () => {
       let attempt = 0;
-      while (this.pending.length > 0) {
+      while (this.pending.length > 0 && !this.stopped) {
         const head = this.pending[0];
         try {
           await this.store.append(head.row);

@@ -59,7 +59,7 @@ export const auditLogServiceFactory: ServiceFactory<
     const auditLog = new AuditLog({ store, logger });
     rootLifecycle.addBeforeShutdownHook?.(async () => {
       if (!(await auditLog.flush(10000))) {
-        logger.error('AUDIT TRAIL: shutting down with unwritten audit events');
+        auditLog.stop();
       }
     });
     return auditLog;
