@@ -1,0 +1,40 @@
+import { createApiRef } from '@backstage/frontend-plugin-api';
+import {
+  Acceptance,
+  GateDecision,
+  ListScansQuery,
+  Scan,
+  ScanList,
+  ScanStats,
+} from './types';
+
+/** Client of the model-scan backend, as used by the portal. */
+export interface ModelScanApi {
+  listScans(query?: ListScansQuery): Promise<ScanList>;
+  getScan(id: string): Promise<Scan>;
+  createScan(input: { target: string; entityRef?: string }): Promise<Scan>;
+  /**
+   * Uploads one file (multipart field `file`) and starts its scan.
+   * `onProgress` receives the bytes sent so far and the total.
+   */
+  uploadScan(
+    file: Blob & { name?: string },
+    options?: {
+      entityRef?: string;
+      onProgress?: (sent: number, total: number) => void;
+    },
+  ): Promise<Scan>;
+  rescan(id: string): Promise<Scan>;
+  getStats(days?: number): Promise<ScanStats>;
+  acceptVerdict(input: {
+    sha256: string;
+    justification: string;
+    expiresAt: string;
+  }): Promise<Acceptance>;
+  listAcceptances(): Promise<{ items: Acceptance[] }>;
+  gate(target: string): Promise<GateDecision>;
+}
+
+export const modelScanApiRef = createApiRef<ModelScanApi>({
+  id: 'plugin.model-scan.api',
+});

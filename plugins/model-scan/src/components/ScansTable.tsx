@@ -1,0 +1,56 @@
+import { Link, Table, TableColumn } from '@backstage/core-components';
+import { useRouteRef } from '@backstage/frontend-plugin-api';
+import { Scan } from '../api/types';
+import { scanRouteRef } from '../routes';
+import { formatTime, shortRef } from './format';
+import { VerdictChip } from './VerdictChip';
+
+/** The scan list: target, trigger, status, verdict, requester, time. */
+export function ScansTable(props: {
+  scans: Scan[];
+  title?: string;
+  isLoading?: boolean;
+}) {
+  const scanLink = useRouteRef(scanRouteRef);
+  const columns: TableColumn<Scan>[] = [
+    {
+      title: 'Target',
+      field: 'target',
+      render: s =>
+        scanLink ? (
+          <Link to={scanLink({ id: s.id })} data-testid="scan-link">
+            {s.target}
+          </Link>
+        ) : (
+          s.target
+        ),
+    },
+    { title: 'Trigger', field: 'trigger' },
+    { title: 'Status', field: 'status' },
+    {
+      title: 'Verdict',
+      field: 'verdict',
+      render: s => <VerdictChip verdict={s.verdict} severity={s.severity} />,
+    },
+    {
+      title: 'Requested by',
+      field: 'requestedBy',
+      render: s => shortRef(s.requestedBy),
+    },
+    {
+      title: 'Time',
+      field: 'createdAt',
+      render: s => formatTime(s.createdAt),
+      defaultSort: 'desc',
+    },
+  ];
+  return (
+    <Table<Scan>
+      title={props.title ?? 'Scans'}
+      isLoading={props.isLoading}
+      options={{ paging: true, pageSize: 20, search: true, padding: 'dense' }}
+      columns={columns}
+      data={props.scans}
+    />
+  );
+}
