@@ -1,0 +1,104 @@
+/**
+ * Keras `.h5` files. Keras stores the model architecture as JSON in string attributes of the
+ * root group (`model_config`, `training_config`, `keras_version`, `backend`). Whether the
+ * attribute is a fixed-length string (inline in the object header, possibly in a continuation
+ * block), a variable-length string (in a global-heap collection) or in dense attribute
+ * storage (a fractal-heap direct block), its JSON text is stored contiguously and
+ * uncompressed in the file (HDF5 attributes cannot be filtered). We therefore locate every
+ * JSON object embedded in the file by content, in bounded windows, and analyse each one as a
+ * Keras configuration. This also finds configurations hidden in other attributes.
+ */
+import type { FormatScanContext } from '../../types';
+import { CachedReader } from '../onnx/cachedReader';
+import { isJsonObject, JsonObject, JsonSyntaxError, parseJson } from '../tokenizerConfig/boundedJson';
+import { analyzeKerasConfig } from './analyzeConfig';
+
+const WINDOW = 4 * 1024 * 1024;
+const MAX_JSON = 32 * 1024 * 1024;
+const HDF5_MAGIC = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
+const ATTRIBUTE_NAMES = ['model_config', 'training_config', 'keras_version', 'backend', 'layer_names', 'weight_names'];
+
+function nameBefore(buf: Buffer, at: number): string | undefined {
+  const from = Math.max(0, at - 160);
+  const before = buf.toString('latin1', from, at);
+  let best: { name: string; idx: number } | undefined;
+  for (const n of ATTRIBUTE_NAMES) {
+    const idx = before.lastIndexOf(`${n}\u0000`);
+    if (idx >= 0 && (!best || idx > best.idx)) best = { name: n, idx };
+  }
+  return best?.name;
+}
+
+export async function scanHdf5(ctx: FormatScanContext): Promise<void> {
+  const src = ctx.source;
+  const reader = new CachedReader(src, 1024 * 1024, 8);
+  let sig = -1;
+  for (const off of [0, 512, 1024, 2048]) {
+    const b = await reader.bytes(off, 8);
+    if (b.equals(HDF5_MAGIC)) {
+      sig = off;
+      break;
+    }
+  }
+  if (sig < 0) {
+    ctx.error('not an HDF5 file');
+    return;
+  }
+  let foundKeras = false;
+  let configs = 0;
+  const member = ctx.depth > 0 ? src.name : undefined;
+  let pos = 0;
+  while (pos < src.size) {
+    const win = await src.read(pos, Math.min(WINDOW + 64, src.size - pos));
+    if (win.length === 0) break;
+    const text = win.toString('latin1');
+    const re = /\{[ \t\r\n]{0,16}"/g;
+    let m: RegExpExecArray | null;
+    let nextPos = pos + Math.min(WINDOW, win.length);
+    while ((m = re.exec(text))) {
+      if (m.index >= WINDOW && pos + win.length < src.size) break; // the next window starts here
+      const abs = pos + m.index;
+      let result: { value: unknown; end: number } | undefined;
+      try {
+        result = parseJson(text, { start: m.index, allowTrailing: true, maxDepth: 256 });
+      } catch (e) {
+        // truncated by the window: retry with a larger read from the candidate
+        if (e instanceof JsonSyntaxError && e.position >= text.length - 1 && pos + win.length < src.size) {
+          const big = (await reader.bytes(abs, MAX_JSON)).toString('latin1');
+          try {
+            const r = parseJson(big, { allowTrailing: true, maxDepth: 256 });
+            result = { value: r.value, end: m.index + r.end };
+          } catch {
+            result = undefined;
+          }
+        }
+      }
+      if (!result || !isJsonObject(result.value) || Object.keys(result.value).length === 0) continue;
+      const obj = result.value as JsonObject;
+      const attr =
+        nameBefore(win, m.index) ??
+        ('class_name' in obj && 'config' in obj ? 'model_config' : 'optimizer_config' in obj || 'loss' in obj ? 'training_config' : undefined);
+      const kerasish = attr !== undefined || 'class_name' in obj || 'config' in obj || 'optimizer_config' in obj || 'loss' in obj;
+      if (!kerasish) continue;
+      if (attr === 'model_config' || 'class_name' in obj) foundKeras = true;
+      configs++;
+      await analyzeKerasConfig(obj, f => ctx.report(f), {
+        where: attr ?? `json@${abs}`,
+        member,
+        offset: abs,
+        scanNested: s => ctx.scanNested(s),
+        depth: ctx.depth,
+        maxDepth: ctx.limits.maxDepth,
+      });
+      const endAbs = pos + result.end;
+      if (endAbs > nextPos) {
+        nextPos = endAbs;
+        break;
+      }
+      re.lastIndex = result.end;
+    }
+    pos = nextPos;
+  }
+  if (ctx.depth === 0) ctx.setFormat(foundKeras ? 'keras-h5' : 'hdf5');
+  if (configs > 64) ctx.error(`many (${configs}) JSON objects embedded in the HDF5 file`);
+}
