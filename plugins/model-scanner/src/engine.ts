@@ -54,7 +54,7 @@ export function verdictOf(findings: Finding[], errors: string[]): { verdict: Ver
 const SAFE_CLAIM_EXTENSIONS = /\.(safetensors|gguf|onnx|json|txt|md|npy|h5|hdf5|keras|csv|yaml|yml|model|tflite|msgpack)$/i;
 
 function isPickleHead(head: Buffer): boolean {
-  return head.length >= 2 && head[0] === 0x80 && head[1] >= 2 && head[1] <= 5;
+  return head.length >= 2 && head[0] === 0x80 && head[1] <= 5;
 }
 
 /** Plausible first bytes of a protocol 0/1 pickle. */

@@ -11,7 +11,7 @@
  */
 import type { ByteSource, Finding, ScanLimits, Severity } from '../types';
 import { rules } from '../rules';
-import { Classification, canonicalModule, classifyGlobal, isGetattrLike } from './policy';
+import { Classification, canonicalGlobal, classifyGlobal, isGetattrLike } from './policy';
 
 /** Symbolic values on the pickle stack. */
 export type PValue =
@@ -333,7 +333,8 @@ export class PickleMachine {
 
   private makeGlobal(module: string, name: string, off: number, opcode: string): PValue {
     const cls = classifyGlobal(module, name);
-    const g = { t: 'global' as const, module: canonicalModule(module), name, cls, off };
+    const [m, n] = canonicalGlobal(module, name);
+    const g = { t: 'global' as const, module: m, name: n, cls, off };
     this.reportGlobal(g, opcode);
     return g;
   }

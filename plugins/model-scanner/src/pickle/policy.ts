@@ -34,6 +34,29 @@ export function canonicalModule(module: string): string {
   return PY2_MODULES[module] ?? module;
 }
 
+/** CPython's _compat_pickle NAME_MAPPING for protocol < 3 pickles written by Python 2. */
+const PY2_NAMES: Record<string, [string, string]> = {
+  '__builtin__.xrange': ['builtins', 'range'],
+  '__builtin__.reduce': ['functools', 'reduce'],
+  '__builtin__.intern': ['sys', 'intern'],
+  '__builtin__.unichr': ['builtins', 'chr'],
+  '__builtin__.unicode': ['builtins', 'str'],
+  '__builtin__.long': ['builtins', 'int'],
+  '__builtin__.basestring': ['builtins', 'str'],
+  'itertools.izip': ['builtins', 'zip'],
+  'itertools.imap': ['builtins', 'map'],
+  'itertools.ifilter': ['builtins', 'filter'],
+  'UserDict.UserDict': ['collections', 'UserDict'],
+  'UserList.UserList': ['collections', 'UserList'],
+  'UserString.UserString': ['collections', 'UserString'],
+  'whichdb.whichdb': ['dbm', 'whichdb'],
+};
+
+/** Module and name as CPython's find_class resolves them (Python 2 names mapped). */
+export function canonicalGlobal(module: string, name: string): [string, string] {
+  return PY2_NAMES[`${module}.${name}`] ?? [canonicalModule(module), name];
+}
+
 const TORCH_STORAGES = [
   'Float', 'Double', 'Half', 'BFloat16', 'Long', 'Int', 'Short', 'Char', 'Byte', 'Bool',
   'ComplexFloat', 'ComplexDouble', 'QUInt8', 'QInt8', 'QInt32', 'QUInt4x2', 'QUInt2x4',
@@ -244,8 +267,8 @@ const isDunder = (s: string) => s.length > 4 && s.startsWith('__') && s.endsWith
  * Classify the global (module, name) that find_class would resolve. `name` may be dotted
  * (protocol 4+ qualnames): every component is considered, because getattr walks through it.
  */
-export function classifyGlobal(rawModule: string, name: string): Classification {
-  const module = canonicalModule(rawModule);
+export function classifyGlobal(rawModule: string, rawName: string): Classification {
+  const [module, name] = canonicalGlobal(rawModule, rawName);
   const full = `${module}.${name}`;
   const parts = name.split('.');
   const last = parts[parts.length - 1];
@@ -271,7 +294,7 @@ export function classifyGlobal(rawModule: string, name: string): Classification 
   if (parts.length > 1) {
     for (let i = 0; i < parts.length - 1; i++) {
       const sub = parts.slice(0, i + 1).join('.');
-      const via = inDangerousModule(parts[i]) ?? inDangerousModule(sub);
+      const via = inDangerousModule(parts[i]) ?? inDangerousModule(sub) ?? inDangerousModule(`${module}.${sub}`);
       if (via) return { level: 'dangerous', reason: `dotted name reaches module ${via} through ${module}`, loader };
     }
   }
