@@ -1,0 +1,94 @@
+import { TestDatabases } from '@backstage/backend-test-utils';
+import { resolvePackagePath } from '@backstage/backend-plugin-api';
+import { AccessStore, GrantRecord, RequestRecord } from './AccessStore';
+
+jest.setTimeout(60_000);
+const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
+const migrationsDir = resolvePackagePath('@internal/plugin-access-requests-backend', 'migrations');
+
+const request = (id: string, over: Partial<RequestRecord> = {}): RequestRecord => ({
+  id,
+  resourceRef: 'resource:default/w',
+  roleId: 'r',
+  requester: 'user:default/alice',
+  justification: 'j',
+  durationMinutes: 60,
+  status: 'pending',
+  createdAt: '2026-03-01T10:00:00.000Z',
+  expiresAt: '2026-03-02T10:00:00.000Z',
+  policy: { name: 'p', kind: 'rigid', maxDurationMinutes: 60, requireJustification: true, requireTicket: false, roleId: 'r', frozenAt: 'x', roles: [] },
+  resource: { entityRef: 'resource:default/w', kind: 'Resource', annotations: {} },
+  selfService: false,
+  ...over,
+});
+const grant = (id: string, over: Partial<GrantRecord> = {}): GrantRecord => ({
+  id,
+  requestId: undefined,
+  resourceRef: 'resource:default/w',
+  roleId: 'r',
+  userRef: 'user:default/alice',
+  status: 'active',
+  startsAt: '2026-03-01T10:00:00.000Z',
+  expiresAt: '2026-03-01T11:00:00.000Z',
+  breakGlass: false,
+  provisioning: { state: 'provisioned', externalId: 'e' },
+  target: {
+    grantId: id, userRef: 'user:default/alice', resource: { entityRef: 'resource:default/w', kind: 'Resource', annotations: {} },
+    role: { id: 'r', title: 'R', allows: ['x'], privilege: 1 }, startsAt: '2026-03-01T10:00:00.000Z', expiresAt: '2026-03-01T11:00:00.000Z',
+  },
+  ...over,
+});
+
+describe.each(databases.eachSupportedId())('AccessStore on %p', databaseId => {
+  it('migrates up and down', async () => {
+    const knex = await databases.init(databaseId);
+    await knex.migrate.latest({ directory: migrationsDir });
+    expect(await knex.schema.hasTable('access_grants')).toBe(true);
+    await knex.migrate.rollback({ directory: migrationsDir }, true);
+    expect(await knex.schema.hasTable('access_requests')).toBe(false);
+    await knex.migrate.latest({ directory: migrationsDir });
+    expect(await knex.schema.hasTable('access_post_hoc_reviews')).toBe(true);
+  });
+
+  it('round-trips requests, and decideRequest only moves pending requests', async () => {
+    const store = await AccessStore.create({ knex: await databases.init(databaseId) });
+    await store.insertRequest(request('a', { ticket: 'SEC-1', selfService: true }));
+    expect(await store.getRequest('a')).toEqual(request('a', { ticket: 'SEC-1', selfService: true }));
+    expect(await store.decideRequest('a', { status: 'denied', decidedAt: 'x' })).toBe(true);
+    expect(await store.decideRequest('a', { status: 'approved', decidedAt: 'y', grantId: 'g' })).toBe(false);
+    expect(await store.getRequest('a')).toMatchObject({ status: 'denied', decidedAt: 'x', grantId: undefined });
+  });
+
+  it('UNIQUE constraints: one grant per request, one review and one post-hoc review per person', async () => {
+    const store = await AccessStore.create({ knex: await databases.init(databaseId) });
+    await store.insertRequest(request('a'));
+    await store.insertGrant(grant('g1', { requestId: 'a' }));
+    await expect(store.insertGrant(grant('g2', { requestId: 'a' }))).rejects.toThrow();
+    // break-glass grants have no request: many allowed
+    await store.insertGrant(grant('b1', { breakGlass: true }));
+    await store.insertGrant(grant('b2', { breakGlass: true }));
+    const review = { requestId: 'a', reviewer: 'user:default/bob', decision: 'approve' as const, comment: '', eligibleGroups: ['g'], createdAt: 'x' };
+    await store.insertReview(review);
+    await expect(store.insertReview({ ...review, decision: 'deny' })).rejects.toThrow();
+    const ph = { reviewer: 'user:default/bob', decision: 'confirm' as const, comment: 'c', createdAt: 'x' };
+    await store.insertPostHocReview('b1', ph);
+    await expect(store.insertPostHocReview('b1', ph)).rejects.toThrow();
+    expect((await store.listReviews(['a'])).get('a')).toHaveLength(1);
+  });
+
+  it('finds due grants by time and updates grants conditionally', async () => {
+    const store = await AccessStore.create({ knex: await databases.init(databaseId) });
+    await store.insertGrant(grant('g1'));
+    await store.insertGrant(grant('g2', { expiresAt: '2026-03-01T12:00:00.000Z' }));
+    await store.insertGrant(grant('g3', { status: 'revoked' }));
+    expect((await store.listGrantsDueForExpiry('2026-03-01T11:00:00.000Z')).map(g => g.id)).toEqual(['g1']);
+    expect(await store.updateGrant('g1', { status: 'expired' }, { fromStatus: ['active'] })).toBe(true);
+    expect(await store.updateGrant('g1', { status: 'expired' }, { fromStatus: ['active'] })).toBe(false);
+    expect((await store.listGrantsNeedingReminder('2026-03-01T11:00:00.000Z', '2026-03-01T12:00:00.000Z')).map(g => g.id)).toEqual(['g2']);
+    expect(await store.claimReminder('g2', 'now')).toBe(true);
+    expect(await store.claimReminder('g2', 'now')).toBe(false);
+    await store.appendHistory('g1', { at: 'a', event: 'expired', actor: 's', details: { n: 1 } });
+    expect((await store.listHistory(['g1'])).get('g1')).toEqual([{ at: 'a', event: 'expired', actor: 's', details: { n: 1 } }]);
+    expect((await store.getGrant('g3'))!.status).toBe('revoked');
+  });
+});
