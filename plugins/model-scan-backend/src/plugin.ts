@@ -12,6 +12,12 @@ import { WorkerScanEngine } from './service/ScanEngine';
 import { UploadReceiver } from './service/UploadReceiver';
 import { readModelScanConfig } from './service/config';
 import { createSourceResolver } from './sources';
+import {
+  createTriggersRouter,
+  registerTriggerAuthPolicies,
+  scheduleRescans,
+} from './triggers';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 
 /**
  * The model-scan backend plugin: durable scan jobs, worker-thread scanning, results cached per
@@ -32,6 +38,9 @@ export const modelScanPlugin = createBackendPlugin({
         auditor: coreServices.auditor,
         scheduler: coreServices.scheduler,
         lifecycle: coreServices.lifecycle,
+        auth: coreServices.auth,
+        cache: coreServices.cache,
+        catalog: catalogServiceRef,
       },
       async init({
         config,
@@ -44,12 +53,16 @@ export const modelScanPlugin = createBackendPlugin({
         auditor,
         scheduler,
         lifecycle,
+        auth,
+        cache,
+        catalog,
       }) {
         const settings = readModelScanConfig(config);
         const clock = { now: () => new Date() };
         permissionsRegistry.addPermissions(modelScanPermissions);
 
         const store = await ScanStore.create({ database });
+        const sourceResolver = createSourceResolver({ config, logger });
         const engine = new WorkerScanEngine({
           timeoutMs: settings.worker.timeoutSeconds * 1000,
           maxOldGenerationSizeMb: settings.worker.maxOldGenerationSizeMb,
@@ -63,7 +76,7 @@ export const modelScanPlugin = createBackendPlugin({
           workDir: settings.workDir,
           allowLocalPaths: settings.allowLocalPaths,
           acceptanceMaxDays: settings.acceptance.maxDays,
-          remoteSources: createSourceResolver({ config, logger }),
+          remoteSources: sourceResolver,
         });
         const queue = new ScanQueue({
           store,
@@ -91,6 +104,30 @@ export const modelScanPlugin = createBackendPlugin({
         });
         lifecycle.addShutdownHook(() => queue.stop());
 
+        // Scan triggers: webhooks (unauthenticated, signature-verified), the Hugging Face
+        // download proxy, verdict write-back and periodic rescans of catalog models.
+        registerTriggerAuthPolicies(httpRouter);
+        const triggersRouter = await createTriggersRouter({
+          scanService,
+          config,
+          logger,
+          auditor,
+          catalog,
+          scheduler,
+          sourceResolver,
+          httpAuth,
+          cache,
+          clock,
+        });
+        await scheduleRescans({
+          scheduler,
+          catalog,
+          scanService,
+          config,
+          logger,
+          auth,
+        });
+
         httpRouter.use(
           await createRouter({
             scanService,
@@ -102,6 +139,7 @@ export const modelScanPlugin = createBackendPlugin({
             permissions,
             auditor,
             clock,
+            extraRouters: [triggersRouter],
           }),
         );
       },

@@ -36,7 +36,7 @@ export interface RouterOptions {
   permissions: PermissionsService;
   auditor: AuditorService;
   clock: Clock;
-  /** Routers mounted at the root after this plugin's own routes (the triggers). */
+  /** Routers mounted at the root before this plugin's own routes (the triggers: they read raw bodies). */
   extraRouters?: express.Router[];
 }
 
@@ -68,6 +68,9 @@ export async function createRouter(
   const { scanService, uploads, httpAuth, permissions, auditor, clock } =
     options;
   const router = Router();
+  for (const extra of options.extraRouters ?? []) {
+    router.use(extra);
+  }
 
   /** Authenticates the caller and checks one basic permission. */
   async function authorize(
@@ -250,10 +253,6 @@ export async function createRouter(
       throw error;
     }
   });
-
-  for (const extra of options.extraRouters ?? []) {
-    router.use(extra);
-  }
 
   return router;
 }
