@@ -1,0 +1,51 @@
+import fs from 'fs';
+import path from 'path';
+import { savedModelScanner } from './index';
+import { onnxScanner } from '../onnx';
+import { detectWith, runFormatScanner } from '../gguf/harness';
+
+const fx = (n: string) => fs.readFileSync(path.resolve(__dirname, '../../../fixtures/formats', n));
+
+describe('savedModelScanner (hand-assembled SavedModel protobufs)', () => {
+  it('detects SavedModels by content and does not claim ONNX', () => {
+    expect(detectWith(savedModelScanner, fx('savedmodel_benign.pb'), 'x/saved_model.pb')).toBeGreaterThan(80);
+    expect(detectWith(savedModelScanner, fx('savedmodel_benign.pb'), 'blob')).toBeGreaterThan(50);
+    expect(detectWith(savedModelScanner, fx('onnx_benign.onnx'), 'model.onnx')).toBe(0);
+    expect(detectWith(onnxScanner, fx('savedmodel_tf1_benign.pb'), 'saved_model.pb')).toBe(0);
+  });
+
+  it('accepts TF2 and TF1 SavedModels with their standard savers (SaveV2/RestoreV2)', async () => {
+    for (const f of ['savedmodel_benign.pb', 'savedmodel_tf1_benign.pb']) {
+      const r = await runFormatScanner(savedModelScanner, fx(f));
+      expect({ f, findings: r.findings }).toEqual({ f, findings: [] });
+      expect(r.formats).toEqual(['tf-savedmodel']);
+    }
+  });
+
+  it('flags ReadFile/WriteFile inside the serving function', async () => {
+    const r = await runFormatScanner(savedModelScanner, fx('savedmodel_malicious_readfile.pb'));
+    expect(r.ruleIds).toEqual(['TF_FILE_ACCESS_OP', 'TF_FILE_ACCESS_OP']);
+    expect(r.findings[0].location?.path).toBe('library.__inference_serving_default_1234/ReadFile');
+  });
+
+  it('flags PyFunc as critical', async () => {
+    const r = await runFormatScanner(savedModelScanner, fx('savedmodel_malicious_pyfunc.pb'));
+    expect(r.findings.map(f => `${f.ruleId}:${f.severity}`)).toEqual(['TF_PYFUNC_OP:critical']);
+    expect(r.findings[0].details).toMatchObject({ attributes: { token: 'pyfunc_0' } });
+  });
+
+  it('flags SaveV2 outside the saver, PrintV2 to a file, custom ops, and malformed protobufs', async () => {
+    const enc = (field: number, p: Buffer | string) => {
+      const b = typeof p === 'string' ? Buffer.from(p) : p;
+      return Buffer.concat([Buffer.from([(field << 3) | 2, b.length]), b]);
+    };
+    const node = (name: string, op: string, attrs = Buffer.alloc(0)) => enc(1, Buffer.concat([enc(1, name), enc(2, op), attrs]));
+    const printAttr = enc(5, Buffer.concat([enc(1, 'output_stream'), enc(2, enc(2, 'file:///tmp/leak'))]));
+    const graph = Buffer.concat([node('exfil/SaveV2', 'SaveV2'), node('p', 'PrintV2', printAttr), node('c', 'Addons>Evil')]);
+    const model = Buffer.concat([Buffer.from([0x08, 0x01]), enc(2, enc(2, graph))]);
+    const r = await runFormatScanner(savedModelScanner, model, 'saved_model.pb');
+    expect(r.ruleIds).toEqual(['TF_UNUSUAL_SAVE_RESTORE', 'TF_FILE_ACCESS_OP', 'TF_CUSTOM_OP']);
+    const bad = Buffer.concat([Buffer.from([0x08, 0x01, 0x12, 0x7f]), Buffer.alloc(5)]);
+    expect((await runFormatScanner(savedModelScanner, bad)).ruleIds).toEqual(['TF_SAVEDMODEL_MALFORMED']);
+  });
+});
