@@ -21,7 +21,7 @@ const suspicious: ScannedFile = {
 
 describe('AcceptVerdictButton without permission', () => {
   it('is hidden without the verdict.accept permission', async () => {
-    const authorize = jest.fn(() => AuthorizeResult.DENY as const);
+    const authorize = jest.fn((): AuthorizeResult.DENY => AuthorizeResult.DENY);
     await renderInTestApp(<><p>File model.pt</p><AcceptVerdictButton file={suspicious} /></>, {
       apis: [
         [modelScanApiRef, {}],

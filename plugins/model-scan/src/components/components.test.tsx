@@ -109,9 +109,14 @@ describe('AcceptVerdictButton', () => {
   it('lets a reviewer accept a suspicious file with a justification and expiry', async () => {
     const api = fakeApi();
     api.acceptVerdict.mockResolvedValue({
+      id: 'acc-1',
       sha256: 'a'.repeat(64),
       justification: 'x',
+      acceptedBy: 'user:default/bob',
+      createdAt: '2026-01-01T00:00:00Z',
       expiresAt: '2030-01-01T00:00:00Z',
+      scannerVersion: '1',
+      rulesetVersion: 'r',
     });
     const onAccepted = jest.fn();
     const asked: string[] = [];
