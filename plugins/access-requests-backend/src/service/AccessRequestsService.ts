@@ -101,10 +101,10 @@ export class AccessRequestsService {
 
   constructor(options: AccessRequestsServiceOptions) {
     this.o = {
-      platformAdminGroup: 'group:default/platform-admins',
-      securityReviewerGroup: 'group:default/security-reviewers',
-      reminderMinutesBefore: 30,
       ...options,
+      platformAdminGroup: options.platformAdminGroup ?? 'group:default/platform-admins',
+      securityReviewerGroup: options.securityReviewerGroup ?? 'group:default/security-reviewers',
+      reminderMinutesBefore: options.reminderMinutesBefore ?? 30,
     };
   }
 
