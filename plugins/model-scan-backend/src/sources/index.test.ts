@@ -104,6 +104,17 @@ describe('hf:// targets', () => {
 });
 
 describe('target parsing', () => {
+  it('validates targets without fetching anything', () => {
+    const r = resolver({});
+    expect(() => r.validate!('hf://org/model@main')).not.toThrow();
+    expect(() => r.validate!('mlflow://m/3')).not.toThrow();
+    expect(() => r.validate!('https://acct.blob.core.windows.net/weights/x/')).not.toThrow();
+    expect(() => r.validate!('https://acct.blob.core.windows.net/c1/x/')).toThrow(expect.objectContaining({ name: 'InputError' }));
+    expect(() => r.validate!('/etc/passwd')).toThrow(expect.objectContaining({ name: 'InputError' }));
+    expect(() => r.validate!('http://169.254.169.254/')).toThrow(expect.objectContaining({ name: 'NotAllowedError' }));
+    expect(() => r.validate!('https://10.0.0.1/m.pt')).toThrow(expect.objectContaining({ name: 'NotAllowedError' }));
+  });
+
   it('refuses local paths and unknown schemes with InputError', async () => {
     const r = resolver({});
     for (const t of ['/etc/passwd', './model.pt', 'file:///etc/passwd', 'ftp://x/y', 's3://b/k', '', 'mlflow://m/latest']) {

@@ -51,6 +51,10 @@ export function createSourceResolver(opts: {
   const logger = opts.logger.child({ component: 'model-scan-sources' });
 
   return {
+    validate(target: string) {
+      const parsed = parseTarget(target, cfg.azureAccounts);
+      if (parsed.kind === 'https') guard.checkUrl(parsed.url);
+    },
     async resolve(target: string, signal?: AbortSignal): Promise<ResolvedSource> {
       const parsed = parseTarget(target, cfg.azureAccounts);
       if (parsed.kind === 'https') guard.checkUrl(parsed.url); // refuse before creating anything
