@@ -44,10 +44,13 @@ const bob = mockCredentials.user.header('user:default/bob');
 
 const permissions = mockServices.permissions.mock({
   authorize: async (requests, options) => {
-    const principal = options.credentials.principal as { userEntityRef?: string };
+    const principal = options.credentials.principal as {
+      userEntityRef?: string;
+    };
     return requests.map(r => ({
       result:
-        (r as { permission: { name: string } }).permission.name === 'model-scan.verdict.accept' &&
+        (r as { permission: { name: string } }).permission.name ===
+          'model-scan.verdict.accept' &&
         principal.userEntityRef !== 'user:default/bob'
           ? AuthorizeResult.DENY
           : AuthorizeResult.ALLOW,
@@ -58,10 +61,14 @@ const permissions = mockServices.permissions.mock({
 async function waitForScan(server: any, id: string) {
   const deadline = Date.now() + 90_000;
   for (;;) {
-    const res = await request(server).get(`/api/model-scan/scans/${id}`).set('Authorization', alice);
+    const res = await request(server)
+      .get(`/api/model-scan/scans/${id}`)
+      .set('Authorization', alice);
     expect(res.status).toBe(200);
-    if (['completed', 'failed'].includes(res.body.scan.status)) return res.body.scan;
-    if (Date.now() > deadline) throw new Error(`scan ${id} did not finish: ${JSON.stringify(res.body)}`);
+    if (['completed', 'failed'].includes(res.body.scan.status))
+      return res.body.scan;
+    if (Date.now() > deadline)
+      throw new Error(`scan ${id} did not finish: ${JSON.stringify(res.body)}`);
     await new Promise(r => setTimeout(r, 200));
   }
 }
@@ -79,7 +86,11 @@ describe('model-scan end to end (queue + worker thread + engine)', () => {
           data: {
             modelScan: {
               workDir,
-              worker: { concurrency: 2, timeoutSeconds: 60, maxOldGenerationSizeMb: 256 },
+              worker: {
+                concurrency: 2,
+                timeoutSeconds: 60,
+                maxOldGenerationSizeMb: 256,
+              },
             },
           },
         }),
@@ -100,7 +111,9 @@ describe('model-scan end to end (queue + worker thread + engine)', () => {
       requestedBy: 'user:default/alice',
       entityRef: 'component:default/demo-model',
     });
-    expect(upload.body.scan.target).toMatch(/^upload:\/\/[0-9a-f]{64}\/evil\.pkl$/);
+    expect(upload.body.scan.target).toMatch(
+      /^upload:\/\/[0-9a-f]{64}\/evil\.pkl$/,
+    );
 
     const scan = await waitForScan(server, upload.body.scan.id);
     completed.push(scan.id);
@@ -110,10 +123,17 @@ describe('model-scan end to end (queue + worker thread + engine)', () => {
     expect(scan.progress).toMatchObject({ filesDone: 1, filesTotal: 1 });
     expect(scan.files).toHaveLength(1);
     const [file] = scan.files;
-    expect(file).toMatchObject({ path: 'evil.pkl', verdict: 'malicious', cached: false, size: maliciousPickle.length });
+    expect(file).toMatchObject({
+      path: 'evil.pkl',
+      verdict: 'malicious',
+      cached: false,
+      size: maliciousPickle.length,
+    });
     expect(file.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(file.findings.length).toBeGreaterThan(0);
-    expect(file.findings.flatMap((f: any) => f.atlas).length).toBeGreaterThan(0);
+    expect(file.findings.flatMap((f: any) => f.atlas).length).toBeGreaterThan(
+      0,
+    );
 
     const gate = await request(server)
       .get('/api/model-scan/gate')
@@ -133,7 +153,9 @@ describe('model-scan end to end (queue + worker thread + engine)', () => {
         expiresAt: new Date(Date.now() + 86400_000).toISOString(),
       });
     expect(accept.status).toBe(409);
-    expect(accept.body.error.message).toMatch(/malicious verdict can never be accepted/);
+    expect(accept.body.error.message).toMatch(
+      /malicious verdict can never be accepted/,
+    );
 
     // same bytes again (rescan): the cached result is reused, no new engine run
     const rescan = await request(server)
@@ -144,7 +166,9 @@ describe('model-scan end to end (queue + worker thread + engine)', () => {
     expect(again.verdict).toBe('malicious');
     expect(again.files[0]).toMatchObject({ sha256: file.sha256, cached: true });
     // uploads are stored once per content hash
-    expect(readdirSync(join(workDir, 'uploads')).filter(n => !n.startsWith('.'))).toHaveLength(1);
+    expect(
+      readdirSync(join(workDir, 'uploads')).filter(n => !n.startsWith('.')),
+    ).toHaveLength(1);
   });
 
   it('passes a benign pickle and the gate allows that version', async () => {
@@ -166,7 +190,9 @@ describe('model-scan end to end (queue + worker thread + engine)', () => {
       { path: 'weights.pkl', sha256: scan.files[0].sha256, verdict: 'safe' },
     ]);
 
-    const stats = await request(server).get('/api/model-scan/stats?days=7').set('Authorization', alice);
+    const stats = await request(server)
+      .get('/api/model-scan/stats?days=7')
+      .set('Authorization', alice);
     expect(stats.status).toBe(200);
     expect(stats.body.filesScanned).toBe(3);
     expect(stats.body.byVerdict).toMatchObject({ malicious: 2, safe: 1 });
@@ -188,27 +214,46 @@ describe('model-scan end to end (queue + worker thread + engine)', () => {
     expect(scan.verdict).toBe('suspicious');
     const sha256 = scan.files[0].sha256;
 
-    const before = await request(server).get('/api/model-scan/gate').query({ target: scan.target }).set('Authorization', alice);
+    const before = await request(server)
+      .get('/api/model-scan/gate')
+      .query({ target: scan.target })
+      .set('Authorization', alice);
     expect(before.body.allowed).toBe(false);
     expect(before.body.reasons.join()).toMatch(/no valid acceptance/);
 
     const body = {
       sha256,
-      justification: 'mylib.Custom is our own tokenizer class, reviewed in SEC-123.',
+      justification:
+        'mylib.Custom is our own tokenizer class, reviewed in SEC-123.',
       expiresAt: new Date(Date.now() + 7 * 86400_000).toISOString(),
     };
-    const byAlice = await request(server).post('/api/model-scan/acceptances').set('Authorization', alice).send(body);
+    const byAlice = await request(server)
+      .post('/api/model-scan/acceptances')
+      .set('Authorization', alice)
+      .send(body);
     expect(byAlice.status).toBe(403);
 
-    const byBob = await request(server).post('/api/model-scan/acceptances').set('Authorization', bob).send(body);
+    const byBob = await request(server)
+      .post('/api/model-scan/acceptances')
+      .set('Authorization', bob)
+      .send(body);
     expect(byBob.status).toBe(201);
-    expect(byBob.body.acceptance).toMatchObject({ sha256, acceptedBy: 'user:default/bob', expiresAt: body.expiresAt });
+    expect(byBob.body.acceptance).toMatchObject({
+      sha256,
+      acceptedBy: 'user:default/bob',
+      expiresAt: body.expiresAt,
+    });
 
-    const after = await request(server).get('/api/model-scan/gate').query({ target: scan.target }).set('Authorization', alice);
+    const after = await request(server)
+      .get('/api/model-scan/gate')
+      .query({ target: scan.target })
+      .set('Authorization', alice);
     expect(after.body).toMatchObject({ allowed: true, reasons: [] });
     expect(after.body.files[0].acceptedUntil).toBe(body.expiresAt);
 
-    const shown = await request(server).get(`/api/model-scan/scans/${scan.id}`).set('Authorization', alice);
+    const shown = await request(server)
+      .get(`/api/model-scan/scans/${scan.id}`)
+      .set('Authorization', alice);
     expect(shown.body.scan.files[0].acceptedUntil).toBe(body.expiresAt);
   });
 });

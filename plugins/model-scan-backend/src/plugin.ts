@@ -87,9 +87,9 @@ export const modelScanPlugin = createBackendPlugin({
           leaseMs: settings.worker.leaseSeconds * 1000,
         });
         scanService.onEnqueued(() => {
-          queue.drain().catch(error =>
-            logger.warn(`Claiming scan jobs failed: ${error}`),
-          );
+          queue
+            .drain()
+            .catch(error => logger.warn(`Claiming scan jobs failed: ${error}`));
         });
 
         // Every replica polls and claims jobs in the shared database (scope local): the claim is

@@ -28,7 +28,9 @@ const config = mockServices.rootConfig.factory({
 /** Permissions as the lead's policy grants them: only bob (security reviewer) may accept. */
 const rolePermissions = mockServices.permissions.mock({
   authorize: async (requests, options) => {
-    const principal = options.credentials.principal as { userEntityRef?: string };
+    const principal = options.credentials.principal as {
+      userEntityRef?: string;
+    };
     return requests.map(r => ({
       result:
         (r as { permission: { name: string } }).permission.name ===
@@ -46,7 +48,12 @@ describe('model-scan router', () => {
 
   beforeAll(async () => {
     ({ server } = await startTestBackend({
-      features: [modelScanPlugin, config, rolePermissions.factory, auditor.factory],
+      features: [
+        modelScanPlugin,
+        config,
+        rolePermissions.factory,
+        auditor.factory,
+      ],
     }));
   });
 
@@ -63,7 +70,9 @@ describe('model-scan router', () => {
       ['post', '/api/model-scan/acceptances'],
       ['get', '/api/model-scan/gate?target=x'],
     ] as const) {
-      const res = await (request(server) as any)[method](path).set('Authorization', none);
+      const res = await (request(server) as any)
+        [method](path)
+        .set('Authorization', none);
       expect({ path, status: res.status }).toEqual({ path, status: 401 });
     }
   });
@@ -98,13 +107,19 @@ describe('model-scan router', () => {
   });
 
   it('refuses to scan paths on the backend host (allowLocalPaths defaults to false)', async () => {
-    for (const target of ['/etc/passwd', 'file:///etc/shadow', '../app-config.yaml']) {
+    for (const target of [
+      '/etc/passwd',
+      'file:///etc/shadow',
+      '../app-config.yaml',
+    ]) {
       const res = await request(server)
         .post('/api/model-scan/scans')
         .set('Authorization', mockCredentials.user.header('user:default/alice'))
         .send({ target });
       expect(res.status).toBe(400);
-      expect(res.body.error.message).toMatch(/target: paths on the backend host/);
+      expect(res.body.error.message).toMatch(
+        /target: paths on the backend host/,
+      );
     }
     const list = await request(server)
       .get('/api/model-scan/scans')
@@ -118,7 +133,9 @@ describe('model-scan router', () => {
       .set('Authorization', mockCredentials.user.header('user:default/alice'))
       .attach('file', Buffer.alloc(2048, 1), 'big.bin');
     expect(res.status).toBe(400);
-    expect(res.body.error.message).toMatch(/file: larger than the limit of 1024 bytes/);
+    expect(res.body.error.message).toMatch(
+      /file: larger than the limit of 1024 bytes/,
+    );
     const list = await request(server)
       .get('/api/model-scan/scans')
       .set('Authorization', mockCredentials.user.header('user:default/alice'));
@@ -155,7 +172,10 @@ describe('model-scan router', () => {
     const tooLong = await request(server)
       .post('/api/model-scan/acceptances')
       .set('Authorization', mockCredentials.user.header('user:default/bob'))
-      .send({ ...body, expiresAt: new Date(Date.now() + 31 * 86400_000).toISOString() });
+      .send({
+        ...body,
+        expiresAt: new Date(Date.now() + 31 * 86400_000).toISOString(),
+      });
     expect(tooLong.status).toBe(400);
     expect(tooLong.body.error.message).toMatch(/at most 30 days/);
 
@@ -173,7 +193,10 @@ describe('model-scan router', () => {
 
     // refusals are audited
     expect(auditor.createEvent).toHaveBeenCalledWith(
-      expect.objectContaining({ eventId: 'verdict-accept', severityLevel: 'high' }),
+      expect.objectContaining({
+        eventId: 'verdict-accept',
+        severityLevel: 'high',
+      }),
     );
   });
 
@@ -213,12 +236,24 @@ describe('model-scan router without permissions', () => {
     const user = mockCredentials.user.header('user:default/alice');
     const calls = [
       request(server).get('/api/model-scan/scans').set('Authorization', user),
-      request(server).post('/api/model-scan/scans').set('Authorization', user).send({ target: 'hf://a/b' }),
-      request(server).post('/api/model-scan/scans/upload').set('Authorization', user).attach('file', Buffer.from('x'), 'x.bin'),
-      request(server).post('/api/model-scan/scans/x/rescan').set('Authorization', user),
+      request(server)
+        .post('/api/model-scan/scans')
+        .set('Authorization', user)
+        .send({ target: 'hf://a/b' }),
+      request(server)
+        .post('/api/model-scan/scans/upload')
+        .set('Authorization', user)
+        .attach('file', Buffer.from('x'), 'x.bin'),
+      request(server)
+        .post('/api/model-scan/scans/x/rescan')
+        .set('Authorization', user),
       request(server).get('/api/model-scan/stats').set('Authorization', user),
-      request(server).get('/api/model-scan/gate?target=hf://a/b').set('Authorization', user),
-      request(server).get('/api/model-scan/acceptances').set('Authorization', user),
+      request(server)
+        .get('/api/model-scan/gate?target=hf://a/b')
+        .set('Authorization', user),
+      request(server)
+        .get('/api/model-scan/acceptances')
+        .set('Authorization', user),
     ];
     for (const res of await Promise.all(calls)) {
       expect(res.status).toBe(403);

@@ -239,7 +239,10 @@ export async function createRouter(
     try {
       await authorize(req, modelScanGateReadPermission);
       const query = parse(gateQuerySchema, req.query);
-      const decision = await scanService.evaluateGate(query.target, clock.now());
+      const decision = await scanService.evaluateGate(
+        query.target,
+        clock.now(),
+      );
       await event.success({
         meta: {
           allowed: decision.allowed,

@@ -12,7 +12,7 @@ const { parentPort, workerData } = require('node:worker_threads');
 function loadEngine() {
   const entry = require.resolve('@internal/model-scanner');
   if (/\.[cm]?tsx?$/.test(entry)) {
-    require('@backstage/cli-node/config/nodeTransform.cjs');
+    require('@backstage/cli/config/nodeTransform.cjs');
   }
   return require('@internal/model-scanner');
 }

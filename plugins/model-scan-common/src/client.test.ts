@@ -1,5 +1,8 @@
 import { ModelScanClient } from './client';
-import { createAcceptanceRequestSchema, createScanRequestSchema } from './schemas';
+import {
+  createAcceptanceRequestSchema,
+  createScanRequestSchema,
+} from './schemas';
 import { modelScanPermissions } from './permissions';
 
 describe('ModelScanClient', () => {
@@ -37,7 +40,9 @@ describe('ModelScanClient', () => {
         fetch: (async (url: string) => {
           seen = url;
           return new Response(
-            JSON.stringify({ error: { name: 'NotAllowedError', message: 'no' } }),
+            JSON.stringify({
+              error: { name: 'NotAllowedError', message: 'no' },
+            }),
             { status: 403, headers: { 'content-type': 'application/json' } },
           );
         }) as any,
@@ -47,7 +52,9 @@ describe('ModelScanClient', () => {
       name: 'ResponseError',
       statusCode: 403,
     });
-    expect(seen).toBe('http://b/api/model-scan/gate?target=hf%3A%2F%2Fa%2Fb%40main');
+    expect(seen).toBe(
+      'http://b/api/model-scan/gate?target=hf%3A%2F%2Fa%2Fb%40main',
+    );
   });
 });
 

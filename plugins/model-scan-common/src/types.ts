@@ -25,7 +25,12 @@ export const VERDICTS: readonly Verdict[] = [
   'malicious',
 ];
 
-export type ScanTrigger = 'manual' | 'upload' | 'download' | 'webhook' | 'periodic';
+export type ScanTrigger =
+  | 'manual'
+  | 'upload'
+  | 'download'
+  | 'webhook'
+  | 'periodic';
 
 export type ScanStatus = 'queued' | 'running' | 'completed' | 'failed';
 

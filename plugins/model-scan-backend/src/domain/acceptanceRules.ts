@@ -23,9 +23,7 @@ export function checkAcceptanceRequest(input: {
   }
   const maxMs = maxDays * 24 * 60 * 60 * 1000;
   if (expiresAt.getTime() - now.getTime() > maxMs) {
-    throw new InputError(
-      `expiresAt: must be at most ${maxDays} days from now`,
-    );
+    throw new InputError(`expiresAt: must be at most ${maxDays} days from now`);
   }
   if (currentVerdict === undefined) {
     throw new ConflictError(

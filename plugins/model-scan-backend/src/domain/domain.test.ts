@@ -9,7 +9,14 @@ const current = { scannerVersion: '1.0.0', rulesetVersion: 'r1' };
 const now = new Date('2026-06-01T12:00:00Z');
 const sha = (c: string) => c.repeat(64);
 
-function file(verdict: any, extra: Partial<{ sha256: string; scannerVersion: string; rulesetVersion: string }> = {}) {
+function file(
+  verdict: any,
+  extra: Partial<{
+    sha256: string;
+    scannerVersion: string;
+    rulesetVersion: string;
+  }> = {},
+) {
   return { sha256: sha('a'), verdict, ...current, ...extra };
 }
 
@@ -19,14 +26,26 @@ function acceptance(sha256: string, expiresAt: string): AcceptanceFacts {
 
 describe('isFileAllowed', () => {
   it('allows a current safe verdict', () => {
-    expect(isFileAllowed(file('safe'), [], now, current)).toEqual({ allowed: true });
+    expect(isFileAllowed(file('safe'), [], now, current)).toEqual({
+      allowed: true,
+    });
   });
 
   it('refuses a safe verdict of an older scanner or ruleset: a rescan is due', () => {
-    const old = isFileAllowed(file('safe', { scannerVersion: '0.9.0' }), [], now, current);
+    const old = isFileAllowed(
+      file('safe', { scannerVersion: '0.9.0' }),
+      [],
+      now,
+      current,
+    );
     expect(old.allowed).toBe(false);
     expect(old.reason).toMatch(/rescan is due/);
-    const oldRules = isFileAllowed(file('safe', { rulesetVersion: 'r0' }), [], now, current);
+    const oldRules = isFileAllowed(
+      file('safe', { rulesetVersion: 'r0' }),
+      [],
+      now,
+      current,
+    );
     expect(oldRules.allowed).toBe(false);
   });
 
@@ -46,15 +65,24 @@ describe('isFileAllowed', () => {
   });
 
   it('allows suspicious only with a valid acceptance of that exact hash', () => {
-    expect(isFileAllowed(file('suspicious'), [], now, current).allowed).toBe(false);
+    expect(isFileAllowed(file('suspicious'), [], now, current).allowed).toBe(
+      false,
+    );
     // acceptance of another hash does not count
     expect(
-      isFileAllowed(file('suspicious'), [acceptance(sha('b'), '2026-06-10T00:00:00Z')], now, current)
-        .allowed,
+      isFileAllowed(
+        file('suspicious'),
+        [acceptance(sha('b'), '2026-06-10T00:00:00Z')],
+        now,
+        current,
+      ).allowed,
     ).toBe(false);
     const ok = isFileAllowed(
       file('suspicious'),
-      [acceptance(sha('a'), '2026-06-05T00:00:00Z'), acceptance(sha('a'), '2026-06-10T00:00:00Z')],
+      [
+        acceptance(sha('a'), '2026-06-05T00:00:00Z'),
+        acceptance(sha('a'), '2026-06-10T00:00:00Z'),
+      ],
       now,
       current,
     );
@@ -65,7 +93,10 @@ describe('isFileAllowed', () => {
   it('does not count an expired acceptance', () => {
     const expired = isFileAllowed(
       file('suspicious'),
-      [acceptance(sha('a'), '2026-06-01T11:59:59Z'), acceptance(sha('a'), '2026-06-01T12:00:00Z')],
+      [
+        acceptance(sha('a'), '2026-06-01T11:59:59Z'),
+        acceptance(sha('a'), '2026-06-01T12:00:00Z'),
+      ],
       now,
       current,
     );
@@ -77,7 +108,13 @@ describe('isFileAllowed', () => {
 describe('decideGate', () => {
   const target = 'hf://org/model@abc';
   it('refuses a target that was never scanned', () => {
-    const d = decideGate({ target, scan: undefined, acceptances: [], now, current });
+    const d = decideGate({
+      target,
+      scan: undefined,
+      acceptances: [],
+      now,
+      current,
+    });
     expect(d.allowed).toBe(false);
     expect(d.reasons[0]).toMatch(/no completed scan/);
   });
@@ -90,7 +127,9 @@ describe('decideGate', () => {
     const scan = { scanId: 's1', status: 'completed' as const, files };
     const refused = decideGate({ target, scan, acceptances: [], now, current });
     expect(refused.allowed).toBe(false);
-    expect(refused.reasons).toEqual([expect.stringMatching(/^b\.bin: .*suspicious/)]);
+    expect(refused.reasons).toEqual([
+      expect.stringMatching(/^b\.bin: .*suspicious/),
+    ]);
 
     const allowed = decideGate({
       target,
@@ -129,26 +168,34 @@ describe('checkAcceptanceRequest', () => {
   });
 
   it('refuses to accept a malicious verdict', () => {
-    expect(() => checkAcceptanceRequest({ ...base, currentVerdict: 'malicious' })).toThrow(
-      ConflictError,
-    );
-    expect(() => checkAcceptanceRequest({ ...base, currentVerdict: 'malicious' })).toThrow(
-      /can never be accepted/,
-    );
+    expect(() =>
+      checkAcceptanceRequest({ ...base, currentVerdict: 'malicious' }),
+    ).toThrow(ConflictError);
+    expect(() =>
+      checkAcceptanceRequest({ ...base, currentVerdict: 'malicious' }),
+    ).toThrow(/can never be accepted/);
   });
 
   it('refuses safe, error and unknown verdicts', () => {
     for (const v of ['safe', 'error', undefined] as const) {
-      expect(() => checkAcceptanceRequest({ ...base, currentVerdict: v })).toThrow(ConflictError);
+      expect(() =>
+        checkAcceptanceRequest({ ...base, currentVerdict: v }),
+      ).toThrow(ConflictError);
     }
   });
 
   it('refuses expiries in the past or beyond the maximum', () => {
     expect(() =>
-      checkAcceptanceRequest({ ...base, expiresAt: new Date('2026-06-01T11:00:00Z') }),
+      checkAcceptanceRequest({
+        ...base,
+        expiresAt: new Date('2026-06-01T11:00:00Z'),
+      }),
     ).toThrow(InputError);
     expect(() =>
-      checkAcceptanceRequest({ ...base, expiresAt: new Date('2026-07-02T12:00:01Z') }),
+      checkAcceptanceRequest({
+        ...base,
+        expiresAt: new Date('2026-07-02T12:00:01Z'),
+      }),
     ).toThrow(/at most 30 days/);
   });
 });
@@ -162,7 +209,12 @@ describe('verdicts and targets', () => {
         { verdict: 'safe', severity: 'none' },
       ]),
     ).toEqual({ verdict: 'suspicious', severity: 'medium' });
-    expect(summarizeFiles([{ verdict: 'error', severity: 'none' }, { verdict: 'safe', severity: 'none' }]).verdict).toBe('error');
+    expect(
+      summarizeFiles([
+        { verdict: 'error', severity: 'none' },
+        { verdict: 'safe', severity: 'none' },
+      ]).verdict,
+    ).toBe('error');
   });
 
   it('classifies targets', () => {
@@ -170,7 +222,10 @@ describe('verdicts and targets', () => {
     expect(classifyTarget('file:///etc/passwd')).toBe('local');
     expect(classifyTarget('hf://org/repo')).toBe('remote');
     expect(classifyTarget(`upload://${sha('c')}/x.pt`)).toBe('upload');
-    expect(parseUploadTarget(`upload://${sha('c')}/x.pt`)).toEqual({ sha256: sha('c'), fileName: 'x.pt' });
+    expect(parseUploadTarget(`upload://${sha('c')}/x.pt`)).toEqual({
+      sha256: sha('c'),
+      fileName: 'x.pt',
+    });
     expect(parseUploadTarget('upload://nothex/x.pt')).toBeUndefined();
     expect(sanitizeFileName('../../etc/pass wd')).toBe('pass_wd');
     expect(sanitizeFileName('..')).toBe('_');

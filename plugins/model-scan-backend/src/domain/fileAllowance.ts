@@ -37,7 +37,8 @@ export function isAcceptanceValid(
   now: Date,
 ): boolean {
   return (
-    acceptance.sha256 === sha256 && acceptance.expiresAt.getTime() > now.getTime()
+    acceptance.sha256 === sha256 &&
+    acceptance.expiresAt.getTime() > now.getTime()
   );
 }
 
@@ -90,7 +91,8 @@ export function isFileAllowed(
       }
       return {
         allowed: false,
-        reason: 'verdict is suspicious and no valid acceptance exists for this sha256',
+        reason:
+          'verdict is suspicious and no valid acceptance exists for this sha256',
       };
     }
     default:

@@ -35,7 +35,12 @@ const defaultWorkerEntry = resolvePackagePath(
 );
 
 type WorkerMessage =
-  | { type: 'identity'; scannerName: string; scannerVersion: string; rulesetVersion: string }
+  | {
+      type: 'identity';
+      scannerName: string;
+      scannerVersion: string;
+      rulesetVersion: string;
+    }
   | { type: 'progress'; bytesDone: number; bytesTotal: number }
   | { type: 'result'; result: FileScanResult }
   | { type: 'error'; message: string };
@@ -111,15 +116,19 @@ export class WorkerScanEngine implements ScanEngine {
     onProgress?: (bytesDone: number, bytesTotal: number) => void,
   ): Promise<WorkerMessage> {
     return new Promise((resolve, reject) => {
-      const worker = new Worker(this.options.workerEntry ?? defaultWorkerEntry, {
-        workerData: data,
-        resourceLimits: {
-          maxOldGenerationSizeMb: this.options.maxOldGenerationSizeMb,
+      const worker = new Worker(
+        this.options.workerEntry ?? defaultWorkerEntry,
+        {
+          workerData: data,
+          resourceLimits: {
+            maxOldGenerationSizeMb: this.options.maxOldGenerationSizeMb,
+          },
+          stdout: false,
+          stderr: false,
         },
-        stdout: false,
-        stderr: false,
-      });
+      );
       let settled = false;
+      let timer: NodeJS.Timeout | undefined = undefined;
       const finish = (fn: () => void) => {
         if (settled) return;
         settled = true;
@@ -127,11 +136,13 @@ export class WorkerScanEngine implements ScanEngine {
         fn();
         worker.terminate().catch(() => {});
       };
-      const timer = setTimeout(() => {
+      timer = setTimeout(() => {
         finish(() =>
           reject(
             new Error(
-              `scan timed out after ${Math.round(this.options.timeoutMs / 1000)} s; the worker was terminated`,
+              `scan timed out after ${Math.round(
+                this.options.timeoutMs / 1000,
+              )} s; the worker was terminated`,
             ),
           ),
         );
@@ -140,7 +151,13 @@ export class WorkerScanEngine implements ScanEngine {
         if (message.type === 'progress') {
           onProgress?.(message.bytesDone, message.bytesTotal);
         } else if (message.type === 'error') {
-          finish(() => reject(new Error(`scan engine failed: ${message.message.split('\n')[0]}`)));
+          finish(() =>
+            reject(
+              new Error(
+                `scan engine failed: ${message.message.split('\n')[0]}`,
+              ),
+            ),
+          );
         } else {
           finish(() => resolve(message));
         }
@@ -158,7 +175,11 @@ export class WorkerScanEngine implements ScanEngine {
       });
       worker.on('exit', code => {
         finish(() =>
-          reject(new Error(`scan worker exited with code ${code} before reporting a result`)),
+          reject(
+            new Error(
+              `scan worker exited with code ${code} before reporting a result`,
+            ),
+          ),
         );
       });
     });

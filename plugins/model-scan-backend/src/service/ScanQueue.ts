@@ -69,7 +69,9 @@ export class ScanQueue {
       if (job.attempts > (this.options.maxAttempts ?? 3)) {
         await store.failScan(
           job.id,
-          `abandoned after ${job.attempts - 1} attempts (the scanning replica stopped each time)`,
+          `abandoned after ${
+            job.attempts - 1
+          } attempts (the scanning replica stopped each time)`,
           clock.now(),
           this.owner,
         );
@@ -132,12 +134,9 @@ export class ScanQueue {
         writing = false;
       }
     };
-    const heartbeat = setInterval(
-      () => {
-        flush();
-      },
-      Math.max(250, Math.min(1000, leaseMs / 3)),
-    );
+    const heartbeat = setInterval(() => {
+      flush();
+    }, Math.max(250, Math.min(1000, leaseMs / 3)));
     try {
       await run(progress => {
         latest = progress;

@@ -38,14 +38,26 @@ class CountingEngine implements ScanEngine {
   async scanFile(path: string): Promise<FileScanResult> {
     this.runs += 1;
     await new Promise(r => setTimeout(r, 20));
-    return { path, sha256: '', size: 0, format: 'pickle', verdict: 'safe', severity: 'none', findings: [], errors: [] };
+    return {
+      path,
+      sha256: '',
+      size: 0,
+      format: 'pickle',
+      verdict: 'safe',
+      severity: 'none',
+      findings: [],
+      errors: [],
+    };
   }
 }
 
 describe('ScanService with the real engine in worker threads', () => {
   it('scanLocalFile scans synchronously, caches by sha256 and notifies listeners', async () => {
     const store = await newStore();
-    const engine = new WorkerScanEngine({ timeoutMs: 60_000, maxOldGenerationSizeMb: 256 });
+    const engine = new WorkerScanEngine({
+      timeoutMs: 60_000,
+      maxOldGenerationSizeMb: 256,
+    });
     const service = new ScanService({
       store,
       engine,
@@ -68,8 +80,16 @@ describe('ScanService with the real engine in worker threads', () => {
       trigger: 'download',
       requestedBy: 'user:default/alice',
     });
-    expect(first.scan).toMatchObject({ status: 'completed', verdict: 'malicious', trigger: 'download' });
-    expect(first.file).toMatchObject({ path: 'pytorch_model.bin', verdict: 'malicious', cached: false });
+    expect(first.scan).toMatchObject({
+      status: 'completed',
+      verdict: 'malicious',
+      trigger: 'download',
+    });
+    expect(first.file).toMatchObject({
+      path: 'pytorch_model.bin',
+      verdict: 'malicious',
+      cached: false,
+    });
     const second = await service.scanLocalFile({
       path,
       name: 'pytorch_model.bin',
@@ -77,9 +97,16 @@ describe('ScanService with the real engine in worker threads', () => {
       trigger: 'download',
       requestedBy: 'user:default/erin',
     });
-    expect(second.file).toMatchObject({ verdict: 'malicious', cached: true, sha256: first.file.sha256 });
+    expect(second.file).toMatchObject({
+      verdict: 'malicious',
+      cached: true,
+      sha256: first.file.sha256,
+    });
     expect(seen.map(s => s.id)).toEqual([first.scan.id, second.scan.id]);
-    const gate = await service.evaluateGate('hf://org/repo@abc/pytorch_model.bin', new Date());
+    const gate = await service.evaluateGate(
+      'hf://org/repo@abc/pytorch_model.bin',
+      new Date(),
+    );
     expect(gate.allowed).toBe(false);
   });
 });
@@ -98,22 +125,47 @@ describe('ScanService and ScanQueue', () => {
     };
     const closed = new ScanService({ ...common, allowLocalPaths: false });
     await expect(
-      closed.enqueue({ target: dir, trigger: 'manual', requestedBy: 'user:default/alice' }),
+      closed.enqueue({
+        target: dir,
+        trigger: 'manual',
+        requestedBy: 'user:default/alice',
+      }),
     ).rejects.toThrow(/allowLocalPaths/);
 
     const folder = join(dir, 'model');
     mkdirSync(join(folder, 'sub'), { recursive: true });
     writeFileSync(join(folder, 'a.pkl'), benign);
-    writeFileSync(join(folder, 'sub', 'b.pkl'), Buffer.concat([benign, Buffer.from('x')]));
+    writeFileSync(
+      join(folder, 'sub', 'b.pkl'),
+      Buffer.concat([benign, Buffer.from('x')]),
+    );
     const open = new ScanService({ ...common, allowLocalPaths: true });
-    const queue = new ScanQueue({ store, service: open, logger: common.logger, clock: common.clock, concurrency: 1, leaseMs: 60_000 });
-    const scan = await open.enqueue({ target: folder, trigger: 'periodic', requestedBy: 'service:scheduler' });
+    const queue = new ScanQueue({
+      store,
+      service: open,
+      logger: common.logger,
+      clock: common.clock,
+      concurrency: 1,
+      leaseMs: 60_000,
+    });
+    const scan = await open.enqueue({
+      target: folder,
+      trigger: 'periodic',
+      requestedBy: 'service:scheduler',
+    });
     await queue.drain();
     await queue.idle();
     const done = await open.getScan(scan.id);
     expect(done?.status).toBe('completed');
-    expect(done?.files?.map(f => f.path)).toEqual(['a.pkl', join('sub', 'b.pkl')]);
-    expect(done?.progress).toMatchObject({ filesDone: 2, filesTotal: 2, bytesTotal: benign.length * 2 + 1 });
+    expect(done?.files?.map(f => f.path)).toEqual([
+      'a.pkl',
+      join('sub', 'b.pkl'),
+    ]);
+    expect(done?.progress).toMatchObject({
+      filesDone: 2,
+      filesTotal: 2,
+      bytesTotal: benign.length * 2 + 1,
+    });
   });
 
   it('fails a remote target clearly when no source is configured for it', async () => {
@@ -127,12 +179,26 @@ describe('ScanService and ScanQueue', () => {
       allowLocalPaths: false,
       acceptanceMaxDays: 30,
     });
-    const queue = new ScanQueue({ store, service, logger: mockServices.logger.mock(), clock: { now: () => new Date() }, concurrency: 1, leaseMs: 60_000 });
-    const scan = await service.enqueue({ target: 'mlflow://m/1', trigger: 'webhook', requestedBy: 'service:mlflow' });
+    const queue = new ScanQueue({
+      store,
+      service,
+      logger: mockServices.logger.mock(),
+      clock: { now: () => new Date() },
+      concurrency: 1,
+      leaseMs: 60_000,
+    });
+    const scan = await service.enqueue({
+      target: 'mlflow://m/1',
+      trigger: 'webhook',
+      requestedBy: 'service:mlflow',
+    });
     await queue.drain();
     await queue.idle();
     const failed = await service.getScan(scan.id);
-    expect(failed).toMatchObject({ status: 'failed', error: expect.stringMatching(/source type not configured/) });
+    expect(failed).toMatchObject({
+      status: 'failed',
+      error: expect.stringMatching(/source type not configured/),
+    });
   });
 
   it('shares the queue between replicas: every job runs exactly once', async () => {
@@ -143,7 +209,15 @@ describe('ScanService and ScanQueue', () => {
     const folder = join(dir, 'many');
     mkdirSync(folder, { recursive: true });
     const make = () =>
-      new ScanService({ store, engine, logger, clock, workDir: dir, allowLocalPaths: true, acceptanceMaxDays: 30 });
+      new ScanService({
+        store,
+        engine,
+        logger,
+        clock,
+        workDir: dir,
+        allowLocalPaths: true,
+        acceptanceMaxDays: 30,
+      });
     const serviceA = make();
     const serviceB = make();
     const ids: string[] = [];
@@ -151,10 +225,32 @@ describe('ScanService and ScanQueue', () => {
       // distinct bytes so that no result comes from the cache
       const path = join(folder, `f${i}.pkl`);
       writeFileSync(path, Buffer.concat([benign, Buffer.from(String(i))]));
-      ids.push((await serviceA.enqueue({ target: path, trigger: 'manual', requestedBy: 'user:default/alice' })).id);
+      ids.push(
+        (
+          await serviceA.enqueue({
+            target: path,
+            trigger: 'manual',
+            requestedBy: 'user:default/alice',
+          })
+        ).id,
+      );
     }
-    const replicaA = new ScanQueue({ store, service: serviceA, logger, clock, concurrency: 2, leaseMs: 60_000 });
-    const replicaB = new ScanQueue({ store, service: serviceB, logger, clock, concurrency: 2, leaseMs: 60_000 });
+    const replicaA = new ScanQueue({
+      store,
+      service: serviceA,
+      logger,
+      clock,
+      concurrency: 2,
+      leaseMs: 60_000,
+    });
+    const replicaB = new ScanQueue({
+      store,
+      service: serviceB,
+      logger,
+      clock,
+      concurrency: 2,
+      leaseMs: 60_000,
+    });
     await Promise.all([replicaA.drain(), replicaB.drain()]);
     await Promise.all([replicaA.idle(), replicaB.idle()]);
     const scans = await Promise.all(ids.map(id => serviceA.getScan(id)));

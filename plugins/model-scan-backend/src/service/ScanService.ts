@@ -448,11 +448,15 @@ export class ScanService {
           `the uploaded file of ${job.target} is no longer stored; upload it again`,
         );
       }
-      return { files: [{ name: upload.fileName, path: join(dir, entries[0]) }] };
+      return {
+        files: [{ name: upload.fileName, path: join(dir, entries[0]) }],
+      };
     }
     if (kind === 'local') {
       if (!this.options.allowLocalPaths) {
-        throw new Error('local paths are not allowed (modelScan.allowLocalPaths)');
+        throw new Error(
+          'local paths are not allowed (modelScan.allowLocalPaths)',
+        );
       }
       const path = job.target.startsWith('file://')
         ? fileURLToPath(job.target)

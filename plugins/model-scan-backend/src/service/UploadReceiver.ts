@@ -40,14 +40,21 @@ export class UploadReceiver {
     try {
       parser = busboy({
         headers: req.headers,
-        limits: { files: 1, fileSize: maxUploadBytes, fields: 10, fieldSize: 4096 },
+        limits: {
+          files: 1,
+          fileSize: maxUploadBytes,
+          fields: 10,
+          fieldSize: 4096,
+        },
       });
     } catch (error) {
       throw new InputError(`file: ${(error as Error).message}`);
     }
 
     const fields: Record<string, string> = {};
-    let fileWork: Promise<{ name: string; sha256: string; size: number }> | undefined;
+    let fileWork:
+      | Promise<{ name: string; sha256: string; size: number }>
+      | undefined;
     let tooLarge = false;
 
     const finished = new Promise<void>((resolve, reject) => {
@@ -105,7 +112,13 @@ export class UploadReceiver {
       } else {
         await fs.rename(tmpPath, path);
       }
-      return { name: file.name, path, sha256: file.sha256, size: file.size, fields };
+      return {
+        name: file.name,
+        path,
+        sha256: file.sha256,
+        size: file.size,
+        fields,
+      };
     } catch (error) {
       await fs.rm(tmpPath, { force: true });
       if (error instanceof InputError) throw error;

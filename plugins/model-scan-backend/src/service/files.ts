@@ -31,7 +31,8 @@ export async function listLocalFiles(
     for (const entry of entries) {
       const full = join(dir, entry.name);
       if (entry.isDirectory()) await walk(full);
-      else if (entry.isFile()) out.push({ name: relative(root, full), path: full });
+      else if (entry.isFile())
+        out.push({ name: relative(root, full), path: full });
     }
   };
   await walk(root);

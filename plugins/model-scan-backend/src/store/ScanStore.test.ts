@@ -10,6 +10,13 @@ const sha = (c: string) => c.repeat(64);
 const t0 = new Date('2026-06-01T10:00:00Z');
 const at = (minutes: number) => new Date(t0.getTime() + minutes * 60_000);
 
+const severityOf = {
+  malicious: 'critical',
+  suspicious: 'medium',
+  safe: 'none',
+  error: 'none',
+} as const;
+
 function result(
   sha256: string,
   verdict: FileScanResult['verdict'],
@@ -21,7 +28,7 @@ function result(
     size: 42,
     format: 'pickle',
     verdict,
-    severity: verdict === 'malicious' ? 'critical' : verdict === 'suspicious' ? 'medium' : 'none',
+    severity: severityOf[verdict],
     findings,
     errors: [],
   };
@@ -32,12 +39,17 @@ describe.each(databases.eachSupportedId())('ScanStore on %s', databaseId => {
 
   beforeAll(async () => {
     const knex = await databases.init(databaseId);
-    store = await ScanStore.create({ database: mockServices.database({ knex }) });
+    store = await ScanStore.create({
+      database: mockServices.database({ knex }),
+    });
   });
 
   it('runs the migrations down and up again', async () => {
     const knex = await databases.init(databaseId);
-    const directory = resolvePackagePath('@internal/plugin-model-scan-backend', 'migrations');
+    const directory = resolvePackagePath(
+      '@internal/plugin-model-scan-backend',
+      'migrations',
+    );
     await knex.migrate.latest({ directory });
     expect(await knex.schema.hasTable('model_scan_scans')).toBe(true);
     await knex.migrate.rollback({ directory }, true);
@@ -49,7 +61,11 @@ describe.each(databases.eachSupportedId())('ScanStore on %s', databaseId => {
 
   it('claims a queued job exactly once, and re-claims it after its lease expires', async () => {
     const scan = await store.insertScan(
-      { target: 'hf://org/claim', trigger: 'manual', requestedBy: 'user:default/alice' },
+      {
+        target: 'hf://org/claim',
+        trigger: 'manual',
+        requestedBy: 'user:default/alice',
+      },
       at(0),
     );
     expect(scan.status).toBe('queued');
@@ -60,21 +76,38 @@ describe.each(databases.eachSupportedId())('ScanStore on %s', databaseId => {
     const won = claims.filter(c => c?.id === scan.id);
     expect(won).toHaveLength(1);
     // lease still valid: nobody else gets it
-    expect(await store.claimNextJob('replica-c', at(1.5), 60_000)).toBeUndefined();
+    expect(
+      await store.claimNextJob('replica-c', at(1.5), 60_000),
+    ).toBeUndefined();
     const owner = claims[0]?.id === scan.id ? 'replica-a' : 'replica-b';
     expect(
-      await store.updateProgress(scan.id, owner, { filesDone: 0, filesTotal: 2, bytesDone: 5, bytesTotal: 10 }, at(2)),
+      await store.updateProgress(
+        scan.id,
+        owner,
+        { filesDone: 0, filesTotal: 2, bytesDone: 5, bytesTotal: 10 },
+        at(2),
+      ),
     ).toBe(true);
     const running = await store.getScan(scan.id);
     expect(running?.status).toBe('running');
-    expect(running?.progress).toEqual({ filesDone: 0, filesTotal: 2, bytesDone: 5, bytesTotal: 10 });
+    expect(running?.progress).toEqual({
+      filesDone: 0,
+      filesTotal: 2,
+      bytesDone: 5,
+      bytesTotal: 10,
+    });
     // the owner crashed: lease expires at(2), another replica takes over
     const again = await store.claimNextJob('replica-c', at(3), 60_000);
     expect(again?.id).toBe(scan.id);
     expect(again?.attempts).toBe(2);
     // the old owner lost the lease and can neither write progress nor complete
     expect(
-      await store.updateProgress(scan.id, owner, { filesDone: 1, filesTotal: 2, bytesDone: 5, bytesTotal: 10 }, at(4)),
+      await store.updateProgress(
+        scan.id,
+        owner,
+        { filesDone: 1, filesTotal: 2, bytesDone: 5, bytesTotal: 10 },
+        at(4),
+      ),
     ).toBe(false);
     expect(
       await store.completeScan({
@@ -88,7 +121,9 @@ describe.each(databases.eachSupportedId())('ScanStore on %s', databaseId => {
         now: at(4),
       }),
     ).toBe(false);
-    expect(await store.failScan(scan.id, 'boom', at(5), 'replica-c')).toBe(true);
+    expect(await store.failScan(scan.id, 'boom', at(5), 'replica-c')).toBe(
+      true,
+    );
     expect((await store.getScan(scan.id))?.status).toBe('failed');
   });
 
@@ -101,7 +136,10 @@ describe.each(databases.eachSupportedId())('ScanStore on %s', databaseId => {
       atlas: ['AML.T0010.003', 'AML.T0011.000'],
       cwe: ['CWE-502'],
     };
-    const first = await store.insertScan({ target, trigger: 'manual', requestedBy: 'user:default/alice' }, at(10));
+    const first = await store.insertScan(
+      { target, trigger: 'manual', requestedBy: 'user:default/alice' },
+      at(10),
+    );
     const claimed = await store.claimNextJob('r', at(10), 60_000);
     expect(claimed?.id).toBe(first.id);
     expect(
@@ -109,8 +147,18 @@ describe.each(databases.eachSupportedId())('ScanStore on %s', databaseId => {
         id: first.id,
         owner: 'r',
         files: [
-          { result: result(sha('1'), 'malicious', [finding]), scannerVersion: '1', rulesetVersion: 'r', cached: false },
-          { result: result(sha('2'), 'safe'), scannerVersion: '1', rulesetVersion: 'r', cached: false },
+          {
+            result: result(sha('1'), 'malicious', [finding]),
+            scannerVersion: '1',
+            rulesetVersion: 'r',
+            cached: false,
+          },
+          {
+            result: result(sha('2'), 'safe'),
+            scannerVersion: '1',
+            rulesetVersion: 'r',
+            cached: false,
+          },
           {
             result: { ...result(sha('3'), 'error'), errors: ['timed out'] },
             scannerVersion: '1',
@@ -127,13 +175,32 @@ describe.each(databases.eachSupportedId())('ScanStore on %s', databaseId => {
       }),
     ).toBe(true);
 
-    const cached = await store.getCachedResult({ sha256: sha('1'), scannerVersion: '1', rulesetVersion: 'r' });
+    const cached = await store.getCachedResult({
+      sha256: sha('1'),
+      scannerVersion: '1',
+      rulesetVersion: 'r',
+    });
     expect(cached?.verdict).toBe('malicious');
-    expect(cached?.findings[0].atlas).toEqual(['AML.T0010.003', 'AML.T0011.000']);
+    expect(cached?.findings[0].atlas).toEqual([
+      'AML.T0010.003',
+      'AML.T0011.000',
+    ]);
     // another scanner version has no cached result
-    expect(await store.getCachedResult({ sha256: sha('1'), scannerVersion: '2', rulesetVersion: 'r' })).toBeUndefined();
+    expect(
+      await store.getCachedResult({
+        sha256: sha('1'),
+        scannerVersion: '2',
+        rulesetVersion: 'r',
+      }),
+    ).toBeUndefined();
     // errors are not cached
-    expect(await store.getCachedResult({ sha256: sha('3'), scannerVersion: '1', rulesetVersion: 'r' })).toBeUndefined();
+    expect(
+      await store.getCachedResult({
+        sha256: sha('3'),
+        scannerVersion: '1',
+        rulesetVersion: 'r',
+      }),
+    ).toBeUndefined();
 
     const latest = await store.getLatestCompletedScan(target);
     expect(latest?.id).toBe(first.id);
@@ -144,13 +211,25 @@ describe.each(databases.eachSupportedId())('ScanStore on %s', databaseId => {
       ['3333.pkl', 'error'],
     ]);
     expect(latest?.files?.[2].errors).toEqual(['timed out']);
-    expect(latest?.files?.[0].findings[0].ruleId).toBe('PICKLE_DANGEROUS_GLOBAL');
+    expect(latest?.files?.[0].findings[0].ruleId).toBe(
+      'PICKLE_DANGEROUS_GLOBAL',
+    );
 
     // a second scan of the same target replaces the version the gate judges
-    const second = await store.insertScan({ target, trigger: 'periodic', requestedBy: 'service:x' }, at(20));
+    const second = await store.insertScan(
+      { target, trigger: 'periodic', requestedBy: 'service:x' },
+      at(20),
+    );
     await store.completeScan({
       id: second.id,
-      files: [{ result: result(sha('2'), 'safe'), scannerVersion: '1', rulesetVersion: 'r', cached: true }],
+      files: [
+        {
+          result: result(sha('2'), 'safe'),
+          scannerVersion: '1',
+          rulesetVersion: 'r',
+          cached: true,
+        },
+      ],
       verdict: 'safe',
       severity: 'none',
       scannerVersion: '1',
@@ -160,24 +239,39 @@ describe.each(databases.eachSupportedId())('ScanStore on %s', databaseId => {
     const newest = await store.getLatestCompletedScan(target);
     expect(newest?.id).toBe(second.id);
     expect(newest?.files?.[0].cached).toBe(true);
-    expect(await store.getLatestCompletedScan('hf://org/other')).toBeUndefined();
+    expect(
+      await store.getLatestCompletedScan('hf://org/other'),
+    ).toBeUndefined();
 
-    const list = await store.listScans({ limit: 10, offset: 0, verdict: 'malicious' });
+    const list = await store.listScans({
+      limit: 10,
+      offset: 0,
+      verdict: 'malicious',
+    });
     expect(list.items.map(s => s.id)).toContain(first.id);
     expect(list.items.every(s => s.verdict === 'malicious')).toBe(true);
 
     const stats = await store.getStats(at(0));
     expect(stats.filesScanned).toBe(4);
-    expect(stats.byVerdict).toEqual({ safe: 2, suspicious: 0, malicious: 1, error: 1 });
+    expect(stats.byVerdict).toEqual({
+      safe: 2,
+      suspicious: 0,
+      malicious: 1,
+      error: 1,
+    });
     expect(stats.bySeverity.critical).toBe(1);
-    expect(stats.byDay).toEqual([{ day: '2026-06-01', safe: 2, suspicious: 0, malicious: 1, error: 1 }]);
+    expect(stats.byDay).toEqual([
+      { day: '2026-06-01', safe: 2, suspicious: 0, malicious: 1, error: 1 },
+    ]);
     expect(stats.byAtlas).toEqual(
       expect.arrayContaining([
         { technique: 'AML.T0010.003', count: 1 },
         { technique: 'AML.T0011.000', count: 1 },
       ]),
     );
-    expect(stats.topRules).toEqual([{ ruleId: 'PICKLE_DANGEROUS_GLOBAL', count: 1 }]);
+    expect(stats.topRules).toEqual([
+      { ruleId: 'PICKLE_DANGEROUS_GLOBAL', count: 1 },
+    ]);
     // window excludes older files
     expect((await store.getStats(at(15))).filesScanned).toBe(1);
   });

@@ -72,7 +72,10 @@ function toDate(value: unknown): Date | undefined {
   if (typeof value === 'number') return new Date(value);
   const text = String(value);
   // SQLite returns "YYYY-MM-DD HH:MM:SS.sss" (UTC) for timestamps knex wrote as Date
-  if (/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}/.test(text) && !/[zZ+]/.test(text.slice(19))) {
+  if (
+    /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}/.test(text) &&
+    !/[zZ+]/.test(text.slice(19))
+  ) {
     return new Date(`${text.replace(' ', 'T')}Z`);
   }
   return new Date(text);
@@ -246,7 +249,10 @@ export class ScanStore {
     rulesetVersion: string;
     now: Date;
   }): Promise<boolean> {
-    const totalBytes = input.files.reduce((sum, f) => sum + (f.result.size || 0), 0);
+    const totalBytes = input.files.reduce(
+      (sum, f) => sum + (f.result.size || 0),
+      0,
+    );
     return this.db.transaction(async tx => {
       const where: Record<string, string> = { id: input.id };
       if (input.owner) where.lease_owner = input.owner;
@@ -369,9 +375,7 @@ export class ScanStore {
 
   // ---------------------------------------------------------------- results
 
-  async getCachedResult(
-    key: ResultKey,
-  ): Promise<FileScanResult | undefined> {
+  async getCachedResult(key: ResultKey): Promise<FileScanResult | undefined> {
     const row = await this.db(RESULTS)
       .where({
         sha256: key.sha256,
@@ -425,11 +429,7 @@ export class ScanStore {
       verdict: row.verdict,
       severity: row.severity,
       findings: row.findings_json ? JSON.parse(row.findings_json) : [],
-      errors: row.file_errors
-        ? JSON.parse(row.file_errors)
-        : row.result_errors
-          ? JSON.parse(row.result_errors)
-          : [],
+      errors: JSON.parse(row.file_errors ?? row.result_errors ?? '[]'),
       durationMs: row.duration_ms ?? undefined,
       cached: Boolean(row.cached),
       scannerVersion: row.scanner_version,
@@ -466,9 +466,9 @@ export class ScanStore {
     return { ...input, id, createdAt: now.toISOString() };
   }
 
-  async listAcceptances(filter: { sha256s?: string[] } = {}): Promise<
-    Acceptance[]
-  > {
+  async listAcceptances(
+    filter: { sha256s?: string[] } = {},
+  ): Promise<Acceptance[]> {
     const query = this.db(ACCEPTANCES).orderBy('created_at', 'desc');
     if (filter.sha256s) {
       if (filter.sha256s.length === 0) return [];
@@ -522,13 +522,19 @@ export class ScanStore {
       }
     }
 
-    const dayRows = (await files().select(
-      'created_at',
-      'verdict',
-    )) as Array<{ created_at: unknown; verdict: Verdict }>;
+    const dayRows = (await files().select('created_at', 'verdict')) as Array<{
+      created_at: unknown;
+      verdict: Verdict;
+    }>;
     const days = new Map<
       string,
-      { day: string; safe: number; suspicious: number; malicious: number; error: number }
+      {
+        day: string;
+        safe: number;
+        suspicious: number;
+        malicious: number;
+        error: number;
+      }
     >();
     for (const row of dayRows) {
       const day = toDate(row.created_at)!.toISOString().slice(0, 10);

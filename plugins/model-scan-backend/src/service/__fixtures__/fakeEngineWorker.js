@@ -3,7 +3,12 @@
 const { parentPort, workerData } = require('node:worker_threads');
 
 if (workerData.mode === 'identity') {
-  parentPort.postMessage({ type: 'identity', scannerName: 'fake', scannerVersion: '9', rulesetVersion: 'x' });
+  parentPort.postMessage({
+    type: 'identity',
+    scannerName: 'fake',
+    scannerVersion: '9',
+    rulesetVersion: 'x',
+  });
 } else if (workerData.path.includes('hang')) {
   for (;;) {
     // busy loop: only terminate() stops this
@@ -12,11 +17,23 @@ if (workerData.mode === 'identity') {
   const keep = [];
   for (;;) keep.push(new Array(100000).fill({ a: Math.random() }));
 } else if (workerData.path.includes('throw')) {
-  parentPort.postMessage({ type: 'error', message: 'Error: engine exploded\n    at somewhere' });
+  parentPort.postMessage({
+    type: 'error',
+    message: 'Error: engine exploded\n    at somewhere',
+  });
 } else {
   parentPort.postMessage({ type: 'progress', bytesDone: 5, bytesTotal: 10 });
   parentPort.postMessage({
     type: 'result',
-    result: { path: workerData.path, sha256: '', size: 10, format: 'pickle', verdict: 'safe', severity: 'none', findings: [], errors: [] },
+    result: {
+      path: workerData.path,
+      sha256: '',
+      size: 10,
+      format: 'pickle',
+      verdict: 'safe',
+      severity: 'none',
+      findings: [],
+      errors: [],
+    },
   });
 }
