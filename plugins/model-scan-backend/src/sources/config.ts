@@ -16,7 +16,11 @@ export interface AzureAccountConfig {
 
 export interface RegistryConfig {
   baseUrl: string;
+  /** Sent as `Authorization: Bearer <token>`. */
   token?: string;
+  /** MLflow basic auth (`mlflow server --app-name basic-auth`), used when no token is set. */
+  username?: string;
+  password?: string;
 }
 
 /** Everything the source resolver reads from config, with defaults applied. */
@@ -66,7 +70,12 @@ export function readSourcesConfig(config: Config): SourcesConfig {
       token: hf?.getOptionalString('token'),
     },
     mlflow: mlflowUri
-      ? { baseUrl: trimSlash(mlflowUri), token: mlflow?.getOptionalString('token') }
+      ? {
+          baseUrl: trimSlash(mlflowUri),
+          token: mlflow?.getOptionalString('token'),
+          username: mlflow?.getOptionalString('username'),
+          password: mlflow?.getOptionalString('password'),
+        }
       : undefined,
     databricks: databricksHost
       ? {

@@ -238,6 +238,24 @@ describe('mlflow:// and databricks:// targets', () => {
     }
   });
 
+  it('authenticates with basic auth when MLflow runs the basic-auth app', async () => {
+    const mlflow = await startFakeMlflow({
+      basic: { username: 'scanner', password: 'pw' },
+      versions: [{ name: 'm', version: '1', source: 'mlflow-artifacts:/2/r/artifacts/model' }],
+      artifacts: { '2/r/artifacts/model/model.pkl': Buffer.from('P') },
+    });
+    try {
+      const ok = resolver({ mlflow: { trackingUri: mlflow.url, username: 'scanner', password: 'pw' } });
+      const src = await ok.resolve('mlflow://m/1');
+      expect(await contents(src.files)).toEqual({ 'model.pkl': 'P' });
+      await src.cleanup();
+      const bad = resolver({ mlflow: { trackingUri: mlflow.url, username: 'scanner', password: 'nope' } });
+      await expect(bad.resolve('mlflow://m/1')).rejects.toMatchObject({ name: 'NotAllowedError' });
+    } finally {
+      await mlflow.close();
+    }
+  });
+
   it('refuses artifact stores the proxy cannot reach with a clear error', async () => {
     const mlflow = await startFakeMlflow({
       versions: [{ name: 'm', version: '1', source: 's3://bucket/model' }],

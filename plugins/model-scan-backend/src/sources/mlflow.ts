@@ -42,9 +42,18 @@ export class MlflowRestClient {
     return this.registry.baseUrl;
   }
 
+  private authorization(): Record<string, string> {
+    const { token, username, password } = this.registry;
+    if (token) return { Authorization: `Bearer ${token}` };
+    if (username && password !== undefined) {
+      return { Authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}` };
+    }
+    return {};
+  }
+
   private opts(signal?: AbortSignal): HttpRequestOptions {
     return {
-      headers: this.registry.token ? { Authorization: `Bearer ${this.registry.token}` } : {},
+      headers: this.authorization(),
       signal,
       timeoutMs: this.timeoutMs,
     };

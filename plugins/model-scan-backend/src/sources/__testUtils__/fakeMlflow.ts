@@ -18,6 +18,8 @@ export interface FakeModelVersion {
 export async function startFakeMlflow(opts: {
   kind?: 'mlflow' | 'databricks';
   token?: string;
+  /** require HTTP basic auth (MLflow's basic-auth app) instead of a bearer token */
+  basic?: { username: string; password: string };
   versions: FakeModelVersion[];
   artifacts: Record<string, Buffer>;
 }) {
@@ -60,7 +62,10 @@ export async function startFakeMlflow(opts: {
       res.end(data);
       return;
     }
-    if (opts.token && req.headers.authorization !== `Bearer ${opts.token}`) {
+    const expectedAuth = opts.token
+      ? `Bearer ${opts.token}`
+      : opts.basic && `Basic ${Buffer.from(`${opts.basic.username}:${opts.basic.password}`).toString('base64')}`;
+    if (expectedAuth && req.headers.authorization !== expectedAuth) {
       json(res, 401, { error_code: 'UNAUTHENTICATED', message: 'bad token' });
       return;
     }
