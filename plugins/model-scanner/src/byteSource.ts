@@ -1,4 +1,4 @@
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, readSync } from 'node:fs';
 import * as zlib from 'node:zlib';
 import { Readable } from 'node:stream';
 import type { ByteSource } from './types';
@@ -27,6 +27,16 @@ export class FileByteSource implements ByteSource {
     if (len === 0 || offset < 0) return Buffer.alloc(0);
     const buf = Buffer.allocUnsafe(len);
     let done = 0;
+    if (len <= 256 * 1024) {
+      // small reads (headers, sniffing, pickle chunks) from the page cache: a synchronous pread
+      // avoids a thread-pool round trip per read
+      while (done < len) {
+        const n = readSync(this.handle.fd, buf, done, len - done, offset + done);
+        if (n === 0) break;
+        done += n;
+      }
+      return done === len ? buf : buf.subarray(0, done);
+    }
     while (done < len) {
       const { bytesRead } = await this.handle.read(buf, done, len - done, offset + done);
       if (bytesRead === 0) break;

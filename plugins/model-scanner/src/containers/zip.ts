@@ -189,8 +189,9 @@ export async function scanZip(ctx: FormatScanContext & { scan: FileScan }): Prom
         .join(', ');
       ctx.report(finding('ZIP_ODD_FLAGS', `The member ${e.name} is flagged as ${what}; the content was scanned as plain data, as PyTorch reads it.`, loc, { flags: e.flags }));
     }
-    // local header
-    const lh = await src.read(e.localOffset, 30);
+    // local header, name and the first bytes of data in one read
+    const guess = 30 + e.rawName.length + 64 + 16;
+    let lh = await src.read(e.localOffset, guess);
     if (lh.length < 30 || lh.readUInt32LE(0) !== ZIP_LOCAL_MAGIC) {
       ctx.report(finding('ZIP_MALFORMED', `The local header of ${e.name} at offset ${e.localOffset} is missing or invalid.`, loc));
       continue;
@@ -198,7 +199,9 @@ export async function scanZip(ctx: FormatScanContext & { scan: FileScan }): Prom
     const lNameLen = lh.readUInt16LE(26);
     const lExtraLen = lh.readUInt16LE(28);
     const lFlags = lh.readUInt16LE(6);
-    const lRaw = await src.read(e.localOffset + 30, lNameLen);
+    if (30 + lNameLen + lExtraLen + 16 > lh.length) lh = await src.read(e.localOffset, 30 + lNameLen + lExtraLen + 16);
+    const lRaw = lh.subarray(30, 30 + lNameLen);
+    const dataHead = lh.subarray(30 + lNameLen + lExtraLen, 30 + lNameLen + lExtraLen + Math.min(16, e.csize));
     const lName = decodeName(lRaw, lFlags);
     if (!lRaw.equals(e.rawName)) {
       ctx.report(
@@ -248,7 +251,7 @@ export async function scanZip(ctx: FormatScanContext & { scan: FileScan }): Prom
     try {
       // raw tensor storages of a PyTorch archive: hashed with the file, sniffed, never parsed
       if (isTorch && /(^|\/)data\/\d+$/.test(e.name)) {
-        const head = await member.read(0, 16);
+        const head = e.method === 0 ? dataHead : await member.read(0, 16);
         const serialized =
           (head[0] === 0x80 && head[1] >= 2 && head[1] <= 5) || (head.length >= 4 && head.readUInt32LE(0) === ZIP_LOCAL_MAGIC) || head.subarray(0, 6).toString('latin1') === '\x93NUMPY';
         if (!serialized) continue;

@@ -86,8 +86,15 @@ class Reader {
     await this.load(n);
     return true;
   }
+  /** Read size grows while reading sequentially and shrinks after a skip. */
+  private chunk = 64 * 1024;
+  skip(n: number) {
+    this.pos += n;
+    if (this.pos > this.bufEnd) this.chunk = 64 * 1024;
+  }
   private async load(n: number) {
-    const want = Math.min(Math.max(n, CHUNK), this.end - this.pos);
+    const want = Math.min(Math.max(n, this.chunk), this.end - this.pos);
+    this.chunk = Math.min(this.chunk * 2, CHUNK);
     if (want <= 0) {
       this.buf = Buffer.alloc(0);
       this.bufStart = this.pos;
@@ -207,6 +214,11 @@ function decodeRawUnicodeEscape(b: Buffer): string {
   return b
     .toString('latin1')
     .replace(/\\u([0-9a-fA-F]{4})|\\U([0-9a-fA-F]{8})/g, (_m, u4, u8) => String.fromCodePoint(parseInt(u4 ?? u8, 16)));
+}
+
+const SMALL_INTS: PValue[] = [];
+function smallInt(v: number): PValue {
+  return SMALL_INTS[v] ?? (SMALL_INTS[v] = { t: 'int', v });
 }
 
 function decodeLongLE(b: Buffer): bigint {
@@ -484,7 +496,7 @@ export class PickleMachine {
       await this.r.ensure(len);
       small = Buffer.from(this.r.take(len));
     } else {
-      this.r.pos += len; // skip: hashed by the caller, never copied
+      this.r.skip(len); // hashed by the caller, never copied
     }
     return { t: 'bytes', off: dataOff, len, head, small };
   }
@@ -498,6 +510,20 @@ export class PickleMachine {
     }
     await this.r.ensure(len);
     return { t: 'str', v: this.r.take(len).toString(encoding) };
+  }
+
+  /** Fixed-size argument (<= 8 bytes): the loop keeps 16 bytes of lookahead, so no await is needed. */
+  private fx(n: number, op: string): Buffer {
+    if (this.r.pos + n > this.r.bufEnd) throw new PickleError(`pickle data was truncated in ${op}`);
+    return this.r.take(n);
+  }
+  /** Index in the reader buffer of a fixed-size argument (no Buffer allocation). */
+  private fi(n: number, op: string): number {
+    const r = this.r;
+    if (r.pos + n > r.bufStart + r.buf.length) throw new PickleError(`pickle data was truncated in ${op}`);
+    const i = r.pos - r.bufStart;
+    r.pos += n;
+    return i;
   }
 
   private async fixed(n: number, op: string): Promise<Buffer> {
@@ -557,7 +583,7 @@ export class PickleMachine {
         switch (op) {
           case 0x80: {
             // PROTO
-            const v = (await this.fixed(1, 'PROTO'))[0];
+            const v = r.buf[this.fi(1, 'PROTO')];
             if (ops > 1 || r.pos - 2 !== start) {
               this.hooks.report(finding('PICKLE_MISPLACED_PROTO', `PROTO ${v} at offset ${off} is not the first opcode.`, off, 'PROTO'));
             }
@@ -567,7 +593,7 @@ export class PickleMachine {
           }
           case 0x95: {
             // FRAME: the C unpickler only requires the frame's bytes to exist, then reads linearly
-            const b = await this.fixed(8, 'FRAME');
+            const b = this.fx(8, 'FRAME');
             const len = b.readBigUInt64LE(0);
             if (this.frameEnd >= 0 && off < this.frameEnd && !this.frameViolationReported) {
               this.frameViolationReported = true;
@@ -634,21 +660,21 @@ export class PickleMachine {
             break;
           }
           case 0x4a:
-            this.push({ t: 'int', v: (await this.fixed(4, 'BININT')).readInt32LE(0) });
+            this.push({ t: 'int', v: r.buf.readInt32LE(this.fi(4, 'BININT')) });
             break;
           case 0x4b:
-            this.push({ t: 'int', v: (await this.fixed(1, 'BININT1'))[0] });
+            this.push(smallInt(r.buf[this.fi(1, 'BININT1')]));
             break;
           case 0x4d:
-            this.push({ t: 'int', v: (await this.fixed(2, 'BININT2')).readUInt16LE(0) });
+            this.push(smallInt(r.buf.readUInt16LE(this.fi(2, 'BININT2'))));
             break;
           case 0x8a: {
-            const n = (await this.fixed(1, 'LONG1'))[0];
+            const n = r.buf[this.fi(1, 'LONG1')];
             this.push({ t: 'int', v: decodeLongLE(await this.fixed(n, 'LONG1')) });
             break;
           }
           case 0x8b: {
-            const n = (await this.fixed(4, 'LONG4')).readInt32LE(0);
+            const n = r.buf.readInt32LE(this.fi(4, 'LONG4'));
             if (n < 0) throw new PickleError('LONG pickle has negative byte count');
             this.lengthCheck(n, off, 'LONG4');
             if (n > 4096) {
@@ -664,7 +690,7 @@ export class PickleMachine {
             break;
           }
           case 0x47:
-            await this.fixed(8, 'BINFLOAT');
+            this.fx(8, 'BINFLOAT');
             this.push({ t: 'float' });
             break;
           case 0x53: {
@@ -672,13 +698,13 @@ export class PickleMachine {
             break;
           }
           case 0x54: {
-            const n = (await this.fixed(4, 'BINSTRING')).readInt32LE(0);
+            const n = r.buf.readInt32LE(this.fi(4, 'BINSTRING'));
             if (n < 0) throw new PickleError('BINSTRING pickle has negative byte count');
             this.push(await this.readStringValue(n, off, 'BINSTRING', 'latin1'));
             break;
           }
           case 0x55: {
-            const n = (await this.fixed(1, 'SHORT_BINSTRING'))[0];
+            const n = r.buf[this.fi(1, 'SHORT_BINSTRING')];
             this.push(await this.readStringValue(n, off, 'SHORT_BINSTRING', 'latin1'));
             break;
           }
@@ -686,35 +712,35 @@ export class PickleMachine {
             this.push({ t: 'str', v: decodeRawUnicodeEscape(await r.line()) });
             break;
           case 0x58: {
-            const n = (await this.fixed(4, 'BINUNICODE')).readUInt32LE(0);
+            const n = r.buf.readUInt32LE(this.fi(4, 'BINUNICODE'));
             this.push(await this.readStringValue(n, off, 'BINUNICODE', 'utf8'));
             break;
           }
           case 0x8c: {
-            const n = (await this.fixed(1, 'SHORT_BINUNICODE'))[0];
+            const n = r.buf[this.fi(1, 'SHORT_BINUNICODE')];
             this.push(await this.readStringValue(n, off, 'SHORT_BINUNICODE', 'utf8'));
             break;
           }
           case 0x8d: {
-            const n = (await this.fixed(8, 'BINUNICODE8')).readBigUInt64LE(0);
+            const n = r.buf.readBigUInt64LE(this.fi(8, 'BINUNICODE8'));
             this.lengthCheck(n > BigInt(Number.MAX_SAFE_INTEGER) ? n : Number(n), off, 'BINUNICODE8');
             this.push(await this.readStringValue(Number(n), off, 'BINUNICODE8', 'utf8'));
             break;
           }
           case 0x42: {
-            const n = (await this.fixed(4, 'BINBYTES')).readUInt32LE(0);
+            const n = r.buf.readUInt32LE(this.fi(4, 'BINBYTES'));
             this.push(await this.readBytesValue(n, off, 'BINBYTES'));
             break;
           }
           case 0x43: {
-            const n = (await this.fixed(1, 'SHORT_BINBYTES'))[0];
+            const n = r.buf[this.fi(1, 'SHORT_BINBYTES')];
             this.push(await this.readBytesValue(n, off, 'SHORT_BINBYTES'));
             break;
           }
           case 0x8e:
           case 0x96: {
             const name = op === 0x8e ? 'BINBYTES8' : 'BYTEARRAY8';
-            const n = (await this.fixed(8, name)).readBigUInt64LE(0);
+            const n = r.buf.readBigUInt64LE(this.fi(8, name));
             this.lengthCheck(n > BigInt(Number.MAX_SAFE_INTEGER) ? n : Number(n), off, name);
             this.push(await this.readBytesValue(Number(n), off, name));
             break;
@@ -791,10 +817,10 @@ export class PickleMachine {
             break;
           }
           case 0x68:
-            this.push(this.memoGet((await this.fixed(1, 'BINGET'))[0]));
+            this.push(this.memoGet(r.buf[this.fi(1, 'BINGET')]));
             break;
           case 0x6a:
-            this.push(this.memoGet((await this.fixed(4, 'LONG_BINGET')).readUInt32LE(0)));
+            this.push(this.memoGet(r.buf.readUInt32LE(this.fi(4, 'LONG_BINGET'))));
             break;
           case 0x70: {
             const s = (await r.line()).toString('latin1').trim();
@@ -805,10 +831,10 @@ export class PickleMachine {
             break;
           }
           case 0x71:
-            this.memoPut((await this.fixed(1, 'BINPUT'))[0], this.top());
+            this.memoPut(r.buf[this.fi(1, 'BINPUT')], this.top());
             break;
           case 0x72: {
-            const idx = (await this.fixed(4, 'LONG_BINPUT')).readInt32LE(0);
+            const idx = r.buf.readInt32LE(this.fi(4, 'LONG_BINPUT'));
             if (idx < 0) throw new PickleError('negative LONG_BINPUT argument');
             this.memoPut(idx, this.top());
             break;
@@ -847,7 +873,7 @@ export class PickleMachine {
           case 0x83:
           case 0x84: {
             const n = op === 0x82 ? 1 : op === 0x83 ? 2 : 4;
-            const b = await this.fixed(n, opName);
+            const b = this.fx(n, opName);
             const code = n === 1 ? b[0] : n === 2 ? b.readUInt16LE(0) : b.readInt32LE(0);
             if (code <= 0) throw new PickleError('EXT specifies code <= 0');
             this.worst = worse(this.worst, 'unknown');

@@ -267,7 +267,19 @@ const isDunder = (s: string) => s.length > 4 && s.startsWith('__') && s.endsWith
  * Classify the global (module, name) that find_class would resolve. `name` may be dotted
  * (protocol 4+ qualnames): every component is considered, because getattr walks through it.
  */
+const cache = new Map<string, Classification>();
+
 export function classifyGlobal(rawModule: string, rawName: string): Classification {
+  const key = `${rawModule}\n${rawName}`;
+  let c = cache.get(key);
+  if (!c) {
+    c = classifyUncached(rawModule, rawName);
+    if (cache.size < 10_000) cache.set(key, c);
+  }
+  return c;
+}
+
+function classifyUncached(rawModule: string, rawName: string): Classification {
   const [module, name] = canonicalGlobal(rawModule, rawName);
   const full = `${module}.${name}`;
   const parts = name.split('.');
