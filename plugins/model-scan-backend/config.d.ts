@@ -32,5 +32,101 @@ export interface Config {
       /** Longest validity of an acceptance of a suspicious verdict, in days. Default 30. */
       maxDays?: number;
     };
+
+    // ---- read by src/sources (remote targets) and src/triggers (webhooks, proxy, rescans)
+
+    /** Downloads of remote targets. */
+    sources?: {
+      /** Largest total download of one target in bytes. Default 50 GiB. */
+      maxDownloadBytes?: number;
+      /** Most files of one target. Default 10000. */
+      maxFiles?: number;
+      /** Allow plain http:// targets. Default false. */
+      allowInsecureHttp?: boolean;
+      /** Hosts that may be fetched even though they resolve to private addresses (SSRF guard). */
+      allowedHosts?: string[];
+      /** Timeout of one upstream request in milliseconds. Default 60000. */
+      requestTimeoutMs?: number;
+    };
+    huggingFace?: {
+      /** Hub base URL. Default https://huggingface.co */
+      endpoint?: string;
+      /** @visibility secret */
+      token?: string;
+      proxy?: {
+        /** Serve the Hugging Face-compatible scan-on-download proxy under /hf. Default true. */
+        enabled?: boolean;
+        /** Forward the client's Authorization header upstream. Default true. */
+        allowUpstreamAuthorizationHeader?: boolean;
+      };
+    };
+    mlflow?: {
+      /** MLflow tracking server URL; enables mlflow:// targets. */
+      trackingUri?: string;
+      /** @visibility secret */
+      token?: string;
+      username?: string;
+      /** @visibility secret */
+      password?: string;
+      /** Write the verdict back as a model-version tag. Default true. */
+      writeBackVerdict?: boolean;
+    };
+    databricks?: {
+      /** Databricks workspace URL; enables databricks:// targets. */
+      host?: string;
+      /** @visibility secret */
+      token?: string;
+      /** Write the verdict back to the model registry. Default true. */
+      writeBackVerdict?: boolean;
+    };
+    azure?: {
+      /** Storage accounts that Azure blob URLs may point at. */
+      accounts?: Array<{
+        endpoint: string;
+        /** Emulator (Azurite) only. */
+        accountName?: string;
+        /** @visibility secret */
+        accountKey?: string;
+        tenantId?: string;
+        clientId?: string;
+        /** @visibility secret */
+        clientSecret?: string;
+      }>;
+    };
+    /** Registry webhooks (unauthenticated routes that verify signatures). */
+    webhooks?: {
+      /** Oldest accepted delivery timestamp, in seconds. Default 300. */
+      maxAgeSeconds?: number;
+      /** How long delivery ids are remembered against replays, in seconds. Default 86400. */
+      replayTtlSeconds?: number;
+      /** Largest accepted webhook body in bytes. Default 1 MiB. */
+      maxBodyBytes?: number;
+      mlflow?: {
+        /** @visibility secret */
+        secret?: string;
+      };
+      databricks?: {
+        /** @visibility secret */
+        secret?: string;
+      };
+      huggingface?: {
+        /** @visibility secret */
+        secret?: string;
+        /** Git refs whose updates start a scan. Default ["refs/heads/main"]. */
+        refs?: string[];
+      };
+    };
+    /** Periodic rescans of every catalog model with frontier-guard.io/model-source. */
+    rescan?: {
+      /** Default true. */
+      enabled?: boolean;
+      /** Default: daily, 1 hour timeout. */
+      schedule?: {
+        frequency: { cron: string } | string | { [unit: string]: number };
+        timeout: string | { [unit: string]: number };
+        initialDelay?: string | { [unit: string]: number };
+        scope?: 'global' | 'local';
+      };
+    };
   };
 }
