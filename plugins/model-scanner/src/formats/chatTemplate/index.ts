@@ -12,3 +12,8 @@ export const chatTemplateRules: Record<string, string> = {
   CHAT_TEMPLATE_TEMPLATE_LOADING: 'The chat template includes or imports other templates.',
   CHAT_TEMPLATE_PARSE_ERROR: 'The chat template could not be parsed; the renderer may read it differently from the scanner.',
 };
+
+/** The chat-template rules under a rule-id prefix ("GGUF" → "GGUF_CHAT_TEMPLATE_SSTI", ...). */
+export function prefixedChatTemplateRules(prefix: string): Record<string, string> {
+  return Object.fromEntries(Object.entries(chatTemplateRules).map(([k, v]) => [`${prefix}_${k}`, v]));
+}

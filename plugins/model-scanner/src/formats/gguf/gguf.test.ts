@@ -120,3 +120,17 @@ describe('ggufScanner', () => {
     expect((await runFormatScanner(ggufScanner, buf)).ruleIds).toEqual(['GGUF_BAD_HEADER']);
   });
 });
+
+describe('ggufScanner on generated files', () => {
+  const fx = (n: string) => fs.readFileSync(path.resolve(__dirname, '../../../fixtures/formats', n));
+  it('accepts the benign llama-style GGUF (vocab arrays, tensors, two templates)', async () => {
+    const r = await runFormatScanner(ggufScanner, fx('gguf_benign_llama.gguf'));
+    expect(r.findings).toEqual([]);
+    expect(r.errors).toEqual([]);
+  });
+  it('flags the SSTI GGUF', async () => {
+    const r = await runFormatScanner(ggufScanner, fx('gguf_malicious_ssti.gguf'));
+    expect(r.maxSeverity).toBe('critical');
+    expect(r.findings.every(f => f.location?.path?.startsWith('tokenizer.chat_template:'))).toBe(true);
+  });
+});

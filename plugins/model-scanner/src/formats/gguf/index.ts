@@ -7,9 +7,11 @@
  */
 import type { Finding, FormatScanContext, FormatScanner } from '../../types';
 import { analyzeChatTemplate } from '../chatTemplate/analyze';
+import { prefixedChatTemplateRules } from '../chatTemplate';
 import { CachedReader } from '../onnx/cachedReader';
 
 export const ggufRules: Record<string, string> = {
+  ...prefixedChatTemplateRules('GGUF'),
   GGUF_CHAT_TEMPLATE_SSTI: 'The chat template stored in the GGUF file reaches Python internals; llama-cpp-python < 0.2.72 renders it unsandboxed and runs code (CVE-2024-34359).',
   GGUF_LENGTH_OUT_OF_BOUNDS: 'A count or length in the GGUF header points past the end of the file; loaders that trust it crash or over-allocate.',
   GGUF_TENSOR_OUT_OF_BOUNDS: 'A tensor described in the GGUF header lies (partly) outside the file.',

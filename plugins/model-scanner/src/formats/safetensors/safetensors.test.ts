@@ -1,3 +1,5 @@
+import fs from 'fs';
+import path from 'path';
 import { safetensorsScanner } from './index';
 import { detectWith, runFormatScanner } from '../gguf/harness';
 
@@ -114,5 +116,18 @@ describe('safetensorsScanner', () => {
   it('reports a header that is not JSON', async () => {
     const r = await runFormatScanner(safetensorsScanner, build('{"a": [1,2', Buffer.alloc(0)));
     expect(r.ruleIds).toEqual(['SAFETENSORS_HEADER_INVALID']);
+  });
+});
+
+describe('safetensorsScanner on generated files', () => {
+  const fx = (n: string) => fs.readFileSync(path.resolve(__dirname, '../../../fixtures/formats', n));
+  it('accepts the benign file', async () => {
+    const r = await runFormatScanner(safetensorsScanner, fx('safetensors_benign.safetensors'));
+    expect(r.findings).toEqual([]);
+  });
+  it('hands a payload appended after the tensors to nested scanning', async () => {
+    const r = await runFormatScanner(safetensorsScanner, fx('safetensors_trailing_payload.safetensors'));
+    expect(r.ruleIds).toEqual(['SAFETENSORS_UNACCOUNTED_BYTES']);
+    expect(r.nested[0].subarray(0, 2)).toEqual(Buffer.from([0x80, 0x04]));
   });
 });

@@ -5,9 +5,11 @@
  */
 import type { FormatScanContext, FormatScanner } from '../../types';
 import { analyzeChatTemplate } from '../chatTemplate/analyze';
+import { prefixedChatTemplateRules } from '../chatTemplate';
 import { isJsonObject, JsonSyntaxError, parseJson, pathKey, readSmallText } from './boundedJson';
 
 export const tokenizerConfigRules: Record<string, string> = {
+  ...prefixedChatTemplateRules('TOKENIZER'),
   TOKENIZER_CHAT_TEMPLATE_SSTI: 'The chat template in the tokenizer configuration reaches Python internals; rendered without a sandbox it runs code (CVE-2024-34359 class).',
   TOKENIZER_CONFIG_INVALID: 'The tokenizer configuration is malformed (bad JSON, duplicate keys, chat_template of the wrong type).',
   TOKENIZER_CONFIG_REMOTE_CODE: 'The tokenizer needs trust_remote_code: loading it runs Python files from the model repository.',
