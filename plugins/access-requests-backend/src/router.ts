@@ -76,7 +76,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   router.get('/resources/:kind/:namespace/:name', async (req, res) => {
     const actor = await actorOf(req);
     await require(actor, accessGrantReadPermission);
-    const ref = `${req.params.kind}:${req.params.namespace}/${req.params.name}`.toLowerCase();
+    const ref = `${req.params.kind}:${req.params.namespace}/${req.params.name}`;
     res.json(await service.getResourceDetails(ref));
   });
 

@@ -64,3 +64,12 @@ describe('permissions', () => {
     ]);
   });
 });
+
+describe('policy extras', () => {
+  it('refuses an invalid ticketPattern and denialsToReject on rigid policies', () => {
+    const r = accessPolicySchema.safeParse({ ...valid, ticketPattern: '([', denialsToReject: 2 });
+    const msg = describeZodError(r.error!);
+    expect(msg).toContain('ticketPattern');
+    expect(msg).toContain('denialsToReject');
+  });
+});

@@ -82,8 +82,8 @@ export const accessPolicySchema = z
     }
     if (policy.ticketPattern) {
       try {
-        new RegExp(policy.ticketPattern);
-      } catch (e) {
+        RegExp(policy.ticketPattern);
+      } catch {
         ctx.addIssue({ code: 'custom', path: ['ticketPattern'], message: 'not a valid regular expression' });
       }
     }

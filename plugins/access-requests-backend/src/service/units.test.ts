@@ -1,0 +1,56 @@
+import { mockServices } from '@backstage/backend-test-utils';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { ProvisionerRegistry, builtInRecordOnlyProvisioner } from './ProvisionerRegistry';
+import { CatalogDirectory, queryTerms } from './CatalogDirectory';
+import { Notifier } from './Notifier';
+import { ALICE, BOB, OWNERS, SEC, W7B, RecordingProvisioner, orgEntities, resourceEntities } from '../__testUtils__/fixtures';
+
+describe('ProvisionerRegistry', () => {
+  it('has the built-in record-only provisioner unless a module registered one', async () => {
+    expect(new ProvisionerRegistry().get(undefined)).toBe(builtInRecordOnlyProvisioner);
+    const mine = new RecordingProvisioner('record-only');
+    expect(new ProvisionerRegistry([mine]).get('record-only')).toBe(mine);
+  });
+  it('refuses two provisioners of the same type', () => {
+    expect(() => new ProvisionerRegistry([new RecordingProvisioner('x'), new RecordingProvisioner('x')])).toThrow(/already registered/);
+  });
+  it('aliases apply only when the original type is missing', () => {
+    const azure = new RecordingProvisioner('azure-role-assignment');
+    const aliased = new ProvisionerRegistry([], { 'azure-role-assignment': 'record-only' });
+    expect(aliased.get('azure-role-assignment')).toBe(builtInRecordOnlyProvisioner);
+    expect(new ProvisionerRegistry([azure], { 'azure-role-assignment': 'record-only' }).get('azure-role-assignment')).toBe(azure);
+    expect(aliased.get('kubernetes-rolebinding')).toBeUndefined();
+  });
+});
+
+describe('CatalogDirectory', () => {
+  const directory = new CatalogDirectory(catalogServiceMock({ entities: [...orgEntities(), ...resourceEntities()] }), mockServices.auth());
+  it('reads current group membership from the user entity', async () => {
+    expect([...(await directory.currentGroups(BOB))]).toEqual([SEC]);
+    expect(await directory.currentGroups(ALICE)).toContain(OWNERS);
+    expect((await directory.currentGroups('user:default/nobody')).size).toBe(0);
+    // a group ref is not a user
+    expect((await directory.currentGroups(SEC)).size).toBe(0);
+  });
+  it('ranks requestable resources by free-text terms', async () => {
+    const found = await directory.searchResources('I need to read the frontier 7b weights');
+    expect(found[0].snapshot.entityRef).toBe(W7B);
+    expect(found.every(r => r.policyName)).toBe(true);
+    expect(await directory.searchResources('zzzz-nothing')).toEqual([]);
+    expect(queryTerms('I need access to the 7B weights')).toEqual(['7b', 'weights']);
+  });
+  it('resolves the owner group and snapshot annotations', async () => {
+    const r = await directory.getResource(W7B);
+    expect(r).toMatchObject({ ownerRef: OWNERS, policyName: 'weights-frontier-7b', snapshot: { kind: 'Resource', type: 'weight-store' } });
+    expect(r!.snapshot.annotations['frontier-guard.io/azure-scope']).toMatch(/containers\/frontier-7b$/);
+  });
+});
+
+describe('Notifier', () => {
+  it('logs and swallows failures', async () => {
+    const logger = mockServices.logger.mock();
+    const n = new Notifier({ send: async () => { throw new Error('down'); } }, logger);
+    await expect(n.send({ to: ALICE, title: 't' })).resolves.toBeUndefined();
+    expect(logger.warn).toHaveBeenCalled();
+  });
+});
