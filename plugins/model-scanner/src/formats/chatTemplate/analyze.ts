@@ -97,7 +97,10 @@ function dedupe(vs: V[]): V[] {
   const seen = new Set<string>();
   const out: V[] = [];
   for (const v of vs) {
-    const k = typeof v === 'string' ? `s${v}` : v instanceof DictV ? `d${Math.random()}` : `j${JSON.stringify(v)}`;
+    let k: string;
+    if (typeof v === 'string') k = `s${v}`;
+    else if (v instanceof DictV) k = `d${Math.random()}`;
+    else k = `j${JSON.stringify(v)}`;
     if (!seen.has(k)) {
       seen.add(k);
       out.push(v);
@@ -456,7 +459,10 @@ class Folder {
           break;
         }
         case 'first': case 'last': {
-          const seq = typeof v === 'string' ? [...v] : Array.isArray(v) ? v : v instanceof DictV ? v.entries.map(([k]) => k) : [];
+          let seq: V[] = [];
+          if (typeof v === 'string') seq = [...v];
+          else if (Array.isArray(v)) seq = v;
+          else if (v instanceof DictV) seq = v.entries.map(([k]) => k);
           if (seq.length) out.push(name === 'first' ? seq[0] : seq[seq.length - 1]);
           break;
         }
@@ -468,7 +474,9 @@ class Folder {
         case 'sort': if (Array.isArray(v) && v.every(x => typeof x === 'string')) out.push([...(v as string[])].sort()); break;
         case 'unique': if (Array.isArray(v)) out.push(dedupe(v)); break;
         case 'int': {
-          const n = typeof v === 'number' ? Math.trunc(v) : typeof v === 'string' ? parseInt(v, 10) : NaN;
+          let n = NaN;
+          if (typeof v === 'number') n = Math.trunc(v);
+          else if (typeof v === 'string') n = parseInt(v, 10);
           if (!Number.isNaN(n)) out.push(n);
           break;
         }
@@ -562,7 +570,8 @@ export function analyzeChatTemplate(template: string, opts: TemplateAnalysisOpti
   };
 
   const classifyAccess = (name: string, pos: Pos, how: string, called: boolean, built: boolean) => {
-    const via = built ? ` (built dynamically: ${how})` : how === 'attribute' ? '' : ` (through ${how})`;
+    let via = how === 'attribute' ? '' : ` (through ${how})`;
+    if (built) via = ` (built dynamically: ${how})`;
     if (name.startsWith('__')) {
       add(rule('SSTI'), 'critical', `The template reads the Python internal attribute "${name}"${via}; chat templates never need it, and it is how template injection climbs to os/subprocess and runs code when the template is rendered.`, pos, { attribute: name, how });
     } else if (DANGEROUS_ATTRS.has(name) && (!CALL_ONLY.has(name) || called)) {

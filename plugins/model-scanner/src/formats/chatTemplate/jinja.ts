@@ -96,7 +96,7 @@ export function decodePythonEscapes(body: string): string {
       case 't': out += '\t'; break;
       case 'v': out += '\v'; break;
       case 'x': case 'u': case 'U': {
-        const len = e === 'x' ? 2 : e === 'u' ? 4 : 8;
+        const len = ({ x: 2, u: 4, U: 8 } as Record<string, number>)[e];
         const hex = body.slice(i + 1, i + 1 + len);
         if (/^[0-9a-fA-F]+$/.test(hex) && hex.length === len) {
           const cp = parseInt(hex, 16);
@@ -222,7 +222,8 @@ export function lexTemplate(src: string, maxTokens = 500_000): { raw: Array<{ ki
         j += num[0].length;
         continue;
       }
-      const op = OPERATORS.find(o => src.startsWith(o, j));
+      const at = j;
+      const op = OPERATORS.find(o => src.startsWith(o, at));
       if (!op) {
         error = `unexpected character ${JSON.stringify(c)}`;
         j++;
@@ -352,7 +353,7 @@ class TagParser {
   }
   private compare(): Expr {
     let l = this.math1();
-    while (true) {
+    for (;;) {
       const t = this.peek();
       if (!t) return l;
       if (t.type === 'op' && ['==', '!=', '<', '>', '<=', '>='].includes(t.value)) {
@@ -459,8 +460,9 @@ class TagParser {
     }
     throw new TemplateSyntaxError(`unexpected '${t.value}'`, t.pos);
   }
-  private postfix(node: Expr): Expr {
-    while (true) {
+  private postfix(input: Expr): Expr {
+    let node = input;
+    for (;;) {
       const t = this.peek();
       if (!t || t.type !== 'op') return node;
       if (t.value === '.') {
@@ -523,8 +525,9 @@ class TagParser {
     const pos = this.peek()!.pos;
     return { t: 'call', fn, ...this.callArgs(), pos };
   }
-  private filterExpr(node: Expr): Expr {
-    while (true) {
+  private filterExpr(input: Expr): Expr {
+    let node = input;
+    for (;;) {
       if (this.isOp('|')) {
         this.i++;
         node = this.filter(node);

@@ -57,6 +57,7 @@ export function buildGguf(opts: {
       case 'string': u32(8); str(v.value); break;
       case 'array-string': u32(9); u32(8); len(v.value.length); v.value.forEach(str); break;
       case 'array-i32': u32(9); u32(5); len(v.value.length); v.value.forEach(x => u32(x)); break;
+      default: throw new Error('unknown value type');
     }
   }
   for (const t of opts.tensors ?? []) {

@@ -208,7 +208,7 @@ async function scan(ctx: FormatScanContext): Promise<void> {
         }
       }
     }
-    const sorted = tensors.filter(t => t.size !== undefined && t.size > 0n).sort((a, b) => (a.offset < b.offset ? -1 : a.offset > b.offset ? 1 : 0));
+    const sorted = tensors.filter(t => t.size !== undefined && t.size > 0n).sort((a, b) => Number(a.offset - b.offset));
     let overlaps = 0;
     for (let k = 1; k < sorted.length; k++) {
       const prev = sorted[k - 1];

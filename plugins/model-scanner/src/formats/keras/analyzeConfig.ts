@@ -40,7 +40,8 @@ export interface KerasConfigOptions {
 }
 
 function pathOf(where: string, p: string) {
-  return p ? (p.startsWith('[') ? `${where}${p}` : `${where}.${p}`) : where;
+  if (!p) return where;
+  return p.startsWith('[') ? `${where}${p}` : `${where}.${p}`;
 }
 
 /** Printable names found in marshalled Python code (co_names, co_consts, strings). */
@@ -151,7 +152,9 @@ export async function analyzeKerasConfig(root: JsonValue, report: (f: Finding) =
         if (typeof code === 'string') b64 = code;
       } else if (typeof fn === 'string' && functionType === 'lambda') b64 = fn;
       const fnModule = typeof c.module === 'string' ? c.module : undefined;
-      const refName = typeof fn === 'string' && !b64 ? fn : isJsonObject(fn) && typeof (fn as JsonObject).config === 'string' ? ((fn as JsonObject).config as string) : undefined;
+      let refName: string | undefined;
+      if (typeof fn === 'string' && !b64) refName = fn;
+      else if (isJsonObject(fn) && typeof (fn as JsonObject).config === 'string') refName = (fn as JsonObject).config as string;
       const strings = b64 ? marshalStrings(b64) : undefined;
       if (b64 || !refName) {
         if (!functionType && b64) functionType = 'lambda';

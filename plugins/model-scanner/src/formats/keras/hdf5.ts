@@ -53,9 +53,8 @@ export async function scanHdf5(ctx: FormatScanContext): Promise<void> {
     if (win.length === 0) break;
     const text = win.toString('latin1');
     const re = /\{[ \t\r\n]{0,16}"/g;
-    let m: RegExpExecArray | null;
     let nextPos = pos + Math.min(WINDOW, win.length);
-    while ((m = re.exec(text))) {
+    for (let m = re.exec(text); m; m = re.exec(text)) {
       if (m.index >= WINDOW && pos + win.length < src.size) break; // the next window starts here
       const abs = pos + m.index;
       let result: { value: unknown; end: number } | undefined;
@@ -75,9 +74,9 @@ export async function scanHdf5(ctx: FormatScanContext): Promise<void> {
       }
       if (!result || !isJsonObject(result.value) || Object.keys(result.value).length === 0) continue;
       const obj = result.value as JsonObject;
-      const attr =
-        nameBefore(win, m.index) ??
-        ('class_name' in obj && 'config' in obj ? 'model_config' : 'optimizer_config' in obj || 'loss' in obj ? 'training_config' : undefined);
+      let attr = nameBefore(win, m.index);
+      if (!attr && 'class_name' in obj && 'config' in obj) attr = 'model_config';
+      else if (!attr && ('optimizer_config' in obj || 'loss' in obj)) attr = 'training_config';
       const kerasish = attr !== undefined || 'class_name' in obj || 'config' in obj || 'optimizer_config' in obj || 'loss' in obj;
       if (!kerasish) continue;
       if (attr === 'model_config' || 'class_name' in obj) foundKeras = true;

@@ -66,6 +66,12 @@ function detect(head: Buffer, hint: { name: string; size: number }): number {
 
 const ATLAS = ['AML.T0010.003'];
 
+function describeJsonType(v: unknown): string {
+  if (Array.isArray(v)) return 'list';
+  if (v === null) return 'null';
+  return typeof v;
+}
+
 async function scan(ctx: FormatScanContext): Promise<void> {
   const { source } = ctx;
   const size = source.size;
@@ -135,7 +141,7 @@ async function scan(ctx: FormatScanContext): Promise<void> {
           report({
             ruleId: 'SAFETENSORS_METADATA_NOT_STRING',
             severity: 'medium',
-            message: `__metadata__ value "${k}" is a ${Array.isArray(v) ? 'list' : v === null ? 'null' : typeof v}, not a string; the official loader refuses such files.`,
+            message: `__metadata__ value "${k}" is a ${describeJsonType(v)}, not a string; the official loader refuses such files.`,
             location: { path: pathKey('__metadata__', k) },
           });
         } else if (/(?:\b__import__\s*\(|\bos\.system\s*\(|\bsubprocess\.|\beval\s*\(|\bexec\s*\(|<script\b|\{\{[^}]*__\w+__|\{%[^%]*__\w+__)/.test(v)) {

@@ -39,11 +39,8 @@ export function isJsonObject(v: unknown): v is JsonObject {
 
 export function pathKey(base: string, key: string | number): string {
   if (typeof key === 'number') return `${base}[${key}]`;
-  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(key)
-    ? base
-      ? `${base}.${key}`
-      : key
-    : `${base}[${JSON.stringify(key)}]`;
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) return `${base}[${JSON.stringify(key)}]`;
+  return base ? `${base}.${key}` : key;
 }
 
 export function parseJson(text: string, options: JsonParseOptions = {}): JsonParseResult {
@@ -65,7 +62,7 @@ export function parseJson(text: string, options: JsonParseOptions = {}): JsonPar
     i++;
     let out = '';
     let runStart = i;
-    while (true) {
+    for (;;) {
       if (i >= n) throw new JsonSyntaxError('unterminated string', i);
       const c = text.charCodeAt(i);
       if (c === 0x22) {
@@ -121,7 +118,7 @@ export function parseJson(text: string, options: JsonParseOptions = {}): JsonPar
         i++;
         return obj;
       }
-      while (true) {
+      for (;;) {
         ws();
         if (text[i] !== '"') throw new JsonSyntaxError('expected key', i);
         const key = parseString();
@@ -152,7 +149,7 @@ export function parseJson(text: string, options: JsonParseOptions = {}): JsonPar
         i++;
         return arr;
       }
-      while (true) {
+      for (;;) {
         arr.push(parseValue(pathKey(path, arr.length), depth + 1));
         ws();
         if (text[i] === ',') {

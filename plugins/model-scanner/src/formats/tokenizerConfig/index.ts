@@ -100,9 +100,8 @@ async function scan(ctx: FormatScanContext): Promise<void> {
   if (parsed.duplicateKeys.includes('chat_template')) {
     // analyse the earlier copies too: find every "chat_template": "<string>" in the text
     const re = /"chat_template"\s*:\s*"/g;
-    let m: RegExpExecArray | null;
     let n = 0;
-    while ((m = re.exec(text)) && n++ < 16) {
+    for (let m = re.exec(text); m && n++ < 16; m = re.exec(text)) {
       try {
         const { value } = parseJson(text, { start: m.index + m[0].length - 1, allowTrailing: true });
         if (typeof value === 'string' && value !== tpl) analyse(value, `chat_template (copy ${n})`);
