@@ -293,4 +293,45 @@ describe.each(databases.eachSupportedId())('ScanStore on %s', databaseId => {
     expect(listed[0].expiresAt).toBe('2026-06-20T00:00:00.000Z');
     expect(await store.listAcceptances({ sha256s: [] })).toEqual([]);
   });
+
+  it('groups statistics by UTC day', async () => {
+    const late = new Date('2026-07-03T23:59:00Z');
+    const early = new Date('2026-07-04T00:00:30Z');
+    for (const [when, verdict, c] of [
+      [late, 'safe', '4'],
+      [late, 'suspicious', '5'],
+      [early, 'safe', '6'],
+    ] as const) {
+      const scan = await store.insertScan(
+        {
+          target: `hf://org/day-${c}`,
+          trigger: 'manual',
+          requestedBy: 'user:default/erin',
+        },
+        when,
+      );
+      await store.completeScan({
+        id: scan.id,
+        files: [
+          {
+            result: result(sha(c), verdict),
+            scannerVersion: '1',
+            rulesetVersion: 'r',
+            cached: false,
+          },
+        ],
+        verdict,
+        severity: 'none',
+        scannerVersion: '1',
+        rulesetVersion: 'r',
+        now: when,
+      });
+    }
+    const stats = await store.getStats(new Date('2026-07-03T00:00:00Z'));
+    expect(stats.byDay).toEqual([
+      { day: '2026-07-03', safe: 1, suspicious: 1, malicious: 0, error: 0 },
+      { day: '2026-07-04', safe: 1, suspicious: 0, malicious: 0, error: 0 },
+    ]);
+    expect(stats.filesScanned).toBe(3);
+  });
 });

@@ -522,9 +522,17 @@ export class ScanStore {
       }
     }
 
-    const dayRows = (await files().select('created_at', 'verdict')) as Array<{
-      created_at: unknown;
+    // group by UTC day in SQL; SQLite (better-sqlite3) stores knex Dates as epoch milliseconds
+    const dayExpression = this.isPostgres()
+      ? "to_char(created_at at time zone 'UTC', 'YYYY-MM-DD')"
+      : "strftime('%Y-%m-%d', created_at / 1000, 'unixepoch')";
+    const dayRows = (await files()
+      .select(this.db.raw(`${dayExpression} as day`), 'verdict')
+      .count({ count: '*' })
+      .groupByRaw(`${dayExpression}, verdict`)) as Array<{
+      day: string;
       verdict: Verdict;
+      count: unknown;
     }>;
     const days = new Map<
       string,
@@ -537,16 +545,15 @@ export class ScanStore {
       }
     >();
     for (const row of dayRows) {
-      const day = toDate(row.created_at)!.toISOString().slice(0, 10);
-      const entry = days.get(day) ?? {
-        day,
+      const entry = days.get(row.day) ?? {
+        day: row.day,
         safe: 0,
         suspicious: 0,
         malicious: 0,
         error: 0,
       };
-      if (row.verdict in entry) (entry as any)[row.verdict] += 1;
-      days.set(day, entry);
+      if (VERDICTS.includes(row.verdict)) entry[row.verdict] += num(row.count);
+      days.set(row.day, entry);
     }
 
     const joined = () =>
@@ -591,6 +598,11 @@ export class ScanStore {
   }
 
   // ---------------------------------------------------------------- mapping
+
+  private isPostgres(): boolean {
+    const client = String(this.db.client.config.client ?? '');
+    return client === 'pg' || client.includes('postgres');
+  }
 
   private rowToScan(row: any): Scan {
     const status = row.status as ScanStatus;
