@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { coreServices, createBackendPlugin } from '@backstage/backend-plugin-api';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { mockCredentials, mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import request from 'supertest';
 import { createTriggersRouter, registerTriggerAuthPolicies } from './router';
@@ -13,7 +14,72 @@ import { startFakeHub } from '../sources/__testUtils__/fakeHub';
  * Mounted in a real Backstage backend: webhooks are reachable without credentials (they
  * carry signatures), the Hugging Face proxy needs a Backstage token like every other route.
  */
+async function backendWith(opts: { hubUrl: string; workDir: string; scanService: FakeScanService; permission?: AuthorizeResult.ALLOW | AuthorizeResult.DENY }) {
+  const testPlugin = createBackendPlugin({
+    pluginId: 'model-scan',
+    register(env) {
+      env.registerInit({
+        deps: {
+          httpRouter: coreServices.httpRouter,
+          httpAuth: coreServices.httpAuth,
+          permissions: coreServices.permissions,
+          config: coreServices.rootConfig,
+          logger: coreServices.logger,
+          auditor: coreServices.auditor,
+        },
+        async init({ httpRouter, httpAuth, permissions, config, logger, auditor }) {
+          registerTriggerAuthPolicies(httpRouter);
+          httpRouter.use(
+            await createTriggersRouter({
+              scanService: opts.scanService,
+              config,
+              logger,
+              auditor,
+              httpAuth,
+              permissions,
+              sourceResolver: { resolve: async () => ({ files: [], cleanup: async () => {} }) },
+            }),
+          );
+        },
+      });
+    },
+  });
+  return startTestBackend({
+    features: [
+      testPlugin,
+      mockServices.permissions.factory({ result: opts.permission ?? AuthorizeResult.ALLOW }),
+      mockServices.rootConfig.factory({
+        data: { modelScan: { workDir: opts.workDir, huggingFace: { endpoint: opts.hubUrl } } },
+      }),
+    ],
+  });
+}
+
 describe('trigger routes inside a Backstage backend', () => {
+  it('the hub proxy refuses users without model-scan.scan.create', async () => {
+    const workDir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'model-scan-perm-'));
+    const hub = await startFakeHub({ 'org/m': { sha: 'f'.repeat(40), files: { 'config.json': Buffer.from('{}') } } });
+    const scanService = new FakeScanService();
+    try {
+      const denied = await backendWith({ hubUrl: hub.url, workDir, scanService, permission: AuthorizeResult.DENY });
+      const res = await request(denied.server)
+        .get('/api/model-scan/hf/org/m/resolve/main/config.json')
+        .set('Authorization', mockCredentials.user.header('user:default/alice'));
+      expect(res.status).toBe(403);
+      expect(scanService.scannedFiles).toEqual([]);
+      await denied.stop();
+      const allowed = await backendWith({ hubUrl: hub.url, workDir, scanService });
+      const ok = await request(allowed.server)
+        .get('/api/model-scan/hf/org/m/resolve/main/config.json')
+        .set('Authorization', mockCredentials.user.header('user:default/alice'));
+      expect(ok.status).toBe(200);
+      await allowed.stop();
+    } finally {
+      await hub.close();
+      await fs.promises.rm(workDir, { recursive: true, force: true });
+    }
+  });
+
   it('webhooks are unauthenticated, the hub proxy requires credentials and records the user', async () => {
     const workDir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'model-scan-auth-'));
     const sha = 'e'.repeat(40);

@@ -7,7 +7,10 @@ import type {
   AuditorService,
   HttpAuthService,
   LoggerService,
+  PermissionsService,
 } from '@backstage/backend-plugin-api';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { modelScanCreatePermission } from '@internal/plugin-model-scan-common';
 import { InputError, NotAllowedError, ServiceUnavailableError } from '@backstage/errors';
 import {
   downloadToFile,
@@ -92,6 +95,8 @@ export function createHfProxyRouter(opts: {
   auditor: AuditorService;
   logger: LoggerService;
   httpAuth?: HttpAuthService;
+  /** When given (with httpAuth), every /hf request needs model-scan.scan.create. */
+  permissions?: PermissionsService;
   cacheDir: string;
   maxDownloadBytes: number;
   timeoutMs: number;
@@ -100,6 +105,22 @@ export function createHfProxyRouter(opts: {
 }): express.Router {
   const { hub, scanService, auditor, logger, clock } = opts;
   const router = Router();
+  if (opts.permissions && opts.httpAuth) {
+    const { permissions, httpAuth } = opts;
+    // a download through the proxy starts a scan, so it needs the right to start one
+    router.use('/hf', async req => {
+      const credentials = await httpAuth.credentials(req, { allow: ['user', 'service'] });
+      const [decision] = await permissions.authorize([{ permission: modelScanCreatePermission }], {
+        credentials,
+      });
+      if (decision.result !== AuthorizeResult.ALLOW) {
+        throw new NotAllowedError(
+          `Not allowed: the permission ${modelScanCreatePermission.name} is required`,
+        );
+      }
+      return 'next';
+    });
+  }
   const inFlight = new Map<string, Promise<void>>();
 
   const upstreamAuth = (req: Request) => {

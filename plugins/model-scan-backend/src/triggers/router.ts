@@ -7,6 +7,7 @@ import type {
   HttpAuthService,
   HttpRouterService,
   LoggerService,
+  PermissionsService,
   SchedulerService,
 } from '@backstage/backend-plugin-api';
 import type { Config } from '@backstage/config';
@@ -43,6 +44,8 @@ export interface TriggersRouterOptions {
   sourceResolver: SourceResolver;
   /** Used to record who downloaded through the Hugging Face proxy. */
   httpAuth?: HttpAuthService;
+  /** With httpAuth: the hub proxy requires model-scan.scan.create (a download starts a scan). */
+  permissions?: PermissionsService;
   /** Shared cache for webhook replay protection across replicas (coreServices.cache). */
   cache?: CacheService;
   /** Overrides the replay store (e.g. a database-backed one). */
@@ -181,6 +184,7 @@ export async function createTriggersRouter(opts: TriggersRouterOptions): Promise
         auditor,
         logger,
         httpAuth: opts.httpAuth,
+        permissions: opts.permissions,
         cacheDir: path.join(sources.workDir, 'hf-cache'),
         maxDownloadBytes: sources.maxDownloadBytes,
         timeoutMs: sources.requestTimeoutMs,
