@@ -1,0 +1,89 @@
+import {
+  InfoCard,
+  LinkButton,
+  Progress,
+  ResponseErrorPanel,
+  Table,
+  TableColumn,
+} from '@backstage/core-components';
+import { stringifyEntityRef } from '@backstage/catalog-model';
+import { useApi, useRouteRef } from '@backstage/frontend-plugin-api';
+import { useEntity } from '@backstage/plugin-catalog-react';
+import { Grid, Typography } from '@material-ui/core';
+import useAsync from 'react-use/esm/useAsync';
+import { Grant, isGrantActive } from '@internal/plugin-access-requests-common';
+import { accessRequestsApiRef } from '../api/AccessRequestsApi';
+import { rootRouteRef } from '../routes';
+import { GrantsTable } from './GrantsTable';
+import { PolicySummary } from './PolicySummary';
+import { formatTime, shortRef } from './format';
+import { useNow } from './useNow';
+
+type HistoryRow = { at: string; event: string; actor: string; grant: Grant };
+
+/** Entity tab "Access": policy, who holds access now and until when, history. */
+export function EntityAccessContent() {
+  const { entity } = useEntity();
+  const api = useApi(accessRequestsApiRef);
+  const root = useRouteRef(rootRouteRef);
+  const entityRef = stringifyEntityRef(entity);
+  const now = useNow(1000);
+  const details = useAsync(() => api.getResource(entityRef), [api, entityRef]);
+
+  if (details.loading) return <Progress />;
+  if (details.error) return <ResponseErrorPanel error={details.error} />;
+  const value = details.value!;
+  const holders = value.activeGrants.filter(g => isGrantActive(g, now));
+  const history: HistoryRow[] = value.history
+    .flatMap(grant => grant.history.map(h => ({ ...h, grant })))
+    .sort((a, b) => b.at.localeCompare(a.at));
+  const columns: TableColumn<HistoryRow>[] = [
+    { title: 'When', render: h => formatTime(h.at) },
+    { title: 'Event', field: 'event' },
+    { title: 'User', render: h => shortRef(h.grant.userRef) },
+    { title: 'Role', render: h => h.grant.roleId },
+    { title: 'By', render: h => shortRef(h.actor) },
+  ];
+
+  return (
+    <Grid container spacing={3}>
+      <Grid item xs={12}>
+        <InfoCard
+          title="Access policy"
+          action={
+            root ? (
+              <LinkButton
+                to={`${root()}?resource=${encodeURIComponent(entityRef)}`}
+                variant="contained"
+                color="primary"
+              >
+                Request access
+              </LinkButton>
+            ) : undefined
+          }
+        >
+          <PolicySummary policy={value.policy} />
+        </InfoCard>
+      </Grid>
+      <Grid item xs={12}>
+        {holders.length === 0 ? (
+          <InfoCard title="Who holds access now">
+            <Typography variant="body2" data-testid="no-holders">
+              Nobody holds access to this resource right now.
+            </Typography>
+          </InfoCard>
+        ) : (
+          <GrantsTable title="Who holds access now" grants={holders} showUser />
+        )}
+      </Grid>
+      <Grid item xs={12}>
+        <Table<HistoryRow>
+          title="History"
+          options={{ paging: true, pageSize: 20, search: false, padding: 'dense' }}
+          columns={columns}
+          data={history}
+        />
+      </Grid>
+    </Grid>
+  );
+}

@@ -1,0 +1,65 @@
+import { Box, Chip, Typography } from '@material-ui/core';
+import { Table, TableColumn } from '@backstage/core-components';
+import {
+  AccessRole,
+  FrozenPolicySummary,
+} from '@internal/plugin-access-requests-common';
+import { formatMinutes, shortRef } from './format';
+
+type RoleRow = FrozenPolicySummary['roles'][number];
+
+export function describeApprovals(role: Pick<AccessRole, 'approvals' | 'selfService'>): string {
+  if (role.selfService) return 'self-service (no approval)';
+  if (!role.approvals.length) return 'no approval steps';
+  return role.approvals
+    .map(a => `${a.count} from ${a.group === 'owner' ? 'the owning team' : shortRef(a.group)}`)
+    .join(' and ');
+}
+
+/** A policy: kind, maximum duration, requirements and its roles. */
+export function PolicySummary(props: {
+  policy: FrozenPolicySummary;
+  highlightRoleId?: string;
+}) {
+  const { policy, highlightRoleId } = props;
+  const columns: TableColumn<RoleRow>[] = [
+    {
+      title: 'Role',
+      field: 'title',
+      render: r => (
+        <>
+          <strong>{r.title}</strong> <code>{r.id}</code>
+          {r.id === highlightRoleId && (
+            <Chip size="small" label="requested" style={{ marginLeft: 8 }} />
+          )}
+          {r.description && (
+            <Typography variant="body2" color="textSecondary">
+              {r.description}
+            </Typography>
+          )}
+        </>
+      ),
+    },
+    { title: 'Allows', render: r => r.allows.join(', ') },
+    { title: 'Privilege', field: 'privilege' },
+    { title: 'Approvals', render: r => describeApprovals(r) },
+  ];
+  return (
+    <Box data-testid="policy-summary">
+      <Typography variant="body2">
+        Policy <strong>{policy.title ?? policy.name}</strong> ·{' '}
+        <span data-testid="policy-kind">{policy.kind}</span> ({policy.kind === 'rigid'
+          ? 'fixed approvers, no overrides; any denial ends a request'
+          : 'owner approvers, low-risk roles may be self-service'}) · at most{' '}
+        {formatMinutes(policy.maxDurationMinutes)}
+        {policy.requireJustification ? ' · justification required' : ''}
+        {policy.requireTicket ? ' · ticket required' : ''}
+      </Typography>
+      <Table<RoleRow>
+        options={{ paging: false, search: false, toolbar: false, padding: 'dense' }}
+        columns={columns}
+        data={policy.roles.map(r => ({ ...r }))}
+      />
+    </Box>
+  );
+}

@@ -1,0 +1,182 @@
+import { useState } from 'react';
+import {
+  Box,
+  Button,
+  FormControl,
+  InputLabel,
+  MenuItem,
+  Select,
+  TextField,
+  Typography,
+} from '@material-ui/core';
+import { Alert } from '@material-ui/lab';
+import { useApi } from '@backstage/frontend-plugin-api';
+import {
+  AccessRequest,
+  FrozenPolicySummary,
+} from '@internal/plugin-access-requests-common';
+import { accessRequestsApiRef } from '../api/AccessRequestsApi';
+import { describeApprovals } from './PolicySummary';
+import { describeError, formatMinutes } from './format';
+
+export interface RequestFormValues {
+  roleId: string;
+  durationMinutes: number;
+  justification: string;
+  ticket: string;
+}
+
+/** Checks the form against the resource's policy; returns field → reason. */
+export function validateRequestForm(
+  values: RequestFormValues,
+  policy: FrozenPolicySummary,
+): Record<string, string> {
+  const errors: Record<string, string> = {};
+  if (!policy.roles.some(r => r.id === values.roleId)) {
+    errors.roleId = 'Choose one of the roles of this policy.';
+  }
+  if (!Number.isInteger(values.durationMinutes) || values.durationMinutes < 1) {
+    errors.durationMinutes = 'Enter a whole number of minutes, at least 1.';
+  } else if (values.durationMinutes > policy.maxDurationMinutes) {
+    errors.durationMinutes = `At most ${policy.maxDurationMinutes} minutes (${formatMinutes(
+      policy.maxDurationMinutes,
+    )}) under this policy.`;
+  }
+  if (policy.requireJustification && !values.justification.trim()) {
+    errors.justification = 'This policy requires a justification.';
+  }
+  if (policy.requireTicket && !values.ticket.trim()) {
+    errors.ticket = 'This policy requires a ticket reference.';
+  }
+  return errors;
+}
+
+/** The request form for one resource: role, duration, justification, ticket. */
+export function RequestForm(props: {
+  resourceRef: string;
+  resourceTitle?: string;
+  policy: FrozenPolicySummary;
+  suggestedRoleId?: string;
+  onCreated: (request: AccessRequest) => void;
+}) {
+  const { resourceRef, resourceTitle, policy, suggestedRoleId, onCreated } = props;
+  const api = useApi(accessRequestsApiRef);
+  const narrowest = [...policy.roles].sort((a, b) => a.privilege - b.privilege)[0];
+  const [values, setValues] = useState<RequestFormValues>({
+    roleId: suggestedRoleId ?? narrowest?.id ?? '',
+    durationMinutes: Math.min(60, policy.maxDurationMinutes),
+    justification: '',
+    ticket: '',
+  });
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [submitError, setSubmitError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  const role = policy.roles.find(r => r.id === values.roleId);
+
+  const submit = async () => {
+    setSubmitError(undefined);
+    const found = validateRequestForm(values, policy);
+    setErrors(found);
+    if (Object.keys(found).length) return;
+    setBusy(true);
+    try {
+      const { request } = await api.createRequest({
+        resourceRef,
+        roleId: values.roleId,
+        durationMinutes: values.durationMinutes,
+        ...(values.justification.trim()
+          ? { justification: values.justification.trim() }
+          : {}),
+        ...(values.ticket.trim() ? { ticket: values.ticket.trim() } : {}),
+      });
+      onCreated(request);
+    } catch (e) {
+      setSubmitError(describeError(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Box data-testid="request-form">
+      <Typography variant="h6">
+        Request access to {resourceTitle ?? resourceRef}
+      </Typography>
+      {submitError && (
+        <Alert severity="error" role="alert">
+          {submitError}
+        </Alert>
+      )}
+      <FormControl fullWidth margin="normal" error={!!errors.roleId}>
+        <InputLabel id="request-role-label">Role</InputLabel>
+        <Select
+          labelId="request-role-label"
+          id="request-role"
+          value={values.roleId}
+          onChange={e => setValues(v => ({ ...v, roleId: String(e.target.value) }))}
+        >
+          {policy.roles.map(r => (
+            <MenuItem key={r.id} value={r.id}>
+              {r.title} ({r.id}){r.id === suggestedRoleId ? ' — suggested' : ''}
+            </MenuItem>
+          ))}
+        </Select>
+        {errors.roleId && <Typography color="error">{errors.roleId}</Typography>}
+      </FormControl>
+      {role && (
+        <Typography variant="body2" color="textSecondary">
+          {role.description ? `${role.description}. ` : ''}Allows {role.allows.join(', ')}.
+          Needs {describeApprovals(role)}.
+        </Typography>
+      )}
+      <TextField
+        id="request-duration"
+        label="Duration (minutes)"
+        type="number"
+        fullWidth
+        margin="normal"
+        value={Number.isNaN(values.durationMinutes) ? '' : values.durationMinutes}
+        inputProps={{ min: 1, max: policy.maxDurationMinutes }}
+        error={!!errors.durationMinutes}
+        helperText={
+          errors.durationMinutes ??
+          `At most ${formatMinutes(policy.maxDurationMinutes)}`
+        }
+        onChange={e =>
+          setValues(v => ({ ...v, durationMinutes: parseInt(e.target.value, 10) }))
+        }
+      />
+      <TextField
+        id="request-justification"
+        label="Justification"
+        required={policy.requireJustification}
+        fullWidth
+        multiline
+        minRows={2}
+        margin="normal"
+        value={values.justification}
+        error={!!errors.justification}
+        helperText={errors.justification}
+        onChange={e => setValues(v => ({ ...v, justification: e.target.value }))}
+      />
+      {policy.requireTicket && (
+        <TextField
+          id="request-ticket"
+          label="Ticket"
+          required
+          fullWidth
+          margin="normal"
+          value={values.ticket}
+          error={!!errors.ticket}
+          helperText={errors.ticket}
+          onChange={e => setValues(v => ({ ...v, ticket: e.target.value }))}
+        />
+      )}
+      <Box mt={2}>
+        <Button variant="contained" color="primary" disabled={busy} onClick={submit}>
+          Submit request
+        </Button>
+      </Box>
+    </Box>
+  );
+}
