@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
@@ -125,6 +125,18 @@ describe('model-scan router', () => {
       .get('/api/model-scan/scans')
       .set('Authorization', mockCredentials.user.header('user:default/alice'));
     expect(list.body.total).toBe(0);
+  });
+
+  it('refuses an upload with a malformed entityRef and keeps nothing', async () => {
+    const res = await request(server)
+      .post('/api/model-scan/scans/upload')
+      .set('Authorization', mockCredentials.user.header('user:default/alice'))
+      .field('entityRef', 'not an entity ref')
+      .attach('file', Buffer.from('abc'), 'small.bin');
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toMatch(/^entityRef: /);
+    const stored = readdirSync(join(workDir, 'uploads'));
+    expect(stored).toEqual([]);
   });
 
   it('refuses uploads over maxUploadBytes and stores nothing', async () => {

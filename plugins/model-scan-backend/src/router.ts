@@ -16,6 +16,7 @@ import {
   createAcceptanceRequestSchema,
   createScanRequestSchema,
   describeZodError,
+  entityRefSchema,
   gateQuerySchema,
   listScansQuerySchema,
   modelScanCreatePermission,
@@ -28,6 +29,13 @@ import {
 import { Clock, ScanService } from './service/ScanService';
 import { UploadReceiver } from './service/UploadReceiver';
 import { uploadTarget } from './domain/targets';
+
+const uploadFieldsSchema = z.object({
+  entityRef: z.preprocess(
+    v => (typeof v === 'string' && v.trim() === '' ? undefined : v),
+    entityRefSchema.optional(),
+  ),
+});
 
 export interface RouterOptions {
   scanService: ScanService;
@@ -125,7 +133,12 @@ export async function createRouter(
     try {
       const credentials = await authorize(req, modelScanCreatePermission);
       const upload = await uploads.receive(req);
-      const entityRef = upload.fields.entityRef?.trim() || undefined;
+      const fields = uploadFieldsSchema.safeParse(upload.fields);
+      if (!fields.success) {
+        await upload.discard();
+        throw new InputError(describeZodError(fields.error));
+      }
+      const entityRef = fields.data.entityRef;
       const scan = await scanService.enqueue({
         target: uploadTarget(upload.sha256, upload.name),
         entityRef,

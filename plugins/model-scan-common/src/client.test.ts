@@ -70,6 +70,21 @@ describe('schemas', () => {
     expect(paths).toEqual(expect.arrayContaining(['sha256', 'justification']));
   });
 
+  it('accepts only full entity refs', () => {
+    expect(
+      createScanRequestSchema.safeParse({
+        target: 'hf://a/b',
+        entityRef: 'component:default/model',
+      }).success,
+    ).toBe(true);
+    const bad = createScanRequestSchema.safeParse({
+      target: 'hf://a/b',
+      entityRef: 'model',
+    });
+    expect(bad.success).toBe(false);
+    expect(bad.error!.issues[0].path).toEqual(['entityRef']);
+  });
+
   it('requires a target', () => {
     expect(createScanRequestSchema.safeParse({ target: '  ' }).success).toBe(
       false,

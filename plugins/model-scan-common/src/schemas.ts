@@ -1,4 +1,25 @@
 import { z } from 'zod';
+import { parseEntityRef } from '@backstage/catalog-model';
+
+function isEntityRef(value: string): boolean {
+  try {
+    const ref = parseEntityRef(value);
+    return Boolean(ref.kind && ref.namespace && ref.name);
+  } catch {
+    return false;
+  }
+}
+
+/** A full catalog entity ref such as `component:default/frontier-7b-chat`. */
+export const entityRefSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(512)
+  .refine(
+    v => v.includes(':') && isEntityRef(v),
+    'must be a full entity ref like component:default/name',
+  );
 
 const VERDICT_VALUES = ['safe', 'suspicious', 'malicious', 'error'] as const;
 
@@ -9,7 +30,7 @@ export const createScanRequestSchema = z.object({
     .trim()
     .min(1, 'target is required')
     .max(2048, 'target is too long'),
-  entityRef: z.string().trim().min(1).max(512).optional(),
+  entityRef: entityRefSchema.optional(),
 });
 export type CreateScanRequest = z.infer<typeof createScanRequestSchema>;
 
@@ -18,7 +39,7 @@ export const listScansQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
   offset: z.coerce.number().int().min(0).default(0),
   verdict: z.enum(VERDICT_VALUES).optional(),
-  entityRef: z.string().min(1).max(512).optional(),
+  entityRef: entityRefSchema.optional(),
   target: z.string().min(1).max(2048).optional(),
 });
 export type ListScansQuery = z.infer<typeof listScansQuerySchema>;

@@ -16,6 +16,8 @@ export interface ReceivedUpload {
   sha256: string;
   size: number;
   fields: Record<string, string>;
+  /** Removes the stored bytes if this upload stored them (used when the request is refused after all). */
+  discard(): Promise<void>;
 }
 
 /**
@@ -112,12 +114,16 @@ export class UploadReceiver {
       } else {
         await fs.rename(tmpPath, path);
       }
+      const created = existing.length === 0;
       return {
         name: file.name,
         path,
         sha256: file.sha256,
         size: file.size,
         fields,
+        discard: async () => {
+          if (created) await fs.rm(dir, { recursive: true, force: true });
+        },
       };
     } catch (error) {
       await fs.rm(tmpPath, { force: true });
