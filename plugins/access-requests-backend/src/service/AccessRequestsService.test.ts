@@ -218,7 +218,7 @@ describe.each(databases.eachSupportedId())('AccessRequestsService on %p', databa
     expect(after.history.map(h => h.event)).toEqual(['created', 'provisioned', 'expired', 'deprovisioned']);
     expect(azure.deprovisioned.map(t => t.externalId)).toEqual([`azure-role-assignment:${grant!.id}`]);
     // idempotent
-    expect(await service.runExpirySweep()).toEqual({ expiredRequests: 0, expiredGrants: 0, deprovisioned: 0, reminders: 0 });
+    expect(await service.runExpirySweep()).toEqual({ expiredRequests: 0, expiredGrants: 0, deprovisioned: 0, resumed: 0, reminders: 0 });
     expect(azure.deprovisioned).toHaveLength(1);
   });
 
@@ -282,6 +282,32 @@ describe.each(databases.eachSupportedId())('AccessRequestsService on %p', databa
     const retried = await service.retryGrant(as(ALICE), failed.id, false);
     expect(retried).toMatchObject({ status: 'active', active: true, provisioning: { state: 'provisioned' } });
     await expect(service.retryGrant(as(ALICE), failed.id, false)).rejects.toMatchObject({ name: 'ConflictError' });
+  });
+
+  it('a grant left scheduled by a crash before provisioning is provisioned by the sweep', async () => {
+    const { service, store, azure, clock } = await setup(knex);
+    const req = await service.createRequest(as(ALICE), readerRequest);
+    await service.review(as(BOB), req.id, { decision: 'approve' });
+    // simulate: the approving process died after commit, before provisioning
+    const realProvision = service.provision.bind(service);
+    (service as any).provision = async () => {};
+    const { grant } = await service.review(as(CAROL), req.id, { decision: 'approve' });
+    (service as any).provision = realProvision;
+    expect(grant).toMatchObject({ status: 'scheduled', active: false, provisioning: { state: 'pending' } });
+    expect((await service.runExpirySweep()).resumed).toBe(0); // too fresh: maybe still in flight
+    clock.advance(3 * 60);
+    expect((await service.runExpirySweep()).resumed).toBe(1);
+    expect(await store.getGrant(grant!.id)).toMatchObject({ status: 'active', provisioning: { state: 'provisioned' } });
+    expect(azure.provisioned).toHaveLength(1);
+  });
+
+  it('sweeps in one process run one after another', async () => {
+    const { service, clock } = await setup(knex);
+    await service.createRequest(as(ALICE), { resourceRef: NS, roleId: 'viewer', durationMinutes: 60, justification: 'x' });
+    clock.advance(3600);
+    const [a, b] = await Promise.all([service.runExpirySweep(), service.runExpirySweep()]);
+    expect(a.expiredGrants + b.expiredGrants).toBe(1);
+    expect(a.deprovisioned + b.deprovisioned).toBe(1);
   });
 
   it('a missing provisioner type fails the grant instead of pretending', async () => {

@@ -91,6 +91,17 @@ function isUniqueViolation(e: unknown): boolean {
 
 const iso = (d: Date) => d.toISOString();
 
+/** A scheduled grant whose provisioning has not finished after this long is provisioned by the sweep. */
+const STALE_PROVISIONING_MS = 2 * 60_000;
+
+export interface SweepResult {
+  expiredRequests: number;
+  expiredGrants: number;
+  deprovisioned: number;
+  resumed: number;
+  reminders: number;
+}
+
 /**
  * The access-requests use cases. Rules live in ../domain (pure); this class loads state,
  * applies the rules inside transactions, provisions outside them, audits and notifies.
@@ -782,7 +793,16 @@ export class AccessRequestsService {
    * overlaps), and sends one reminder per grant before expiry. Idempotent; safe to run
    * at startup and on every replica.
    */
-  async runExpirySweep(): Promise<{ expiredRequests: number; expiredGrants: number; deprovisioned: number; reminders: number }> {
+  async runExpirySweep(): Promise<SweepResult> {
+    // serialize sweeps inside this process (startup hook, scheduler, clock endpoint)
+    const run = this.sweepChain.then(() => this.sweepOnce());
+    this.sweepChain = run.catch(() => undefined);
+    return run;
+  }
+
+  private sweepChain: Promise<unknown> = Promise.resolve();
+
+  private async sweepOnce(): Promise<SweepResult> {
     const now = this.now();
     const nowIso = iso(now);
     let expiredRequests = 0;
@@ -810,6 +830,15 @@ export class AccessRequestsService {
       await this.deprovisionIfUnheld(g.id, SYSTEM_ACTOR);
       deprovisioned++;
     }
+    // grants approved but never provisioned (e.g. the process died right after commit)
+    let resumed = 0;
+    const stale = iso(new Date(now.getTime() - STALE_PROVISIONING_MS));
+    const scheduled = await this.o.store.listGrants({ status: 'scheduled', limit: 200 });
+    for (const g of scheduled.filter(x => x.provisioning.state === 'pending' && x.startsAt <= stale && x.expiresAt > nowIso)) {
+      await this.appendHistory(g.id, 'provisioning-resumed', SYSTEM_ACTOR);
+      await this.provision(g.id, SYSTEM_ACTOR);
+      resumed++;
+    }
     let reminders = 0;
     const before = iso(new Date(now.getTime() + this.o.reminderMinutesBefore * 60_000));
     for (const g of await this.o.store.listGrantsNeedingReminder(nowIso, before)) {
@@ -824,7 +853,7 @@ export class AccessRequestsService {
         });
       }
     }
-    return { expiredRequests, expiredGrants, deprovisioned, reminders };
+    return { expiredRequests, expiredGrants, deprovisioned, resumed, reminders };
   }
 
   /** Whether the user is a current member of the platform-admin group. */
