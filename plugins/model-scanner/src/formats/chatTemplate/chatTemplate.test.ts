@@ -142,3 +142,23 @@ describe('chat template analysis: injection payloads', () => {
     expect(Date.now() - t0).toBeLessThan(5000);
   });
 });
+
+describe('chat template analysis robustness', () => {
+  it('never throws on mutated real templates', () => {
+    let s = 12345;
+    const rand = () => {
+      s = (s * 1664525 + 1013904223) >>> 0;
+      return s / 2 ** 32;
+    };
+    const alphabet = "{}%#-+()[]'\"|.~_ \n\\xabc0123456789";
+    for (const file of fs.readdirSync(dir).filter(f => f.endsWith('.jinja'))) {
+      const src = fs.readFileSync(path.join(dir, file), 'utf8');
+      for (let k = 0; k < 40; k++) {
+        const chars = [...src];
+        for (let j = 0; j < 6; j++) chars[Math.floor(rand() * chars.length)] = alphabet[Math.floor(rand() * alphabet.length)];
+        const mutated = chars.join('');
+        expect(() => analyzeChatTemplate(mutated, opts)).not.toThrow();
+      }
+    }
+  });
+});
