@@ -257,4 +257,67 @@ describe('ScanService and ScanQueue', () => {
     expect(scans.every(s => s?.status === 'completed')).toBe(true);
     expect(engine.runs).toBe(8);
   });
+
+  it("takes over a crashed replica's job after its lease, and gives up after repeated crashes", async () => {
+    const store = await newStore();
+    const engine = new CountingEngine();
+    const logger = mockServices.logger.mock();
+    let now = new Date('2026-06-01T10:00:00Z');
+    const clock = { now: () => now };
+    const service = new ScanService({
+      store,
+      engine,
+      logger,
+      clock,
+      workDir: dir,
+      allowLocalPaths: true,
+      acceptanceMaxDays: 30,
+    });
+    const path = join(dir, 'takeover.pkl');
+    writeFileSync(path, Buffer.concat([benign, Buffer.from('takeover')]));
+    const scan = await service.enqueue({
+      target: path,
+      trigger: 'manual',
+      requestedBy: 'user:default/alice',
+    });
+    // replica "dead" claims it and never finishes
+    expect((await store.claimNextJob('dead', now, 60_000))?.id).toBe(scan.id);
+    const queue = new ScanQueue({
+      store,
+      service,
+      logger,
+      clock,
+      concurrency: 1,
+      leaseMs: 60_000,
+    });
+    await queue.drain();
+    await queue.idle();
+    expect((await service.getScan(scan.id))?.status).toBe('running');
+    now = new Date(now.getTime() + 61_000);
+    await queue.drain();
+    await queue.idle();
+    expect(await service.getScan(scan.id)).toMatchObject({
+      status: 'completed',
+      verdict: 'safe',
+    });
+
+    // a job whose replicas keep dying is failed instead of retried for ever
+    const poison = await service.enqueue({
+      target: path,
+      trigger: 'manual',
+      requestedBy: 'user:default/alice',
+    });
+    for (let i = 0; i < 3; i++) {
+      expect((await store.claimNextJob(`dead-${i}`, now, 1000))?.id).toBe(
+        poison.id,
+      );
+      now = new Date(now.getTime() + 2000);
+    }
+    await queue.drain();
+    await queue.idle();
+    expect(await service.getScan(poison.id)).toMatchObject({
+      status: 'failed',
+      error: expect.stringMatching(/abandoned after 3 attempts/),
+    });
+  });
 });
