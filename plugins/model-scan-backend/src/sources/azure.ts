@@ -4,8 +4,16 @@ import {
   ContainerClient,
   StorageSharedKeyCredential,
 } from '@azure/storage-blob';
-import { ClientSecretCredential, DefaultAzureCredential, TokenCredential } from '@azure/identity';
-import { NotAllowedError, NotFoundError, ServiceUnavailableError } from '@backstage/errors';
+import {
+  ClientSecretCredential,
+  DefaultAzureCredential,
+  TokenCredential,
+} from '@azure/identity';
+import {
+  NotAllowedError,
+  NotFoundError,
+  ServiceUnavailableError,
+} from '@backstage/errors';
 import { AzureAccountConfig } from './config';
 import { streamToFile } from './http';
 import { DownloadWorkspace } from './workspace';
@@ -21,13 +29,22 @@ export function credentialFor(
   account: AzureAccountConfig | undefined,
 ): TokenCredential | StorageSharedKeyCredential {
   if (account?.accountName && account.accountKey) {
-    return new StorageSharedKeyCredential(account.accountName, account.accountKey);
+    return new StorageSharedKeyCredential(
+      account.accountName,
+      account.accountKey,
+    );
   }
   if (account?.clientId && account.tenantId && account.clientSecret) {
-    return new ClientSecretCredential(account.tenantId, account.clientId, account.clientSecret);
+    return new ClientSecretCredential(
+      account.tenantId,
+      account.clientId,
+      account.clientSecret,
+    );
   }
   return new DefaultAzureCredential(
-    account?.clientId ? { managedIdentityClientId: account.clientId } : undefined,
+    account?.clientId
+      ? { managedIdentityClientId: account.clientId }
+      : undefined,
   );
 }
 
@@ -35,11 +52,15 @@ function mapAzureError(e: any, what: string): Error {
   const status = e?.statusCode;
   if (status === 404) return new NotFoundError(`${what} not found`);
   if (status === 401 || status === 403) {
-    return new NotAllowedError(`Azure Storage refused access to ${what} (HTTP ${status})`);
+    return new NotAllowedError(
+      `Azure Storage refused access to ${what} (HTTP ${status})`,
+    );
   }
   if (e?.name === 'AbortError') return e;
   if (e?.name === 'InputError' || e?.name === 'NotAllowedError') return e;
-  return new ServiceUnavailableError(`Azure Storage error for ${what}: ${e?.message ?? e}`);
+  return new ServiceUnavailableError(
+    `Azure Storage error for ${what}: ${e?.message ?? e}`,
+  );
 }
 
 async function downloadBlob(
@@ -58,8 +79,15 @@ async function downloadBlob(
     .catch(e => {
       throw mapAzureError(e, what);
     });
-  if (!res.readableStreamBody) throw new ServiceUnavailableError(`Azure returned no body for ${what}`);
-  const bytes = await streamToFile(res.readableStreamBody, local, ws.remainingBytes, what, signal);
+  if (!res.readableStreamBody)
+    throw new ServiceUnavailableError(`Azure returned no body for ${what}`);
+  const bytes = await streamToFile(
+    res.readableStreamBody,
+    local,
+    ws.remainingBytes,
+    what,
+    signal,
+  );
   ws.add(name, local, bytes);
 }
 
@@ -68,11 +96,19 @@ async function downloadBlob(
  * container root). A path without a trailing slash that is not a blob is tried as a folder.
  */
 export async function resolveAzureBlob(
-  target: { endpoint: string; account?: AzureAccountConfig; container: string; blobPath: string },
+  target: {
+    endpoint: string;
+    account?: AzureAccountConfig;
+    container: string;
+    blobPath: string;
+  },
   ws: DownloadWorkspace,
   signal?: AbortSignal,
 ) {
-  const service = new BlobServiceClient(target.endpoint, credentialFor(target.account) as any);
+  const service = new BlobServiceClient(
+    target.endpoint,
+    credentialFor(target.account) as any,
+  );
   const container = service.getContainerClient(target.container);
   const where = `${target.endpoint}/${target.container}/${target.blobPath}`;
   if (target.blobPath && !target.blobPath.endsWith('/')) {
@@ -95,7 +131,9 @@ export async function resolveAzureBlob(
     }
   }
   const prefix =
-    target.blobPath && !target.blobPath.endsWith('/') ? `${target.blobPath}/` : target.blobPath;
+    target.blobPath && !target.blobPath.endsWith('/')
+      ? `${target.blobPath}/`
+      : target.blobPath;
   let found = 0;
   try {
     for await (const blob of container.listBlobsFlat({

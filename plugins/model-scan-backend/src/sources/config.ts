@@ -58,15 +58,19 @@ export function readSourcesConfig(config: Config): SourcesConfig {
   return {
     workDir: path.resolve(ms?.getOptionalString('workDir') ?? DEFAULT_WORK_DIR),
     maxDownloadBytes:
-      sources?.getOptionalNumber('maxDownloadBytes') ?? DEFAULT_MAX_DOWNLOAD_BYTES,
+      sources?.getOptionalNumber('maxDownloadBytes') ??
+      DEFAULT_MAX_DOWNLOAD_BYTES,
     maxFiles: sources?.getOptionalNumber('maxFiles') ?? 10000,
-    allowInsecureHttp: sources?.getOptionalBoolean('allowInsecureHttp') ?? false,
-    allowedHosts: (sources?.getOptionalStringArray('allowedHosts') ?? []).map(h =>
-      h.toLowerCase(),
+    allowInsecureHttp:
+      sources?.getOptionalBoolean('allowInsecureHttp') ?? false,
+    allowedHosts: (sources?.getOptionalStringArray('allowedHosts') ?? []).map(
+      h => h.toLowerCase(),
     ),
     requestTimeoutMs: sources?.getOptionalNumber('requestTimeoutMs') ?? 60_000,
     huggingFace: {
-      baseUrl: trimSlash(hf?.getOptionalString('endpoint') ?? DEFAULT_HF_ENDPOINT),
+      baseUrl: trimSlash(
+        hf?.getOptionalString('endpoint') ?? DEFAULT_HF_ENDPOINT,
+      ),
       token: hf?.getOptionalString('token'),
     },
     mlflow: mlflowUri

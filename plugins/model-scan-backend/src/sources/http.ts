@@ -50,7 +50,9 @@ function once(url: URL, opts: HttpRequestOptions): Promise<IncomingMessage> {
     });
     req.on('response', resolve);
     req.on('timeout', () =>
-      req.destroy(new ServiceUnavailableError(`Timed out talking to ${url.origin}`)),
+      req.destroy(
+        new ServiceUnavailableError(`Timed out talking to ${url.origin}`),
+      ),
     );
     req.on('error', reject);
     req.end(opts.body);
@@ -69,7 +71,11 @@ export async function httpRequest(
     opts.guard?.checkUrl(url);
     const res = await once(url, { ...opts, headers });
     const location = res.headers.location;
-    if (opts.followRedirects === false || !REDIRECTS.has(res.statusCode ?? 0) || !location) {
+    if (
+      opts.followRedirects === false ||
+      !REDIRECTS.has(res.statusCode ?? 0) ||
+      !location
+    ) {
       return { res, url: url.toString() };
     }
     res.resume();
@@ -85,7 +91,10 @@ export async function httpRequest(
   }
 }
 
-async function readText(res: IncomingMessage, limit = 64 * 1024): Promise<string> {
+async function readText(
+  res: IncomingMessage,
+  limit = 64 * 1024,
+): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of res) {
@@ -100,16 +109,24 @@ async function readText(res: IncomingMessage, limit = 64 * 1024): Promise<string
 }
 
 /** Maps a non-2xx upstream answer to a Backstage error (never echoing tokens). */
-export async function upstreamError(what: string, r: HttpResponse): Promise<Error> {
+export async function upstreamError(
+  what: string,
+  r: HttpResponse,
+): Promise<Error> {
   const status = r.res.statusCode ?? 0;
   const text = (await readText(r.res).catch(() => '')).slice(0, 300);
   const origin = new URL(r.url).origin;
   const detail = text ? `: ${text}` : '';
-  if (status === 404) return new NotFoundError(`${what} not found at ${origin}${detail}`);
+  if (status === 404)
+    return new NotFoundError(`${what} not found at ${origin}${detail}`);
   if (status === 401 || status === 403) {
-    return new NotAllowedError(`${origin} refused access to ${what} (HTTP ${status})${detail}`);
+    return new NotAllowedError(
+      `${origin} refused access to ${what} (HTTP ${status})${detail}`,
+    );
   }
-  return new ServiceUnavailableError(`${origin} answered HTTP ${status} for ${what}${detail}`);
+  return new ServiceUnavailableError(
+    `${origin} answered HTTP ${status} for ${what}${detail}`,
+  );
 }
 
 /** GET a JSON document; errors become Backstage errors. */
@@ -127,7 +144,9 @@ export async function getJson<T>(
   try {
     return JSON.parse(text) as T;
   } catch {
-    throw new ServiceUnavailableError(`${new URL(r.url).origin} returned invalid JSON for ${what}`);
+    throw new ServiceUnavailableError(
+      `${new URL(r.url).origin} returned invalid JSON for ${what}`,
+    );
   }
 }
 

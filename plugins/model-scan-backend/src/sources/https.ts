@@ -11,7 +11,11 @@ export function fileNameFromUrl(url: URL): string {
   } catch {
     base = path.posix.basename(url.pathname);
   }
-  base = base.replace(/[\u0000-\u001f\\/]/g, '_');
+  base = [...base]
+    .map(ch =>
+      ch.charCodeAt(0) < 0x20 || ch === '\\' || ch === '/' ? '_' : ch,
+    )
+    .join('');
   if (!base || base === '.' || base === '..') return 'download';
   return base.slice(0, 255);
 }
@@ -26,10 +30,16 @@ export async function resolveHttps(
 ) {
   const name = fileNameFromUrl(url);
   const local = await ws.allocate(name);
-  const bytes = await downloadToFile(url.toString(), local, url.origin + url.pathname, ws.remainingBytes, {
-    guard,
-    signal,
-    timeoutMs,
-  });
+  const bytes = await downloadToFile(
+    url.toString(),
+    local,
+    url.origin + url.pathname,
+    ws.remainingBytes,
+    {
+      guard,
+      signal,
+      timeoutMs,
+    },
+  );
   ws.add(name, local, bytes);
 }

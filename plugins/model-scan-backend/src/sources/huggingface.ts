@@ -32,11 +32,17 @@ export class HuggingFaceHubClient {
   /** `GET /api/models/{repo}/revision/{rev}`: the commit sha and the file list. */
   async modelInfo(repo: string, revision: string, signal?: AbortSignal) {
     const info = await getJson<ModelInfo>(
-      `${this.endpoint}/api/models/${repo}/revision/${encodeURIComponent(revision)}`,
+      `${this.endpoint}/api/models/${repo}/revision/${encodeURIComponent(
+        revision,
+      )}`,
       `Hugging Face model ${repo}@${revision}`,
       { headers: this.authHeaders(), signal, timeoutMs: this.timeoutMs },
     );
-    if (!info.sha || !/^[0-9a-f]{40}$/.test(info.sha) || !Array.isArray(info.siblings)) {
+    if (
+      !info.sha ||
+      !/^[0-9a-f]{40}$/.test(info.sha) ||
+      !Array.isArray(info.siblings)
+    ) {
       throw new ServiceUnavailableError(
         `Hugging Face answered without a commit sha or file list for ${repo}@${revision}`,
       );
@@ -44,17 +50,29 @@ export class HuggingFaceHubClient {
     return {
       sha: info.sha,
       files: info.siblings.map(s =>
-        safeRelativePath(String(s.rfilename ?? ''), 'Hugging Face sibling name'),
+        safeRelativePath(
+          String(s.rfilename ?? ''),
+          'Hugging Face sibling name',
+        ),
       ),
     };
   }
 
   resolveUrl(repo: string, revision: string, file: string) {
-    return `${this.endpoint}/${repo}/resolve/${encodeURIComponent(revision)}/${encodeRepoPath(file)}`;
+    return `${this.endpoint}/${repo}/resolve/${encodeURIComponent(
+      revision,
+    )}/${encodeRepoPath(file)}`;
   }
 
-  requestOptions(signal?: AbortSignal, upstreamAuthorization?: string): HttpRequestOptions {
-    return { headers: this.authHeaders(upstreamAuthorization), signal, timeoutMs: this.timeoutMs };
+  requestOptions(
+    signal?: AbortSignal,
+    upstreamAuthorization?: string,
+  ): HttpRequestOptions {
+    return {
+      headers: this.authHeaders(upstreamAuthorization),
+      signal,
+      timeoutMs: this.timeoutMs,
+    };
   }
 }
 

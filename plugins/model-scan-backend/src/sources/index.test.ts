@@ -3,18 +3,27 @@ import os from 'node:os';
 import path from 'node:path';
 import { ConfigReader } from '@backstage/config';
 import { mockServices } from '@backstage/backend-test-utils';
-import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
+import {
+  BlobServiceClient,
+  StorageSharedKeyCredential,
+} from '@azure/storage-blob';
 import { createSourceResolver } from './index';
 import { startFakeHub } from './__testUtils__/fakeHub';
 import { startFakeMlflow } from './__testUtils__/fakeMlflow';
 import { startServer } from './__testUtils__/servers';
-import { AZURITE_ACCOUNT, AZURITE_KEY, startAzurite } from './__testUtils__/azurite';
+import {
+  AZURITE_ACCOUNT,
+  AZURITE_KEY,
+  startAzurite,
+} from './__testUtils__/azurite';
 
 const SHA = 'a'.repeat(40);
 let workDir: string;
 
 beforeEach(async () => {
-  workDir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'model-scan-src-'));
+  workDir = await fs.promises.mkdtemp(
+    path.join(os.tmpdir(), 'model-scan-src-'),
+  );
 });
 afterEach(async () => {
   await fs.promises.rm(workDir, { recursive: true, force: true });
@@ -29,7 +38,8 @@ function resolver(modelScan: Record<string, unknown>) {
 
 async function contents(files: Array<{ name: string; path: string }>) {
   const out: Record<string, string> = {};
-  for (const f of files) out[f.name] = await fs.promises.readFile(f.path, 'utf8');
+  for (const f of files)
+    out[f.name] = await fs.promises.readFile(f.path, 'utf8');
   return out;
 }
 
@@ -54,16 +64,25 @@ describe('hf:// targets', () => {
       { token: 'hf_secret' },
     );
     try {
-      const r = resolver({ huggingFace: { endpoint: hub.url, token: 'hf_secret' } });
+      const r = resolver({
+        huggingFace: { endpoint: hub.url, token: 'hf_secret' },
+      });
       const src = await r.resolve('hf://org/model@main');
       expect(await contents(src.files)).toEqual({
         'config.json': '{"a":1}',
         'weights/model.bin': 'LFS-BYTES',
       });
-      for (const f of src.files) expect(f.path.startsWith(path.join(workDir, 'downloads'))).toBe(true);
+      for (const f of src.files)
+        expect(f.path.startsWith(path.join(workDir, 'downloads'))).toBe(true);
       // files are fetched at the commit the hub reported, not at the moving branch
-      expect(hub.seen.filter(s => s.url.includes('/resolve/')).every(s => s.url.includes(`/resolve/${SHA}/`))).toBe(true);
-      expect(hub.seen.every(s => s.authorization === 'Bearer hf_secret')).toBe(true);
+      expect(
+        hub.seen
+          .filter(s => s.url.includes('/resolve/'))
+          .every(s => s.url.includes(`/resolve/${SHA}/`)),
+      ).toBe(true);
+      expect(hub.seen.every(s => s.authorization === 'Bearer hf_secret')).toBe(
+        true,
+      );
       expect(hub.cdnSeen).toHaveLength(1);
       expect(hub.cdnSeen[0].authorization).toBeUndefined();
       await src.cleanup();
@@ -74,13 +93,24 @@ describe('hf:// targets', () => {
   });
 
   it('refuses sibling names that leave the download directory and cleans up', async () => {
-    for (const evil of ['../../etc/passwd', '/etc/passwd', 'a/../../b', 'a\\..\\b']) {
+    for (const evil of [
+      '../../etc/passwd',
+      '/etc/passwd',
+      'a/../../b',
+      'a\\..\\b',
+    ]) {
       const hub = await startFakeHub({
-        'org/evil': { sha: SHA, files: { 'ok.txt': Buffer.from('x') }, siblings: ['ok.txt', evil] },
+        'org/evil': {
+          sha: SHA,
+          files: { 'ok.txt': Buffer.from('x') },
+          siblings: ['ok.txt', evil],
+        },
       });
       try {
         const r = resolver({ huggingFace: { endpoint: hub.url } });
-        await expect(r.resolve('hf://org/evil')).rejects.toMatchObject({ name: 'InputError' });
+        await expect(r.resolve('hf://org/evil')).rejects.toMatchObject({
+          name: 'InputError',
+        });
         expect(await leftovers()).toEqual([]);
         expect(fs.existsSync(path.join(workDir, 'etc'))).toBe(false);
       } finally {
@@ -93,10 +123,18 @@ describe('hf:// targets', () => {
     const hub = await startFakeHub({});
     try {
       const r = resolver({ huggingFace: { endpoint: hub.url } });
-      await expect(r.resolve('hf://org/missing')).rejects.toMatchObject({ name: 'NotAllowedError' });
-      await expect(r.resolve('hf://../etc')).rejects.toMatchObject({ name: 'InputError' });
-      await expect(r.resolve('hf://a/b/c')).rejects.toMatchObject({ name: 'InputError' });
-      await expect(r.resolve('hf://org/m@bad rev')).rejects.toMatchObject({ name: 'InputError' });
+      await expect(r.resolve('hf://org/missing')).rejects.toMatchObject({
+        name: 'NotAllowedError',
+      });
+      await expect(r.resolve('hf://../etc')).rejects.toMatchObject({
+        name: 'InputError',
+      });
+      await expect(r.resolve('hf://a/b/c')).rejects.toMatchObject({
+        name: 'InputError',
+      });
+      await expect(r.resolve('hf://org/m@bad rev')).rejects.toMatchObject({
+        name: 'InputError',
+      });
     } finally {
       await hub.close();
     }
@@ -108,16 +146,34 @@ describe('target parsing', () => {
     const r = resolver({});
     expect(() => r.validate!('hf://org/model@main')).not.toThrow();
     expect(() => r.validate!('mlflow://m/3')).not.toThrow();
-    expect(() => r.validate!('https://acct.blob.core.windows.net/weights/x/')).not.toThrow();
-    expect(() => r.validate!('https://acct.blob.core.windows.net/c1/x/')).toThrow(expect.objectContaining({ name: 'InputError' }));
-    expect(() => r.validate!('/etc/passwd')).toThrow(expect.objectContaining({ name: 'InputError' }));
-    expect(() => r.validate!('http://169.254.169.254/')).toThrow(expect.objectContaining({ name: 'NotAllowedError' }));
-    expect(() => r.validate!('https://10.0.0.1/m.pt')).toThrow(expect.objectContaining({ name: 'NotAllowedError' }));
+    expect(() =>
+      r.validate!('https://acct.blob.core.windows.net/weights/x/'),
+    ).not.toThrow();
+    expect(() =>
+      r.validate!('https://acct.blob.core.windows.net/c1/x/'),
+    ).toThrow(expect.objectContaining({ name: 'InputError' }));
+    expect(() => r.validate!('/etc/passwd')).toThrow(
+      expect.objectContaining({ name: 'InputError' }),
+    );
+    expect(() => r.validate!('http://169.254.169.254/')).toThrow(
+      expect.objectContaining({ name: 'NotAllowedError' }),
+    );
+    expect(() => r.validate!('https://10.0.0.1/m.pt')).toThrow(
+      expect.objectContaining({ name: 'NotAllowedError' }),
+    );
   });
 
   it('refuses local paths and unknown schemes with InputError', async () => {
     const r = resolver({});
-    for (const t of ['/etc/passwd', './model.pt', 'file:///etc/passwd', 'ftp://x/y', 's3://b/k', '', 'mlflow://m/latest']) {
+    for (const t of [
+      '/etc/passwd',
+      './model.pt',
+      'file:///etc/passwd',
+      'ftp://x/y',
+      's3://b/k',
+      '',
+      'mlflow://m/latest',
+    ]) {
       await expect(r.resolve(t)).rejects.toMatchObject({ name: 'InputError' });
     }
   });
@@ -136,9 +192,17 @@ describe('https targets and the SSRF guard', () => {
       } else if (req.url === '/big') {
         res.writeHead(200, { 'Content-Length': 1200 }).end(Buffer.alloc(1200));
       } else if (req.url === '/redirect-to-ip') {
-        res.writeHead(302, { Location: `http://127.0.0.1:${server.port}/model.pt` }).end();
+        res
+          .writeHead(302, {
+            Location: `http://127.0.0.1:${server.port}/model.pt`,
+          })
+          .end();
       } else if (req.url === '/redirect-to-name') {
-        res.writeHead(302, { Location: `http://localhost:${server.port}/model.pt` }).end();
+        res
+          .writeHead(302, {
+            Location: `http://localhost:${server.port}/model.pt`,
+          })
+          .end();
       } else res.writeHead(404).end();
     });
   });
@@ -146,7 +210,9 @@ describe('https targets and the SSRF guard', () => {
 
   it('refuses plain http unless allowed', async () => {
     const r = resolver({ sources: { allowedHosts: ['localhost'] } });
-    await expect(r.resolve(`http://localhost:${server.port}/model.pt`)).rejects.toMatchObject({
+    await expect(
+      r.resolve(`http://localhost:${server.port}/model.pt`),
+    ).rejects.toMatchObject({
       name: 'NotAllowedError',
       message: expect.stringContaining('plain http'),
     });
@@ -166,26 +232,36 @@ describe('https targets and the SSRF guard', () => {
       'http://0.0.0.0/x',
       'https://user:pw@example.com/x',
     ]) {
-      await expect(r.resolve(t)).rejects.toMatchObject({ name: 'NotAllowedError' });
+      await expect(r.resolve(t)).rejects.toMatchObject({
+        name: 'NotAllowedError',
+      });
     }
     expect(await leftovers()).toEqual([]);
   });
 
   it('downloads from an allowlisted host and still refuses a redirect to a private address', async () => {
-    const r = resolver({ sources: { allowInsecureHttp: true, allowedHosts: ['localhost'] } });
+    const r = resolver({
+      sources: { allowInsecureHttp: true, allowedHosts: ['localhost'] },
+    });
     const src = await r.resolve(`http://localhost:${server.port}/model.pt`);
     expect(await contents(src.files)).toEqual({ 'model.pt': 'HELLO' });
     await src.cleanup();
-    const viaName = await r.resolve(`http://localhost:${server.port}/redirect-to-name`);
+    const viaName = await r.resolve(
+      `http://localhost:${server.port}/redirect-to-name`,
+    );
     expect(viaName.files).toHaveLength(1);
     await viaName.cleanup();
-    await expect(r.resolve(`http://localhost:${server.port}/redirect-to-ip`)).rejects.toMatchObject({
+    await expect(
+      r.resolve(`http://localhost:${server.port}/redirect-to-ip`),
+    ).rejects.toMatchObject({
       name: 'NotAllowedError',
     });
   });
 
   it('an allowlisted CIDR range admits addresses inside it', async () => {
-    const r = resolver({ sources: { allowInsecureHttp: true, allowedHosts: ['127.0.0.0/8'] } });
+    const r = resolver({
+      sources: { allowInsecureHttp: true, allowedHosts: ['127.0.0.0/8'] },
+    });
     const src = await r.resolve(`http://127.0.0.1:${server.port}/model.pt`);
     expect(src.files.map(f => f.name)).toEqual(['model.pt']);
     await src.cleanup();
@@ -193,16 +269,26 @@ describe('https targets and the SSRF guard', () => {
 
   it('enforces maxDownloadBytes with and without Content-Length and leaves nothing behind', async () => {
     const r = resolver({
-      sources: { allowInsecureHttp: true, allowedHosts: ['localhost'], maxDownloadBytes: 1000 },
+      sources: {
+        allowInsecureHttp: true,
+        allowedHosts: ['localhost'],
+        maxDownloadBytes: 1000,
+      },
     });
-    await expect(r.resolve(`http://localhost:${server.port}/big`)).rejects.toMatchObject({
+    await expect(
+      r.resolve(`http://localhost:${server.port}/big`),
+    ).rejects.toMatchObject({
       name: 'InputError',
       message: expect.stringContaining('maxDownloadBytes'),
     });
-    await expect(r.resolve(`http://localhost:${server.port}/big-chunked`)).rejects.toMatchObject({
+    await expect(
+      r.resolve(`http://localhost:${server.port}/big-chunked`),
+    ).rejects.toMatchObject({
       name: 'InputError',
     });
-    await expect(r.resolve(`http://localhost:${server.port}/nothing`)).rejects.toMatchObject({
+    await expect(
+      r.resolve(`http://localhost:${server.port}/nothing`),
+    ).rejects.toMatchObject({
       name: 'NotFoundError',
     });
     expect(await leftovers()).toEqual([]);
@@ -214,8 +300,17 @@ describe('mlflow:// and databricks:// targets', () => {
     const mlflow = await startFakeMlflow({
       token: 'mlflow-token',
       versions: [
-        { name: 'fraud model', version: '3', source: 'models:/m-abc', storage_location: 'mlflow-artifacts:/1/models/m-abc/artifacts' },
-        { name: 'run-model', version: '1', source: 'mlflow-artifacts:/1/run1/artifacts/model' },
+        {
+          name: 'fraud model',
+          version: '3',
+          source: 'models:/m-abc',
+          storage_location: 'mlflow-artifacts:/1/models/m-abc/artifacts',
+        },
+        {
+          name: 'run-model',
+          version: '1',
+          source: 'mlflow-artifacts:/1/run1/artifacts/model',
+        },
       ],
       artifacts: {
         '1/models/m-abc/artifacts/MLmodel': Buffer.from('flavors: {}'),
@@ -225,14 +320,21 @@ describe('mlflow:// and databricks:// targets', () => {
       },
     });
     try {
-      const r = resolver({ mlflow: { trackingUri: mlflow.url, token: 'mlflow-token' } });
+      const r = resolver({
+        mlflow: { trackingUri: mlflow.url, token: 'mlflow-token' },
+      });
       const src = await r.resolve('mlflow://fraud%20model/3');
-      expect(await contents(src.files)).toEqual({ MLmodel: 'flavors: {}', 'data/model.pkl': 'PICKLE' });
+      expect(await contents(src.files)).toEqual({
+        MLmodel: 'flavors: {}',
+        'data/model.pkl': 'PICKLE',
+      });
       await src.cleanup();
       const src2 = await r.resolve('mlflow://run-model/1');
       expect(await contents(src2.files)).toEqual({ 'model.pt': 'PT' });
       await src2.cleanup();
-      await expect(r.resolve('mlflow://missing/1')).rejects.toMatchObject({ name: 'NotFoundError' });
+      await expect(r.resolve('mlflow://missing/1')).rejects.toMatchObject({
+        name: 'NotFoundError',
+      });
     } finally {
       await mlflow.close();
     }
@@ -241,16 +343,36 @@ describe('mlflow:// and databricks:// targets', () => {
   it('authenticates with basic auth when MLflow runs the basic-auth app', async () => {
     const mlflow = await startFakeMlflow({
       basic: { username: 'scanner', password: 'pw' },
-      versions: [{ name: 'm', version: '1', source: 'mlflow-artifacts:/2/r/artifacts/model' }],
+      versions: [
+        {
+          name: 'm',
+          version: '1',
+          source: 'mlflow-artifacts:/2/r/artifacts/model',
+        },
+      ],
       artifacts: { '2/r/artifacts/model/model.pkl': Buffer.from('P') },
     });
     try {
-      const ok = resolver({ mlflow: { trackingUri: mlflow.url, username: 'scanner', password: 'pw' } });
+      const ok = resolver({
+        mlflow: {
+          trackingUri: mlflow.url,
+          username: 'scanner',
+          password: 'pw',
+        },
+      });
       const src = await ok.resolve('mlflow://m/1');
       expect(await contents(src.files)).toEqual({ 'model.pkl': 'P' });
       await src.cleanup();
-      const bad = resolver({ mlflow: { trackingUri: mlflow.url, username: 'scanner', password: 'nope' } });
-      await expect(bad.resolve('mlflow://m/1')).rejects.toMatchObject({ name: 'NotAllowedError' });
+      const bad = resolver({
+        mlflow: {
+          trackingUri: mlflow.url,
+          username: 'scanner',
+          password: 'nope',
+        },
+      });
+      await expect(bad.resolve('mlflow://m/1')).rejects.toMatchObject({
+        name: 'NotAllowedError',
+      });
     } finally {
       await mlflow.close();
     }
@@ -276,13 +398,27 @@ describe('mlflow:// and databricks:// targets', () => {
     const dbx = await startFakeMlflow({
       kind: 'databricks',
       token: 'dapi-token',
-      versions: [{ name: 'main.ml.model', version: '2', source: 'dbfs:/databricks/mlflow-registry/x/models/model' }],
-      artifacts: { MLmodel: Buffer.from('m'), 'data/model.pth': Buffer.from('W') },
+      versions: [
+        {
+          name: 'main.ml.model',
+          version: '2',
+          source: 'dbfs:/databricks/mlflow-registry/x/models/model',
+        },
+      ],
+      artifacts: {
+        MLmodel: Buffer.from('m'),
+        'data/model.pth': Buffer.from('W'),
+      },
     });
     try {
-      const r = resolver({ databricks: { host: dbx.url, token: 'dapi-token' } });
+      const r = resolver({
+        databricks: { host: dbx.url, token: 'dapi-token' },
+      });
       const src = await r.resolve('databricks://main.ml.model/2');
-      expect(await contents(src.files)).toEqual({ MLmodel: 'm', 'data/model.pth': 'W' });
+      expect(await contents(src.files)).toEqual({
+        MLmodel: 'm',
+        'data/model.pth': 'W',
+      });
       await src.cleanup();
       expect(dbx.seen.some(s => s.startsWith('GET /signed/'))).toBe(true);
     } finally {
@@ -321,19 +457,30 @@ describe('Azure blob targets (Azurite)', () => {
   const azureResolver = (extra: Record<string, unknown> = {}) =>
     resolver({
       azure: {
-        accounts: [{ endpoint: azurite.endpoint, accountName: AZURITE_ACCOUNT, accountKey: AZURITE_KEY }],
+        accounts: [
+          {
+            endpoint: azurite.endpoint,
+            accountName: AZURITE_ACCOUNT,
+            accountKey: AZURITE_KEY,
+          },
+        ],
       },
       ...extra,
     });
 
   it('downloads one blob', async () => {
-    const src = await azureResolver().resolve(`${azurite.endpoint}/weights/single.pt`);
+    const src = await azureResolver().resolve(
+      `${azurite.endpoint}/weights/single.pt`,
+    );
     expect(await contents(src.files)).toEqual({ 'single.pt': 'SINGLE' });
     await src.cleanup();
   });
 
   it('downloads every blob under a prefix, with or without the trailing slash', async () => {
-    for (const t of [`${azurite.endpoint}/weights/llama/`, `${azurite.endpoint}/weights/llama`]) {
+    for (const t of [
+      `${azurite.endpoint}/weights/llama/`,
+      `${azurite.endpoint}/weights/llama`,
+    ]) {
       const src = await azureResolver().resolve(t);
       expect(await contents(src.files)).toEqual({
         'config.json': '{}',
@@ -344,26 +491,42 @@ describe('Azure blob targets (Azurite)', () => {
   });
 
   it('reports a missing blob as NotFoundError and enforces the size limit', async () => {
-    await expect(azureResolver().resolve(`${azurite.endpoint}/weights/nope.bin`)).rejects.toMatchObject({
+    await expect(
+      azureResolver().resolve(`${azurite.endpoint}/weights/nope.bin`),
+    ).rejects.toMatchObject({
       name: 'NotFoundError',
     });
     await expect(
-      azureResolver({ sources: { maxDownloadBytes: 3 } }).resolve(`${azurite.endpoint}/weights/single.pt`),
+      azureResolver({ sources: { maxDownloadBytes: 3 } }).resolve(
+        `${azurite.endpoint}/weights/single.pt`,
+      ),
     ).rejects.toMatchObject({ name: 'InputError' });
     expect(await leftovers()).toEqual([]);
   });
 
   it('refuses an account key that does not match', async () => {
     const r = resolver({
-      azure: { accounts: [{ endpoint: azurite.endpoint, accountName: AZURITE_ACCOUNT, accountKey: Buffer.from('wrong').toString('base64') }] },
+      azure: {
+        accounts: [
+          {
+            endpoint: azurite.endpoint,
+            accountName: AZURITE_ACCOUNT,
+            accountKey: Buffer.from('wrong').toString('base64'),
+          },
+        ],
+      },
     });
-    await expect(r.resolve(`${azurite.endpoint}/weights/single.pt`)).rejects.toMatchObject({
+    await expect(
+      r.resolve(`${azurite.endpoint}/weights/single.pt`),
+    ).rejects.toMatchObject({
       name: 'NotAllowedError',
     });
   });
 
   it('rejects malformed container names', async () => {
-    await expect(azureResolver().resolve(`${azurite.endpoint}/Bad_Container/x`)).rejects.toMatchObject({
+    await expect(
+      azureResolver().resolve(`${azurite.endpoint}/Bad_Container/x`),
+    ).rejects.toMatchObject({
       name: 'InputError',
     });
   });

@@ -13,14 +13,23 @@ import type { ResolvedSource, SourceResolver } from './types';
 
 export type { ResolvedFile, ResolvedSource, SourceResolver } from './types';
 export { readSourcesConfig } from './config';
-export type { SourcesConfig, AzureAccountConfig, RegistryConfig } from './config';
+export type {
+  SourcesConfig,
+  AzureAccountConfig,
+  RegistryConfig,
+} from './config';
 export { parseTarget, parseHfRepo, parseHfRevision } from './targets';
 export type { ParsedTarget } from './targets';
 export { SsrfGuard, isNonPublicAddress } from './ssrf';
 export { HuggingFaceHubClient, encodeRepoPath } from './huggingface';
 export { MlflowRestClient } from './mlflow';
 export { safeRelativePath } from './workspace';
-export { httpRequest, downloadToFile, streamToFile, upstreamError } from './http';
+export {
+  httpRequest,
+  downloadToFile,
+  streamToFile,
+  upstreamError,
+} from './http';
 
 /** MLflow / Databricks clients from config (undefined when not configured). */
 export function createRegistryClients(cfg: SourcesConfig) {
@@ -55,17 +64,36 @@ export function createSourceResolver(opts: {
       const parsed = parseTarget(target, cfg.azureAccounts);
       if (parsed.kind === 'https') guard.checkUrl(parsed.url);
     },
-    async resolve(target: string, signal?: AbortSignal): Promise<ResolvedSource> {
+    async resolve(
+      target: string,
+      signal?: AbortSignal,
+    ): Promise<ResolvedSource> {
       const parsed = parseTarget(target, cfg.azureAccounts);
       if (parsed.kind === 'https') guard.checkUrl(parsed.url); // refuse before creating anything
-      const ws = await DownloadWorkspace.create(cfg.workDir, cfg.maxDownloadBytes, cfg.maxFiles);
+      const ws = await DownloadWorkspace.create(
+        cfg.workDir,
+        cfg.maxDownloadBytes,
+        cfg.maxFiles,
+      );
       try {
         switch (parsed.kind) {
           case 'https':
-            await resolveHttps(parsed.url, ws, guard, cfg.requestTimeoutMs, signal);
+            await resolveHttps(
+              parsed.url,
+              ws,
+              guard,
+              cfg.requestTimeoutMs,
+              signal,
+            );
             break;
           case 'huggingface':
-            await resolveHuggingFace(hub, ws, parsed.repo, parsed.revision, signal);
+            await resolveHuggingFace(
+              hub,
+              ws,
+              parsed.repo,
+              parsed.revision,
+              signal,
+            );
             break;
           case 'azure':
             await resolveAzureBlob(parsed, ws, signal);
@@ -80,13 +108,20 @@ export function createSourceResolver(opts: {
                   : 'No Databricks workspace configured (modelScan.databricks.host)',
               );
             }
-            await client.downloadModelVersion(parsed.name, parsed.version, ws, signal);
+            await client.downloadModelVersion(
+              parsed.name,
+              parsed.version,
+              ws,
+              signal,
+            );
             break;
           }
           default:
             break;
         }
-        logger.info(`Resolved ${parsed.kind} target into ${ws.files.length} file(s)`);
+        logger.info(
+          `Resolved ${parsed.kind} target into ${ws.files.length} file(s)`,
+        );
         return { files: [...ws.files], cleanup: () => ws.cleanup() };
       } catch (e) {
         await ws.cleanup();

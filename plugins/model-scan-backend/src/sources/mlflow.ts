@@ -1,7 +1,13 @@
 import path from 'node:path';
 import { InputError, NotImplementedError } from '@backstage/errors';
 import { RegistryConfig } from './config';
-import { downloadToFile, getJson, httpRequest, HttpRequestOptions, upstreamError } from './http';
+import {
+  downloadToFile,
+  getJson,
+  httpRequest,
+  HttpRequestOptions,
+  upstreamError,
+} from './http';
 import { DownloadWorkspace, safeRelativePath } from './workspace';
 
 interface ModelVersion {
@@ -46,7 +52,11 @@ export class MlflowRestClient {
     const { token, username, password } = this.registry;
     if (token) return { Authorization: `Bearer ${token}` };
     if (username && password !== undefined) {
-      return { Authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}` };
+      return {
+        Authorization: `Basic ${Buffer.from(`${username}:${password}`).toString(
+          'base64',
+        )}`,
+      };
     }
     return {};
   }
@@ -60,7 +70,9 @@ export class MlflowRestClient {
   }
 
   private api(p: string, query: Record<string, string>) {
-    return `${this.baseUrl}/api/2.0/${p}?${new URLSearchParams(query).toString()}`;
+    return `${this.baseUrl}/api/2.0/${p}?${new URLSearchParams(
+      query,
+    ).toString()}`;
   }
 
   async getModelVersion(name: string, version: string, signal?: AbortSignal) {
@@ -70,7 +82,9 @@ export class MlflowRestClient {
       this.opts(signal),
     );
     if (!body.model_version) {
-      throw new InputError(`${this.kind} returned no model_version for ${name}/${version}`);
+      throw new InputError(
+        `${this.kind} returned no model_version for ${name}/${version}`,
+      );
     }
     return body.model_version;
   }
@@ -102,13 +116,17 @@ export class MlflowRestClient {
     signal?: AbortSignal,
   ) {
     const o = this.opts(signal);
-    const r = await httpRequest(`${this.baseUrl}/api/2.0/mlflow/model-versions/set-tag`, {
-      ...o,
-      method: 'POST',
-      headers: { ...o.headers, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ name, version, key, value }),
-    });
-    if ((r.res.statusCode ?? 0) >= 300) throw await upstreamError(`set-tag ${key}`, r);
+    const r = await httpRequest(
+      `${this.baseUrl}/api/2.0/mlflow/model-versions/set-tag`,
+      {
+        ...o,
+        method: 'POST',
+        headers: { ...o.headers, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ name, version, key, value }),
+      },
+    );
+    if ((r.res.statusCode ?? 0) >= 300)
+      throw await upstreamError(`set-tag ${key}`, r);
     r.res.resume();
   }
 
@@ -118,13 +136,20 @@ export class MlflowRestClient {
     const m = uri.match(/^mlflow-artifacts:(?:\/\/[^/]*)?\/?(.*)$/);
     if (m) return m[1].replace(/\/+$/, '');
     const proxyPrefix = `${this.baseUrl}/api/2.0/mlflow-artifacts/artifacts/`;
-    if (uri.startsWith(proxyPrefix)) return uri.slice(proxyPrefix.length).replace(/\/+$/, '');
+    if (uri.startsWith(proxyPrefix))
+      return uri.slice(proxyPrefix.length).replace(/\/+$/, '');
     return undefined;
   }
 
   /** Where the files of a model version live, as an artifact-proxy path. */
-  async artifactProxyPath(mv: ModelVersion, signal?: AbortSignal): Promise<string> {
-    const candidates: Array<string | undefined> = [mv.storage_location, mv.source];
+  async artifactProxyPath(
+    mv: ModelVersion,
+    signal?: AbortSignal,
+  ): Promise<string> {
+    const candidates: Array<string | undefined> = [
+      mv.storage_location,
+      mv.source,
+    ];
     for (const c of candidates) {
       const p = this.proxyPath(c);
       if (p !== undefined) return p;
@@ -134,10 +159,16 @@ export class MlflowRestClient {
       const base = this.proxyPath(await this.runArtifactUri(runs[1], signal));
       if (base !== undefined) return [base, runs[2]].filter(Boolean).join('/');
     }
-    const dl = this.proxyPath(await this.getDownloadUri(mv.name, mv.version, signal).catch(() => undefined));
+    const dl = this.proxyPath(
+      await this.getDownloadUri(mv.name, mv.version, signal).catch(
+        () => undefined,
+      ),
+    );
     if (dl !== undefined) return dl;
     throw new NotImplementedError(
-      `Model ${mv.name}/${mv.version} is stored at ${mv.storage_location ?? mv.source}, which is not reachable through the MLflow artifact proxy; run the tracking server with --serve-artifacts`,
+      `Model ${mv.name}/${mv.version} is stored at ${
+        mv.storage_location ?? mv.source
+      }, which is not reachable through the MLflow artifact proxy; run the tracking server with --serve-artifacts`,
     );
   }
 
@@ -146,19 +177,29 @@ export class MlflowRestClient {
     root: string,
     onFile: (rel: string, size?: number) => Promise<void>,
   ) {
-    const queue: Array<{ dir: string; depth: number }> = [{ dir: root, depth: 0 }];
+    const queue: Array<{ dir: string; depth: number }> = [
+      { dir: root, depth: 0 },
+    ];
     while (queue.length) {
       const { dir, depth } = queue.shift()!;
-      if (depth > 32) throw new InputError('Artifact tree is nested too deeply');
+      if (depth > 32)
+        throw new InputError('Artifact tree is nested too deeply');
       for (const entry of await list(dir)) {
         // entries are either basenames (artifact proxy) or paths relative to the root
         const raw = String(entry.path ?? '');
-        const full = dir && raw.startsWith(`${dir}/`) ? raw : [dir, path.posix.basename(raw)].filter(Boolean).join('/');
-        safeRelativePath(path.posix.basename(raw) || raw, `${this.kind} artifact name`);
+        const full =
+          dir && raw.startsWith(`${dir}/`)
+            ? raw
+            : [dir, path.posix.basename(raw)].filter(Boolean).join('/');
+        safeRelativePath(
+          path.posix.basename(raw) || raw,
+          `${this.kind} artifact name`,
+        );
         if (entry.is_dir) queue.push({ dir: full, depth: depth + 1 });
         else {
           const rel = root ? full.slice(root.length + 1) : full;
-          const size = entry.file_size === undefined ? undefined : Number(entry.file_size);
+          const size =
+            entry.file_size === undefined ? undefined : Number(entry.file_size);
           await onFile(rel, size);
         }
       }
@@ -181,7 +222,10 @@ export class MlflowRestClient {
         do {
           const q: Record<string, string> = { name, version, path: dir };
           if (token) q.page_token = token;
-          const page = await getJson<{ files?: ArtifactEntry[]; next_page_token?: string }>(
+          const page = await getJson<{
+            files?: ArtifactEntry[];
+            next_page_token?: string;
+          }>(
             this.api('mlflow/model-versions/list-artifacts', q),
             `artifacts of ${name}/${version}`,
             this.opts(signal),
@@ -193,21 +237,36 @@ export class MlflowRestClient {
       };
       await this.walk(list, '', async (rel, size) => {
         const local = await ws.allocate(rel, size);
-        const signed = await getJson<{ signed_uri?: string; headers?: Array<{ name: string; value: string }> }>(
-          this.api('mlflow/model-versions/get-signed-download-uri', { name, version, path: rel }),
+        const signed = await getJson<{
+          signed_uri?: string;
+          headers?: Array<{ name: string; value: string }>;
+        }>(
+          this.api('mlflow/model-versions/get-signed-download-uri', {
+            name,
+            version,
+            path: rel,
+          }),
           `download URL of ${what(rel)}`,
           this.opts(signal),
         );
         if (!signed.signed_uri || !/^https?:\/\//.test(signed.signed_uri)) {
-          throw new InputError(`Databricks returned no signed download URL for ${what(rel)}`);
+          throw new InputError(
+            `Databricks returned no signed download URL for ${what(rel)}`,
+          );
         }
         const headers: Record<string, string> = {};
         for (const h of signed.headers ?? []) headers[h.name] = h.value;
-        const bytes = await downloadToFile(signed.signed_uri, local, what(rel), ws.remainingBytes, {
-          headers,
-          signal,
-          timeoutMs: this.timeoutMs,
-        });
+        const bytes = await downloadToFile(
+          signed.signed_uri,
+          local,
+          what(rel),
+          ws.remainingBytes,
+          {
+            headers,
+            signal,
+            timeoutMs: this.timeoutMs,
+          },
+        );
         ws.add(rel, local, bytes);
       });
       return mv;
@@ -215,7 +274,11 @@ export class MlflowRestClient {
     const root = await this.artifactProxyPath(mv, signal);
     const list = async (dir: string) => {
       const body = await getJson<{ files?: ArtifactEntry[] }>(
-        `${this.baseUrl}/api/2.0/mlflow-artifacts/artifacts?${new URLSearchParams({ path: dir })}`,
+        `${
+          this.baseUrl
+        }/api/2.0/mlflow-artifacts/artifacts?${new URLSearchParams({
+          path: dir,
+        })}`,
         `artifact listing ${dir}`,
         this.opts(signal),
       );
@@ -227,7 +290,10 @@ export class MlflowRestClient {
       const name1 = path.posix.basename(root);
       const local = await ws.allocate(name1);
       const bytes = await downloadToFile(
-        `${this.baseUrl}/api/2.0/mlflow-artifacts/artifacts/${root.split('/').map(encodeURIComponent).join('/')}`,
+        `${this.baseUrl}/api/2.0/mlflow-artifacts/artifacts/${root
+          .split('/')
+          .map(encodeURIComponent)
+          .join('/')}`,
         local,
         what(name1),
         ws.remainingBytes,
@@ -240,7 +306,10 @@ export class MlflowRestClient {
       const local = await ws.allocate(rel, size);
       const full = `${root}/${rel}`.replace(/^\//, '');
       const bytes = await downloadToFile(
-        `${this.baseUrl}/api/2.0/mlflow-artifacts/artifacts/${full.split('/').map(encodeURIComponent).join('/')}`,
+        `${this.baseUrl}/api/2.0/mlflow-artifacts/artifacts/${full
+          .split('/')
+          .map(encodeURIComponent)
+          .join('/')}`,
         local,
         what(rel),
         ws.remainingBytes,

@@ -97,7 +97,10 @@ export class SsrfGuard {
 
   private addressAllowed(address: string): boolean {
     const family = net.isIP(address);
-    if (family && this.allowedRanges.check(address, family === 4 ? 'ipv4' : 'ipv6')) {
+    if (
+      family &&
+      this.allowedRanges.check(address, family === 4 ? 'ipv4' : 'ipv6')
+    ) {
       return true;
     }
     return !isNonPublicAddress(address);

@@ -1,5 +1,6 @@
 import { InputError } from '@backstage/errors';
 import { AzureAccountConfig } from './config';
+import { hasControlChars } from './workspace';
 
 export type ParsedTarget =
   | { kind: 'https'; url: URL }
@@ -15,31 +16,50 @@ export type ParsedTarget =
       blobPath: string;
     };
 
-const HF_REPO = /^[A-Za-z0-9][A-Za-z0-9._-]{0,95}(\/[A-Za-z0-9][A-Za-z0-9._-]{0,95})?$/;
+const HF_REPO =
+  /^[A-Za-z0-9][A-Za-z0-9._-]{0,95}(\/[A-Za-z0-9][A-Za-z0-9._-]{0,95})?$/;
 const AZURE_HOST = /^([a-z0-9]{3,24})\.blob\.core\.windows\.net$/;
 const CONTAINER = /^(\$root|[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9])$/;
 
 /** Validates a Hugging Face repo id ("org/name" or a legacy "name"). */
 export function parseHfRepo(repo: string): string {
   if (!HF_REPO.test(repo) || repo.includes('..')) {
-    throw new InputError(`Invalid Hugging Face repository id ${JSON.stringify(repo)}`);
+    throw new InputError(
+      `Invalid Hugging Face repository id ${JSON.stringify(repo)}`,
+    );
   }
   return repo;
 }
 
 /** Validates a revision (branch, tag, commit sha, refs/pr/N). */
 export function parseHfRevision(rev: string): string {
-  if (!rev || rev.length > 256 || /[\u0000-\u0020\\]/.test(rev) || rev.includes('..')) {
-    throw new InputError(`Invalid Hugging Face revision ${JSON.stringify(rev)}`);
+  if (
+    !rev ||
+    rev.length > 256 ||
+    hasControlChars(rev, true) ||
+    rev.includes('\\') ||
+    rev.includes('..')
+  ) {
+    throw new InputError(
+      `Invalid Hugging Face revision ${JSON.stringify(rev)}`,
+    );
   }
   return rev;
 }
 
-function parseRegistry(kind: 'mlflow' | 'databricks', rest: string): ParsedTarget {
+function parseRegistry(
+  kind: 'mlflow' | 'databricks',
+  rest: string,
+): ParsedTarget {
   const slash = rest.lastIndexOf('/');
   const name = slash > 0 ? decodeURIComponent(rest.slice(0, slash)) : '';
   const version = slash > 0 ? rest.slice(slash + 1) : '';
-  if (!name || name.length > 512 || /[\u0000-\u001f]/.test(name) || !/^\d{1,10}$/.test(version)) {
+  if (
+    !name ||
+    name.length > 512 ||
+    hasControlChars(name) ||
+    !/^\d{1,10}$/.test(version)
+  ) {
     throw new InputError(
       `Invalid ${kind} target: expected ${kind}://<model-name>/<version> with a numeric version`,
     );
@@ -55,7 +75,10 @@ function stripSlash(s: string) {
  * Parses a scan target. Local paths are refused: the backend only fetches remote
  * targets (a local path would let a user read the server's files).
  */
-export function parseTarget(target: string, azureAccounts: AzureAccountConfig[]): ParsedTarget {
+export function parseTarget(
+  target: string,
+  azureAccounts: AzureAccountConfig[],
+): ParsedTarget {
   if (typeof target !== 'string' || !target.trim()) {
     throw new InputError('target must be a non-empty string');
   }
@@ -65,15 +88,22 @@ export function parseTarget(target: string, azureAccounts: AzureAccountConfig[])
     const at = rest.indexOf('@');
     const repo = at >= 0 ? rest.slice(0, at) : rest;
     const revision = at >= 0 ? decodeURIComponent(rest.slice(at + 1)) : 'main';
-    return { kind: 'huggingface', repo: parseHfRepo(repo), revision: parseHfRevision(revision) };
+    return {
+      kind: 'huggingface',
+      repo: parseHfRepo(repo),
+      revision: parseHfRevision(revision),
+    };
   }
-  if (t.startsWith('mlflow://')) return parseRegistry('mlflow', t.slice('mlflow://'.length));
+  if (t.startsWith('mlflow://'))
+    return parseRegistry('mlflow', t.slice('mlflow://'.length));
   if (t.startsWith('databricks://')) {
     return parseRegistry('databricks', t.slice('databricks://'.length));
   }
   if (!/^https?:\/\//i.test(t)) {
     throw new InputError(
-      `Unsupported target ${JSON.stringify(t.slice(0, 200))}: expected https://…, hf://org/repo[@rev], mlflow://name/version, databricks://name/version or an Azure blob URL (local paths are not accepted by the backend)`,
+      `Unsupported target ${JSON.stringify(
+        t.slice(0, 200),
+      )}: expected https://…, hf://org/repo[@rev], mlflow://name/version, databricks://name/version or an Azure blob URL (local paths are not accepted by the backend)`,
     );
   }
   let url: URL;
@@ -108,7 +138,9 @@ function azureTarget(
   const blobPath = slash >= 0 ? rest.slice(slash + 1) : '';
   if (!CONTAINER.test(container)) {
     throw new InputError(
-      `Invalid Azure blob URL: ${JSON.stringify(container)} is not a container name (expected <endpoint>/<container>/<blob or prefix/>)`,
+      `Invalid Azure blob URL: ${JSON.stringify(
+        container,
+      )} is not a container name (expected <endpoint>/<container>/<blob or prefix/>)`,
     );
   }
   return { kind: 'azure', endpoint, account, container, blobPath };

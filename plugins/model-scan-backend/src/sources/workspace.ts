@@ -2,6 +2,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { InputError } from '@backstage/errors';
 
+/** True when `s` contains a control character (or, with `orSpace`, a space). */
+export function hasControlChars(s: string, orSpace = false): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f || (orSpace && c === 0x20)) return true;
+  }
+  return false;
+}
+
 /**
  * Checks a relative file name from a remote listing (hub sibling, MLflow artifact, blob
  * name) and returns it normalised. Absolute paths, `..`, `.`, empty segments,
@@ -13,7 +22,8 @@ export function safeRelativePath(name: string, what = 'file name'): string {
     typeof name !== 'string' ||
     name.length === 0 ||
     name.length > 1024 ||
-    /[\u0000-\u001f\\]/.test(name) ||
+    hasControlChars(name) ||
+    name.includes('\\') ||
     name.startsWith('/')
   ) {
     throw new InputError(`Refusing unsafe ${what} ${JSON.stringify(name)}`);

@@ -24,12 +24,17 @@ export function readTriggerSettings(config: Config): TriggerSettings {
   return {
     webhooks: {
       maxAgeSeconds: maxAge,
-      replayTtlSeconds: Math.max(wh?.getOptionalNumber('replayTtlSeconds') ?? 86400, 2 * maxAge),
+      replayTtlSeconds: Math.max(
+        wh?.getOptionalNumber('replayTtlSeconds') ?? 86400,
+        2 * maxAge,
+      ),
       maxBodyBytes: wh?.getOptionalNumber('maxBodyBytes') ?? 1024 * 1024,
       mlflowSecret: wh?.getOptionalString('mlflow.secret'),
       databricksSecret: wh?.getOptionalString('databricks.secret'),
       huggingFaceSecret: wh?.getOptionalString('huggingface.secret'),
-      huggingFaceRefs: wh?.getOptionalStringArray('huggingface.refs') ?? ['refs/heads/main'],
+      huggingFaceRefs: wh?.getOptionalStringArray('huggingface.refs') ?? [
+        'refs/heads/main',
+      ],
     },
     writeBack: {
       mlflow: ms?.getOptionalBoolean('mlflow.writeBackVerdict') ?? true,
@@ -38,7 +43,9 @@ export function readTriggerSettings(config: Config): TriggerSettings {
     hfProxy: {
       enabled: ms?.getOptionalBoolean('huggingFace.proxy.enabled') ?? true,
       allowUpstreamAuthorizationHeader:
-        ms?.getOptionalBoolean('huggingFace.proxy.allowUpstreamAuthorizationHeader') ?? true,
+        ms?.getOptionalBoolean(
+          'huggingFace.proxy.allowUpstreamAuthorizationHeader',
+        ) ?? true,
     },
   };
 }

@@ -11,7 +11,11 @@ import type {
 } from '@backstage/backend-plugin-api';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { modelScanCreatePermission } from '@internal/plugin-model-scan-common';
-import { InputError, NotAllowedError, ServiceUnavailableError } from '@backstage/errors';
+import {
+  InputError,
+  NotAllowedError,
+  ServiceUnavailableError,
+} from '@backstage/errors';
 import {
   downloadToFile,
   encodeRepoPath,
@@ -28,7 +32,12 @@ const RESOLVE_PATH = /^\/hf\/((?:[^/]+\/)?[^/]+)\/resolve\/([^/]+)\/(.+)$/;
 const MODELS_API_PATH = /^\/hf\/api\/models\/(.+)$/;
 
 /** Upstream headers the hub client reads on errors (huggingface_hub's hf_raise_for_status). */
-const ERROR_HEADERS = ['x-error-code', 'x-error-message', 'x-repo-commit', 'x-request-id'];
+const ERROR_HEADERS = [
+  'x-error-code',
+  'x-error-message',
+  'x-repo-commit',
+  'x-request-id',
+];
 
 interface UpstreamMeta {
   commit: string;
@@ -109,10 +118,15 @@ export function createHfProxyRouter(opts: {
     const { permissions, httpAuth } = opts;
     // a download through the proxy starts a scan, so it needs the right to start one
     router.use('/hf', async req => {
-      const credentials = await httpAuth.credentials(req, { allow: ['user', 'service'] });
-      const [decision] = await permissions.authorize([{ permission: modelScanCreatePermission }], {
-        credentials,
+      const credentials = await httpAuth.credentials(req, {
+        allow: ['user', 'service'],
       });
+      const [decision] = await permissions.authorize(
+        [{ permission: modelScanCreatePermission }],
+        {
+          credentials,
+        },
+      );
       if (decision.result !== AuthorizeResult.ALLOW) {
         throw new NotAllowedError(
           `Not allowed: the permission ${modelScanCreatePermission.name} is required`,
@@ -144,7 +158,10 @@ export function createHfProxyRouter(opts: {
     const repo = parseHfRepo(decodeSegment(m[1], 'repository'));
     const revision = parseHfRevision(decodeSegment(m[2], 'revision'));
     const file = safeRelativePath(
-      m[3].split('/').map(s => decodeSegment(s, 'file path')).join('/'),
+      m[3]
+        .split('/')
+        .map(s => decodeSegment(s, 'file path'))
+        .join('/'),
       'file path',
     );
     return { repo, revision, file };
@@ -178,13 +195,24 @@ export function createHfProxyRouter(opts: {
       }
       if (status >= 400) {
         const headers: Record<string, string> = {};
-        for (const k of ERROR_HEADERS) if (typeof h[k] === 'string') headers[k] = h[k] as string;
-        throw new UpstreamAnswer(status, headers, `Upstream hub answered HTTP ${status} for ${repo}/${file}`);
+        for (const k of ERROR_HEADERS)
+          if (typeof h[k] === 'string') headers[k] = h[k] as string;
+        throw new UpstreamAnswer(
+          status,
+          headers,
+          `Upstream hub answered HTTP ${status} for ${repo}/${file}`,
+        );
       }
       const commit = h['x-repo-commit'];
       const etag = (h['x-linked-etag'] ?? h.etag) as string | undefined;
-      const sizeHeader = (h['x-linked-size'] ?? h['content-length']) as string | undefined;
-      if (typeof commit !== 'string' || !/^[0-9a-f]{40}$/.test(commit) || !etag) {
+      const sizeHeader = (h['x-linked-size'] ?? h['content-length']) as
+        | string
+        | undefined;
+      if (
+        typeof commit !== 'string' ||
+        !/^[0-9a-f]{40}$/.test(commit) ||
+        !etag
+      ) {
         throw new ServiceUnavailableError(
           `Upstream hub gave no commit or ETag for ${repo}/${file}`,
         );
@@ -192,7 +220,9 @@ export function createHfProxyRouter(opts: {
       const size = sizeHeader !== undefined ? Number(sizeHeader) : undefined;
       return { commit, etag, size: Number.isFinite(size) ? size : undefined };
     }
-    throw new ServiceUnavailableError(`Too many redirects from the hub for ${repo}/${file}`);
+    throw new ServiceUnavailableError(
+      `Too many redirects from the hub for ${repo}/${file}`,
+    );
   }
 
   function cachePaths(repo: string, meta: UpstreamMeta, file: string) {
@@ -201,7 +231,12 @@ export function createHfProxyRouter(opts: {
       .update([repo, meta.commit, file, meta.etag].join('\0'))
       .digest('hex');
     const dir = path.join(opts.cacheDir, key.slice(0, 2), key);
-    return { key, dir, data: path.join(dir, 'data'), verdict: path.join(dir, 'verdict.json') };
+    return {
+      key,
+      dir,
+      data: path.join(dir, 'data'),
+      verdict: path.join(dir, 'verdict.json'),
+    };
   }
 
   async function readVerdict(p: string): Promise<CachedVerdict | undefined> {
@@ -272,11 +307,19 @@ export function createHfProxyRouter(opts: {
     };
   }
 
-  function sendBlocked(res: Response, file: string, v: CachedVerdict, head: boolean) {
+  function sendBlocked(
+    res: Response,
+    file: string,
+    v: CachedVerdict,
+    head: boolean,
+  ) {
     const body = blockedBody(file, v);
     res
       .status(403)
-      .set({ 'X-Error-Code': 'ModelBlocked', 'X-Error-Message': body.error.message });
+      .set({
+        'X-Error-Code': 'ModelBlocked',
+        'X-Error-Message': body.error.message,
+      });
     if (head) res.end();
     else res.json(body);
   }
@@ -291,12 +334,15 @@ export function createHfProxyRouter(opts: {
       throw e;
     }
     const known = await readVerdict(cachePaths(repo, meta, file).verdict);
-    if (known && !isAllowed(known, clock.now())) return sendBlocked(res, file, known, true);
+    if (known && !isAllowed(known, clock.now()))
+      return sendBlocked(res, file, known, true);
     res.status(200).set({
       ...fileHeaders(meta),
       'Accept-Ranges': 'bytes',
       'Content-Type': 'application/octet-stream',
-      ...(meta.size !== undefined ? { 'Content-Length': String(meta.size) } : {}),
+      ...(meta.size !== undefined
+        ? { 'Content-Length': String(meta.size) }
+        : {}),
     });
     return res.end();
   });
@@ -336,21 +382,36 @@ export function createHfProxyRouter(opts: {
       };
       await fs.promises.writeFile(c.verdict, JSON.stringify(verdict));
       if (!isAllowed(verdict, clock.now())) {
-        logger.warn(`Blocked download of ${target} ${file}: verdict ${verdict.verdict}`);
+        logger.warn(
+          `Blocked download of ${target} ${file}: verdict ${verdict.verdict}`,
+        );
         await event.fail({
           error: new NotAllowedError(`Blocked: verdict ${verdict.verdict}`),
-          meta: { decision: 'blocked', verdict: verdict.verdict, sha256: verdict.sha256, scanId: scan.id },
+          meta: {
+            decision: 'blocked',
+            verdict: verdict.verdict,
+            sha256: verdict.sha256,
+            scanId: scan.id,
+          },
         });
         return sendBlocked(res, file, verdict, false);
       }
       await event.success({
-        meta: { decision: 'served', verdict: verdict.verdict, sha256: verdict.sha256, scanId: scan.id },
+        meta: {
+          decision: 'served',
+          verdict: verdict.verdict,
+          sha256: verdict.sha256,
+          scanId: scan.id,
+        },
       });
       return await new Promise<void>((resolve, reject) => {
         res.sendFile(
           c.data,
           {
-            headers: { ...fileHeaders(meta), 'Content-Type': 'application/octet-stream' },
+            headers: {
+              ...fileHeaders(meta),
+              'Content-Type': 'application/octet-stream',
+            },
             acceptRanges: true,
             etag: false,
             lastModified: false,
@@ -370,16 +431,37 @@ export function createHfProxyRouter(opts: {
   router.get(MODELS_API_PATH, async (req, res) => {
     const rest = req.path.match(MODELS_API_PATH)![1];
     const segments = rest.split('/').map(s => decodeSegment(s, 'path'));
-    if (segments.some(s => s === '' || s === '.' || s === '..' || s.includes('\\'))) {
+    if (
+      segments.some(
+        s => s === '' || s === '.' || s === '..' || s.includes('\\'),
+      )
+    ) {
       throw new InputError('Invalid model API path');
     }
-    const query = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?')) : '';
-    const r = await httpRequest(`${hub.endpoint}/api/models/${encodeRepoPath(segments.join('/'))}${query}`, {
-      headers: { ...hub.authHeaders(upstreamAuth(req)), Accept: 'application/json', 'Accept-Encoding': 'identity' },
-      timeoutMs: opts.timeoutMs,
-    });
+    const query = req.originalUrl.includes('?')
+      ? req.originalUrl.slice(req.originalUrl.indexOf('?'))
+      : '';
+    const r = await httpRequest(
+      `${hub.endpoint}/api/models/${encodeRepoPath(
+        segments.join('/'),
+      )}${query}`,
+      {
+        headers: {
+          ...hub.authHeaders(upstreamAuth(req)),
+          Accept: 'application/json',
+          'Accept-Encoding': 'identity',
+        },
+        timeoutMs: opts.timeoutMs,
+      },
+    );
     const headers: Record<string, string> = {};
-    for (const k of [...ERROR_HEADERS, 'content-type', 'content-length', 'link', 'etag']) {
+    for (const k of [
+      ...ERROR_HEADERS,
+      'content-type',
+      'content-length',
+      'link',
+      'etag',
+    ]) {
       const v = r.res.headers[k];
       if (typeof v === 'string') headers[k] = v;
     }

@@ -43,27 +43,46 @@ export async function runRescans(opts: {
       cursor
         ? { cursor, limit: 200 }
         : {
-            filter: { [`metadata.annotations.${MODEL_SOURCE_ANNOTATION}`]: CATALOG_FILTER_EXISTS },
-            fields: ['kind', 'metadata.namespace', 'metadata.name', 'metadata.annotations'],
+            filter: {
+              [`metadata.annotations.${MODEL_SOURCE_ANNOTATION}`]:
+                CATALOG_FILTER_EXISTS,
+            },
+            fields: [
+              'kind',
+              'metadata.namespace',
+              'metadata.name',
+              'metadata.annotations',
+            ],
             limit: 200,
           },
       { credentials },
     );
     for (const entity of page.items) {
       const entityRef = stringifyEntityRef(entity);
-      for (const target of targetsOfAnnotation(entity.metadata.annotations?.[MODEL_SOURCE_ANNOTATION])) {
+      for (const target of targetsOfAnnotation(
+        entity.metadata.annotations?.[MODEL_SOURCE_ANNOTATION],
+      )) {
         try {
-          await opts.scanService.enqueue({ target, trigger: 'periodic', requestedBy: RESCAN_REQUESTED_BY, entityRef });
+          await opts.scanService.enqueue({
+            target,
+            trigger: 'periodic',
+            requestedBy: RESCAN_REQUESTED_BY,
+            entityRef,
+          });
           queued++;
         } catch (e) {
           failed++;
-          opts.logger.warn(`Periodic rescan of ${target} (${entityRef}) not queued: ${e}`);
+          opts.logger.warn(
+            `Periodic rescan of ${target} (${entityRef}) not queued: ${e}`,
+          );
         }
       }
     }
     cursor = page.pageInfo.nextCursor;
   } while (cursor);
-  opts.logger.info(`Periodic rescan queued ${queued} scan(s), ${failed} refused`);
+  opts.logger.info(
+    `Periodic rescan queued ${queued} scan(s), ${failed} refused`,
+  );
   return { queued, failed };
 }
 
@@ -82,12 +101,22 @@ export async function scheduleRescans(opts: {
 }): Promise<void> {
   const rescan = opts.config.getOptionalConfig('modelScan.rescan');
   if (rescan?.getOptionalBoolean('enabled') === false) {
-    opts.logger.info('Periodic model rescans are disabled (modelScan.rescan.enabled)');
+    opts.logger.info(
+      'Periodic model rescans are disabled (modelScan.rescan.enabled)',
+    );
     return;
   }
-  const schedule: SchedulerServiceTaskScheduleDefinition = rescan?.has('schedule')
-    ? readSchedulerServiceTaskScheduleDefinitionFromConfig(rescan.getConfig('schedule'))
-    : { frequency: { days: 1 }, timeout: { hours: 1 }, initialDelay: { minutes: 5 } };
+  const schedule: SchedulerServiceTaskScheduleDefinition = rescan?.has(
+    'schedule',
+  )
+    ? readSchedulerServiceTaskScheduleDefinitionFromConfig(
+        rescan.getConfig('schedule'),
+      )
+    : {
+        frequency: { days: 1 },
+        timeout: { hours: 1 },
+        initialDelay: { minutes: 5 },
+      };
   await opts.scheduler.scheduleTask({
     id: RESCAN_TASK_ID,
     scope: 'global',

@@ -11,10 +11,13 @@ import { startFakeMlflow } from '../sources/__testUtils__/fakeMlflow';
 function rawGet(url: string, rawPath: string): Promise<number> {
   const u = new URL(url);
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: u.hostname, port: u.port, path: rawPath, method: 'GET' }, res => {
-      res.resume();
-      resolve(res.statusCode!);
-    });
+    const req = http.request(
+      { host: u.hostname, port: u.port, path: rawPath, method: 'GET' },
+      res => {
+        res.resume();
+        resolve(res.statusCode!);
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -26,13 +29,18 @@ const HF_SECRET = 'hf-webhook-secret';
 
 let workDir: string;
 beforeEach(async () => {
-  workDir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'model-scan-triggers-'));
+  workDir = await fs.promises.mkdtemp(
+    path.join(os.tmpdir(), 'model-scan-triggers-'),
+  );
 });
 afterEach(async () => {
   await fs.promises.rm(workDir, { recursive: true, force: true });
 });
 
-function mlflowDelivery(body: string, opts: { secret?: string; ts?: number; id?: string } = {}) {
+function mlflowDelivery(
+  body: string,
+  opts: { secret?: string; ts?: number; id?: string } = {},
+) {
   const id = opts.id ?? crypto.randomUUID();
   const ts = String(opts.ts ?? Math.floor(Date.now() / 1000));
   const sig = crypto
@@ -62,7 +70,11 @@ describe('registry webhooks over HTTP', () => {
   });
   afterEach(() => app.close());
 
-  const post = (source: string, body: string, headers: Record<string, string>) =>
+  const post = (
+    source: string,
+    body: string,
+    headers: Record<string, string>,
+  ) =>
     fetch(`${app.url}/webhooks/${source}`, { method: 'POST', body, headers });
 
   // Python json.dumps spacing, as MLflow sends it
@@ -73,12 +85,22 @@ describe('registry webhooks over HTTP', () => {
     const body = mvCreated();
     const res = await post('mlflow', body, mlflowDelivery(body));
     expect(res.status).toBe(202);
-    expect(await res.json()).toMatchObject({ accepted: true, scans: [{ target: 'mlflow://fraud-detector/7' }] });
+    expect(await res.json()).toMatchObject({
+      accepted: true,
+      scans: [{ target: 'mlflow://fraud-detector/7' }],
+    });
     expect(app.scanService.enqueued).toEqual([
-      { target: 'mlflow://fraud-detector/7', trigger: 'webhook', requestedBy: 'webhook:mlflow' },
+      {
+        target: 'mlflow://fraud-detector/7',
+        trigger: 'webhook',
+        requestedBy: 'webhook:mlflow',
+      },
     ]);
     expect(app.auditor.events).toEqual([
-      expect.objectContaining({ eventId: 'webhook-delivery', outcome: 'success' }),
+      expect.objectContaining({
+        eventId: 'webhook-delivery',
+        outcome: 'success',
+      }),
     ]);
   });
 
@@ -89,9 +111,25 @@ describe('registry webhooks over HTTP', () => {
       [{ ...good, 'X-MLflow-Signature': 'v1,AAAA' }, body, 401],
       [mlflowDelivery(body, { secret: 'wrong' }), body, 401],
       [good, mvCreated('8'), 401], // body changed after signing
-      [{ 'Content-Type': 'application/json', 'X-MLflow-Delivery-Id': good['X-MLflow-Delivery-Id'], 'X-MLflow-Timestamp': good['X-MLflow-Timestamp'] }, body, 401],
-      [mlflowDelivery(body, { ts: Math.floor(Date.now() / 1000) - 301 }), body, 401],
-      [mlflowDelivery(body, { ts: Math.floor(Date.now() / 1000) + 3600 }), body, 401],
+      [
+        {
+          'Content-Type': 'application/json',
+          'X-MLflow-Delivery-Id': good['X-MLflow-Delivery-Id'],
+          'X-MLflow-Timestamp': good['X-MLflow-Timestamp'],
+        },
+        body,
+        401,
+      ],
+      [
+        mlflowDelivery(body, { ts: Math.floor(Date.now() / 1000) - 301 }),
+        body,
+        401,
+      ],
+      [
+        mlflowDelivery(body, { ts: Math.floor(Date.now() / 1000) + 3600 }),
+        body,
+        401,
+      ],
     ];
     for (const [headers, b, status] of cases) {
       const res = await post('mlflow', b, headers);
@@ -119,7 +157,8 @@ describe('registry webhooks over HTTP', () => {
   });
 
   it('MLflow: our own verdict tag event is acknowledged and ignored', async () => {
-    const body = '{"entity": "model_version_tag", "action": "set", "timestamp": "x", "data": {"name": "m", "version": "1", "key": "frontier_guard.scan_verdict", "value": "safe"}}';
+    const body =
+      '{"entity": "model_version_tag", "action": "set", "timestamp": "x", "data": {"name": "m", "version": "1", "key": "frontier_guard.scan_verdict", "value": "safe"}}';
     const res = await post('mlflow', body, mlflowDelivery(body));
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ ignored: 'our own verdict tag' });
@@ -127,20 +166,65 @@ describe('registry webhooks over HTTP', () => {
   });
 
   it('Databricks: hex HMAC of the raw body; refuses wrong/missing signatures and stale events', async () => {
-    const body = JSON.stringify({ event: 'MODEL_VERSION_CREATED', webhook_id: 'w1', event_timestamp: Date.now(), model_name: 'main.ml.churn', version: '3', text: 'x' });
-    const sign = (b: string, secret = DBX_SECRET) => crypto.createHmac('sha256', secret).update(b).digest('hex');
-    expect((await post('databricks', body, { 'Content-Type': 'application/json', 'X-Databricks-Signature': sign(body, 'nope') })).status).toBe(401);
-    expect((await post('databricks', body, { 'Content-Type': 'application/json' })).status).toBe(401);
-    const stale = JSON.stringify({ event: 'MODEL_VERSION_CREATED', webhook_id: 'w1', event_timestamp: Date.now() - 3600_000, model_name: 'm', version: '1' });
-    expect((await post('databricks', stale, { 'Content-Type': 'application/json', 'X-Databricks-Signature': sign(stale) })).status).toBe(401);
+    const body = JSON.stringify({
+      event: 'MODEL_VERSION_CREATED',
+      webhook_id: 'w1',
+      event_timestamp: Date.now(),
+      model_name: 'main.ml.churn',
+      version: '3',
+      text: 'x',
+    });
+    const sign = (b: string, secret = DBX_SECRET) =>
+      crypto.createHmac('sha256', secret).update(b).digest('hex');
+    expect(
+      (
+        await post('databricks', body, {
+          'Content-Type': 'application/json',
+          'X-Databricks-Signature': sign(body, 'nope'),
+        })
+      ).status,
+    ).toBe(401);
+    expect(
+      (await post('databricks', body, { 'Content-Type': 'application/json' }))
+        .status,
+    ).toBe(401);
+    const stale = JSON.stringify({
+      event: 'MODEL_VERSION_CREATED',
+      webhook_id: 'w1',
+      event_timestamp: Date.now() - 3600_000,
+      model_name: 'm',
+      version: '1',
+    });
+    expect(
+      (
+        await post('databricks', stale, {
+          'Content-Type': 'application/json',
+          'X-Databricks-Signature': sign(stale),
+        })
+      ).status,
+    ).toBe(401);
     expect(app.scanService.enqueued).toEqual([]);
 
-    const ok = await post('databricks', body, { 'Content-Type': 'application/json', 'X-Databricks-Signature': sign(body) });
+    const ok = await post('databricks', body, {
+      'Content-Type': 'application/json',
+      'X-Databricks-Signature': sign(body),
+    });
     expect(ok.status).toBe(202);
     expect(app.scanService.enqueued).toEqual([
-      { target: 'databricks://main.ml.churn/3', trigger: 'webhook', requestedBy: 'webhook:databricks' },
+      {
+        target: 'databricks://main.ml.churn/3',
+        trigger: 'webhook',
+        requestedBy: 'webhook:databricks',
+      },
     ]);
-    expect((await post('databricks', body, { 'Content-Type': 'application/json', 'X-Databricks-Signature': sign(body) })).status).toBe(409);
+    expect(
+      (
+        await post('databricks', body, {
+          'Content-Type': 'application/json',
+          'X-Databricks-Signature': sign(body),
+        })
+      ).status,
+    ).toBe(409);
   });
 
   it('Hugging Face: secret header compared exactly; a main-branch update queues hf://repo@sha', async () => {
@@ -148,25 +232,51 @@ describe('registry webhooks over HTTP', () => {
     const body = JSON.stringify({
       event: { action: 'update', scope: 'repo.content' },
       repo: { type: 'model', name: 'frontier/llm-7b', id: 'x', headSha: sha },
-      updatedRefs: [{ ref: 'refs/heads/main', oldSha: 'a'.repeat(40), newSha: sha }],
+      updatedRefs: [
+        { ref: 'refs/heads/main', oldSha: 'a'.repeat(40), newSha: sha },
+      ],
       webhook: { id: 'w', version: 3 },
     });
-    expect((await post('huggingface', body, { 'Content-Type': 'application/json', 'X-Webhook-Secret': 'guess' })).status).toBe(401);
-    expect((await post('huggingface', body, { 'Content-Type': 'application/json' })).status).toBe(401);
+    expect(
+      (
+        await post('huggingface', body, {
+          'Content-Type': 'application/json',
+          'X-Webhook-Secret': 'guess',
+        })
+      ).status,
+    ).toBe(401);
+    expect(
+      (await post('huggingface', body, { 'Content-Type': 'application/json' }))
+        .status,
+    ).toBe(401);
     expect(app.scanService.enqueued).toEqual([]);
-    const ok = await post('huggingface', body, { 'Content-Type': 'application/json', 'X-Webhook-Secret': HF_SECRET });
+    const ok = await post('huggingface', body, {
+      'Content-Type': 'application/json',
+      'X-Webhook-Secret': HF_SECRET,
+    });
     expect(ok.status).toBe(202);
     expect(app.scanService.enqueued).toEqual([
-      { target: `hf://frontier/llm-7b@${sha}`, trigger: 'webhook', requestedBy: 'webhook:huggingface' },
+      {
+        target: `hf://frontier/llm-7b@${sha}`,
+        trigger: 'webhook',
+        requestedBy: 'webhook:huggingface',
+      },
     ]);
   });
 
   it('answers 404 for unknown sources and for sources without a configured secret', async () => {
-    expect((await post('gitlab', '{}', { 'Content-Type': 'application/json' })).status).toBe(404);
+    expect(
+      (await post('gitlab', '{}', { 'Content-Type': 'application/json' }))
+        .status,
+    ).toBe(404);
     const bare = await startTriggersApp({ workDir });
     try {
       const body = mvCreated();
-      const res = await fetch(`${bare.url}/webhooks/mlflow`, { method: 'POST', body, headers: mlflowDelivery(body) });
+      const res = await fetch(`${bare.url}/webhooks/mlflow`, {
+        method: 'POST',
+        body,
+        headers: mlflowDelivery(body),
+      });
       expect(res.status).toBe(404);
       expect(bare.scanService.enqueued).toEqual([]);
     } finally {
@@ -177,28 +287,96 @@ describe('registry webhooks over HTTP', () => {
 
 describe('verdict write-back to MLflow and Databricks', () => {
   it('sets frontier_guard.* tags on the model version when a scan of it completes', async () => {
-    const mlflow = await startFakeMlflow({ token: 'mt', versions: [], artifacts: {} });
-    const dbx = await startFakeMlflow({ kind: 'databricks', token: 'dt', versions: [], artifacts: {} });
+    const mlflow = await startFakeMlflow({
+      token: 'mt',
+      versions: [],
+      artifacts: {},
+    });
+    const dbx = await startFakeMlflow({
+      kind: 'databricks',
+      token: 'dt',
+      versions: [],
+      artifacts: {},
+    });
     const app = await startTriggersApp({
       workDir,
       mlflow: { trackingUri: mlflow.url, token: 'mt' },
       databricks: { host: dbx.url, token: 'dt' },
     });
     try {
-      const base = { trigger: 'webhook' as const, requestedBy: 'webhook:mlflow', createdAt: 'x', completedAt: '2026-11-25T12:00:00.000Z' };
-      await app.scanService.complete({ ...base, id: 's1', target: 'mlflow://fraud%20model/7', status: 'completed', verdict: 'malicious' });
-      await app.scanService.complete({ ...base, id: 's2', target: 'databricks://main.ml.churn/3', status: 'failed' });
-      await app.scanService.complete({ ...base, id: 's3', target: 'hf://org/repo@main', status: 'completed', verdict: 'safe' });
-      await app.scanService.complete({ ...base, id: 's4', target: 'mlflow://m/1', status: 'running' });
+      const base = {
+        trigger: 'webhook' as const,
+        requestedBy: 'webhook:mlflow',
+        createdAt: 'x',
+        completedAt: '2026-11-25T12:00:00.000Z',
+      };
+      await app.scanService.complete({
+        ...base,
+        id: 's1',
+        target: 'mlflow://fraud%20model/7',
+        status: 'completed',
+        verdict: 'malicious',
+      });
+      await app.scanService.complete({
+        ...base,
+        id: 's2',
+        target: 'databricks://main.ml.churn/3',
+        status: 'failed',
+      });
+      await app.scanService.complete({
+        ...base,
+        id: 's3',
+        target: 'hf://org/repo@main',
+        status: 'completed',
+        verdict: 'safe',
+      });
+      await app.scanService.complete({
+        ...base,
+        id: 's4',
+        target: 'mlflow://m/1',
+        status: 'running',
+      });
       expect(mlflow.tags).toEqual([
-        { name: 'fraud model', version: '7', key: 'frontier_guard.scan_verdict', value: 'malicious', auth: 'Bearer mt' },
-        { name: 'fraud model', version: '7', key: 'frontier_guard.scan_id', value: 's1', auth: 'Bearer mt' },
-        { name: 'fraud model', version: '7', key: 'frontier_guard.scanned_at', value: '2026-11-25T12:00:00.000Z', auth: 'Bearer mt' },
+        {
+          name: 'fraud model',
+          version: '7',
+          key: 'frontier_guard.scan_verdict',
+          value: 'malicious',
+          auth: 'Bearer mt',
+        },
+        {
+          name: 'fraud model',
+          version: '7',
+          key: 'frontier_guard.scan_id',
+          value: 's1',
+          auth: 'Bearer mt',
+        },
+        {
+          name: 'fraud model',
+          version: '7',
+          key: 'frontier_guard.scanned_at',
+          value: '2026-11-25T12:00:00.000Z',
+          auth: 'Bearer mt',
+        },
       ]);
-      expect(dbx.tags.map(t => [t.name, t.version, t.key, t.value, t.auth])).toEqual([
-        ['main.ml.churn', '3', 'frontier_guard.scan_verdict', 'error', 'Bearer dt'],
+      expect(
+        dbx.tags.map(t => [t.name, t.version, t.key, t.value, t.auth]),
+      ).toEqual([
+        [
+          'main.ml.churn',
+          '3',
+          'frontier_guard.scan_verdict',
+          'error',
+          'Bearer dt',
+        ],
         ['main.ml.churn', '3', 'frontier_guard.scan_id', 's2', 'Bearer dt'],
-        ['main.ml.churn', '3', 'frontier_guard.scanned_at', '2026-11-25T12:00:00.000Z', 'Bearer dt'],
+        [
+          'main.ml.churn',
+          '3',
+          'frontier_guard.scanned_at',
+          '2026-11-25T12:00:00.000Z',
+          'Bearer dt',
+        ],
       ]);
     } finally {
       await app.close();
@@ -213,7 +391,10 @@ describe('Hugging Face scan-on-download proxy', () => {
   let hub: Awaited<ReturnType<typeof startFakeHub>>;
   let app: Awaited<ReturnType<typeof startTriggersApp>>;
   const safeBytes = crypto.randomBytes(200_000);
-  const lfsBytes = Buffer.concat([crypto.randomBytes(1000), Buffer.from('weights')]);
+  const lfsBytes = Buffer.concat([
+    crypto.randomBytes(1000),
+    Buffer.from('weights'),
+  ]);
   beforeEach(async () => {
     hub = await startFakeHub(
       {
@@ -231,27 +412,46 @@ describe('Hugging Face scan-on-download proxy', () => {
       },
       { token: 'hf_upstream' },
     );
-    app = await startTriggersApp({ workDir, huggingFace: { endpoint: hub.url, token: 'hf_upstream' } });
+    app = await startTriggersApp({
+      workDir,
+      huggingFace: { endpoint: hub.url, token: 'hf_upstream' },
+    });
   });
   afterEach(async () => {
     await app.close();
     await hub.close();
   });
 
-  const resolveUrl = (file: string, rev = 'main') => `${app.url}/hf/org/model/resolve/${rev}/${file}`;
+  const resolveUrl = (file: string, rev = 'main') =>
+    `${app.url}/hf/org/model/resolve/${rev}/${file}`;
 
   it('proxies model metadata', async () => {
     const res = await fetch(`${app.url}/hf/api/models/org/model/revision/main`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ sha: SHA, siblings: expect.arrayContaining([{ rfilename: 'config.json' }]) });
-    expect((await fetch(`${app.url}/hf/api/models/org/missing`)).status).toBe(401);
+    expect(await res.json()).toMatchObject({
+      sha: SHA,
+      siblings: expect.arrayContaining([{ rfilename: 'config.json' }]),
+    });
+    expect((await fetch(`${app.url}/hf/api/models/org/missing`)).status).toBe(
+      401,
+    );
     const base = new URL(app.url).pathname;
-    expect(await rawGet(app.url, `${base}/hf/api/models/org/model/%2E%2E/%2E%2E/whoami-v2`)).toBe(400);
-    expect(await rawGet(app.url, `${base}/hf/api/models/org/model/../../whoami-v2`)).toBe(400);
+    expect(
+      await rawGet(
+        app.url,
+        `${base}/hf/api/models/org/model/%2E%2E/%2E%2E/whoami-v2`,
+      ),
+    ).toBe(400);
+    expect(
+      await rawGet(app.url, `${base}/hf/api/models/org/model/../../whoami-v2`),
+    ).toBe(400);
   });
 
   it('HEAD gives the headers huggingface_hub needs, without xet hints, like the hub for LFS files', async () => {
-    const head = await fetch(resolveUrl('pytorch_model.bin'), { method: 'HEAD', redirect: 'manual' });
+    const head = await fetch(resolveUrl('pytorch_model.bin'), {
+      method: 'HEAD',
+      redirect: 'manual',
+    });
     expect(head.status).toBe(200);
     const sha256 = crypto.createHash('sha256').update(lfsBytes).digest('hex');
     expect(head.headers.get('etag')).toBe(`"${sha256}"`);
@@ -264,27 +464,42 @@ describe('Hugging Face scan-on-download proxy', () => {
   });
 
   it('serves safe files byte-identical (regular and LFS), pinned to the commit, and audits them', async () => {
-    for (const [file, bytes] of [['tokenizer.bin', safeBytes], ['pytorch_model.bin', lfsBytes]] as const) {
+    for (const [file, bytes] of [
+      ['tokenizer.bin', safeBytes],
+      ['pytorch_model.bin', lfsBytes],
+    ] as const) {
       const res = await fetch(resolveUrl(file));
       expect(res.status).toBe(200);
       expect(Buffer.from(await res.arrayBuffer()).equals(bytes)).toBe(true);
       expect(res.headers.get('x-repo-commit')).toBe(SHA);
       expect(res.headers.get('etag')).toBeTruthy();
     }
-    expect(app.scanService.scannedFiles.map(f => [f.name, f.target, f.trigger])).toEqual([
+    expect(
+      app.scanService.scannedFiles.map(f => [f.name, f.target, f.trigger]),
+    ).toEqual([
       ['tokenizer.bin', `hf://org/model@${SHA}`, 'download'],
       ['pytorch_model.bin', `hf://org/model@${SHA}`, 'download'],
     ]);
-    expect(app.auditor.events.filter(e => e.eventId === 'hf-download').map(e => [e.outcome, (e.resultMeta as any).decision])).toEqual([
+    expect(
+      app.auditor.events
+        .filter(e => e.eventId === 'hf-download')
+        .map(e => [e.outcome, (e.resultMeta as any).decision]),
+    ).toEqual([
       ['success', 'served'],
       ['success', 'served'],
     ]);
     // a range request (resume) is served from the cache
-    const range = await fetch(resolveUrl('tokenizer.bin'), { headers: { Range: 'bytes=10-19' } });
+    const range = await fetch(resolveUrl('tokenizer.bin'), {
+      headers: { Range: 'bytes=10-19' },
+    });
     expect(range.status).toBe(206);
-    expect(Buffer.from(await range.arrayBuffer()).equals(safeBytes.subarray(10, 20))).toBe(true);
+    expect(
+      Buffer.from(await range.arrayBuffer()).equals(safeBytes.subarray(10, 20)),
+    ).toBe(true);
     // the upstream token reached the hub but never the CDN
-    expect(hub.seen.every(s => s.authorization === 'Bearer hf_upstream')).toBe(true);
+    expect(hub.seen.every(s => s.authorization === 'Bearer hf_upstream')).toBe(
+      true,
+    );
     expect(hub.cdnSeen.every(s => s.authorization === undefined)).toBe(true);
   });
 
@@ -296,12 +511,17 @@ describe('Hugging Face scan-on-download proxy', () => {
       name: 'ModelBlocked',
       message: expect.stringContaining('malicious'),
       verdict: 'malicious',
-      sha256: crypto.createHash('sha256').update('cos\nsystem\nMALICIOUS').digest('hex'),
+      sha256: crypto
+        .createHash('sha256')
+        .update('cos\nsystem\nMALICIOUS')
+        .digest('hex'),
     });
     expect(res.headers.get('x-error-code')).toBe('ModelBlocked');
     const head = await fetch(resolveUrl('evil.pkl'), { method: 'HEAD' });
     expect(head.status).toBe(403);
-    expect(app.auditor.events.find(e => e.eventId === 'hf-download')).toMatchObject({
+    expect(
+      app.auditor.events.find(e => e.eventId === 'hf-download'),
+    ).toMatchObject({
       outcome: 'fail',
       resultMeta: { decision: 'blocked', verdict: 'malicious' },
     });
@@ -309,7 +529,9 @@ describe('Hugging Face scan-on-download proxy', () => {
 
   it('blocks a suspicious file unless a reviewer accepted it', async () => {
     expect((await fetch(resolveUrl('odd.pkl'))).status).toBe(403);
-    app.scanService.acceptedUntil = new Date(Date.now() + 86400_000).toISOString();
+    app.scanService.acceptedUntil = new Date(
+      Date.now() + 86400_000,
+    ).toISOString();
     const res = await fetch(resolveUrl('odd.pkl'));
     expect(res.status).toBe(200);
     expect(await res.text()).toBe('SUSPICIOUS');
@@ -324,19 +546,36 @@ describe('Hugging Face scan-on-download proxy', () => {
     const badRev = await fetch(resolveUrl('config.json', 'e'.repeat(40)));
     expect(badRev.status).toBe(404);
     expect(badRev.headers.get('x-error-code')).toBe('RevisionNotFound');
-    for (const evil of ['a/../../etc/passwd', 'a/%2E%2E/%2E%2E/etc/passwd', '%2Fetc%2Fpasswd', 'a%5C..%5Cb']) {
-      expect(await rawGet(app.url, `${new URL(app.url).pathname}/hf/org/model/resolve/main/${evil}`)).toBe(400);
+    for (const evil of [
+      'a/../../etc/passwd',
+      'a/%2E%2E/%2E%2E/etc/passwd',
+      '%2Fetc%2Fpasswd',
+      'a%5C..%5Cb',
+    ]) {
+      expect(
+        await rawGet(
+          app.url,
+          `${new URL(app.url).pathname}/hf/org/model/resolve/main/${evil}`,
+        ),
+      ).toBe(400);
     }
     expect(app.scanService.scannedFiles).toEqual([]);
   });
 
   it('uses X-Upstream-Authorization for the hub and never forwards the Backstage Authorization header', async () => {
     const res = await fetch(resolveUrl('config.json'), {
-      headers: { Authorization: 'Bearer backstage-token', 'X-Upstream-Authorization': 'Bearer hf_upstream' },
+      headers: {
+        Authorization: 'Bearer backstage-token',
+        'X-Upstream-Authorization': 'Bearer hf_upstream',
+      },
     });
     expect(res.status).toBe(200);
-    expect(hub.seen.some(s => s.authorization === 'Bearer backstage-token')).toBe(false);
-    const wrong = await fetch(resolveUrl('config.json'), { headers: { 'X-Upstream-Authorization': 'Bearer someone-else' } });
+    expect(
+      hub.seen.some(s => s.authorization === 'Bearer backstage-token'),
+    ).toBe(false);
+    const wrong = await fetch(resolveUrl('config.json'), {
+      headers: { 'X-Upstream-Authorization': 'Bearer someone-else' },
+    });
     // the hub refuses that caller, so the cached copy is not served either
     expect(wrong.status).toBe(401);
   });
@@ -348,7 +587,9 @@ describe('Hugging Face scan-on-download proxy', () => {
       sources: { maxDownloadBytes: 1000 },
     });
     try {
-      const res = await fetch(`${small.url}/hf/org/model/resolve/main/tokenizer.bin`);
+      const res = await fetch(
+        `${small.url}/hf/org/model/resolve/main/tokenizer.bin`,
+      );
       expect(res.status).toBe(400);
       expect(small.scanService.scannedFiles).toEqual([]);
     } finally {

@@ -2,7 +2,12 @@ import type { Scan } from '@internal/plugin-model-scan-common';
 
 export type { Scan };
 
-export type ScanTriggerKind = 'manual' | 'upload' | 'download' | 'webhook' | 'periodic';
+export type ScanTriggerKind =
+  | 'manual'
+  | 'upload'
+  | 'download'
+  | 'webhook'
+  | 'periodic';
 
 /** The part of the ScanService the triggers use. */
 export interface ScanServiceLike {

@@ -1,7 +1,9 @@
 import crypto from 'node:crypto';
 
 /** Why a delivery was refused; `status` is the HTTP answer. */
-export type Verification = { ok: true; replayKey: string } | { ok: false; status: 401 | 400; reason: string };
+export type Verification =
+  | { ok: true; replayKey: string }
+  | { ok: false; status: 401 | 400; reason: string };
 
 /** Constant-time comparison of two strings (hashing first, so lengths do not leak). */
 export function constantTimeEqual(a: string, b: string): boolean {
@@ -30,25 +32,51 @@ export function verifyMlflowDelivery(opts: {
   const deliveryId = header(opts.headers['x-mlflow-delivery-id']);
   const timestamp = header(opts.headers['x-mlflow-timestamp']);
   if (!signature || !deliveryId || !timestamp) {
-    return { ok: false, status: 401, reason: 'missing X-MLflow-Signature, X-MLflow-Delivery-Id or X-MLflow-Timestamp' };
+    return {
+      ok: false,
+      status: 401,
+      reason:
+        'missing X-MLflow-Signature, X-MLflow-Delivery-Id or X-MLflow-Timestamp',
+    };
   }
   if (!/^\d{1,12}$/.test(timestamp)) {
-    return { ok: false, status: 400, reason: 'X-MLflow-Timestamp is not a unix timestamp' };
+    return {
+      ok: false,
+      status: 400,
+      reason: 'X-MLflow-Timestamp is not a unix timestamp',
+    };
   }
   const ageSeconds = opts.nowMs / 1000 - Number(timestamp);
   if (Math.abs(ageSeconds) > opts.maxAgeSeconds) {
-    return { ok: false, status: 401, reason: `stale delivery (timestamp ${Math.round(ageSeconds)}s from now, limit ${opts.maxAgeSeconds}s)` };
+    return {
+      ok: false,
+      status: 401,
+      reason: `stale delivery (timestamp ${Math.round(
+        ageSeconds,
+      )}s from now, limit ${opts.maxAgeSeconds}s)`,
+    };
   }
-  const signed = Buffer.concat([Buffer.from(`${deliveryId}.${timestamp}.`, 'utf8'), opts.rawBody]);
-  const expected = crypto.createHmac('sha256', opts.secret).update(signed).digest('base64');
+  const signed = Buffer.concat([
+    Buffer.from(`${deliveryId}.${timestamp}.`, 'utf8'),
+    opts.rawBody,
+  ]);
+  const expected = crypto
+    .createHmac('sha256', opts.secret)
+    .update(signed)
+    .digest('base64');
   const valid = signature
     .split(' ')
     .filter(Boolean)
     .some(part => {
       const [version, sig] = part.split(',', 2);
-      return version === 'v1' && sig !== undefined && constantTimeEqual(sig, expected);
+      return (
+        version === 'v1' &&
+        sig !== undefined &&
+        constantTimeEqual(sig, expected)
+      );
     });
-  if (!valid) return { ok: false, status: 401, reason: 'invalid X-MLflow-Signature' };
+  if (!valid)
+    return { ok: false, status: 401, reason: 'invalid X-MLflow-Signature' };
   return { ok: true, replayKey: `mlflow:${deliveryId}` };
 }
 
@@ -65,8 +93,12 @@ export function verifyDatabricksDelivery(opts: {
   maxAgeSeconds: number;
 }): Verification {
   const signature = header(opts.headers['x-databricks-signature']);
-  if (!signature) return { ok: false, status: 401, reason: 'missing X-Databricks-Signature' };
-  const expected = crypto.createHmac('sha256', opts.secret).update(opts.rawBody).digest('hex');
+  if (!signature)
+    return { ok: false, status: 401, reason: 'missing X-Databricks-Signature' };
+  const expected = crypto
+    .createHmac('sha256', opts.secret)
+    .update(opts.rawBody)
+    .digest('hex');
   if (!constantTimeEqual(signature.trim().toLowerCase(), expected)) {
     return { ok: false, status: 401, reason: 'invalid X-Databricks-Signature' };
   }
@@ -80,9 +112,19 @@ export function verifyDatabricksDelivery(opts: {
     return { ok: false, status: 400, reason: 'event_timestamp missing' };
   }
   if (Math.abs(opts.nowMs - eventTimestamp) / 1000 > opts.maxAgeSeconds) {
-    return { ok: false, status: 401, reason: `stale delivery (event_timestamp older than ${opts.maxAgeSeconds}s)` };
+    return {
+      ok: false,
+      status: 401,
+      reason: `stale delivery (event_timestamp older than ${opts.maxAgeSeconds}s)`,
+    };
   }
-  return { ok: true, replayKey: `databricks:${crypto.createHash('sha256').update(opts.rawBody).digest('hex')}` };
+  return {
+    ok: true,
+    replayKey: `databricks:${crypto
+      .createHash('sha256')
+      .update(opts.rawBody)
+      .digest('hex')}`,
+  };
 }
 
 /**
@@ -95,11 +137,18 @@ export function verifyHuggingFaceDelivery(opts: {
   rawBody: Buffer;
 }): Verification {
   const given = header(opts.headers['x-webhook-secret']);
-  if (!given) return { ok: false, status: 401, reason: 'missing X-Webhook-Secret' };
+  if (!given)
+    return { ok: false, status: 401, reason: 'missing X-Webhook-Secret' };
   if (!constantTimeEqual(given, opts.secret)) {
     return { ok: false, status: 401, reason: 'invalid X-Webhook-Secret' };
   }
-  return { ok: true, replayKey: `huggingface:${crypto.createHash('sha256').update(opts.rawBody).digest('hex')}` };
+  return {
+    ok: true,
+    replayKey: `huggingface:${crypto
+      .createHash('sha256')
+      .update(opts.rawBody)
+      .digest('hex')}`,
+  };
 }
 
 /** What a delivery asks for: targets to scan, or why nothing is scanned. */
@@ -117,7 +166,11 @@ function str(v: unknown): string | undefined {
   return undefined;
 }
 
-function registryTarget(scheme: 'mlflow' | 'databricks', name: unknown, version: unknown) {
+function registryTarget(
+  scheme: 'mlflow' | 'databricks',
+  name: unknown,
+  version: unknown,
+) {
   const n = str(name);
   const v = str(version);
   if (!n || !v || !/^\d{1,10}$/.test(v)) return undefined;
@@ -132,18 +185,36 @@ export function mlflowIntent(payload: any): WebhookIntent {
     case 'model_version.created':
     case 'model_version_alias.created': {
       const t = registryTarget('mlflow', data.name, data.version);
-      return t ? { event, targets: [t] } : { event, targets: [], ignoredReason: 'no model name/version in payload' };
+      return t
+        ? { event, targets: [t] }
+        : {
+            event,
+            targets: [],
+            ignoredReason: 'no model name/version in payload',
+          };
     }
     case 'model_version_tag.set': {
       if (String(data.key ?? '').startsWith(OWN_TAG_PREFIX)) {
         return { event, targets: [], ignoredReason: 'our own verdict tag' };
       }
-      return { event, targets: [], ignoredReason: 'tags do not change model files' };
+      return {
+        event,
+        targets: [],
+        ignoredReason: 'tags do not change model files',
+      };
     }
     case 'registered_model.created':
-      return { event, targets: [], ignoredReason: 'a new registered model has no version to scan yet' };
+      return {
+        event,
+        targets: [],
+        ignoredReason: 'a new registered model has no version to scan yet',
+      };
     default:
-      return { event, targets: [], ignoredReason: 'event not relevant to scanning' };
+      return {
+        event,
+        targets: [],
+        ignoredReason: 'event not relevant to scanning',
+      };
   }
 }
 
@@ -161,13 +232,23 @@ const DATABRICKS_SCAN_EVENTS = new Set([
 export function databricksIntent(payload: any): WebhookIntent {
   const event = String(payload?.event ?? 'unknown');
   if (event === 'REGISTERED_MODEL_CREATED') {
-    return { event, targets: [], ignoredReason: 'a new registered model has no version to scan yet' };
+    return {
+      event,
+      targets: [],
+      ignoredReason: 'a new registered model has no version to scan yet',
+    };
   }
   if (!DATABRICKS_SCAN_EVENTS.has(event)) {
-    return { event, targets: [], ignoredReason: 'event not relevant to scanning' };
+    return {
+      event,
+      targets: [],
+      ignoredReason: 'event not relevant to scanning',
+    };
   }
   const t = registryTarget('databricks', payload.model_name, payload.version);
-  return t ? { event, targets: [t] } : { event, targets: [], ignoredReason: 'no model_name/version in payload' };
+  return t
+    ? { event, targets: [t] }
+    : { event, targets: [], ignoredReason: 'no model_name/version in payload' };
 }
 
 /** Hugging Face events: scan a model repo when a watched ref moves (`repo.content` update). */
@@ -176,25 +257,43 @@ export function huggingFaceIntent(payload: any, refs: string[]): WebhookIntent {
   const action = String(payload?.event?.action ?? '');
   const event = `${scope}.${action}`;
   const repo = payload?.repo;
-  if (repo?.type !== 'model') return { event, targets: [], ignoredReason: 'not a model repository' };
-  if (!(scope === 'repo.content' || scope.startsWith('repo.content.')) || (action !== 'update' && action !== 'create')) {
-    return { event, targets: [], ignoredReason: 'event does not change repository content' };
+  if (repo?.type !== 'model')
+    return { event, targets: [], ignoredReason: 'not a model repository' };
+  if (
+    !(scope === 'repo.content' || scope.startsWith('repo.content.')) ||
+    (action !== 'update' && action !== 'create')
+  ) {
+    return {
+      event,
+      targets: [],
+      ignoredReason: 'event does not change repository content',
+    };
   }
   const name = str(repo?.name);
   if (!name || !/^[A-Za-z0-9][\w.-]*(\/[A-Za-z0-9][\w.-]*)?$/.test(name)) {
     return { event, targets: [], ignoredReason: 'no valid repository name' };
   }
   const shas = new Set<string>();
-  const updated = Array.isArray(payload?.updatedRefs) ? payload.updatedRefs : undefined;
+  const updated = Array.isArray(payload?.updatedRefs)
+    ? payload.updatedRefs
+    : undefined;
   if (updated) {
     for (const u of updated) {
-      if (refs.includes(u?.ref) && typeof u?.newSha === 'string' && /^[0-9a-f]{40}$/.test(u.newSha)) {
+      if (
+        refs.includes(u?.ref) &&
+        typeof u?.newSha === 'string' &&
+        /^[0-9a-f]{40}$/.test(u.newSha)
+      ) {
         shas.add(u.newSha);
       }
     }
-  } else if (typeof repo?.headSha === 'string' && /^[0-9a-f]{40}$/.test(repo.headSha)) {
+  } else if (
+    typeof repo?.headSha === 'string' &&
+    /^[0-9a-f]{40}$/.test(repo.headSha)
+  ) {
     shas.add(repo.headSha);
   }
-  if (shas.size === 0) return { event, targets: [], ignoredReason: 'no watched ref was updated' };
+  if (shas.size === 0)
+    return { event, targets: [], ignoredReason: 'no watched ref was updated' };
   return { event, targets: [...shas].map(sha => `hf://${name}@${sha}`) };
 }

@@ -20,25 +20,39 @@ export function createVerdictWriteBack(opts: {
   clock: Clock;
 }) {
   return async (scan: Scan): Promise<void> => {
-    if (!scan.target.startsWith('mlflow://') && !scan.target.startsWith('databricks://')) return;
+    if (
+      !scan.target.startsWith('mlflow://') &&
+      !scan.target.startsWith('databricks://')
+    )
+      return;
     if (scan.status !== 'completed' && scan.status !== 'failed') return;
     try {
       const parsed = parseTarget(scan.target, []);
       if (parsed.kind !== 'mlflow' && parsed.kind !== 'databricks') return;
       const client = opts.clients[parsed.kind];
       if (!client || !opts.enabled[parsed.kind]) return;
-      const verdict = scan.status === 'failed' ? 'error' : scan.verdict ?? 'error';
+      const verdict =
+        scan.status === 'failed' ? 'error' : scan.verdict ?? 'error';
       const scannedAt = scan.completedAt ?? opts.clock.now().toISOString();
       for (const [key, value] of [
         [VERDICT_TAG, verdict],
         [SCAN_ID_TAG, scan.id],
         [SCANNED_AT_TAG, scannedAt],
       ] as const) {
-        await client.setModelVersionTag(parsed.name, parsed.version, key, value);
+        await client.setModelVersionTag(
+          parsed.name,
+          parsed.version,
+          key,
+          value,
+        );
       }
-      opts.logger.info(`Wrote verdict ${verdict} of scan ${scan.id} back to ${scan.target}`);
+      opts.logger.info(
+        `Wrote verdict ${verdict} of scan ${scan.id} back to ${scan.target}`,
+      );
     } catch (e) {
-      opts.logger.warn(`Could not write the verdict of scan ${scan.id} back to ${scan.target}: ${e}`);
+      opts.logger.warn(
+        `Could not write the verdict of scan ${scan.id} back to ${scan.target}: ${e}`,
+      );
     }
   };
 }

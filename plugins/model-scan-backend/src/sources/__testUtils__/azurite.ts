@@ -12,16 +12,24 @@ export const AZURITE_KEY =
  * Starts the real Azurite blob emulator (npm `azurite`) in a child process on an
  * ephemeral port with a throw-away data directory.
  */
-export async function startAzurite(): Promise<{ endpoint: string; stop(): Promise<void> }> {
-  const location = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'azurite-'));
+export async function startAzurite(): Promise<{
+  endpoint: string;
+  stop(): Promise<void>;
+}> {
+  const location = await fs.promises.mkdtemp(
+    path.join(os.tmpdir(), 'azurite-'),
+  );
   const main = require.resolve('azurite/dist/src/blob/main.js');
   const child = spawn(
     process.execPath,
     [
       main,
-      '--blobHost', '127.0.0.1',
-      '--blobPort', '0',
-      '--location', location,
+      '--blobHost',
+      '127.0.0.1',
+      '--blobPort',
+      '0',
+      '--location',
+      location,
       '--silent',
       '--skipApiVersionCheck',
       '--disableTelemetry',
@@ -31,7 +39,10 @@ export async function startAzurite(): Promise<{ endpoint: string; stop(): Promis
   );
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => reject(new Error(`Azurite did not start: ${out}`)), 30_000);
+    const timer = setTimeout(
+      () => reject(new Error(`Azurite did not start: ${out}`)),
+      30_000,
+    );
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
       const m = out.match(/listens on http:\/\/127\.0\.0\.1:(\d+)/);

@@ -23,7 +23,13 @@ export async function startFakeMlflow(opts: {
   versions: FakeModelVersion[];
   artifacts: Record<string, Buffer>;
 }) {
-  const tags: Array<{ name: string; version: string; key: string; value: string; auth?: string }> = [];
+  const tags: Array<{
+    name: string;
+    version: string;
+    key: string;
+    value: string;
+    auth?: string;
+  }> = [];
   const seen: string[] = [];
   const json = (res: http.ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, { 'Content-Type': 'application/json' });
@@ -31,14 +37,22 @@ export async function startFakeMlflow(opts: {
   };
   const listDir = (dir: string, basenames: boolean) => {
     const prefix = dir ? `${dir}/` : '';
-    const entries = new Map<string, { path: string; is_dir: boolean; file_size?: number }>();
+    const entries = new Map<
+      string,
+      { path: string; is_dir: boolean; file_size?: number }
+    >();
     for (const [p, data] of Object.entries(opts.artifacts)) {
       if (!p.startsWith(prefix)) continue;
       const rest = p.slice(prefix.length);
       const [head, ...tail] = rest.split('/');
       const full = prefix + head;
       const shown = basenames ? head : full;
-      entries.set(head, tail.length ? { path: shown, is_dir: true } : { path: shown, is_dir: false, file_size: data.length });
+      entries.set(
+        head,
+        tail.length
+          ? { path: shown, is_dir: true }
+          : { path: shown, is_dir: false, file_size: data.length },
+      );
     }
     return [...entries.values()];
   };
@@ -64,23 +78,34 @@ export async function startFakeMlflow(opts: {
     }
     const expectedAuth = opts.token
       ? `Bearer ${opts.token}`
-      : opts.basic && `Basic ${Buffer.from(`${opts.basic.username}:${opts.basic.password}`).toString('base64')}`;
+      : opts.basic &&
+        `Basic ${Buffer.from(
+          `${opts.basic.username}:${opts.basic.password}`,
+        ).toString('base64')}`;
     if (expectedAuth && req.headers.authorization !== expectedAuth) {
       json(res, 401, { error_code: 'UNAUTHENTICATED', message: 'bad token' });
       return;
     }
     if (u.pathname === '/api/2.0/mlflow/model-versions/get') {
       const mv = opts.versions.find(
-        v => v.name === u.searchParams.get('name') && v.version === u.searchParams.get('version'),
+        v =>
+          v.name === u.searchParams.get('name') &&
+          v.version === u.searchParams.get('version'),
       );
       if (!mv) {
-        json(res, 404, { error_code: 'RESOURCE_DOES_NOT_EXIST', message: 'not found' });
+        json(res, 404, {
+          error_code: 'RESOURCE_DOES_NOT_EXIST',
+          message: 'not found',
+        });
         return;
       }
       json(res, 200, { model_version: { ...mv, status: 'READY' } });
       return;
     }
-    if (u.pathname === '/api/2.0/mlflow/model-versions/set-tag' && req.method === 'POST') {
+    if (
+      u.pathname === '/api/2.0/mlflow/model-versions/set-tag' &&
+      req.method === 'POST'
+    ) {
       const body = JSON.parse((await readBody(req)).toString('utf8'));
       tags.push({ ...body, auth: req.headers.authorization });
       json(res, 200, {});
@@ -88,7 +113,9 @@ export async function startFakeMlflow(opts: {
     }
     if (opts.kind !== 'databricks') {
       if (u.pathname === '/api/2.0/mlflow-artifacts/artifacts') {
-        json(res, 200, { files: listDir(u.searchParams.get('path') ?? '', true) });
+        json(res, 200, {
+          files: listDir(u.searchParams.get('path') ?? '', true),
+        });
         return;
       }
       if (u.pathname.startsWith('/api/2.0/mlflow-artifacts/artifacts/')) {
@@ -102,16 +129,23 @@ export async function startFakeMlflow(opts: {
           json(res, 404, { error_code: 'RESOURCE_DOES_NOT_EXIST' });
           return;
         }
-        res.writeHead(200, { 'Content-Length': data.length, 'Content-Type': 'application/octet-stream' });
+        res.writeHead(200, {
+          'Content-Length': data.length,
+          'Content-Type': 'application/octet-stream',
+        });
         res.end(data);
         return;
       }
     } else {
       if (u.pathname === '/api/2.0/mlflow/model-versions/list-artifacts') {
-        json(res, 200, { files: listDir(u.searchParams.get('path') ?? '', false) });
+        json(res, 200, {
+          files: listDir(u.searchParams.get('path') ?? '', false),
+        });
         return;
       }
-      if (u.pathname === '/api/2.0/mlflow/model-versions/get-signed-download-uri') {
+      if (
+        u.pathname === '/api/2.0/mlflow/model-versions/get-signed-download-uri'
+      ) {
         const p = u.searchParams.get('path') ?? '';
         json(res, 200, {
           signed_uri: `${server.url}/signed/${encodeURIComponent(p)}?sig=ok`,

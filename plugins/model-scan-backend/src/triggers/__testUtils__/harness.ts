@@ -19,7 +19,9 @@ type Verdict = 'safe' | 'suspicious' | 'malicious' | 'error';
  */
 export class FakeScanService implements ScanServiceLike {
   readonly enqueued: Array<Parameters<ScanServiceLike['enqueue']>[0]> = [];
-  readonly scannedFiles: Array<Parameters<ScanServiceLike['scanLocalFile']>[0] & { content: Buffer }> = [];
+  readonly scannedFiles: Array<
+    Parameters<ScanServiceLike['scanLocalFile']>[0] & { content: Buffer }
+  > = [];
   readonly listeners: Array<(scan: Scan) => Promise<void> | void> = [];
   acceptedUntil?: string;
   failEnqueue = false;
@@ -38,14 +40,18 @@ export class FakeScanService implements ScanServiceLike {
     let verdict: Verdict = 'safe';
     if (text.includes('MALICIOUS')) verdict = 'malicious';
     else if (text.includes('SUSPICIOUS')) verdict = 'suspicious';
-    const scan = { ...this.scan(input.target, 'download', input.requestedBy, 'completed'), verdict };
+    const scan = {
+      ...this.scan(input.target, 'download', input.requestedBy, 'completed'),
+      verdict,
+    };
     return {
       scan,
       file: {
         verdict,
         sha256: crypto.createHash('sha256').update(content).digest('hex'),
         findings: [],
-        acceptedUntil: verdict === 'suspicious' ? this.acceptedUntil : undefined,
+        acceptedUntil:
+          verdict === 'suspicious' ? this.acceptedUntil : undefined,
       },
     };
   }
@@ -58,7 +64,12 @@ export class FakeScanService implements ScanServiceLike {
     for (const l of this.listeners) await l(scan);
   }
 
-  scan(target: string, trigger: Scan['trigger'], requestedBy: string, status: Scan['status']): Scan {
+  scan(
+    target: string,
+    trigger: Scan['trigger'],
+    requestedBy: string,
+    status: Scan['status'],
+  ): Scan {
     this.n++;
     return {
       id: `scan-${this.n}`,
@@ -80,7 +91,9 @@ export interface RecordedAuditEvent {
   error?: string;
 }
 
-export function recordingAuditor(): AuditorService & { events: RecordedAuditEvent[] } {
+export function recordingAuditor(): AuditorService & {
+  events: RecordedAuditEvent[];
+} {
   const events: RecordedAuditEvent[] = [];
   return {
     events,
@@ -120,7 +133,9 @@ export async function startTriggersApp(
     config,
     logger,
     auditor,
-    sourceResolver: { resolve: async () => ({ files: [], cleanup: async () => {} }) },
+    sourceResolver: {
+      resolve: async () => ({ files: [], cleanup: async () => {} }),
+    },
     ...extra,
   });
   const app = express();
@@ -128,7 +143,9 @@ export async function startTriggersApp(
   app.use(MiddlewareFactory.create({ config, logger }).error());
   const server = http.createServer(app);
   await new Promise<void>(r => server.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/model-scan`;
+  const url = `http://127.0.0.1:${
+    (server.address() as AddressInfo).port
+  }/api/model-scan`;
   return {
     url,
     scanService,
