@@ -57,8 +57,9 @@ function isPickleHead(head: Buffer): boolean {
   return head.length >= 2 && head[0] === 0x80 && head[1] <= 5;
 }
 
-/** Plausible first bytes of a protocol 0/1 pickle. */
-const PROTO0_START = new Set(Buffer.from('(]})cNIJKLMFGSTUVXBCdltPi\x8c\x94\x95', 'latin1'));
+/** Opcodes a pickle can start with (anything that does not pop the empty stack). */
+const PROTO0_START = new Set(Buffer.from('(]})cNIJKLMFGSTUVXBCdltPi\x80\x82\x83\x84\x88\x89\x8a\x8b\x8c\x8d\x8e\x8f\x94\x95\x96\x97', 'latin1'));
+const IDENT_PATH = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 
 function looksLikeText(head: Buffer): boolean {
   if (!head.length) return true;
@@ -252,7 +253,10 @@ export class FileScan {
     const m = new PickleMachine(new BufferByteSource(head, source.name), {
       limits: this.limits,
       report: f => {
-        if (f.ruleId.startsWith('PICKLE_') && f.ruleId !== 'PICKLE_LENGTH_OUT_OF_BOUNDS') saw = true;
+        // only a well-formed import counts: text that happens to start with "c" is not a pickle
+        const g = f.details?.global;
+        if (typeof g === 'string' && IDENT_PATH.test(g)) saw = true;
+        if (f.ruleId === 'PICKLE_UNKNOWN_EXTENSION') saw = true;
       },
       scanNestedRange: async () => {},
       scanNestedBuffer: async () => {},
@@ -260,7 +264,7 @@ export class FileScan {
     });
     const out = await m.runStream();
     if (out.ok) return out.opcodes >= 2;
-    if (out.sawGlobal || saw) return true;
+    if (saw) return true;
     // truncated by the probe window, not by an error
     return out.opcodes >= 8 && out.end >= head.length - 16 && head.length < source.size;
   }

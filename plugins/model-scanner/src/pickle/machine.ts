@@ -281,12 +281,16 @@ export class PickleMachine {
    * pickles end the scan quietly (a low finding for trailing data); a legacy PyTorch file stops after
    * its five pickles (the rest is raw storage data).
    */
-  async scanAll(maxStreams = 64): Promise<PickleScanSummary> {
+  async scanAll(maxStreams = 1_000_000): Promise<PickleScanSummary> {
     let count = 0;
     while (this.r.pos < this.r.end && count < maxStreams) {
+      if (this.opcodeCount > this.hooks.limits.maxOpcodes) {
+        this.hooks.report(finding('PICKLE_RESOURCE_LIMIT', `The file holds more than ${this.hooks.limits.maxOpcodes} pickle opcodes in ${count} streams; the rest was not inspected.`, this.r.pos, undefined));
+        break;
+      }
       const out = await this.runStream();
       count++;
-      this.summary.streams.push(out);
+      if (this.summary.streams.length < 100) this.summary.streams.push(out);
       if (count === 1 && out.ok && out.top?.t === 'int' && out.top.v === TORCH_LEGACY_MAGIC) {
         this.summary.legacyTorch = true;
       }

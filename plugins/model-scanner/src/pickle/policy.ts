@@ -98,7 +98,8 @@ allow('python', [
   'decimal.Decimal', 'fractions.Fraction', 'uuid.UUID', 'enum.Enum',
   'pathlib.Path', 'pathlib.PosixPath', 'pathlib.PurePosixPath', 'pathlib.WindowsPath',
   'pathlib.PureWindowsPath', 'pathlib._local.PosixPath', 'pathlib._local.WindowsPath',
-  'argparse.Namespace', 'types.SimpleNamespace', 're._compile',
+  'argparse.Namespace', 'types.SimpleNamespace', 're._compile', 'typing.Any', 'typing.Dict', 'typing.List',
+  'typing.Optional', 'typing.Union', 'typing.Tuple', 'builtins.type(None)',
 ]);
 allow('pytorch', [
   ...TORCH_STORAGES.map(s => `torch.${s}`),
@@ -113,6 +114,7 @@ allow('pytorch', [
   'torch.optim.adam.Adam', 'torch.optim.adamw.AdamW', 'torch.optim.sgd.SGD',
   'torch.cuda.amp.grad_scaler.GradScaler', 'torch.amp.grad_scaler.GradScaler',
   'torch.ao.quantization.observer.MinMaxObserver', 'torch.per_tensor_affine', 'torch.per_channel_affine',
+  'torch.torch_version.TorchVersion',
 ]);
 allow('numpy', [
   'numpy.core.multiarray._reconstruct', 'numpy._core.multiarray._reconstruct',
@@ -173,6 +175,21 @@ const ALLOWED_PATTERNS: PatternRule[] = [
     test: (m, n) =>
       (m === 'sklearn.tree._tree' || m === 'sklearn.neighbors._kd_tree' || m === 'sklearn.neighbors._ball_tree') &&
       /^(__pyx_unpickle_[A-Za-z0-9_]+|newObj)$/.test(n),
+  },
+  // gradient-boosting libraries: their estimator and booster classes
+  {
+    framework: 'gradient-boosting',
+    test: (m, n) => /^(xgboost|lightgbm|catboost)(\.[a-z_][a-z0-9_]*)*$/.test(m) && CLASS_NAME.test(n) && !/(^|\.)(testing|dask|spark|plotting)(\.|$)/.test(m),
+  },
+  // OmegaConf containers in PyTorch Lightning / Hydra checkpoints (hyper-parameters)
+  {
+    framework: 'omegaconf',
+    test: (m, n) => /^omegaconf(\.[a-z_]+)*$/.test(m) && CLASS_NAME.test(n),
+  },
+  // quantization configs and observers stored with quantized modules
+  {
+    framework: 'pytorch',
+    test: (m, n) => /^torch\.(ao\.)?quantization(\.[a-z_]+)*$/.test(m) && CLASS_NAME.test(n),
   },
   {
     framework: 'scipy',
