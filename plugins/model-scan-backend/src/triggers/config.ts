@@ -14,7 +14,11 @@ export interface WebhookSettings {
 export interface TriggerSettings {
   webhooks: WebhookSettings;
   writeBack: { mlflow: boolean; databricks: boolean };
-  hfProxy: { enabled: boolean; allowUpstreamAuthorizationHeader: boolean };
+  hfProxy: {
+    enabled: boolean;
+    allowUpstreamAuthorizationHeader: boolean;
+    cacheMaxBytes: number;
+  };
 }
 
 export function readTriggerSettings(config: Config): TriggerSettings {
@@ -46,6 +50,9 @@ export function readTriggerSettings(config: Config): TriggerSettings {
         ms?.getOptionalBoolean(
           'huggingFace.proxy.allowUpstreamAuthorizationHeader',
         ) ?? true,
+      cacheMaxBytes:
+        ms?.getOptionalNumber('huggingFace.proxy.cacheMaxBytes') ??
+        100 * 1024 ** 3,
     },
   };
 }

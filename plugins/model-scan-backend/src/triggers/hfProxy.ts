@@ -107,6 +107,8 @@ export function createHfProxyRouter(opts: {
   /** When given (with httpAuth), every /hf request needs model-scan.scan.create. */
   permissions?: PermissionsService;
   cacheDir: string;
+  /** Cached files beyond this total are removed, least recently used first. */
+  cacheMaxBytes?: number;
   maxDownloadBytes: number;
   timeoutMs: number;
   allowUpstreamAuthorizationHeader: boolean;
@@ -136,6 +138,53 @@ export function createHfProxyRouter(opts: {
     });
   }
   const inFlight = new Map<string, Promise<void>>();
+  /** Cache entries a request is using right now (never evicted). */
+  const active = new Map<string, number>();
+  let evicting = false;
+
+  /** Removes least recently used cache entries until the cache fits cacheMaxBytes. */
+  async function evict() {
+    const max = opts.cacheMaxBytes;
+    if (max === undefined || evicting) return;
+    evicting = true;
+    try {
+      const entries: Array<{
+        key: string;
+        dir: string;
+        size: number;
+        used: number;
+      }> = [];
+      for (const l1 of await fs.promises
+        .readdir(opts.cacheDir)
+        .catch(() => [])) {
+        const l1dir = path.join(opts.cacheDir, l1);
+        for (const key of await fs.promises.readdir(l1dir).catch(() => [])) {
+          const dir = path.join(l1dir, key);
+          const st = await fs.promises
+            .stat(path.join(dir, 'data'))
+            .catch(() => undefined);
+          if (st) entries.push({ key, dir, size: st.size, used: st.mtimeMs });
+        }
+      }
+      let total = entries.reduce((n, e) => n + e.size, 0);
+      entries.sort((a, b) => a.used - b.used);
+      for (const e of entries) {
+        if (total <= max) break;
+        if (active.has(e.key) || inFlight.has(e.key)) continue;
+        await fs.promises.rm(e.dir, { recursive: true, force: true });
+        total -= e.size;
+      }
+    } finally {
+      evicting = false;
+    }
+  }
+
+  const hold = (key: string) => active.set(key, (active.get(key) ?? 0) + 1);
+  const release = (key: string) => {
+    const n = (active.get(key) ?? 1) - 1;
+    if (n <= 0) active.delete(key);
+    else active.set(key, n);
+  };
 
   const upstreamAuth = (req: Request) => {
     const given = req.header('x-upstream-authorization');
@@ -272,7 +321,12 @@ export function createHfProxyRouter(opts: {
         } finally {
           await fs.promises.rm(part, { force: true });
         }
-      })().finally(() => inFlight.delete(c.key));
+      })().finally(() => {
+        inFlight.delete(c.key);
+        evict().catch(e =>
+          logger.warn(`Hub proxy cache eviction failed: ${e}`),
+        );
+      });
       inFlight.set(c.key, pending);
     }
     await pending;
@@ -314,12 +368,10 @@ export function createHfProxyRouter(opts: {
     head: boolean,
   ) {
     const body = blockedBody(file, v);
-    res
-      .status(403)
-      .set({
-        'X-Error-Code': 'ModelBlocked',
-        'X-Error-Message': body.error.message,
-      });
+    res.status(403).set({
+      'X-Error-Code': 'ModelBlocked',
+      'X-Error-Message': body.error.message,
+    });
     if (head) res.end();
     else res.json(body);
   }
@@ -365,8 +417,12 @@ export function createHfProxyRouter(opts: {
       request: req,
       meta: { repo, revision, commit: meta.commit, file, target },
     });
+    const cacheKey = cachePaths(repo, meta, file).key;
+    hold(cacheKey);
     try {
       const c = await ensureDownloaded(repo, meta, file, auth);
+      const touched = new Date();
+      await fs.promises.utimes(c.data, touched, touched).catch(() => undefined);
       const { scan, file: result } = await scanService.scanLocalFile({
         path: c.data,
         name: file,
@@ -418,12 +474,21 @@ export function createHfProxyRouter(opts: {
             cacheControl: false,
             dotfiles: 'allow',
           },
-          err => (err && !res.headersSent ? reject(err) : resolve()),
+          err => {
+            // the audit event already says "served"; a broken connection is only logged
+            if (err) logger.warn(`Serving ${target} ${file} failed: ${err}`);
+            if (err && !res.headersSent) reject(err);
+            else resolve();
+          },
         );
+      }).catch(() => {
+        if (!res.headersSent) res.status(500).end();
       });
     } catch (e) {
       await event.fail({ error: e as Error, meta: { decision: 'error' } });
       throw e;
+    } finally {
+      release(cacheKey);
     }
   });
 

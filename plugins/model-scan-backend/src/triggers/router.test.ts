@@ -580,6 +580,52 @@ describe('Hugging Face scan-on-download proxy', () => {
     expect(wrong.status).toBe(401);
   });
 
+  it('evicts least recently used cache entries beyond cacheMaxBytes, never one in use', async () => {
+    const small = await startTriggersApp({
+      workDir,
+      huggingFace: {
+        endpoint: hub.url,
+        token: 'hf_upstream',
+        proxy: { cacheMaxBytes: 150_000 },
+      },
+    });
+    const cached = async () => {
+      const out: number[] = [];
+      const root = path.join(workDir, 'hf-cache');
+      for (const l1 of await fs.promises.readdir(root).catch(() => [])) {
+        for (const key of await fs.promises.readdir(path.join(root, l1))) {
+          const st = await fs.promises
+            .stat(path.join(root, l1, key, 'data'))
+            .catch(() => undefined);
+          if (st) out.push(st.size);
+        }
+      }
+      return out.sort((a, b) => a - b);
+    };
+    const settle = async (want: number[]) => {
+      for (let i = 0; i < 50; i++) {
+        if (JSON.stringify(await cached()) === JSON.stringify(want)) return;
+        await new Promise(r => setTimeout(r, 20));
+      }
+    };
+    try {
+      // larger than the limit, but in use while its own request runs: served whole
+      const big = await fetch(
+        `${small.url}/hf/org/model/resolve/main/tokenizer.bin`,
+      );
+      expect(Buffer.from(await big.arrayBuffer()).equals(safeBytes)).toBe(true);
+      const lfs = await fetch(
+        `${small.url}/hf/org/model/resolve/main/pytorch_model.bin`,
+      );
+      expect(lfs.status).toBe(200);
+      await lfs.arrayBuffer();
+      await settle([lfsBytes.length]);
+      expect(await cached()).toEqual([lfsBytes.length]);
+    } finally {
+      await small.close();
+    }
+  });
+
   it('enforces the download size limit', async () => {
     const small = await startTriggersApp({
       workDir,

@@ -229,13 +229,11 @@ export async function createTriggersRouter(
         await event.success({
           meta: { event: intent.event, ignored: intent.ignoredReason ?? null },
         });
-        return res
-          .status(200)
-          .json({
-            accepted: true,
-            event: intent.event,
-            ignored: intent.ignoredReason,
-          });
+        return res.status(200).json({
+          accepted: true,
+          event: intent.event,
+          ignored: intent.ignoredReason,
+        });
       }
       const scans: Array<{ id: string; target: string }> = [];
       try {
@@ -281,6 +279,7 @@ export async function createTriggersRouter(
         httpAuth: opts.httpAuth,
         permissions: opts.permissions,
         cacheDir: path.join(sources.workDir, 'hf-cache'),
+        cacheMaxBytes: settings.hfProxy.cacheMaxBytes,
         maxDownloadBytes: sources.maxDownloadBytes,
         timeoutMs: sources.requestTimeoutMs,
         allowUpstreamAuthorizationHeader:
