@@ -38,8 +38,8 @@ const DANGEROUS_WHEN_CALLED = new Set(['system', 'run', 'call', 'open', 'read', 
 const CALL_ONLY = new Set(['system', 'loads', 'modules', 'environ', 'compile', 'globals', 'locals', 'eval', 'exec']);
 /** Global names a chat template never needs and that reach Python objects or code. */
 const DANGEROUS_GLOBALS = new Set([
-  'os', 'sys', 'subprocess', 'eval', 'exec', 'compile', 'open', 'getattr', 'setattr', '__import__', '__builtins__',
-  'builtins', 'globals', 'locals', 'importlib', 'breakpoint', 'input', 'vars', 'pty', 'socket', 'shutil', 'posix',
+  'os', 'sys', 'subprocess', 'eval', 'exec', 'compile', 'getattr', 'setattr', '__import__', '__builtins__',
+  'builtins', 'globals', 'importlib', 'posix',
 ]);
 /** Jinja / Flask globals that are classic SSTI entry points. */
 const SSTI_ENTRY_GLOBALS = new Set(['self', 'cycler', 'joiner', 'lipsum', 'request', 'config', 'url_for', 'get_flashed_messages', 'session', 'environment']);
@@ -357,6 +357,7 @@ class Folder {
       }
       return [new DictV(entries)];
     }
+    if (e.fn.t === 'name' && this.ctx.env.has(`macro:${e.fn.name}`)) return this.ctx.env.get(`macro:${e.fn.name}`) ?? null;
     if (e.fn.t !== 'getattr') return null;
     const method = e.fn.attr;
     const objs = f(e.fn.obj);
@@ -584,6 +585,8 @@ export function analyzeChatTemplate(template: string, opts: TemplateAnalysisOpti
   };
 
   const parsed = parseTemplate(template);
+  const literalItems: Array<{ s: string; pos: Pos }> = [];
+  const literalStream = { push: (s: string, pos: Pos = { line: 0, col: 0 }) => literalItems.push({ s, pos }) };
   const ctx: Ctx = { env: new Map(), locals: new Set() };
   for (const tag of parsed.tags) {
     for (const t of tag.targets) for (const s of subExprs(t)) if (s.t === 'name') ctx.locals.add(s.name);
@@ -597,6 +600,21 @@ export function analyzeChatTemplate(template: string, opts: TemplateAnalysisOpti
     const prev = ctx.env.has(n) ? ctx.env.get(n)! : undefined;
     ctx.env.set(n, prev === undefined ? vals : union(prev, vals));
   };
+  // {% set x %}text{% endset %} and {% macro m() %}text{% endmacro %} capture template data
+  const blockText = (k: number): string[] | undefined => {
+    const next = parsed.tags[k + 1];
+    if (!next || !['endset', 'endmacro'].includes(next.tag) || next.textBefore === undefined) return undefined;
+    const text = next.textBefore;
+    return [...new Set([text, text.trim(), text.replace(/^\s+/, ''), text.replace(/\s+$/, '')])];
+  };
+  parsed.tags.forEach((tag, k) => {
+    if (tag.error) return;
+    const text = (tag.tag === 'set' && !tag.value) || tag.tag === 'macro' ? blockText(k) : undefined;
+    if (!text || !tag.targets[0]) return;
+    const name = evalName(tag.targets[0]);
+    if (name) ctx.env.set(tag.tag === 'macro' ? `macro:${name}` : name, text);
+    for (const t of text) literalStream.push(t, tag.pos);
+  });
   for (let pass = 0; pass < 4; pass++) {
     for (const tag of parsed.tags) {
       if (tag.error) continue;
@@ -630,8 +648,6 @@ export function analyzeChatTemplate(template: string, opts: TemplateAnalysisOpti
   }
 
   const builtStrings: Array<{ s: string; pos: Pos }> = [];
-  const literalItems: Array<{ s: string; pos: Pos }> = [];
-  const literalStream = { push: (s: string, pos: Pos = { line: 0, col: 0 }) => literalItems.push({ s, pos }) };
 
   const checkExpr = (root: Expr) => {
     for (const e of subExprs(root)) {

@@ -162,3 +162,18 @@ describe('chat template analysis robustness', () => {
     }
   });
 });
+
+describe('chat template analysis: captured blocks and tuples', () => {
+  it('folds {% set %} blocks and text macros', () => {
+    expect(worst('{% set a %}__cla{% endset %}{% set b %}ss__{% endset %}{{ ()|attr(a ~ b) }}')).toBe('critical');
+    expect(worst('{% macro a() %}__cla{# hidden #}ss__{% endmacro %}{{ ()|attr(a()) }}')).toBe('critical');
+    expect(severities('{% set a %}Hello {{ name }}{% endset %}{{ a }}')).toEqual([]);
+  });
+  it('parses implicit tuples', () => {
+    expect(severities('{% set a, b = 1, 2 %}{% for x in a, b %}{{ x }}{% endfor %}{{ a, b }}')).toEqual([]);
+    expect(worst("{% set a, b = '__cla', 'ss__' %}{{ ()|attr(a ~ b) }}")).toBe('critical');
+  });
+  it('does not treat ordinary variable names such as input or open as dangerous', () => {
+    expect(severities('{{ input }}{{ open }}{{ vars }}')).toEqual([]);
+  });
+});

@@ -42,6 +42,8 @@ export interface Tag {
   value?: Expr;
   /** raw tokens (for fallback analysis when parsing failed) */
   tokens: Token[];
+  /** template data between the previous tag and this one */
+  textBefore?: string;
   error?: string;
 }
 
@@ -132,7 +134,15 @@ export function decodePythonEscapes(body: string): string {
 const OPERATORS = ['//', '**', '==', '!=', '<=', '>=', '+', '-', '*', '/', '%', '~', '<', '>', '(', ')', '[', ']', '{', '}', ',', '.', ':', '|', '=', ';'];
 
 /** Splits a template into tags, each with its tokens. */
-export function lexTemplate(src: string, maxTokens = 500_000): { raw: Array<{ kind: 'output' | 'stmt'; tokens: Token[]; pos: Pos; error?: string }>; errors: Array<{ message: string; pos: Pos }> } {
+export interface RawTag {
+  kind: 'output' | 'stmt';
+  tokens: Token[];
+  pos: Pos;
+  error?: string;
+  textBefore: string;
+}
+
+export function lexTemplate(src: string, maxTokens = 500_000): { raw: RawTag[]; errors: Array<{ message: string; pos: Pos }> } {
   const lineStarts = [0];
   for (let k = 0; k < src.length; k++) if (src.charCodeAt(k) === 10) lineStarts.push(k + 1);
   const posOf = (offset: number): Pos => {
@@ -145,7 +155,9 @@ export function lexTemplate(src: string, maxTokens = 500_000): { raw: Array<{ ki
     }
     return { line: lo + 1, col: offset - lineStarts[lo] + 1 };
   };
-  const raw: Array<{ kind: 'output' | 'stmt'; tokens: Token[]; pos: Pos; error?: string }> = [];
+  const raw: RawTag[] = [];
+  let textStart = 0;
+  let pendingText = '';
   const errors: Array<{ message: string; pos: Pos }> = [];
   let tokenCount = 0;
   let i = 0;
@@ -157,6 +169,7 @@ export function lexTemplate(src: string, maxTokens = 500_000): { raw: Array<{ ki
     const start = m.index;
     const kind = m[0][1];
     let j = start + 2;
+    const textBefore = pendingText + src.slice(textStart, start);
     if (kind === '#') {
       const close = src.indexOf('#}', j);
       if (close < 0) {
@@ -164,8 +177,11 @@ export function lexTemplate(src: string, maxTokens = 500_000): { raw: Array<{ ki
         break;
       }
       i = close + 2;
+      pendingText = textBefore.slice(0, 4096);
+      textStart = i;
       continue;
     }
+    pendingText = '';
     if (src[j] === '-' || src[j] === '+') j++;
     const tokens: Token[] = [];
     const stack: string[] = [];
@@ -237,8 +253,9 @@ export function lexTemplate(src: string, maxTokens = 500_000): { raw: Array<{ ki
     if (!closed && !error) error = `unterminated ${kind === '{' ? 'expression' : 'statement'}`;
     const tagPos = posOf(start);
     if (error) errors.push({ message: error, pos: tagPos });
-    raw.push({ kind: kind === '{' ? 'output' : 'stmt', tokens, pos: tagPos, error });
+    raw.push({ kind: kind === '{' ? 'output' : 'stmt', tokens, pos: tagPos, error, textBefore: textBefore.slice(0, 4096) });
     i = j;
+    textStart = j;
     // raw blocks: skip to endraw
     if (kind === '%' && tokens.length === 1 && tokens[0].type === 'name' && tokens[0].value === 'raw') {
       const endRaw = /\{%[-+]?\s*endraw\s*[-+]?%\}/g;
@@ -249,6 +266,7 @@ export function lexTemplate(src: string, maxTokens = 500_000): { raw: Array<{ ki
         break;
       }
       i = er.index + er[0].length;
+      textStart = i;
     }
     if (tokenCount > maxTokens) break;
   }
@@ -309,6 +327,18 @@ class TagParser {
   }
   rest(): Token[] {
     return this.toks.slice(this.i);
+  }
+
+  /** an expression, or an implicit tuple "a, b" (set values, for iterables, output) */
+  tupleOrExpression(withCondexpr = true): Expr {
+    const first = this.expression(withCondexpr);
+    if (!this.isOp(',')) return first;
+    const items = [first];
+    while (this.skipOp(',')) {
+      if (this.done || this.isName('if') || this.isName('recursive')) break;
+      items.push(this.expression(withCondexpr));
+    }
+    return { t: 'tuple', items, pos: first.pos };
   }
 
   // expression := condexpr
@@ -603,11 +633,11 @@ const BLOCK_KEYWORDS_NO_EXPR = new Set([
   'endautoescape', 'endtrans', 'endraw', 'break', 'continue', 'generation', 'endgeneration', 'raw', 'pluralize',
 ]);
 
-function parseTag(rawTag: { kind: 'output' | 'stmt'; tokens: Token[]; pos: Pos }): Tag {
-  const tag: Tag = { kind: rawTag.kind, tag: 'output', pos: rawTag.pos, exprs: [], targets: [], tokens: rawTag.tokens };
+function parseTag(rawTag: RawTag): Tag {
+  const tag: Tag = { kind: rawTag.kind, tag: 'output', pos: rawTag.pos, exprs: [], targets: [], tokens: rawTag.tokens, textBefore: rawTag.textBefore };
   const p = new TagParser(rawTag.tokens, rawTag.pos);
   if (rawTag.kind === 'output') {
-    tag.exprs.push(p.expression());
+    tag.exprs.push(p.tupleOrExpression());
     p.end();
     return tag;
   }
@@ -621,7 +651,7 @@ function parseTag(rawTag: { kind: 'output' | 'stmt'; tokens: Token[]; pos: Pos }
     case 'for': {
       tag.targets = p.assignTarget();
       p.expectName('in');
-      tag.iter = p.expression(false);
+      tag.iter = p.tupleOrExpression(false);
       tag.exprs.push(tag.iter);
       if (p.skipName('if')) tag.exprs.push(p.expression());
       p.skipName('recursive');
@@ -630,7 +660,7 @@ function parseTag(rawTag: { kind: 'output' | 'stmt'; tokens: Token[]; pos: Pos }
     case 'set': {
       tag.targets = p.assignTarget();
       if (p.skipOp('=')) {
-        tag.value = p.expression();
+        tag.value = p.tupleOrExpression();
         tag.exprs.push(tag.value);
       } else {
         while (p.skipOp('|')) tag.exprs.push(p.filter(undefined));
@@ -741,7 +771,7 @@ export function parseTemplate(src: string): ParsedTemplate {
   const tags: Tag[] = [];
   for (const r of raw) {
     if (r.error) {
-      tags.push({ kind: r.kind, tag: '?', pos: r.pos, exprs: [], targets: [], tokens: r.tokens, error: r.error });
+      tags.push({ kind: r.kind, tag: '?', pos: r.pos, exprs: [], targets: [], tokens: r.tokens, error: r.error, textBefore: r.textBefore });
       continue;
     }
     try {
@@ -750,7 +780,7 @@ export function parseTemplate(src: string): ParsedTemplate {
       const message = e instanceof Error ? e.message : String(e);
       const pos = e instanceof TemplateSyntaxError ? e.pos : r.pos;
       errors.push({ message, pos });
-      tags.push({ kind: r.kind, tag: r.tokens[0]?.value ?? '?', pos: r.pos, exprs: [], targets: [], tokens: r.tokens, error: message });
+      tags.push({ kind: r.kind, tag: r.tokens[0]?.value ?? '?', pos: r.pos, exprs: [], targets: [], tokens: r.tokens, error: message, textBefore: r.textBefore });
     }
   }
   return { tags, errors };

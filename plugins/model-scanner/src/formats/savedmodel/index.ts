@@ -7,6 +7,7 @@
  */
 import type { FormatScanContext, FormatScanner, Severity } from '../../types';
 import { CachedReader } from '../onnx/cachedReader';
+import { externalPathProblem } from '../onnx';
 import { headFields, PbField, ProtoError, ProtoReader, WIRE_LEN } from '../onnx/protobuf';
 
 export const savedModelRules: Record<string, string> = {
@@ -15,6 +16,7 @@ export const savedModelRules: Record<string, string> = {
   TF_UNUSUAL_SAVE_RESTORE: 'A checkpoint save/restore op appears outside the standard saver; it can read or write arbitrary files.',
   TF_CUSTOM_OP: 'The graph uses a namespaced custom op that needs a native library.',
   TF_SAVEDMODEL_MALFORMED: 'The SavedModel protobuf is malformed.',
+  TF_ASSET_PATH_TRAVERSAL: 'An asset of the SavedModel names a file outside the assets folder; loading reads that file.',
 };
 
 const PY_OPS = new Set(['PyFunc', 'PyFuncStateless', 'EagerPyFunc']);
@@ -43,7 +45,7 @@ interface NodeInfo {
 }
 
 class SavedModelWalker {
-  private count = 0;
+  count = 0;
   constructor(readonly pb: ProtoReader, readonly ctx: FormatScanContext) {}
 
   async savedModel(start: number, end: number) {
@@ -54,6 +56,25 @@ class SavedModelWalker {
   async metaGraph(start: number, end: number) {
     for await (const f of this.pb.fields(start, end)) {
       if (f.field === 2 && f.wire === WIRE_LEN) await this.graphDef(f.start, f.end);
+      else if (f.field === 6 && f.wire === WIRE_LEN) await this.assetFileDef(f);
+    }
+  }
+  async assetFileDef(f: PbField) {
+    for await (const g of this.pb.fields(f.start, f.end)) {
+      if (g.field !== 2 || g.wire !== WIRE_LEN) continue;
+      const filename = (await this.pb.string(g, 64 * 1024)) ?? '<very long>';
+      const problem = externalPathProblem(filename);
+      if (problem && this.count++ < 200) {
+        this.ctx.report({
+          ruleId: 'TF_ASSET_PATH_TRAVERSAL',
+          severity: 'high',
+          message: `An asset file is named "${filename.slice(0, 200)}", ${problem}; TensorFlow reads assets relative to the model folder, so loading reads that file.`,
+          location: { path: 'meta_graph.asset_file_def', offset: g.start },
+          cwe: ['CWE-22'],
+          atlas: ['AML.T0010.003', 'AML.T0025'],
+          details: { filename: filename.slice(0, 1000) },
+        });
+      }
     }
   }
   async graphDef(start: number, end: number) {

@@ -49,3 +49,15 @@ describe('savedModelScanner (hand-assembled SavedModel protobufs)', () => {
     expect((await runFormatScanner(savedModelScanner, bad)).ruleIds).toEqual(['TF_SAVEDMODEL_MALFORMED']);
   });
 });
+
+describe('savedModelScanner assets', () => {
+  const enc = (field: number, p: Buffer | string) => {
+    const b = typeof p === 'string' ? Buffer.from(p) : p;
+    return Buffer.concat([Buffer.from([(field << 3) | 2, b.length]), b]);
+  };
+  const withAsset = (name: string) => Buffer.concat([Buffer.from([0x08, 0x01]), enc(2, Buffer.concat([enc(2, Buffer.alloc(0)), enc(6, Buffer.concat([enc(1, enc(1, 'Const:0')), enc(2, name)]))]))]);
+  it('flags asset file names outside the assets folder and accepts normal ones', async () => {
+    expect((await runFormatScanner(savedModelScanner, withAsset('../../../../etc/passwd'))).ruleIds).toEqual(['TF_ASSET_PATH_TRAVERSAL']);
+    expect((await runFormatScanner(savedModelScanner, withAsset('vocab.txt'))).findings).toEqual([]);
+  });
+});
