@@ -746,9 +746,10 @@ export function analyzeChatTemplate(template: string, opts: TemplateAnalysisOpti
   const hasCritical = () => findings.some(f => f.severity === 'critical');
   // strings assembled at render time that spell an internal name
   for (const { s, pos } of builtStrings) {
-    const m = /__[A-Za-z][A-Za-z0-9_]*__/.exec(s) ?? /\b(?:os\.(?:popen|system)|subprocess|__import__|import_module|builtins)\b/.exec(s);
+    // only values that are a name themselves: prose that merely mentions one is not a payload
+    const m = /^\s*(?:__[A-Za-z][A-Za-z0-9_]*__|os|popen|system|subprocess|builtins|import_module|eval|exec)\s*$/.exec(s);
     if (m && !hasCritical()) {
-      add(rule('OBFUSCATED_NAME'), 'high', `The template assembles the string "${m[0]}" at render time; assembling Python internal names is how template-injection payloads evade filters.`, pos, { value: m[0] });
+      add(rule('OBFUSCATED_NAME'), 'high', `The template assembles the string "${m[0].trim()}" at render time; assembling Python internal names is how template-injection payloads evade filters.`, pos, { value: m[0].trim() });
     }
   }
   // fragments of an internal name spread over several literals
@@ -758,8 +759,8 @@ export function analyzeChatTemplate(template: string, opts: TemplateAnalysisOpti
     const stream = literals.join('');
     const reversed = [...stream].reverse().join('');
     for (const d of SSTI_DUNDERS) {
-      const inLiteral = literals.some(l => l.includes(d));
-      if (!inLiteral && (stream.includes(d) || reversed.includes(d))) {
+      const inLiteral = literals.some(l => l.trim() === d);
+      if (!inLiteral && !literals.some(l => l.includes(d)) && (stream.includes(d) || reversed.includes(d))) {
         add(rule('OBFUSCATED_NAME'), 'high', `String fragments of the template join into "${d}"; splitting an internal name over several literals is a template-injection evasion.`, { line: 1, col: 1 }, { value: d });
         break;
       }

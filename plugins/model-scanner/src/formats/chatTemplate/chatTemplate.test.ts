@@ -177,3 +177,10 @@ describe('chat template analysis: captured blocks and tuples', () => {
     expect(severities('{{ input }}{{ open }}{{ vars }}')).toEqual([]);
   });
 });
+
+describe('chat template analysis: prose is not a payload', () => {
+  it('does not flag system prompts that mention Python internals in text', () => {
+    const t = "{{ 'You can run Python. Example: class A:\\n    def __init__(self): pass' }}{{ 'Use ' + 'if __name__ == \"__main__\": main()' }}";
+    expect(severities(t)).toEqual([]);
+  });
+});
