@@ -128,18 +128,30 @@ export function GrantsTable(props: {
     {
       title: 'State',
       render: g => (
-        <StatusChip status={grantDisplayState(g, now)} testId="grant-state" />
+        <StatusChip
+          status={grantDisplayState(g, now)}
+          testId="grant-state"
+          grantId={g.id}
+        />
       ),
     },
     {
       title: 'Time left',
-      render: g => <span data-testid="grant-time-left">{grantTimeLeft(g, now)}</span>,
+      render: g => (
+        <span data-testid="grant-time-left" data-grant-id={g.id}>
+          {grantTimeLeft(g, now)}
+        </span>
+      ),
     },
     { title: 'Until', render: g => formatTime(g.expiresAt) },
     {
       title: 'Provisioning',
       render: g => (
-        <span data-testid="grant-provisioning" data-state={g.provisioning.state}>
+        <span
+          data-testid="grant-provisioning"
+          data-grant-id={g.id}
+          data-state={g.provisioning.state}
+        >
           {g.provisioning.state}
           {g.provisioning.error ? `: ${g.provisioning.error}` : ''}
         </span>

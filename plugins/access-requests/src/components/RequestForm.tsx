@@ -112,6 +112,7 @@ export function RequestForm(props: {
         <Select
           labelId="request-role-label"
           id="request-role"
+          SelectDisplayProps={{ 'data-testid': 'request-role-select' } as any}
           value={values.roleId}
           onChange={e => setValues(v => ({ ...v, roleId: String(e.target.value) }))}
         >

@@ -15,13 +15,18 @@ const COLORS: Record<string, string> = {
   provisioning: '#1f5493',
 };
 
-export function StatusChip(props: { status: RequestStatus | GrantDisplayState; testId?: string }) {
+export function StatusChip(props: {
+  status: RequestStatus | GrantDisplayState;
+  testId?: string;
+  grantId?: string;
+}) {
   return (
     <Chip
       size="small"
       label={props.status}
       data-testid={props.testId ?? 'status-chip'}
       data-status={props.status}
+      data-grant-id={props.grantId}
       style={{ backgroundColor: COLORS[props.status], color: '#fff' }}
     />
   );
