@@ -103,6 +103,8 @@ export class FileScan {
   format = 'unknown';
   decompressed = 0;
   members = 0;
+  /** Source-name prefixes of TorchScript archives found so far ("x.pt!/archive/"). */
+  readonly torchScriptRoots = new Set<string>();
   constructor(
     readonly topName: string,
     readonly limits: ScanLimits,
@@ -271,9 +273,11 @@ export class FileScan {
 
   async scanPickle(source: ByteSource, ctx: FormatScanContext & { scan: FileScan }, strong: boolean, start = 0, end = source.size) {
     ctx.setFormat('pickle');
+    const torchScript = [...this.torchScriptRoots].some(p => source.name.startsWith(p));
     const machine = new PickleMachine(
       source,
       {
+        torchScript,
         limits: this.limits,
         report: f => ctx.report(f),
         scanNestedRange: async (off, len) => {

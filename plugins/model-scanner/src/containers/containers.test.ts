@@ -67,6 +67,22 @@ describe('PyTorch zip tricks', () => {
     expect((await scanBuffer('m.zip', asText)).verdict).toBe('malicious');
   });
 
+  it('allows TorchScript classes only inside TorchScript archives, and still finds payloads there', async () => {
+    const tsPickle = pb().proto(2).global('__torch__', 'MyModule').emptyTuple().newobj().stop().toBuffer();
+    const ts = (data: Buffer) =>
+      buildZip([
+        { name: 'm/data.pkl', data },
+        { name: 'm/constants.pkl', data: pb().proto(2).emptyTuple().stop().toBuffer() },
+        { name: 'm/code/__torch__.py', data: Buffer.from('class MyModule(Module):\n  pass\n') },
+        { name: 'm/version', data: Buffer.from('3\n') },
+      ]);
+    const ok = await scanBuffer('ts.pt', ts(tsPickle));
+    expect(ok).toMatchObject({ verdict: 'safe', format: 'torchscript' });
+    expect((await scanBuffer('ts-evil.pt', ts(classicPayload()))).verdict).toBe('malicious');
+    // the same __torch__ import in a plain torch.save archive is not TorchScript: Python would import it
+    expect((await scanBuffer('not-ts.pt', torchZip(tsPickle))).verdict).toBe('malicious');
+  });
+
   it('reports local/central name mismatches (CVE-2025-1944) and still scans the member', async () => {
     const z = torchZip(benignOrderedDict(), [{ name: 'archive/extra.pkl', localName: 'archive/other.pkl', data: classicPayload() }]);
     const r = await scanBuffer('mm.pt', z);

@@ -148,7 +148,17 @@ export async function scanZip(ctx: FormatScanContext & { scan: FileScan }): Prom
   const isTorch = names.some(n => /(^|\/)data\.pkl$/.test(n)) || (names.some(n => /(^|\/)version$/.test(n)) && names.some(n => /\/data\/\d+$/.test(n)));
   const isNpz = names.length > 0 && names.every(n => n.endsWith('.npy'));
   const isKeras = names.includes('config.json') && (names.includes('model.weights.h5') || names.includes('metadata.json'));
-  ctx.setFormat(isTorch ? 'pytorch-zip' : isNpz ? 'numpy-npz' : isKeras ? 'keras-v3' : 'zip');
+  // TorchScript archives (torch.jit.save): <prefix>/constants.pkl next to <prefix>/code/
+  let isTorchScript = false;
+  for (const n of names) {
+    const m = /^(.*\/)?constants\.pkl$/.exec(n);
+    const prefix = m?.[1] ?? '';
+    if (m && names.some(x => x.startsWith(`${prefix}code/`))) {
+      ctx.scan.torchScriptRoots.add(`${src.name}!/${prefix}`);
+      isTorchScript = true;
+    }
+  }
+  ctx.setFormat(isTorchScript ? 'torchscript' : isTorch ? 'pytorch-zip' : isNpz ? 'numpy-npz' : isKeras ? 'keras-v3' : 'zip');
 
   const seen = new Map<string, number>();
   const seenLower = new Map<string, string>();

@@ -151,6 +151,12 @@ export interface PickleHooks {
   shadowScan?(offset: number): Promise<void>;
   /** Set when this machine itself runs as a shadow scan. */
   shadow?: boolean;
+  /**
+   * The pickle belongs to a TorchScript archive: torch.jit's C++ unpickler resolves `__torch__.*`
+   * against the archive's compiled TorchScript classes and knows the `torch.jit._pickle` helpers;
+   * Python never imports them.
+   */
+  torchScript?: boolean;
 }
 
 export interface StreamOutcome {
@@ -348,7 +354,14 @@ export class PickleMachine {
   }
 
   private makeGlobal(module: string, name: string, off: number, opcode: string): PValue {
-    const cls = classifyGlobal(module, name);
+    let cls = classifyGlobal(module, name);
+    if (
+      this.hooks.torchScript &&
+      ((/^__torch__(\.[A-Za-z_][A-Za-z0-9_]*)*$/.test(module) && /^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) ||
+        (module === 'torch.jit._pickle' && /^(build_[a-z]+list|build_tensor_from_id|restore_type_tag)$/.test(name)))
+    ) {
+      cls = { level: 'allowed', reason: 'TorchScript class or helper', framework: 'torchscript' };
+    }
     const [m, n] = canonicalGlobal(module, name);
     const g = { t: 'global' as const, module: m, name: n, cls, off };
     this.reportGlobal(g, opcode);
