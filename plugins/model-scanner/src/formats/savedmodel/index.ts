@@ -7,7 +7,9 @@
  */
 import type { FormatScanContext, FormatScanner, Severity } from '../../types';
 import { CachedReader } from '../onnx/cachedReader';
+import { analyzeKerasConfig } from '../keras/analyzeConfig';
 import { externalPathProblem } from '../onnx';
+import { JsonSyntaxError, parseJson } from '../tokenizerConfig/boundedJson';
 import { headFields, PbField, ProtoError, ProtoReader, WIRE_LEN } from '../onnx/protobuf';
 
 export const savedModelRules: Record<string, string> = {
@@ -57,7 +59,50 @@ class SavedModelWalker {
     for await (const f of this.pb.fields(start, end)) {
       if (f.field === 2 && f.wire === WIRE_LEN) await this.graphDef(f.start, f.end);
       else if (f.field === 6 && f.wire === WIRE_LEN) await this.assetFileDef(f);
+      else if (f.field === 7 && f.wire === WIRE_LEN) await this.objectGraph(f);
     }
+  }
+  /** SavedObjectGraph: Keras layers keep their JSON config in SavedUserObject.metadata */
+  async objectGraph(f: PbField) {
+    let index = 0;
+    for await (const node of this.pb.fields(f.start, f.end)) {
+      if (node.field !== 1 || node.wire !== WIRE_LEN) continue;
+      const nodeIndex = index++;
+      for await (const kind of this.pb.fields(node.start, node.end)) {
+        if (kind.field !== 4 || kind.wire !== WIRE_LEN) continue;
+        for await (const u of this.pb.fields(kind.start, kind.end)) {
+          if (u.field === 3 && u.wire === WIRE_LEN) await this.kerasMetadata(u, `object_graph.nodes[${nodeIndex}].user_object.metadata`);
+        }
+      }
+    }
+  }
+  /** keras_metadata.pb: SavedMetadata { repeated SavedObject nodes = 1 { ... string metadata = 5 } } */
+  async kerasMetadataFile(start: number, end: number) {
+    let index = 0;
+    for await (const node of this.pb.fields(start, end)) {
+      if (node.field !== 1 || node.wire !== WIRE_LEN) continue;
+      const nodeIndex = index++;
+      for await (const g of this.pb.fields(node.start, node.end)) {
+        if (g.field === 5 && g.wire === WIRE_LEN) await this.kerasMetadata(g, `nodes[${nodeIndex}].metadata`);
+      }
+    }
+  }
+  async kerasMetadata(f: PbField, where: string) {
+    const text = await this.pb.string(f, 64 * 1024 * 1024);
+    if (!text || !text.trimStart().startsWith('{')) return;
+    let value;
+    try {
+      value = parseJson(text).value;
+    } catch (e) {
+      if (e instanceof JsonSyntaxError) this.ctx.error(`${where}: Keras metadata is not valid JSON (${e.message})`);
+      return;
+    }
+    await analyzeKerasConfig(value, r => this.ctx.report({ ...r, location: { ...r.location, offset: f.start } }), {
+      where,
+      scanNested: s => this.ctx.scanNested(s),
+      depth: this.ctx.depth,
+      maxDepth: this.ctx.limits.maxDepth,
+    });
   }
   async assetFileDef(f: PbField) {
     for await (const g of this.pb.fields(f.start, f.end)) {
@@ -149,7 +194,13 @@ class SavedModelWalker {
   }
 }
 
+function isKerasMetadata(head: Buffer): boolean {
+  const fields = headFields(head, 2);
+  return !!fields && fields[0]?.field === 1 && fields[0]?.wire === WIRE_LEN && head.subarray(0, 512).includes('_tf_keras_');
+}
+
 function detect(head: Buffer, hint: { name: string; size: number }): number {
+  if (isKerasMetadata(head)) return 85;
   const fields = headFields(head, 4);
   if (!fields || fields.length < 2) return 0;
   const [a, b] = fields;
@@ -170,12 +221,16 @@ async function scan(ctx: FormatScanContext): Promise<void> {
   const reader = new CachedReader(ctx.source);
   const pb = new ProtoReader(reader);
   const walker = new SavedModelWalker(pb, ctx);
-  const head = await reader.bytes(0, 64);
-  const fields = headFields(head, 2);
-  const isGraphDef = !!fields && fields[0]?.field === 1 && fields[0]?.wire === 2;
-  if (ctx.depth === 0) ctx.setFormat(isGraphDef ? 'tf-graphdef' : 'tf-savedmodel');
+  const head = await reader.bytes(0, 4096);
+  const fields = headFields(head.subarray(0, 64), 2);
+  const kerasMeta = isKerasMetadata(head);
+  const isGraphDef = !kerasMeta && !!fields && fields[0]?.field === 1 && fields[0]?.wire === 2;
+  let format = isGraphDef ? 'tf-graphdef' : 'tf-savedmodel';
+  if (kerasMeta) format = 'keras-metadata';
+  if (ctx.depth === 0) ctx.setFormat(format);
   try {
-    if (isGraphDef) await walker.graphDef(0, ctx.source.size);
+    if (kerasMeta) await walker.kerasMetadataFile(0, ctx.source.size);
+    else if (isGraphDef) await walker.graphDef(0, ctx.source.size);
     else await walker.savedModel(0, ctx.source.size);
   } catch (e) {
     if (!(e instanceof ProtoError)) throw e;

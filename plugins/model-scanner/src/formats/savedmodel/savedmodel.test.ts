@@ -61,3 +61,36 @@ describe('savedModelScanner assets', () => {
     expect((await runFormatScanner(savedModelScanner, withAsset('vocab.txt'))).findings).toEqual([]);
   });
 });
+
+describe('savedModelScanner on keras_metadata.pb (TF2 Keras SavedModel)', () => {
+  it('detects keras_metadata.pb and accepts benign layer configs', async () => {
+    expect(detectWith(savedModelScanner, fx('keras_metadata_benign.pb'), 'keras_metadata.pb')).toBeGreaterThan(80);
+    const r = await runFormatScanner(savedModelScanner, fx('keras_metadata_benign.pb'));
+    expect(r.findings).toEqual([]);
+    expect(r.formats).toEqual(['keras-metadata']);
+  });
+  it('finds a Lambda layer in the Keras metadata', async () => {
+    const r = await runFormatScanner(savedModelScanner, fx('keras_metadata_malicious_lambda.pb'));
+    expect(r.ruleIds).toContain('KERAS_LAMBDA_LAYER');
+    expect(r.maxSeverity).toBe('critical');
+    expect(r.findings[0].location?.path).toMatch(/^nodes\[2\]\.metadata/);
+  });
+  it('finds a Lambda in SavedUserObject.metadata of the object graph', async () => {
+    const enc = (field: number, p: Buffer | string) => {
+      const b = typeof p === 'string' ? Buffer.from(p) : p;
+      const len: number[] = [];
+      let n = b.length;
+      do {
+        len.push((n & 0x7f) | (n > 0x7f ? 0x80 : 0));
+        n >>= 7;
+      } while (n);
+      return Buffer.concat([Buffer.from([(field << 3) | 2, ...len]), b]);
+    };
+    const meta = JSON.stringify({ class_name: 'Lambda', config: { function: ['4wEAAABvcwBzeXN0ZW0=', null, null] } });
+    const objectGraph = enc(1, enc(4, Buffer.concat([enc(1, '_tf_keras_layer'), enc(3, meta)])));
+    const model = Buffer.concat([Buffer.from([0x08, 0x01]), enc(2, Buffer.concat([enc(2, Buffer.alloc(0)), enc(7, objectGraph)]))]);
+    const r = await runFormatScanner(savedModelScanner, model, 'saved_model.pb');
+    expect(r.ruleIds).toContain('KERAS_LAMBDA_LAYER');
+    expect(r.findings[0].location?.path).toBe('object_graph.nodes[0].user_object.metadata');
+  });
+});
