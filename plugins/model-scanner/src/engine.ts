@@ -5,7 +5,7 @@ import type { ByteSource, FileScanResult, Finding, FormatScanContext, ScanLimits
 import { BufferByteSource, DecompressionLimitError, FileByteSource, InflateByteSource, SliceByteSource } from './byteSource';
 import { rules } from './rules';
 import { PickleMachine, PickleParseFailure } from './pickle/machine';
-import { scanZip, ZIP_LOCAL_MAGIC } from './containers/zip';
+import { hasZipDirectory, scanZip, ZIP_LOCAL_MAGIC } from './containers/zip';
 import { scanTar, looksLikeTar } from './containers/tar';
 import { scanNpy } from './containers/npy';
 import { formatScanners } from './formats';
@@ -151,7 +151,15 @@ export class FileScan {
     const head = await source.read(0, 4096);
     const baseName = path.basename(source.name.split('!/').pop() ?? source.name);
     try {
-      await this.dispatch(source, head, baseName, ctx);
+      const zipped = await this.dispatch(source, head, baseName, ctx);
+      if (zipped !== 'zip' && (await hasZipDirectory(source))) {
+        ctx.report(
+          finding('POLYGLOT_ZIP', `${baseName} is also a zip archive (a zip directory follows the ${this.format} content); its members were scanned.`),
+        );
+        const format = this.format;
+        await scanZip(ctx);
+        if (depth === 0) this.format = format;
+      }
     } catch (e) {
       ctx.error(`${(e as Error).message}`);
     }
@@ -170,14 +178,14 @@ export class FileScan {
     }
   }
 
-  private async dispatch(source: ByteSource, head: Buffer, baseName: string, ctx: FormatScanContext & { scan: FileScan }) {
+  private async dispatch(source: ByteSource, head: Buffer, baseName: string, ctx: FormatScanContext & { scan: FileScan }): Promise<string | void> {
     const hint = { name: baseName, size: source.size };
     if (head.length >= 4 && (head.readUInt32LE(0) === ZIP_LOCAL_MAGIC || head.readUInt32LE(0) === 0x06054b50)) {
       if (/\.(zip|npz|pt|pth|bin|ckpt|keras|pkl|tar|mar)$/i.test(baseName) === false && SAFE_CLAIM_EXTENSIONS.test(baseName)) {
         this.masquerade(ctx, baseName, 'zip archive');
       }
       await scanZip(ctx);
-      return;
+      return 'zip';
     }
     if (head.length >= 6 && head.subarray(0, 6).toString('latin1') === '\x93NUMPY') {
       ctx.setFormat('numpy');

@@ -217,6 +217,13 @@ export const rules: Record<string, RuleInfo> = {
     defaultSeverity: 'high',
     atlas: ['AML.T0074'],
   },
+  POLYGLOT_ZIP: {
+    title: 'File is also a zip archive',
+    explanation:
+      'Besides its main format, the file ends with a valid zip directory, so zip-based loaders see different content than the main loader. The zip members were scanned too.',
+    defaultSeverity: 'medium',
+    atlas: ['AML.T0074', 'AML.T0076'],
+  },
   NUMPY_OBJECT_ARRAY: {
     title: 'NumPy object array (pickle inside)',
     explanation: 'The .npy array has an object dtype, so its data is a pickle that numpy.load(allow_pickle=True) executes; the pickle was scanned.',

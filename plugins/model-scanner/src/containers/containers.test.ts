@@ -146,6 +146,18 @@ describe('PyTorch zip tricks', () => {
     expect((await scanBuffer('ok.zip', twin)).verdict).toBe('safe');
   });
 
+  it('scans a zip appended to another format (polyglot) with offsets relative to the zip start', async () => {
+    const poly = Buffer.concat([benignOrderedDict(), buildZip([{ name: 'archive/data.pkl', data: classicPayload() }])]);
+    const r = await scanBuffer('poly.pkl', poly);
+    expect(rulesOf(r)).toContain('POLYGLOT_ZIP');
+    expect(r.verdict).toBe('malicious');
+    expect(r.format).toBe('pickle');
+    const benignPoly = Buffer.concat([Buffer.from('just a readme\n'), buildZip([{ name: 'a.txt', data: Buffer.from('hi') }])]);
+    const b = await scanBuffer('readme.txt', benignPoly);
+    expect(rulesOf(b)).toContain('POLYGLOT_ZIP');
+    expect(b.verdict).toBe('suspicious');
+  });
+
   it('scans nested archives down to maxDepth', async () => {
     const inner = torchZip(classicPayload());
     const outer = buildZip([{ name: 'models/inner.pt', data: inner }]);

@@ -36,6 +36,18 @@ function decodeName(raw: Buffer, flags: number): string {
   return raw.toString('latin1');
 }
 
+/** True when the source ends with an end-of-central-directory record whose directory parses. */
+export async function hasZipDirectory(src: ByteSource): Promise<boolean> {
+  if (src.size < 22) return false;
+  const eocd = await findEocd(src);
+  if (!eocd || eocd.buf.length < 22) return false;
+  const total = eocd.buf.readUInt16LE(10);
+  const cdSize = eocd.buf.readUInt32LE(12);
+  if (total === 0 || cdSize < 46 || cdSize > eocd.pos) return false;
+  const first = await src.read(eocd.pos - cdSize, 4);
+  return first.length === 4 && first.readUInt32LE(0) === CENTRAL_MAGIC;
+}
+
 async function findEocd(src: ByteSource): Promise<{ pos: number; buf: Buffer } | undefined> {
   const tailLen = Math.min(src.size, 22 + 65535 + 20);
   const tail = await src.read(src.size - tailLen, tailLen);
@@ -81,6 +93,18 @@ export async function scanZip(ctx: FormatScanContext & { scan: FileScan }): Prom
       }
     }
   }
+  // data before the archive (a polyglot or a self-extractor): offsets are relative to the zip start
+  let base = 0;
+  if (cdOffset + cdSize !== eocd.pos && eocd.pos - cdSize >= 0) {
+    const at = await src.read(cdOffset, 4);
+    if (!(at.length === 4 && at.readUInt32LE(0) === CENTRAL_MAGIC)) {
+      const moved = await src.read(eocd.pos - cdSize, 4);
+      if (moved.length === 4 && moved.readUInt32LE(0) === CENTRAL_MAGIC) {
+        base = eocd.pos - cdSize - cdOffset;
+        cdOffset += base;
+      }
+    }
+  }
   if (cdOffset + cdSize > src.size) {
     ctx.report(finding('ZIP_MALFORMED', `The central directory (${cdSize} bytes at ${cdOffset}) lies outside the file.`));
     await scanLocalHeadersOnly(ctx);
@@ -108,7 +132,7 @@ export async function scanZip(ctx: FormatScanContext & { scan: FileScan }): Prom
       crc: cd.readUInt32LE(p + 16),
       csize: cd.readUInt32LE(p + 20),
       usize: cd.readUInt32LE(p + 24),
-      localOffset: cd.readUInt32LE(p + 42),
+      localOffset: cd.readUInt32LE(p + 42) + base,
       madeBy: cd.readUInt16LE(p + 4),
       extAttr: cd.readUInt32LE(p + 38),
     };
@@ -127,7 +151,7 @@ export async function scanZip(ctx: FormatScanContext & { scan: FileScan }): Prom
         };
         if (e.usize === 0xffffffff) e.usize = take() ?? e.usize;
         if (e.csize === 0xffffffff) e.csize = take() ?? e.csize;
-        if (e.localOffset === 0xffffffff) e.localOffset = take() ?? e.localOffset;
+        if (e.localOffset === 0xffffffff + base) e.localOffset = (take() ?? e.localOffset - base) + base;
       }
       x += 4 + len;
     }
