@@ -199,8 +199,25 @@ function isKerasMetadata(head: Buffer): boolean {
   return !!fields && fields[0]?.field === 1 && fields[0]?.wire === WIRE_LEN && head.subarray(0, 512).includes('_tf_keras_');
 }
 
+/** fingerprint.pb: FingerprintDef { uint64 fields 1-5, VersionDef version = 6 } */
+function isFingerprint(head: Buffer, size: number): boolean {
+  if (size > 4096) return false;
+  const fields = headFields(head, 8);
+  if (!fields || fields.length < 3) return false;
+  return fields.every(f => (f.field >= 1 && f.field <= 5 && f.wire === 0) || (f.field === 6 && f.wire === 2)) && fields.filter(f => f.wire === 0).length >= 3;
+}
+
+const LEVELDB_TABLE_MAGIC = Buffer.from('57fb808b247547db', 'hex');
+
+/** TensorFlow checkpoint index (variables.index): a LevelDB table whose first entry has the empty key. */
+function isCheckpointIndex(head: Buffer): boolean {
+  return head.length >= 4 && head[0] === 0 && head[1] === 0 && head[2] > 0 && head[2] < 64 && head[3] === 0x08;
+}
+
 function detect(head: Buffer, hint: { name: string; size: number }): number {
   if (isKerasMetadata(head)) return 85;
+  if (isFingerprint(head, hint.size)) return /(^|[\\/])fingerprint\.pb$/.test(hint.name) ? 70 : 45;
+  if (isCheckpointIndex(head) && /\.index$/.test(hint.name)) return 60;
   const fields = headFields(head, 4);
   if (!fields || fields.length < 2) return 0;
   const [a, b] = fields;
@@ -224,6 +241,18 @@ async function scan(ctx: FormatScanContext): Promise<void> {
   const head = await reader.bytes(0, 4096);
   const fields = headFields(head.subarray(0, 64), 2);
   const kerasMeta = isKerasMetadata(head);
+  if (!kerasMeta && isFingerprint(head, ctx.source.size)) {
+    // nothing executable in a fingerprint; it is claimed so that a SavedModel folder has no unknown files
+    if (ctx.depth === 0) ctx.setFormat('tf-fingerprint');
+    return;
+  }
+  if (!kerasMeta && isCheckpointIndex(head)) {
+    if (ctx.depth === 0) ctx.setFormat('tf-checkpoint-index');
+    const size = ctx.source.size;
+    const footer = size >= 48 ? await reader.bytes(size - 8, 8) : Buffer.alloc(0);
+    if (!footer.equals(LEVELDB_TABLE_MAGIC)) ctx.error('TensorFlow checkpoint index without the table footer magic');
+    return;
+  }
   const isGraphDef = !kerasMeta && !!fields && fields[0]?.field === 1 && fields[0]?.wire === 2;
   let format = isGraphDef ? 'tf-graphdef' : 'tf-savedmodel';
   if (kerasMeta) format = 'keras-metadata';

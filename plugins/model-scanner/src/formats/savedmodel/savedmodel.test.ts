@@ -94,3 +94,24 @@ describe('savedModelScanner on keras_metadata.pb (TF2 Keras SavedModel)', () => 
     expect(r.findings[0].location?.path).toBe('object_graph.nodes[0].user_object.metadata');
   });
 });
+
+describe('savedModelScanner claims the other files of a SavedModel folder', () => {
+  it('recognises fingerprint.pb without claiming it as ONNX', async () => {
+    const fp = fx('savedmodel_fingerprint.pb');
+    expect(detectWith(savedModelScanner, fp, 'fingerprint.pb')).toBeGreaterThan(60);
+    expect(detectWith(onnxScanner, fp, 'fingerprint.pb')).toBe(0);
+    const r = await runFormatScanner(savedModelScanner, fp, 'fingerprint.pb');
+    expect(r.formats).toEqual(['tf-fingerprint']);
+    expect(r.findings).toEqual([]);
+  });
+  it('recognises a checkpoint index by its first entry and footer magic', async () => {
+    const header = Buffer.from([0x00, 0x00, 0x06, 0x08, 0x01, 0x1a, 0x02, 0x08, 0x01]);
+    const index = Buffer.concat([header, Buffer.alloc(60), Buffer.from('57fb808b247547db', 'hex')]);
+    expect(detectWith(savedModelScanner, index, 'variables.index')).toBeGreaterThan(50);
+    const r = await runFormatScanner(savedModelScanner, index, 'variables.index');
+    expect(r.formats).toEqual(['tf-checkpoint-index']);
+    expect(r.errors).toEqual([]);
+    const bad = await runFormatScanner(savedModelScanner, Buffer.concat([header, Buffer.alloc(60)]), 'variables.index');
+    expect(bad.errors).toHaveLength(1);
+  });
+});
