@@ -300,8 +300,13 @@ export class FileScan {
             {
               limits: this.limits,
               report: f => {
-                if (f.ruleId !== 'PICKLE_TRAILING_DATA')
-                  ctx.report({ ...f, message: `${f.message} (seen when the bytes after a broken frame are read as opcodes)` });
+                // only what an alternative reading really imports or calls; garbage is not a finding
+                const g = f.details?.global ?? f.details?.callee;
+                const meaningful =
+                  ['PICKLE_DANGEROUS_GLOBAL', 'PICKLE_DANGEROUS_CALL', 'PICKLE_NON_ALLOWLISTED_GLOBAL', 'PICKLE_NESTED_PICKLE', 'PICKLE_CALL_OF_RESULT'].includes(f.ruleId) &&
+                  typeof g === 'string' &&
+                  IDENT_PATH.test(g.replace(/\(…\)$/, ''));
+                if (meaningful) ctx.report({ ...f, message: `${f.message} (seen when the bytes around a broken frame are read the way another unpickler reads them)` });
               },
               scanNestedRange: async () => {},
               scanNestedBuffer: async () => {},

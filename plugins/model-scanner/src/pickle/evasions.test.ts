@@ -214,6 +214,21 @@ describe('pickle machine: code-execution primitives are malicious, allowlisted t
     expect(t.findings).toEqual([]);
   });
 
+  it('reads a frame-crossing BINBYTES the way the C unpickler reads files (data taken after the frame)', async () => {
+    const payload = Buffer.from('cos\nsystem\n\x8c\x02id\x85R0', 'latin1');
+    const n = 16;
+    // frame: BINBYTES header (n) + 2 leftover bytes; after the frame: n bytes of data whose last two
+    // bytes open a SHORT_BINBYTES that swallows the payload for a linear reader
+    const data = Buffer.concat([Buffer.alloc(n - 2, 0x41), Buffer.from([0x43, payload.length])]);
+    const b = Buffer.alloc(5);
+    b[0] = 0x42;
+    b.writeUInt32LE(n, 1);
+    const evil = pb().proto(4).frame(7).raw(b).raw('N0').raw(data).raw(payload).stop().toBuffer();
+    const r = await scanBuffer('frame-file.pkl', evil);
+    expect(rulesOf(r)).toEqual(expect.arrayContaining(['PICKLE_FRAME_VIOLATION', 'PICKLE_DANGEROUS_GLOBAL']));
+    expect(r.verdict).toBe('malicious');
+  });
+
   it('reports a FRAME longer than the file', async () => {
     const r = await scanBuffer('frame-long.pkl', pb().proto(4).frame(1_000_000).raw('N.').toBuffer());
     expect(rulesOf(r)).toContain('PICKLE_FRAME_VIOLATION');

@@ -504,6 +504,7 @@ export class PickleMachine {
 
   private async readBytesValue(len: number, off: number, op: string): Promise<PValue> {
     this.lengthCheck(len, off, op);
+    this.lastReadLen = len;
     const dataOff = this.r.pos;
     const headLen = Math.min(len, 16);
     await this.r.ensure(headLen);
@@ -520,6 +521,7 @@ export class PickleMachine {
 
   private async readStringValue(len: number, off: number, op: string, encoding: 'utf8' | 'latin1'): Promise<PValue> {
     this.lengthCheck(len, off, op);
+    this.lastReadLen = len;
     if (len > MAX_STRING) {
       const head = (await this.r.ensure(256)) ? this.r.peekAt(0, 256) : Buffer.alloc(0);
       this.r.pos += len;
@@ -532,6 +534,7 @@ export class PickleMachine {
   /** Fixed-size argument (<= 8 bytes): the loop keeps 16 bytes of lookahead, so no await is needed. */
   private fx(n: number, op: string): Buffer {
     if (this.r.pos + n > this.r.bufEnd) throw new PickleError(`pickle data was truncated in ${op}`);
+    this.lastReadLen = n;
     return this.r.take(n);
   }
   /** Index in the reader buffer of a fixed-size argument (no Buffer allocation). */
@@ -540,6 +543,7 @@ export class PickleMachine {
     if (r.pos + n > r.bufStart + r.buf.length) throw new PickleError(`pickle data was truncated in ${op}`);
     const i = r.pos - r.bufStart;
     r.pos += n;
+    this.lastReadLen = n;
     return i;
   }
 
@@ -561,12 +565,17 @@ export class PickleMachine {
             { frameEnd: this.frameEnd },
           ),
         );
-        this.pendingShadow.push(this.frameEnd);
+        // Two other readings: a reader that restarts at the frame end, and CPython's C unpickler
+        // reading from a file (pickle.load / torch.load), which drops the rest of the frame buffer
+        // and takes the crossing read's bytes from the file after the frame.
+        this.pendingShadow.push(this.frameEnd, this.frameEnd + this.lastReadLen);
       }
       this.frameEnd = -1;
     }
   }
   private pendingShadow: number[] = [];
+  /** Length of the last argument read (for the file-mode frame reading). */
+  private lastReadLen = 0;
 
   /** Runs one pickle stream from the current position to STOP. */
   async runStream(): Promise<StreamOutcome> {
@@ -981,7 +990,7 @@ export class PickleMachine {
   private async flushShadow() {
     const list = this.pendingShadow;
     this.pendingShadow = [];
-    if (!this.hooks.shadow && this.hooks.shadowScan) for (const o of list) await this.hooks.shadowScan(o);
+    if (!this.hooks.shadow && this.hooks.shadowScan) for (const o of new Set(list)) if (o < this.r.end) await this.hooks.shadowScan(o);
   }
 
   private async build(inst: PValue, state: PValue, off: number) {
