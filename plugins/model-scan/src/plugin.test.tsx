@@ -1,0 +1,130 @@
+import { screen, waitFor } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import {
+  mockApis,
+  renderTestApp,
+} from '@backstage/frontend-test-utils';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { permissionApiRef } from '@backstage/plugin-permission-react';
+import modelScanPlugin from './index';
+import { ModelScanApi, modelScanApiRef } from './api/ModelScanApi';
+import { Scan } from './api/types';
+
+const running: Scan = {
+  id: 'scan-1',
+  target: 'upload://' + 'b'.repeat(64) + '/evil.pt',
+  trigger: 'upload',
+  status: 'running',
+  requestedBy: 'user:default/alice',
+  createdAt: '2026-01-01T00:00:00Z',
+  progress: { filesDone: 0, filesTotal: 1, bytesDone: 100, bytesTotal: 400 },
+};
+
+const completed: Scan = {
+  ...running,
+  status: 'completed',
+  verdict: 'malicious',
+  severity: 'critical',
+  files: [
+    {
+      path: 'evil.pt',
+      sha256: 'b'.repeat(64),
+      size: 400,
+      format: 'pytorch-zip',
+      verdict: 'malicious',
+      severity: 'critical',
+      errors: [],
+      findings: [
+        {
+          ruleId: 'PICKLE_DANGEROUS_CALL',
+          severity: 'critical',
+          message: 'The pickle calls os.system("echo pwned") via REDUCE.',
+          location: { member: 'archive/data.pkl', offset: 29, opcode: 'REDUCE' },
+          cwe: ['CWE-502'],
+          atlas: ['AML.T0011.000'],
+        },
+      ],
+    },
+  ],
+};
+
+function fakeApi(): jest.Mocked<ModelScanApi> {
+  return {
+    listScans: jest.fn(),
+    getScan: jest.fn(),
+    createScan: jest.fn(),
+    uploadScan: jest.fn(),
+    rescan: jest.fn(),
+    getStats: jest.fn(),
+    acceptVerdict: jest.fn(),
+    listAcceptances: jest.fn(),
+    gate: jest.fn(),
+  } as any;
+}
+
+describe('model-scan plugin pages', () => {
+  it('uploads from the form, then follows the scan live until its verdict and gate decision', async () => {
+    const api = fakeApi();
+    api.uploadScan.mockImplementation(async (_file, options) => {
+      options?.onProgress?.(400, 400);
+      return { ...running, status: 'queued', progress: undefined };
+    });
+    api.getScan
+      .mockResolvedValueOnce(running)
+      .mockResolvedValueOnce(running)
+      .mockResolvedValue(completed);
+    api.gate.mockResolvedValue({
+      allowed: false,
+      target: running.target,
+      reasons: ['evil.pt is malicious'],
+      files: [{ path: 'evil.pt', sha256: 'b'.repeat(64), verdict: 'malicious' }],
+    });
+
+    renderTestApp({
+      features: [modelScanPlugin],
+      initialRouteEntries: ['/model-scan/new'],
+      apis: [
+        [modelScanApiRef, api],
+        [permissionApiRef, mockApis.permission({ authorize: AuthorizeResult.ALLOW })],
+      ],
+    });
+
+    const input = (await screen.findByTestId(
+      'scan-file-input',
+      {},
+      { timeout: 15000 },
+    )) as HTMLInputElement;
+    const file = new File([new Uint8Array(400)], 'evil.pt');
+    await userEvent.upload(input, file);
+    await userEvent.click(screen.getByRole('button', { name: 'Upload and scan' }));
+    expect(api.uploadScan).toHaveBeenCalledWith(file, expect.anything());
+
+    // The scan page shows progress while running, then the verdict (polled every second).
+    expect(await screen.findByTestId('scan-progress')).toHaveTextContent(
+      '0 of 1 files',
+    );
+    await waitFor(
+      () =>
+        expect(screen.getByTestId('scan-status')).toHaveAttribute(
+          'data-status',
+          'completed',
+        ),
+      { timeout: 8000 },
+    );
+    expect(api.getScan).toHaveBeenCalledWith('scan-1');
+    expect(api.getScan.mock.calls.length).toBeGreaterThanOrEqual(3);
+    expect(
+      screen.getAllByTestId('verdict-chip').map(c => c.getAttribute('data-verdict')),
+    ).toContain('malicious');
+    expect(screen.getByRole('link', { name: /AML\.T0011\.000/ })).toBeInTheDocument();
+    expect(await screen.findByTestId('gate-decision')).toHaveAttribute(
+      'data-allowed',
+      'false',
+    );
+    expect(api.gate).toHaveBeenCalledWith(running.target);
+    // Even a reviewer is never offered to accept a malicious verdict.
+    expect(
+      screen.queryByRole('button', { name: 'Accept suspicious verdict' }),
+    ).not.toBeInTheDocument();
+  }, 60_000);
+});
