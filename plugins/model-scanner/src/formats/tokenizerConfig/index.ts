@@ -122,4 +122,6 @@ async function scan(ctx: FormatScanContext): Promise<void> {
   }
 }
 
+export { sentencePieceScanner } from './sentencepiece';
+
 export const tokenizerConfigScanner: FormatScanner = { id: 'tokenizer-config', detect, scan };

@@ -1,6 +1,6 @@
 import fs from 'fs';
 import path from 'path';
-import { tokenizerConfigScanner } from './index';
+import { sentencePieceScanner, tokenizerConfigScanner } from './index';
 import { detectWith, runFormatScanner } from '../gguf/harness';
 import { parseJson } from './boundedJson';
 
@@ -76,5 +76,19 @@ describe('bounded JSON parser', () => {
     expect(() => parseJson('['.repeat(10000) + ']'.repeat(10000))).toThrow(/too deep/);
     expect(() => parseJson('{"__proto__": 1}')).not.toThrow();
     expect(Object.getPrototypeOf(parseJson('{"__proto__": {"x": 1}}').value)).toBeNull();
+  });
+});
+
+describe('sentencePieceScanner', () => {
+  const spm = fs.readFileSync(path.resolve(__dirname, '../../../fixtures/formats/sentencepiece_tokenizer.model'));
+  it('recognises a SentencePiece model by content and finds nothing in it', async () => {
+    expect(detectWith(sentencePieceScanner, spm, 'tokenizer.model')).toBeGreaterThan(50);
+    expect(detectWith(sentencePieceScanner, fs.readFileSync(path.resolve(__dirname, '../../../fixtures/formats/onnx_benign.onnx')))).toBe(0);
+    const r = await runFormatScanner(sentencePieceScanner, spm, 'tokenizer.model');
+    expect(r.formats).toEqual(['sentencepiece']);
+    expect(r.findings).toEqual([]);
+    expect(r.errors).toEqual([]);
+    const broken = await runFormatScanner(sentencePieceScanner, spm.subarray(0, spm.length - 3));
+    expect(broken.errors).toHaveLength(1);
   });
 });
