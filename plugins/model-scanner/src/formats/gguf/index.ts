@@ -165,7 +165,7 @@ async function scan(ctx: FormatScanContext): Promise<void> {
         g.pos += size;
       } else {
         report({ ruleId: 'GGUF_BAD_HEADER', severity: 'medium', message: `Metadata "${key}" has unknown value type ${type}; the rest of the header cannot be read.`, location: { offset: g.pos - 4, path: key } });
-        break;
+        return; // templates seen so far are analysed in finally
       }
     }
     // analyse templates before tensor infos, so a broken tensor table cannot hide them

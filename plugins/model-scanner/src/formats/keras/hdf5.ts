@@ -48,6 +48,7 @@ export async function scanHdf5(ctx: FormatScanContext): Promise<void> {
   let configs = 0;
   const member = ctx.depth > 0 ? src.name : undefined;
   let pos = 0;
+  let retries = 0; // larger re-reads for JSON cut by a window boundary (bounded: a crafted file cannot multiply the I/O)
   while (pos < src.size) {
     const win = await src.read(pos, Math.min(WINDOW + 64, src.size - pos));
     if (win.length === 0) break;
@@ -62,7 +63,7 @@ export async function scanHdf5(ctx: FormatScanContext): Promise<void> {
         result = parseJson(text, { start: m.index, allowTrailing: true, maxDepth: 256 });
       } catch (e) {
         // truncated by the window: retry with a larger read from the candidate
-        if (e instanceof JsonSyntaxError && e.position >= text.length - 1 && pos + win.length < src.size) {
+        if (e instanceof JsonSyntaxError && e.position >= text.length - 1 && pos + win.length < src.size && retries++ < 16) {
           const big = (await reader.bytes(abs, MAX_JSON)).toString('latin1');
           try {
             const r = parseJson(big, { allowTrailing: true, maxDepth: 256 });
