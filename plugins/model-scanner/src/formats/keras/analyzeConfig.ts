@@ -81,6 +81,8 @@ export async function analyzeKerasConfig(root: JsonValue, report: (f: Finding) =
     });
   };
   const nestedPayloads: Array<{ data: Buffer; path: string }> = [];
+  /** __lambda__ objects already reported as the function of their Lambda layer */
+  const reportedLambdaFunctions = new Set<JsonValue>();
 
   for (const node of walkJson(root)) {
     const v = node.value;
@@ -140,9 +142,11 @@ export async function analyzeKerasConfig(root: JsonValue, report: (f: Finding) =
         details: { module: mod, function: fnName },
       });
     }
+    if (cls === '__lambda__' && reportedLambdaFunctions.has(o)) continue;
     if (cls === 'Lambda' || reg === 'Lambda' || reg === 'keras.layers.Lambda' || cls === '__lambda__') {
       const c = isJsonObject(cfg) ? (cfg as JsonObject) : {};
       const fn = cls === '__lambda__' ? o : c.function;
+      if (fn !== o && isJsonObject(fn)) reportedLambdaFunctions.add(fn);
       let b64: string | undefined;
       let functionType = typeof c.function_type === 'string' ? c.function_type : undefined;
       if (cls === '__lambda__' && isJsonObject(cfg) && typeof (cfg as JsonObject).code === 'string') b64 = (cfg as JsonObject).code as string;

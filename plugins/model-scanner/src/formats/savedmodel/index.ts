@@ -23,7 +23,7 @@ export const savedModelRules: Record<string, string> = {
 
 const PY_OPS = new Set(['PyFunc', 'PyFuncStateless', 'EagerPyFunc']);
 const FILE_OPS: Record<string, Severity> = {
-  ReadFile: 'high', WriteFile: 'high', MatchingFiles: 'high', ImmutableConst: 'high',
+  ReadFile: 'high', WriteFile: 'critical', MatchingFiles: 'high', ImmutableConst: 'high',
   WholeFileReader: 'high', WholeFileReaderV2: 'high', TextLineReader: 'high', TextLineReaderV2: 'high',
   FixedLengthRecordReader: 'high', FixedLengthRecordReaderV2: 'high', TFRecordReader: 'high', TFRecordReaderV2: 'high',
   LMDBReader: 'high', TextLineDataset: 'high', TFRecordDataset: 'high', TFRecordDatasetV2: 'high',
