@@ -21,12 +21,22 @@ async function run() {
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
     return { ms, digest };
   }
-  require(path.join(__dirname, '../../node_modules/@backstage/cli/config/nodeTransform.cjs'));
+  require(path.join(
+    __dirname,
+    '../../node_modules/@backstage/cli/config/nodeTransform.cjs',
+  ));
   const { scanFile } = require('../../plugins/model-scanner/src/engine');
   const t0 = process.hrtime.bigint();
   const r = await scanFile(file, { hash: mode === 'scan' });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  return { ms, verdict: r.verdict, format: r.format, findings: r.findings.map(f => f.ruleId), errors: r.errors, digest: r.sha256 };
+  return {
+    ms,
+    verdict: r.verdict,
+    format: r.format,
+    findings: r.findings.map(f => f.ruleId),
+    errors: r.errors,
+    digest: r.sha256,
+  };
 }
 run().then(
   out => {

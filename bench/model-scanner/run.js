@@ -18,7 +18,9 @@ const WORK = path.resolve(__dirname, '../.work');
 const MiB = 1 << 20;
 fs.mkdirSync(WORK, { recursive: true });
 const args = process.argv.slice(2);
-const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
+const only = args.includes('--only')
+  ? args[args.indexOf('--only') + 1]
+  : undefined;
 
 function writeAll(fd, buf) {
   let off = 0;
@@ -27,15 +29,35 @@ function writeAll(fd, buf) {
 
 /** protocol-2 torch-style state-dict pickle referencing n storages by persistent id */
 function torchDataPkl(n) {
-  const parts = [Buffer.from([0x80, 0x02]), Buffer.from('ccollections\nOrderedDict\nq\x00)Rq\x01(', 'latin1')];
+  const parts = [
+    Buffer.from([0x80, 0x02]),
+    Buffer.from('ccollections\nOrderedDict\nq\x00)Rq\x01(', 'latin1'),
+  ];
   for (let i = 0; i < n; i++) {
     const key = Buffer.from(`layer${i}.weight`);
     parts.push(Buffer.from([0x58]), u32(key.length), key);
     parts.push(Buffer.from('ctorch._utils\n_rebuild_tensor_v2\n(', 'latin1'));
     const sk = Buffer.from(String(i));
-    parts.push(Buffer.from('(X\x07\x00\x00\x00storage', 'latin1'), Buffer.from('ctorch\nFloatStorage\n', 'latin1'));
-    parts.push(Buffer.from([0x58]), u32(sk.length), sk, Buffer.from('X\x03\x00\x00\x00cpu', 'latin1'), Buffer.from([0x4a]), u32(MiB), Buffer.from('tQ', 'latin1'));
-    parts.push(Buffer.from([0x4b, 0x00]), Buffer.from('J\x00\x04\x00\x00J\x00\x04\x00\x00\x86J\x00\x04\x00\x00K\x01\x86\x89ccollections\nOrderedDict\n)Rtq\x02R', 'latin1'));
+    parts.push(
+      Buffer.from('(X\x07\x00\x00\x00storage', 'latin1'),
+      Buffer.from('ctorch\nFloatStorage\n', 'latin1'),
+    );
+    parts.push(
+      Buffer.from([0x58]),
+      u32(sk.length),
+      sk,
+      Buffer.from('X\x03\x00\x00\x00cpu', 'latin1'),
+      Buffer.from([0x4a]),
+      u32(MiB),
+      Buffer.from('tQ', 'latin1'),
+    );
+    parts.push(
+      Buffer.from([0x4b, 0x00]),
+      Buffer.from(
+        'J\x00\x04\x00\x00J\x00\x04\x00\x00\x86J\x00\x04\x00\x00K\x01\x86\x89ccollections\nOrderedDict\n)Rtq\x02R',
+        'latin1',
+      ),
+    );
     parts.push(Buffer.from('u'.length ? '' : ''));
   }
   parts.push(Buffer.from('u.', 'latin1'));
@@ -85,7 +107,11 @@ function makeCheckpoint(file) {
   };
   const pkl = torchDataPkl(256);
   add('archive/data.pkl', pkl, zlib.crc32(pkl));
-  add('archive/byteorder', Buffer.from('little'), zlib.crc32(Buffer.from('little')));
+  add(
+    'archive/byteorder',
+    Buffer.from('little'),
+    zlib.crc32(Buffer.from('little')),
+  );
   for (let i = 0; i < 256; i++) add(`archive/data/${i}`, block, crc);
   add('archive/version', Buffer.from('3\n'), zlib.crc32(Buffer.from('3\n')));
   const cd = Buffer.concat(central);
@@ -144,13 +170,41 @@ function makeInts(file) {
 }
 
 const cases = [
-  { id: 'checkpoint', file: 'torch_checkpoint_1g.pt', make: makeCheckpoint, label: '1 GiB PyTorch zip checkpoint', picklescan: 0.09, picklescanRss: 24, modelscan: 0.25 },
-  { id: 'blocks', file: 'pickle_blocks_512m.pkl', make: makeBlocks, label: '512 MiB pickle, 128 x 4 MiB BINBYTES', picklescan: 2.0, picklescanRss: 547, modelscan: 2.2 },
-  { id: 'ints', file: 'pickle_5m_ints.pkl', make: makeInts, label: 'pickle of 5 million small ints', picklescan: 25, picklescanRss: 690, modelscan: 22 },
+  {
+    id: 'checkpoint',
+    file: 'torch_checkpoint_1g.pt',
+    make: makeCheckpoint,
+    label: '1 GiB PyTorch zip checkpoint',
+    picklescan: 0.09,
+    picklescanRss: 24,
+    modelscan: 0.25,
+  },
+  {
+    id: 'blocks',
+    file: 'pickle_blocks_512m.pkl',
+    make: makeBlocks,
+    label: '512 MiB pickle, 128 x 4 MiB BINBYTES',
+    picklescan: 2.0,
+    picklescanRss: 547,
+    modelscan: 2.2,
+  },
+  {
+    id: 'ints',
+    file: 'pickle_5m_ints.pkl',
+    make: makeInts,
+    label: 'pickle of 5 million small ints',
+    picklescan: 25,
+    picklescanRss: 690,
+    modelscan: 22,
+  },
 ].filter(c => !only || c.id === only);
 
 function measure(mode, file) {
-  const out = execFileSync(process.execPath, [path.join(__dirname, 'child.js'), mode, file], { encoding: 'utf8', maxBuffer: 16 * MiB });
+  const out = execFileSync(
+    process.execPath,
+    [path.join(__dirname, 'child.js'), mode, file],
+    { encoding: 'utf8', maxBuffer: 16 * MiB },
+  );
   return JSON.parse(out);
 }
 
@@ -167,7 +221,8 @@ for (const c of cases) {
   const sha = measure('sha256', file);
   const withHash = measure('scan', file);
   const noHash = measure('nohash', file);
-  if (withHash.digest !== sha.digest) throw new Error(`hash mismatch for ${c.file}`);
+  if (withHash.digest !== sha.digest)
+    throw new Error(`hash mismatch for ${c.file}`);
   const row = {
     ...c,
     size,
@@ -184,13 +239,35 @@ for (const c of cases) {
   };
   if (c.id === 'checkpoint') {
     row.targets = [
-      [`with hashing >= 80% of SHA-256 throughput (${((row.scanMBs / row.shaMBs) * 100).toFixed(0)}%)`, row.scanMBs >= 0.8 * row.shaMBs],
-      [`--no-hash faster than picklescan's ${c.picklescan} s (${(row.noHashMs / 1000).toFixed(3)} s)`, row.noHashMs / 1000 < c.picklescan],
+      [
+        `with hashing >= 80% of SHA-256 throughput (${(
+          (row.scanMBs / row.shaMBs) *
+          100
+        ).toFixed(0)}%)`,
+        row.scanMBs >= 0.8 * row.shaMBs,
+      ],
+      [
+        `--no-hash faster than picklescan's ${c.picklescan} s (${(
+          row.noHashMs / 1000
+        ).toFixed(3)} s)`,
+        row.noHashMs / 1000 < c.picklescan,
+      ],
     ];
   } else {
-    row.targets = [[`--no-hash >= 10x faster than picklescan's ${c.picklescan} s (${(c.picklescan / (row.noHashMs / 1000)).toFixed(1)}x)`, row.noHashMs / 1000 <= c.picklescan / 10]];
+    row.targets = [
+      [
+        `--no-hash >= 10x faster than picklescan's ${c.picklescan} s (${(
+          c.picklescan /
+          (row.noHashMs / 1000)
+        ).toFixed(1)}x)`,
+        row.noHashMs / 1000 <= c.picklescan / 10,
+      ],
+    ];
   }
-  row.targets.push([`peak RSS < 200 MB (${Math.max(row.scanRss, row.noHashRss).toFixed(0)} MB)`, Math.max(row.scanRss, row.noHashRss) < 200]);
+  row.targets.push([
+    `peak RSS < 200 MB (${Math.max(row.scanRss, row.noHashRss).toFixed(0)} MB)`,
+    Math.max(row.scanRss, row.noHashRss) < 200,
+  ]);
   rows.push(row);
   process.stderr.write(`${c.id}: done\n`);
 }
@@ -198,17 +275,38 @@ for (const c of cases) {
 const lines = [];
 lines.push('## Benchmark (bench/model-scanner/run.js)');
 lines.push('');
-lines.push(`Measured ${new Date().toISOString()} on ${require('node:os').cpus().length} CPU(s), Node ${process.version}; files in the page cache; each measurement in a fresh process.`);
+lines.push(
+  `Measured ${new Date().toISOString()} on ${
+    require('node:os').cpus().length
+  } CPU(s), Node ${
+    process.version
+  }; files in the page cache; each measurement in a fresh process.`,
+);
 lines.push('');
-lines.push('| file | size | verdict | scan + SHA-256 | scan --no-hash | plain SHA-256 | peak RSS (hash / no-hash) | picklescan | modelscan |');
+lines.push(
+  '| file | size | verdict | scan + SHA-256 | scan --no-hash | plain SHA-256 | peak RSS (hash / no-hash) | picklescan | modelscan |',
+);
 lines.push('|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) {
   lines.push(
-    `| ${r.label} | ${(r.size / MiB).toFixed(0)} MiB | ${r.verdict} (${r.format}) | ${(r.scanMs / 1000).toFixed(3)} s, ${r.scanMBs.toFixed(0)} MB/s | ${(r.noHashMs / 1000).toFixed(3)} s, ${r.noHashMBs.toFixed(0)} MB/s | ${(r.shaMs / 1000).toFixed(3)} s, ${r.shaMBs.toFixed(0)} MB/s | ${r.scanRss.toFixed(0)} / ${r.noHashRss.toFixed(0)} MB | ${r.picklescan} s, ${r.picklescanRss} MB | ${r.modelscan} s |`,
+    `| ${r.label} | ${(r.size / MiB).toFixed(0)} MiB | ${r.verdict} (${
+      r.format
+    }) | ${(r.scanMs / 1000).toFixed(3)} s, ${r.scanMBs.toFixed(0)} MB/s | ${(
+      r.noHashMs / 1000
+    ).toFixed(3)} s, ${r.noHashMBs.toFixed(0)} MB/s | ${(
+      r.shaMs / 1000
+    ).toFixed(3)} s, ${r.shaMBs.toFixed(0)} MB/s | ${r.scanRss.toFixed(
+      0,
+    )} / ${r.noHashRss.toFixed(0)} MB | ${r.picklescan} s, ${
+      r.picklescanRss
+    } MB | ${r.modelscan} s |`,
   );
 }
 lines.push('');
 lines.push('Targets:');
-for (const r of rows) for (const [t, ok] of r.targets) lines.push(`- ${r.label}: ${t}: ${ok ? 'MET' : 'NOT MET'}`);
+for (const r of rows)
+  for (const [t, ok] of r.targets)
+    lines.push(`- ${r.label}: ${t}: ${ok ? 'MET' : 'NOT MET'}`);
 process.stdout.write(`${lines.join('\n')}\n`);
-if (!args.includes('--keep') && process.env.BENCH_CLEAN) fs.rmSync(WORK, { recursive: true, force: true });
+if (!args.includes('--keep') && process.env.BENCH_CLEAN)
+  fs.rmSync(WORK, { recursive: true, force: true });

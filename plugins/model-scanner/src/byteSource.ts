@@ -31,14 +31,25 @@ export class FileByteSource implements ByteSource {
       // small reads (headers, sniffing, pickle chunks) from the page cache: a synchronous pread
       // avoids a thread-pool round trip per read
       while (done < len) {
-        const n = readSync(this.handle.fd, buf, done, len - done, offset + done);
+        const n = readSync(
+          this.handle.fd,
+          buf,
+          done,
+          len - done,
+          offset + done,
+        );
         if (n === 0) break;
         done += n;
       }
       return done === len ? buf : buf.subarray(0, done);
     }
     while (done < len) {
-      const { bytesRead } = await this.handle.read(buf, done, len - done, offset + done);
+      const { bytesRead } = await this.handle.read(
+        buf,
+        done,
+        len - done,
+        offset + done,
+      );
       if (bytesRead === 0) break;
       done += bytesRead;
     }
@@ -58,7 +69,10 @@ export class BufferByteSource implements ByteSource {
   }
   async read(offset: number, length: number): Promise<Buffer> {
     if (offset < 0 || offset >= this.data.length) return Buffer.alloc(0);
-    return this.data.subarray(offset, Math.min(this.data.length, offset + length));
+    return this.data.subarray(
+      offset,
+      Math.min(this.data.length, offset + length),
+    );
   }
 }
 
@@ -112,12 +126,13 @@ export class InflateByteSource implements ByteSource {
 
   private restart() {
     this.inflater?.destroy();
-    const inf =
-      this.kind === 'raw'
-        ? zlib.createInflateRaw()
-        : this.kind === 'zlib'
-          ? zlib.createInflate()
-          : zlib.createGunzip();
+    const makers = {
+      raw: zlib.createInflateRaw,
+      zlib: zlib.createInflate,
+      gzip: zlib.createGunzip,
+    };
+    const inf: zlib.Inflate | zlib.InflateRaw | zlib.Gunzip =
+      makers[this.kind]();
     this.inflater = inf;
     this.produced = 0;
     this.failure = undefined;
@@ -133,7 +148,9 @@ export class InflateByteSource implements ByteSource {
         yield chunk;
       }
     }
-    Readable.from(input()).on('error', e => inf.destroy(e)).pipe(inf);
+    Readable.from(input())
+      .on('error', e => inf.destroy(e))
+      .pipe(inf);
     this.iter = inf[Symbol.asyncIterator]();
   }
 
@@ -147,7 +164,8 @@ export class InflateByteSource implements ByteSource {
     return true;
   }
 
-  private accept(c: Buffer) {
+  private accept(chunk: Buffer) {
+    let c = chunk;
     if (this.produced + c.length > this.maxOutput) {
       this.failure = new DecompressionLimitError(
         `decompressed size of ${this.name} exceeds the limit of ${this.maxOutput} bytes`,
@@ -173,14 +191,18 @@ export class InflateByteSource implements ByteSource {
   async read(offset: number, length: number): Promise<Buffer> {
     if (offset < 0 || length <= 0) return Buffer.alloc(0);
     const headBuf = this.headLen ? Buffer.concat(this.head) : undefined;
-    if (headBuf && offset + length <= headBuf.length) return headBuf.subarray(offset, offset + length);
+    if (headBuf && offset + length <= headBuf.length)
+      return headBuf.subarray(offset, offset + length);
     if (!this.iter || offset < this.windowStart) {
       this.restart();
       this.head.length = 0;
       this.headLen = 0;
     }
     while (this.windowStart + this.window.length < offset + length) {
-      if (this.window.length > InflateByteSource.WINDOW && this.windowStart + this.window.length < offset) {
+      if (
+        this.window.length > InflateByteSource.WINDOW &&
+        this.windowStart + this.window.length < offset
+      ) {
         this.windowStart += this.window.length;
         this.window = Buffer.alloc(0);
       }

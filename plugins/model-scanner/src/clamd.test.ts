@@ -5,7 +5,11 @@ import * as path from 'node:path';
 import { scanFile } from './engine';
 import { clamdScanFile } from './clamd';
 
-const CLAMD_CANDIDATES = ['/usr/sbin/clamd', '/usr/bin/clamd', '/usr/local/sbin/clamd'];
+const CLAMD_CANDIDATES = [
+  '/usr/sbin/clamd',
+  '/usr/bin/clamd',
+  '/usr/local/sbin/clamd',
+];
 const SIGNATURE_TEXT = 'FRONTIER-GUARD-TEST-SIGNATURE';
 
 /**
@@ -20,11 +24,18 @@ describe('ClamAV (real clamd over INSTREAM)', () => {
   beforeAll(async () => {
     const bin = CLAMD_CANDIDATES.find(p => fs.existsSync(p));
     if (!bin) {
-      throw new Error('clamd is not installed: run `apt-get install -y clamav-daemon` (the ClamAV test needs a real clamd)');
+      throw new Error(
+        'clamd is not installed: run `apt-get install -y clamav-daemon` (the ClamAV test needs a real clamd)',
+      );
     }
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'clamd-test-'));
     fs.mkdirSync(path.join(dir, 'db'));
-    fs.writeFileSync(path.join(dir, 'db', 'frontier.ndb'), `FrontierGuard.Test.Sig:0:*:${Buffer.from(SIGNATURE_TEXT).toString('hex')}\n`);
+    fs.writeFileSync(
+      path.join(dir, 'db', 'frontier.ndb'),
+      `FrontierGuard.Test.Sig:0:*:${Buffer.from(SIGNATURE_TEXT).toString(
+        'hex',
+      )}\n`,
+    );
     socket = path.join(dir, 'clamd.sock');
     fs.writeFileSync(
       path.join(dir, 'clamd.conf'),
@@ -38,11 +49,20 @@ describe('ClamAV (real clamd over INSTREAM)', () => {
         '',
       ].join('\n'),
     );
-    clamd = spawn(bin, ['-c', path.join(dir, 'clamd.conf')], { stdio: 'ignore' });
+    clamd = spawn(bin, ['-c', path.join(dir, 'clamd.conf')], {
+      stdio: 'ignore',
+    });
     const deadline = Date.now() + 60_000;
     while (!fs.existsSync(socket)) {
-      if (clamd.exitCode !== null) throw new Error(`clamd exited with ${clamd.exitCode}: ${fs.readFileSync(path.join(dir, 'clamd.log'), 'utf8')}`);
-      if (Date.now() > deadline) throw new Error('clamd did not create its socket within 60 s');
+      if (clamd.exitCode !== null)
+        throw new Error(
+          `clamd exited with ${clamd.exitCode}: ${fs.readFileSync(
+            path.join(dir, 'clamd.log'),
+            'utf8',
+          )}`,
+        );
+      if (Date.now() > deadline)
+        throw new Error('clamd did not create its socket within 60 s');
       await new Promise(r => setTimeout(r, 200));
     }
   }, 90_000);
@@ -58,20 +78,34 @@ describe('ClamAV (real clamd over INSTREAM)', () => {
 
   it('reports a signature match as a malicious finding (AML.T0010.003)', async () => {
     const file = path.join(dir, 'weights.bin');
-    fs.writeFileSync(file, Buffer.concat([Buffer.alloc(3 << 20, 1), Buffer.from(SIGNATURE_TEXT), Buffer.alloc(1000)]));
+    fs.writeFileSync(
+      file,
+      Buffer.concat([
+        Buffer.alloc(3 << 20, 1),
+        Buffer.from(SIGNATURE_TEXT),
+        Buffer.alloc(1000),
+      ]),
+    );
     const raw = await clamdScanFile(file, { socket });
-    expect(raw).toMatchObject({ found: true, signature: expect.stringContaining('FrontierGuard.Test.Sig') });
+    expect(raw).toMatchObject({
+      found: true,
+      signature: expect.stringContaining('FrontierGuard.Test.Sig'),
+    });
     const r = await scanFile(file, { clamd: { socket } });
     expect(r.verdict).toBe('malicious');
     const f = r.findings.find(x => x.ruleId === 'CLAMAV_FOUND')!;
     expect(f.atlas).toContain('AML.T0010.003');
-    expect(f.details).toMatchObject({ signature: expect.stringContaining('FrontierGuard.Test.Sig') });
+    expect(f.details).toMatchObject({
+      signature: expect.stringContaining('FrontierGuard.Test.Sig'),
+    });
   });
 
   it('adds nothing for a clean file', async () => {
     const file = path.join(dir, 'notes.txt');
     fs.writeFileSync(file, 'just some text\n');
-    expect(await clamdScanFile(file, { socket })).toMatchObject({ found: false });
+    expect(await clamdScanFile(file, { socket })).toMatchObject({
+      found: false,
+    });
     const r = await scanFile(file, { clamd: { socket } });
     expect(r.verdict).toBe('safe');
     expect(r.findings).toEqual([]);
@@ -80,7 +114,9 @@ describe('ClamAV (real clamd over INSTREAM)', () => {
   it('turns an unreachable clamd into an error, not a silent pass', async () => {
     const file = path.join(dir, 'notes2.txt');
     fs.writeFileSync(file, 'text\n');
-    const r = await scanFile(file, { clamd: { socket: path.join(dir, 'missing.sock'), timeoutMs: 2000 } });
+    const r = await scanFile(file, {
+      clamd: { socket: path.join(dir, 'missing.sock'), timeoutMs: 2000 },
+    });
     expect(r.errors.join(' ')).toMatch(/clamd/);
     expect(r.verdict).toBe('error');
   });

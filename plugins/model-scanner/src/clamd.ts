@@ -15,10 +15,15 @@ export interface ClamdResult {
   raw: string;
 }
 
-export async function clamdScanFile(filePath: string, target: ClamdTarget): Promise<ClamdResult> {
+export async function clamdScanFile(
+  filePath: string,
+  target: ClamdTarget,
+): Promise<ClamdResult> {
   const timeoutMs = target.timeoutMs ?? 120_000;
   return new Promise<ClamdResult>((resolve, reject) => {
-    const sock = target.socket ? net.createConnection(target.socket) : net.createConnection(target.port ?? 3310, target.host ?? '127.0.0.1');
+    const sock = target.socket
+      ? net.createConnection(target.socket)
+      : net.createConnection(target.port ?? 3310, target.host ?? '127.0.0.1');
     let response = '';
     let settled = false;
     const fail = (e: Error) => {
@@ -27,7 +32,9 @@ export async function clamdScanFile(filePath: string, target: ClamdTarget): Prom
       sock.destroy();
       reject(e);
     };
-    sock.setTimeout(timeoutMs, () => fail(new Error(`clamd did not answer within ${timeoutMs} ms`)));
+    sock.setTimeout(timeoutMs, () =>
+      fail(new Error(`clamd did not answer within ${timeoutMs} ms`)),
+    );
     sock.on('error', fail);
     sock.on('data', d => {
       response += d.toString('utf8');

@@ -1,8 +1,22 @@
 import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import type { ByteSource, FileScanResult, Finding, FormatScanContext, ScanLimits, Severity, Verdict } from './types';
-import { BufferByteSource, DecompressionLimitError, FileByteSource, InflateByteSource, SliceByteSource } from './byteSource';
+import type {
+  ByteSource,
+  FileScanResult,
+  Finding,
+  FormatScanContext,
+  ScanLimits,
+  Severity,
+  Verdict,
+} from './types';
+import {
+  BufferByteSource,
+  DecompressionLimitError,
+  FileByteSource,
+  InflateByteSource,
+  SliceByteSource,
+} from './byteSource';
 import { rules } from './rules';
 import { PickleMachine, PickleParseFailure } from './pickle/machine';
 import { hasZipDirectory, scanZip, ZIP_LOCAL_MAGIC } from './containers/zip';
@@ -38,27 +52,44 @@ export interface ScanOptions {
   displayName?: string;
 }
 
-const SEVERITY_RANK: Record<Severity, number> = { none: 0, low: 1, medium: 2, high: 3, critical: 4 };
+const SEVERITY_RANK: Record<Severity, number> = {
+  none: 0,
+  low: 1,
+  medium: 2,
+  high: 3,
+  critical: 4,
+};
 export const severityRank = (s: Severity) => SEVERITY_RANK[s];
 
 /** Verdict from findings: critical → malicious; high/medium → suspicious; else safe, unless errors. */
-export function verdictOf(findings: Finding[], errors: string[]): { verdict: Verdict; severity: Severity } {
+export function verdictOf(
+  findings: Finding[],
+  errors: string[],
+): { verdict: Verdict; severity: Severity } {
   let sev: Severity = 'none';
-  for (const f of findings) if (SEVERITY_RANK[f.severity] > SEVERITY_RANK[sev]) sev = f.severity;
+  for (const f of findings)
+    if (SEVERITY_RANK[f.severity] > SEVERITY_RANK[sev]) sev = f.severity;
   if (sev === 'critical') return { verdict: 'malicious', severity: sev };
-  if (sev === 'high' || sev === 'medium') return { verdict: 'suspicious', severity: sev };
+  if (sev === 'high' || sev === 'medium')
+    return { verdict: 'suspicious', severity: sev };
   if (errors.length) return { verdict: 'error', severity: sev };
   return { verdict: 'safe', severity: sev };
 }
 
-const SAFE_CLAIM_EXTENSIONS = /\.(safetensors|gguf|onnx|json|txt|md|npy|h5|hdf5|keras|csv|yaml|yml|model|tflite|msgpack)$/i;
+const SAFE_CLAIM_EXTENSIONS =
+  /\.(safetensors|gguf|onnx|json|txt|md|npy|h5|hdf5|keras|csv|yaml|yml|model|tflite|msgpack)$/i;
 
 function isPickleHead(head: Buffer): boolean {
   return head.length >= 2 && head[0] === 0x80 && head[1] <= 5;
 }
 
 /** Opcodes a pickle can start with (anything that does not pop the empty stack). */
-const PROTO0_START = new Set(Buffer.from('(]})cNIJKLMFGSTUVXBCdltPi\x80\x82\x83\x84\x88\x89\x8a\x8b\x8c\x8d\x8e\x8f\x94\x95\x96\x97', 'latin1'));
+const PROTO0_START = new Set(
+  Buffer.from(
+    '(]})cNIJKLMFGSTUVXBCdltPi\x80\x82\x83\x84\x88\x89\x8a\x8b\x8c\x8d\x8e\x8f\x94\x95\x96\x97',
+    'latin1',
+  ),
+);
 const IDENT_PATH = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 
 function looksLikeText(head: Buffer): boolean {
@@ -70,7 +101,9 @@ function looksLikeText(head: Buffer): boolean {
   }
   if (printable / head.length < 0.95) return false;
   try {
-    new TextDecoder('utf-8', { fatal: true }).decode(head.length >= 4096 ? head.subarray(0, 4090) : head);
+    new TextDecoder('utf-8', { fatal: true }).decode(
+      head.length >= 4096 ? head.subarray(0, 4090) : head,
+    );
     return true;
   } catch {
     return false;
@@ -80,19 +113,24 @@ function looksLikeText(head: Buffer): boolean {
 class Aggregator {
   private readonly map = new Map<string, Finding>();
   add(f: Finding) {
-    const key = `${f.ruleId}|${f.location?.member ?? ''}|${String(f.details?.global ?? f.details?.callee ?? f.message)}`;
+    const key = `${f.ruleId}|${f.location?.member ?? ''}|${String(
+      f.details?.global ?? f.details?.callee ?? f.message,
+    )}`;
     const prev = this.map.get(key);
     if (prev) {
       const n = Number(prev.details?.count ?? 1) + 1;
       prev.details = { ...(prev.details ?? {}), count: n };
-      if (SEVERITY_RANK[f.severity] > SEVERITY_RANK[prev.severity]) prev.severity = f.severity;
+      if (SEVERITY_RANK[f.severity] > SEVERITY_RANK[prev.severity])
+        prev.severity = f.severity;
       return;
     }
     if (this.map.size >= 2000) return;
     this.map.set(key, f);
   }
   list(): Finding[] {
-    return [...this.map.values()].sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity]);
+    return [...this.map.values()].sort(
+      (a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity],
+    );
   }
 }
 
@@ -113,10 +151,15 @@ export class FileScan {
 
   memberOf(source: ByteSource): string | undefined {
     const prefix = `${this.topName}!/`;
-    return source.name.startsWith(prefix) ? source.name.slice(prefix.length) : undefined;
+    return source.name.startsWith(prefix)
+      ? source.name.slice(prefix.length)
+      : undefined;
   }
 
-  context(source: ByteSource, depth: number): FormatScanContext & { scan: FileScan } {
+  context(
+    source: ByteSource,
+    depth: number,
+  ): FormatScanContext & { scan: FileScan } {
     const member = this.memberOf(source);
     return {
       scan: this,
@@ -126,10 +169,14 @@ export class FileScan {
       report: (f: Finding) => {
         const loc = { ...(f.location ?? {}) };
         if (member && !loc.member) loc.member = member;
-        this.findings.add({ ...f, location: Object.keys(loc).length ? loc : undefined });
+        this.findings.add({
+          ...f,
+          location: Object.keys(loc).length ? loc : undefined,
+        });
       },
       error: (m: string) => {
-        if (this.errors.length < 100) this.errors.push(member ? `${member}: ${m}` : m);
+        if (this.errors.length < 100)
+          this.errors.push(member ? `${member}: ${m}` : m);
       },
       scanNested: (s: ByteSource) => this.scanSource(s, depth + 1),
       setFormat: (f: string) => {
@@ -144,17 +191,25 @@ export class FileScan {
     const ctx = this.context(source, depth);
     if (depth > this.limits.maxDepth) {
       ctx.report(
-        finding('ARCHIVE_TOO_DEEP', `Nested content at depth ${depth} exceeds the limit of ${this.limits.maxDepth} and was not inspected.`),
+        finding(
+          'ARCHIVE_TOO_DEEP',
+          `Nested content at depth ${depth} exceeds the limit of ${this.limits.maxDepth} and was not inspected.`,
+        ),
       );
       return;
     }
     const head = await source.read(0, 4096);
-    const baseName = path.basename(source.name.split('!/').pop() ?? source.name);
+    const baseName = path.basename(
+      source.name.split('!/').pop() ?? source.name,
+    );
     try {
       const zipped = await this.dispatch(source, head, baseName, ctx);
       if (zipped !== 'zip' && (await hasZipDirectory(source))) {
         ctx.report(
-          finding('POLYGLOT_ZIP', `${baseName} is also a zip archive (a zip directory follows the ${this.format} content); its members were scanned.`),
+          finding(
+            'POLYGLOT_ZIP',
+            `${baseName} is also a zip archive (a zip directory follows the ${this.format} content); its members were scanned.`,
+          ),
         );
         const format = this.format;
         await scanZip(ctx);
@@ -170,7 +225,9 @@ export class FileScan {
       ctx.report(
         finding(
           'MASQUERADING_EXTENSION',
-          `${baseName} is named like a ${path.extname(baseName)} file but its content is a ${actual}.`,
+          `${baseName} is named like a ${path.extname(
+            baseName,
+          )} file but its content is a ${actual}.`,
           undefined,
           { actualFormat: actual },
         ),
@@ -178,33 +235,54 @@ export class FileScan {
     }
   }
 
-  private async dispatch(source: ByteSource, head: Buffer, baseName: string, ctx: FormatScanContext & { scan: FileScan }): Promise<string | void> {
+  private async dispatch(
+    source: ByteSource,
+    head: Buffer,
+    baseName: string,
+    ctx: FormatScanContext & { scan: FileScan },
+  ): Promise<string> {
     const hint = { name: baseName, size: source.size };
-    if (head.length >= 4 && (head.readUInt32LE(0) === ZIP_LOCAL_MAGIC || head.readUInt32LE(0) === 0x06054b50)) {
-      if (/\.(zip|npz|pt|pth|bin|ckpt|keras|pkl|tar|mar)$/i.test(baseName) === false && SAFE_CLAIM_EXTENSIONS.test(baseName)) {
+    if (
+      head.length >= 4 &&
+      (head.readUInt32LE(0) === ZIP_LOCAL_MAGIC ||
+        head.readUInt32LE(0) === 0x06054b50)
+    ) {
+      if (
+        /\.(zip|npz|pt|pth|bin|ckpt|keras|pkl|tar|mar)$/i.test(baseName) ===
+          false &&
+        SAFE_CLAIM_EXTENSIONS.test(baseName)
+      ) {
         this.masquerade(ctx, baseName, 'zip archive');
       }
       await scanZip(ctx);
       return 'zip';
     }
-    if (head.length >= 6 && head.subarray(0, 6).toString('latin1') === '\x93NUMPY') {
+    if (
+      head.length >= 6 &&
+      head.subarray(0, 6).toString('latin1') === '\x93NUMPY'
+    ) {
       ctx.setFormat('numpy');
       await scanNpy(ctx);
-      return;
+      return 'other';
     }
     if (head.length >= 3 && head[0] === 0x1f && head[1] === 0x8b) {
       ctx.setFormat('gzip');
       await this.scanCompressed(source, 'gzip', ctx);
-      return;
+      return 'other';
     }
     if (looksLikeTar(head)) {
       await scanTar(ctx);
-      return;
+      return 'other';
     }
     if (isPickleHead(head)) {
-      if (!/\.(pkl|pickle|pt|pth|bin|ckpt|joblib|dill|dat|data|p|sav|model|z)$/i.test(baseName)) this.masquerade(ctx, baseName, 'pickle');
+      if (
+        !/\.(pkl|pickle|pt|pth|bin|ckpt|joblib|dill|dat|data|p|sav|model|z)$/i.test(
+          baseName,
+        )
+      )
+        this.masquerade(ctx, baseName, 'pickle');
       await this.scanPickle(source, ctx, true);
-      return;
+      return 'other';
     }
     // other engineers' format modules (content detection, name as a hint)
     let best: { s: (typeof formatScanners)[number]; c: number } | undefined;
@@ -220,40 +298,61 @@ export class FileScan {
     if (best && best.c >= 50) {
       ctx.setFormat(best.s.id);
       await best.s.scan(ctx);
-      return;
+      return 'other';
     }
-    if (head.length >= 2 && head[0] === 0x78 && ((head[0] << 8) | head[1]) % 31 === 0) {
+    if (
+      head.length >= 2 &&
+      head[0] === 0x78 &&
+      ((head[0] << 8) | head[1]) % 31 === 0
+    ) {
       ctx.setFormat('zlib');
       await this.scanCompressed(source, 'zlib', ctx);
-      return;
+      return 'other';
     }
-    if (head.length && PROTO0_START.has(head[0]) && (await this.probePickle(source))) {
-      if (!/\.(pkl|pickle|pt|pth|bin|ckpt|joblib|dill|dat|data|p|sav)$/i.test(baseName)) this.masquerade(ctx, baseName, 'pickle');
+    if (
+      head.length &&
+      PROTO0_START.has(head[0]) &&
+      (await this.probePickle(source))
+    ) {
+      if (
+        !/\.(pkl|pickle|pt|pth|bin|ckpt|joblib|dill|dat|data|p|sav)$/i.test(
+          baseName,
+        )
+      )
+        this.masquerade(ctx, baseName, 'pickle');
       await this.scanPickle(source, ctx, false);
-      return;
+      return 'other';
     }
     if (best) {
       ctx.setFormat(best.s.id);
       await best.s.scan(ctx);
-      return;
+      return 'other';
     }
     if (looksLikeText(head)) {
       const first = head.toString('utf8').trimStart()[0];
       ctx.setFormat(first === '{' || first === '[' ? 'json' : 'text');
-      return;
+      return 'other';
     }
     ctx.setFormat('unknown');
     if (ctx.depth === 0 || !this.isTensorPayload(source)) {
-      ctx.report(finding('UNKNOWN_FORMAT', `The content of ${baseName} matches no known model or data format, so it could not be checked.`));
+      ctx.report(
+        finding(
+          'UNKNOWN_FORMAT',
+          `The content of ${baseName} matches no known model or data format, so it could not be checked.`,
+        ),
+      );
     }
+    return 'other';
   }
 
   /** Raw tensor payloads inside model archives (PyTorch data/N, joblib, ...) are hashed, not parsed. */
   private isTensorPayload(source: ByteSource): boolean {
     const m = this.memberOf(source) ?? '';
-    return /(^|\/)(data|storages|tensors)(\/|$)|\/\d+$|^\d+$|(^|\/)(byteorder|version|\.data\/serialization_id|constants\.pkl|\.format_version|\.storage_alignment)$/.test(
-      m,
-    ) || /\.(bin|dat|data|raw|storage)$/i.test(m);
+    return (
+      /(^|\/)(data|storages|tensors)(\/|$)|\/\d+$|^\d+$|(^|\/)(byteorder|version|\.data\/serialization_id|constants\.pkl|\.format_version|\.storage_alignment)$/.test(
+        m,
+      ) || /\.(bin|dat|data|raw|storage)$/i.test(m)
+    );
   }
 
   /** Protocol 0/1 pickles are text-like: accept when the machine parses the head cleanly. */
@@ -276,12 +375,24 @@ export class FileScan {
     if (out.ok) return out.opcodes >= 2;
     if (saw) return true;
     // truncated by the probe window, not by an error
-    return out.opcodes >= 8 && out.end >= head.length - 16 && head.length < source.size;
+    return (
+      out.opcodes >= 8 &&
+      out.end >= head.length - 16 &&
+      head.length < source.size
+    );
   }
 
-  async scanPickle(source: ByteSource, ctx: FormatScanContext & { scan: FileScan }, strong: boolean, start = 0, end = source.size) {
+  async scanPickle(
+    source: ByteSource,
+    ctx: FormatScanContext & { scan: FileScan },
+    strong: boolean,
+    start = 0,
+    end = source.size,
+  ) {
     ctx.setFormat('pickle');
-    const torchScript = [...this.torchScriptRoots].some(p => source.name.startsWith(p));
+    const torchScript = [...this.torchScriptRoots].some(p =>
+      source.name.startsWith(p),
+    );
     const machine = new PickleMachine(
       source,
       {
@@ -289,10 +400,16 @@ export class FileScan {
         limits: this.limits,
         report: f => ctx.report(f),
         scanNestedRange: async (off, len) => {
-          await this.scanSource(new SliceByteSource(source, off, len, `${source.name}!/@${off}`), ctx.depth + 1);
+          await this.scanSource(
+            new SliceByteSource(source, off, len, `${source.name}!/@${off}`),
+            ctx.depth + 1,
+          );
         },
         scanNestedBuffer: async (data, why) => {
-          await this.scanSource(new BufferByteSource(data, `${source.name}!/<${why} argument>`), ctx.depth + 1);
+          await this.scanSource(
+            new BufferByteSource(data, `${source.name}!/<${why} argument>`),
+            ctx.depth + 1,
+          );
         },
         shadowScan: async off => {
           const shadow = new PickleMachine(
@@ -303,10 +420,20 @@ export class FileScan {
                 // only what an alternative reading really imports or calls; garbage is not a finding
                 const g = f.details?.global ?? f.details?.callee;
                 const meaningful =
-                  ['PICKLE_DANGEROUS_GLOBAL', 'PICKLE_DANGEROUS_CALL', 'PICKLE_NON_ALLOWLISTED_GLOBAL', 'PICKLE_NESTED_PICKLE', 'PICKLE_CALL_OF_RESULT'].includes(f.ruleId) &&
+                  [
+                    'PICKLE_DANGEROUS_GLOBAL',
+                    'PICKLE_DANGEROUS_CALL',
+                    'PICKLE_NON_ALLOWLISTED_GLOBAL',
+                    'PICKLE_NESTED_PICKLE',
+                    'PICKLE_CALL_OF_RESULT',
+                  ].includes(f.ruleId) &&
                   typeof g === 'string' &&
                   IDENT_PATH.test(g.replace(/\(…\)$/, ''));
-                if (meaningful) ctx.report({ ...f, message: `${f.message} (seen when the bytes around a broken frame are read the way another unpickler reads them)` });
+                if (meaningful)
+                  ctx.report({
+                    ...f,
+                    message: `${f.message} (seen when the bytes around a broken frame are read the way another unpickler reads them)`,
+                  });
               },
               scanNestedRange: async () => {},
               scanNestedBuffer: async () => {},
@@ -337,9 +464,22 @@ export class FileScan {
     }
   }
 
-  private async scanCompressed(source: ByteSource, kind: 'gzip' | 'zlib', ctx: FormatScanContext & { scan: FileScan }) {
-    const remaining = Math.max(0, this.limits.maxDecompressedBytes - this.decompressed);
-    const inflated = new InflateByteSource(source, kind, Number.MAX_SAFE_INTEGER, `${source.name}!/${kind === 'gzip' ? 'gunzip' : 'inflate'}`, remaining);
+  private async scanCompressed(
+    source: ByteSource,
+    kind: 'gzip' | 'zlib',
+    ctx: FormatScanContext & { scan: FileScan },
+  ) {
+    const remaining = Math.max(
+      0,
+      this.limits.maxDecompressedBytes - this.decompressed,
+    );
+    const inflated = new InflateByteSource(
+      source,
+      kind,
+      Number.MAX_SAFE_INTEGER,
+      `${source.name}!/${kind === 'gzip' ? 'gunzip' : 'inflate'}`,
+      remaining,
+    );
     // find the real size by streaming once (bounded), then scan the content
     let size = 0;
     try {
@@ -350,17 +490,39 @@ export class FileScan {
       }
     } catch (e) {
       if (e instanceof DecompressionLimitError) {
-        ctx.report(finding('ARCHIVE_BOMB', `The ${kind} stream decompresses beyond the limit of ${remaining} bytes.`));
+        ctx.report(
+          finding(
+            'ARCHIVE_BOMB',
+            `The ${kind} stream decompresses beyond the limit of ${remaining} bytes.`,
+          ),
+        );
         return;
       }
       ctx.error(`${kind} stream is corrupt: ${(e as Error).message}`);
       if (size === 0) return;
     }
     this.decompressed += size;
-    if (source.size > 0 && size / source.size > this.limits.maxCompressionRatio && size > 64 << 20) {
-      ctx.report(finding('ARCHIVE_BOMB', `The ${kind} stream expands ${Math.round(size / source.size)}x (${size} bytes).`));
+    if (
+      source.size > 0 &&
+      size / source.size > this.limits.maxCompressionRatio &&
+      size > 64 << 20
+    ) {
+      ctx.report(
+        finding(
+          'ARCHIVE_BOMB',
+          `The ${kind} stream expands ${Math.round(
+            size / source.size,
+          )}x (${size} bytes).`,
+        ),
+      );
     }
-    const sized = new InflateByteSource(source, kind, size, inflated.name, remaining);
+    const sized = new InflateByteSource(
+      source,
+      kind,
+      size,
+      inflated.name,
+      remaining,
+    );
     try {
       await this.scanSource(sized, ctx.depth + 1);
     } finally {
@@ -369,7 +531,12 @@ export class FileScan {
     }
   }
 
-  result(filePath: string, size: number, sha256: string, started: number): FileScanResult {
+  result(
+    filePath: string,
+    size: number,
+    sha256: string,
+    started: number,
+  ): FileScanResult {
     const findings = this.findings.list();
     const { verdict, severity } = verdictOf(findings, this.errors);
     return {
@@ -386,7 +553,13 @@ export class FileScan {
   }
 }
 
-export function finding(ruleId: string, message: string, location?: Finding['location'], details?: Record<string, unknown>, severity?: Severity): Finding {
+export function finding(
+  ruleId: string,
+  message: string,
+  location?: Finding['location'],
+  details?: Record<string, unknown>,
+  severity?: Severity,
+): Finding {
   const r = rules[ruleId];
   return {
     ruleId,
@@ -404,7 +577,11 @@ function mergeLimits(l?: Partial<ScanLimits>): ScanLimits {
 }
 
 /** SHA-256 of a file with one sequential pass and large reads. */
-export async function sha256File(filePath: string, onProgress?: (done: number) => void, signal?: AbortSignal): Promise<string> {
+export async function sha256File(
+  filePath: string,
+  onProgress?: (done: number) => void,
+  signal?: AbortSignal,
+): Promise<string> {
   const h = createHash('sha256');
   const fh = await fsp.open(filePath, 'r');
   try {
@@ -425,7 +602,10 @@ export async function sha256File(filePath: string, onProgress?: (done: number) =
 }
 
 /** Scans one file on disk. Never loads it whole; hashing runs alongside as one sequential read. */
-export async function scanFile(filePath: string, options: ScanOptions = {}): Promise<FileScanResult> {
+export async function scanFile(
+  filePath: string,
+  options: ScanOptions = {},
+): Promise<FileScanResult> {
   const started = Date.now();
   const limits = mergeLimits(options.limits);
   const name = options.displayName ?? filePath;
@@ -451,14 +631,25 @@ export async function scanFile(filePath: string, options: ScanOptions = {}): Pro
     const hashing =
       options.hash === false
         ? Promise.resolve('')
-        : sha256File(filePath, done => options.onProgress?.(done, size), options.signal);
+        : sha256File(
+            filePath,
+            done => options.onProgress?.(done, size),
+            options.signal,
+          );
     const clam = options.clamd
       ? clamdScanFile(filePath, options.clamd).then(
           r => {
             if (r.found) {
               scan
                 .context(source, 0)
-                .report(finding('CLAMAV_FOUND', `ClamAV reports ${r.signature}.`, undefined, { signature: r.signature }));
+                .report(
+                  finding(
+                    'CLAMAV_FOUND',
+                    `ClamAV reports ${r.signature}.`,
+                    undefined,
+                    { signature: r.signature },
+                  ),
+                );
             }
           },
           e => scan.errors.push(`clamd: ${(e as Error).message}`),
@@ -479,7 +670,11 @@ export async function scanFile(filePath: string, options: ScanOptions = {}): Pro
 }
 
 /** Scans an in-memory object (small inputs, tests). */
-export async function scanBuffer(name: string, data: Buffer, options: ScanOptions = {}): Promise<FileScanResult> {
+export async function scanBuffer(
+  name: string,
+  data: Buffer,
+  options: ScanOptions = {},
+): Promise<FileScanResult> {
   const started = Date.now();
   const scan = new FileScan(name, mergeLimits(options.limits), options.signal);
   try {
@@ -487,6 +682,9 @@ export async function scanBuffer(name: string, data: Buffer, options: ScanOption
   } catch (e) {
     scan.errors.push((e as Error).message);
   }
-  const sha = options.hash === false ? '' : createHash('sha256').update(data).digest('hex');
+  const sha =
+    options.hash === false
+      ? ''
+      : createHash('sha256').update(data).digest('hex');
   return scan.result(name, data.length, sha, started);
 }

@@ -1,5 +1,11 @@
 export * from './types';
-export { scanFile, scanBuffer, DEFAULT_LIMITS, verdictOf, sha256File } from './engine';
+export {
+  scanFile,
+  scanBuffer,
+  DEFAULT_LIMITS,
+  verdictOf,
+  sha256File,
+} from './engine';
 export type { ScanOptions, ClamdOptions } from './engine';
 export { SCANNER_NAME, SCANNER_VERSION, RULESET_VERSION } from './version';
 export { toSarif, toJsonReport, toTable, explainRule } from './report';

@@ -1,7 +1,10 @@
 import type { Severity } from './types';
 
 /** MITRE ATLAS techniques the scanner emits (titles and links for reports and the UI). */
-export const atlasTechniques: Record<string, { id: string; name: string; url: string }> = Object.fromEntries(
+export const atlasTechniques: Record<
+  string,
+  { id: string; name: string; url: string }
+> = Object.fromEntries(
   (
     [
       ['AML.T0010.003', 'AI Supply Chain Compromise: Model'],
@@ -14,7 +17,10 @@ export const atlasTechniques: Record<string, { id: string; name: string; url: st
       ['AML.T0058', 'Publish Poisoned Models'],
       ['AML.T0025', 'Exfiltration via Cyber Means'],
     ] as const
-  ).map(([id, name]) => [id, { id, name, url: `https://atlas.mitre.org/techniques/${id}` }]),
+  ).map(([id, name]) => [
+    id,
+    { id, name, url: `https://atlas.mitre.org/techniques/${id}` },
+  ]),
 );
 
 export interface RuleInfo {
@@ -113,7 +119,8 @@ export const rules: Record<string, RuleInfo> = {
   },
   PICKLE_LENGTH_OUT_OF_BOUNDS: {
     title: 'Length field larger than the file',
-    explanation: 'A length field in the pickle asks for more bytes than the file has left. The file is corrupt or crafted to exhaust memory.',
+    explanation:
+      'A length field in the pickle asks for more bytes than the file has left. The file is corrupt or crafted to exhaust memory.',
     defaultSeverity: 'medium',
     atlas: ['AML.T0076', 'AML.T0029'],
   },
@@ -126,94 +133,109 @@ export const rules: Record<string, RuleInfo> = {
   },
   PICKLE_MISPLACED_PROTO: {
     title: 'PROTO opcode in the middle of a pickle',
-    explanation: 'A protocol marker appears after the first opcode. Picklers never write this; it is used to change how the reader interprets later opcodes.',
+    explanation:
+      'A protocol marker appears after the first opcode. Picklers never write this; it is used to change how the reader interprets later opcodes.',
     defaultSeverity: 'medium',
     atlas: CORRUPT,
   },
   PICKLE_TRAILING_DATA: {
     title: 'Data after the end of the pickle',
-    explanation: 'Bytes follow the final STOP opcode and are not another pickle. They are ignored by pickle.loads but could be read by other loaders.',
+    explanation:
+      'Bytes follow the final STOP opcode and are not another pickle. They are ignored by pickle.loads but could be read by other loaders.',
     defaultSeverity: 'low',
     atlas: [],
   },
   TORCH_LEGACY_FORMAT: {
     title: 'Legacy PyTorch serialization',
-    explanation: 'The file uses the pre-1.6 PyTorch format (stacked pickles or tar). Every pickle in it was scanned.',
+    explanation:
+      'The file uses the pre-1.6 PyTorch format (stacked pickles or tar). Every pickle in it was scanned.',
     defaultSeverity: 'none',
     atlas: [],
   },
   ZIP_DUPLICATE_NAME: {
     title: 'Archive holds two members with the same name',
-    explanation: 'Different readers pick different copies of a duplicated name, so a scanner may check one copy while the loader uses the other.',
+    explanation:
+      'Different readers pick different copies of a duplicated name, so a scanner may check one copy while the loader uses the other.',
     defaultSeverity: 'high',
     atlas: ['AML.T0076', 'AML.T0074'],
   },
   ZIP_CASE_DUPLICATE_NAME: {
     title: 'Archive member names differ only by case',
-    explanation: 'On case-insensitive file systems these members overwrite each other when extracted.',
+    explanation:
+      'On case-insensitive file systems these members overwrite each other when extracted.',
     defaultSeverity: 'medium',
     atlas: ['AML.T0074'],
   },
   ZIP_NAME_MISMATCH: {
     title: 'Local and central file names differ',
-    explanation: 'The name in the local header differs from the central directory. PyTorch uses the central directory while other tools use the local header, so tools see different files.',
+    explanation:
+      'The name in the local header differs from the central directory. PyTorch uses the central directory while other tools use the local header, so tools see different files.',
     defaultSeverity: 'high',
     atlas: ['AML.T0076', 'AML.T0074'],
   },
   ZIP_ODD_FLAGS: {
     title: 'Unusual zip flag bits',
-    explanation: 'The member is marked encrypted, patched or strongly encrypted. PyTorch ignores these bits while Python zipfile refuses the member, a known scanner bypass.',
+    explanation:
+      'The member is marked encrypted, patched or strongly encrypted. PyTorch ignores these bits while Python zipfile refuses the member, a known scanner bypass.',
     defaultSeverity: 'medium',
     atlas: CORRUPT,
   },
   ZIP_CRC_MISMATCH: {
     title: 'CRC-32 mismatch',
-    explanation: 'The stored checksum does not match the content. PyTorch does not check it; the member was scanned anyway.',
+    explanation:
+      'The stored checksum does not match the content. PyTorch does not check it; the member was scanned anyway.',
     defaultSeverity: 'low',
     atlas: CORRUPT,
   },
   ZIP_MALFORMED: {
     title: 'Malformed archive structure',
-    explanation: 'The archive headers are inconsistent (bad signatures, sizes or offsets).',
+    explanation:
+      'The archive headers are inconsistent (bad signatures, sizes or offsets).',
     defaultSeverity: 'medium',
     atlas: CORRUPT,
   },
   ARCHIVE_PATH_TRAVERSAL: {
     title: 'Archive member escapes the extraction folder',
-    explanation: 'A member name is absolute or contains "..", so extracting the archive writes outside the target folder.',
+    explanation:
+      'A member name is absolute or contains "..", so extracting the archive writes outside the target folder.',
     defaultSeverity: 'high',
     atlas: ['AML.T0010.003'],
     cwe: ['CWE-22'],
   },
   ARCHIVE_LINK: {
     title: 'Archive contains a link',
-    explanation: 'A symbolic or hard link member can point outside the extraction folder or replace files when extracted.',
+    explanation:
+      'A symbolic or hard link member can point outside the extraction folder or replace files when extracted.',
     defaultSeverity: 'high',
     atlas: ['AML.T0010.003'],
     cwe: ['CWE-59'],
   },
   ARCHIVE_BOMB: {
     title: 'Decompression bomb',
-    explanation: 'A member expands far more than real model data does, or the archive exceeds the decompressed size limit; extracting it exhausts disk or memory.',
+    explanation:
+      'A member expands far more than real model data does, or the archive exceeds the decompressed size limit; extracting it exhausts disk or memory.',
     defaultSeverity: 'high',
     atlas: ['AML.T0029'],
     cwe: ['CWE-409'],
   },
   ARCHIVE_TOO_DEEP: {
     title: 'Archives nested too deeply',
-    explanation: 'Archives are nested beyond the scan depth limit; the innermost content was not inspected.',
+    explanation:
+      'Archives are nested beyond the scan depth limit; the innermost content was not inspected.',
     defaultSeverity: 'medium',
     atlas: ['AML.T0029'],
   },
   ARCHIVE_TOO_MANY_MEMBERS: {
     title: 'Too many archive members',
-    explanation: 'The archive has more members than the scan limit; the rest were not inspected.',
+    explanation:
+      'The archive has more members than the scan limit; the rest were not inspected.',
     defaultSeverity: 'medium',
     atlas: ['AML.T0029'],
   },
   MASQUERADING_EXTENSION: {
     title: 'File content does not match its extension',
-    explanation: 'The file name claims a safe format (for example .safetensors, .npy or .json) but the content is a pickle or another executable format.',
+    explanation:
+      'The file name claims a safe format (for example .safetensors, .npy or .json) but the content is a pickle or another executable format.',
     defaultSeverity: 'high',
     atlas: ['AML.T0074'],
   },
@@ -226,19 +248,22 @@ export const rules: Record<string, RuleInfo> = {
   },
   NUMPY_OBJECT_ARRAY: {
     title: 'NumPy object array (pickle inside)',
-    explanation: 'The .npy array has an object dtype, so its data is a pickle that numpy.load(allow_pickle=True) executes; the pickle was scanned.',
+    explanation:
+      'The .npy array has an object dtype, so its data is a pickle that numpy.load(allow_pickle=True) executes; the pickle was scanned.',
     defaultSeverity: 'none',
     atlas: [],
   },
   NUMPY_MALFORMED: {
     title: 'Malformed NumPy header',
-    explanation: 'The .npy header cannot be parsed or does not match the file size.',
+    explanation:
+      'The .npy header cannot be parsed or does not match the file size.',
     defaultSeverity: 'medium',
     atlas: CORRUPT,
   },
   UNKNOWN_FORMAT: {
     title: 'Unknown file format',
-    explanation: 'The content matches no format the scanner understands, so it could not be checked. Unknown is not safe.',
+    explanation:
+      'The content matches no format the scanner understands, so it could not be checked. Unknown is not safe.',
     defaultSeverity: 'medium',
     atlas: [],
   },
@@ -252,5 +277,8 @@ export const rules: Record<string, RuleInfo> = {
 
 /** Plain-words explanation of a rule id (unknown ids get a generic sentence). */
 export function explainRule(ruleId: string): string {
-  return rules[ruleId]?.explanation ?? `Rule ${ruleId}: see the finding message for details.`;
+  return (
+    rules[ruleId]?.explanation ??
+    `Rule ${ruleId}: see the finding message for details.`
+  );
 }

@@ -7,6 +7,10 @@ export const SCANNER_VERSION = '0.1.0';
 /** Hash of the allowlists and rules: cached verdicts are invalid when it changes. */
 export const RULESET_VERSION = createHash('sha256')
   .update(policyFingerprint())
-  .update(JSON.stringify(Object.entries(rules).map(([k, r]) => [k, r.defaultSeverity, r.atlas])))
+  .update(
+    JSON.stringify(
+      Object.entries(rules).map(([k, r]) => [k, r.defaultSeverity, r.atlas]),
+    ),
+  )
   .digest('hex')
   .slice(0, 16);

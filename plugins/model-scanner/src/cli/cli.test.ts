@@ -9,9 +9,15 @@ import { classicPayload, benignOrderedDict } from '../testing/pickleBuilder';
 const BIN = path.resolve(__dirname, '../../bin/model-scan');
 const FIXTURES = path.resolve(__dirname, '../../fixtures/benign');
 
-function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', d => (stdout += d));
@@ -21,11 +27,16 @@ function run(args: string[], env: Record<string, string> = {}): Promise<{ code: 
   });
 }
 
-async function serve(handler: http.RequestListener): Promise<{ url: string; close: () => Promise<void> }> {
+async function serve(
+  handler: http.RequestListener,
+): Promise<{ url: string; close: () => Promise<void> }> {
   const server = http.createServer(handler);
   await new Promise<void>(r => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, close: () => new Promise(r => server.close(() => r())) };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise(r => server.close(() => r())),
+  };
 }
 
 describe('model-scan CLI (spawned)', () => {
@@ -34,7 +45,10 @@ describe('model-scan CLI (spawned)', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'model-scan-cli-'));
     fs.writeFileSync(path.join(dir, 'evil.pkl'), classicPayload());
     fs.writeFileSync(path.join(dir, 'ok.pkl'), benignOrderedDict());
-    fs.writeFileSync(path.join(dir, 'blob.bin'), Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 7919) % 251)));
+    fs.writeFileSync(
+      path.join(dir, 'blob.bin'),
+      Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 7919) % 251)),
+    );
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -42,10 +56,22 @@ describe('model-scan CLI (spawned)', () => {
     const r = await run([FIXTURES, '--format', 'json']);
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout);
-    expect(doc.scanner).toMatchObject({ name: 'frontier-guard-model-scanner', version: expect.any(String) });
+    expect(doc.scanner).toMatchObject({
+      name: 'frontier-guard-model-scanner',
+      version: expect.any(String),
+    });
     expect(doc.files.length).toBe(fs.readdirSync(FIXTURES).length);
     for (const f of doc.files) {
-      expect(f).toMatchObject({ path: expect.any(String), sha256: expect.stringMatching(/^[0-9a-f]{64}$/), size: expect.any(Number), format: expect.any(String), verdict: 'safe', severity: expect.any(String), findings: expect.any(Array), errors: [] });
+      expect(f).toMatchObject({
+        path: expect.any(String),
+        sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+        size: expect.any(Number),
+        format: expect.any(String),
+        verdict: 'safe',
+        severity: expect.any(String),
+        findings: expect.any(Array),
+        errors: [],
+      });
     }
   }, 60_000);
 
@@ -59,27 +85,45 @@ describe('model-scan CLI (spawned)', () => {
 
   it('applies --fail-on: suspicious files fail only when asked', async () => {
     expect((await run([path.join(dir, 'blob.bin')])).code).toBe(0);
-    expect((await run([path.join(dir, 'blob.bin'), '--fail-on', 'suspicious'])).code).toBe(1);
+    expect(
+      (await run([path.join(dir, 'blob.bin'), '--fail-on', 'suspicious'])).code,
+    ).toBe(1);
   }, 30_000);
 
   it('writes SARIF 2.1.0 with rules, results, locations and artifact hashes', async () => {
-    const r = await run([path.join(dir, 'evil.pkl'), path.join(dir, 'ok.pkl'), '--format', 'sarif']);
+    const r = await run([
+      path.join(dir, 'evil.pkl'),
+      path.join(dir, 'ok.pkl'),
+      '--format',
+      'sarif',
+    ]);
     expect(r.code).toBe(1);
     const sarif = JSON.parse(r.stdout);
     expect(sarif.version).toBe('2.1.0');
     const run0 = sarif.runs[0];
-    expect(run0.tool.driver.rules.map((x: { id: string }) => x.id)).toContain('PICKLE_DANGEROUS_GLOBAL');
+    expect(run0.tool.driver.rules.map((x: { id: string }) => x.id)).toContain(
+      'PICKLE_DANGEROUS_GLOBAL',
+    );
     expect(run0.artifacts).toHaveLength(2);
     expect(run0.artifacts[0].hashes['sha-256']).toMatch(/^[0-9a-f]{64}$/);
-    const res = run0.results.find((x: { ruleId: string }) => x.ruleId === 'PICKLE_DANGEROUS_GLOBAL');
+    const res = run0.results.find(
+      (x: { ruleId: string }) => x.ruleId === 'PICKLE_DANGEROUS_GLOBAL',
+    );
     expect(res.level).toBe('error');
-    expect(res.locations[0].physicalLocation.artifactLocation.uri).toContain('evil.pkl');
+    expect(res.locations[0].physicalLocation.artifactLocation.uri).toContain(
+      'evil.pkl',
+    );
     expect(res.locations[0].physicalLocation.region.byteOffset).toBe(2);
     expect(res.properties.atlas).toContain('AML.T0010.003');
   }, 30_000);
 
   it('supports --no-hash', async () => {
-    const r = await run([path.join(dir, 'ok.pkl'), '--no-hash', '--format', 'json']);
+    const r = await run([
+      path.join(dir, 'ok.pkl'),
+      '--no-hash',
+      '--format',
+      'json',
+    ]);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).files[0].sha256).toBe('');
   }, 30_000);
@@ -93,7 +137,9 @@ describe('model-scan CLI (spawned)', () => {
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('does-not-exist.pt');
     // a finding still wins over an I/O error of another input
-    expect((await run([path.join(dir, 'evil.pkl'), path.join(dir, 'nope.pt')])).code).toBe(1);
+    expect(
+      (await run([path.join(dir, 'evil.pkl'), path.join(dir, 'nope.pt')])).code,
+    ).toBe(1);
   }, 30_000);
 
   it('scans a Hugging Face repository through $HF_ENDPOINT (hub API + resolve)', async () => {
@@ -107,10 +153,18 @@ describe('model-scan CLI (spawned)', () => {
       seen.push(`${req.method} ${req.url} ${req.headers.authorization ?? ''}`);
       if (req.url === '/api/models/acme/bert-tiny/revision/v1') {
         res.setHeader('content-type', 'application/json');
-        res.end(JSON.stringify({ id: 'acme/bert-tiny', sha: 'abc123', siblings: Object.keys(files).map(rfilename => ({ rfilename })) }));
+        res.end(
+          JSON.stringify({
+            id: 'acme/bert-tiny',
+            sha: 'abc123',
+            siblings: Object.keys(files).map(rfilename => ({ rfilename })),
+          }),
+        );
         return;
       }
-      const m = /^\/acme\/bert-tiny\/resolve\/abc123\/(.+)$/.exec(req.url ?? '');
+      const m = /^\/acme\/bert-tiny\/resolve\/abc123\/(.+)$/.exec(
+        req.url ?? '',
+      );
       const body = m && files[decodeURIComponent(m[1])];
       if (body) res.end(body);
       else {
@@ -119,10 +173,18 @@ describe('model-scan CLI (spawned)', () => {
       }
     });
     try {
-      const r = await run(['hf://acme/bert-tiny@v1', '--format', 'json'], { HF_ENDPOINT: hub.url, HF_TOKEN: 'hf_test' });
+      const r = await run(['hf://acme/bert-tiny@v1', '--format', 'json'], {
+        HF_ENDPOINT: hub.url,
+        HF_TOKEN: 'hf_test',
+      });
       expect(r.code).toBe(1);
       const doc = JSON.parse(r.stdout);
-      const byPath = Object.fromEntries(doc.files.map((f: { path: string; verdict: string }) => [f.path, f.verdict]));
+      const byPath = Object.fromEntries(
+        doc.files.map((f: { path: string; verdict: string }) => [
+          f.path,
+          f.verdict,
+        ]),
+      );
       expect(byPath).toEqual({
         'hf://acme/bert-tiny@abc123/config.json': 'safe',
         'hf://acme/bert-tiny@abc123/pytorch_model.bin': 'malicious',
@@ -157,20 +219,50 @@ describe('model-scan CLI (spawned)', () => {
         JSON.stringify({
           allowed: target === 'hf://acme/good@v1',
           target,
-          reasons: target === 'hf://acme/good@v1' ? [] : ['pytorch_model.bin is malicious'],
-          files: [{ path: 'pytorch_model.bin', sha256: 'ab'.repeat(32), verdict: target === 'hf://acme/good@v1' ? 'safe' : 'malicious' }],
+          reasons:
+            target === 'hf://acme/good@v1'
+              ? []
+              : ['pytorch_model.bin is malicious'],
+          files: [
+            {
+              path: 'pytorch_model.bin',
+              sha256: 'ab'.repeat(32),
+              verdict: target === 'hf://acme/good@v1' ? 'safe' : 'malicious',
+            },
+          ],
         }),
       );
     });
     try {
-      const ok = await run(['gate', '--url', backend.url, '--target', 'hf://acme/good@v1', '--token', 'tok']);
+      const ok = await run([
+        'gate',
+        '--url',
+        backend.url,
+        '--target',
+        'hf://acme/good@v1',
+        '--token',
+        'tok',
+      ]);
       expect(ok.code).toBe(0);
       expect(ok.stdout).toContain('ALLOWED');
-      const refused = await run(['gate', '--url', backend.url, '--target', 'hf://acme/bad@v1'], { FRONTIER_GUARD_TOKEN: 'tok' });
+      const refused = await run(
+        ['gate', '--url', backend.url, '--target', 'hf://acme/bad@v1'],
+        { FRONTIER_GUARD_TOKEN: 'tok' },
+      );
       expect(refused.code).toBe(1);
       expect(refused.stdout).toContain('pytorch_model.bin is malicious');
-      expect(calls[1].url).toBe(`/api/model-scan/gate?target=${encodeURIComponent('hf://acme/bad@v1')}`);
-      const unauth = await run(['gate', '--url', backend.url, '--target', 'x', '--token', 'wrong']);
+      expect(calls[1].url).toBe(
+        `/api/model-scan/gate?target=${encodeURIComponent('hf://acme/bad@v1')}`,
+      );
+      const unauth = await run([
+        'gate',
+        '--url',
+        backend.url,
+        '--target',
+        'x',
+        '--token',
+        'wrong',
+      ]);
       expect(unauth.code).toBe(2);
       expect((await run(['gate', '--target', 'x'])).code).toBe(2);
     } finally {

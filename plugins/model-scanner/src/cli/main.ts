@@ -56,7 +56,10 @@ function parseArgs(argv: string[], valueFlags: string[], boolFlags: string[]) {
   return { flags, positional };
 }
 
-export async function main(argv: string[], io: Io = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
+export async function main(
+  argv: string[],
+  io: Io = { stdout: process.stdout, stderr: process.stderr, env: process.env },
+): Promise<number> {
   try {
     if (argv[0] === 'gate') return await gate(argv.slice(1), io);
     return await scan(argv, io);
@@ -91,13 +94,22 @@ function progressReporter(io: Io, label: string) {
     const width = 30;
     const frac = total ? done / total : 1;
     const bar = '#'.repeat(Math.round(frac * width)).padEnd(width, '.');
-    io.stderr.write(`\r${label.slice(-40).padEnd(40)} [${bar}] ${(frac * 100).toFixed(0).padStart(3)}%${done >= total ? '\n' : ''}`);
+    io.stderr.write(
+      `\r${label.slice(-40).padEnd(40)} [${bar}] ${(frac * 100)
+        .toFixed(0)
+        .padStart(3)}%${done >= total ? '\n' : ''}`,
+    );
   };
 }
 
-async function download(url: string, dest: string, headers: Record<string, string>): Promise<void> {
+async function download(
+  url: string,
+  dest: string,
+  headers: Record<string, string>,
+): Promise<void> {
   const res = await fetch(url, { headers, redirect: 'follow' });
-  if (!res.ok || !res.body) throw new Error(`GET ${url} failed: HTTP ${res.status}`);
+  if (!res.ok || !res.body)
+    throw new Error(`GET ${url} failed: HTTP ${res.status}`);
   await fsp.mkdir(path.dirname(dest), { recursive: true });
   await pipeline(Readable.fromWeb(res.body as any), createWriteStream(dest));
 }
@@ -109,17 +121,30 @@ interface Job {
 
 async function resolveHf(target: string, tmp: string, io: Io): Promise<Job[]> {
   const m = /^hf:\/\/([^@\s]+?)(?:@(.+))?$/.exec(target);
-  if (!m || !/^[\w.-]+\/[\w.-]+$/.test(m[1])) throw new UsageError(`invalid Hugging Face target ${target} (expected hf://org/repo[@rev])`);
+  if (!m || !/^[\w.-]+\/[\w.-]+$/.test(m[1]))
+    throw new UsageError(
+      `invalid Hugging Face target ${target} (expected hf://org/repo[@rev])`,
+    );
   const repo = m[1];
   const rev = m[2] ?? 'main';
-  const endpoint = (io.env.HF_ENDPOINT ?? 'https://huggingface.co').replace(/\/+$/, '');
+  const endpoint = (io.env.HF_ENDPOINT ?? 'https://huggingface.co').replace(
+    /\/+$/,
+    '',
+  );
   const headers: Record<string, string> = {};
   if (io.env.HF_TOKEN) headers.authorization = `Bearer ${io.env.HF_TOKEN}`;
-  const infoUrl = `${endpoint}/api/models/${repo}/revision/${encodeURIComponent(rev)}`;
+  const infoUrl = `${endpoint}/api/models/${repo}/revision/${encodeURIComponent(
+    rev,
+  )}`;
   const res = await fetch(infoUrl, { headers });
   if (!res.ok) throw new Error(`GET ${infoUrl} failed: HTTP ${res.status}`);
-  const info = (await res.json()) as { sha?: string; siblings?: Array<{ rfilename: string }> };
-  const files = (info.siblings ?? []).map(s => s.rfilename).filter(f => typeof f === 'string');
+  const info = (await res.json()) as {
+    sha?: string;
+    siblings?: Array<{ rfilename: string }>;
+  };
+  const files = (info.siblings ?? [])
+    .map(s => s.rfilename)
+    .filter(f => typeof f === 'string');
   const resolvedRev = info.sha ?? rev;
   const jobs: Job[] = [];
   for (const f of files) {
@@ -127,14 +152,25 @@ async function resolveHf(target: string, tmp: string, io: Io): Promise<Job[]> {
       throw new Error(`the hub lists an unsafe file name: ${f}`);
     }
     const dest = path.join(tmp, repo.replace('/', '__'), f);
-    await download(`${endpoint}/${repo}/resolve/${encodeURIComponent(resolvedRev)}/${f.split('/').map(encodeURIComponent).join('/')}`, dest, headers);
+    await download(
+      `${endpoint}/${repo}/resolve/${encodeURIComponent(resolvedRev)}/${f
+        .split('/')
+        .map(encodeURIComponent)
+        .join('/')}`,
+      dest,
+      headers,
+    );
     jobs.push({ file: dest, display: `hf://${repo}@${resolvedRev}/${f}` });
   }
   return jobs;
 }
 
 async function scan(argv: string[], io: Io): Promise<number> {
-  const { flags, positional } = parseArgs(argv, ['format', 'fail-on', 'clamd-socket', 'clamd-host', 'clamd-port', 'output'], ['no-hash', 'help', 'version']);
+  const { flags, positional } = parseArgs(
+    argv,
+    ['format', 'fail-on', 'clamd-socket', 'clamd-host', 'clamd-port', 'output'],
+    ['no-hash', 'help', 'version'],
+  );
   if (flags.help) {
     io.stdout.write(`${USAGE}\n`);
     return 0;
@@ -144,14 +180,26 @@ async function scan(argv: string[], io: Io): Promise<number> {
     return 0;
   }
   const format = (flags.format as string) ?? 'table';
-  if (!['table', 'json', 'sarif'].includes(format)) throw new UsageError(`--format must be table, json or sarif (got ${format})`);
+  if (!['table', 'json', 'sarif'].includes(format))
+    throw new UsageError(
+      `--format must be table, json or sarif (got ${format})`,
+    );
   const failOn = (flags['fail-on'] as string) ?? 'malicious';
-  if (!['suspicious', 'malicious'].includes(failOn)) throw new UsageError(`--fail-on must be suspicious or malicious (got ${failOn})`);
-  if (!positional.length) throw new UsageError('no file, folder or URL to scan');
+  if (!['suspicious', 'malicious'].includes(failOn))
+    throw new UsageError(
+      `--fail-on must be suspicious or malicious (got ${failOn})`,
+    );
+  if (!positional.length)
+    throw new UsageError('no file, folder or URL to scan');
 
   const options: ScanOptions = { hash: !flags['no-hash'] };
-  if (flags['clamd-socket']) options.clamd = { socket: flags['clamd-socket'] as string };
-  else if (flags['clamd-host']) options.clamd = { host: flags['clamd-host'] as string, port: Number(flags['clamd-port'] ?? 3310) };
+  if (flags['clamd-socket'])
+    options.clamd = { socket: flags['clamd-socket'] as string };
+  else if (flags['clamd-host'])
+    options.clamd = {
+      host: flags['clamd-host'] as string,
+      port: Number(flags['clamd-port'] ?? 3310),
+    };
 
   const tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'model-scan-'));
   const results: FileScanResult[] = [];
@@ -162,13 +210,24 @@ async function scan(argv: string[], io: Io): Promise<number> {
       try {
         if (t.startsWith('hf://')) jobs.push(...(await resolveHf(t, tmp, io)));
         else if (/^https?:\/\//i.test(t)) {
-          if (!/^https:\/\//i.test(t) && !/^http:\/\/(127\.0\.0\.1|localhost)[:/]/i.test(t)) throw new UsageError(`only https URLs are supported (${t})`);
+          if (
+            !/^https:\/\//i.test(t) &&
+            !/^http:\/\/(127\.0\.0\.1|localhost)[:/]/i.test(t)
+          )
+            throw new UsageError(`only https URLs are supported (${t})`);
           const u = new URL(t);
-          const dest = path.join(tmp, 'url', String(jobs.length), path.basename(u.pathname) || 'download');
+          const dest = path.join(
+            tmp,
+            'url',
+            String(jobs.length),
+            path.basename(u.pathname) || 'download',
+          );
           await download(t, dest, {});
           jobs.push({ file: dest, display: t });
         } else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(t)) {
-          throw new UsageError(`unsupported target ${t} (local paths, hf:// and https:// are scanned by the CLI; mlflow://, databricks:// and blob targets through the backend)`);
+          throw new UsageError(
+            `unsupported target ${t} (local paths, hf:// and https:// are scanned by the CLI; mlflow://, databricks:// and blob targets through the backend)`,
+          );
         } else {
           const st = await fsp.stat(t);
           if (st.isDirectory()) {
@@ -181,39 +240,61 @@ async function scan(argv: string[], io: Io): Promise<number> {
         if (e instanceof UsageError) throw e;
         ioErrors++;
         io.stderr.write(`model-scan: ${t}: ${(e as Error).message}\n`);
-        results.push({ path: t, sha256: '', size: 0, format: 'unknown', verdict: 'error', severity: 'none', findings: [], errors: [(e as Error).message] });
+        results.push({
+          path: t,
+          sha256: '',
+          size: 0,
+          format: 'unknown',
+          verdict: 'error',
+          severity: 'none',
+          findings: [],
+          errors: [(e as Error).message],
+        });
       }
     }
     for (const j of jobs) {
-      const r = await scanFile(j.file, { ...options, displayName: j.display, onProgress: progressReporter(io, j.display) });
+      const r = await scanFile(j.file, {
+        ...options,
+        displayName: j.display,
+        onProgress: progressReporter(io, j.display),
+      });
       results.push(r);
     }
   } finally {
     await fsp.rm(tmp, { recursive: true, force: true });
   }
 
-  const text =
-    format === 'json'
-      ? JSON.stringify(toJsonReport(results), null, 2)
-      : format === 'sarif'
-        ? JSON.stringify(toSarif(results), null, 2)
-        : toTable(results);
+  const renderers: Record<string, () => string> = {
+    json: () => JSON.stringify(toJsonReport(results), null, 2),
+    sarif: () => JSON.stringify(toSarif(results), null, 2),
+    table: () => toTable(results),
+  };
+  const text = renderers[format]();
   if (flags.output) await fsp.writeFile(flags.output as string, `${text}\n`);
   else io.stdout.write(`${text}\n`);
 
-  const failing = results.some(r => r.verdict === 'malicious' || (failOn === 'suspicious' && r.verdict === 'suspicious'));
+  const failing = results.some(
+    r =>
+      r.verdict === 'malicious' ||
+      (failOn === 'suspicious' && r.verdict === 'suspicious'),
+  );
   if (failing) return 1;
   if (ioErrors || results.some(r => r.verdict === 'error')) return 2;
   return 0;
 }
 
 async function gate(argv: string[], io: Io): Promise<number> {
-  const { flags, positional } = parseArgs(argv, ['url', 'target', 'token', 'format'], ['help']);
+  const { flags, positional } = parseArgs(
+    argv,
+    ['url', 'target', 'token', 'format'],
+    ['help'],
+  );
   if (flags.help) {
     io.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  if (positional.length) throw new UsageError(`unexpected argument ${positional[0]}`);
+  if (positional.length)
+    throw new UsageError(`unexpected argument ${positional[0]}`);
   const base = flags.url as string | undefined;
   const target = flags.target as string | undefined;
   if (!base) throw new UsageError('gate needs --url <backendBaseUrl>');
@@ -224,17 +305,41 @@ async function gate(argv: string[], io: Io): Promise<number> {
   } catch {
     throw new UsageError(`--url is not a URL: ${base}`);
   }
-  const apiBase = u.pathname.includes('/api/model-scan') ? base.replace(/\/+$/, '') : `${base.replace(/\/+$/, '')}/api/model-scan`;
-  const token = (flags.token as string | undefined) ?? io.env.FRONTIER_GUARD_TOKEN;
-  const res = await fetch(`${apiBase}/gate?target=${encodeURIComponent(target)}`, {
-    headers: { accept: 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-  });
+  const apiBase = u.pathname.includes('/api/model-scan')
+    ? base.replace(/\/+$/, '')
+    : `${base.replace(/\/+$/, '')}/api/model-scan`;
+  const token =
+    (flags.token as string | undefined) ?? io.env.FRONTIER_GUARD_TOKEN;
+  const res = await fetch(
+    `${apiBase}/gate?target=${encodeURIComponent(target)}`,
+    {
+      headers: {
+        accept: 'application/json',
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
+    },
+  );
   const body = await res.text();
   if (!res.ok) {
-    io.stderr.write(`model-scan gate: HTTP ${res.status} from ${apiBase}/gate: ${body.slice(0, 500)}\n`);
+    io.stderr.write(
+      `model-scan gate: HTTP ${res.status} from ${apiBase}/gate: ${body.slice(
+        0,
+        500,
+      )}\n`,
+    );
     return 2;
   }
-  let decision: { allowed: boolean; target: string; reasons?: string[]; files?: Array<{ path: string; sha256: string; verdict: string; acceptedUntil?: string }> };
+  let decision: {
+    allowed: boolean;
+    target: string;
+    reasons?: string[];
+    files?: Array<{
+      path: string;
+      sha256: string;
+      verdict: string;
+      acceptedUntil?: string;
+    }>;
+  };
   try {
     decision = JSON.parse(body);
   } catch {
@@ -245,12 +350,21 @@ async function gate(argv: string[], io: Io): Promise<number> {
     io.stderr.write(`model-scan gate: the answer has no "allowed" field\n`);
     return 2;
   }
-  if (flags.format === 'json') io.stdout.write(`${JSON.stringify(decision, null, 2)}\n`);
+  if (flags.format === 'json')
+    io.stdout.write(`${JSON.stringify(decision, null, 2)}\n`);
   else {
-    io.stdout.write(`${decision.allowed ? 'ALLOWED' : 'REFUSED'} ${decision.target ?? target}\n`);
+    io.stdout.write(
+      `${decision.allowed ? 'ALLOWED' : 'REFUSED'} ${
+        decision.target ?? target
+      }\n`,
+    );
     for (const r of decision.reasons ?? []) io.stdout.write(`  - ${r}\n`);
     for (const f of decision.files ?? []) {
-      io.stdout.write(`  ${f.verdict.padEnd(10)} ${f.path} ${f.sha256}${f.acceptedUntil ? ` (accepted until ${f.acceptedUntil})` : ''}\n`);
+      io.stdout.write(
+        `  ${f.verdict.padEnd(10)} ${f.path} ${f.sha256}${
+          f.acceptedUntil ? ` (accepted until ${f.acceptedUntil})` : ''
+        }\n`,
+      );
     }
   }
   return decision.allowed ? 0 : 1;

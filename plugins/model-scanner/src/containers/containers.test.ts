@@ -2,10 +2,18 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { scanBuffer, scanFile } from '../engine';
-import { buildNpy, buildTar, buildZip, classicPayload, benignOrderedDict, pb } from '../testing/pickleBuilder';
+import {
+  buildNpy,
+  buildTar,
+  buildZip,
+  classicPayload,
+  benignOrderedDict,
+  pb,
+} from '../testing/pickleBuilder';
 
 const FIXTURES = path.resolve(__dirname, '../../fixtures/benign');
-const rulesOf = (r: { findings: Array<{ ruleId: string }> }) => r.findings.map(f => f.ruleId);
+const rulesOf = (r: { findings: Array<{ ruleId: string }> }) =>
+  r.findings.map(f => f.ruleId);
 const fixture = (name: string) => fs.readFileSync(path.join(FIXTURES, name));
 
 /** A torch-like zip: archive/data.pkl + version + one storage. */
@@ -26,7 +34,12 @@ describe('real framework files stay safe', () => {
   });
   it.each(files)('%s is safe', async name => {
     const r = await scanFile(path.join(FIXTURES, name));
-    expect({ name, verdict: r.verdict, findings: r.findings.filter(f => f.severity !== 'none'), errors: r.errors }).toEqual({
+    expect({
+      name,
+      verdict: r.verdict,
+      findings: r.findings.filter(f => f.severity !== 'none'),
+      errors: r.errors,
+    }).toEqual({
       name,
       verdict: 'safe',
       findings: [],
@@ -35,7 +48,8 @@ describe('real framework files stay safe', () => {
     expect(r.sha256).toMatch(/^[0-9a-f]{64}$/);
   });
   it('detects formats by content', async () => {
-    const fmt = async (n: string) => (await scanFile(path.join(FIXTURES, n))).format;
+    const fmt = async (n: string) =>
+      (await scanFile(path.join(FIXTURES, n))).format;
     expect(await fmt('torch_state_dict.pt')).toBe('pytorch-zip');
     expect(await fmt('torch_legacy_stacked.pt')).toBe('pytorch-legacy');
     expect(await fmt('torch_legacy_tar.tar')).toBe('pytorch-tar');
@@ -54,7 +68,9 @@ describe('PyTorch zip tricks', () => {
     expect(r.findings[0].location?.member).toBe('archive/data.pkl');
     const deep = buildZip([{ name: 'x/y/z/data.pkl', data: classicPayload() }]);
     expect((await scanBuffer('deep.pt', deep)).verdict).toBe('malicious');
-    expect((await scanBuffer('ok.pt', torchZip(benignOrderedDict()))).verdict).toBe('safe');
+    expect(
+      (await scanBuffer('ok.pt', torchZip(benignOrderedDict()))).verdict,
+    ).toBe('safe');
   });
 
   it('scans members by content whatever their name (storage slot, .txt)', async () => {
@@ -68,28 +84,58 @@ describe('PyTorch zip tricks', () => {
   });
 
   it('allows TorchScript classes only inside TorchScript archives, and still finds payloads there', async () => {
-    const tsPickle = pb().proto(2).global('__torch__', 'MyModule').emptyTuple().newobj().stop().toBuffer();
+    const tsPickle = pb()
+      .proto(2)
+      .global('__torch__', 'MyModule')
+      .emptyTuple()
+      .newobj()
+      .stop()
+      .toBuffer();
     const ts = (data: Buffer) =>
       buildZip([
         { name: 'm/data.pkl', data },
-        { name: 'm/constants.pkl', data: pb().proto(2).emptyTuple().stop().toBuffer() },
-        { name: 'm/code/__torch__.py', data: Buffer.from('class MyModule(Module):\n  pass\n') },
+        {
+          name: 'm/constants.pkl',
+          data: pb().proto(2).emptyTuple().stop().toBuffer(),
+        },
+        {
+          name: 'm/code/__torch__.py',
+          data: Buffer.from('class MyModule(Module):\n  pass\n'),
+        },
         { name: 'm/version', data: Buffer.from('3\n') },
       ]);
     const ok = await scanBuffer('ts.pt', ts(tsPickle));
     expect(ok).toMatchObject({ verdict: 'safe', format: 'torchscript' });
-    expect((await scanBuffer('ts-evil.pt', ts(classicPayload()))).verdict).toBe('malicious');
+    expect((await scanBuffer('ts-evil.pt', ts(classicPayload()))).verdict).toBe(
+      'malicious',
+    );
     // the same __torch__ import in a plain torch.save archive is not TorchScript: Python would import it
-    expect((await scanBuffer('not-ts.pt', torchZip(tsPickle))).verdict).toBe('malicious');
+    expect((await scanBuffer('not-ts.pt', torchZip(tsPickle))).verdict).toBe(
+      'malicious',
+    );
   });
 
   it('reports local/central name mismatches (CVE-2025-1944) and still scans the member', async () => {
-    const z = torchZip(benignOrderedDict(), [{ name: 'archive/extra.pkl', localName: 'archive/other.pkl', data: classicPayload() }]);
+    const z = torchZip(benignOrderedDict(), [
+      {
+        name: 'archive/extra.pkl',
+        localName: 'archive/other.pkl',
+        data: classicPayload(),
+      },
+    ]);
     const r = await scanBuffer('mm.pt', z);
     expect(rulesOf(r)).toContain('ZIP_NAME_MISMATCH');
     expect(r.verdict).toBe('malicious');
-    const benignMismatch = torchZip(benignOrderedDict(), [{ name: 'archive/a.txt', localName: 'archive/b.txt', data: Buffer.from('hi') }]);
-    expect((await scanBuffer('mm2.pt', benignMismatch)).verdict).toBe('suspicious');
+    const benignMismatch = torchZip(benignOrderedDict(), [
+      {
+        name: 'archive/a.txt',
+        localName: 'archive/b.txt',
+        data: Buffer.from('hi'),
+      },
+    ]);
+    expect((await scanBuffer('mm2.pt', benignMismatch)).verdict).toBe(
+      'suspicious',
+    );
   });
 
   it('reports duplicate names and scans every copy', async () => {
@@ -99,13 +145,17 @@ describe('PyTorch zip tricks', () => {
       { name: 'archive/Data.pkl', data: benignOrderedDict() },
     ]);
     const r = await scanBuffer('dup.pt', z);
-    expect(rulesOf(r)).toEqual(expect.arrayContaining(['ZIP_DUPLICATE_NAME', 'ZIP_CASE_DUPLICATE_NAME']));
+    expect(rulesOf(r)).toEqual(
+      expect.arrayContaining(['ZIP_DUPLICATE_NAME', 'ZIP_CASE_DUPLICATE_NAME']),
+    );
     expect(r.verdict).toBe('malicious');
   });
 
   it('reports odd flag bits (CVE-2025-1945) and reads the member as PyTorch does', async () => {
     for (const flags of [0x1, 0x20, 0x40]) {
-      const z = buildZip([{ name: 'archive/data.pkl', data: classicPayload(), flags }]);
+      const z = buildZip([
+        { name: 'archive/data.pkl', data: classicPayload(), flags },
+      ]);
       const r = await scanBuffer('flags.pt', z);
       expect(rulesOf(r)).toContain('ZIP_ODD_FLAGS');
       expect(r.verdict).toBe('malicious');
@@ -113,46 +163,72 @@ describe('PyTorch zip tricks', () => {
   });
 
   it('reports CRC mismatches as info (CVE-2025-10156) without hiding content', async () => {
-    const bad = buildZip([{ name: 'archive/data.pkl', data: classicPayload(), crc: 1234 }]);
+    const bad = buildZip([
+      { name: 'archive/data.pkl', data: classicPayload(), crc: 1234 },
+    ]);
     const b = await scanBuffer('crc2.pt', bad);
     expect(rulesOf(b)).toContain('ZIP_CRC_MISMATCH');
     expect(b.verdict).toBe('malicious');
-    const twin = buildZip([{ name: 'archive/data.pkl', data: benignOrderedDict(), crc: 1234 }]);
+    const twin = buildZip([
+      { name: 'archive/data.pkl', data: benignOrderedDict(), crc: 1234 },
+    ]);
     const t = await scanBuffer('crc3.pt', twin);
     expect(rulesOf(t)).toContain('ZIP_CRC_MISMATCH');
     expect(t.verdict).toBe('safe');
   });
 
   it('inflates deflated members with limits', async () => {
-    const z = buildZip([{ name: 'archive/data.pkl', data: classicPayload(), deflate: true }]);
+    const z = buildZip([
+      { name: 'archive/data.pkl', data: classicPayload(), deflate: true },
+    ]);
     expect((await scanBuffer('d.pt', z)).verdict).toBe('malicious');
-    const bomb = buildZip([{ name: 'zeros.bin', data: Buffer.alloc(40 << 20), deflate: true }]);
+    const bomb = buildZip([
+      { name: 'zeros.bin', data: Buffer.alloc(40 << 20), deflate: true },
+    ]);
     const r = await scanBuffer('bomb.zip', bomb);
     expect(rulesOf(r)).toContain('ARCHIVE_BOMB');
-    expect(r.findings.find(f => f.ruleId === 'ARCHIVE_BOMB')!.atlas).toContain('AML.T0029');
+    expect(r.findings.find(f => f.ruleId === 'ARCHIVE_BOMB')!.atlas).toContain(
+      'AML.T0029',
+    );
   });
 
   it('reports path traversal, absolute paths and symlinks', async () => {
     const z = buildZip([
       { name: '../../etc/evil.txt', data: Buffer.from('x') },
       { name: '/abs.txt', data: Buffer.from('x') },
-      { name: 'link', data: Buffer.from('/etc/passwd'), externalAttr: (0o120777 << 16) >>> 0 },
+      {
+        name: 'link',
+        data: Buffer.from('/etc/passwd'),
+        externalAttr: (0o120777 << 16) >>> 0,
+      },
     ]);
     const r = await scanBuffer('t.zip', z);
-    expect(rulesOf(r).filter(x => x === 'ARCHIVE_PATH_TRAVERSAL').length).toBeGreaterThanOrEqual(1);
-    expect(r.findings.filter(f => f.ruleId === 'ARCHIVE_PATH_TRAVERSAL').length).toBe(2);
+    expect(
+      rulesOf(r).filter(x => x === 'ARCHIVE_PATH_TRAVERSAL').length,
+    ).toBeGreaterThanOrEqual(1);
+    expect(
+      r.findings.filter(f => f.ruleId === 'ARCHIVE_PATH_TRAVERSAL').length,
+    ).toBe(2);
     expect(rulesOf(r)).toContain('ARCHIVE_LINK');
-    const twin = buildZip([{ name: 'dir/file.txt', data: Buffer.from('hello') }]);
+    const twin = buildZip([
+      { name: 'dir/file.txt', data: Buffer.from('hello') },
+    ]);
     expect((await scanBuffer('ok.zip', twin)).verdict).toBe('safe');
   });
 
   it('scans a zip appended to another format (polyglot) with offsets relative to the zip start', async () => {
-    const poly = Buffer.concat([benignOrderedDict(), buildZip([{ name: 'archive/data.pkl', data: classicPayload() }])]);
+    const poly = Buffer.concat([
+      benignOrderedDict(),
+      buildZip([{ name: 'archive/data.pkl', data: classicPayload() }]),
+    ]);
     const r = await scanBuffer('poly.pkl', poly);
     expect(rulesOf(r)).toContain('POLYGLOT_ZIP');
     expect(r.verdict).toBe('malicious');
     expect(r.format).toBe('pickle');
-    const benignPoly = Buffer.concat([Buffer.from('just a readme\n'), buildZip([{ name: 'a.txt', data: Buffer.from('hi') }])]);
+    const benignPoly = Buffer.concat([
+      Buffer.from('just a readme\n'),
+      buildZip([{ name: 'a.txt', data: Buffer.from('hi') }]),
+    ]);
     const b = await scanBuffer('readme.txt', benignPoly);
     expect(rulesOf(b)).toContain('POLYGLOT_ZIP');
     expect(b.verdict).toBe('suspicious');
@@ -163,9 +239,13 @@ describe('PyTorch zip tricks', () => {
     const outer = buildZip([{ name: 'models/inner.pt', data: inner }]);
     const r = await scanBuffer('outer.zip', outer);
     expect(r.verdict).toBe('malicious');
-    expect(r.findings.find(f => f.ruleId === 'PICKLE_DANGEROUS_GLOBAL')!.location?.member).toBe('models/inner.pt!/archive/data.pkl');
+    expect(
+      r.findings.find(f => f.ruleId === 'PICKLE_DANGEROUS_GLOBAL')!.location
+        ?.member,
+    ).toBe('models/inner.pt!/archive/data.pkl');
     let deep = outer;
-    for (let i = 0; i < 4; i++) deep = buildZip([{ name: `l${i}.zip`, data: deep }]);
+    for (let i = 0; i < 4; i++)
+      deep = buildZip([{ name: `l${i}.zip`, data: deep }]);
     const d = await scanBuffer('deep.zip', deep, { limits: { maxDepth: 3 } });
     expect(rulesOf(d)).toContain('ARCHIVE_TOO_DEEP');
   });
@@ -173,16 +253,36 @@ describe('PyTorch zip tricks', () => {
 
 describe('legacy PyTorch, NumPy, tar, compression and masquerading', () => {
   it('scans every stacked pickle of a legacy checkpoint, not just the magic number', async () => {
-    const magic = pb().proto(2).raw([0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19]).stop().toBuffer();
+    const magic = pb()
+      .proto(2)
+      .raw([
+        0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19,
+      ])
+      .stop()
+      .toBuffer();
     const proto = pb().proto(2).raw([0x4d, 0xe9, 0x03]).stop().toBuffer();
     const sysInfo = pb().proto(2).emptyDict().stop().toBuffer();
     const keys = pb().proto(2).emptyList().stop().toBuffer();
     const storage = Buffer.alloc(256, 0x80);
-    const evil = Buffer.concat([magic, proto, sysInfo, classicPayload(), keys, storage]);
+    const evil = Buffer.concat([
+      magic,
+      proto,
+      sysInfo,
+      classicPayload(),
+      keys,
+      storage,
+    ]);
     const r = await scanBuffer('legacy.pt', evil);
     expect(r.format).toBe('pytorch-legacy');
     expect(r.verdict).toBe('malicious');
-    const twin = Buffer.concat([magic, proto, sysInfo, benignOrderedDict(), keys, storage]);
+    const twin = Buffer.concat([
+      magic,
+      proto,
+      sysInfo,
+      benignOrderedDict(),
+      keys,
+      storage,
+    ]);
     const t = await scanBuffer('legacy-ok.pt', twin);
     expect(t.verdict).toBe('safe');
     expect(t.errors).toEqual([]);
@@ -207,8 +307,17 @@ describe('legacy PyTorch, NumPy, tar, compression and masquerading', () => {
       { name: 'hard', type: '1', linkname: '../../x' },
     ]);
     const r = await scanBuffer('t.tar', tar);
-    expect(rulesOf(r)).toEqual(expect.arrayContaining(['ARCHIVE_PATH_TRAVERSAL', 'ARCHIVE_LINK']));
-    expect((await scanBuffer('ok.tar', buildTar([{ name: 'a.txt', data: Buffer.from('hi') }]))).verdict).toBe('safe');
+    expect(rulesOf(r)).toEqual(
+      expect.arrayContaining(['ARCHIVE_PATH_TRAVERSAL', 'ARCHIVE_LINK']),
+    );
+    expect(
+      (
+        await scanBuffer(
+          'ok.tar',
+          buildTar([{ name: 'a.txt', data: Buffer.from('hi') }]),
+        )
+      ).verdict,
+    ).toBe('safe');
   });
 
   it('scans object arrays in .npy and .npz', async () => {
@@ -216,33 +325,60 @@ describe('legacy PyTorch, NumPy, tar, compression and masquerading', () => {
     const r = await scanBuffer('x.npy', evil);
     expect(r.verdict).toBe('malicious');
     expect(rulesOf(r)).toContain('NUMPY_OBJECT_ARRAY');
-    const npz = buildZip([{ name: 'a.npy', data: buildNpy('<f4', '(2,)', Buffer.alloc(8)) }, { name: 'b.npy', data: evil }]);
+    const npz = buildZip([
+      { name: 'a.npy', data: buildNpy('<f4', '(2,)', Buffer.alloc(8)) },
+      { name: 'b.npy', data: evil },
+    ]);
     expect((await scanBuffer('x.npz', npz)).verdict).toBe('malicious');
-    expect((await scanBuffer('ok.npy', buildNpy('<f4', '(2,)', Buffer.alloc(8)))).verdict).toBe('safe');
+    expect(
+      (await scanBuffer('ok.npy', buildNpy('<f4', '(2,)', Buffer.alloc(8))))
+        .verdict,
+    ).toBe('safe');
     // a float array whose bytes happen to look like a pickle is data, not code
-    expect((await scanBuffer('ok2.npy', buildNpy('<u1', '(40,)', classicPayload()))).verdict).toBe('safe');
+    expect(
+      (await scanBuffer('ok2.npy', buildNpy('<u1', '(40,)', classicPayload())))
+        .verdict,
+    ).toBe('safe');
   });
 
   it('scans gzip and zlib streams', async () => {
-    expect((await scanBuffer('m.pkl.gz', zlib.gzipSync(classicPayload()))).verdict).toBe('malicious');
-    expect((await scanBuffer('m.joblib', zlib.deflateSync(classicPayload()))).verdict).toBe('malicious');
-    expect((await scanBuffer('ok.pkl.gz', zlib.gzipSync(benignOrderedDict()))).verdict).toBe('safe');
+    expect(
+      (await scanBuffer('m.pkl.gz', zlib.gzipSync(classicPayload()))).verdict,
+    ).toBe('malicious');
+    expect(
+      (await scanBuffer('m.joblib', zlib.deflateSync(classicPayload())))
+        .verdict,
+    ).toBe('malicious');
+    expect(
+      (await scanBuffer('ok.pkl.gz', zlib.gzipSync(benignOrderedDict())))
+        .verdict,
+    ).toBe('safe');
   });
 
   it('flags a pickle masquerading as safetensors (AML.T0074) and protocol 0 pickles named .bin', async () => {
     const r = await scanBuffer('model.safetensors', classicPayload());
     expect(rulesOf(r)).toContain('MASQUERADING_EXTENSION');
-    expect(r.findings.find(f => f.ruleId === 'MASQUERADING_EXTENSION')!.atlas).toContain('AML.T0074');
+    expect(
+      r.findings.find(f => f.ruleId === 'MASQUERADING_EXTENSION')!.atlas,
+    ).toContain('AML.T0074');
     expect(r.verdict).toBe('malicious');
     const p0 = Buffer.from("cposix\nsystem\n(S'id'\ntR.", 'latin1');
-    expect((await scanBuffer('pytorch_model.bin', p0)).verdict).toBe('malicious');
+    expect((await scanBuffer('pytorch_model.bin', p0)).verdict).toBe(
+      'malicious',
+    );
   });
 
   it('reports unknown content as unknown, not safe; plain text is safe', async () => {
-    const u = await scanBuffer('blob.bin', Buffer.from(Array.from({ length: 2000 }, (_, i) => (i * 7919) % 251)));
+    const u = await scanBuffer(
+      'blob.bin',
+      Buffer.from(Array.from({ length: 2000 }, (_, i) => (i * 7919) % 251)),
+    );
     expect(u.verdict).toBe('suspicious');
     expect(rulesOf(u)).toContain('UNKNOWN_FORMAT');
-    const t = await scanBuffer('README.md', Buffer.from('# Model card\n\nThis model is great.\n'));
+    const t = await scanBuffer(
+      'README.md',
+      Buffer.from('# Model card\n\nThis model is great.\n'),
+    );
     expect(t).toMatchObject({ verdict: 'safe', format: 'text' });
   });
 

@@ -34,7 +34,9 @@ function isTraversal(name: string): boolean {
   return name.split(/[\\/]/).some(p => p === '..');
 }
 
-export async function scanTar(ctx: FormatScanContext & { scan: FileScan }): Promise<void> {
+export async function scanTar(
+  ctx: FormatScanContext & { scan: FileScan },
+): Promise<void> {
   const src = ctx.source;
   let off = 0;
   let longName: string | undefined;
@@ -46,24 +48,41 @@ export async function scanTar(ctx: FormatScanContext & { scan: FileScan }): Prom
     const h = await src.read(off, 512);
     if (h.every(b => b === 0)) break;
     if (!checksumOk(h)) {
-      ctx.report(finding('ZIP_MALFORMED', `Invalid tar header checksum at offset ${off}.`, { offset: off }));
+      ctx.report(
+        finding(
+          'ZIP_MALFORMED',
+          `Invalid tar header checksum at offset ${off}.`,
+          { offset: off },
+        ),
+      );
       break;
     }
     const size = octal(h.subarray(124, 136));
     const type = String.fromCharCode(h[156] || 0x30);
     let name = h.subarray(0, 100).toString('utf8').replace(/\0.*$/s, '');
     if (h.subarray(257, 262).toString('latin1') === 'ustar') {
-      const prefix = h.subarray(345, 500).toString('utf8').replace(/\0.*$/s, '');
+      const prefix = h
+        .subarray(345, 500)
+        .toString('utf8')
+        .replace(/\0.*$/s, '');
       if (prefix) name = `${prefix}/${name}`;
     }
     const dataOff = off + 512;
     const next = dataOff + Math.ceil(size / 512) * 512;
     if (dataOff + size > src.size) {
-      ctx.report(finding('ZIP_MALFORMED', `Tar member ${name} runs past the end of the file.`, { offset: off }));
+      ctx.report(
+        finding(
+          'ZIP_MALFORMED',
+          `Tar member ${name} runs past the end of the file.`,
+          { offset: off },
+        ),
+      );
       break;
     }
     if (type === 'L' || type === 'x') {
-      const meta = (await src.read(dataOff, Math.min(size, 1 << 20))).toString('utf8');
+      const meta = (await src.read(dataOff, Math.min(size, 1 << 20))).toString(
+        'utf8',
+      );
       if (type === 'L') longName = meta.replace(/\0.*$/s, '');
       else {
         const m = /\d+ path=([^\n]*)\n/.exec(meta);
@@ -81,21 +100,50 @@ export async function scanTar(ctx: FormatScanContext & { scan: FileScan }): Prom
     names.push(name);
     n++;
     if (n > ctx.limits.maxMembers) {
-      ctx.report(finding('ARCHIVE_TOO_MANY_MEMBERS', `The tar archive has more than ${ctx.limits.maxMembers} members.`));
+      ctx.report(
+        finding(
+          'ARCHIVE_TOO_MANY_MEMBERS',
+          `The tar archive has more than ${ctx.limits.maxMembers} members.`,
+        ),
+      );
       break;
     }
     const loc = { member: parent ? `${parent}!/${name}` : name };
-    if (isTraversal(name)) ctx.report(finding('ARCHIVE_PATH_TRAVERSAL', `The tar member ${name} would be extracted outside the target folder.`, loc, { name }));
-    if (type === '1' || type === '2') {
-      const target = h.subarray(157, 257).toString('utf8').replace(/\0.*$/s, '');
+    if (isTraversal(name))
       ctx.report(
-        finding('ARCHIVE_LINK', `The tar member ${name} is a ${type === '2' ? 'symbolic' : 'hard'} link to ${target}.`, loc, { name, target }),
+        finding(
+          'ARCHIVE_PATH_TRAVERSAL',
+          `The tar member ${name} would be extracted outside the target folder.`,
+          loc,
+          { name },
+        ),
+      );
+    if (type === '1' || type === '2') {
+      const target = h
+        .subarray(157, 257)
+        .toString('utf8')
+        .replace(/\0.*$/s, '');
+      ctx.report(
+        finding(
+          'ARCHIVE_LINK',
+          `The tar member ${name} is a ${
+            type === '2' ? 'symbolic' : 'hard'
+          } link to ${target}.`,
+          loc,
+          { name, target },
+        ),
       );
     } else if ((type === '0' || type === '7' || h[156] === 0) && size > 0) {
-      await ctx.scanNested(new SliceByteSource(src, dataOff, size, `${src.name}!/${name}`));
+      await ctx.scanNested(
+        new SliceByteSource(src, dataOff, size, `${src.name}!/${name}`),
+      );
     }
     off = next;
   }
   const base = names.map(x => x.replace(/^\.\//, ''));
-  ctx.setFormat(base.includes('pickle') && base.includes('storages') ? 'pytorch-tar' : 'tar');
+  ctx.setFormat(
+    base.includes('pickle') && base.includes('storages')
+      ? 'pytorch-tar'
+      : 'tar',
+  );
 }

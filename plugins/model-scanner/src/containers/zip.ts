@@ -48,13 +48,16 @@ export async function hasZipDirectory(src: ByteSource): Promise<boolean> {
   return first.length === 4 && first.readUInt32LE(0) === CENTRAL_MAGIC;
 }
 
-async function findEocd(src: ByteSource): Promise<{ pos: number; buf: Buffer } | undefined> {
+async function findEocd(
+  src: ByteSource,
+): Promise<{ pos: number; buf: Buffer } | undefined> {
   const tailLen = Math.min(src.size, 22 + 65535 + 20);
   const tail = await src.read(src.size - tailLen, tailLen);
   for (let i = tail.length - 22; i >= 0; i--) {
     if (tail.readUInt32LE(i) === EOCD_MAGIC) {
       const commentLen = tail.readUInt16LE(i + 20);
-      if (i + 22 + commentLen <= tail.length) return { pos: src.size - tailLen + i, buf: tail.subarray(i) };
+      if (i + 22 + commentLen <= tail.length)
+        return { pos: src.size - tailLen + i, buf: tail.subarray(i) };
     }
   }
   return undefined;
@@ -65,13 +68,20 @@ function isTraversal(name: string): boolean {
   return name.split(/[\\/]/).some(p => p === '..');
 }
 
-export async function scanZip(ctx: FormatScanContext & { scan: FileScan }): Promise<void> {
+export async function scanZip(
+  ctx: FormatScanContext & { scan: FileScan },
+): Promise<void> {
   const src = ctx.source;
   const scan = ctx.scan;
   const eocd = await findEocd(src);
   if (!eocd) {
     ctx.setFormat('zip');
-    ctx.report(finding('ZIP_MALFORMED', 'The file starts like a zip archive but has no end-of-central-directory record; PyTorch refuses it.'));
+    ctx.report(
+      finding(
+        'ZIP_MALFORMED',
+        'The file starts like a zip archive but has no end-of-central-directory record; PyTorch refuses it.',
+      ),
+    );
     // fall back: the local headers may still hold a pickle
     await scanLocalHeadersOnly(ctx);
     return;
@@ -89,7 +99,12 @@ export async function scanZip(ctx: FormatScanContext & { scan: FileScan }): Prom
         cdSize = Number(rec.readBigUInt64LE(40));
         cdOffset = Number(rec.readBigUInt64LE(48));
       } else {
-        ctx.report(finding('ZIP_MALFORMED', 'The zip64 end-of-central-directory locator points to an invalid record.'));
+        ctx.report(
+          finding(
+            'ZIP_MALFORMED',
+            'The zip64 end-of-central-directory locator points to an invalid record.',
+          ),
+        );
       }
     }
   }
@@ -106,7 +121,12 @@ export async function scanZip(ctx: FormatScanContext & { scan: FileScan }): Prom
     }
   }
   if (cdOffset + cdSize > src.size) {
-    ctx.report(finding('ZIP_MALFORMED', `The central directory (${cdSize} bytes at ${cdOffset}) lies outside the file.`));
+    ctx.report(
+      finding(
+        'ZIP_MALFORMED',
+        `The central directory (${cdSize} bytes at ${cdOffset}) lies outside the file.`,
+      ),
+    );
     await scanLocalHeadersOnly(ctx);
     return;
   }
@@ -144,14 +164,17 @@ export async function scanZip(ctx: FormatScanContext & { scan: FileScan }): Prom
       const len = cd.readUInt16LE(x + 2);
       if (id === 0x0001) {
         let q = x + 4;
+        const fieldEnd = x + 4 + len;
         const take = () => {
-          const v = q + 8 <= x + 4 + len ? Number(cd.readBigUInt64LE(q)) : undefined;
+          const v =
+            q + 8 <= fieldEnd ? Number(cd.readBigUInt64LE(q)) : undefined;
           q += 8;
           return v;
         };
         if (e.usize === 0xffffffff) e.usize = take() ?? e.usize;
         if (e.csize === 0xffffffff) e.csize = take() ?? e.csize;
-        if (e.localOffset === 0xffffffff + base) e.localOffset = (take() ?? e.localOffset - base) + base;
+        if (e.localOffset === 0xffffffff + base)
+          e.localOffset = (take() ?? e.localOffset - base) + base;
       }
       x += 4 + len;
     }
@@ -161,17 +184,27 @@ export async function scanZip(ctx: FormatScanContext & { scan: FileScan }): Prom
   }
   if (entries.length !== total && entries.length <= ctx.limits.maxMembers) {
     ctx.report(
-      finding('ZIP_MALFORMED', `The central directory lists ${entries.length} members but the end record declares ${total}.`, undefined, {
-        parsed: entries.length,
-        declared: total,
-      }),
+      finding(
+        'ZIP_MALFORMED',
+        `The central directory lists ${entries.length} members but the end record declares ${total}.`,
+        undefined,
+        {
+          parsed: entries.length,
+          declared: total,
+        },
+      ),
     );
   }
 
   const names = entries.map(e => e.name);
-  const isTorch = names.some(n => /(^|\/)data\.pkl$/.test(n)) || (names.some(n => /(^|\/)version$/.test(n)) && names.some(n => /\/data\/\d+$/.test(n)));
+  const isTorch =
+    names.some(n => /(^|\/)data\.pkl$/.test(n)) ||
+    (names.some(n => /(^|\/)version$/.test(n)) &&
+      names.some(n => /\/data\/\d+$/.test(n)));
   const isNpz = names.length > 0 && names.every(n => n.endsWith('.npy'));
-  const isKeras = names.includes('config.json') && (names.includes('model.weights.h5') || names.includes('metadata.json'));
+  const isKeras =
+    names.includes('config.json') &&
+    (names.includes('model.weights.h5') || names.includes('metadata.json'));
   // TorchScript archives (torch.jit.save): <prefix>/constants.pkl next to <prefix>/code/
   let isTorchScript = false;
   for (const n of names) {
@@ -182,7 +215,13 @@ export async function scanZip(ctx: FormatScanContext & { scan: FileScan }): Prom
       isTorchScript = true;
     }
   }
-  ctx.setFormat(isTorchScript ? 'torchscript' : isTorch ? 'pytorch-zip' : isNpz ? 'numpy-npz' : isKeras ? 'keras-v3' : 'zip');
+  const kinds: Array<[boolean, string]> = [
+    [isTorchScript, 'torchscript'],
+    [isTorch, 'pytorch-zip'],
+    [isNpz, 'numpy-npz'],
+    [isKeras, 'keras-v3'],
+  ];
+  ctx.setFormat(kinds.find(([is]) => is)?.[1] ?? 'zip');
 
   const seen = new Map<string, number>();
   const seenLower = new Map<string, string>();
@@ -192,7 +231,12 @@ export async function scanZip(ctx: FormatScanContext & { scan: FileScan }): Prom
     if (ctx.scan.signal?.aborted) throw new Error('scan aborted');
     index++;
     if (index > ctx.limits.maxMembers) {
-      ctx.report(finding('ARCHIVE_TOO_MANY_MEMBERS', `The archive has more than ${ctx.limits.maxMembers} members; the rest were not inspected.`));
+      ctx.report(
+        finding(
+          'ARCHIVE_TOO_MANY_MEMBERS',
+          `The archive has more than ${ctx.limits.maxMembers} members; the rest were not inspected.`,
+        ),
+      );
       break;
     }
     const loc = { member: memberPath(ctx, e.name) };
@@ -200,72 +244,167 @@ export async function scanZip(ctx: FormatScanContext & { scan: FileScan }): Prom
     seen.set(e.name, count);
     if (count === 2) {
       ctx.report(
-        finding('ZIP_DUPLICATE_NAME', `The member name ${e.name} appears more than once; readers disagree about which copy they load. Every copy was scanned.`, loc, {
-          name: e.name,
-        }),
+        finding(
+          'ZIP_DUPLICATE_NAME',
+          `The member name ${e.name} appears more than once; readers disagree about which copy they load. Every copy was scanned.`,
+          loc,
+          {
+            name: e.name,
+          },
+        ),
       );
     }
     const lower = e.name.toLowerCase();
     const prevCase = seenLower.get(lower);
     if (prevCase !== undefined && prevCase !== e.name) {
-      ctx.report(finding('ZIP_CASE_DUPLICATE_NAME', `Members ${prevCase} and ${e.name} differ only by letter case.`, loc));
+      ctx.report(
+        finding(
+          'ZIP_CASE_DUPLICATE_NAME',
+          `Members ${prevCase} and ${e.name} differ only by letter case.`,
+          loc,
+        ),
+      );
     }
     seenLower.set(lower, e.name);
     if (isTraversal(e.name)) {
-      ctx.report(finding('ARCHIVE_PATH_TRAVERSAL', `The member ${e.name} would be extracted outside the target folder.`, loc, { name: e.name }));
+      ctx.report(
+        finding(
+          'ARCHIVE_PATH_TRAVERSAL',
+          `The member ${e.name} would be extracted outside the target folder.`,
+          loc,
+          { name: e.name },
+        ),
+      );
     }
     if (e.madeBy >> 8 === 3 && ((e.extAttr >>> 16) & 0xf000) === 0xa000) {
-      ctx.report(finding('ARCHIVE_LINK', `The member ${e.name} is a symbolic link.`, loc, { name: e.name }));
+      ctx.report(
+        finding(
+          'ARCHIVE_LINK',
+          `The member ${e.name} is a symbolic link.`,
+          loc,
+          { name: e.name },
+        ),
+      );
     }
     if (e.flags & 0x61) {
-      const what = [e.flags & 1 ? 'encrypted' : '', e.flags & 0x20 ? 'patched data' : '', e.flags & 0x40 ? 'strong encryption' : '']
+      const what = [
+        e.flags & 1 ? 'encrypted' : '',
+        e.flags & 0x20 ? 'patched data' : '',
+        e.flags & 0x40 ? 'strong encryption' : '',
+      ]
         .filter(Boolean)
         .join(', ');
-      ctx.report(finding('ZIP_ODD_FLAGS', `The member ${e.name} is flagged as ${what}; the content was scanned as plain data, as PyTorch reads it.`, loc, { flags: e.flags }));
+      ctx.report(
+        finding(
+          'ZIP_ODD_FLAGS',
+          `The member ${e.name} is flagged as ${what}; the content was scanned as plain data, as PyTorch reads it.`,
+          loc,
+          { flags: e.flags },
+        ),
+      );
     }
     // local header, name and the first bytes of data in one read
     const guess = 30 + e.rawName.length + 64 + 16;
     let lh = await src.read(e.localOffset, guess);
     if (lh.length < 30 || lh.readUInt32LE(0) !== ZIP_LOCAL_MAGIC) {
-      ctx.report(finding('ZIP_MALFORMED', `The local header of ${e.name} at offset ${e.localOffset} is missing or invalid.`, loc));
+      ctx.report(
+        finding(
+          'ZIP_MALFORMED',
+          `The local header of ${e.name} at offset ${e.localOffset} is missing or invalid.`,
+          loc,
+        ),
+      );
       continue;
     }
     const lNameLen = lh.readUInt16LE(26);
     const lExtraLen = lh.readUInt16LE(28);
     const lFlags = lh.readUInt16LE(6);
-    if (30 + lNameLen + lExtraLen + 16 > lh.length) lh = await src.read(e.localOffset, 30 + lNameLen + lExtraLen + 16);
+    if (30 + lNameLen + lExtraLen + 16 > lh.length)
+      lh = await src.read(e.localOffset, 30 + lNameLen + lExtraLen + 16);
     const lRaw = lh.subarray(30, 30 + lNameLen);
-    const dataHead = lh.subarray(30 + lNameLen + lExtraLen, 30 + lNameLen + lExtraLen + Math.min(16, e.csize));
+    const dataHead = lh.subarray(
+      30 + lNameLen + lExtraLen,
+      30 + lNameLen + lExtraLen + Math.min(16, e.csize),
+    );
     const lName = decodeName(lRaw, lFlags);
     if (!lRaw.equals(e.rawName)) {
       ctx.report(
-        finding('ZIP_NAME_MISMATCH', `The local header names the member ${lName} but the central directory calls it ${e.name}.`, loc, {
-          localName: lName,
-          centralName: e.name,
-        }),
+        finding(
+          'ZIP_NAME_MISMATCH',
+          `The local header names the member ${lName} but the central directory calls it ${e.name}.`,
+          loc,
+          {
+            localName: lName,
+            centralName: e.name,
+          },
+        ),
       );
-      if (isTraversal(lName)) ctx.report(finding('ARCHIVE_PATH_TRAVERSAL', `The local name ${lName} would be extracted outside the target folder.`, loc));
+      if (isTraversal(lName))
+        ctx.report(
+          finding(
+            'ARCHIVE_PATH_TRAVERSAL',
+            `The local name ${lName} would be extracted outside the target folder.`,
+            loc,
+          ),
+        );
     }
     if ((lFlags & 0x61) !== (e.flags & 0x61) && !(e.flags & 0x61)) {
-      ctx.report(finding('ZIP_ODD_FLAGS', `The local header of ${e.name} sets flag bits the central directory does not (0x${lFlags.toString(16)}).`, loc, { flags: lFlags }));
+      ctx.report(
+        finding(
+          'ZIP_ODD_FLAGS',
+          `The local header of ${
+            e.name
+          } sets flag bits the central directory does not (0x${lFlags.toString(
+            16,
+          )}).`,
+          loc,
+          { flags: lFlags },
+        ),
+      );
     }
     const dataOff = e.localOffset + 30 + lNameLen + lExtraLen;
     if (dataOff + e.csize > src.size) {
-      ctx.report(finding('ZIP_MALFORMED', `The data of ${e.name} runs past the end of the file.`, loc));
+      ctx.report(
+        finding(
+          'ZIP_MALFORMED',
+          `The data of ${e.name} runs past the end of the file.`,
+          loc,
+        ),
+      );
       continue;
     }
     if (name_isDir(e)) continue;
     declaredTotal += e.usize;
-    if (e.csize > 0 && e.usize / e.csize > ctx.limits.maxCompressionRatio && e.usize > 16 << 20) {
+    if (
+      e.csize > 0 &&
+      e.usize / e.csize > ctx.limits.maxCompressionRatio &&
+      e.usize > 16 << 20
+    ) {
       ctx.report(
-        finding('ARCHIVE_BOMB', `The member ${e.name} expands ${Math.round(e.usize / e.csize)}x (${e.usize} bytes from ${e.csize}).`, loc, {
-          ratio: e.usize / e.csize,
-        }),
+        finding(
+          'ARCHIVE_BOMB',
+          `The member ${e.name} expands ${Math.round(e.usize / e.csize)}x (${
+            e.usize
+          } bytes from ${e.csize}).`,
+          loc,
+          {
+            ratio: e.usize / e.csize,
+          },
+        ),
       );
       continue;
     }
-    if (scan.decompressed + (e.method === 0 ? 0 : e.usize) > ctx.limits.maxDecompressedBytes) {
-      ctx.report(finding('ARCHIVE_BOMB', `Decompressing ${e.name} would exceed the limit of ${ctx.limits.maxDecompressedBytes} bytes.`, loc));
+    if (
+      scan.decompressed + (e.method === 0 ? 0 : e.usize) >
+      ctx.limits.maxDecompressedBytes
+    ) {
+      ctx.report(
+        finding(
+          'ARCHIVE_BOMB',
+          `Decompressing ${e.name} would exceed the limit of ${ctx.limits.maxDecompressedBytes} bytes.`,
+          loc,
+        ),
+      );
       break;
     }
     const memberName = `${src.name}!/${e.name}`;
@@ -275,11 +414,24 @@ export async function scanZip(ctx: FormatScanContext & { scan: FileScan }): Prom
       member = new SliceByteSource(src, dataOff, e.csize, memberName);
     } else if (e.method === 8) {
       const budget = ctx.limits.maxDecompressedBytes - scan.decompressed;
-      inflater = new InflateByteSource(new SliceByteSource(src, dataOff, e.csize, memberName), 'raw', e.usize, memberName, Math.min(budget, e.usize + 1));
+      inflater = new InflateByteSource(
+        new SliceByteSource(src, dataOff, e.csize, memberName),
+        'raw',
+        e.usize,
+        memberName,
+        Math.min(budget, e.usize + 1),
+      );
       member = inflater;
       scan.decompressed += e.usize;
     } else {
-      ctx.report(finding('ZIP_MALFORMED', `The member ${e.name} uses compression method ${e.method}, which PyTorch cannot read; it was not inspected.`, loc, { method: e.method }));
+      ctx.report(
+        finding(
+          'ZIP_MALFORMED',
+          `The member ${e.name} uses compression method ${e.method}, which PyTorch cannot read; it was not inspected.`,
+          loc,
+          { method: e.method },
+        ),
+      );
       continue;
     }
     try {
@@ -287,7 +439,9 @@ export async function scanZip(ctx: FormatScanContext & { scan: FileScan }): Prom
       if (isTorch && /(^|\/)data\/\d+$/.test(e.name)) {
         const head = e.method === 0 ? dataHead : await member.read(0, 16);
         const serialized =
-          (head[0] === 0x80 && head[1] >= 2 && head[1] <= 5) || (head.length >= 4 && head.readUInt32LE(0) === ZIP_LOCAL_MAGIC) || head.subarray(0, 6).toString('latin1') === '\x93NUMPY';
+          (head[0] === 0x80 && head[1] >= 2 && head[1] <= 5) ||
+          (head.length >= 4 && head.readUInt32LE(0) === ZIP_LOCAL_MAGIC) ||
+          head.subarray(0, 6).toString('latin1') === '\x93NUMPY';
         if (!serialized) continue;
       }
       if (e.usize <= 16 << 20 && typeof zlib.crc32 === 'function') {
@@ -298,7 +452,13 @@ export async function scanZip(ctx: FormatScanContext & { scan: FileScan }): Prom
           crc = zlib.crc32(b, crc);
         }
         if (crc >>> 0 !== e.crc >>> 0) {
-          ctx.report(finding('ZIP_CRC_MISMATCH', `The CRC-32 of ${e.name} does not match its content (PyTorch ignores this).`, loc));
+          ctx.report(
+            finding(
+              'ZIP_CRC_MISMATCH',
+              `The CRC-32 of ${e.name} does not match its content (PyTorch ignores this).`,
+              loc,
+            ),
+          );
         }
       }
       await ctx.scanNested(member);
@@ -309,7 +469,12 @@ export async function scanZip(ctx: FormatScanContext & { scan: FileScan }): Prom
     }
   }
   if (declaredTotal > ctx.limits.maxDecompressedBytes) {
-    ctx.report(finding('ARCHIVE_BOMB', `The archive declares ${declaredTotal} bytes of content, above the limit of ${ctx.limits.maxDecompressedBytes}.`));
+    ctx.report(
+      finding(
+        'ARCHIVE_BOMB',
+        `The archive declares ${declaredTotal} bytes of content, above the limit of ${ctx.limits.maxDecompressedBytes}.`,
+      ),
+    );
   }
 }
 
@@ -317,13 +482,18 @@ function name_isDir(e: CentralEntry) {
   return e.name.endsWith('/') && e.usize === 0;
 }
 
-function memberPath(ctx: FormatScanContext & { scan: FileScan }, name: string): string {
+function memberPath(
+  ctx: FormatScanContext & { scan: FileScan },
+  name: string,
+): string {
   const parent = ctx.scan.memberOf(ctx.source);
   return parent ? `${parent}!/${name}` : name;
 }
 
 /** Without a usable central directory, walk local headers so nothing stored is skipped. */
-async function scanLocalHeadersOnly(ctx: FormatScanContext & { scan: FileScan }) {
+async function scanLocalHeadersOnly(
+  ctx: FormatScanContext & { scan: FileScan },
+) {
   const src = ctx.source;
   let off = 0;
   let n = 0;
@@ -343,7 +513,13 @@ async function scanLocalHeadersOnly(ctx: FormatScanContext & { scan: FileScan })
     const slice = new SliceByteSource(src, dataOff, csize, memberName);
     if (method === 0) await ctx.scanNested(slice);
     else if (method === 8) {
-      const inf = new InflateByteSource(slice, 'raw', usize, memberName, Math.min(usize + 1, ctx.limits.maxDecompressedBytes));
+      const inf = new InflateByteSource(
+        slice,
+        'raw',
+        usize,
+        memberName,
+        Math.min(usize + 1, ctx.limits.maxDecompressedBytes),
+      );
       try {
         await ctx.scanNested(inf);
       } finally {

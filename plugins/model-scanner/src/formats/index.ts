@@ -9,7 +9,10 @@ import { safetensorsScanner, safetensorsRules } from './safetensors';
 import { kerasH5Scanner, kerasConfigScanner } from './keras';
 import { savedModelScanner, savedModelRules } from './savedmodel';
 import { onnxScanner, onnxRules } from './onnx';
-import { tokenizerConfigScanner, tokenizerConfigRules } from './tokenizerConfig';
+import {
+  tokenizerConfigScanner,
+  tokenizerConfigRules,
+} from './tokenizerConfig';
 import { chatTemplateRules } from './chatTemplate';
 
 export const formatScanners: FormatScanner[] = [

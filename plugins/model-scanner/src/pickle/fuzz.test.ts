@@ -1,5 +1,9 @@
 import { scanBuffer } from '../engine';
-import { classicPayload, benignOrderedDict, pb } from '../testing/pickleBuilder';
+import {
+  classicPayload,
+  benignOrderedDict,
+  pb,
+} from '../testing/pickleBuilder';
 import { OPCODE_NAMES } from './machine';
 
 /** Deterministic PRNG (mulberry32) so failures reproduce. */
@@ -23,7 +27,10 @@ function randomPickle(rand: () => number): Buffer {
     const op = OPCODES[Math.floor(rand() * OPCODES.length)];
     parts.push(op);
     const argLen = [0, 1, 2, 4, 8][Math.floor(rand() * 5)];
-    for (let j = 0; j < argLen; j++) parts.push(rand() < 0.8 ? Math.floor(rand() * 8) : Math.floor(rand() * 256));
+    for (let j = 0; j < argLen; j++)
+      parts.push(
+        rand() < 0.8 ? Math.floor(rand() * 8) : Math.floor(rand() * 256),
+      );
     if (rand() < 0.1) parts.push(...Buffer.from('os\nsystem\n'));
   }
   parts.push(0x2e);
@@ -35,10 +42,21 @@ function mutate(seed: Buffer, rand: () => number): Buffer {
   const kind = Math.floor(rand() * 5);
   const pos = Math.floor(rand() * b.length);
   if (kind === 0) b[pos] = Math.floor(rand() * 256);
-  else if (kind === 1) return Buffer.concat([b.subarray(0, pos), b.subarray(pos + 1 + Math.floor(rand() * 4))]);
-  else if (kind === 2) return Buffer.concat([b.subarray(0, pos), Buffer.from([Math.floor(rand() * 256), 0xff, 0xff, 0xff, 0x7f]), b.subarray(pos)]);
+  else if (kind === 1)
+    return Buffer.concat([
+      b.subarray(0, pos),
+      b.subarray(pos + 1 + Math.floor(rand() * 4)),
+    ]);
+  else if (kind === 2)
+    return Buffer.concat([
+      b.subarray(0, pos),
+      Buffer.from([Math.floor(rand() * 256), 0xff, 0xff, 0xff, 0x7f]),
+      b.subarray(pos),
+    ]);
   else if (kind === 3) return b.subarray(0, pos);
-  else for (let i = 0; i < 4; i++) b[Math.floor(rand() * b.length)] ^= 1 << Math.floor(rand() * 8);
+  else
+    for (let i = 0; i < 4; i++)
+      b[Math.floor(rand() * b.length)] ^= 1 << Math.floor(rand() * 8);
   return b;
 }
 
@@ -48,22 +66,48 @@ describe('pickle machine fuzzing', () => {
     const seeds = [
       classicPayload(),
       benignOrderedDict(),
-      pb().proto(4).frame(20).stackGlobal('collections', 'OrderedDict').emptyTuple().reduce().memoize().stop().toBuffer(),
+      pb()
+        .proto(4)
+        .frame(20)
+        .stackGlobal('collections', 'OrderedDict')
+        .emptyTuple()
+        .reduce()
+        .memoize()
+        .stop()
+        .toBuffer(),
       Buffer.from("(S'id'\nios\nsystem\np0\n0g0\n.", 'latin1'),
-      pb().proto(2).global('pickle', 'loads').bytes(classicPayload()).tuple1().reduce().stop().toBuffer(),
+      pb()
+        .proto(2)
+        .global('pickle', 'loads')
+        .bytes(classicPayload())
+        .tuple1()
+        .reduce()
+        .stop()
+        .toBuffer(),
     ];
     const started = Date.now();
     const rssBefore = process.memoryUsage().rss;
     const verdicts: Record<string, number> = {};
     for (let i = 0; i < 3000; i++) {
-      const input = i % 2 ? randomPickle(rand) : mutate(seeds[i % seeds.length], rand);
-      const r = await scanBuffer(`fuzz-${i}.pkl`, input, { hash: false, limits: { maxOpcodes: 10_000, maxMemo: 1000 } });
+      const input =
+        i % 2 ? randomPickle(rand) : mutate(seeds[i % seeds.length], rand);
+      const r = await scanBuffer(`fuzz-${i}.pkl`, input, {
+        hash: false,
+        limits: { maxOpcodes: 10_000, maxMemo: 1000 },
+      });
       expect(['safe', 'suspicious', 'malicious', 'error']).toContain(r.verdict);
       verdicts[r.verdict] = (verdicts[r.verdict] ?? 0) + 1;
     }
     expect(Date.now() - started).toBeLessThan(30_000);
-    expect(process.memoryUsage().rss - rssBefore).toBeLessThan(300 * 1024 * 1024);
+    expect(process.memoryUsage().rss - rssBefore).toBeLessThan(
+      300 * 1024 * 1024,
+    );
     // the corpus exercises every outcome
-    expect(Object.keys(verdicts).sort()).toEqual(['error', 'malicious', 'safe', 'suspicious']);
+    expect(Object.keys(verdicts).sort()).toEqual([
+      'error',
+      'malicious',
+      'safe',
+      'suspicious',
+    ]);
   }, 60_000);
 });

@@ -11,7 +11,12 @@
  */
 import type { ByteSource, Finding, ScanLimits, Severity } from '../types';
 import { rules } from '../rules';
-import { Classification, canonicalGlobal, classifyGlobal, isGetattrLike } from './policy';
+import {
+  Classification,
+  canonicalGlobal,
+  classifyGlobal,
+  isGetattrLike,
+} from './policy';
 
 /** Symbolic values on the pickle stack. */
 export type PValue =
@@ -21,9 +26,27 @@ export type PValue =
   | { t: 'float' }
   | { t: 'none' }
   | { t: 'bool'; v: boolean }
-  | { t: 'tuple' | 'list' | 'set' | 'frozenset' | 'dict'; items: PValue[]; n: number }
-  | { t: 'global'; module: string; name: string; cls: Classification; off: number }
-  | { t: 'call'; fn: PValue; args: PValue; off: number; op: string; level: Level; getattrLike: boolean }
+  | {
+      t: 'tuple' | 'list' | 'set' | 'frozenset' | 'dict';
+      items: PValue[];
+      n: number;
+    }
+  | {
+      t: 'global';
+      module: string;
+      name: string;
+      cls: Classification;
+      off: number;
+    }
+  | {
+      t: 'call';
+      fn: PValue;
+      args: PValue;
+      off: number;
+      op: string;
+      level: Level;
+      getattrLike: boolean;
+    }
   | { t: 'persid'; pid: PValue }
   | { t: 'buffer' }
   | { t: 'unknown' };
@@ -37,18 +60,74 @@ const MAX_STRING = 1 << 20;
 const MAX_LINE = 1 << 20;
 
 export const OPCODE_NAMES: Record<number, string> = {
-  0x28: 'MARK', 0x2e: 'STOP', 0x30: 'POP', 0x31: 'POP_MARK', 0x32: 'DUP', 0x46: 'FLOAT', 0x49: 'INT',
-  0x4a: 'BININT', 0x4b: 'BININT1', 0x4c: 'LONG', 0x4d: 'BININT2', 0x4e: 'NONE', 0x50: 'PERSID',
-  0x51: 'BINPERSID', 0x52: 'REDUCE', 0x53: 'STRING', 0x54: 'BINSTRING', 0x55: 'SHORT_BINSTRING',
-  0x56: 'UNICODE', 0x58: 'BINUNICODE', 0x61: 'APPEND', 0x62: 'BUILD', 0x63: 'GLOBAL', 0x64: 'DICT',
-  0x7d: 'EMPTY_DICT', 0x65: 'APPENDS', 0x67: 'GET', 0x68: 'BINGET', 0x69: 'INST', 0x6a: 'LONG_BINGET',
-  0x6c: 'LIST', 0x5d: 'EMPTY_LIST', 0x6f: 'OBJ', 0x70: 'PUT', 0x71: 'BINPUT', 0x72: 'LONG_BINPUT',
-  0x73: 'SETITEM', 0x74: 'TUPLE', 0x29: 'EMPTY_TUPLE', 0x75: 'SETITEMS', 0x47: 'BINFLOAT', 0x80: 'PROTO',
-  0x81: 'NEWOBJ', 0x82: 'EXT1', 0x83: 'EXT2', 0x84: 'EXT4', 0x85: 'TUPLE1', 0x86: 'TUPLE2', 0x87: 'TUPLE3',
-  0x88: 'NEWTRUE', 0x89: 'NEWFALSE', 0x8a: 'LONG1', 0x8b: 'LONG4', 0x42: 'BINBYTES', 0x43: 'SHORT_BINBYTES',
-  0x8c: 'SHORT_BINUNICODE', 0x8d: 'BINUNICODE8', 0x8e: 'BINBYTES8', 0x8f: 'EMPTY_SET', 0x90: 'ADDITEMS',
-  0x91: 'FROZENSET', 0x92: 'NEWOBJ_EX', 0x93: 'STACK_GLOBAL', 0x94: 'MEMOIZE', 0x95: 'FRAME',
-  0x96: 'BYTEARRAY8', 0x97: 'NEXT_BUFFER', 0x98: 'READONLY_BUFFER',
+  0x28: 'MARK',
+  0x2e: 'STOP',
+  0x30: 'POP',
+  0x31: 'POP_MARK',
+  0x32: 'DUP',
+  0x46: 'FLOAT',
+  0x49: 'INT',
+  0x4a: 'BININT',
+  0x4b: 'BININT1',
+  0x4c: 'LONG',
+  0x4d: 'BININT2',
+  0x4e: 'NONE',
+  0x50: 'PERSID',
+  0x51: 'BINPERSID',
+  0x52: 'REDUCE',
+  0x53: 'STRING',
+  0x54: 'BINSTRING',
+  0x55: 'SHORT_BINSTRING',
+  0x56: 'UNICODE',
+  0x58: 'BINUNICODE',
+  0x61: 'APPEND',
+  0x62: 'BUILD',
+  0x63: 'GLOBAL',
+  0x64: 'DICT',
+  0x7d: 'EMPTY_DICT',
+  0x65: 'APPENDS',
+  0x67: 'GET',
+  0x68: 'BINGET',
+  0x69: 'INST',
+  0x6a: 'LONG_BINGET',
+  0x6c: 'LIST',
+  0x5d: 'EMPTY_LIST',
+  0x6f: 'OBJ',
+  0x70: 'PUT',
+  0x71: 'BINPUT',
+  0x72: 'LONG_BINPUT',
+  0x73: 'SETITEM',
+  0x74: 'TUPLE',
+  0x29: 'EMPTY_TUPLE',
+  0x75: 'SETITEMS',
+  0x47: 'BINFLOAT',
+  0x80: 'PROTO',
+  0x81: 'NEWOBJ',
+  0x82: 'EXT1',
+  0x83: 'EXT2',
+  0x84: 'EXT4',
+  0x85: 'TUPLE1',
+  0x86: 'TUPLE2',
+  0x87: 'TUPLE3',
+  0x88: 'NEWTRUE',
+  0x89: 'NEWFALSE',
+  0x8a: 'LONG1',
+  0x8b: 'LONG4',
+  0x42: 'BINBYTES',
+  0x43: 'SHORT_BINBYTES',
+  0x8c: 'SHORT_BINUNICODE',
+  0x8d: 'BINUNICODE8',
+  0x8e: 'BINBYTES8',
+  0x8f: 'EMPTY_SET',
+  0x90: 'ADDITEMS',
+  0x91: 'FROZENSET',
+  0x92: 'NEWOBJ_EX',
+  0x93: 'STACK_GLOBAL',
+  0x94: 'MEMOIZE',
+  0x95: 'FRAME',
+  0x96: 'BYTEARRAY8',
+  0x97: 'NEXT_BUFFER',
+  0x98: 'READONLY_BUFFER',
 };
 
 export const TORCH_LEGACY_MAGIC = 0x1950a86a20f9469cfc6cn;
@@ -61,11 +140,7 @@ class Reader {
   buf: Buffer = Buffer.alloc(0);
   bufStart = 0;
   pos: number;
-  constructor(
-    readonly src: ByteSource,
-    start: number,
-    readonly end: number,
-  ) {
+  constructor(readonly src: ByteSource, start: number, readonly end: number) {
     this.pos = start;
     this.bufStart = start;
   }
@@ -133,7 +208,11 @@ class Reader {
         return out;
       }
       if (!avail || want >= MAX_LINE) {
-        throw new PickleError(avail ? 'line too long' : 'pickle data was truncated (missing newline)');
+        throw new PickleError(
+          avail
+            ? 'line too long'
+            : 'pickle data was truncated (missing newline)',
+        );
       }
     }
   }
@@ -204,14 +283,30 @@ function finding(
 function decodeStringEscape(b: Buffer): string {
   // Python 2 repr-style string: 'abc\x00' or "abc"
   let s = b.toString('latin1');
-  if (s.length < 2 || (s[0] !== "'" && s[0] !== '"') || s[s.length - 1] !== s[0]) {
+  if (
+    s.length < 2 ||
+    (s[0] !== "'" && s[0] !== '"') ||
+    s[s.length - 1] !== s[0]
+  ) {
     throw new PickleError('the STRING opcode argument must be quoted');
   }
   s = s.slice(1, -1);
   return s.replace(/\\(x[0-9a-fA-F]{2}|[0-7]{1,3}|.)/gs, (_m, e: string) => {
     if (e[0] === 'x') return String.fromCharCode(parseInt(e.slice(1), 16));
     if (/^[0-7]/.test(e)) return String.fromCharCode(parseInt(e, 8) & 0xff);
-    const map: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\', "'": "'", '"': '"', a: '\x07', b: '\b', f: '\f', v: '\v', '\n': '' };
+    const map: Record<string, string> = {
+      n: '\n',
+      t: '\t',
+      r: '\r',
+      '\\': '\\',
+      "'": "'",
+      '"': '"',
+      a: '\x07',
+      b: '\b',
+      f: '\f',
+      v: '\v',
+      '\n': '',
+    };
     return map[e] ?? `\\${e}`;
   });
 }
@@ -219,7 +314,9 @@ function decodeStringEscape(b: Buffer): string {
 function decodeRawUnicodeEscape(b: Buffer): string {
   return b
     .toString('latin1')
-    .replace(/\\u([0-9a-fA-F]{4})|\\U([0-9a-fA-F]{8})/g, (_m, u4, u8) => String.fromCodePoint(parseInt(u4 ?? u8, 16)));
+    .replace(/\\u([0-9a-fA-F]{4})|\\U([0-9a-fA-F]{8})/g, (_m, u4, u8) =>
+      String.fromCodePoint(parseInt(u4 ?? u8, 16)),
+    );
 }
 
 const SMALL_INTS: PValue[] = [];
@@ -251,6 +348,12 @@ export function describeValue(v: PValue | undefined): string {
   }
 }
 
+export class PickleParseFailure extends Error {
+  constructor(message: string, readonly outcome: StreamOutcome) {
+    super(message);
+  }
+}
+
 /** One pickle machine over a source range; runs back-to-back streams. */
 export class PickleMachine {
   private readonly r: Reader;
@@ -279,7 +382,10 @@ export class PickleMachine {
     end = src.size,
   ) {
     this.r = new Reader(src, start, end);
-    this.maxStack = Math.max(1000, Math.min(hooks.limits.maxMemo * 5, 1_000_000));
+    this.maxStack = Math.max(
+      1000,
+      Math.min(hooks.limits.maxMemo * 5, 1_000_000),
+    );
   }
 
   /**
@@ -291,13 +397,25 @@ export class PickleMachine {
     let count = 0;
     while (this.r.pos < this.r.end && count < maxStreams) {
       if (this.opcodeCount > this.hooks.limits.maxOpcodes) {
-        this.hooks.report(finding('PICKLE_RESOURCE_LIMIT', `The file holds more than ${this.hooks.limits.maxOpcodes} pickle opcodes in ${count} streams; the rest was not inspected.`, this.r.pos, undefined));
+        this.hooks.report(
+          finding(
+            'PICKLE_RESOURCE_LIMIT',
+            `The file holds more than ${this.hooks.limits.maxOpcodes} pickle opcodes in ${count} streams; the rest was not inspected.`,
+            this.r.pos,
+            undefined,
+          ),
+        );
         break;
       }
       const out = await this.runStream();
       count++;
       if (this.summary.streams.length < 100) this.summary.streams.push(out);
-      if (count === 1 && out.ok && out.top?.t === 'int' && out.top.v === TORCH_LEGACY_MAGIC) {
+      if (
+        count === 1 &&
+        out.ok &&
+        out.top?.t === 'int' &&
+        out.top.v === TORCH_LEGACY_MAGIC
+      ) {
         this.summary.legacyTorch = true;
       }
       if (!out.ok) {
@@ -306,7 +424,13 @@ export class PickleMachine {
           this.hooks.report(
             finding(
               'PICKLE_PAYLOAD_BEFORE_ERROR',
-              `The pickle ${out.worst === 'dangerous' ? 'reaches a code-execution primitive' : 'imports non-allowlisted code'} and then fails to parse (${out.error}); Python executes everything before the error.`,
+              `The pickle ${
+                out.worst === 'dangerous'
+                  ? 'reaches a code-execution primitive'
+                  : 'imports non-allowlisted code'
+              } and then fails to parse (${
+                out.error
+              }); Python executes everything before the error.`,
               out.end,
               undefined,
               { error: out.error, stream: count },
@@ -315,7 +439,14 @@ export class PickleMachine {
           );
         } else if (!first && !(this.summary.legacyTorch && count > 5)) {
           this.hooks.report(
-            finding('PICKLE_TRAILING_DATA', `Data after pickle stream ${count - 1} is not a valid pickle (${out.error}).`, out.start, undefined),
+            finding(
+              'PICKLE_TRAILING_DATA',
+              `Data after pickle stream ${count - 1} is not a valid pickle (${
+                out.error
+              }).`,
+              out.start,
+              undefined,
+            ),
           );
         } else if (first) {
           throw new PickleParseFailure(out.error ?? 'invalid pickle', out);
@@ -330,37 +461,67 @@ export class PickleMachine {
   private reportGlobal(g: Extract<PValue, { t: 'global' }>, opcode: string) {
     this.sawGlobal = true;
     if (this.summary.globals.length < 10_000) {
-      this.summary.globals.push({ module: g.module, name: g.name, level: g.cls.level === 'allowed' ? 'safe' : g.cls.level });
+      this.summary.globals.push({
+        module: g.module,
+        name: g.name,
+        level: g.cls.level === 'allowed' ? 'safe' : g.cls.level,
+      });
     }
     if (g.cls.level === 'allowed') {
       if (g.module === 'torch._utils') this.summary.torchRebuild = true;
-      if (/NumpyArrayWrapper|NDArrayWrapper/.test(g.name)) this.summary.joblib = true;
+      if (/NumpyArrayWrapper|NDArrayWrapper/.test(g.name))
+        this.summary.joblib = true;
       return;
     }
     const full = `${g.module}.${g.name}`;
     if (g.cls.level === 'dangerous') {
       this.worst = 'dangerous';
       this.hooks.report(
-        finding('PICKLE_DANGEROUS_GLOBAL', `The pickle imports ${full} (${g.cls.reason}).`, g.off, opcode, { global: full }),
+        finding(
+          'PICKLE_DANGEROUS_GLOBAL',
+          `The pickle imports ${full} (${g.cls.reason}).`,
+          g.off,
+          opcode,
+          { global: full },
+        ),
       );
     } else {
       this.worst = worse(this.worst, 'unknown');
       this.hooks.report(
-        finding('PICKLE_NON_ALLOWLISTED_GLOBAL', `The pickle imports ${full}, which is outside the allowlists (${g.cls.reason}).`, g.off, opcode, {
-          global: full,
-        }),
+        finding(
+          'PICKLE_NON_ALLOWLISTED_GLOBAL',
+          `The pickle imports ${full}, which is outside the allowlists (${g.cls.reason}).`,
+          g.off,
+          opcode,
+          {
+            global: full,
+          },
+        ),
       );
     }
   }
 
-  private makeGlobal(module: string, name: string, off: number, opcode: string): PValue {
+  private makeGlobal(
+    module: string,
+    name: string,
+    off: number,
+    opcode: string,
+  ): PValue {
     let cls = classifyGlobal(module, name);
     if (
       this.hooks.torchScript &&
-      ((/^__torch__(\.[A-Za-z_][A-Za-z0-9_]*)*$/.test(module) && /^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) ||
-        (module === 'torch.jit._pickle' && /^(build_[a-z]+list|build_tensor_from_id|restore_type_tag)$/.test(name)))
+      ((/^__torch__(\.[A-Za-z_][A-Za-z0-9_]*)*$/.test(module) &&
+        /^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) ||
+        (module === 'torch.jit._pickle' &&
+          /^(build_[a-z]+list|build_tensor_from_id|restore_type_tag)$/.test(
+            name,
+          )))
     ) {
-      cls = { level: 'allowed', reason: 'TorchScript class or helper', framework: 'torchscript' };
+      cls = {
+        level: 'allowed',
+        reason: 'TorchScript class or helper',
+        framework: 'torchscript',
+      };
     }
     const [m, n] = canonicalGlobal(module, name);
     const g = { t: 'global' as const, module: m, name: n, cls, off };
@@ -368,7 +529,12 @@ export class PickleMachine {
     return g;
   }
 
-  private async doCall(fn: PValue, args: PValue, off: number, op: string): Promise<PValue> {
+  private async doCall(
+    fn: PValue,
+    args: PValue,
+    off: number,
+    op: string,
+  ): Promise<PValue> {
     let level: Level = 'safe';
     let getattrLike = false;
     if (fn.t === 'global') {
@@ -377,21 +543,33 @@ export class PickleMachine {
       const full = `${fn.module}.${fn.name}`;
       if (fn.cls.level === 'dangerous') {
         this.hooks.report(
-          finding('PICKLE_DANGEROUS_CALL', `The pickle calls ${full}(${this.describeArgs(args)}) via ${op}.`, off, op, {
-            global: full,
-            args: this.describeArgs(args),
-          }),
+          finding(
+            'PICKLE_DANGEROUS_CALL',
+            `The pickle calls ${full}(${this.describeArgs(args)}) via ${op}.`,
+            off,
+            op,
+            {
+              global: full,
+              args: this.describeArgs(args),
+            },
+          ),
         );
       }
       if (fn.cls.loader) await this.scanNestedArgs(args, full, off, true);
-      else if (level !== 'safe') await this.scanNestedArgs(args, full, off, false);
+      else if (level !== 'safe')
+        await this.scanNestedArgs(args, full, off, false);
     } else if (fn.t === 'call' || fn.t === 'persid' || fn.t === 'unknown') {
-      const danger = fn.t === 'call' && (fn.getattrLike || fn.level === 'dangerous');
+      const danger =
+        fn.t === 'call' && (fn.getattrLike || fn.level === 'dangerous');
       level = danger ? 'dangerous' : 'unknown';
       this.hooks.report(
         finding(
           'PICKLE_CALL_OF_RESULT',
-          `The pickle calls the result of ${describeValue(fn)} via ${op}${danger ? '; that result comes from an attribute lookup or a dangerous call' : ''}.`,
+          `The pickle calls the result of ${describeValue(fn)} via ${op}${
+            danger
+              ? '; that result comes from an attribute lookup or a dangerous call'
+              : ''
+          }.`,
           off,
           op,
           { callee: describeValue(fn) },
@@ -405,38 +583,62 @@ export class PickleMachine {
   }
 
   private describeArgs(args: PValue): string {
-    if (args.t === 'tuple' || args.t === 'list') return args.items.slice(0, 4).map(describeValue).join(', ');
+    if (args.t === 'tuple' || args.t === 'list')
+      return args.items.slice(0, 4).map(describeValue).join(', ');
     return describeValue(args);
   }
 
   /** Bytes handed to a loader (or any non-allowlisted call) are scanned as nested content. */
-  private async scanNestedArgs(args: PValue, callee: string, off: number, loader: boolean, depth = 0): Promise<void> {
+  private async scanNestedArgs(
+    args: PValue,
+    callee: string,
+    off: number,
+    loader: boolean,
+    depth = 0,
+  ): Promise<void> {
     if (depth > 4) return;
-    const items: PValue[] =
-      args.t === 'tuple' || args.t === 'list' || args.t === 'dict' || args.t === 'set' || args.t === 'frozenset'
-        ? args.items
-        : args.t === 'call'
-          ? [args.args]
-          : [args];
+    let items: PValue[] = [args];
+    if (
+      args.t === 'tuple' ||
+      args.t === 'list' ||
+      args.t === 'dict' ||
+      args.t === 'set' ||
+      args.t === 'frozenset'
+    )
+      items = args.items;
+    else if (args.t === 'call') items = [args.args];
     for (const v of items) {
       if (v.t === 'bytes') {
         const looksSerialized =
-          (v.head[0] === 0x80 && v.head[1] <= 5) || v.head.subarray(0, 2).toString('latin1') === 'PK' || v.head[0] === 0x93;
+          (v.head[0] === 0x80 && v.head[1] <= 5) ||
+          v.head.subarray(0, 2).toString('latin1') === 'PK' ||
+          v.head[0] === 0x93;
         if (loader || looksSerialized) {
           if (loader) {
             this.hooks.report(
-              finding('PICKLE_NESTED_PICKLE', `Bytes at offset ${v.off} are passed to ${callee}; they were scanned as a nested object.`, off, undefined, {
-                callee,
-                nestedOffset: v.off,
-                nestedLength: v.len,
-              }),
+              finding(
+                'PICKLE_NESTED_PICKLE',
+                `Bytes at offset ${v.off} are passed to ${callee}; they were scanned as a nested object.`,
+                off,
+                undefined,
+                {
+                  callee,
+                  nestedOffset: v.off,
+                  nestedLength: v.len,
+                },
+              ),
             );
           }
           await this.hooks.scanNestedRange(v.off, v.len, callee);
         }
       } else if (v.t === 'str' && loader && !v.truncated && v.v.length > 1) {
         await this.hooks.scanNestedBuffer(Buffer.from(v.v, 'latin1'), callee);
-      } else if (v.t === 'call' || v.t === 'tuple' || v.t === 'list' || v.t === 'dict') {
+      } else if (
+        v.t === 'call' ||
+        v.t === 'tuple' ||
+        v.t === 'list' ||
+        v.t === 'dict'
+      ) {
         await this.scanNestedArgs(v, callee, off, loader, depth + 1);
       }
     }
@@ -446,16 +648,20 @@ export class PickleMachine {
     return this.marks.length ? this.marks[this.marks.length - 1] : 0;
   }
   private pop(): PValue {
-    if (this.stack.length <= this.fence()) throw new PickleError('unpickling stack underflow');
+    if (this.stack.length <= this.fence())
+      throw new PickleError('unpickling stack underflow');
     return this.stack.pop()!;
   }
   private top(): PValue {
-    if (this.stack.length <= this.fence()) throw new PickleError('unpickling stack underflow');
+    if (this.stack.length <= this.fence())
+      throw new PickleError('unpickling stack underflow');
     return this.stack[this.stack.length - 1];
   }
   private push(v: PValue) {
     if (this.stack.length >= this.maxStack) {
-      this.limitFinding(`The pickle stack grows beyond ${this.maxStack} entries.`);
+      this.limitFinding(
+        `The pickle stack grows beyond ${this.maxStack} entries.`,
+      );
     }
     this.stack.push(v);
   }
@@ -466,11 +672,21 @@ export class PickleMachine {
     return items;
   }
   private limitFinding(msg: string): never {
-    this.hooks.report(finding('PICKLE_RESOURCE_LIMIT', msg, this.r.pos, undefined));
+    this.hooks.report(
+      finding('PICKLE_RESOURCE_LIMIT', msg, this.r.pos, undefined),
+    );
     throw new LimitStop(msg);
   }
-  private container(t: 'tuple' | 'list' | 'set' | 'frozenset' | 'dict', items: PValue[]): PValue {
-    return { t, items: items.length > CONTAINER_CAP ? items.slice(0, CONTAINER_CAP) : items, n: items.length };
+  private container(
+    t: 'tuple' | 'list' | 'set' | 'frozenset' | 'dict',
+    items: PValue[],
+  ): PValue {
+    return {
+      t,
+      items:
+        items.length > CONTAINER_CAP ? items.slice(0, CONTAINER_CAP) : items,
+      n: items.length,
+    };
   }
   private addItems(target: PValue, items: PValue[]) {
     if (target.t === 'list' || target.t === 'set' || target.t === 'dict') {
@@ -481,7 +697,9 @@ export class PickleMachine {
   }
   private memoPut(idx: number, v: PValue) {
     if (!this.memo.has(idx) && this.memo.size >= this.hooks.limits.maxMemo) {
-      this.limitFinding(`The pickle memo grows beyond ${this.hooks.limits.maxMemo} entries.`);
+      this.limitFinding(
+        `The pickle memo grows beyond ${this.hooks.limits.maxMemo} entries.`,
+      );
     }
     this.memo.set(idx, v);
   }
@@ -494,15 +712,27 @@ export class PickleMachine {
   private lengthCheck(len: number | bigint, off: number, op: string) {
     if (typeof len === 'bigint' || len > this.r.remaining) {
       this.hooks.report(
-        finding('PICKLE_LENGTH_OUT_OF_BOUNDS', `${op} at offset ${off} declares ${len} bytes but only ${this.r.remaining} remain.`, off, op, {
-          declared: String(len),
-        }),
+        finding(
+          'PICKLE_LENGTH_OUT_OF_BOUNDS',
+          `${op} at offset ${off} declares ${len} bytes but only ${this.r.remaining} remain.`,
+          off,
+          op,
+          {
+            declared: String(len),
+          },
+        ),
       );
-      throw new PickleError(`${op} length ${len} exceeds the remaining ${this.r.remaining} bytes`);
+      throw new PickleError(
+        `${op} length ${len} exceeds the remaining ${this.r.remaining} bytes`,
+      );
     }
   }
 
-  private async readBytesValue(len: number, off: number, op: string): Promise<PValue> {
+  private async readBytesValue(
+    len: number,
+    off: number,
+    op: string,
+  ): Promise<PValue> {
     this.lengthCheck(len, off, op);
     this.lastReadLen = len;
     const dataOff = this.r.pos;
@@ -519,11 +749,18 @@ export class PickleMachine {
     return { t: 'bytes', off: dataOff, len, head, small };
   }
 
-  private async readStringValue(len: number, off: number, op: string, encoding: 'utf8' | 'latin1'): Promise<PValue> {
+  private async readStringValue(
+    len: number,
+    off: number,
+    op: string,
+    encoding: 'utf8' | 'latin1',
+  ): Promise<PValue> {
     this.lengthCheck(len, off, op);
     this.lastReadLen = len;
     if (len > MAX_STRING) {
-      const head = (await this.r.ensure(256)) ? this.r.peekAt(0, 256) : Buffer.alloc(0);
+      const head = (await this.r.ensure(256))
+        ? this.r.peekAt(0, 256)
+        : Buffer.alloc(0);
       this.r.pos += len;
       return { t: 'str', v: head.toString(encoding), truncated: true };
     }
@@ -533,14 +770,16 @@ export class PickleMachine {
 
   /** Fixed-size argument (<= 8 bytes): the loop keeps 16 bytes of lookahead, so no await is needed. */
   private fx(n: number, op: string): Buffer {
-    if (this.r.pos + n > this.r.bufEnd) throw new PickleError(`pickle data was truncated in ${op}`);
+    if (this.r.pos + n > this.r.bufEnd)
+      throw new PickleError(`pickle data was truncated in ${op}`);
     this.lastReadLen = n;
     return this.r.take(n);
   }
   /** Index in the reader buffer of a fixed-size argument (no Buffer allocation). */
   private fi(n: number, op: string): number {
     const r = this.r;
-    if (r.pos + n > r.bufStart + r.buf.length) throw new PickleError(`pickle data was truncated in ${op}`);
+    if (r.pos + n > r.bufStart + r.buf.length)
+      throw new PickleError(`pickle data was truncated in ${op}`);
     const i = r.pos - r.bufStart;
     r.pos += n;
     this.lastReadLen = n;
@@ -548,7 +787,8 @@ export class PickleMachine {
   }
 
   private async fixed(n: number, op: string): Promise<Buffer> {
-    if (!(await this.r.ensure(n))) throw new PickleError(`pickle data was truncated in ${op}`);
+    if (!(await this.r.ensure(n)))
+      throw new PickleError(`pickle data was truncated in ${op}`);
     return this.r.take(n);
   }
 
@@ -568,7 +808,10 @@ export class PickleMachine {
         // Two other readings: a reader that restarts at the frame end, and CPython's C unpickler
         // reading from a file (pickle.load / torch.load), which drops the rest of the frame buffer
         // and takes the crossing read's bytes from the file after the frame.
-        this.pendingShadow.push(this.frameEnd, this.frameEnd + this.lastReadLen);
+        this.pendingShadow.push(
+          this.frameEnd,
+          this.frameEnd + this.lastReadLen,
+        );
       }
       this.frameEnd = -1;
     }
@@ -595,8 +838,10 @@ export class PickleMachine {
     try {
       for (;;) {
         if (r.pos + 16 > r.bufEnd || r.pos < r.bufStart) {
-          if (!(await r.ensure(1))) throw new PickleError('pickle data was truncated (no STOP opcode)');
-          if (r.bufEnd - r.pos < 16) await r.ensure(Math.min(16, r.end - r.pos));
+          if (!(await r.ensure(1)))
+            throw new PickleError('pickle data was truncated (no STOP opcode)');
+          if (r.bufEnd - r.pos < 16)
+            await r.ensure(Math.min(16, r.end - r.pos));
         }
         const off = r.pos;
         if (this.frameEnd >= 0 && off >= this.frameEnd) this.frameEnd = -1;
@@ -611,9 +856,17 @@ export class PickleMachine {
             // PROTO
             const v = r.buf[this.fi(1, 'PROTO')];
             if (ops > 1 || r.pos - 2 !== start) {
-              this.hooks.report(finding('PICKLE_MISPLACED_PROTO', `PROTO ${v} at offset ${off} is not the first opcode.`, off, 'PROTO'));
+              this.hooks.report(
+                finding(
+                  'PICKLE_MISPLACED_PROTO',
+                  `PROTO ${v} at offset ${off} is not the first opcode.`,
+                  off,
+                  'PROTO',
+                ),
+              );
             }
-            if (v > 5) throw new PickleError(`unsupported pickle protocol: ${v}`);
+            if (v > 5)
+              throw new PickleError(`unsupported pickle protocol: ${v}`);
             this.proto = v;
             break;
           }
@@ -621,21 +874,39 @@ export class PickleMachine {
             // FRAME: the C unpickler only requires the frame's bytes to exist, then reads linearly
             const b = this.fx(8, 'FRAME');
             const len = b.readBigUInt64LE(0);
-            if (this.frameEnd >= 0 && off < this.frameEnd && !this.frameViolationReported) {
+            if (
+              this.frameEnd >= 0 &&
+              off < this.frameEnd &&
+              !this.frameViolationReported
+            ) {
               this.frameViolationReported = true;
               this.hooks.report(
-                finding('PICKLE_FRAME_VIOLATION', `A new FRAME starts at offset ${off} before the previous frame ends at ${this.frameEnd}.`, off, 'FRAME', {
-                  frameEnd: this.frameEnd,
-                }),
+                finding(
+                  'PICKLE_FRAME_VIOLATION',
+                  `A new FRAME starts at offset ${off} before the previous frame ends at ${this.frameEnd}.`,
+                  off,
+                  'FRAME',
+                  {
+                    frameEnd: this.frameEnd,
+                  },
+                ),
               );
             }
             if (len > BigInt(r.remaining)) {
               this.hooks.report(
-                finding('PICKLE_FRAME_VIOLATION', `FRAME at offset ${off} declares ${len} bytes but only ${r.remaining} remain.`, off, 'FRAME', {
-                  declared: String(len),
-                }),
+                finding(
+                  'PICKLE_FRAME_VIOLATION',
+                  `FRAME at offset ${off} declares ${len} bytes but only ${r.remaining} remain.`,
+                  off,
+                  'FRAME',
+                  {
+                    declared: String(len),
+                  },
+                ),
               );
-              throw new PickleError('pickle data was truncated (FRAME longer than the data)');
+              throw new PickleError(
+                'pickle data was truncated (FRAME longer than the data)',
+              );
             }
             this.frameEnd = r.pos + Number(len);
             break;
@@ -643,17 +914,30 @@ export class PickleMachine {
           case 0x2e: {
             // STOP
             const top = this.pop();
-            const out: StreamOutcome = { ok: true, opcodes: ops, start, end: r.pos, top, worst: this.worst, sawGlobal: this.sawGlobal };
+            const out: StreamOutcome = {
+              ok: true,
+              opcodes: ops,
+              start,
+              end: r.pos,
+              top,
+              worst: this.worst,
+              sawGlobal: this.sawGlobal,
+            };
             await this.flushShadow();
             return out;
           }
           case 0x28:
             this.marks.push(this.stack.length);
-            if (this.marks.length > this.maxStack) this.limitFinding('Too many MARKs.');
+            if (this.marks.length > this.maxStack)
+              this.limitFinding('Too many MARKs.');
             break;
           case 0x30: {
             // POP: pops a mark when the top of the stack is the mark position
-            if (this.marks.length && this.marks[this.marks.length - 1] === this.stack.length) this.marks.pop();
+            if (
+              this.marks.length &&
+              this.marks[this.marks.length - 1] === this.stack.length
+            )
+              this.marks.pop();
             else this.pop();
             break;
           }
@@ -673,15 +957,21 @@ export class PickleMachine {
           case 0x49: {
             // INT (text)
             const s = (await r.line()).toString('latin1').trim();
-            if (s === '00' || s === '01') this.push({ t: 'bool', v: s === '01' });
-            else if (/^[+-]?\d+$/.test(s)) this.push({ t: 'int', v: s.length > 15 ? BigInt(s) : Number(s) });
-            else throw new PickleError(`invalid literal for int(): ${JSON.stringify(s.slice(0, 40))}`);
+            if (s === '00' || s === '01')
+              this.push({ t: 'bool', v: s === '01' });
+            else if (/^[+-]?\d+$/.test(s))
+              this.push({ t: 'int', v: s.length > 15 ? BigInt(s) : Number(s) });
+            else
+              throw new PickleError(
+                `invalid literal for int(): ${JSON.stringify(s.slice(0, 40))}`,
+              );
             break;
           }
           case 0x4c: {
             let s = (await r.line()).toString('latin1').trim();
             if (s.endsWith('L')) s = s.slice(0, -1);
-            if (!/^[+-]?\d+$/.test(s)) throw new PickleError('invalid literal for LONG');
+            if (!/^[+-]?\d+$/.test(s))
+              throw new PickleError('invalid literal for LONG');
             this.push({ t: 'int', v: BigInt(s) });
             break;
           }
@@ -696,22 +986,31 @@ export class PickleMachine {
             break;
           case 0x8a: {
             const n = r.buf[this.fi(1, 'LONG1')];
-            this.push({ t: 'int', v: decodeLongLE(await this.fixed(n, 'LONG1')) });
+            this.push({
+              t: 'int',
+              v: decodeLongLE(await this.fixed(n, 'LONG1')),
+            });
             break;
           }
           case 0x8b: {
             const n = r.buf.readInt32LE(this.fi(4, 'LONG4'));
-            if (n < 0) throw new PickleError('LONG pickle has negative byte count');
+            if (n < 0)
+              throw new PickleError('LONG pickle has negative byte count');
             this.lengthCheck(n, off, 'LONG4');
             if (n > 4096) {
               r.pos += n;
               this.push({ t: 'int', v: 0 });
-            } else this.push({ t: 'int', v: decodeLongLE(await this.fixed(n, 'LONG4')) });
+            } else
+              this.push({
+                t: 'int',
+                v: decodeLongLE(await this.fixed(n, 'LONG4')),
+              });
             break;
           }
           case 0x46: {
             const s = (await r.line()).toString('latin1').trim();
-            if (Number.isNaN(Number(s)) && !/^[+-]?(nan|inf)$/i.test(s)) throw new PickleError('could not convert string to float');
+            if (Number.isNaN(Number(s)) && !/^[+-]?(nan|inf)$/i.test(s))
+              throw new PickleError('could not convert string to float');
             this.push({ t: 'float' });
             break;
           }
@@ -725,13 +1024,18 @@ export class PickleMachine {
           }
           case 0x54: {
             const n = r.buf.readInt32LE(this.fi(4, 'BINSTRING'));
-            if (n < 0) throw new PickleError('BINSTRING pickle has negative byte count');
-            this.push(await this.readStringValue(n, off, 'BINSTRING', 'latin1'));
+            if (n < 0)
+              throw new PickleError('BINSTRING pickle has negative byte count');
+            this.push(
+              await this.readStringValue(n, off, 'BINSTRING', 'latin1'),
+            );
             break;
           }
           case 0x55: {
             const n = r.buf[this.fi(1, 'SHORT_BINSTRING')];
-            this.push(await this.readStringValue(n, off, 'SHORT_BINSTRING', 'latin1'));
+            this.push(
+              await this.readStringValue(n, off, 'SHORT_BINSTRING', 'latin1'),
+            );
             break;
           }
           case 0x56:
@@ -744,13 +1048,21 @@ export class PickleMachine {
           }
           case 0x8c: {
             const n = r.buf[this.fi(1, 'SHORT_BINUNICODE')];
-            this.push(await this.readStringValue(n, off, 'SHORT_BINUNICODE', 'utf8'));
+            this.push(
+              await this.readStringValue(n, off, 'SHORT_BINUNICODE', 'utf8'),
+            );
             break;
           }
           case 0x8d: {
             const n = r.buf.readBigUInt64LE(this.fi(8, 'BINUNICODE8'));
-            this.lengthCheck(n > BigInt(Number.MAX_SAFE_INTEGER) ? n : Number(n), off, 'BINUNICODE8');
-            this.push(await this.readStringValue(Number(n), off, 'BINUNICODE8', 'utf8'));
+            this.lengthCheck(
+              n > BigInt(Number.MAX_SAFE_INTEGER) ? n : Number(n),
+              off,
+              'BINUNICODE8',
+            );
+            this.push(
+              await this.readStringValue(Number(n), off, 'BINUNICODE8', 'utf8'),
+            );
             break;
           }
           case 0x42: {
@@ -767,7 +1079,11 @@ export class PickleMachine {
           case 0x96: {
             const name = op === 0x8e ? 'BINBYTES8' : 'BYTEARRAY8';
             const n = r.buf.readBigUInt64LE(this.fi(8, name));
-            this.lengthCheck(n > BigInt(Number.MAX_SAFE_INTEGER) ? n : Number(n), off, name);
+            this.lengthCheck(
+              n > BigInt(Number.MAX_SAFE_INTEGER) ? n : Number(n),
+              off,
+              name,
+            );
             this.push(await this.readBytesValue(Number(n), off, name));
             break;
           }
@@ -803,7 +1119,8 @@ export class PickleMachine {
             break;
           case 0x64: {
             const items = this.popMark();
-            if (items.length % 2) throw new PickleError('odd number of items for DICT');
+            if (items.length % 2)
+              throw new PickleError('odd number of items for DICT');
             this.push(this.container('dict', items));
             break;
           }
@@ -832,7 +1149,8 @@ export class PickleMachine {
           }
           case 0x75: {
             const items = this.popMark();
-            if (items.length % 2) throw new PickleError('odd number of items for SETITEMS');
+            if (items.length % 2)
+              throw new PickleError('odd number of items for SETITEMS');
             this.addItems(this.top(), items);
             break;
           }
@@ -846,7 +1164,9 @@ export class PickleMachine {
             this.push(this.memoGet(r.buf[this.fi(1, 'BINGET')]));
             break;
           case 0x6a:
-            this.push(this.memoGet(r.buf.readUInt32LE(this.fi(4, 'LONG_BINGET'))));
+            this.push(
+              this.memoGet(r.buf.readUInt32LE(this.fi(4, 'LONG_BINGET'))),
+            );
             break;
           case 0x70: {
             const s = (await r.line()).toString('latin1').trim();
@@ -878,12 +1198,19 @@ export class PickleMachine {
           case 0x93: {
             const name = this.pop();
             const module = this.pop();
-            if (module.t !== 'str' || name.t !== 'str' || module.truncated || name.truncated) {
+            if (
+              module.t !== 'str' ||
+              name.t !== 'str' ||
+              module.truncated ||
+              name.truncated
+            ) {
               this.worst = 'dangerous';
               this.hooks.report(
                 finding(
                   'PICKLE_NON_STRING_GLOBAL',
-                  `STACK_GLOBAL at offset ${off} takes a module/name that is not a plain string (${describeValue(module)}, ${describeValue(name)}).`,
+                  `STACK_GLOBAL at offset ${off} takes a module/name that is not a plain string (${describeValue(
+                    module,
+                  )}, ${describeValue(name)}).`,
                   off,
                   'STACK_GLOBAL',
                   { module: describeValue(module), name: describeValue(name) },
@@ -898,9 +1225,12 @@ export class PickleMachine {
           case 0x82:
           case 0x83:
           case 0x84: {
-            const n = op === 0x82 ? 1 : op === 0x83 ? 2 : 4;
+            const n = { 0x82: 1, 0x83: 2, 0x84: 4 }[op as 0x82 | 0x83 | 0x84];
             const b = this.fx(n, opName);
-            const code = n === 1 ? b[0] : n === 2 ? b.readUInt16LE(0) : b.readInt32LE(0);
+            let code: number;
+            if (n === 1) code = b[0];
+            else if (n === 2) code = b.readUInt16LE(0);
+            else code = b.readInt32LE(0);
             if (code <= 0) throw new PickleError('EXT specifies code <= 0');
             this.worst = worse(this.worst, 'unknown');
             this.sawGlobal = true;
@@ -913,7 +1243,13 @@ export class PickleMachine {
                 { code },
               ),
             );
-            this.push({ t: 'global', module: '<copyreg extension>', name: String(code), cls: { level: 'unknown', reason: 'extension code' }, off });
+            this.push({
+              t: 'global',
+              module: '<copyreg extension>',
+              name: String(code),
+              cls: { level: 'unknown', reason: 'extension code' },
+              off,
+            });
             break;
           }
           case 0x52: {
@@ -932,13 +1268,27 @@ export class PickleMachine {
             const kwargs = this.pop();
             const args = this.pop();
             const cls = this.pop();
-            this.push(await this.doCall(cls, this.container('tuple', [args, kwargs]), off, 'NEWOBJ_EX'));
+            this.push(
+              await this.doCall(
+                cls,
+                this.container('tuple', [args, kwargs]),
+                off,
+                'NEWOBJ_EX',
+              ),
+            );
             break;
           }
           case 0x6f: {
             const items = this.popMark();
             if (!items.length) throw new PickleError('OBJ without a class');
-            this.push(await this.doCall(items[0], this.container('tuple', items.slice(1)), off, 'OBJ'));
+            this.push(
+              await this.doCall(
+                items[0],
+                this.container('tuple', items.slice(1)),
+                off,
+                'OBJ',
+              ),
+            );
             break;
           }
           case 0x69: {
@@ -946,7 +1296,14 @@ export class PickleMachine {
             const name = (await r.line()).toString('utf8');
             const items = this.popMark();
             const cls = this.makeGlobal(module, name, off, 'INST');
-            this.push(await this.doCall(cls, this.container('tuple', items), off, 'INST'));
+            this.push(
+              await this.doCall(
+                cls,
+                this.container('tuple', items),
+                off,
+                'INST',
+              ),
+            );
             break;
           }
           case 0x62: {
@@ -964,7 +1321,13 @@ export class PickleMachine {
             this.push({ t: 'persid', pid: this.pop() });
             break;
           default:
-            throw new PickleError(`invalid load key, '${op < 0x20 || op > 0x7e ? `\\x${op.toString(16).padStart(2, '0')}` : String.fromCharCode(op)}'`);
+            throw new PickleError(
+              `invalid load key, '${
+                op < 0x20 || op > 0x7e
+                  ? `\\x${op.toString(16).padStart(2, '0')}`
+                  : String.fromCharCode(op)
+              }'`,
+            );
         }
         this.checkFrameCrossing(off, opName);
       }
@@ -981,7 +1344,8 @@ export class PickleMachine {
         opcodes: ops,
         start,
         end: r.pos,
-        worst: e instanceof LimitStop ? worse(this.worst, 'unknown') : this.worst,
+        worst:
+          e instanceof LimitStop ? worse(this.worst, 'unknown') : this.worst,
         sawGlobal: this.sawGlobal,
       };
     }
@@ -990,7 +1354,9 @@ export class PickleMachine {
   private async flushShadow() {
     const list = this.pendingShadow;
     this.pendingShadow = [];
-    if (!this.hooks.shadow && this.hooks.shadowScan) for (const o of new Set(list)) if (o < this.r.end) await this.hooks.shadowScan(o);
+    if (!this.hooks.shadow && this.hooks.shadowScan)
+      for (const o of new Set(list))
+        if (o < this.r.end) await this.hooks.shadowScan(o);
   }
 
   private async build(inst: PValue, state: PValue, off: number) {
@@ -1010,7 +1376,14 @@ export class PickleMachine {
       );
       return;
     }
-    if (inst.t === 'call' && inst.fn.t === 'global' && /^(joblib|sklearn\.externals\.joblib)\.numpy_pickle$/.test(inst.fn.module) && inst.fn.name === 'NumpyArrayWrapper') {
+    if (
+      inst.t === 'call' &&
+      inst.fn.t === 'global' &&
+      /^(joblib|sklearn\.externals\.joblib)\.numpy_pickle$/.test(
+        inst.fn.module,
+      ) &&
+      inst.fn.name === 'NumpyArrayWrapper'
+    ) {
       await this.skipJoblibArray(state, off);
     }
   }
@@ -1031,12 +1404,25 @@ export class PickleMachine {
     const shape = this.dictGet(state, 'shape');
     const align = this.dictGet(state, 'numpy_array_alignment_bytes');
     let descr: string | undefined;
-    if (dtype?.t === 'call' && dtype.args.t === 'tuple' && dtype.args.items[0]?.t === 'str') descr = (dtype.args.items[0] as { v: string }).v;
-    if (!descr) throw new PickleError('cannot determine the dtype of a joblib array');
+    if (
+      dtype?.t === 'call' &&
+      dtype.args.t === 'tuple' &&
+      dtype.args.items[0]?.t === 'str'
+    )
+      descr = (dtype.args.items[0] as { v: string }).v;
+    if (!descr)
+      throw new PickleError('cannot determine the dtype of a joblib array');
     this.frameEnd = -1;
     if (/^[|<>=]?O/.test(descr)) {
       // object arrays are written with pickle.dump(protocol=2) inline: scan that stream in place
-      const saved = { stack: this.stack, marks: this.marks, memo: this.memo, proto: this.proto, worst: this.worst, g: this.sawGlobal };
+      const saved = {
+        stack: this.stack,
+        marks: this.marks,
+        memo: this.memo,
+        proto: this.proto,
+        worst: this.worst,
+        g: this.sawGlobal,
+      };
       const out = await this.runStream();
       const innerWorst = out.worst;
       this.stack = saved.stack;
@@ -1045,24 +1431,34 @@ export class PickleMachine {
       this.proto = saved.proto;
       this.worst = worse(saved.worst, innerWorst);
       this.sawGlobal = saved.g || out.sawGlobal;
-      if (!out.ok) throw new PickleError(`object array inside the joblib file is invalid: ${out.error}`);
+      if (!out.ok)
+        throw new PickleError(
+          `object array inside the joblib file is invalid: ${out.error}`,
+        );
       return;
     }
     let count = 1;
     if (shape?.t === 'tuple') {
       for (const d of shape.items) {
-        if (d.t !== 'int') throw new PickleError('joblib array shape is not integral');
+        if (d.t !== 'int')
+          throw new PickleError('joblib array shape is not integral');
         count *= Number(d.v);
       }
-      if (shape.n !== shape.items.length) throw new PickleError('joblib array shape too long');
-    } else if (shape) throw new PickleError('joblib array shape is not a tuple');
+      if (shape.n !== shape.items.length)
+        throw new PickleError('joblib array shape too long');
+    } else if (shape)
+      throw new PickleError('joblib array shape is not a tuple');
     const m = /^[|<>=]?([a-zA-Z?])(\d*)/.exec(descr);
     if (!m) throw new PickleError(`unsupported joblib dtype ${descr}`);
-    let itemsize = m[2] ? Number(m[2]) : m[1] === '?' || m[1] === 'b' || m[1] === 'B' ? 1 : NaN;
+    let itemsize = NaN;
+    if (m[2]) itemsize = Number(m[2]);
+    else if (m[1] === '?' || m[1] === 'b' || m[1] === 'B') itemsize = 1;
     if (m[1] === 'U') itemsize *= 4;
-    if (!Number.isFinite(itemsize)) throw new PickleError(`unsupported joblib dtype ${descr}`);
+    if (!Number.isFinite(itemsize))
+      throw new PickleError(`unsupported joblib dtype ${descr}`);
     if (align && align.t === 'int') {
-      if (!(await r.ensure(1))) throw new PickleError('joblib array padding truncated');
+      if (!(await r.ensure(1)))
+        throw new PickleError('joblib array padding truncated');
       const pad = r.u8();
       this.lengthCheck(pad, off, 'BUILD');
       r.pos += pad;
@@ -1074,14 +1470,5 @@ export class PickleMachine {
 
   get totalOpcodes() {
     return this.opcodeCount;
-  }
-}
-
-export class PickleParseFailure extends Error {
-  constructor(
-    message: string,
-    readonly outcome: StreamOutcome,
-  ) {
-    super(message);
   }
 }

@@ -53,32 +53,140 @@ const PY2_NAMES: Record<string, [string, string]> = {
 };
 
 /** Module and name as CPython's find_class resolves them (Python 2 names mapped). */
-export function canonicalGlobal(module: string, name: string): [string, string] {
+export function canonicalGlobal(
+  module: string,
+  name: string,
+): [string, string] {
   return PY2_NAMES[`${module}.${name}`] ?? [canonicalModule(module), name];
 }
 
 const TORCH_STORAGES = [
-  'Float', 'Double', 'Half', 'BFloat16', 'Long', 'Int', 'Short', 'Char', 'Byte', 'Bool',
-  'ComplexFloat', 'ComplexDouble', 'QUInt8', 'QInt8', 'QInt32', 'QUInt4x2', 'QUInt2x4',
-  'Untyped', 'ComplexHalf', 'Float8_e4m3fn', 'Float8_e5m2',
+  'Float',
+  'Double',
+  'Half',
+  'BFloat16',
+  'Long',
+  'Int',
+  'Short',
+  'Char',
+  'Byte',
+  'Bool',
+  'ComplexFloat',
+  'ComplexDouble',
+  'QUInt8',
+  'QInt8',
+  'QInt32',
+  'QUInt4x2',
+  'QUInt2x4',
+  'Untyped',
+  'ComplexHalf',
+  'Float8_e4m3fn',
+  'Float8_e5m2',
 ].map(s => `${s}Storage`);
 
 const TORCH_DTYPES = [
-  'float32', 'float', 'float64', 'double', 'float16', 'half', 'bfloat16', 'int8', 'int16', 'short',
-  'int32', 'int', 'int64', 'long', 'uint8', 'uint16', 'uint32', 'uint64', 'bool', 'complex32',
-  'complex64', 'cfloat', 'complex128', 'cdouble', 'chalf', 'qint8', 'quint8', 'qint32', 'quint4x2',
-  'quint2x4', 'float8_e4m3fn', 'float8_e5m2', 'float8_e4m3fnuz', 'float8_e5m2fnuz', 'strided',
-  'sparse_coo', 'sparse_csr', 'sparse_csc', 'sparse_bsr', 'sparse_bsc', '_mkldnn', 'contiguous_format',
-  'channels_last', 'channels_last_3d', 'preserve_format', 'Size', 'device', 'dtype', 'layout',
-  'memory_format', 'Tensor', 'finfo', 'iinfo', 'Generator',
+  'float32',
+  'float',
+  'float64',
+  'double',
+  'float16',
+  'half',
+  'bfloat16',
+  'int8',
+  'int16',
+  'short',
+  'int32',
+  'int',
+  'int64',
+  'long',
+  'uint8',
+  'uint16',
+  'uint32',
+  'uint64',
+  'bool',
+  'complex32',
+  'complex64',
+  'cfloat',
+  'complex128',
+  'cdouble',
+  'chalf',
+  'qint8',
+  'quint8',
+  'qint32',
+  'quint4x2',
+  'quint2x4',
+  'float8_e4m3fn',
+  'float8_e5m2',
+  'float8_e4m3fnuz',
+  'float8_e5m2fnuz',
+  'strided',
+  'sparse_coo',
+  'sparse_csr',
+  'sparse_csc',
+  'sparse_bsr',
+  'sparse_bsc',
+  '_mkldnn',
+  'contiguous_format',
+  'channels_last',
+  'channels_last_3d',
+  'preserve_format',
+  'Size',
+  'device',
+  'dtype',
+  'layout',
+  'memory_format',
+  'Tensor',
+  'finfo',
+  'iinfo',
+  'Generator',
 ];
 
 const NUMPY_SCALARS = [
-  'bool_', 'bool', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64', 'intc',
-  'uintc', 'int_', 'uint', 'longlong', 'ulonglong', 'float16', 'float32', 'float64', 'float128',
-  'half', 'single', 'double', 'longdouble', 'complex64', 'complex128', 'complex256', 'csingle',
-  'cdouble', 'clongdouble', 'str_', 'bytes_', 'void', 'object_', 'datetime64', 'timedelta64',
-  'ndarray', 'dtype', 'matrix', 'recarray', 'record', 'memmap', 'float_', 'complex_', 'unicode_',
+  'bool_',
+  'bool',
+  'int8',
+  'int16',
+  'int32',
+  'int64',
+  'uint8',
+  'uint16',
+  'uint32',
+  'uint64',
+  'intc',
+  'uintc',
+  'int_',
+  'uint',
+  'longlong',
+  'ulonglong',
+  'float16',
+  'float32',
+  'float64',
+  'float128',
+  'half',
+  'single',
+  'double',
+  'longdouble',
+  'complex64',
+  'complex128',
+  'complex256',
+  'csingle',
+  'cdouble',
+  'clongdouble',
+  'str_',
+  'bytes_',
+  'void',
+  'object_',
+  'datetime64',
+  'timedelta64',
+  'ndarray',
+  'dtype',
+  'matrix',
+  'recarray',
+  'record',
+  'memmap',
+  'float_',
+  'complex_',
+  'unicode_',
 ];
 
 /** Exact allowed globals, "module.name" → framework. */
@@ -88,60 +196,140 @@ function allow(framework: string, names: string[]) {
 }
 
 allow('python', [
-  'builtins.set', 'builtins.frozenset', 'builtins.slice', 'builtins.complex', 'builtins.bytearray',
-  'builtins.bytes', 'builtins.str', 'builtins.int', 'builtins.float', 'builtins.bool', 'builtins.tuple',
-  'builtins.list', 'builtins.dict', 'builtins.object', 'builtins.range', 'builtins.NoneType',
-  'builtins.Ellipsis', 'builtins.NotImplemented', 'builtins.unicode', 'builtins.long',
-  'collections.OrderedDict', 'collections.defaultdict', 'collections.deque', 'collections.Counter',
-  'copyreg._reconstructor', '_codecs.encode', 'codecs.encode',
-  'datetime.datetime', 'datetime.date', 'datetime.time', 'datetime.timedelta', 'datetime.timezone',
-  'decimal.Decimal', 'fractions.Fraction', 'uuid.UUID', 'enum.Enum',
-  'pathlib.Path', 'pathlib.PosixPath', 'pathlib.PurePosixPath', 'pathlib.WindowsPath',
-  'pathlib.PureWindowsPath', 'pathlib._local.PosixPath', 'pathlib._local.WindowsPath',
-  'argparse.Namespace', 'types.SimpleNamespace', 're._compile', 'typing.Any', 'typing.Dict', 'typing.List',
-  'typing.Optional', 'typing.Union', 'typing.Tuple', 'builtins.type(None)',
+  'builtins.set',
+  'builtins.frozenset',
+  'builtins.slice',
+  'builtins.complex',
+  'builtins.bytearray',
+  'builtins.bytes',
+  'builtins.str',
+  'builtins.int',
+  'builtins.float',
+  'builtins.bool',
+  'builtins.tuple',
+  'builtins.list',
+  'builtins.dict',
+  'builtins.object',
+  'builtins.range',
+  'builtins.NoneType',
+  'builtins.Ellipsis',
+  'builtins.NotImplemented',
+  'builtins.unicode',
+  'builtins.long',
+  'collections.OrderedDict',
+  'collections.defaultdict',
+  'collections.deque',
+  'collections.Counter',
+  'copyreg._reconstructor',
+  '_codecs.encode',
+  'codecs.encode',
+  'datetime.datetime',
+  'datetime.date',
+  'datetime.time',
+  'datetime.timedelta',
+  'datetime.timezone',
+  'decimal.Decimal',
+  'fractions.Fraction',
+  'uuid.UUID',
+  'enum.Enum',
+  'pathlib.Path',
+  'pathlib.PosixPath',
+  'pathlib.PurePosixPath',
+  'pathlib.WindowsPath',
+  'pathlib.PureWindowsPath',
+  'pathlib._local.PosixPath',
+  'pathlib._local.WindowsPath',
+  'argparse.Namespace',
+  'types.SimpleNamespace',
+  're._compile',
+  'typing.Any',
+  'typing.Dict',
+  'typing.List',
+  'typing.Optional',
+  'typing.Union',
+  'typing.Tuple',
+  'builtins.type(None)',
 ]);
 allow('pytorch', [
   ...TORCH_STORAGES.map(s => `torch.${s}`),
   ...TORCH_DTYPES.map(s => `torch.${s}`),
-  'torch.storage.UntypedStorage', 'torch.storage.TypedStorage', 'torch.storage._load_from_bytes',
-  'torch._tensor._rebuild_from_type_v2', 'torch._tensor._rebuild_from_type', 'torch.Tensor',
-  'torch.nn.parameter.Parameter', 'torch.nn.parameter.Buffer', 'torch.nn.parameter.UninitializedParameter',
-  'torch.nn.parameter.UninitializedBuffer', 'torch.serialization._get_layout',
-  'torch._utils._rebuild_tensor', 'torch.autograd.grad_mode.no_grad',
-  'torch.nn.utils.parametrize.ParametrizationList', 'torch.nn.utils.spectral_norm.SpectralNorm',
-  'torch.nn.utils.weight_norm.WeightNorm', 'torch.nn.utils.rnn.PackedSequence',
-  'torch.optim.adam.Adam', 'torch.optim.adamw.AdamW', 'torch.optim.sgd.SGD',
-  'torch.cuda.amp.grad_scaler.GradScaler', 'torch.amp.grad_scaler.GradScaler',
-  'torch.ao.quantization.observer.MinMaxObserver', 'torch.per_tensor_affine', 'torch.per_channel_affine',
+  'torch.storage.UntypedStorage',
+  'torch.storage.TypedStorage',
+  'torch.storage._load_from_bytes',
+  'torch._tensor._rebuild_from_type_v2',
+  'torch._tensor._rebuild_from_type',
+  'torch.Tensor',
+  'torch.nn.parameter.Parameter',
+  'torch.nn.parameter.Buffer',
+  'torch.nn.parameter.UninitializedParameter',
+  'torch.nn.parameter.UninitializedBuffer',
+  'torch.serialization._get_layout',
+  'torch._utils._rebuild_tensor',
+  'torch.autograd.grad_mode.no_grad',
+  'torch.nn.utils.parametrize.ParametrizationList',
+  'torch.nn.utils.spectral_norm.SpectralNorm',
+  'torch.nn.utils.weight_norm.WeightNorm',
+  'torch.nn.utils.rnn.PackedSequence',
+  'torch.optim.adam.Adam',
+  'torch.optim.adamw.AdamW',
+  'torch.optim.sgd.SGD',
+  'torch.cuda.amp.grad_scaler.GradScaler',
+  'torch.amp.grad_scaler.GradScaler',
+  'torch.ao.quantization.observer.MinMaxObserver',
+  'torch.per_tensor_affine',
+  'torch.per_channel_affine',
   'torch.torch_version.TorchVersion',
 ]);
 allow('numpy', [
-  'numpy.core.multiarray._reconstruct', 'numpy._core.multiarray._reconstruct',
-  'numpy.core.multiarray.scalar', 'numpy._core.multiarray.scalar',
-  'numpy.core.numeric._frombuffer', 'numpy._core.numeric._frombuffer',
-  'numpy.random._pickle.__randomstate_ctor', 'numpy.random._pickle.__generator_ctor',
-  'numpy.random._pickle.__bit_generator_ctor', 'numpy.random.mtrand.RandomState',
-  'numpy.random._mt19937.MT19937', 'numpy.random._pcg64.PCG64', 'numpy.random._generator.Generator',
-  'numpy.random.bit_generator.SeedSequence', 'numpy.random._philox.Philox', 'numpy.random._sfc64.SFC64',
-  'numpy.ma.core._mareconstruct', 'numpy.ma.core.MaskedArray', 'numpy.core.records.recarray',
-  'numpy.core.memmap.memmap', 'numpy._core.memmap.memmap', 'numpy.core.defmatrix.matrix',
+  'numpy.core.multiarray._reconstruct',
+  'numpy._core.multiarray._reconstruct',
+  'numpy.core.multiarray.scalar',
+  'numpy._core.multiarray.scalar',
+  'numpy.core.numeric._frombuffer',
+  'numpy._core.numeric._frombuffer',
+  'numpy.random._pickle.__randomstate_ctor',
+  'numpy.random._pickle.__generator_ctor',
+  'numpy.random._pickle.__bit_generator_ctor',
+  'numpy.random.mtrand.RandomState',
+  'numpy.random._mt19937.MT19937',
+  'numpy.random._pcg64.PCG64',
+  'numpy.random._generator.Generator',
+  'numpy.random.bit_generator.SeedSequence',
+  'numpy.random._philox.Philox',
+  'numpy.random._sfc64.SFC64',
+  'numpy.ma.core._mareconstruct',
+  'numpy.ma.core.MaskedArray',
+  'numpy.core.records.recarray',
+  'numpy.core.memmap.memmap',
+  'numpy._core.memmap.memmap',
+  'numpy.core.defmatrix.matrix',
   'numpy.matrixlib.defmatrix.matrix',
   ...NUMPY_SCALARS.map(s => `numpy.${s}`),
 ]);
 allow('joblib', [
-  'joblib.numpy_pickle.NumpyArrayWrapper', 'joblib.numpy_pickle_compat.NDArrayWrapper',
-  'joblib.numpy_pickle_compat.ZNDArrayWrapper', 'sklearn.externals.joblib.numpy_pickle.NumpyArrayWrapper',
+  'joblib.numpy_pickle.NumpyArrayWrapper',
+  'joblib.numpy_pickle_compat.NDArrayWrapper',
+  'joblib.numpy_pickle_compat.ZNDArrayWrapper',
+  'sklearn.externals.joblib.numpy_pickle.NumpyArrayWrapper',
   'sklearn.externals.joblib.numpy_pickle.NDArrayWrapper',
 ]);
 allow('xgboost', [
-  'xgboost.sklearn.XGBClassifier', 'xgboost.sklearn.XGBRegressor', 'xgboost.sklearn.XGBRanker',
-  'xgboost.sklearn.XGBRFClassifier', 'xgboost.sklearn.XGBRFRegressor', 'xgboost.core.Booster',
-  'xgboost.XGBClassifier', 'xgboost.XGBRegressor',
+  'xgboost.sklearn.XGBClassifier',
+  'xgboost.sklearn.XGBRegressor',
+  'xgboost.sklearn.XGBRanker',
+  'xgboost.sklearn.XGBRFClassifier',
+  'xgboost.sklearn.XGBRFRegressor',
+  'xgboost.core.Booster',
+  'xgboost.XGBClassifier',
+  'xgboost.XGBRegressor',
 ]);
 allow('lightgbm', [
-  'lightgbm.sklearn.LGBMClassifier', 'lightgbm.sklearn.LGBMRegressor', 'lightgbm.sklearn.LGBMRanker',
-  'lightgbm.basic.Booster', 'lightgbm.LGBMClassifier', 'lightgbm.LGBMRegressor',
+  'lightgbm.sklearn.LGBMClassifier',
+  'lightgbm.sklearn.LGBMRegressor',
+  'lightgbm.sklearn.LGBMRanker',
+  'lightgbm.basic.Booster',
+  'lightgbm.LGBMClassifier',
+  'lightgbm.LGBMRegressor',
 ]);
 
 interface PatternRule {
@@ -154,32 +342,51 @@ const CLASS_NAME = /^[A-Z][A-Za-z0-9_]*$/;
 /** Pattern allowlists: class names under framework packages (never functions, never dunders). */
 const ALLOWED_PATTERNS: PatternRule[] = [
   // torch._utils._rebuild_* tensor/parameter reconstructors
-  { framework: 'pytorch', test: (m, n) => m === 'torch._utils' && /^_rebuild_[a-z0-9_]+$/.test(n) },
+  {
+    framework: 'pytorch',
+    test: (m, n) => m === 'torch._utils' && /^_rebuild_[a-z0-9_]+$/.test(n),
+  },
   // nn.Module subclasses of full-model pickles
-  { framework: 'pytorch', test: (m, n) => m.startsWith('torch.nn.modules.') && CLASS_NAME.test(n) },
+  {
+    framework: 'pytorch',
+    test: (m, n) => m.startsWith('torch.nn.modules.') && CLASS_NAME.test(n),
+  },
   // functional ops referenced by modules (pure tensor functions)
-  { framework: 'pytorch', test: (m, n) => m === 'torch.nn.functional' && /^[a-z][a-z0-9_]*$/.test(n) },
+  {
+    framework: 'pytorch',
+    test: (m, n) => m === 'torch.nn.functional' && /^[a-z][a-z0-9_]*$/.test(n),
+  },
   // numpy dtype classes (numpy >= 1.25 pickles dtypes as numpy.dtypes.Float64DType)
-  { framework: 'numpy', test: (m, n) => m === 'numpy.dtypes' && /^[A-Za-z0-9]+DType$/.test(n) },
+  {
+    framework: 'numpy',
+    test: (m, n) => m === 'numpy.dtypes' && /^[A-Za-z0-9]+DType$/.test(n),
+  },
   // scikit-learn estimators and their helper classes (classes only; test helpers excluded)
   {
     framework: 'scikit-learn',
     test: (m, n) =>
       (m === 'sklearn' || m.startsWith('sklearn.')) &&
       CLASS_NAME.test(n) &&
-      !/(^|\.)(_testing|externals|datasets|_build_utils|__check_build)(\.|$)/.test(m),
+      !/(^|\.)(_testing|externals|datasets|_build_utils|__check_build)(\.|$)/.test(
+        m,
+      ),
   },
   // scikit-learn private module-level objects that appear in estimator pickles
   {
     framework: 'scikit-learn',
     test: (m, n) =>
-      (m === 'sklearn.tree._tree' || m === 'sklearn.neighbors._kd_tree' || m === 'sklearn.neighbors._ball_tree') &&
+      (m === 'sklearn.tree._tree' ||
+        m === 'sklearn.neighbors._kd_tree' ||
+        m === 'sklearn.neighbors._ball_tree') &&
       /^(__pyx_unpickle_[A-Za-z0-9_]+|newObj)$/.test(n),
   },
   // gradient-boosting libraries: their estimator and booster classes
   {
     framework: 'gradient-boosting',
-    test: (m, n) => /^(xgboost|lightgbm|catboost)(\.[a-z_][a-z0-9_]*)*$/.test(m) && CLASS_NAME.test(n) && !/(^|\.)(testing|dask|spark|plotting)(\.|$)/.test(m),
+    test: (m, n) =>
+      /^(xgboost|lightgbm|catboost)(\.[a-z_][a-z0-9_]*)*$/.test(m) &&
+      CLASS_NAME.test(n) &&
+      !/(^|\.)(testing|dask|spark|plotting)(\.|$)/.test(m),
   },
   // OmegaConf containers in PyTorch Lightning / Hydra checkpoints (hyper-parameters)
   {
@@ -189,86 +396,412 @@ const ALLOWED_PATTERNS: PatternRule[] = [
   // quantization configs and observers stored with quantized modules
   {
     framework: 'pytorch',
-    test: (m, n) => /^torch\.(ao\.)?quantization(\.[a-z_]+)*$/.test(m) && CLASS_NAME.test(n),
+    test: (m, n) =>
+      /^torch\.(ao\.)?quantization(\.[a-z_]+)*$/.test(m) && CLASS_NAME.test(n),
   },
   {
     framework: 'scipy',
     test: (m, n) =>
-      /^scipy\.sparse(\.[_a-z0-9]+)*$/.test(m) && /^(csr|csc|coo|bsr|dia|dok|lil)_(matrix|array)$/.test(n),
+      /^scipy\.sparse(\.[_a-z0-9]+)*$/.test(m) &&
+      /^(csr|csc|coo|bsr|dia|dok|lil)_(matrix|array)$/.test(n),
   },
 ];
 
 /** Modules that are code execution, I/O or import machinery as a whole ("module" or "module.*"). */
 const DANGEROUS_MODULES = [
-  'os', 'posix', 'nt', 'subprocess', '_posixsubprocess', 'sys', 'pty', 'socket', '_socket', 'ctypes', '_ctypes',
-  'importlib', '_imp', '_frozen_importlib', '_frozen_importlib_external', 'zipimport', 'pkgutil', 'runpy',
-  'pip', '_pip', 'ensurepip', 'venv', 'shutil', 'code', 'codeop', 'marshal', 'cProfile', 'profile', 'trace',
-  'timeit', 'webbrowser', 'pdb', 'bdb', 'doctest', 'idlelib', 'lib2to3', 'distutils', 'setuptools',
-  '_osx_support', '_aix_support', 'imaplib', 'nntplib', 'ftplib', 'smtplib', 'poplib', 'telnetlib',
-  'http', 'urllib', 'urllib2', 'httplib', 'requests', 'aiohttp', 'httpx', 'asyncio', 'multiprocessing',
-  'concurrent', 'threading', '_thread', 'signal', 'pickle', '_pickle', 'cloudpickle', 'dill', 'shelve',
-  'joblib', 'tempfile', 'glob', 'fileinput', 'io', '_io', 'mmap', 'tarfile', 'zipfile', 'sqlite3',
-  '_sqlite3', 'site', 'sysconfig', 'atexit', 'pydoc', '_pyrepl', 'test', 'xmlrpc', 'wsgiref', 'socketserver',
-  'mailcap', 'crypt', 'pwd', 'grp', 'resource', 'fcntl', 'termios', 'tty', 'select', 'selectors',
-  'ssl', 'gc', 'inspect', 'builtins', '_interpreters', '_xxsubinterpreters', 'interpreters', '_winapi',
-  'msvcrt', 'winreg', '_winreg', 'commands', 'popen2', 'platform', 'ctypes.util', 'faulthandler',
-  'tracemalloc', 'cgi', 'cgitb', 'smtpd', 'asynchat', 'asyncore', 'sched', 'uuid', 'logging.handlers', 'logging.config', 'linecache',
-  'operator', '_operator', 'types', 'numpy.f2py', 'numpy.distutils', 'numpy.testing',
-  'torch.hub', 'torch.package', 'torch.utils.cpp_extension', 'torch._inductor', 'torch._dynamo',
-  'torch.utils.bottleneck', 'torch.utils.collect_env', 'torch.utils.data.datapipes', 'torch.jit',
-  'torch.testing', 'torch.utils._config_module', 'torch.fx', 'torch.distributed', 'torch.serialization',
-  'torch.multiprocessing', 'torch._export', 'torch.export', 'torch.compiler', 'torch.cuda.nvtx',
-  'keras', 'tensorflow', 'tf_keras', 'mlflow', 'pandas.io', 'IPython', 'jinja2', 'yaml', 'jsonpickle',
+  'os',
+  'posix',
+  'nt',
+  'subprocess',
+  '_posixsubprocess',
+  'sys',
+  'pty',
+  'socket',
+  '_socket',
+  'ctypes',
+  '_ctypes',
+  'importlib',
+  '_imp',
+  '_frozen_importlib',
+  '_frozen_importlib_external',
+  'zipimport',
+  'pkgutil',
+  'runpy',
+  'pip',
+  '_pip',
+  'ensurepip',
+  'venv',
+  'shutil',
+  'code',
+  'codeop',
+  'marshal',
+  'cProfile',
+  'profile',
+  'trace',
+  'timeit',
+  'webbrowser',
+  'pdb',
+  'bdb',
+  'doctest',
+  'idlelib',
+  'lib2to3',
+  'distutils',
+  'setuptools',
+  '_osx_support',
+  '_aix_support',
+  'imaplib',
+  'nntplib',
+  'ftplib',
+  'smtplib',
+  'poplib',
+  'telnetlib',
+  'http',
+  'urllib',
+  'urllib2',
+  'httplib',
+  'requests',
+  'aiohttp',
+  'httpx',
+  'asyncio',
+  'multiprocessing',
+  'concurrent',
+  'threading',
+  '_thread',
+  'signal',
+  'pickle',
+  '_pickle',
+  'cloudpickle',
+  'dill',
+  'shelve',
+  'joblib',
+  'tempfile',
+  'glob',
+  'fileinput',
+  'io',
+  '_io',
+  'mmap',
+  'tarfile',
+  'zipfile',
+  'sqlite3',
+  '_sqlite3',
+  'site',
+  'sysconfig',
+  'atexit',
+  'pydoc',
+  '_pyrepl',
+  'test',
+  'xmlrpc',
+  'wsgiref',
+  'socketserver',
+  'mailcap',
+  'crypt',
+  'pwd',
+  'grp',
+  'resource',
+  'fcntl',
+  'termios',
+  'tty',
+  'select',
+  'selectors',
+  'ssl',
+  'gc',
+  'inspect',
+  'builtins',
+  '_interpreters',
+  '_xxsubinterpreters',
+  'interpreters',
+  '_winapi',
+  'msvcrt',
+  'winreg',
+  '_winreg',
+  'commands',
+  'popen2',
+  'platform',
+  'ctypes.util',
+  'faulthandler',
+  'tracemalloc',
+  'cgi',
+  'cgitb',
+  'smtpd',
+  'asynchat',
+  'asyncore',
+  'sched',
+  'uuid',
+  'logging.handlers',
+  'logging.config',
+  'linecache',
+  'operator',
+  '_operator',
+  'types',
+  'numpy.f2py',
+  'numpy.distutils',
+  'numpy.testing',
+  'torch.hub',
+  'torch.package',
+  'torch.utils.cpp_extension',
+  'torch._inductor',
+  'torch._dynamo',
+  'torch.utils.bottleneck',
+  'torch.utils.collect_env',
+  'torch.utils.data.datapipes',
+  'torch.jit',
+  'torch.testing',
+  'torch.utils._config_module',
+  'torch.fx',
+  'torch.distributed',
+  'torch.serialization',
+  'torch.multiprocessing',
+  'torch._export',
+  'torch.export',
+  'torch.compiler',
+  'torch.cuda.nvtx',
+  'keras',
+  'tensorflow',
+  'tf_keras',
+  'mlflow',
+  'pandas.io',
+  'IPython',
+  'jinja2',
+  'yaml',
+  'jsonpickle',
 ];
 
 /** Function names that load serialized data (their bytes arguments are scanned as nested pickles). */
 const LOADERS = new Set([
-  'pickle.loads', 'pickle.load', '_pickle.loads', '_pickle.load', 'pickle._loads', 'pickle._load',
-  'pickle.Unpickler', '_pickle.Unpickler', 'dill.loads', 'dill.load', 'dill._dill.loads',
-  'cloudpickle.loads', 'cloudpickle.load', 'joblib.load', 'joblib.numpy_pickle.load', 'torch.load',
-  'torch.serialization.load', 'torch.serialization._load', 'numpy.load', 'numpy.loads',
-  'numpy.lib.npyio.load', 'numpy.lib._npyio_impl.load', 'marshal.loads', 'marshal.load',
-  'pandas.read_pickle', 'pandas.io.pickle.read_pickle', 'torch.storage._load_from_bytes',
-  'shelve.open', 'jsonpickle.decode', 'yaml.load', 'yaml.unsafe_load',
+  'pickle.loads',
+  'pickle.load',
+  '_pickle.loads',
+  '_pickle.load',
+  'pickle._loads',
+  'pickle._load',
+  'pickle.Unpickler',
+  '_pickle.Unpickler',
+  'dill.loads',
+  'dill.load',
+  'dill._dill.loads',
+  'cloudpickle.loads',
+  'cloudpickle.load',
+  'joblib.load',
+  'joblib.numpy_pickle.load',
+  'torch.load',
+  'torch.serialization.load',
+  'torch.serialization._load',
+  'numpy.load',
+  'numpy.loads',
+  'numpy.lib.npyio.load',
+  'numpy.lib._npyio_impl.load',
+  'marshal.loads',
+  'marshal.load',
+  'pandas.read_pickle',
+  'pandas.io.pickle.read_pickle',
+  'torch.storage._load_from_bytes',
+  'shelve.open',
+  'jsonpickle.decode',
+  'yaml.load',
+  'yaml.unsafe_load',
 ]);
 
 /** Exact dangerous globals outside the dangerous modules. */
 const DANGEROUS_EXACT = new Set([
-  'numpy.load', 'numpy.loads', 'numpy.lib.npyio.load', 'numpy.lib._npyio_impl.load', 'numpy.fromfile',
-  'numpy.tofile', 'numpy.save', 'numpy.savetxt', 'numpy.loadtxt', 'numpy.genfromtxt', 'numpy.memmap',
-  'numpy.lib.utils.source', 'numpy.core.overrides.array_function_dispatch', 'numpy.ctypeslib',
-  'torch.load', 'torch.save', 'torch.compile', 'torch.from_file', 'torch._C._jit_script_compile',
-  'torch.ops', 'torch._ops.ops', 'torch.classes', 'torch.library',
-  'pandas.read_pickle', 'pandas.read_csv', 'pandas.read_json', 'pandas.read_html', 'pandas.read_sql',
-  'pandas.eval', 'pandas.core.computation.eval.eval', 'pandas.io.parsers.readers.read_csv',
-  'scipy.io.loadmat', 'scipy.weave', 'sklearn.utils._testing.assert_run_python_script',
-  'mlflow.projects.backend.local._run_entry_point', 'sympy.sympify', 'sympy.parsing.sympy_parser.parse_expr',
-  'numexpr.evaluate', 'jax.numpy.load', 'tensorflow.io.read_file', 'logging.FileHandler',
-  'logging.basicConfig', 'functools.reduce', 'copyreg.__newobj__', 'copyreg.__newobj_ex__',
+  'numpy.load',
+  'numpy.loads',
+  'numpy.lib.npyio.load',
+  'numpy.lib._npyio_impl.load',
+  'numpy.fromfile',
+  'numpy.tofile',
+  'numpy.save',
+  'numpy.savetxt',
+  'numpy.loadtxt',
+  'numpy.genfromtxt',
+  'numpy.memmap',
+  'numpy.lib.utils.source',
+  'numpy.core.overrides.array_function_dispatch',
+  'numpy.ctypeslib',
+  'torch.load',
+  'torch.save',
+  'torch.compile',
+  'torch.from_file',
+  'torch._C._jit_script_compile',
+  'torch.ops',
+  'torch._ops.ops',
+  'torch.classes',
+  'torch.library',
+  'pandas.read_pickle',
+  'pandas.read_csv',
+  'pandas.read_json',
+  'pandas.read_html',
+  'pandas.read_sql',
+  'pandas.eval',
+  'pandas.core.computation.eval.eval',
+  'pandas.io.parsers.readers.read_csv',
+  'scipy.io.loadmat',
+  'scipy.weave',
+  'sklearn.utils._testing.assert_run_python_script',
+  'mlflow.projects.backend.local._run_entry_point',
+  'sympy.sympify',
+  'sympy.parsing.sympy_parser.parse_expr',
+  'numexpr.evaluate',
+  'jax.numpy.load',
+  'tensorflow.io.read_file',
+  'logging.FileHandler',
+  'logging.basicConfig',
+  'functools.reduce',
+  'copyreg.__newobj__',
+  'copyreg.__newobj_ex__',
 ]);
 
 /** Attribute names that are code execution wherever they are reached (dotted names, unknown modules). */
 const DANGEROUS_NAMES = new Set([
-  'system', 'popen', 'popen2', 'popen3', 'popen4', 'spawnl', 'spawnle', 'spawnlp', 'spawnlpe', 'spawnv',
-  'spawnve', 'spawnvp', 'spawnvpe', 'execl', 'execle', 'execlp', 'execlpe', 'execv', 'execve', 'execvp',
-  'execvpe', 'eval', 'exec', 'execfile', 'compile', '__import__', 'import_module', 'run_path',
-  'run_module', 'check_output', 'check_call', 'getoutput', 'getstatusoutput', 'Popen', 'runcode',
-  'runsource', 'run_code', '_run_code', 'pipepager', 'startfile', 'load_module', 'exec_module',
-  'ShellExecute', 'execWrapper', 'breakpoint', 'apply', 'getattr', 'setattr', 'delattr', 'globals',
-  'locals', 'vars', 'input', 'open', 'fork', 'forkpty', 'kill', 'remove', 'unlink', 'rmtree', 'rmdir',
-  'urlopen', 'urlretrieve', 'CDLL', 'PyDLL', 'WinDLL', 'LoadLibrary', 'dlopen', 'attrgetter',
-  'methodcaller', 'loads', 'load', 'write_text', 'write_bytes', 'FileIO', 'spawn', 'run_cprofile',
-  'run_autograd_prof', 'compile_file', 'evaluate_guards_expression', 'load_config', 'runstring',
-  'getlincoef', 'debug_script', 'resolve_name', 'locate', 'pager', 'create',
+  'system',
+  'popen',
+  'popen2',
+  'popen3',
+  'popen4',
+  'spawnl',
+  'spawnle',
+  'spawnlp',
+  'spawnlpe',
+  'spawnv',
+  'spawnve',
+  'spawnvp',
+  'spawnvpe',
+  'execl',
+  'execle',
+  'execlp',
+  'execlpe',
+  'execv',
+  'execve',
+  'execvp',
+  'execvpe',
+  'eval',
+  'exec',
+  'execfile',
+  'compile',
+  '__import__',
+  'import_module',
+  'run_path',
+  'run_module',
+  'check_output',
+  'check_call',
+  'getoutput',
+  'getstatusoutput',
+  'Popen',
+  'runcode',
+  'runsource',
+  'run_code',
+  '_run_code',
+  'pipepager',
+  'startfile',
+  'load_module',
+  'exec_module',
+  'ShellExecute',
+  'execWrapper',
+  'breakpoint',
+  'apply',
+  'getattr',
+  'setattr',
+  'delattr',
+  'globals',
+  'locals',
+  'vars',
+  'input',
+  'open',
+  'fork',
+  'forkpty',
+  'kill',
+  'remove',
+  'unlink',
+  'rmtree',
+  'rmdir',
+  'urlopen',
+  'urlretrieve',
+  'CDLL',
+  'PyDLL',
+  'WinDLL',
+  'LoadLibrary',
+  'dlopen',
+  'attrgetter',
+  'methodcaller',
+  'loads',
+  'load',
+  'write_text',
+  'write_bytes',
+  'FileIO',
+  'spawn',
+  'run_cprofile',
+  'run_autograd_prof',
+  'compile_file',
+  'evaluate_guards_expression',
+  'load_config',
+  'runstring',
+  'getlincoef',
+  'debug_script',
+  'resolve_name',
+  'locate',
+  'pager',
+  'create',
 ]);
 
 const BUILTINS_DANGEROUS = new Set([
-  'eval', 'exec', 'execfile', 'compile', 'open', 'getattr', 'setattr', 'delattr', '__import__', 'apply',
-  'breakpoint', 'input', 'globals', 'locals', 'vars', 'memoryview', 'type', 'super', 'classmethod',
-  'staticmethod', 'property', 'help', 'exit', 'quit', 'print', 'dir', 'id', 'hasattr', 'callable',
-  'reload', 'file', 'raw_input', 'map', 'filter', 'iter', 'next', 'sorted', 'min', 'max', 'sum', 'any',
-  'all', 'zip', 'enumerate', 'reversed', 'format', 'repr', 'ascii', 'chr', 'ord', 'hash', 'isinstance',
-  'issubclass', 'object.__subclasses__', 'BaseException', 'Exception', 'license', 'credits', 'copyright',
+  'eval',
+  'exec',
+  'execfile',
+  'compile',
+  'open',
+  'getattr',
+  'setattr',
+  'delattr',
+  '__import__',
+  'apply',
+  'breakpoint',
+  'input',
+  'globals',
+  'locals',
+  'vars',
+  'memoryview',
+  'type',
+  'super',
+  'classmethod',
+  'staticmethod',
+  'property',
+  'help',
+  'exit',
+  'quit',
+  'print',
+  'dir',
+  'id',
+  'hasattr',
+  'callable',
+  'reload',
+  'file',
+  'raw_input',
+  'map',
+  'filter',
+  'iter',
+  'next',
+  'sorted',
+  'min',
+  'max',
+  'sum',
+  'any',
+  'all',
+  'zip',
+  'enumerate',
+  'reversed',
+  'format',
+  'repr',
+  'ascii',
+  'chr',
+  'ord',
+  'hash',
+  'isinstance',
+  'issubclass',
+  'object.__subclasses__',
+  'BaseException',
+  'Exception',
+  'license',
+  'credits',
+  'copyright',
 ]);
 
 function inDangerousModule(module: string): string | undefined {
@@ -278,7 +811,8 @@ function inDangerousModule(module: string): string | undefined {
   return undefined;
 }
 
-const isDunder = (s: string) => s.length > 4 && s.startsWith('__') && s.endsWith('__');
+const isDunder = (s: string) =>
+  s.length > 4 && s.startsWith('__') && s.endsWith('__');
 
 /**
  * Classify the global (module, name) that find_class would resolve. `name` may be dotted
@@ -286,7 +820,10 @@ const isDunder = (s: string) => s.length > 4 && s.startsWith('__') && s.endsWith
  */
 const cache = new Map<string, Classification>();
 
-export function classifyGlobal(rawModule: string, rawName: string): Classification {
+export function classifyGlobal(
+  rawModule: string,
+  rawName: string,
+): Classification {
   const key = `${rawModule}\n${rawName}`;
   let c = cache.get(key);
   if (!c) {
@@ -301,47 +838,101 @@ function classifyUncached(rawModule: string, rawName: string): Classification {
   const full = `${module}.${name}`;
   const parts = name.split('.');
   const last = parts[parts.length - 1];
-  const loader = LOADERS.has(full) || (parts.length === 1 && LOADERS.has(`${module}.${last}`));
+  const loader =
+    LOADERS.has(full) ||
+    (parts.length === 1 && LOADERS.has(`${module}.${last}`));
 
   const exact = ALLOWED_EXACT.get(full);
-  if (exact) return { level: 'allowed', reason: `${exact} allowlist`, framework: exact, loader };
+  if (exact)
+    return {
+      level: 'allowed',
+      reason: `${exact} allowlist`,
+      framework: exact,
+      loader,
+    };
 
-  if (!module || !name || /[^A-Za-z0-9_.]/.test(module) || /[^A-Za-z0-9_.<>]/.test(name)) {
-    return { level: 'dangerous', reason: 'the import name is not a valid Python identifier path', loader };
+  if (
+    !module ||
+    !name ||
+    /[^A-Za-z0-9_.]/.test(module) ||
+    /[^A-Za-z0-9_.<>]/.test(name)
+  ) {
+    return {
+      level: 'dangerous',
+      reason: 'the import name is not a valid Python identifier path',
+      loader,
+    };
   }
   if (module === 'builtins') {
     if (BUILTINS_DANGEROUS.has(parts[0]) || parts.length > 1) {
-      return { level: 'dangerous', reason: `builtins.${parts[0]} gives access to code execution or introspection`, loader };
+      return {
+        level: 'dangerous',
+        reason: `builtins.${parts[0]} gives access to code execution or introspection`,
+        loader,
+      };
     }
   }
   if (DANGEROUS_EXACT.has(full) || loader) {
-    return { level: 'dangerous', reason: `${full} runs code, deserializes data or touches files`, loader };
+    return {
+      level: 'dangerous',
+      reason: `${full} runs code, deserializes data or touches files`,
+      loader,
+    };
   }
   const dm = inDangerousModule(module);
-  if (dm) return { level: 'dangerous', reason: `module ${dm} gives code execution, process, file or network access`, loader };
+  if (dm)
+    return {
+      level: 'dangerous',
+      reason: `module ${dm} gives code execution, process, file or network access`,
+      loader,
+    };
   // dotted names walk attributes: pathlib + "os.system" reaches os.system
   if (parts.length > 1) {
     for (let i = 0; i < parts.length - 1; i++) {
       const sub = parts.slice(0, i + 1).join('.');
-      const via = inDangerousModule(parts[i]) ?? inDangerousModule(sub) ?? inDangerousModule(`${module}.${sub}`);
-      if (via) return { level: 'dangerous', reason: `dotted name reaches module ${via} through ${module}`, loader };
+      const via =
+        inDangerousModule(parts[i]) ??
+        inDangerousModule(sub) ??
+        inDangerousModule(`${module}.${sub}`);
+      if (via)
+        return {
+          level: 'dangerous',
+          reason: `dotted name reaches module ${via} through ${module}`,
+          loader,
+        };
     }
   }
   for (const p of [...module.split('.'), ...parts]) {
     if (isDunder(p) && p !== '__main__') {
-      return { level: 'dangerous', reason: `the import reaches the interpreter internals through ${p}`, loader };
+      return {
+        level: 'dangerous',
+        reason: `the import reaches the interpreter internals through ${p}`,
+        loader,
+      };
     }
   }
   if (DANGEROUS_NAMES.has(last)) {
-    return { level: 'dangerous', reason: `${last} is a code-execution, file or loader primitive`, loader };
+    return {
+      level: 'dangerous',
+      reason: `${last} is a code-execution, file or loader primitive`,
+      loader,
+    };
   }
   for (const p of ALLOWED_PATTERNS) {
     if (parts.length === 1 && p.test(module, name)) {
-      return { level: 'allowed', reason: `${p.framework} allowlist`, framework: p.framework };
+      return {
+        level: 'allowed',
+        reason: `${p.framework} allowlist`,
+        framework: p.framework,
+      };
     }
   }
   if (module === '__main__') {
-    return { level: 'unknown', reason: 'a class defined in the saving script (__main__); its code is not in the file and runs from wherever it is found' };
+    return {
+      level: 'unknown',
+      reason:
+        'a class defined in the saving script (__main__); its code is not in the file and runs from wherever it is found',
+    };
   }
   return { level: 'unknown', reason: `${full} is not in any allowlist` };
 }

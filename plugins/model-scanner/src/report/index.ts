@@ -1,5 +1,9 @@
 import type { FileScanResult, Severity } from '../types';
-import { atlasTechniques, explainRule as explainBuiltin, rules } from '../rules';
+import {
+  atlasTechniques,
+  explainRule as explainBuiltin,
+  rules,
+} from '../rules';
 import { formatRuleExplanations } from '../formats';
 import { SCANNER_NAME, SCANNER_VERSION } from '../version';
 
@@ -9,7 +13,10 @@ export function explainRule(ruleId: string): string {
 }
 
 export function toJsonReport(results: FileScanResult[]) {
-  return { scanner: { name: SCANNER_NAME, version: SCANNER_VERSION }, files: results };
+  return {
+    scanner: { name: SCANNER_NAME, version: SCANNER_VERSION },
+    files: results,
+  };
 }
 
 const LEVEL: Record<Severity, 'error' | 'warning' | 'note' | 'none'> = {
@@ -19,14 +26,25 @@ const LEVEL: Record<Severity, 'error' | 'warning' | 'note' | 'none'> = {
   low: 'note',
   none: 'none',
 };
-const SCORE: Record<Severity, string> = { critical: '9.5', high: '7.5', medium: '5.0', low: '2.0', none: '0.0' };
+const SCORE: Record<Severity, string> = {
+  critical: '9.5',
+  high: '7.5',
+  medium: '5.0',
+  low: '2.0',
+  none: '0.0',
+};
 
 /** SARIF 2.1.0 log for code-scanning tools. */
 export function toSarif(results: FileScanResult[]): object {
-  const ruleIds = [...new Set(results.flatMap(r => r.findings.map(f => f.ruleId)))].sort();
+  const ruleIds = [
+    ...new Set(results.flatMap(r => r.findings.map(f => f.ruleId))),
+  ].sort();
   const ruleIndex = new Map(ruleIds.map((id, i) => [id, i]));
   const artifactIndex = new Map(results.map((r, i) => [r.path, i]));
-  const uri = (p: string) => (/^[a-z]+:\/\//i.test(p) ? p : p.split('/').map(encodeURIComponent).join('/'));
+  const uri = (p: string) =>
+    /^[a-z]+:\/\//i.test(p)
+      ? p
+      : p.split('/').map(encodeURIComponent).join('/');
   return {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
@@ -38,14 +56,21 @@ export function toSarif(results: FileScanResult[]): object {
             version: SCANNER_VERSION,
             informationUri: 'https://atlas.mitre.org/',
             rules: ruleIds.map(id => {
-              const sample = results.flatMap(r => r.findings).find(f => f.ruleId === id)!;
+              const sample = results
+                .flatMap(r => r.findings)
+                .find(f => f.ruleId === id)!;
               return {
                 id,
                 name: id,
                 shortDescription: { text: rules[id]?.title ?? id },
                 fullDescription: { text: explainRule(id) },
                 help: { text: explainRule(id) },
-                defaultConfiguration: { level: LEVEL[sample.severity] === 'none' ? 'note' : LEVEL[sample.severity] },
+                defaultConfiguration: {
+                  level:
+                    LEVEL[sample.severity] === 'none'
+                      ? 'note'
+                      : LEVEL[sample.severity],
+                },
                 properties: {
                   tags: ['security', ...(sample.cwe ?? []), ...sample.atlas],
                   'security-severity': SCORE[sample.severity],
@@ -59,7 +84,11 @@ export function toSarif(results: FileScanResult[]): object {
           location: { uri: uri(r.path) },
           length: r.size,
           ...(r.sha256 ? { hashes: { 'sha-256': r.sha256 } } : {}),
-          properties: { format: r.format, verdict: r.verdict, severity: r.severity },
+          properties: {
+            format: r.format,
+            verdict: r.verdict,
+            severity: r.severity,
+          },
         })),
         results: results.flatMap(r =>
           r.findings.map(f => ({
@@ -70,7 +99,10 @@ export function toSarif(results: FileScanResult[]): object {
             locations: [
               {
                 physicalLocation: {
-                  artifactLocation: { uri: uri(r.path), index: artifactIndex.get(r.path) },
+                  artifactLocation: {
+                    uri: uri(r.path),
+                    index: artifactIndex.get(r.path),
+                  },
                   ...(f.location?.offset !== undefined && !f.location?.member
                     ? { region: { byteOffset: f.location.offset } }
                     : {}),
@@ -79,7 +111,13 @@ export function toSarif(results: FileScanResult[]): object {
                   ? {
                       logicalLocations: [
                         {
-                          fullyQualifiedName: [f.location?.member, f.location?.path, f.location?.opcode].filter(Boolean).join(' '),
+                          fullyQualifiedName: [
+                            f.location?.member,
+                            f.location?.path,
+                            f.location?.opcode,
+                          ]
+                            .filter(Boolean)
+                            .join(' '),
                           kind: 'member',
                         },
                       ],
@@ -87,7 +125,9 @@ export function toSarif(results: FileScanResult[]): object {
                   : {}),
               },
             ],
-            partialFingerprints: r.sha256 ? { 'sha256/ruleId': `${r.sha256}/${f.ruleId}` } : undefined,
+            partialFingerprints: r.sha256
+              ? { 'sha256/ruleId': `${r.sha256}/${f.ruleId}` }
+              : undefined,
             properties: {
               severity: f.severity,
               verdict: r.verdict,
@@ -102,7 +142,10 @@ export function toSarif(results: FileScanResult[]): object {
           {
             executionSuccessful: results.every(r => r.verdict !== 'error'),
             toolExecutionNotifications: results.flatMap(r =>
-              r.errors.map(e => ({ level: 'error', message: { text: `${r.path}: ${e}` } })),
+              r.errors.map(e => ({
+                level: 'error',
+                message: { text: `${r.path}: ${e}` },
+              })),
             ),
           },
         ],
@@ -115,18 +158,33 @@ export function toSarif(results: FileScanResult[]): object {
 export function toTable(results: FileScanResult[]): string {
   const lines: string[] = [];
   for (const r of results) {
-    lines.push(`${r.verdict.toUpperCase().padEnd(10)} ${r.path}  [${r.format}, ${r.size} bytes${r.sha256 ? `, sha256 ${r.sha256}` : ''}]`);
+    lines.push(
+      `${r.verdict.toUpperCase().padEnd(10)} ${r.path}  [${r.format}, ${
+        r.size
+      } bytes${r.sha256 ? `, sha256 ${r.sha256}` : ''}]`,
+    );
     for (const f of r.findings) {
-      const where = [f.location?.member, f.location?.offset !== undefined ? `@${f.location.offset}` : '', f.location?.opcode, f.location?.path]
+      const where = [
+        f.location?.member,
+        f.location?.offset !== undefined ? `@${f.location.offset}` : '',
+        f.location?.opcode,
+        f.location?.path,
+      ]
         .filter(Boolean)
         .join(' ');
-      lines.push(`  ${f.severity.padEnd(8)} ${f.ruleId}${where ? ` (${where})` : ''}: ${f.message}${f.atlas.length ? ` [${f.atlas.join(', ')}]` : ''}`);
+      lines.push(
+        `  ${f.severity.padEnd(8)} ${f.ruleId}${where ? ` (${where})` : ''}: ${
+          f.message
+        }${f.atlas.length ? ` [${f.atlas.join(', ')}]` : ''}`,
+      );
     }
     for (const e of r.errors) lines.push(`  error    ${e}`);
   }
   const count = (v: string) => results.filter(r => r.verdict === v).length;
   lines.push(
-    `${results.length} file(s): ${count('safe')} safe, ${count('suspicious')} suspicious, ${count('malicious')} malicious, ${count('error')} error`,
+    `${results.length} file(s): ${count('safe')} safe, ${count(
+      'suspicious',
+    )} suspicious, ${count('malicious')} malicious, ${count('error')} error`,
   );
   return lines.join('\n');
 }

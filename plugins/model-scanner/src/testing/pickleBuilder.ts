@@ -6,7 +6,9 @@ export class PickleBuilder {
   private readonly parts: Buffer[] = [];
 
   raw(b: Buffer | number[] | string): this {
-    this.parts.push(Buffer.isBuffer(b) ? b : typeof b === 'string' ? Buffer.from(b, 'latin1') : Buffer.from(b));
+    if (Buffer.isBuffer(b)) this.parts.push(b);
+    else if (typeof b === 'string') this.parts.push(Buffer.from(b, 'latin1'));
+    else this.parts.push(Buffer.from(b));
     return this;
   }
   op(code: number, ...args: number[]): this {
@@ -28,7 +30,8 @@ export class PickleBuilder {
   /** SHORT_BINUNICODE / BINUNICODE string. */
   str(s: string): this {
     const b = Buffer.from(s, 'utf8');
-    if (b.length < 256) return this.raw(Buffer.concat([Buffer.from([0x8c, b.length]), b]));
+    if (b.length < 256)
+      return this.raw(Buffer.concat([Buffer.from([0x8c, b.length]), b]));
     const h = Buffer.alloc(5);
     h[0] = 0x58;
     h.writeUInt32LE(b.length, 1);
@@ -39,10 +42,13 @@ export class PickleBuilder {
     return this.raw(`S'${s}'\n`);
   }
   shortBinstring(s: string): this {
-    return this.raw(Buffer.concat([Buffer.from([0x55, s.length]), Buffer.from(s, 'latin1')]));
+    return this.raw(
+      Buffer.concat([Buffer.from([0x55, s.length]), Buffer.from(s, 'latin1')]),
+    );
   }
   bytes(b: Buffer): this {
-    if (b.length < 256) return this.raw(Buffer.concat([Buffer.from([0x43, b.length]), b]));
+    if (b.length < 256)
+      return this.raw(Buffer.concat([Buffer.from([0x43, b.length]), b]));
     const h = Buffer.alloc(5);
     h[0] = 0x42;
     h.writeUInt32LE(b.length, 1);
@@ -117,13 +123,30 @@ export class PickleBuilder {
 export const pb = () => new PickleBuilder();
 
 /** os.system("id") the classic way (protocol 2, GLOBAL + REDUCE). */
-export function classicPayload(module = 'os', name = 'system', arg = 'id'): Buffer {
-  return pb().proto(2).global(module, name).str(arg).tuple1().reduce().stop().toBuffer();
+export function classicPayload(
+  module = 'os',
+  name = 'system',
+  arg = 'id',
+): Buffer {
+  return pb()
+    .proto(2)
+    .global(module, name)
+    .str(arg)
+    .tuple1()
+    .reduce()
+    .stop()
+    .toBuffer();
 }
 
 /** collections.OrderedDict() — the benign twin of classicPayload. */
 export function benignOrderedDict(): Buffer {
-  return pb().proto(2).global('collections', 'OrderedDict').emptyTuple().reduce().stop().toBuffer();
+  return pb()
+    .proto(2)
+    .global('collections', 'OrderedDict')
+    .emptyTuple()
+    .reduce()
+    .stop()
+    .toBuffer();
 }
 
 /** Minimal stored (method 0) zip writer for tests; lets tests patch headers. */
@@ -186,7 +209,14 @@ export function buildZip(entries: ZipEntrySpec[]): Buffer {
 }
 
 /** A tar archive (ustar) with regular files, links and raw names. */
-export function buildTar(entries: Array<{ name: string; data?: Buffer; type?: '0' | '1' | '2' | '5'; linkname?: string }>): Buffer {
+export function buildTar(
+  entries: Array<{
+    name: string;
+    data?: Buffer;
+    type?: '0' | '1' | '2' | '5';
+    linkname?: string;
+  }>,
+): Buffer {
   const blocks: Buffer[] = [];
   for (const e of entries) {
     const data = e.data ?? Buffer.alloc(0);
@@ -215,7 +245,7 @@ export function buildTar(entries: Array<{ name: string; data?: Buffer; type?: '0
 export function buildNpy(descr: string, shape: string, data: Buffer): Buffer {
   let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shape}, }`;
   const total = 10 + header.length + 1;
-  header += ' '.repeat((64 - (total % 64)) % 64) + '\n';
+  header += `${' '.repeat((64 - (total % 64)) % 64)}\n`;
   const pre = Buffer.alloc(10);
   pre.write('\x93NUMPY', 0, 'latin1');
   pre[6] = 1;
