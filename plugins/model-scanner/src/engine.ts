@@ -79,6 +79,16 @@ export function verdictOf(
 const SAFE_CLAIM_EXTENSIONS =
   /\.(safetensors|gguf|onnx|json|txt|md|npy|h5|hdf5|keras|csv|yaml|yml|model|tflite|msgpack)$/i;
 
+/** Containers recognised by magic that the engine cannot open (no decompressor in Node). */
+const UNSUPPORTED_CONTAINERS: Array<[string, Buffer]> = [
+  ['7z', Buffer.from('377abcaf271c', 'hex')],
+  ['rar', Buffer.from('526172211a07', 'hex')],
+  ['xz', Buffer.from('fd377a585a00', 'hex')],
+  ['bzip2', Buffer.from('425a68', 'hex')],
+  ['zstd', Buffer.from('28b52ffd', 'hex')],
+  ['lz4', Buffer.from('04224d18', 'hex')],
+];
+
 function isPickleHead(head: Buffer): boolean {
   return head.length >= 2 && head[0] === 0x80 && head[1] <= 5;
 }
@@ -272,6 +282,29 @@ export class FileScan {
     }
     if (looksLikeTar(head)) {
       await scanTar(ctx);
+      return 'other';
+    }
+    const unsupported = UNSUPPORTED_CONTAINERS.find(([, magic]) =>
+      head.subarray(0, magic.length).equals(magic),
+    );
+    if (
+      unsupported &&
+      !(
+        unsupported[0] === 'bzip2' &&
+        !/^BZh[1-9]1AY&SY/.test(head.subarray(0, 10).toString('latin1'))
+      )
+    ) {
+      ctx.setFormat(unsupported[0]);
+      ctx.report(
+        finding(
+          'ARCHIVE_UNSUPPORTED',
+          `${baseName} is a ${unsupported[0]} container, which the scanner cannot open; its content was not inspected.`,
+          undefined,
+          {
+            container: unsupported[0],
+          },
+        ),
+      );
       return 'other';
     }
     if (isPickleHead(head)) {

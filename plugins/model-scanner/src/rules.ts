@@ -260,6 +260,13 @@ export const rules: Record<string, RuleInfo> = {
     defaultSeverity: 'medium',
     atlas: CORRUPT,
   },
+  ARCHIVE_UNSUPPORTED: {
+    title: 'Compressed or archived with a format the scanner cannot open',
+    explanation:
+      'The file is a 7z, RAR, xz, bzip2, zstd or LZ4 container. Its content was not inspected, so it cannot be called safe.',
+    defaultSeverity: 'medium',
+    atlas: [],
+  },
   UNKNOWN_FORMAT: {
     title: 'Unknown file format',
     explanation:

@@ -368,6 +368,64 @@ describe('legacy PyTorch, NumPy, tar, compression and masquerading', () => {
     );
   });
 
+  it('names containers it cannot open instead of calling them safe', async () => {
+    const sevenZip = Buffer.concat([
+      Buffer.from('377abcaf271c0004', 'hex'),
+      Buffer.alloc(64),
+    ]);
+    const r = await scanBuffer('model.7z', sevenZip);
+    expect(r).toMatchObject({ verdict: 'suspicious', format: '7z' });
+    expect(rulesOf(r)).toContain('ARCHIVE_UNSUPPORTED');
+  });
+
+  it('scans a malicious object array inside a joblib file and resumes after it', async () => {
+    // NumpyArrayWrapper(dtype=object) followed by the inline pickle of the array, then more pickle
+    const wrapperState = pb()
+      .emptyDict()
+      .str('dtype')
+      .global('numpy', 'dtype')
+      .str('O8')
+      .tuple1()
+      .reduce()
+      .setitem()
+      .str('shape')
+      .int(1)
+      .tuple1()
+      .setitem()
+      .toBuffer();
+    const joblib = pb()
+      .proto(2)
+      .emptyDict()
+      .str('arr')
+      .global('joblib.numpy_pickle', 'NumpyArrayWrapper')
+      .emptyTuple()
+      .newobj()
+      .raw(wrapperState)
+      .build()
+      .raw(classicPayload())
+      .setitem()
+      .stop()
+      .toBuffer();
+    const r = await scanBuffer('model.joblib', joblib);
+    expect(r.verdict).toBe('malicious');
+    expect(r.format).toBe('joblib');
+    const benign = pb()
+      .proto(2)
+      .emptyDict()
+      .str('arr')
+      .global('joblib.numpy_pickle', 'NumpyArrayWrapper')
+      .emptyTuple()
+      .newobj()
+      .raw(wrapperState)
+      .build()
+      .raw(benignOrderedDict())
+      .setitem()
+      .stop()
+      .toBuffer();
+    const b = await scanBuffer('ok.joblib', benign);
+    expect({ v: b.verdict, e: b.errors }).toEqual({ v: 'safe', e: [] });
+  });
+
   it('reports unknown content as unknown, not safe; plain text is safe', async () => {
     const u = await scanBuffer(
       'blob.bin',
