@@ -233,7 +233,10 @@ class Folder {
       }
       case 'getitem': {
         const objs = f(e.obj);
-        if (!objs) return null;
+        if (!objs) {
+          // a character picked out of an object's text form, e.g. (()|select|string)[24] == "_"
+          return isUnknownText(e.obj) && e.key.t !== 'slice' ? [UNKNOWN_CHAR] : null;
+        }
         if (e.key.t === 'slice') {
           const starts = e.key.start ? f(e.key.start) : [null];
           const stops = e.key.stop ? f(e.key.stop) : [null];
@@ -420,6 +423,7 @@ class Folder {
   private foldFilter(e: Extract<Expr, { t: 'filter' }>, depth: number): Vals {
     const f = (x: Expr | undefined) => this.fold(x, depth + 1);
     const input = e.node ? f(e.node) : null;
+    if (!input && (e.name === 'first' || e.name === 'last') && e.node && isUnknownText(e.node)) return [UNKNOWN_CHAR];
     const args = e.args.map(a => f(a));
     const kw = new Map(e.kwargs.map(k => [k.name, f(k.value)] as const));
     const name = e.name;
@@ -498,6 +502,14 @@ class Folder {
   }
 }
 
+/** Stands for one character of an object's text form that cannot be known statically. */
+export const UNKNOWN_CHAR = '\u0000';
+
+/** An expression that renders an object as text (x|string, x|list of a string...). */
+function isUnknownText(e: Expr): boolean {
+  return e.t === 'filter' && ['string', 'list', 'e', 'escape', 'safe', 'lower', 'upper'].includes(e.name);
+}
+
 function stripChars(s: string, chars: string, left: boolean, right: boolean): string {
   let a = 0;
   let b = s.length;
@@ -570,7 +582,16 @@ export function analyzeChatTemplate(template: string, opts: TemplateAnalysisOpti
     });
   };
 
-  const classifyAccess = (name: string, pos: Pos, how: string, called: boolean, built: boolean) => {
+  const classifyAccess = (rawName: string, pos: Pos, how: string, called: boolean, built: boolean) => {
+    let name = rawName;
+    if (name.includes(UNKNOWN_CHAR)) {
+      // characters taken from object representations: assume the attacker picked underscores
+      const candidate = name.replace(/\u0000/g, '_');
+      if (!/^__[A-Za-z][A-Za-z0-9_]*__$/.test(candidate)) return;
+      name = candidate;
+      how = `${how}, characters picked out of an object's text`;
+      built = true;
+    }
     let via = how === 'attribute' ? '' : ` (through ${how})`;
     if (built) via = ` (built dynamically: ${how})`;
     if (name.startsWith('__')) {

@@ -184,3 +184,13 @@ describe('chat template analysis: prose is not a payload', () => {
     expect(severities(t)).toEqual([]);
   });
 });
+
+describe('chat template analysis: characters picked out of object text', () => {
+  it('flags attribute names assembled from characters of object representations', () => {
+    expect(worst("{% set u = (()|select|string)[24] %}{{ ()|attr(u ~ u ~ 'class' ~ u ~ u) }}")).toBe('critical');
+    expect(worst("{% set u = (x|string|list)|first %}{{ ()|attr(u*2 ~ 'globals' ~ u*2) }}")).toBe('critical');
+  });
+  it('does not flag ordinary use of |string', () => {
+    expect(severities("{{ (message.content|string)[0] }}{{ messages[0]['content']|string }}")).toEqual([]);
+  });
+});
