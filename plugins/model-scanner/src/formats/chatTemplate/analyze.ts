@@ -16,6 +16,8 @@ class DictV {
 type Vals = V[] | null;
 
 const CAP = 256;
+/** Stands for one character of an object's text form that cannot be known statically. */
+export const UNKNOWN_CHAR = String.fromCharCode(0);
 const MAX_STR = 4096;
 
 /** Dunder names used to climb from any object to Python internals. */
@@ -502,9 +504,6 @@ class Folder {
   }
 }
 
-/** Stands for one character of an object's text form that cannot be known statically. */
-export const UNKNOWN_CHAR = '\u0000';
-
 /** An expression that renders an object as text (x|string, x|list of a string...). */
 function isUnknownText(e: Expr): boolean {
   return e.t === 'filter' && ['string', 'list', 'e', 'escape', 'safe', 'lower', 'upper'].includes(e.name);
@@ -582,11 +581,13 @@ export function analyzeChatTemplate(template: string, opts: TemplateAnalysisOpti
     });
   };
 
-  const classifyAccess = (rawName: string, pos: Pos, how: string, called: boolean, built: boolean) => {
+  const classifyAccess = (rawName: string, pos: Pos, rawHow: string, called: boolean, rawBuilt: boolean) => {
     let name = rawName;
+    let how = rawHow;
+    let built = rawBuilt;
     if (name.includes(UNKNOWN_CHAR)) {
       // characters taken from object representations: assume the attacker picked underscores
-      const candidate = name.replace(/\u0000/g, '_');
+      const candidate = name.split(UNKNOWN_CHAR).join('_');
       if (!/^__[A-Za-z][A-Za-z0-9_]*__$/.test(candidate)) return;
       name = candidate;
       how = `${how}, characters picked out of an object's text`;
