@@ -194,9 +194,16 @@ function printable(b: Buffer): boolean {
 function detect(head: Buffer, hint: { name: string; size: number }): number {
   const fields = headFields(head);
   if (!fields || fields.length === 0) return 0;
-  const first = fields[0];
-  if (first.field !== 1 || first.wire !== 0 || first.varint === undefined || first.varint < 1 || first.varint > 20) return 0;
   for (const f of fields) if (MODEL_FIELDS[f.field] !== f.wire) return 0;
+  const first = fields[0];
+  if (first.field !== 1) {
+    // writers other than the C++/Python protobuf runtime may not start with ir_version
+    const irVersion = fields.find(f => f.field === 1);
+    const named = /\.onnx$/i.test(hint.name);
+    if (!named || (irVersion && (irVersion.varint === undefined || irVersion.varint < 1 || irVersion.varint > 20))) return 0;
+    return fields.some(f => f.field === 7 || f.field === 8) ? 45 : 0;
+  }
+  if (first.wire !== 0 || first.varint === undefined || first.varint < 1 || first.varint > 20) return 0;
   const strings = fields.filter(f => f.field >= 2 && f.field <= 4 && f.end <= head.length);
   if (fields.length < 2) return /\.onnx$/i.test(hint.name) ? 30 : 0;
   const second = fields[1];

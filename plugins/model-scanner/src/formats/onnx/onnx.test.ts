@@ -106,3 +106,11 @@ describe('onnxScanner (files written by python3-onnx)', () => {
     ]);
   });
 });
+
+describe('onnx detection without ir_version first', () => {
+  it('accepts a named .onnx whose writer put the graph first, and refuses it without the name', () => {
+    const model = Buffer.concat([len(7, len(1, Buffer.from([0x22, 0x04, 0x52, 0x65, 0x6c, 0x75]))), Buffer.from([0x08, 0x08])]);
+    expect(detectWith(onnxScanner, model, 'm.onnx')).toBeGreaterThan(0);
+    expect(detectWith(onnxScanner, model, 'm.bin')).toBe(0);
+  });
+});

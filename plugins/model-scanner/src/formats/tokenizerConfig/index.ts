@@ -88,6 +88,11 @@ async function scan(ctx: FormatScanContext): Promise<void> {
         });
       }
     });
+  } else if (isJsonObject(tpl)) {
+    // not a layout transformers reads, but other tools do: analyse every string in it
+    for (const [name, t] of Object.entries(tpl)) {
+      if (typeof t === 'string') analyse(t, `chat_template[${JSON.stringify(name)}]`);
+    }
   } else if (tpl !== undefined && tpl !== null) {
     ctx.report({
       ruleId: 'TOKENIZER_CONFIG_INVALID',

@@ -92,3 +92,12 @@ describe('sentencePieceScanner', () => {
     expect(broken.errors).toHaveLength(1);
   });
 });
+
+describe('tokenizerConfigScanner with a mapping of templates', () => {
+  it('analyses every template of a {name: template} mapping', async () => {
+    const r = await runFormatScanner(tokenizerConfigScanner, cfg({ chat_template: { default: qwen, rag: evil } }));
+    expect(r.maxSeverity).toBe('critical');
+    const ok = await runFormatScanner(tokenizerConfigScanner, cfg({ chat_template: { default: qwen } }));
+    expect(ok.findings).toEqual([]);
+  });
+});
