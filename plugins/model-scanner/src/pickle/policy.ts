@@ -380,13 +380,21 @@ const ALLOWED_PATTERNS: PatternRule[] = [
         m === 'sklearn.neighbors._ball_tree') &&
       /^(__pyx_unpickle_[A-Za-z0-9_]+|newObj)$/.test(n),
   },
-  // gradient-boosting libraries: their estimator and booster classes
+  // gradient-boosting libraries: estimator and booster classes (not trackers, dask/spark glue, plotting)
   {
     framework: 'gradient-boosting',
     test: (m, n) =>
-      /^(xgboost|lightgbm|catboost)(\.[a-z_][a-z0-9_]*)*$/.test(m) &&
-      CLASS_NAME.test(n) &&
-      !/(^|\.)(testing|dask|spark|plotting)(\.|$)/.test(m),
+      /^(xgboost(\.(sklearn|core))?|lightgbm(\.(sklearn|basic))?|catboost(\.core)?)$/.test(
+        m,
+      ) && CLASS_NAME.test(n),
+  },
+  // quantized / fused / QAT module classes of full-model pickles
+  {
+    framework: 'pytorch',
+    test: (m, n) =>
+      /^torch\.(ao\.)?nn\.(quantized|intrinsic|qat|quantizable|sparse)(\.[a-z_]+)*$/.test(
+        m,
+      ) && CLASS_NAME.test(n),
   },
   // OmegaConf containers in PyTorch Lightning / Hydra checkpoints (hyper-parameters)
   {
