@@ -58,6 +58,13 @@ export function marshalStrings(b64: string): { names: string[]; dangerous: strin
   return { names, dangerous };
 }
 
+/** A base64 string whose bytes are a marshalled code object (type 'c', with or without the ref flag). */
+export function isMarshalledCode(v: string): boolean {
+  if (v.length < 40 || !/^(?:4w|Yw)[A-Za-z0-9+/=\r\n]+$/.test(v)) return false;
+  const head = Buffer.from(v.slice(0, 8), 'base64');
+  return head[0] === 0xe3 || head[0] === 0x63;
+}
+
 function moduleSeverity(mod: string): Severity | undefined {
   if (ALLOWED_MODULE.test(mod)) return undefined;
   return DANGEROUS_MODULE.test(mod) ? 'critical' : 'high';
@@ -81,21 +88,23 @@ export async function analyzeKerasConfig(root: JsonValue, report: (f: Finding) =
     });
   };
   const nestedPayloads: Array<{ data: Buffer; path: string }> = [];
+  /** paths of reported Lambda layers (their marshalled code is not reported twice) */
+  const lambdaPaths = new Set<string>();
   /** __lambda__ objects already reported as the function of their Lambda layer */
   const reportedLambdaFunctions = new Set<JsonValue>();
 
   for (const node of walkJson(root)) {
     const v = node.value;
     // string values under module-like keys
-    if (typeof v === 'string' && node.key && node.parent && !Array.isArray(node.parent)) {
-      const k = node.key;
-      if (/(?:^|_)module$/.test(k) && k !== 'module' && v) {
+    if (typeof v === 'string') {
+      const k = node.key ?? node.path.replace(/^.*\[(\d+)\]$/, '$1');
+      if (node.key && /(?:^|_)module$/.test(k) && k !== 'module' && v) {
         const sev = moduleSeverity(v);
         if (sev) {
           add({ ruleId: 'KERAS_UNSAFE_MODULE', severity: sev, path: node.path, message: `"${k}" names the Python module "${v}", outside Keras/TensorFlow; Keras imports it while loading the model.`, cwe: ['CWE-502', 'CWE-94'], details: { module: v } });
         }
       }
-      if (FILE_KEYS.has(k) && looksLikeExternalPath(v)) {
+      if (node.key && FILE_KEYS.has(k) && looksLikeExternalPath(v)) {
         add({
           ruleId: 'KERAS_FILE_REFERENCE',
           severity: 'high',
@@ -104,6 +113,17 @@ export async function analyzeKerasConfig(root: JsonValue, report: (f: Finding) =
           cwe: ['CWE-22', 'CWE-73'],
           atlas: ['AML.T0010.003', 'AML.T0025'],
           details: { value: v.slice(0, 500) },
+        });
+      }
+      if (isMarshalledCode(v) && ![...lambdaPaths].some(lp => node.path.startsWith(lp))) {
+        const strings = marshalStrings(v);
+        add({
+          ruleId: 'KERAS_LAMBDA_LAYER',
+          severity: 'critical',
+          path: node.path,
+          message: `"${k}" holds a marshalled Python code object that Keras turns back into a function while loading${strings.dangerous.length ? `; the code references ${strings.dangerous.join(', ')}` : ''}.`,
+          cwe: ['CWE-502', 'CWE-94'],
+          details: { names: strings.names.slice(0, 40), dangerousNames: strings.dangerous },
         });
       }
       if (/keras\.utils\.get_file|enable_unsafe_deserialization/.test(v)) {
@@ -147,6 +167,7 @@ export async function analyzeKerasConfig(root: JsonValue, report: (f: Finding) =
       const c = isJsonObject(cfg) ? (cfg as JsonObject) : {};
       const fn = cls === '__lambda__' ? o : c.function;
       if (fn !== o && isJsonObject(fn)) reportedLambdaFunctions.add(fn);
+      lambdaPaths.add(node.path);
       let b64: string | undefined;
       let functionType = typeof c.function_type === 'string' ? c.function_type : undefined;
       if (cls === '__lambda__' && isJsonObject(cfg) && typeof (cfg as JsonObject).code === 'string') b64 = (cfg as JsonObject).code as string;

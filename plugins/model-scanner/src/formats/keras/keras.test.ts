@@ -160,3 +160,25 @@ describe('kerasConfigScanner', () => {
     expect(marshalStrings(EVIL_B64).dangerous).toEqual(expect.arrayContaining(['os', 'system', '__import__']));
   });
 });
+
+describe('marshalled code outside Lambda layers', () => {
+  it('flags marshalled code stored under any key (JaxLayer call_fn, custom function keys)', async () => {
+    const code = Buffer.concat([Buffer.from([0xe3]), Buffer.alloc(40), Buffer.from('os\u0000system')]).toString('base64');
+    const r = await runFormatScanner(kerasConfigScanner, json(seq([{ ...denseK3(), config: { name: 'j', call_fn: code } }])));
+    expect(r.findings.map(f => `${f.ruleId}:${f.severity}`)).toEqual(['KERAS_LAMBDA_LAYER:critical']);
+    expect(r.findings[0].location?.path).toBe('config.config.layers[0].config.call_fn');
+  });
+  it('does not flag ordinary base64 strings', async () => {
+    const other = Buffer.from('not a code object at all, just some bytes here.').toString('base64');
+    const r = await runFormatScanner(kerasConfigScanner, json(seq([{ ...denseK3(), config: { name: 'j', blob: other } }])));
+    expect(r.findings).toEqual([]);
+  });
+});
+
+describe('marshalled code in arrays', () => {
+  it('flags marshalled code stored as [code, defaults, closure] under any key', async () => {
+    const code = Buffer.concat([Buffer.from([0xe3]), Buffer.alloc(40)]).toString('base64');
+    const r = await runFormatScanner(kerasConfigScanner, json(seq([{ ...denseK3(), config: { name: 'j', fn: [code, null, null] } }])));
+    expect(r.ruleIds).toEqual(['KERAS_LAMBDA_LAYER']);
+  });
+});
