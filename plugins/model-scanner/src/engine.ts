@@ -27,7 +27,7 @@ import { clamdScanFile } from './clamd';
 
 export const DEFAULT_LIMITS: ScanLimits = {
   maxOpcodes: 50_000_000,
-  maxMemo: 1_000_000,
+  maxMemo: 300_000,
   maxDepth: 6,
   maxDecompressedBytes: 8 * 1024 ** 3,
   maxCompressionRatio: 200,

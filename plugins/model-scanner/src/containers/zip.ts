@@ -130,8 +130,8 @@ export async function scanZip(
     await scanLocalHeadersOnly(ctx);
     return;
   }
-  if (cdSize > 256 << 20) {
-    ctx.error('central directory larger than 256 MiB');
+  if (cdSize > 64 << 20) {
+    ctx.error('central directory larger than 64 MiB');
     return;
   }
   const cd = await src.read(cdOffset, cdSize);

@@ -21,7 +21,7 @@ import {
 /** Symbolic values on the pickle stack. */
 export type PValue =
   | { t: 'str'; v: string; truncated?: boolean }
-  | { t: 'bytes'; off: number; len: number; head: Buffer; small?: Buffer }
+  | { t: 'bytes'; off: number; len: number; head: Buffer }
   | { t: 'int'; v: number | bigint }
   | { t: 'float' }
   | { t: 'none' }
@@ -55,8 +55,10 @@ type Level = 'safe' | 'unknown' | 'dangerous';
 
 const CONTAINER_CAP = 64;
 const CHUNK = 1 << 20;
-const SMALL_BYTES = 1 << 16;
-const MAX_STRING = 1 << 20;
+/** Strings longer than this are kept as their first 256 characters. */
+const MAX_STRING = 1 << 16;
+/** Total string bytes kept per machine before every long string is truncated. */
+const STRING_BUDGET = 32 << 20;
 const MAX_LINE = 1 << 20;
 
 export const OPCODE_NAMES: Record<number, string> = {
@@ -240,6 +242,8 @@ export interface PickleHooks {
 
 export interface StreamOutcome {
   ok: boolean;
+  /** Stopped at a resource limit (already reported as a finding). */
+  limited?: boolean;
   error?: string;
   opcodes: number;
   start: number;
@@ -382,10 +386,7 @@ export class PickleMachine {
     end = src.size,
   ) {
     this.r = new Reader(src, start, end);
-    this.maxStack = Math.max(
-      1000,
-      Math.min(hooks.limits.maxMemo * 5, 1_000_000),
-    );
+    this.maxStack = Math.max(1000, Math.min(hooks.limits.maxMemo, 250_000));
   }
 
   /**
@@ -418,6 +419,7 @@ export class PickleMachine {
       ) {
         this.summary.legacyTorch = true;
       }
+      if (!out.ok && out.limited) break;
       if (!out.ok) {
         const first = count === 1;
         if (out.worst !== 'safe') {
@@ -739,14 +741,9 @@ export class PickleMachine {
     const headLen = Math.min(len, 16);
     await this.r.ensure(headLen);
     const head = Buffer.from(this.r.peekAt(0, headLen));
-    let small: Buffer | undefined;
-    if (len <= SMALL_BYTES) {
-      await this.r.ensure(len);
-      small = Buffer.from(this.r.take(len));
-    } else {
-      this.r.skip(len); // hashed by the caller, never copied
-    }
-    return { t: 'bytes', off: dataOff, len, head, small };
+    // never copied: the value is a range of the source (hashed by the caller, scanned on demand)
+    this.r.skip(len);
+    return { t: 'bytes', off: dataOff, len, head };
   }
 
   private async readStringValue(
@@ -757,14 +754,18 @@ export class PickleMachine {
   ): Promise<PValue> {
     this.lengthCheck(len, off, op);
     this.lastReadLen = len;
-    if (len > MAX_STRING) {
+    if (
+      len > MAX_STRING ||
+      (len > 256 && this.retainedStringBytes > STRING_BUDGET)
+    ) {
       const head = (await this.r.ensure(256))
         ? this.r.peekAt(0, 256)
         : Buffer.alloc(0);
-      this.r.pos += len;
+      this.r.skip(len);
       return { t: 'str', v: head.toString(encoding), truncated: true };
     }
     await this.r.ensure(len);
+    this.retainedStringBytes += len;
     return { t: 'str', v: this.r.take(len).toString(encoding) };
   }
 
@@ -819,6 +820,7 @@ export class PickleMachine {
   private pendingShadow: number[] = [];
   /** Length of the last argument read (for the file-mode frame reading). */
   private lastReadLen = 0;
+  private retainedStringBytes = 0;
 
   /** Runs one pickle stream from the current position to STOP. */
   async runStream(): Promise<StreamOutcome> {
@@ -1344,8 +1346,8 @@ export class PickleMachine {
         opcodes: ops,
         start,
         end: r.pos,
-        worst:
-          e instanceof LimitStop ? worse(this.worst, 'unknown') : this.worst,
+        worst: this.worst,
+        limited: e instanceof LimitStop,
         sawGlobal: this.sawGlobal,
       };
     }
