@@ -1,24 +1,10 @@
-/** One (resource, role) pair the researcher could request; only these may be suggested. */
-export interface SuggestionCandidate {
-  resourceRef: string;
-  resourceTitle: string;
-  resourceDescription: string;
-  roleId: string;
-  roleTitle: string;
-  roleDescription: string;
-  allows: string[];
-  /** 1 = narrowest; higher = broader. */
-  privilege: number;
-}
+import type {
+  RoleSuggestion,
+  SuggestionCandidate,
+} from '@internal/plugin-access-requests-common';
 
-export interface RoleSuggestion {
-  resourceRef: string;
-  roleId: string;
-  explanation: string;
-  source: 'llm' | 'deterministic';
-  /** Set when a model answered but its choice failed the deterministic check. */
-  rejectedLlmSuggestion?: { roleId: string; reason: string };
-}
+// The wire types live in -common (shared with the frontend); re-exported here.
+export type { RoleSuggestion, SuggestionCandidate };
 
 export interface RoleSuggester {
   suggest(input: {
