@@ -314,7 +314,12 @@ export class FileScan {
         )
       )
         this.masquerade(ctx, baseName, 'pickle');
-      await this.scanPickle(source, ctx, true);
+      // a tensor storage whose first bytes happen to look like PROTO is weak evidence
+      await this.scanPickle(
+        source,
+        ctx,
+        !(ctx.depth > 0 && this.isTensorPayload(source)),
+      );
       return 'other';
     }
     // other engineers' format modules (content detection, name as a hint)
@@ -430,6 +435,7 @@ export class FileScan {
       source,
       {
         torchScript,
+        weak: !strong,
         limits: this.limits,
         report: f => ctx.report(f),
         scanNestedRange: async (off, len) => {
@@ -489,7 +495,7 @@ export class FileScan {
       if (e instanceof PickleParseFailure) {
         const o = e.outcome;
         // a weakly detected member of an archive that is not really a pickle is just data
-        if (!strong && !o.sawGlobal && o.opcodes < 3 && ctx.depth > 0) return;
+        if (!strong && o.worst === 'safe') return;
         ctx.error(`invalid pickle: ${e.message}`);
         return;
       }

@@ -115,6 +115,34 @@ describe('PyTorch zip tricks', () => {
     );
   });
 
+  it('treats tensor storages that merely start like a pickle as data, but still finds real pickles there', async () => {
+    const noise = Buffer.concat([
+      Buffer.from([0x80, 0x02, 0x63]),
+      Buffer.from('\xff\xfe\n\x01\x02\n\x00\x13', 'latin1'),
+      Buffer.alloc(64, 0x11),
+    ]);
+    const z = buildZip([
+      { name: 'archive/data.pkl', data: benignOrderedDict() },
+      { name: 'archive/data/0', data: noise },
+    ]);
+    const r = await scanBuffer('noise.pt', z);
+    expect({ v: r.verdict, e: r.errors, f: r.findings }).toEqual({
+      v: 'safe',
+      e: [],
+      f: [],
+    });
+    const evil = buildZip([
+      { name: 'archive/data.pkl', data: benignOrderedDict() },
+      {
+        name: 'archive/data/0',
+        data: Buffer.concat([classicPayload(), Buffer.alloc(64)]),
+      },
+    ]);
+    expect((await scanBuffer('evil-storage.pt', evil)).verdict).toBe(
+      'malicious',
+    );
+  });
+
   it('reports local/central name mismatches (CVE-2025-1944) and still scans the member', async () => {
     const z = torchZip(benignOrderedDict(), [
       {

@@ -135,6 +135,7 @@ export const OPCODE_NAMES: Record<number, string> = {
 export const TORCH_LEGACY_MAGIC = 0x1950a86a20f9469cfc6cn;
 
 class PickleError extends Error {}
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 class LimitStop extends Error {}
 
 /** Buffered forward reader over a ByteSource; refills only when the lookahead runs out. */
@@ -238,6 +239,11 @@ export interface PickleHooks {
    * Python never imports them.
    */
   torchScript?: boolean;
+  /**
+   * Weak evidence that this is a pickle (raw tensor bytes that start like one): malformed import
+   * names end the parse as "not a pickle" instead of being findings.
+   */
+  weak?: boolean;
 }
 
 export interface StreamOutcome {
@@ -509,6 +515,9 @@ export class PickleMachine {
     off: number,
     opcode: string,
   ): PValue {
+    if (this.hooks.weak && !(IDENT.test(module) && IDENT.test(name))) {
+      throw new PickleError('not a pickle (malformed import name in raw data)');
+    }
     let cls = classifyGlobal(module, name);
     if (
       this.hooks.torchScript &&
