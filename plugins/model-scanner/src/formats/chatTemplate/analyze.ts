@@ -705,6 +705,9 @@ export function analyzeChatTemplate(template: string, opts: TemplateAnalysisOpti
           break;
         }
         case 'call': {
+          if (e.fn.t === 'getitem' && e.fn.key.t !== 'slice') {
+            for (const k of folder.fold(e.fn.key) ?? []) if (typeof k === 'string') classifyAccess(k, e.fn.pos, 'item access', true, e.fn.key.t !== 'const');
+          }
           if (e.fn.t === 'getattr') {
             classifyAccess(e.fn.attr, e.fn.pos, 'attribute', true, false);
             if (e.fn.attr === 'format') {

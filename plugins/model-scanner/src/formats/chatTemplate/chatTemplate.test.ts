@@ -194,3 +194,10 @@ describe('chat template analysis: characters picked out of object text', () => {
     expect(severities("{{ (message.content|string)[0] }}{{ messages[0]['content']|string }}")).toEqual([]);
   });
 });
+
+describe('chat template analysis: calls through item access', () => {
+  it("flags x['system']('id') but not roles['system']", () => {
+    expect(worst("{{ x['system']('id') }}")).toBe('critical');
+    expect(severities("{{ roles['system'] }}")).toEqual([]);
+  });
+});
