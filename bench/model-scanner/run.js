@@ -232,6 +232,7 @@ for (const c of cases) {
     scanMBs: mb / (withHash.ms / 1000),
     scanRss: withHash.maxRssMB,
     noHashMs: noHash.ms,
+    noHashWarmMs: noHash.warmMs,
     noHashMBs: mb / (noHash.ms / 1000),
     noHashRss: noHash.maxRssMB,
     verdict: withHash.verdict,
@@ -247,9 +248,11 @@ for (const c of cases) {
         row.scanMBs >= 0.8 * row.shaMBs,
       ],
       [
-        `--no-hash faster than picklescan's ${c.picklescan} s (${(
+        `--no-hash faster than picklescan's ${c.picklescan} s (fresh process ${(
           row.noHashMs / 1000
-        ).toFixed(3)} s)`,
+        ).toFixed(3)} s, second scan ${(row.noHashWarmMs / 1000).toFixed(
+          3,
+        )} s)`,
         row.noHashMs / 1000 < c.picklescan,
       ],
     ];
@@ -284,9 +287,9 @@ lines.push(
 );
 lines.push('');
 lines.push(
-  '| file | size | verdict | scan + SHA-256 | scan --no-hash | plain SHA-256 | peak RSS (hash / no-hash) | picklescan | modelscan |',
+  '| file | size | verdict | scan + SHA-256 | scan --no-hash (fresh process) | --no-hash, second scan in process | plain SHA-256 | peak RSS (hash / no-hash) | picklescan | modelscan |',
 );
-lines.push('|---|---|---|---|---|---|---|---|---|');
+lines.push('|---|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) {
   lines.push(
     `| ${r.label} | ${(r.size / MiB).toFixed(0)} MiB | ${r.verdict} (${
@@ -294,12 +297,12 @@ for (const r of rows) {
     }) | ${(r.scanMs / 1000).toFixed(3)} s, ${r.scanMBs.toFixed(0)} MB/s | ${(
       r.noHashMs / 1000
     ).toFixed(3)} s, ${r.noHashMBs.toFixed(0)} MB/s | ${(
-      r.shaMs / 1000
-    ).toFixed(3)} s, ${r.shaMBs.toFixed(0)} MB/s | ${r.scanRss.toFixed(
+      r.noHashWarmMs / 1000
+    ).toFixed(3)} s | ${(r.shaMs / 1000).toFixed(3)} s, ${r.shaMBs.toFixed(
       0,
-    )} / ${r.noHashRss.toFixed(0)} MB | ${r.picklescan} s, ${
-      r.picklescanRss
-    } MB | ${r.modelscan} s |`,
+    )} MB/s | ${r.scanRss.toFixed(0)} / ${r.noHashRss.toFixed(0)} MB | ${
+      r.picklescan
+    } s, ${r.picklescanRss} MB | ${r.modelscan} s |`,
   );
 }
 lines.push('');
