@@ -31,6 +31,16 @@ export interface ChainRow {
 
 export type UnhashedRow = Omit<ChainRow, 'hash'>;
 
+/** Thrown by verification when keyed rows exist but no `audit.hmacSecret` is configured. */
+export class MissingHmacSecretError extends Error {
+  constructor(seq: number) {
+    super(
+      `Audit row ${seq} is keyed (hmac-sha256) but no audit.hmacSecret is configured; cannot verify`,
+    );
+    this.name = 'MissingHmacSecretError';
+  }
+}
+
 /**
  * The row's hash: SHA-256 (or HMAC-SHA-256 keyed with `audit.hmacSecret` when
  * `hash_alg` is `hmac-sha256`) over the canonical JSON of every column except `hash`,
@@ -48,16 +58,6 @@ export function computeRowHash(row: UnhashedRow, hmacSecret?: string): string {
       .digest('hex');
   }
   return createHash('sha256').update(payload, 'utf8').digest('hex');
-}
-
-/** Thrown by verification when keyed rows exist but no `audit.hmacSecret` is configured. */
-export class MissingHmacSecretError extends Error {
-  constructor(seq: number) {
-    super(
-      `Audit row ${seq} is keyed (hmac-sha256) but no audit.hmacSecret is configured; cannot verify`,
-    );
-    this.name = 'MissingHmacSecretError';
-  }
 }
 
 /**

@@ -1,6 +1,7 @@
 import {
-  ServiceFactory,
-  ServiceRef,
+  RootConfigService,
+  RootLifecycleService,
+  RootLoggerService,
   coreServices,
   createServiceFactory,
   createServiceRef,
@@ -12,56 +13,66 @@ import { AuditLog, AuditLogService } from './AuditLog';
 /** Database "plugin" id of the audit trail: `audit.sqlite` / `backstage_plugin_audit`. */
 export const AUDIT_DATABASE_ID = 'audit';
 
-/**
- * The audit trail of the whole backend. Root-scoped so that every plugin's auditor appends
- * to one chain in one database (a plugin-scoped database would split the chain).
- */
-export const auditLogServiceRef: ServiceRef<
-  AuditLogService,
-  'root',
-  'singleton'
-> = createServiceRef<AuditLogService>({
-  id: 'frontier-guard.audit.log',
-  scope: 'root',
-  defaultFactory: async (): Promise<ServiceFactory> => auditLogServiceFactory,
-});
+const auditLogDeps = {
+  config: coreServices.rootConfig,
+  rootLogger: coreServices.rootLogger,
+  rootLifecycle: coreServices.rootLifecycle,
+};
 
 /**
  * Opens the `audit` database from `backend.database` (SQLite file under
  * `connection.directory`, or PostgreSQL database `<prefix>audit`), runs the migrations
  * and flushes pending events on shutdown.
  */
-export const auditLogServiceFactory: ServiceFactory<
-  AuditLogService,
-  'root',
-  'singleton'
-> = createServiceFactory({
+async function createAuditLog({
+  config,
+  rootLogger,
+  rootLifecycle,
+}: {
+  config: RootConfigService;
+  rootLogger: RootLoggerService;
+  rootLifecycle: RootLifecycleService;
+}): Promise<AuditLogService> {
+  const logger = rootLogger.child({ service: 'audit-log' });
+  const manager = DatabaseManager.fromConfig(config, {
+    rootLogger,
+    rootLifecycle,
+  });
+  const database = manager.forPlugin(AUDIT_DATABASE_ID, {
+    logger,
+    lifecycle: rootLifecycle,
+  });
+  const store = await AuditEventStore.create({
+    database,
+    hmacSecret: config.getOptionalString('audit.hmacSecret'),
+  });
+  const auditLog = new AuditLog({ store, logger });
+  rootLifecycle.addBeforeShutdownHook(async () => {
+    if (!(await auditLog.flush(10000))) {
+      auditLog.stop();
+    }
+  });
+  return auditLog;
+}
+
+/**
+ * The audit trail of the whole backend. Root-scoped so that every plugin's auditor appends
+ * to one chain in one database (a plugin-scoped database would split the chain).
+ */
+export const auditLogServiceRef = createServiceRef<AuditLogService>({
+  id: 'frontier-guard.audit.log',
+  scope: 'root',
+  defaultFactory: async service =>
+    createServiceFactory({
+      service,
+      deps: auditLogDeps,
+      factory: createAuditLog,
+    }),
+});
+
+/** The explicit form of `auditLogServiceRef`'s default factory. */
+export const auditLogServiceFactory = createServiceFactory({
   service: auditLogServiceRef,
-  deps: {
-    config: coreServices.rootConfig,
-    rootLogger: coreServices.rootLogger,
-    rootLifecycle: coreServices.rootLifecycle,
-  },
-  async factory({ config, rootLogger, rootLifecycle }) {
-    const logger = rootLogger.child({ service: 'audit-log' });
-    const manager = DatabaseManager.fromConfig(config, {
-      rootLogger,
-      rootLifecycle,
-    });
-    const database = manager.forPlugin(AUDIT_DATABASE_ID, {
-      logger,
-      lifecycle: rootLifecycle,
-    });
-    const store = await AuditEventStore.create({
-      database,
-      hmacSecret: config.getOptionalString('audit.hmacSecret'),
-    });
-    const auditLog = new AuditLog({ store, logger });
-    rootLifecycle.addBeforeShutdownHook?.(async () => {
-      if (!(await auditLog.flush(10000))) {
-        auditLog.stop();
-      }
-    });
-    return auditLog;
-  },
+  deps: auditLogDeps,
+  factory: createAuditLog,
 });

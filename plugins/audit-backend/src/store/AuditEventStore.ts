@@ -85,7 +85,7 @@ export class AuditEventStore {
       try {
         return await this.appendOnce(row);
       } catch (error) {
-        if (attempt >= 5 || !isUniqueViolation(error)) throw error;
+        if (attempt >= 5 || !isRetryable(error)) throw error;
       }
     }
   }
@@ -139,15 +139,12 @@ export class AuditEventStore {
       .limit(limit + 1);
     const page = rows.slice(0, limit).map(toAuditEvent);
     const last = page[page.length - 1];
-    return {
-      items: page,
-      nextCursor:
-        rows.length > limit && last
-          ? order === 'desc'
-            ? { before: last.seq }
-            : { after: last.seq }
-          : undefined,
-    };
+    let nextCursor: AuditEventsPage['nextCursor'];
+    if (rows.length > limit && last) {
+      nextCursor =
+        order === 'desc' ? { before: last.seq } : { after: last.seq };
+    }
+    return { items: page, nextCursor };
   }
 
   /** Rows with seq > afterSeq in seq order, at most `limit` of them. */
@@ -176,13 +173,15 @@ export class AuditEventStore {
   }
 }
 
-function isUniqueViolation(error: unknown): boolean {
+/** A lost race for the end of the chain (unique violation) or a busy SQLite file. */
+function isRetryable(error: unknown): boolean {
   const e = error as { code?: string; message?: string };
   return (
     isDatabaseConflictError(error) ||
     e?.code === '23505' || // PostgreSQL unique_violation
     e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' ||
     e?.code === 'SQLITE_CONSTRAINT_UNIQUE' ||
+    e?.code === 'SQLITE_BUSY' ||
     /UNIQUE constraint failed/.test(String(e?.message))
   );
 }
