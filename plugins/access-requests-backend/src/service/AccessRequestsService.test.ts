@@ -40,7 +40,7 @@ async function setup(knex: Knex) {
       logger,
       clock,
     });
-  return { clock, store, auditor, azure, k8s, flaky, notifications, service: make(), make };
+  return { clock, store, auditor, azure, k8s, flaky, notifications, policies, service: make(), make };
 }
 
 const as = (userRef: string) => ({ userRef });
@@ -81,6 +81,21 @@ describe.each(databases.eachSupportedId())('AccessRequestsService on %p', databa
       expect.arrayContaining(['request-create', 'request-review', 'grant-active']),
     );
     expect(auditor.events.find(e => e.eventId === 'request-review' && e.meta?.actor === ALICE)?.outcome).toBe('fail');
+  });
+
+  it('the policy is frozen at creation: editing the policy later changes only new requests', async () => {
+    const { service, policies } = await setup(knex);
+    const before = await service.createRequest(as(ALICE), readerRequest);
+    const loaded = policies.map.get('weights-frontier-7b')!;
+    const relaxed = JSON.parse(JSON.stringify(loaded.policy));
+    relaxed.roles[0].approvals = [{ group: SEC, count: 1 }];
+    policies.map.set('weights-frontier-7b', { ...loaded, policy: relaxed, digest: 'edited' });
+    const r = await service.review(as(BOB), before.id, { decision: 'approve' });
+    expect(r.request.status).toBe('pending'); // still 2 needed, as frozen
+    expect(r.request.policy.roles[0].approvals).toEqual([{ group: SEC, count: 2 }]);
+    const after = await service.createRequest(as(ALICE), readerRequest);
+    expect(after.remaining).toEqual([{ group: SEC, needed: 1, have: 0 }]);
+    expect(after.policy.digest).toBe('edited');
   });
 
   it('one review per person (409), the database also refuses a duplicate', async () => {
