@@ -16,6 +16,8 @@ class DictV {
 type Vals = V[] | null;
 
 const CAP = 256;
+/** Longest template analysed (real ones are a few kilobytes; parsing is linear, about 4 s per MB). */
+export const MAX_TEMPLATE_CHARS = 1024 * 1024;
 /** Stands for one character of an object's text form that cannot be known statically. */
 export const UNKNOWN_CHAR = String.fromCharCode(0);
 const MAX_STR = 4096;
@@ -209,10 +211,12 @@ function evalName(e: Expr): string | undefined {
 }
 
 class Folder {
+  /** total folding steps allowed for one template (keeps hostile templates bounded in time) */
+  private budget = 2_000_000;
   constructor(private readonly ctx: Ctx) {}
 
   fold(e: Expr | undefined, depth = 0): Vals {
-    if (!e || depth > 100) return null;
+    if (!e || depth > 100 || --this.budget < 0) return null;
     const f = (x: Expr | undefined) => this.fold(x, depth + 1);
     switch (e.t) {
       case 'const':
@@ -606,6 +610,10 @@ export function analyzeChatTemplate(template: string, opts: TemplateAnalysisOpti
     }
   };
 
+  if (template.length > MAX_TEMPLATE_CHARS) {
+    add(rule('TOO_LARGE'), 'medium', `The chat template is ${template.length} characters long, too large to analyse; a real chat template is a few kilobytes.`, { line: 1, col: 1 }, { length: template.length });
+    return findings;
+  }
   const parsed = parseTemplate(template);
   const literalItems: Array<{ s: string; pos: Pos }> = [];
   const literalStream = { push: (s: string, pos: Pos = { line: 0, col: 0 }) => literalItems.push({ s, pos }) };

@@ -201,3 +201,9 @@ describe('chat template analysis: calls through item access', () => {
     expect(severities("{{ roles['system'] }}")).toEqual([]);
   });
 });
+
+describe('chat template size bound', () => {
+  it('reports templates over 1 MB instead of analysing them', () => {
+    expect(severities('x'.repeat(1024 * 1024 + 1))).toEqual(['TEST_CHAT_TEMPLATE_TOO_LARGE:medium']);
+  });
+});

@@ -10,6 +10,7 @@ export const chatTemplateRules: Record<string, string> = {
   CHAT_TEMPLATE_OBFUSCATED_NAME: 'The chat template assembles a Python internal name from pieces, a filter-evasion technique.',
   CHAT_TEMPLATE_DYNAMIC_ATTRIBUTE: 'The chat template reads an attribute whose name is computed at render time.',
   CHAT_TEMPLATE_TEMPLATE_LOADING: 'The chat template includes or imports other templates.',
+  CHAT_TEMPLATE_TOO_LARGE: 'The chat template is too large to analyse; real chat templates are a few kilobytes.',
   CHAT_TEMPLATE_PARSE_ERROR: 'The chat template could not be parsed; the renderer may read it differently from the scanner.',
 };
 

@@ -131,6 +131,16 @@ export function decodePythonEscapes(body: string): string {
   return out;
 }
 
+const NUMBER_RE = /0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+|\d(?:_?\d)*(?:\.\d(?:_?\d)*)?(?:[eE][+-]?\d(?:_?\d)*)?/y;
+
+function isNameStart(code: number): boolean {
+  return (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95 || code >= 0xc0;
+}
+
+function isNamePart(code: number): boolean {
+  return isNameStart(code) || (code >= 48 && code <= 57);
+}
+
 const OPERATORS = ['//', '**', '==', '!=', '<=', '>=', '+', '-', '*', '/', '%', '~', '<', '>', '(', ')', '[', ']', '{', '}', ',', '.', ':', '|', '=', ';'];
 
 /** Splits a template into tags, each with its tokens. */
@@ -194,11 +204,10 @@ export function lexTemplate(src: string, maxTokens = 500_000): { raw: RawTag[]; 
         continue;
       }
       if (stack.length === 0) {
-        const endRe = kind === '{' ? /[-+]?\}\}/y : /[-+]?%\}/y;
-        endRe.lastIndex = j;
-        const em = endRe.exec(src);
-        if (em) {
-          j += em[0].length;
+        const k = c === '-' || c === '+' ? j + 1 : j;
+        const closer = kind === '{' ? '}}' : '%}';
+        if (src.startsWith(closer, k)) {
+          j = k + 2;
           closed = true;
           break;
         }
@@ -220,17 +229,15 @@ export function lexTemplate(src: string, maxTokens = 500_000): { raw: RawTag[]; 
         j += sm[0].length;
         continue;
       }
-      const nameRe = /[A-Za-z_\u00c0-\uffff][A-Za-z0-9_\u00c0-\uffff]*/y;
-      nameRe.lastIndex = j;
-      const nm = nameRe.exec(src);
-      if (nm) {
-        tokens.push({ type: 'name', value: nm[0], pos: p });
-        j += nm[0].length;
+      if (isNameStart(src.charCodeAt(j))) {
+        let e = j + 1;
+        while (e < src.length && isNamePart(src.charCodeAt(e))) e++;
+        tokens.push({ type: 'name', value: src.slice(j, e), pos: p });
+        j = e;
         continue;
       }
-      const numRe = /\d(?:_?\d)*(?:\.\d(?:_?\d)*)?(?:[eE][+-]?\d(?:_?\d)*)?|0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+/y;
-      numRe.lastIndex = j;
-      const num = numRe.exec(src);
+      NUMBER_RE.lastIndex = j;
+      const num = c >= '0' && c <= '9' ? NUMBER_RE.exec(src) : null;
       if (num) {
         const text = num[0].replace(/_/g, '');
         const value = /^0[xob]/i.test(text) ? Number(text) : parseFloat(text);
