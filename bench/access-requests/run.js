@@ -8,7 +8,7 @@
  *   - SQLite file under bench/.work/ (better-sqlite3), and
  *   - PostgreSQL at 127.0.0.1:5432 (database fg_bench_access-requests, recreated per run).
  * Then N concurrent clients drive it over HTTP (Node fetch/undici, keep-alive):
- *   alice: POST /requests      (weights-frontier-7b, blob-reader: 2 security reviewers needed)
+ *   researcher: POST /requests      (weights-frontier-7b, blob-reader: 2 security reviewers needed)
  *   bob:   POST /requests/:id/reviews approve
  *   carol: POST /requests/:id/reviews approve   -> request approved, grant created + provisioned
  * and prints requests/second and p50/p99 latency per step for 1, 10 and 50 clients.
@@ -22,7 +22,9 @@
  *
  * Usage (from the repo root):
  *   node bench/access-requests/run.js [--db=sqlite,postgres] [--clients=1,10,50] [--seconds=8]
- *   --cpu-prof writes a V8 CPU profile to bench/.work/access-requests/profiles/
+ *                                     [--single-requester] [--cpu-prof]
+ *   --cpu-prof writes a V8 CPU profile of each measured level (not startup) to
+ *   bench/.work/access-requests/profiles/<db>-<clients>.cpuprofile
  *   PG connection: FG_BENCH_PG=postgresql://postgres@127.0.0.1:5432 (default)
  * Target: p99 < 50 ms per step at 50 clients on the 2-core dev machine.
  */
@@ -38,9 +40,6 @@ if (!process.env.FG_BENCH_TRANSFORMED) {
   const r = spawnSync(
     process.execPath,
     [
-      ...(process.argv.includes('--cpu-prof')
-        ? ['--cpu-prof', `--cpu-prof-dir=${path.join(ROOT, 'bench/.work/access-requests/profiles')}`]
-        : []),
       '--require',
       require.resolve('@backstage/cli/config/nodeTransform.cjs', { paths: [ROOT] }),
       __filename,
@@ -68,7 +67,11 @@ const TARGET_P99_MS = 50;
 
 const RESOURCE = 'resource:default/weights-frontier-7b';
 const ROLE = 'blob-reader';
-const REQUESTER = 'user:default/alice';
+// One researcher per client (synthetic users added to the in-memory catalog as members of
+// group:default/researchers), as 50 concurrent clients are 50 people; --single-requester makes
+// every client act as alice instead.
+const SINGLE_REQUESTER = process.argv.includes('--single-requester');
+const requesterFor = i => (SINGLE_REQUESTER ? 'user:default/alice' : `user:default/bench-researcher-${i}`);
 const REVIEWERS = ['user:default/bob', 'user:default/carol'];
 
 function loadEntities() {
@@ -80,6 +83,14 @@ function loadEntities() {
         docs.push(d);
       }
     }
+  }
+  for (let i = 0; i < Math.max(...CLIENTS, 2); i++) {
+    docs.push({
+      apiVersion: 'backstage.io/v1alpha1',
+      kind: 'User',
+      metadata: { name: `bench-researcher-${i}`, namespace: 'default' },
+      spec: { memberOf: ['researchers'] },
+    });
   }
   return docs;
 }
@@ -164,8 +175,8 @@ async function call(base, user, method, p, body) {
   return { ms, json: text ? JSON.parse(text) : undefined };
 }
 
-async function flow(base, lat) {
-  const created = await call(base, REQUESTER, 'POST', '/requests', {
+async function flow(base, lat, requester) {
+  const created = await call(base, requester, 'POST', '/requests', {
     resourceRef: RESOURCE,
     roleId: ROLE,
     durationMinutes: 60,
@@ -194,16 +205,34 @@ function pct(sorted, p) {
   return sorted[Math.max(0, i)];
 }
 
+async function profiled(name, fn) {
+  if (!process.argv.includes('--cpu-prof')) return fn();
+  const { Session } = require('node:inspector/promises');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  try {
+    return await fn();
+  } finally {
+    const { profile } = await session.post('Profiler.stop');
+    const dir = path.join(WORK, 'profiles');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, `${name}.cpuprofile`), JSON.stringify(profile));
+    session.disconnect();
+  }
+}
+
 async function level(base, clients, seconds) {
   const lat = { create: [], review1: [], review2: [] };
   const errors = [];
   const deadline = performance.now() + seconds * 1000;
   const started = performance.now();
   await Promise.all(
-    Array.from({ length: clients }, async () => {
+    Array.from({ length: clients }, async (_, i) => {
       while (performance.now() < deadline) {
         try {
-          await flow(base, lat);
+          await flow(base, lat, requesterFor(i));
         } catch (e) {
           errors.push(e.message);
           if (errors.length > 20) return;
@@ -230,7 +259,9 @@ async function main() {
       console.log(`\n[${db}] ${base}`);
       console.log(`${'clients'.padStart(7)} ${'step'.padEnd(8)} ${'count'.padStart(7)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'max ms'.padStart(8)}`);
       for (const clients of CLIENTS) {
-        const { lat, errors, elapsed } = await level(base, clients, SECONDS);
+        const { lat, errors, elapsed } = await profiled(`${db}-${clients}`, () =>
+          level(base, clients, SECONDS),
+        );
         let total = 0;
         for (const step of ['create', 'review1', 'review2']) {
           const s = lat[step].slice().sort((a, b) => a - b);
