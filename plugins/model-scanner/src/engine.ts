@@ -426,6 +426,7 @@ export class FileScan {
     strong: boolean,
     start = 0,
     end = source.size,
+    torchTarRecords?: 'storages' | 'tensors',
   ) {
     ctx.setFormat('pickle');
     const torchScript = [...this.torchScriptRoots].some(p =>
@@ -488,6 +489,10 @@ export class FileScan {
       end,
     );
     try {
+      if (torchTarRecords) {
+        await machine.scanTorchTarRecords(torchTarRecords);
+        return;
+      }
       const summary = await machine.scanAll();
       if (summary.legacyTorch) ctx.setFormat('pytorch-legacy');
       else if (summary.joblib) ctx.setFormat('joblib');

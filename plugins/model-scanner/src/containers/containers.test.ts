@@ -328,6 +328,52 @@ describe('legacy PyTorch, NumPy, tar, compression and masquerading', () => {
     expect(r.verdict).toBe('malicious');
   });
 
+  it('walks the records of legacy tar "storages" and "tensors" members (pickle + raw bytes each)', async () => {
+    const u64 = (n: number) => {
+      const b = Buffer.alloc(8);
+      b.writeBigInt64LE(BigInt(n));
+      return b;
+    };
+    const record = (key: string) =>
+      pb()
+        .proto(2)
+        .str(key)
+        .str('cpu')
+        .global('torch', 'FloatStorage')
+        .op(0x87)
+        .stop()
+        .toBuffer();
+    const storages = (second: Buffer) =>
+      Buffer.concat([
+        pb().proto(2).int(2).stop().toBuffer(),
+        record('0'),
+        u64(3),
+        Buffer.alloc(12, 0x80),
+        second,
+        u64(1),
+        Buffer.alloc(4),
+      ]);
+    const tar = (st: Buffer) =>
+      buildTar([
+        { name: 'sys_info', data: pb().proto(2).emptyDict().stop().toBuffer() },
+        { name: 'pickle', data: benignOrderedDict() },
+        { name: 'storages', data: st },
+        { name: 'tensors', data: pb().proto(2).int(0).stop().toBuffer() },
+      ]);
+    const ok = await scanBuffer('legacy-ok.tar', tar(storages(record('1'))));
+    expect({ v: ok.verdict, f: ok.findings, e: ok.errors }).toEqual({
+      v: 'safe',
+      f: [],
+      e: [],
+    });
+    const evil = await scanBuffer(
+      'legacy-evil.tar',
+      tar(storages(classicPayload())),
+    );
+    expect(evil.verdict).toBe('malicious');
+    expect(evil.findings[0].location?.member).toBe('storages');
+  });
+
   it('reports tar traversal and links', async () => {
     const tar = buildTar([
       { name: '../evil.sh', data: Buffer.from('echo') },

@@ -43,6 +43,7 @@ export async function scanTar(
   let paxPath: string | undefined;
   const names: string[] = [];
   const parent = ctx.scan.memberOf(src);
+  const files: Array<{ name: string; dataOff: number; size: number }> = [];
   let n = 0;
   while (off + 512 <= src.size) {
     const h = await src.read(off, 512);
@@ -134,16 +135,26 @@ export async function scanTar(
         ),
       );
     } else if ((type === '0' || type === '7' || h[156] === 0) && size > 0) {
-      await ctx.scanNested(
-        new SliceByteSource(src, dataOff, size, `${src.name}!/${name}`),
-      );
+      files.push({ name, dataOff, size });
     }
     off = next;
   }
   const base = names.map(x => x.replace(/^\.\//, ''));
-  ctx.setFormat(
-    base.includes('pickle') && base.includes('storages')
-      ? 'pytorch-tar'
-      : 'tar',
-  );
+  const torchTar = base.includes('pickle') && base.includes('storages');
+  ctx.setFormat(torchTar ? 'pytorch-tar' : 'tar');
+  for (const f of files) {
+    const member = new SliceByteSource(
+      src,
+      f.dataOff,
+      f.size,
+      `${src.name}!/${f.name}`,
+    );
+    const bare = f.name.replace(/^\.\//, '');
+    if (torchTar && (bare === 'storages' || bare === 'tensors')) {
+      const memberCtx = ctx.scan.context(member, ctx.depth + 1);
+      await ctx.scan.scanPickle(member, memberCtx, true, 0, member.size, bare);
+    } else {
+      await ctx.scanNested(member);
+    }
+  }
 }

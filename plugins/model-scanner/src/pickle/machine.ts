@@ -1479,6 +1479,88 @@ export class PickleMachine {
     r.pos += bytes;
   }
 
+  /**
+   * Legacy PyTorch tar members "storages" and "tensors": a count pickle, then per record a pickle
+   * followed by raw bytes whose length the record defines. Every record pickle is scanned and the
+   * raw bytes are skipped the way torch's legacy loader reads them.
+   */
+  async scanTorchTarRecords(kind: 'storages' | 'tensors'): Promise<void> {
+    const r = this.r;
+    const fail = (out: StreamOutcome) => {
+      if (out.worst !== 'safe') {
+        this.hooks.report(
+          finding(
+            'PICKLE_PAYLOAD_BEFORE_ERROR',
+            `A legacy PyTorch ${kind} record reaches ${
+              out.worst === 'dangerous'
+                ? 'a code-execution primitive'
+                : 'non-allowlisted code'
+            } and then fails to parse (${out.error}).`,
+            out.end,
+            undefined,
+            { error: out.error },
+            out.worst === 'dangerous' ? 'critical' : 'high',
+          ),
+        );
+        return;
+      }
+      throw new PickleParseFailure(out.error ?? 'invalid pickle', out);
+    };
+    const first = await this.runStream();
+    if (!first.ok) return fail(first);
+    const count = first.top?.t === 'int' ? Number(first.top.v) : 0;
+    const sizes: Record<string, number> = {
+      Double: 8,
+      Float: 4,
+      Half: 2,
+      BFloat16: 2,
+      Long: 8,
+      Int: 4,
+      Short: 2,
+      Char: 1,
+      Byte: 1,
+      Bool: 1,
+      ComplexFloat: 8,
+      ComplexDouble: 16,
+      QUInt8: 1,
+      QInt8: 1,
+      QInt32: 4,
+    };
+    for (let i = 0; i < count && r.pos < r.end; i++) {
+      if (this.opcodeCount > this.hooks.limits.maxOpcodes) break;
+      const out = await this.runStream();
+      if (!out.ok) return fail(out);
+      const rec = out.top;
+      const items = rec && rec.t === 'tuple' ? rec.items : [];
+      if (kind === 'storages') {
+        const type = items[2];
+        const m =
+          type && type.t === 'global'
+            ? /^(\w+?)Storage$/.exec(type.name)
+            : null;
+        const elem = m ? sizes[m[1]] : undefined;
+        if (!elem)
+          throw new PickleError(
+            'legacy storage record without a known storage type',
+          );
+        if (!(await r.ensure(8)))
+          throw new PickleError('legacy storage size truncated');
+        const numel = Number(r.take(8).readBigInt64LE(0));
+        this.lengthCheck(numel * elem, out.end, 'storage data');
+        r.skip(numel * elem);
+      } else {
+        if (!(await r.ensure(8)))
+          throw new PickleError('legacy tensor header truncated');
+        const ndim = r.take(8).readInt32LE(0);
+        if (ndim < 0 || ndim > 64)
+          throw new PickleError(`legacy tensor with ${ndim} dimensions`);
+        this.lengthCheck(16 * ndim + 8, out.end, 'tensor header');
+        r.skip(16 * ndim + 8);
+      }
+    }
+    return undefined;
+  }
+
   get totalOpcodes() {
     return this.opcodeCount;
   }
