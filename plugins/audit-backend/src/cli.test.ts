@@ -107,6 +107,13 @@ describe('frontier-audit CLI', () => {
       path.join(dir, 'empty.yaml'),
       'backend:\n  database:\n    client: better-sqlite3\n    connection:\n      directory: ./empty\n',
     );
+    const noFile = runCli(dir, ['verify', '--config', 'empty.yaml']);
+    expect(noFile.code).toBe(2);
+    expect(noFile.stderr).toMatch(/no audit database at .*audit\.sqlite/);
+    expect(fs.existsSync(path.join(dir, 'empty'))).toBe(false);
+
+    fs.mkdirSync(path.join(dir, 'empty'));
+    fs.writeFileSync(path.join(dir, 'empty', 'audit.sqlite'), '');
     const noTable = runCli(dir, ['verify', '--config', 'empty.yaml']);
     expect(noTable.code).toBe(2);
     expect(noTable.stderr).toMatch(/table audit_events does not exist/);

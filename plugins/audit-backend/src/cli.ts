@@ -1,6 +1,9 @@
 import { LifecycleService, LoggerService } from '@backstage/backend-plugin-api';
 import { DatabaseManager } from '@backstage/backend-defaults/database';
+import { Config } from '@backstage/config';
 import { ConfigSources } from '@backstage/config-loader';
+import fs from 'node:fs';
+import path from 'node:path';
 import { AuditEventStore } from './store/AuditEventStore';
 import { MissingHmacSecretError } from './domain/hashChain';
 import { AUDIT_DATABASE_ID } from './service/auditLogServiceRef';
@@ -73,6 +76,33 @@ const noLifecycle: LifecycleService = {
   addShutdownHook: () => {},
 };
 
+/**
+ * The SQLite file the backend's DatabaseManager uses for the audit database
+ * (`backend.database.plugin.audit.connection.filename`, else
+ * `<connection.directory>/audit.sqlite`), or undefined for other clients / in-memory.
+ */
+function sqliteFileOf(config: Config): string | undefined {
+  const db = config.getConfig('backend.database');
+  const client =
+    db.getOptionalString(`plugin.${AUDIT_DATABASE_ID}.client`) ??
+    db.getString('client');
+  if (!client.includes('sqlite')) return undefined;
+  const connectionOf = (key: string) => {
+    const value = db.getOptional(key);
+    return typeof value === 'string'
+      ? { filename: value }
+      : ((value ?? {}) as { filename?: string; directory?: string });
+  };
+  const base = connectionOf('connection');
+  const own = connectionOf(`plugin.${AUDIT_DATABASE_ID}.connection`);
+  const filename = own.filename;
+  if (filename === ':memory:' || (!filename && base.filename === ':memory:')) {
+    return undefined;
+  }
+  const directory = own.directory ?? base.directory ?? '.';
+  return path.resolve(directory, filename ?? `${AUDIT_DATABASE_ID}.sqlite`);
+}
+
 /** Runs the CLI; resolves to the process exit code. */
 export async function main(
   argv: string[],
@@ -97,6 +127,14 @@ export async function main(
     });
     const config = await ConfigSources.toConfig(source);
     config.close();
+
+    const sqliteFile = sqliteFileOf(config);
+    if (sqliteFile && !fs.existsSync(sqliteFile)) {
+      io.err(
+        `Error: no audit database at ${sqliteFile} (has the backend run with the audit service? is the current directory the one the backend runs in?)`,
+      );
+      return 2;
+    }
 
     const database = DatabaseManager.fromConfig(config, {
       migrations: { skip: true },
