@@ -31,4 +31,7 @@ backend.add(import('@backstage/plugin-user-settings-backend'));
 backend.add(import('@backstage/plugin-notifications-backend'));
 backend.add(import('@backstage/plugin-signals-backend'));
 
+// Frontier Guard plugins
+backend.add(import('@internal/plugin-model-scan-backend'));
+
 backend.start();

@@ -9,6 +9,7 @@ import {
 import { NavContentBlueprint } from '@backstage/plugin-app-react';
 import { SidebarLogo } from './SidebarLogo';
 import MenuIcon from '@material-ui/icons/Menu';
+import HomeIcon from '@material-ui/icons/Home';
 import { UserSettingsSignInAvatar } from '@backstage/plugin-user-settings';
 import { NotificationsSidebarItem } from '@backstage/plugin-notifications';
 
@@ -20,13 +21,14 @@ export const SidebarContent = NavContentBlueprint.make({
       ));
 
       nav.take('page:notifications'); // rendered by NotificationsSidebarItem below
+      nav.take('page:app/home'); // the Home item is the first entry below
 
       return (
         <Sidebar>
           <SidebarLogo />
           <SidebarDivider />
           <SidebarGroup label="Menu" icon={<MenuIcon />}>
-            {nav.take('page:app/home')}
+            <SidebarItem icon={HomeIcon} to="/" text="Home" />
             {nav.take('page:catalog')}
             <SidebarDivider />
             <SidebarScrollWrapper>

@@ -1,0 +1,37 @@
+import { test, expect } from '@playwright/test';
+import { signInAs, backstageToken } from './helpers';
+
+test('a demo user signs in and sees the security controls on the home page', async ({ page }) => {
+  await signInAs(page, 'alice');
+  await expect(page.getByRole('heading', { name: 'Frontier Guard' })).toBeVisible();
+  await expect(page.getByText('Model scanning with safe/unsafe verdicts')).toBeVisible();
+  await expect(page.getByText('Multi-party approval for sensitive resources')).toBeVisible();
+  await expect(page.getByRole('link', { name: 'AML.T0010.003' }).first()).toBeVisible();
+});
+
+test('the catalog lists the portal and the demo organisation', async ({ page }) => {
+  await signInAs(page, 'bob');
+  await page.goto('/catalog');
+  await expect(page.getByRole('link', { name: 'Frontier Guard portal' })).toBeVisible();
+  await page.goto('/catalog?filters[kind]=user');
+  await expect(page.getByText('Alice Researcher').first()).toBeVisible();
+});
+
+test('the backend refuses unauthenticated API calls and serves signed-in ones', async ({ page, request }) => {
+  const anonymous = await request.get('/api/catalog/entities');
+  expect(anonymous.status()).toBe(401);
+  const token = await backstageToken(page, 'alice');
+  const res = await request.get('/api/catalog/entities?filter=kind=group', {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  expect(res.status()).toBe(200);
+  const names = (await res.json()).map((e: any) => e.metadata.name);
+  expect(names).toEqual(expect.arrayContaining(['researchers', 'security-reviewers', 'platform-admins']));
+});
+
+test('the demo provider refuses someone who is not a demo user', async ({ request }) => {
+  const res = await request.get('/api/auth/demo/refresh', {
+    headers: { 'x-frontier-guard-demo-user': 'mallory' },
+  });
+  expect(res.status()).toBe(401);
+});
