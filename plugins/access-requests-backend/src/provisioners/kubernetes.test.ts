@@ -35,11 +35,11 @@ function fakeKubernetesApi() {
     if (req.headers.authorization !== `Bearer ${TOKEN}`) {
       return status(401, 'Unauthorized', 'Unauthorized');
     }
-    const m = req.path.match(
-      /^\/apis\/rbac\.authorization\.k8s\.io\/v1\/namespaces\/([^/]+)\/rolebindings(?:\/([^/]+))?$/,
-    );
+    const m =
+      req.path.match(/^\/apis\/rbac\.authorization\.k8s\.io\/v1\/namespaces\/([^/]+)\/rolebindings(?:\/([^/]+))?$/) ??
+      req.path.match(/^\/apis\/rbac\.authorization\.k8s\.io\/v1\/()clusterrolebindings(?:\/([^/]+))?$/);
     if (!m) return status(404, 'NotFound', 'the server could not find the requested resource');
-    const [, ns, name] = m;
+    const [, ns, name] = m; // ns '' = cluster-scoped
     if (forbiddenNamespaces.has(ns)) {
       return status(
         403,
@@ -54,7 +54,7 @@ function fakeKubernetesApi() {
       }
       const stored = {
         ...req.body,
-        metadata: { ...req.body.metadata, namespace: ns, uid: `uid-${bindings.size + 1}`, resourceVersion: '1' },
+        metadata: { ...req.body.metadata, ...(ns ? { namespace: ns } : {}), uid: `uid-${bindings.size + 1}`, resourceVersion: '1' },
       };
       bindings.set(key, stored);
       return { status: 201, body: stored };
@@ -248,6 +248,28 @@ describe('KubernetesRoleBindingProvisioner (real @kubernetes/client-node against
     noRole.role.provisioner = { type: 'kubernetes-rolebinding' };
     await expect(provisioner.provision(noRole)).rejects.toThrow(/clusterRole' or 'role'/);
     expect(server.requests).toHaveLength(0);
+  });
+
+  it('creates and deletes a ClusterRoleBinding for clusterWide roles', async () => {
+    const t = target();
+    t.resource.annotations = { 'backstage.io/kubernetes-cluster': 'gpu-east' };
+    t.role.provisioner = { type: 'kubernetes-rolebinding', clusterRole: 'view', clusterWide: true };
+    const { externalId } = await provisioner.provision(t);
+    expect(externalId).toBe('gpu-east//frontier-guard-g-0001');
+    const [req] = server.requests;
+    expect(`${req.method} ${req.path}`).toBe('POST /apis/rbac.authorization.k8s.io/v1/clusterrolebindings');
+    expect(req.body.kind).toBe('ClusterRoleBinding');
+    expect(req.body.metadata.namespace).toBeUndefined();
+    expect(req.body.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' });
+    await expect(provisioner.provision(t)).resolves.toMatchObject({ details: { alreadyExisted: true } });
+    await provisioner.deprovision({ ...t, externalId });
+    expect(server.requests.map(r => `${r.method} ${r.path}`).pop()).toBe(
+      'DELETE /apis/rbac.authorization.k8s.io/v1/clusterrolebindings/frontier-guard-g-0001',
+    );
+    expect(api.bindings.size).toBe(0);
+
+    t.role.provisioner = { type: 'kubernetes-rolebinding', role: 'ns-role', clusterWide: true };
+    await expect(provisioner.provision(t)).rejects.toThrow(/clusterWide needs 'clusterRole'/);
   });
 
   it('maps user refs through the template and refuses non-user refs', () => {

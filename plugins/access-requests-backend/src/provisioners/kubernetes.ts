@@ -49,6 +49,7 @@ export interface KubernetesProvisionerOptions {
 
 interface RoleBindingSettings {
   roleRef: { kind: 'ClusterRole' | 'Role'; name: string };
+  /** Empty for a cluster-wide grant (ClusterRoleBinding). */
   namespace: string;
   cluster: KubernetesClusterConfig;
   name: string;
@@ -101,7 +102,8 @@ function describeError(e: unknown): string {
  * RoleBinding named after the grant, and removes it on deprovision.
  *
  * Policy role settings: `{ type: 'kubernetes-rolebinding', clusterRole: 'view' }`
- * or `{ type: 'kubernetes-rolebinding', role: 'my-role' }`, optional
+ * or `{ type: 'kubernetes-rolebinding', role: 'my-role' }`; with `clusterWide: true`
+ * (ClusterRole only) a ClusterRoleBinding is created instead. Optional
  * `namespace` and `cluster` overriding the resource annotations
  * `frontier-guard.io/kubernetes-namespace` and `backstage.io/kubernetes-cluster`.
  */
@@ -179,10 +181,17 @@ export class KubernetesRoleBindingProvisioner implements AccessProvisioner {
         `kubernetes-rolebinding provisioner for ${where} needs 'clusterRole' or 'role'`,
       );
     }
-    const namespace =
-      (typeof p.namespace === 'string' && p.namespace) ||
-      target.resource.annotations[KUBERNETES_NAMESPACE_ANNOTATION];
-    if (!namespace) {
+    const clusterWide = p.clusterWide === true;
+    if (clusterWide && roleRef.kind !== 'ClusterRole') {
+      throw new Error(
+        `kubernetes-rolebinding provisioner for ${where}: clusterWide needs 'clusterRole'`,
+      );
+    }
+    const namespace = clusterWide
+      ? ''
+      : (typeof p.namespace === 'string' && p.namespace) ||
+        target.resource.annotations[KUBERNETES_NAMESPACE_ANNOTATION];
+    if (!clusterWide && !namespace) {
       throw new Error(
         `${target.resource.entityRef} has no '${KUBERNETES_NAMESPACE_ANNOTATION}' annotation (needed for ${where})`,
       );
@@ -220,10 +229,10 @@ export class KubernetesRoleBindingProvisioner implements AccessProvisioner {
   ): V1RoleBinding {
     return {
       apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'RoleBinding',
+      kind: s.namespace ? 'RoleBinding' : 'ClusterRoleBinding',
       metadata: {
         name: s.name,
-        namespace: s.namespace,
+        ...(s.namespace ? { namespace: s.namespace } : {}),
         labels: {
           [GRANT_ID_LABEL]: grantIdLabelValue(target.grantId),
           [MANAGED_BY_LABEL]: MANAGED_BY_VALUE,
@@ -249,21 +258,55 @@ export class KubernetesRoleBindingProvisioner implements AccessProvisioner {
     };
   }
 
+  /** Namespaced RoleBinding, or ClusterRoleBinding when `namespace` is empty. */
+  private static bindings(api: RbacAuthorizationV1Api, namespace: string) {
+    return namespace
+      ? {
+          create: (body: V1RoleBinding) =>
+            api.createNamespacedRoleBinding({ namespace, body }),
+          read: (name: string) =>
+            api.readNamespacedRoleBinding({ name, namespace }),
+          delete: (name: string) =>
+            api.deleteNamespacedRoleBinding({ name, namespace }),
+        }
+      : {
+          create: (body: V1RoleBinding) =>
+            api.createClusterRoleBinding({ body }) as Promise<V1RoleBinding>,
+          read: (name: string) =>
+            api.readClusterRoleBinding({ name }) as Promise<V1RoleBinding>,
+          delete: (name: string) => api.deleteClusterRoleBinding({ name }),
+        };
+  }
+
+  private static describeBinding(name: string, cluster: string, namespace: string) {
+    return namespace
+      ? `RoleBinding ${name} in ${cluster}/${namespace}`
+      : `ClusterRoleBinding ${name} in ${cluster}`;
+  }
+
   async provision(target: ProvisioningTarget): Promise<ProvisionResult> {
     const s = this.settings(target);
-    const api = this.client(s.cluster);
+    const api = KubernetesRoleBindingProvisioner.bindings(
+      this.client(s.cluster),
+      s.namespace,
+    );
     const body = this.desired(target, s);
     const externalId = `${s.cluster.name}/${s.namespace}/${s.name}`;
-    const where = `RoleBinding ${s.name} in ${s.cluster.name}/${s.namespace}`;
+    const where = KubernetesRoleBindingProvisioner.describeBinding(
+      s.name,
+      s.cluster.name,
+      s.namespace,
+    );
     const details = {
       cluster: s.cluster.name,
-      namespace: s.namespace,
+      namespace: s.namespace || undefined,
+      clusterWide: !s.namespace,
       roleBinding: s.name,
       roleRef: `${s.roleRef.kind}/${s.roleRef.name}`,
       subject: s.subject,
     };
     try {
-      await api.createNamespacedRoleBinding({ namespace: s.namespace, body });
+      await api.create(body);
       this.logger.info(`Created ${where} for ${target.userRef}`);
       return { externalId, details };
     } catch (e) {
@@ -275,10 +318,7 @@ export class KubernetesRoleBindingProvisioner implements AccessProvisioner {
     // AlreadyExists: an earlier attempt for this grant, or a foreign object.
     let existing: V1RoleBinding;
     try {
-      existing = await api.readNamespacedRoleBinding({
-        name: s.name,
-        namespace: s.namespace,
-      });
+      existing = await api.read(s.name);
     } catch (e) {
       throw new Error(`Reading existing ${where} failed: ${describeError(e)}`);
     }
@@ -299,11 +339,8 @@ export class KubernetesRoleBindingProvisioner implements AccessProvisioner {
     }
     // roleRef is immutable in Kubernetes: recreate instead of replacing.
     try {
-      await api.deleteNamespacedRoleBinding({
-        name: s.name,
-        namespace: s.namespace,
-      });
-      await api.createNamespacedRoleBinding({ namespace: s.namespace, body });
+      await api.delete(s.name);
+      await api.create(body);
     } catch (e) {
       throw new Error(`Recreating ${where} failed: ${describeError(e)}`);
     }
@@ -332,18 +369,22 @@ export class KubernetesRoleBindingProvisioner implements AccessProvisioner {
         `Kubernetes cluster '${clusterName}' is not configured; cannot delete RoleBinding ${name}`,
       );
     }
+    const where = KubernetesRoleBindingProvisioner.describeBinding(
+      name,
+      clusterName,
+      namespace,
+    );
     try {
-      await this.client(cluster).deleteNamespacedRoleBinding({ name, namespace });
-      this.logger.info(
-        `Deleted RoleBinding ${name} in ${clusterName}/${namespace} (grant ${target.grantId})`,
-      );
+      await KubernetesRoleBindingProvisioner.bindings(
+        this.client(cluster),
+        namespace,
+      ).delete(name);
+      this.logger.info(`Deleted ${where} (grant ${target.grantId})`);
     } catch (e) {
       if (isApiError(e, 404)) {
         return;
       }
-      throw new Error(
-        `Deleting RoleBinding ${name} in ${clusterName}/${namespace} failed: ${describeError(e)}`,
-      );
+      throw new Error(`Deleting ${where} failed: ${describeError(e)}`);
     }
   }
 }
