@@ -53,12 +53,17 @@ async function findEocd(
 ): Promise<{ pos: number; buf: Buffer } | undefined> {
   const tailLen = Math.min(src.size, 22 + 65535 + 20);
   const tail = await src.read(src.size - tailLen, tailLen);
-  for (let i = tail.length - 22; i >= 0; i--) {
-    if (tail.readUInt32LE(i) === EOCD_MAGIC) {
-      const commentLen = tail.readUInt16LE(i + 20);
-      if (i + 22 + commentLen <= tail.length)
-        return { pos: src.size - tailLen + i, buf: tail.subarray(i) };
-    }
+  const sig = Buffer.alloc(4);
+  sig.writeUInt32LE(EOCD_MAGIC, 0);
+  for (
+    let i = tail.lastIndexOf(sig);
+    i >= 0;
+    i = i > 0 ? tail.lastIndexOf(sig, i - 1) : -1
+  ) {
+    if (i + 22 > tail.length) continue;
+    const commentLen = tail.readUInt16LE(i + 20);
+    if (i + 22 + commentLen <= tail.length)
+      return { pos: src.size - tailLen + i, buf: tail.subarray(i) };
   }
   return undefined;
 }

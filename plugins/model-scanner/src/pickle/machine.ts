@@ -135,6 +135,23 @@ export const OPCODE_NAMES: Record<number, string> = {
 export const TORCH_LEGACY_MAGIC = 0x1950a86a20f9469cfc6cn;
 
 class PickleError extends Error {}
+
+const resolvedCache = new Map<
+  string,
+  { cls: Classification; canonical: [string, string] }
+>();
+function resolveGlobal(module: string, name: string) {
+  const key = `${module}\n${name}`;
+  let r = resolvedCache.get(key);
+  if (!r) {
+    r = {
+      cls: classifyGlobal(module, name),
+      canonical: canonicalGlobal(module, name),
+    };
+    if (resolvedCache.size < 10_000) resolvedCache.set(key, r);
+  }
+  return r;
+}
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 class LimitStop extends Error {}
 
@@ -165,10 +182,10 @@ class Reader {
     return true;
   }
   /** Read size grows while reading sequentially and shrinks after a skip. */
-  private chunk = 64 * 1024;
+  private chunk = 4096;
   skip(n: number) {
     this.pos += n;
-    if (this.pos > this.bufEnd) this.chunk = 64 * 1024;
+    if (this.pos > this.bufEnd) this.chunk = 4096;
   }
   private async load(n: number) {
     const want = Math.min(Math.max(n, this.chunk), this.end - this.pos);
@@ -518,7 +535,8 @@ export class PickleMachine {
     if (this.hooks.weak && !(IDENT.test(module) && IDENT.test(name))) {
       throw new PickleError('not a pickle (malformed import name in raw data)');
     }
-    let cls = classifyGlobal(module, name);
+    const resolved = resolveGlobal(module, name);
+    let cls = resolved.cls;
     if (
       this.hooks.torchScript &&
       ((/^__torch__(\.[A-Za-z_][A-Za-z0-9_]*)*$/.test(module) &&
@@ -534,7 +552,7 @@ export class PickleMachine {
         framework: 'torchscript',
       };
     }
-    const [m, n] = canonicalGlobal(module, name);
+    const [m, n] = resolved.canonical;
     const g = { t: 'global' as const, module: m, name: n, cls, off };
     this.reportGlobal(g, opcode);
     return g;
