@@ -22,7 +22,13 @@ export const kerasRules: Record<string, string> = {
 
 const ALLOWED_MODULE = /^(?:keras|keras_core|keras_nlp|keras_hub|keras_cv|tf_keras|tensorflow|tensorflow_[a-z_]+)(?:\.|$)/;
 const DANGEROUS_MODULE = /^(?:os|posix|nt|subprocess|builtins|__builtin__|sys|importlib|runpy|pickle|_pickle|cPickle|dill|shutil|socket|pty|ctypes|code|codeop|marshal|types|webbrowser|urllib|urllib2|requests|http|httplib|ftplib|telnetlib|smtplib|pip|setuptools|multiprocessing|asyncio|tempfile|io|_io|pathlib|platform|commands|popen2|operator|functools|pydoc|timeit|cProfile|profile|pdb|bdb|trace|torch|numpy\.f2py)(?:\.|$)/;
-const GADGET_FUNCTIONS = new Set(['get_file', 'enable_unsafe_deserialization', 'load_model', 'load_weights', 'save_model', 'deserialize_keras_object', 'exec', 'eval', 'system', 'popen']);
+const GADGET_FUNCTIONS = new Set([
+  'get_file', 'enable_unsafe_deserialization', 'load_model', 'load_weights', 'save_model', 'deserialize_keras_object',
+  'exec', 'eval', 'system', 'popen',
+  // TensorFlow functions reachable through an allowed "tensorflow.*" module: file I/O, Python callbacks, native libraries
+  'read_file', 'write_file', 'GFile', 'py_function', 'numpy_function', 'py_func', 'load_op_library', 'load_library',
+  'copy', 'rename', 'remove', 'rmtree', 'delete_file', 'recursive_create_dir',
+]);
 const FILE_KEYS = new Set(['vocabulary', 'vocabulary_path', 'vocab', 'vocab_path', 'path', 'filepath', 'file_path', 'fname', 'origin', 'url', 'filename', 'merges', 'spm_proto', 'proto', 'checkpoint', 'weights']);
 const CODE_NAMES = ['system', 'popen', 'subprocess', 'eval', 'exec', '__import__', 'socket', 'os', 'builtins', 'getattr', 'open', 'compile', 'check_output', 'Popen', 'urlopen', 'b64decode', 'marshal', 'pickle', 'loads', 'remove', 'rmtree', 'chmod'];
 

@@ -182,3 +182,14 @@ describe('marshalled code in arrays', () => {
     expect(r.ruleIds).toEqual(['KERAS_LAMBDA_LAYER']);
   });
 });
+
+describe('TensorFlow function gadgets behind an allowed module', () => {
+  it('flags tf.io.write_file and tf.py_function referenced as Keras functions', async () => {
+    for (const [module, fn] of [['tensorflow.io', 'write_file'], ['tensorflow', 'py_function'], ['tensorflow.python.framework.load_library', 'load_op_library']]) {
+      const r = await runFormatScanner(kerasConfigScanner, json(seq([denseK3({ activation: { module, class_name: 'function', config: fn, registered_name: null } })])));
+      expect({ fn, rules: r.ruleIds, sev: r.maxSeverity }).toEqual({ fn, rules: ['KERAS_UNSAFE_FUNCTION'], sev: 'critical' });
+    }
+    const ok = await runFormatScanner(kerasConfigScanner, json(seq([denseK3({ activation: { module: 'tensorflow.nn', class_name: 'function', config: 'gelu', registered_name: null } })])));
+    expect(ok.findings).toEqual([]);
+  });
+});
