@@ -1,0 +1,100 @@
+import { screen } from '@testing-library/react';
+import { renderInTestApp } from '@backstage/frontend-test-utils';
+import { EntityProvider } from '@backstage/plugin-catalog-react';
+import { Grant } from '@internal/plugin-access-requests-common';
+import { AccessRequestsApi, accessRequestsApiRef } from '../api/AccessRequestsApi';
+import { rootRouteRef } from '../routes';
+import { EntityAccessContent } from './EntityAccessContent';
+
+describe('EntityAccessContent', () => {
+  it('shows the policy, who holds access until when, the history and a request link', async () => {
+    const now = Date.now();
+    const holder: Grant = {
+      id: 'g-erin',
+      resourceRef: 'resource:default/weights-frontier-7b',
+      roleId: 'blob-reader',
+      userRef: 'user:default/erin',
+      status: 'active',
+      startsAt: new Date(now - 60_000).toISOString(),
+      expiresAt: new Date(now + 3600_000 + 30_000).toISOString(),
+      breakGlass: false,
+      provisioning: { state: 'provisioned' },
+      history: [
+        { at: new Date(now - 60_000).toISOString(), event: 'provisioned', actor: 'system' },
+      ],
+    };
+    // Stored as active but past its expiry: isGrantActive says no, so not a holder.
+    const stale: Grant = {
+      ...holder,
+      id: 'g-alice',
+      userRef: 'user:default/alice',
+      startsAt: new Date(now - 7200_000).toISOString(),
+      expiresAt: new Date(now - 1000).toISOString(),
+      history: [
+        { at: new Date(now - 7200_000).toISOString(), event: 'created', actor: 'user:default/carol' },
+      ],
+    };
+    const api = {
+      getResource: jest.fn().mockResolvedValue({
+        entityRef: 'resource:default/weights-frontier-7b',
+        title: 'Frontier 7B weights',
+        policy: {
+          name: 'weights-frontier-7b',
+          kind: 'rigid',
+          maxDurationMinutes: 480,
+          requireJustification: true,
+          requireTicket: false,
+          roles: [
+            {
+              id: 'blob-reader',
+              title: 'Storage Blob Data Reader',
+              allows: ['blob:read', 'blob:list'],
+              privilege: 1,
+              approvals: [{ group: 'group:default/security-reviewers', count: 2 }],
+            },
+          ],
+        },
+        activeGrants: [holder, stale],
+        history: [holder, stale],
+      }),
+    } as unknown as AccessRequestsApi;
+
+    await renderInTestApp(
+      <EntityProvider
+        entity={{
+          apiVersion: 'backstage.io/v1alpha1',
+          kind: 'Resource',
+          metadata: {
+            name: 'weights-frontier-7b',
+            namespace: 'default',
+            annotations: { 'frontier-guard.io/access-policy': 'weights-frontier-7b' },
+          },
+          spec: { type: 'weight-store' },
+        }}
+      >
+        <EntityAccessContent />
+      </EntityProvider>,
+      {
+        apis: [[accessRequestsApiRef, api]],
+        mountedRoutes: { '/access': rootRouteRef },
+      },
+    );
+
+    expect(await screen.findByTestId('policy-kind')).toHaveTextContent('rigid');
+    expect(screen.getByText('2 from security-reviewers')).toBeInTheDocument();
+    expect(api.getResource).toHaveBeenCalledWith('resource:default/weights-frontier-7b');
+    const holders = screen.getAllByTestId('grant-time-left');
+    expect(holders.map(h => h.getAttribute('data-grant-id'))).toEqual(['g-erin']);
+    expect(holders[0]).toHaveTextContent(/^(1h 0m|59m \d+s) left$/);
+    // erin: holder row + history row; alice: history row only
+    expect(screen.getAllByText('erin')).toHaveLength(2);
+    expect(screen.getAllByText('alice')).toHaveLength(1);
+    // history lists both grants' events
+    expect(screen.getByText('created', { selector: 'td' })).toBeInTheDocument();
+    expect(screen.getByText('provisioned', { selector: 'td' })).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Request access' })).toHaveAttribute(
+      'href',
+      `/access?resource=${encodeURIComponent('resource:default/weights-frontier-7b')}`,
+    );
+  }, 30_000);
+});
