@@ -111,9 +111,8 @@ function looksLikeText(head: Buffer): boolean {
   }
   if (printable / head.length < 0.95) return false;
   try {
-    new TextDecoder('utf-8', { fatal: true }).decode(
-      head.length >= 4096 ? head.subarray(0, 4090) : head,
-    );
+    // stream mode: a multi-byte character cut by the 4 KiB window is not an error
+    new TextDecoder('utf-8', { fatal: true }).decode(head, { stream: true });
     return true;
   } catch {
     return false;

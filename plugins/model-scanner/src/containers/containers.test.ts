@@ -507,6 +507,8 @@ describe('legacy PyTorch, NumPy, tar, compression and masquerading', () => {
     );
     expect(u.verdict).toBe('suspicious');
     expect(rulesOf(u)).toContain('UNKNOWN_FORMAT');
+    const cjk = Buffer.from('词'.repeat(3000)); // the 4 KiB window cuts a character in half
+    expect((await scanBuffer('vocab.txt', cjk)).verdict).toBe('safe');
     const t = await scanBuffer(
       'README.md',
       Buffer.from('# Model card\n\nThis model is great.\n'),
