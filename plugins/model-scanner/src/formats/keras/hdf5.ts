@@ -53,7 +53,8 @@ export async function scanHdf5(ctx: FormatScanContext): Promise<void> {
     const win = await src.read(pos, Math.min(WINDOW + 64, src.size - pos));
     if (win.length === 0) break;
     const text = win.toString('latin1');
-    const re = /\{[ \t\r\n]{0,16}"/g;
+    // a '{' whose next non-blank character is '"' (or that runs into the end of the window)
+    const re = /\{[ \t\r\n]*(?:"|$)/g;
     let nextPos = pos + Math.min(WINDOW, win.length);
     for (let m = re.exec(text); m; m = re.exec(text)) {
       if (m.index >= WINDOW && pos + win.length < src.size) break; // the next window starts here

@@ -193,3 +193,15 @@ describe('TensorFlow function gadgets behind an allowed module', () => {
     expect(ok.findings).toEqual([]);
   });
 });
+
+describe('kerasH5Scanner and JSON padding', () => {
+  it('finds a config whose keys are padded with lots of whitespace, also across a window boundary', async () => {
+    const magic = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
+    const pad = ' '.repeat(5000);
+    const cfg = Buffer.from(`{${pad}"class_name":${pad}"Lambda", "config": {"function": ["${EVIL_B64}", null, null]}}`);
+    for (const before of [100, 4 * 1024 * 1024 - 2000]) {
+      const r = await runFormatScanner(kerasH5Scanner, Buffer.concat([magic, Buffer.alloc(before), cfg, Buffer.alloc(100)]));
+      expect({ before, rules: r.ruleIds }).toEqual({ before, rules: ['KERAS_LAMBDA_LAYER'] });
+    }
+  });
+});
