@@ -347,6 +347,10 @@ function decodeRawUnicodeEscape(b: Buffer): string {
 }
 
 const SMALL_INTS: PValue[] = [];
+const NONE: PValue = { t: 'none' };
+const FLOAT: PValue = { t: 'float' };
+const TRUE: PValue = { t: 'bool', v: true };
+const FALSE: PValue = { t: 'bool', v: false };
 function smallInt(v: number): PValue {
   return SMALL_INTS[v] ?? (SMALL_INTS[v] = { t: 'int', v });
 }
@@ -872,8 +876,15 @@ export class PickleMachine {
           if (r.bufEnd - r.pos < 16)
             await r.ensure(Math.min(16, r.end - r.pos));
         }
+        if (this.frameEnd >= 0 && r.pos >= this.frameEnd) this.frameEnd = -1;
+        if (ops < maxOps) {
+          const done = this.fastOps(maxOps - ops);
+          if (done > 0) {
+            ops += done;
+            continue;
+          }
+        }
         const off = r.pos;
-        if (this.frameEnd >= 0 && off >= this.frameEnd) this.frameEnd = -1;
         if (++ops > maxOps) {
           this.limitFinding(`The pickle has more than ${maxOps} opcodes.`);
         }
@@ -1378,6 +1389,120 @@ export class PickleMachine {
         sawGlobal: this.sawGlobal,
       };
     }
+  }
+
+  /**
+   * Synchronous fast path for the data opcodes that dominate large pickles (ints, floats,
+   * containers, memo): runs while 16 bytes of lookahead are buffered and no frame boundary is near,
+   * and stops at the first opcode that needs the general (async) path. Same semantics as the switch.
+   */
+  private fastOps(budget: number): number {
+    const r = this.r;
+    const buf = r.buf;
+    const base = r.bufStart;
+    const limit = base + buf.length - 16;
+    let n = 0;
+    while (
+      n < budget &&
+      r.pos <= limit &&
+      (this.frameEnd < 0 || r.pos + 16 <= this.frameEnd)
+    ) {
+      const i = r.pos - base;
+      const op = buf[i];
+      switch (op) {
+        case 0x4b: // BININT1
+          this.push(smallInt(buf[i + 1]));
+          r.pos += 2;
+          break;
+        case 0x4d: // BININT2
+          this.push(smallInt(buf.readUInt16LE(i + 1)));
+          r.pos += 3;
+          break;
+        case 0x4a: // BININT
+          this.push({ t: 'int', v: buf.readInt32LE(i + 1) });
+          r.pos += 5;
+          break;
+        case 0x47: // BINFLOAT
+          this.push(FLOAT);
+          r.pos += 9;
+          break;
+        case 0x4e:
+          this.push(NONE);
+          r.pos += 1;
+          break;
+        case 0x88:
+        case 0x89:
+          this.push(op === 0x88 ? TRUE : FALSE);
+          r.pos += 1;
+          break;
+        case 0x28: // MARK
+          if (this.marks.length >= this.maxStack) return n; // the general path reports the limit
+          this.marks.push(this.stack.length);
+          r.pos += 1;
+          break;
+        case 0x65: // APPENDS
+        case 0x90: {
+          // ADDITEMS
+          const items = this.popMark();
+          this.addItems(this.top(), items);
+          r.pos += 1;
+          break;
+        }
+        case 0x61: {
+          // APPEND
+          const v = this.pop();
+          this.addItems(this.top(), [v]);
+          r.pos += 1;
+          break;
+        }
+        case 0x73: {
+          // SETITEM
+          const v = this.pop();
+          const k = this.pop();
+          this.addItems(this.top(), [k, v]);
+          r.pos += 1;
+          break;
+        }
+        case 0x75: {
+          // SETITEMS
+          const items = this.popMark();
+          if (items.length % 2)
+            throw new PickleError('odd number of items for SETITEMS');
+          this.addItems(this.top(), items);
+          r.pos += 1;
+          break;
+        }
+        case 0x5d:
+          this.push(this.container('list', []));
+          r.pos += 1;
+          break;
+        case 0x7d:
+          this.push(this.container('dict', []));
+          r.pos += 1;
+          break;
+        case 0x29:
+          this.push(this.container('tuple', []));
+          r.pos += 1;
+          break;
+        case 0x68: // BINGET
+          this.push(this.memoGet(buf[i + 1]));
+          r.pos += 2;
+          break;
+        case 0x71: // BINPUT
+          this.memoPut(buf[i + 1], this.top());
+          r.pos += 2;
+          break;
+        case 0x94: // MEMOIZE
+          this.memoPut(this.memo.size, this.top());
+          r.pos += 1;
+          break;
+        default:
+          return n;
+      }
+      n++;
+      this.opcodeCount++;
+    }
+    return n;
   }
 
   private async flushShadow() {
