@@ -44,6 +44,12 @@ function fakeArm() {
       const value = m ? all.filter(d => d.properties.roleName === m[1].replace(/''/g, "'")) : all;
       return { status: 200, body: { value } };
     }
+    const list = req.path.match(/^(\/subscriptions\/.+)\/providers\/Microsoft\.Authorization\/roleAssignments$/);
+    if (list && req.method === 'GET') {
+      const pm = req.query.get('$filter')?.match(/^principalId eq '(.*)'$/);
+      const value = [...assignments.values()].filter(a => !pm || a.properties.principalId === pm[1]);
+      return { status: 200, body: { value } };
+    }
     const ra = req.path.match(/^(\/subscriptions\/.+)\/providers\/Microsoft\.Authorization\/roleAssignments\/([^/]+)$/);
     if (!ra) return err(404, 'NotFound', `no route ${req.method} ${req.path}`);
     const [, scope, name] = ra;
@@ -224,15 +230,30 @@ describe('AzureRoleAssignmentProvisioner (real @azure/arm-authorization against 
   });
 
   it('does not delete standing access it did not create', async () => {
-    // alice already holds the reader role at this scope under another assignment name
-    arm.assignments.set('standing', {
-      id: 'standing',
-      name: 'standing',
+    // alice already holds the reader role at this scope under an assignment someone else made
+    const standingId = `${SCOPE}/providers/Microsoft.Authorization/roleAssignments/11111111-2222-3333-4444-555555555555`;
+    arm.assignments.set(standingId, {
+      id: standingId,
+      name: '11111111-2222-3333-4444-555555555555',
       properties: { scope: SCOPE, principalId: ALICE_OID, roleDefinitionId: READER_ID },
     });
-    await provisioner.provision(target());
-    await provisioner.deprovision(target());
-    expect(arm.assignments.has('standing')).toBe(true);
+    const res = await provisioner.provision(target());
+    expect(res).toMatchObject({ externalId: `standing:${standingId}`, details: { standingAccess: true } });
+    await provisioner.deprovision({ ...target(), externalId: res.externalId });
+    expect(arm.assignments.has(standingId)).toBe(true);
+    expect(server.requests.filter(r => r.method === 'DELETE')).toHaveLength(0);
+  });
+
+  it('an overlapping grant of the same role takes over the existing Frontier Guard assignment, so the last grant removes it', async () => {
+    const first = await provisioner.provision(target({ grantId: 'g-first' }));
+    const second = await provisioner.provision(target({ grantId: 'g-second' }));
+    expect(second.externalId).toBe(first.externalId);
+    expect(second.details).toMatchObject({ alreadyExisted: true, roleAssignmentName: roleAssignmentNameForGrant('g-first') });
+    expect(arm.assignments.size).toBe(1);
+    // the backend keeps access while the second grant is active and deprovisions with its externalId
+    await provisioner.deprovision({ ...target({ grantId: 'g-second' }), externalId: second.externalId });
+    expect(arm.assignments.size).toBe(0);
+    expect(server.requests.filter(r => r.method === 'DELETE').map(r => r.path)).toEqual([first.externalId]);
   });
 
   it('derives name-based UUIDs per RFC 4122 (known vector)', () => {

@@ -33,6 +33,10 @@ export interface AzureProvisionerOptions {
   clientOptions?: AuthorizationManagementClientOptionalParams;
 }
 
+const DESCRIPTION_PREFIX = 'Frontier Guard grant ';
+const STANDING_PREFIX = 'standing:';
+const ASSIGNMENT_ID = /^(\/subscriptions\/.+)\/providers\/Microsoft\.Authorization\/roleAssignments\/([^/]+)$/i;
+
 const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 // /subscriptions/<guid>[/segment]* with ARM-safe characters only
 const SCOPE = /^\/subscriptions\/[0-9a-fA-F-]{36}(\/[A-Za-z0-9._()-]+)*$/;
@@ -214,7 +218,7 @@ export class AzureRoleAssignmentProvisioner implements AccessProvisioner {
           roleDefinitionId,
           principalId,
           principalType,
-          description: `Frontier Guard grant ${target.grantId} for ${target.userRef} until ${target.expiresAt}`,
+          description: `${DESCRIPTION_PREFIX}${target.grantId} for ${target.userRef} until ${target.expiresAt}`,
         },
       );
       this.logger.info(
@@ -224,9 +228,7 @@ export class AzureRoleAssignmentProvisioner implements AccessProvisioner {
     } catch (e) {
       const r = asRestError(e);
       if (r.statusCode === 409 && r.code === 'RoleAssignmentExists') {
-        // Same principal, role and scope already assigned (an earlier attempt
-        // of this grant, or standing access we did not create and must not delete).
-        return { externalId, details: { ...details, alreadyExisted: true } };
+        return this.adoptExisting(scope, principalId, roleDefinitionId, details);
       }
       throw new Error(
         `Creating Azure role assignment for ${target.userRef} at ${scope} failed: ${describeError(e)}`,
@@ -234,11 +236,80 @@ export class AzureRoleAssignmentProvisioner implements AccessProvisioner {
     }
   }
 
+  /**
+   * Azure allows one assignment per (principal, role, scope). When it exists
+   * already it is either Frontier Guard's (this grant's earlier attempt, or an
+   * overlapping grant of the same role: the later grant takes it over so that
+   * deprovisioning the last grant removes it) or standing access someone else
+   * made, which is recorded as such and never deleted.
+   */
+  private async adoptExisting(
+    scope: string,
+    principalId: string,
+    roleDefinitionId: string,
+    details: Record<string, unknown>,
+  ): Promise<ProvisionResult> {
+    let existing:
+      | { id?: string; name?: string; description?: string }
+      | undefined;
+    try {
+      for await (const a of this.client.roleAssignments.listForScope(
+        AzureRoleAssignmentProvisioner.sdkScope(scope),
+        { filter: `principalId eq '${principalId}'` },
+      )) {
+        if (
+          a.scope?.toLowerCase() === scope.toLowerCase() &&
+          a.roleDefinitionId?.toLowerCase() === roleDefinitionId.toLowerCase()
+        ) {
+          existing = a;
+          break;
+        }
+      }
+    } catch (e) {
+      throw new Error(
+        `Role assignment exists at ${scope} but listing it failed: ${describeError(e)}`,
+      );
+    }
+    if (!existing?.id) {
+      throw new Error(
+        `Azure reports RoleAssignmentExists at ${scope} for principal ${principalId}, but no such assignment is listed`,
+      );
+    }
+    if (existing.description?.startsWith(DESCRIPTION_PREFIX)) {
+      return {
+        externalId: existing.id,
+        details: {
+          ...details,
+          roleAssignmentName: existing.name,
+          alreadyExisted: true,
+        },
+      };
+    }
+    this.logger.info(
+      `Principal ${principalId} already holds ${roleDefinitionId} at ${scope} through ${existing.id} (not created by Frontier Guard; it will not be removed)`,
+    );
+    return {
+      externalId: `${STANDING_PREFIX}${existing.id}`,
+      details: { ...details, roleAssignmentName: existing.name, standingAccess: true },
+    };
+  }
+
   async deprovision(
     target: ProvisioningTarget & { externalId?: string },
   ): Promise<void> {
-    const scope = this.scopeOf(target);
-    const name = roleAssignmentNameForGrant(target.grantId);
+    if (target.externalId?.startsWith(STANDING_PREFIX)) {
+      // Access existed before this grant and was not created by it.
+      return;
+    }
+    let scope: string;
+    let name: string;
+    const m = target.externalId?.match(ASSIGNMENT_ID);
+    if (m) {
+      [, scope, name] = m;
+    } else {
+      scope = this.scopeOf(target);
+      name = roleAssignmentNameForGrant(target.grantId);
+    }
     try {
       await this.client.roleAssignments.delete(
         AzureRoleAssignmentProvisioner.sdkScope(scope),
