@@ -4,7 +4,7 @@
  * itself is walked by the engine, which hands every member to content detection).
  */
 import type { FormatScanContext, FormatScanner } from '../../types';
-import { isJsonObject, JsonSyntaxError, parseJson, readSmallText } from '../tokenizerConfig/boundedJson';
+import { isJsonObject, jsonHeadShape, JsonSyntaxError, parseJson, readSmallText } from '../tokenizerConfig/boundedJson';
 import { analyzeKerasConfig } from './analyzeConfig';
 import { scanHdf5 } from './hdf5';
 
@@ -13,8 +13,11 @@ export { analyzeKerasConfig, kerasRules, marshalStrings } from './analyzeConfig'
 const MAX_CONFIG = 64 * 1024 * 1024;
 
 function detectConfig(head: Buffer, hint: { name: string; size: number }): number {
+  const shape = jsonHeadShape(head);
+  // a config.json padded with blanks hides its keys from any detection window: it is analysed anyway
+  if (shape === 'padded') return /(?:^|[\\/!])config\.json$/.test(hint.name) ? 45 : 0;
+  if (shape !== 'object') return 0;
   const text = head.toString('utf8', 0, Math.min(head.length, 4096));
-  if (!/^\s*\{\s*"/.test(text)) return 0;
   const hasClass = /"class_name"\s*:/.test(text);
   const hasConfig = /"config"\s*:/.test(text);
   if (hasClass && (hasConfig || /"(?:module|registered_name|keras_version|backend)"\s*:/.test(text))) return 65;

@@ -205,3 +205,12 @@ describe('kerasH5Scanner and JSON padding', () => {
     }
   });
 });
+
+describe('blank padding cannot hide a Keras config from detection', () => {
+  it('analyses a config.json whose keys come after 10 kB of blanks', async () => {
+    const padded = Buffer.from(`{${' '.repeat(10000)}"class_name": "Sequential", "config": {"layers": [{"class_name": "Lambda", "config": {"function": ["${EVIL_B64}", null, null]}}]}}`);
+    expect(detectWith(kerasConfigScanner, padded, 'config.json')).toBeGreaterThan(0);
+    expect(detectWith(kerasConfigScanner, padded, 'other.json')).toBe(0);
+    expect((await runFormatScanner(kerasConfigScanner, padded, 'config.json')).ruleIds).toContain('KERAS_LAMBDA_LAYER');
+  });
+});

@@ -219,6 +219,25 @@ export async function readSmallText(source: ByteSource, maxBytes: number): Promi
   return buf.toString('utf8');
 }
 
+/**
+ * The shape of the first bytes of a (possibly) JSON document: "object" when it opens an object
+ * with a key, "padded" when only blanks (after an optional '{') fill the bytes seen so far
+ * (whitespace padding can push every key past any detection window), "other" otherwise.
+ */
+export function jsonHeadShape(head: Buffer): 'object' | 'padded' | 'other' {
+  let i = 0;
+  const n = head.length;
+  const blank = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+  if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) i = 3;
+  while (i < n && blank(head[i])) i++;
+  if (i >= n) return n > 0 ? 'padded' : 'other';
+  if (head[i] !== 0x7b) return 'other';
+  i++;
+  while (i < n && blank(head[i])) i++;
+  if (i >= n) return 'padded';
+  return head[i] === 0x22 || head[i] === 0x7d ? 'object' : 'other';
+}
+
 /** Walks every value of a JSON document, depth-first, with its path. */
 export function* walkJson(
   value: JsonValue,

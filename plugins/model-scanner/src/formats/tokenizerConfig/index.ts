@@ -6,7 +6,7 @@
 import type { FormatScanContext, FormatScanner } from '../../types';
 import { analyzeChatTemplate } from '../chatTemplate/analyze';
 import { prefixedChatTemplateRules } from '../chatTemplate';
-import { isJsonObject, JsonSyntaxError, parseJson, pathKey, readSmallText } from './boundedJson';
+import { isJsonObject, jsonHeadShape, JsonSyntaxError, parseJson, pathKey, readSmallText } from './boundedJson';
 
 export const tokenizerConfigRules: Record<string, string> = {
   ...prefixedChatTemplateRules('TOKENIZER'),
@@ -17,9 +17,15 @@ export const tokenizerConfigRules: Record<string, string> = {
 
 const MAX_SIZE = 64 * 1024 * 1024;
 
+const CONFIG_NAMES = /(?:^|[\\/!])(?:tokenizer_config|chat_template|processor_config)\.json$/;
+
 function detect(head: Buffer, hint: { name: string; size: number }): number {
   const text = head.toString('utf8', 0, Math.min(head.length, 4096)).replace(/^\uFEFF/, '');
-  if (/^\s*\{\s*["}]/.test(text)) {
+  const shape = jsonHeadShape(head);
+  // keys pushed past the detection window by blank padding: analyse the named configs anyway
+  if (shape === 'padded') return CONFIG_NAMES.test(hint.name) ? 55 : 0;
+  if (shape === 'object' && CONFIG_NAMES.test(hint.name)) return /"chat_template"\s*:/.test(text) ? 70 : 55;
+  if (shape === 'object') {
     if (/"chat_template"\s*:/.test(text)) return 70;
     if (/tokenizer_config\.json$/i.test(hint.name) && /"(?:tokenizer_class|added_tokens_decoder|model_max_length|bos_token|eos_token)"\s*:/.test(text)) return 60;
     if (/"added_tokens_decoder"\s*:/.test(text) || /"tokenizer_class"\s*:/.test(text)) return 50;
@@ -41,7 +47,7 @@ async function scan(ctx: FormatScanContext): Promise<void> {
   const analyse = (template: string, where: string) => {
     for (const f of analyzeChatTemplate(template, { rulePrefix: 'TOKENIZER', where, member })) ctx.report(f);
   };
-  if (!/^\s*\{\s*["}]/.test(text)) {
+  if (jsonHeadShape(Buffer.from(text.slice(0, 4096))) === 'other') {
     ctx.setFormat('chat-template');
     analyse(text, 'chat_template');
     return;

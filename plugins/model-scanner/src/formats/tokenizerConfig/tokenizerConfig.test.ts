@@ -101,3 +101,16 @@ describe('tokenizerConfigScanner with a mapping of templates', () => {
     expect(ok.findings).toEqual([]);
   });
 });
+
+describe('blank padding cannot hide a config from detection', () => {
+  it('analyses a tokenizer_config.json whose keys come after 10 kB of blanks', async () => {
+    const padded = Buffer.from(`{${' '.repeat(10000)}"chat_template": ${JSON.stringify(evil)}}`);
+    expect(detectWith(tokenizerConfigScanner, padded, 'tokenizer_config.json')).toBeGreaterThan(50);
+    expect(detectWith(tokenizerConfigScanner, padded, 'notes.json')).toBe(0);
+    const r = await runFormatScanner(tokenizerConfigScanner, padded, 'tokenizer_config.json');
+    expect(r.maxSeverity).toBe('critical');
+    const before = Buffer.from(`${'\n'.repeat(5000)}{"chat_template": ${JSON.stringify(evil)}}`);
+    expect(detectWith(tokenizerConfigScanner, before, 'tokenizer_config.json')).toBeGreaterThan(50);
+    expect((await runFormatScanner(tokenizerConfigScanner, before, 'tokenizer_config.json')).maxSeverity).toBe('critical');
+  });
+});
