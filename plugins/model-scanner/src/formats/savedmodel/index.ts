@@ -226,6 +226,8 @@ function detect(head: Buffer, hint: { name: string; size: number }): number {
     const first = head[b.start];
     if ([0x0a, 0x12, 0x1a, 0x22, 0x2a, 0x32, 0x3a].includes(first)) return /saved_model\.pb$/i.test(hint.name) ? 90 : 70;
   }
+  // SavedModel written with meta_graphs first (or the schema version omitted): only with its usual name
+  if (/(?:^|[\\/])saved_model\.pb$/i.test(hint.name) && a.field === 2 && a.wire === 2 && [0x0a, 0x12, 0x1a, 0x22, 0x2a, 0x32, 0x3a].includes(head[a.start])) return 60;
   // frozen GraphDef: repeated node (1) whose NodeDef starts with its name (1) then op (2)
   if (/\.pb$/i.test(hint.name) && a.field === 1 && a.wire === 2 && head[a.start] === 0x0a) {
     const inner = headFields(head.subarray(a.start, Math.min(a.end, head.length)), 3);

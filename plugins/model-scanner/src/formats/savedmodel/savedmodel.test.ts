@@ -115,3 +115,16 @@ describe('savedModelScanner claims the other files of a SavedModel folder', () =
     expect(bad.errors).toHaveLength(1);
   });
 });
+
+describe('savedModelScanner with reordered fields', () => {
+  it('detects a saved_model.pb that starts with meta_graphs and still finds PyFunc', async () => {
+    const enc = (field: number, p: Buffer | string) => {
+      const b = typeof p === 'string' ? Buffer.from(p) : p;
+      return Buffer.concat([Buffer.from([(field << 3) | 2, b.length]), b]);
+    };
+    const graph = enc(1, Buffer.concat([enc(1, 'p'), enc(2, 'PyFunc')]));
+    const model = Buffer.concat([enc(2, enc(2, graph)), Buffer.from([0x08, 0x01])]);
+    expect(detectWith(savedModelScanner, model, 'm/saved_model.pb')).toBeGreaterThan(50);
+    expect((await runFormatScanner(savedModelScanner, model, 'saved_model.pb')).ruleIds).toEqual(['TF_PYFUNC_OP']);
+  });
+});
