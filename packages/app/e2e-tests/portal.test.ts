@@ -35,3 +35,27 @@ test('the demo provider refuses someone who is not a demo user', async ({ reques
   });
   expect(res.status()).toBe(401);
 });
+
+test('every plugin route refuses an unauthenticated request with 401', async ({ request }) => {
+  const routes: Array<[method: 'get' | 'post', path: string]> = [
+    ['get', '/api/catalog/entities'],
+    ['get', '/api/kubernetes/clusters'],
+    ['get', '/api/notifications'],
+    ['get', '/api/user-settings/buckets/default/keys/theme'],
+    ['post', '/api/permission/authorize'],
+    ['get', '/api/model-scan/scans'],
+    ['get', '/api/model-scan/stats'],
+    ['get', '/api/model-scan/gate?target=hf%3A%2F%2Forg%2Frepo'],
+    ['post', '/api/model-scan/scans'],
+    ['get', '/api/model-scan/hf/api/models/org/repo'],
+    ['get', '/api/access-requests/requests'],
+    ['get', '/api/access-requests/grants'],
+    ['get', '/api/access-requests/resources?query=weights'],
+    ['post', '/api/access-requests/requests'],
+    ['post', '/api/access-requests/break-glass'],
+  ];
+  for (const [method, path] of routes) {
+    const res = await request[method](path, method === 'post' ? { data: {} } : undefined);
+    expect([method, path, res.status()]).toEqual([method, path, 401]);
+  }
+});

@@ -3,6 +3,7 @@ import { frontierGuardRootHttpRouter } from './network/rootHttpRouter';
 import { permissionModuleFrontierGuardPolicy } from './permissions/module';
 import { authModuleDemoProvider } from './auth/demoSignIn';
 import { authModuleMicrosoftRiskAwareProvider } from './auth/microsoftSignIn';
+import { accessRequestsModuleProvisioners } from '@internal/plugin-access-requests-backend';
 
 const backend = createBackend();
 
@@ -33,5 +34,7 @@ backend.add(import('@backstage/plugin-signals-backend'));
 
 // Frontier Guard plugins
 backend.add(import('@internal/plugin-model-scan-backend'));
+backend.add(import('@internal/plugin-access-requests-backend'));
+backend.add(accessRequestsModuleProvisioners);
 
 backend.start();

@@ -1,5 +1,8 @@
 import { AuthorizeResult, createPermission } from '@backstage/plugin-permission-common';
 import { mockCredentials } from '@backstage/backend-test-utils';
+import { modelScanPermissions } from '@internal/plugin-model-scan-common';
+import { accessRequestsPermissions } from '@internal/plugin-access-requests-common';
+import { auditPermissions } from '@internal/plugin-audit-common';
 import { FrontierGuardPermissionPolicy, PERMISSION_RULES } from './FrontierGuardPermissionPolicy';
 
 const policy = new FrontierGuardPermissionPolicy();
@@ -92,5 +95,18 @@ describe('FrontierGuardPermissionPolicy', () => {
     for (const audience of Object.values(PERMISSION_RULES)) {
       if (audience !== 'everyone') expect(audience.length).toBeGreaterThan(0);
     }
+  });
+});
+
+describe('coverage of the plugins\' permissions', () => {
+  it('gives every permission the portal plugins declare an explicit audience', () => {
+    const declared = [
+      ...modelScanPermissions,
+      ...accessRequestsPermissions,
+      ...auditPermissions,
+    ].map(p => p.name);
+    expect(declared.length).toBeGreaterThan(10);
+    const missing = declared.filter(name => !(name in PERMISSION_RULES));
+    expect(missing).toEqual([]);
   });
 });
