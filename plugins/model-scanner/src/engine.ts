@@ -225,7 +225,14 @@ export class FileScan {
         if (depth === 0) this.format = format;
       }
     } catch (e) {
-      ctx.error(`${(e as Error).message}`);
+      if (e instanceof DecompressionLimitError) {
+        ctx.report(
+          finding(
+            'ARCHIVE_BOMB',
+            `${baseName} decompresses to more than its declared size or the decompression limit (${e.message}).`,
+          ),
+        );
+      } else ctx.error(`${(e as Error).message}`);
     }
   }
 

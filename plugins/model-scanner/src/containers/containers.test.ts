@@ -220,6 +220,24 @@ describe('PyTorch zip tricks', () => {
     );
   });
 
+  it('reports a deflated member that inflates beyond its declared size', async () => {
+    const z = buildZip([
+      {
+        name: 'archive/data.pkl',
+        data: Buffer.alloc(4 << 20, 0x4e),
+        deflate: true,
+      },
+    ]);
+    // lie about the uncompressed size in both headers
+    const eocdOff = z.length - 22;
+    const cdOff = z.readUInt32LE(eocdOff + 16);
+    z.writeUInt32LE(1000, 22);
+    z.writeUInt32LE(1000, cdOff + 24);
+    const r = await scanBuffer('lie.pt', z);
+    expect(rulesOf(r)).toContain('ARCHIVE_BOMB');
+    expect(r.verdict).toBe('suspicious');
+  });
+
   it('reports path traversal, absolute paths and symlinks', async () => {
     const z = buildZip([
       { name: '../../etc/evil.txt', data: Buffer.from('x') },

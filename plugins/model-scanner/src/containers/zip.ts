@@ -7,7 +7,11 @@
  */
 import * as zlib from 'node:zlib';
 import type { ByteSource, FormatScanContext } from '../types';
-import { InflateByteSource, SliceByteSource } from '../byteSource';
+import {
+  DecompressionLimitError,
+  InflateByteSource,
+  SliceByteSource,
+} from '../byteSource';
 import { finding } from '../engine';
 import type { FileScan } from '../engine';
 
@@ -468,7 +472,15 @@ export async function scanZip(
       }
       await ctx.scanNested(member);
     } catch (err) {
-      ctx.error(`${e.name}: ${(err as Error).message}`);
+      if (err instanceof DecompressionLimitError) {
+        ctx.report(
+          finding(
+            'ARCHIVE_BOMB',
+            `The member ${e.name} inflates to more than its declared ${e.usize} bytes.`,
+            loc,
+          ),
+        );
+      } else ctx.error(`${e.name}: ${(err as Error).message}`);
     } finally {
       inflater?.close();
     }
