@@ -12,7 +12,7 @@ import { Scan } from './api/types';
 
 const running: Scan = {
   id: 'scan-1',
-  target: 'upload://' + 'b'.repeat(64) + '/evil.pt',
+  target: `upload://${'b'.repeat(64)}/evil.pt`,
   trigger: 'upload',
   status: 'running',
   requestedBy: 'user:default/alice',

@@ -116,7 +116,7 @@ export function FindResourcePage() {
 
   // From an entity's "Request access" button: load that resource directly.
   useEffect(() => {
-    if (!preselected) return;
+    if (!preselected) return undefined;
     let cancelled = false;
     api.getResource(preselected).then(
       details => {

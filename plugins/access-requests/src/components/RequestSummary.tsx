@@ -23,11 +23,11 @@ export function RequestSummary(props: { request: AccessRequest; showPolicy?: boo
       </Typography>
       <Typography variant="body2" color="textSecondary">
         Created {formatTime(request.createdAt)}
-        {request.status === 'pending'
-          ? ` · must be decided by ${formatTime(request.expiresAt)}`
-          : request.decidedAt
-          ? ` · decided ${formatTime(request.decidedAt)}`
-          : ''}
+        {request.status === 'pending' &&
+          ` · must be decided by ${formatTime(request.expiresAt)}`}
+        {request.status !== 'pending' &&
+          request.decidedAt &&
+          ` · decided ${formatTime(request.decidedAt)}`}
         {request.renewsGrantId ? ` · renews grant ${request.renewsGrantId}` : ''}
       </Typography>
       <Box mt={1}>

@@ -86,13 +86,11 @@ export function describeError(error: unknown): string {
   const status: number | undefined = e?.response?.status ?? e?.statusCode;
   const message: string =
     e?.body?.error?.message ?? e?.message ?? String(error);
-  const prefix =
-    status === 403
-      ? 'Not allowed'
-      : status === 409
-      ? 'Conflict'
-      : status === 400
-      ? 'Invalid input'
-      : undefined;
+  const prefixes: Record<number, string> = {
+    400: 'Invalid input',
+    403: 'Not allowed',
+    409: 'Conflict',
+  };
+  const prefix = status !== undefined ? prefixes[status] : undefined;
   return prefix ? `${prefix} (HTTP ${status}): ${message}` : message;
 }
