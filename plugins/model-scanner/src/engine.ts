@@ -150,6 +150,8 @@ export class FileScan {
   format = 'unknown';
   decompressed = 0;
   members = 0;
+  /** Every global imported by the file's pickles. */
+  readonly pickleImports = new Set<string>();
   /** Source-name prefixes of TorchScript archives found so far ("x.pt!/archive/"). */
   readonly torchScriptRoots = new Set<string>();
   constructor(
@@ -500,6 +502,10 @@ export class FileScan {
         return;
       }
       const summary = await machine.scanAll();
+      for (const g of summary.globals) {
+        if (this.pickleImports.size >= 500) break;
+        this.pickleImports.add(`${g.module}.${g.name}`);
+      }
       if (summary.legacyTorch) ctx.setFormat('pytorch-legacy');
       else if (summary.joblib) ctx.setFormat('joblib');
     } catch (e) {
@@ -599,6 +605,9 @@ export class FileScan {
       findings,
       errors: [...this.errors],
       durationMs: Date.now() - started,
+      ...(this.pickleImports.size
+        ? { pickleImports: [...this.pickleImports].sort() }
+        : {}),
     };
   }
 }

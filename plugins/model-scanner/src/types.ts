@@ -57,6 +57,11 @@ export interface FileScanResult {
   findings: Finding[];
   errors: string[];
   durationMs?: number;
+  /**
+   * Every global the file's pickles import ("module.name", allowlisted ones included, at most 500),
+   * for reviewers; absent when the file holds no pickle.
+   */
+  pickleImports?: string[];
 }
 
 export interface ScanLimits {

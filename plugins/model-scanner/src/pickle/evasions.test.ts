@@ -23,6 +23,7 @@ describe('pickle machine: code-execution primitives are malicious, allowlisted t
         'AML.T0018.002',
       ]),
     );
+    expect(r.pickleImports).toEqual(['os.system']);
     const c = r.findings.find(f => f.ruleId === 'PICKLE_DANGEROUS_CALL')!;
     expect(c.message).toContain('os.system("id")');
     expect(r.format).toBe('pickle');
