@@ -13,4 +13,4 @@ export {
   type AzureProvisionerOptions,
   type PrincipalIdResolver,
 } from './azure';
-export { roleAssignmentNameForGrant, roleBindingNameForGrant, uuidV5 } from './names';
+export { roleAssignmentNameForGrant, roleBindingNameFor, uuidV5 } from './names';

@@ -2,7 +2,9 @@ import { mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import { ProvisioningTarget } from '@internal/plugin-access-requests-node';
 import { KubernetesRoleBindingProvisioner, renderUserSubject } from './kubernetes';
-import { roleBindingNameForGrant } from './names';
+import { roleBindingNameFor } from './names';
+
+const NAME = roleBindingNameFor('user:default/alice', 'resource:default/ns-frontier-train', 'viewer');
 import {
   RecordedRequest,
   selfSignedCertificate,
@@ -58,6 +60,20 @@ function fakeKubernetesApi() {
       };
       bindings.set(key, stored);
       return { status: 201, body: stored };
+    }
+    if (req.method === 'PUT' && name) {
+      const key = `${ns}/${name}`;
+      const current = bindings.get(key);
+      if (!current) return status(404, 'NotFound', `rolebindings.rbac.authorization.k8s.io "${name}" not found`);
+      if (req.body.metadata.resourceVersion !== current.metadata.resourceVersion) {
+        return status(409, 'Conflict', 'the object has been modified; please apply your changes to the latest version and try again');
+      }
+      const stored = {
+        ...req.body,
+        metadata: { ...req.body.metadata, uid: current.metadata.uid, resourceVersion: String(Number(current.metadata.resourceVersion) + 1) },
+      };
+      bindings.set(key, stored);
+      return { status: 200, body: stored };
     }
     if (req.method === 'GET' && name) {
       const b = bindings.get(`${ns}/${name}`);
@@ -136,10 +152,10 @@ describe('KubernetesRoleBindingProvisioner (real @kubernetes/client-node against
     api.forbiddenNamespaces.clear();
   });
 
-  it('creates a RoleBinding named after the grant, for the mapped user, with grant label and expiry annotation', async () => {
+  it('creates a RoleBinding named for the user role on the resource, for the mapped user, with grant label and expiry annotation', async () => {
     const result = await provisioner.provision(target());
-    const name = roleBindingNameForGrant('g-0001');
-    expect(name).toBe('frontier-guard-g-0001');
+    const name = NAME;
+    expect(name).toMatch(/^frontier-guard-alice-viewer-[0-9a-f]{10}$/);
     expect(result.externalId).toBe(`gpu-east/frontier-train/${name}`);
 
     expect(server.requests).toHaveLength(1);
@@ -175,7 +191,7 @@ describe('KubernetesRoleBindingProvisioner (real @kubernetes/client-node against
     expect(server.requests.map(r => `${r.method} ${r.path}`)).toEqual([
       `POST ${BASE}/frontier-train/rolebindings`,
       `POST ${BASE}/frontier-train/rolebindings`,
-      `GET ${BASE}/frontier-train/rolebindings/frontier-guard-g-0001`,
+      `GET ${BASE}/frontier-train/rolebindings/${NAME}`,
     ]);
     expect(api.bindings.size).toBe(1);
   });
@@ -186,17 +202,17 @@ describe('KubernetesRoleBindingProvisioner (real @kubernetes/client-node against
     t.role.provisioner = { type: 'kubernetes-rolebinding', clusterRole: 'edit' };
     const res = await provisioner.provision(t);
     expect(res.details).toMatchObject({ recreated: true });
-    expect(api.bindings.get('frontier-train/frontier-guard-g-0001').roleRef.name).toBe('edit');
+    expect(api.bindings.get(`frontier-train/${NAME}`).roleRef.name).toBe('edit');
   });
 
-  it('refuses to take over a same-named binding that another grant or person created', async () => {
-    api.bindings.set('frontier-train/frontier-guard-g-0001', {
-      metadata: { name: 'frontier-guard-g-0001', annotations: {} },
+  it('refuses to take over a same-named binding that Frontier Guard did not create', async () => {
+    api.bindings.set(`frontier-train/${NAME}`, {
+      metadata: { name: NAME, annotations: { 'frontier-guard.io/user-ref': 'user:default/alice' } },
       roleRef: { kind: 'ClusterRole', name: 'admin' },
       subjects: [{ kind: 'User', name: 'mallory' }],
     });
     await expect(provisioner.provision(target())).rejects.toThrow(/refusing to take it over/);
-    expect(api.bindings.get('frontier-train/frontier-guard-g-0001').subjects[0].name).toBe('mallory');
+    expect(api.bindings.get(`frontier-train/${NAME}`).subjects[0].name).toBe('mallory');
   });
 
   it('deprovision deletes the binding, and a second deprovision (404) is fine', async () => {
@@ -205,8 +221,8 @@ describe('KubernetesRoleBindingProvisioner (real @kubernetes/client-node against
     expect(api.bindings.size).toBe(0);
     await expect(provisioner.deprovision({ ...target(), externalId })).resolves.toBeUndefined();
     expect(server.requests.filter(r => r.method === 'DELETE').map(r => r.path)).toEqual([
-      `${BASE}/frontier-train/rolebindings/frontier-guard-g-0001`,
-      `${BASE}/frontier-train/rolebindings/frontier-guard-g-0001`,
+      `${BASE}/frontier-train/rolebindings/${NAME}`,
+      `${BASE}/frontier-train/rolebindings/${NAME}`,
     ]);
   });
 
@@ -219,7 +235,7 @@ describe('KubernetesRoleBindingProvisioner (real @kubernetes/client-node against
   it('a 403 from the API server makes provision throw a clear error', async () => {
     api.forbiddenNamespaces.add('frontier-train');
     await expect(provisioner.provision(target())).rejects.toThrow(
-      /Creating RoleBinding frontier-guard-g-0001 in gpu-east\/frontier-train failed: HTTP 403: .*forbidden/,
+      new RegExp(`Creating RoleBinding ${NAME} in gpu-east/frontier-train failed: HTTP 403: .*forbidden`),
     );
     expect(api.bindings.size).toBe(0);
   });
@@ -255,7 +271,8 @@ describe('KubernetesRoleBindingProvisioner (real @kubernetes/client-node against
     t.resource.annotations = { 'backstage.io/kubernetes-cluster': 'gpu-east' };
     t.role.provisioner = { type: 'kubernetes-rolebinding', clusterRole: 'view', clusterWide: true };
     const { externalId } = await provisioner.provision(t);
-    expect(externalId).toBe('gpu-east//frontier-guard-g-0001');
+    const clusterName = roleBindingNameFor('user:default/alice', 'resource:default/ns-frontier-train', 'viewer');
+    expect(externalId).toBe(`gpu-east//${clusterName}`);
     const [req] = server.requests;
     expect(`${req.method} ${req.path}`).toBe('POST /apis/rbac.authorization.k8s.io/v1/clusterrolebindings');
     expect(req.body.kind).toBe('ClusterRoleBinding');
@@ -264,7 +281,7 @@ describe('KubernetesRoleBindingProvisioner (real @kubernetes/client-node against
     await expect(provisioner.provision(t)).resolves.toMatchObject({ details: { alreadyExisted: true } });
     await provisioner.deprovision({ ...t, externalId });
     expect(server.requests.map(r => `${r.method} ${r.path}`).pop()).toBe(
-      'DELETE /apis/rbac.authorization.k8s.io/v1/clusterrolebindings/frontier-guard-g-0001',
+      `DELETE /apis/rbac.authorization.k8s.io/v1/clusterrolebindings/${clusterName}`,
     );
     expect(api.bindings.size).toBe(0);
 
@@ -278,8 +295,32 @@ describe('KubernetesRoleBindingProvisioner (real @kubernetes/client-node against
     expect(() => renderUserSubject('{{name}}', 'group:default/admins')).toThrow(/user entity ref/);
   });
 
-  it('uses a hashed name for grant ids that are not valid Kubernetes names', () => {
-    expect(roleBindingNameForGrant('G_1/with spaces')).toMatch(/^frontier-guard-h-[0-9a-f]{12}$/);
-    expect(roleBindingNameForGrant('G_1/with spaces')).toBe(roleBindingNameForGrant('G_1/with spaces'));
+  it('names bindings per user, resource and role, valid for Kubernetes', () => {
+    const n = roleBindingNameFor('user:corp/Zoë.O_Brien', 'resource:default/x', 'Blob Reader!');
+    expect(n).toMatch(/^frontier-guard-zo-o-brien-blob-reader-[0-9a-f]{10}$/);
+    expect(roleBindingNameFor('user:default/alice', 'resource:default/a', 'viewer')).not.toBe(
+      roleBindingNameFor('user:default/alice', 'resource:default/b', 'viewer'),
+    );
+  });
+
+  it('an overlapping grant of the same user/resource/role shares the binding, which records the later expiry', async () => {
+    await provisioner.provision(target());
+    const second = await provisioner.provision(
+      target({ grantId: 'g-0002', expiresAt: '2026-01-01T20:00:00.000Z' }),
+    );
+    expect(second.details).toMatchObject({ alreadyExisted: true, sharedWithGrant: 'g-0001' });
+    expect(api.bindings.size).toBe(1);
+    const put = server.requests.find(r => r.method === 'PUT')!;
+    expect(put.path).toBe(`${BASE}/frontier-train/rolebindings/${NAME}`);
+    expect(put.body.metadata.resourceVersion).toBe('1');
+    const stored = api.bindings.get(`frontier-train/${NAME}`);
+    expect(stored.metadata.annotations).toMatchObject({
+      'frontier-guard.io/grant-id': 'g-0002',
+      'frontier-guard.io/expires-at': '2026-01-01T20:00:00.000Z',
+    });
+    expect(stored.metadata.labels['frontier-guard.io/grant-id']).toBe('g-0002');
+    // the backend deprovisions only when the last overlapping grant ends
+    await provisioner.deprovision({ ...target({ grantId: 'g-0002' }), externalId: second.externalId });
+    expect(api.bindings.size).toBe(0);
   });
 });

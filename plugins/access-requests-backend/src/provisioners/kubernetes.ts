@@ -13,7 +13,7 @@ import {
   ProvisioningTarget,
   ProvisionResult,
 } from '@internal/plugin-access-requests-node';
-import { grantIdLabelValue, roleBindingNameForGrant } from './names';
+import { grantIdLabelValue, roleBindingNameFor } from './names';
 
 export const KUBERNETES_NAMESPACE_ANNOTATION =
   'frontier-guard.io/kubernetes-namespace';
@@ -218,7 +218,11 @@ export class KubernetesRoleBindingProvisioner implements AccessProvisioner {
       roleRef,
       namespace,
       cluster,
-      name: roleBindingNameForGrant(target.grantId),
+      name: roleBindingNameFor(
+        target.userRef,
+        target.resource.entityRef,
+        target.role.id,
+      ),
       subject,
     };
   }
@@ -268,6 +272,8 @@ export class KubernetesRoleBindingProvisioner implements AccessProvisioner {
             api.readNamespacedRoleBinding({ name, namespace }),
           delete: (name: string) =>
             api.deleteNamespacedRoleBinding({ name, namespace }),
+          replace: (name: string, body: V1RoleBinding) =>
+            api.replaceNamespacedRoleBinding({ name, namespace, body }),
         }
       : {
           create: (body: V1RoleBinding) =>
@@ -275,6 +281,8 @@ export class KubernetesRoleBindingProvisioner implements AccessProvisioner {
           read: (name: string) =>
             api.readClusterRoleBinding({ name }) as Promise<V1RoleBinding>,
           delete: (name: string) => api.deleteClusterRoleBinding({ name }),
+          replace: (name: string, body: V1RoleBinding) =>
+            api.replaceClusterRoleBinding({ name, body }) as Promise<V1RoleBinding>,
         };
   }
 
@@ -315,16 +323,20 @@ export class KubernetesRoleBindingProvisioner implements AccessProvisioner {
       }
     }
 
-    // AlreadyExists: an earlier attempt for this grant, or a foreign object.
+    // AlreadyExists: an earlier attempt of this grant, an overlapping grant of
+    // the same user/resource/role (shared binding), or a foreign object.
     let existing: V1RoleBinding;
     try {
       existing = await api.read(s.name);
     } catch (e) {
       throw new Error(`Reading existing ${where} failed: ${describeError(e)}`);
     }
-    if (existing.metadata?.annotations?.[GRANT_ID_ANNOTATION] !== target.grantId) {
+    const ours =
+      existing.metadata?.labels?.[MANAGED_BY_LABEL] === MANAGED_BY_VALUE &&
+      existing.metadata?.annotations?.[USER_REF_ANNOTATION] === target.userRef;
+    if (!ours) {
       throw new Error(
-        `${where} exists but was not created for grant ${target.grantId}; refusing to take it over`,
+        `${where} exists but was not created by Frontier Guard for ${target.userRef}; refusing to take it over`,
       );
     }
     const sameRole =
@@ -335,7 +347,36 @@ export class KubernetesRoleBindingProvisioner implements AccessProvisioner {
       existing.subjects[0].kind === 'User' &&
       existing.subjects[0].name === s.subject;
     if (sameRole && sameSubject) {
-      return { externalId, details: { ...details, alreadyExisted: true } };
+      const previousGrant = existing.metadata?.annotations?.[GRANT_ID_ANNOTATION];
+      if (previousGrant === target.grantId) {
+        return { externalId, details: { ...details, alreadyExisted: true } };
+      }
+      // Overlapping grant: the binding now records this grant and the later expiry.
+      const previousExpiry =
+        existing.metadata?.annotations?.[EXPIRES_AT_ANNOTATION] ?? '';
+      const expiresAt =
+        Date.parse(previousExpiry) > Date.parse(target.expiresAt)
+          ? previousExpiry
+          : target.expiresAt;
+      try {
+        await api.replace(s.name, {
+          ...body,
+          metadata: {
+            ...body.metadata,
+            resourceVersion: existing.metadata?.resourceVersion,
+            annotations: {
+              ...body.metadata!.annotations,
+              [EXPIRES_AT_ANNOTATION]: expiresAt,
+            },
+          },
+        });
+      } catch (e) {
+        throw new Error(`Updating shared ${where} failed: ${describeError(e)}`);
+      }
+      return {
+        externalId,
+        details: { ...details, alreadyExisted: true, sharedWithGrant: previousGrant },
+      };
     }
     // roleRef is immutable in Kubernetes: recreate instead of replacing.
     try {

@@ -47,14 +47,33 @@ export function grantIdLabelValue(grantId: string): string {
   return `h-${shortHash(grantId)}`;
 }
 
+function slug(value: string, max: number): string {
+  const out = value
+    .toLocaleLowerCase('en-US')
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, max)
+    .replace(/-+$/g, '');
+  return out || 'x';
+}
+
 /**
- * The RoleBinding name for a grant: `frontier-guard-<grant id>` when the id is
- * a valid lowercase DNS label part, otherwise a hash of it. Deterministic so
- * retries find the binding created by an earlier attempt.
+ * The (Cluster)RoleBinding name for one user's role on one resource:
+ * `frontier-guard-<user>-<role>-<hash of user, resource, role>`. Overlapping
+ * grants of the same user/resource/role share it (as they share an Azure role
+ * assignment), and the backend removes it when the last of them ends; a retry
+ * finds the binding created by an earlier attempt.
  */
-export function roleBindingNameForGrant(grantId: string): string {
-  if (/^[a-z0-9]([a-z0-9-]{0,40}[a-z0-9])?$/.test(grantId)) {
-    return `frontier-guard-${grantId}`;
-  }
-  return `frontier-guard-h-${shortHash(grantId)}`;
+export function roleBindingNameFor(
+  userRef: string,
+  resourceRef: string,
+  roleId: string,
+): string {
+  const userName = userRef.split('/').pop() ?? userRef;
+  return `frontier-guard-${slug(userName, 30)}-${slug(roleId, 30)}-${createHash(
+    'sha256',
+  )
+    .update(`${userRef}\n${resourceRef}\n${roleId}`)
+    .digest('hex')
+    .slice(0, 10)}`;
 }
