@@ -2,6 +2,7 @@ import { Link, StatusError, StatusWarning, StatusOK } from '@backstage/core-comp
 import { Box, Typography } from '@material-ui/core';
 import { Finding, Severity } from '../api/types';
 import { atlasTechniqueTitle, atlasTechniqueUrl, cweUrl } from './atlas';
+import { explainRuleFamily } from './ruleFamilies';
 
 /** Severity icon and word, e.g. "⛔ critical". */
 export function SeverityStatus(props: { severity: Severity }) {
@@ -30,6 +31,7 @@ export function describeLocation(location: Finding['location']): string | undefi
 export function FindingExplanation(props: { finding: Finding }) {
   const { finding } = props;
   const where = describeLocation(finding.location);
+  const background = explainRuleFamily(finding.ruleId);
   return (
     <Box mb={2} data-testid="finding" data-rule-id={finding.ruleId}>
       <Typography variant="body1">
@@ -39,6 +41,11 @@ export function FindingExplanation(props: { finding: Finding }) {
         Rule <code>{finding.ruleId}</code>
         {where ? ` — found in ${where}` : ''}
       </Typography>
+      {background && (
+        <Typography variant="body2" color="textSecondary" data-testid="rule-background">
+          Why it matters: {background}
+        </Typography>
+      )}
       {(finding.cwe?.length ?? 0) > 0 && (
         <Typography variant="body2">
           Weakness:{' '}

@@ -13,6 +13,7 @@ import { atlasTechniqueUrl } from './atlas';
 import { isModelEntity, modelSourceTargets } from './entityFilter';
 import { FindingExplanation, describeLocation } from './FindingExplanation';
 import { validateTarget } from './NewScanPage';
+import { explainRuleFamily } from './ruleFamilies';
 import { VerdictChip } from './VerdictChip';
 
 const reduceFinding: Finding = {
@@ -78,6 +79,9 @@ describe('FindingExplanation', () => {
     await renderInTestApp(<FindingExplanation finding={reduceFinding} />);
     expect(screen.getByText(/runs a shell command/)).toBeInTheDocument();
     expect(screen.getByText('PICKLE_DANGEROUS_GLOBAL')).toBeInTheDocument();
+    expect(screen.getByTestId('rule-background')).toHaveTextContent(
+      /Pickle data can run any Python code while it is being loaded/,
+    );
     expect(
       screen.getByText(/archive member archive\/data\.pkl, byte offset 2, opcode GLOBAL/),
     ).toBeInTheDocument();
@@ -94,6 +98,13 @@ describe('FindingExplanation', () => {
       'href',
       'https://atlas.mitre.org/techniques/AML.T0011.000',
     );
+  });
+
+  it('explains rule families and stays silent for unknown ones', () => {
+    expect(explainRuleFamily('KERAS_LAMBDA_LAYER')).toMatch(/Lambda layers/);
+    expect(explainRuleFamily('ZIP_DUPLICATE_NAME')).toMatch(/zip archive/);
+    expect(explainRuleFamily('PICKLEISH_THING')).toBeUndefined();
+    expect(explainRuleFamily('SOMETHING_NEW')).toBeUndefined();
   });
 
   it('describes locations only with what is known', () => {
