@@ -41,11 +41,17 @@ if (!process.env.FG_BENCH_TRANSFORMED) {
     process.execPath,
     [
       '--require',
-      require.resolve('@backstage/cli/config/nodeTransform.cjs', { paths: [ROOT] }),
+      require.resolve('@backstage/cli/config/nodeTransform.cjs', {
+        paths: [ROOT],
+      }),
       __filename,
       ...process.argv.slice(2),
     ],
-    { stdio: 'inherit', env: { ...process.env, FG_BENCH_TRANSFORMED: '1' }, cwd: ROOT },
+    {
+      stdio: 'inherit',
+      env: { ...process.env, FG_BENCH_TRANSFORMED: '1' },
+      cwd: ROOT,
+    },
   );
   process.exit(r.status ?? 1);
 }
@@ -71,7 +77,10 @@ const ROLE = 'blob-reader';
 // group:default/researchers), as 50 concurrent clients are 50 people; --single-requester makes
 // every client act as alice instead.
 const SINGLE_REQUESTER = process.argv.includes('--single-requester');
-const requesterFor = i => (SINGLE_REQUESTER ? 'user:default/alice' : `user:default/bench-researcher-${i}`);
+const requesterFor = i =>
+  SINGLE_REQUESTER
+    ? 'user:default/alice'
+    : `user:default/bench-researcher-${i}`;
 const REVIEWERS = ['user:default/bob', 'user:default/carol'];
 
 function loadEntities() {
@@ -104,11 +113,20 @@ async function resetPostgres(dbName) {
 }
 
 async function startBackend(db) {
-  const { startTestBackend, mockServices } = require('@backstage/backend-test-utils');
-  const { databaseServiceFactory } = require('@backstage/backend-defaults/database');
+  const {
+    startTestBackend,
+    mockServices,
+  } = require('@backstage/backend-test-utils');
+  const {
+    databaseServiceFactory,
+  } = require('@backstage/backend-defaults/database');
   const { createServiceFactory } = require('@backstage/backend-plugin-api');
-  const { catalogServiceMock } = require('@backstage/plugin-catalog-node/testUtils');
-  const { notificationService } = require('@backstage/plugin-notifications-node');
+  const {
+    catalogServiceMock,
+  } = require('@backstage/plugin-catalog-node/testUtils');
+  const {
+    notificationService,
+  } = require('@backstage/plugin-notifications-node');
   const backendPkg = require('@internal/plugin-access-requests-backend');
 
   let database;
@@ -120,7 +138,12 @@ async function startBackend(db) {
   } else {
     const prefix = 'fg_bench_';
     await resetPostgres(`${prefix}access-requests`);
-    database = { client: 'pg', connection: PG, prefix, pool: { min: 0, max: 20 } };
+    database = {
+      client: 'pg',
+      connection: PG,
+      prefix,
+      pool: { min: 0, max: 20 },
+    };
   }
 
   const notificationsNoop = createServiceFactory({
@@ -164,13 +187,18 @@ async function call(base, user, method, p, body) {
   const t0 = performance.now();
   const res = await fetch(`${base}${p}`, {
     method,
-    headers: { authorization: authHeader(user), 'content-type': 'application/json' },
+    headers: {
+      authorization: authHeader(user),
+      'content-type': 'application/json',
+    },
     body: body ? JSON.stringify(body) : undefined,
   });
   const text = await res.text();
   const ms = performance.now() - t0;
   if (res.status >= 300) {
-    throw new Error(`${method} ${p} as ${user} -> ${res.status} ${text.slice(0, 300)}`);
+    throw new Error(
+      `${method} ${p} as ${user} -> ${res.status} ${text.slice(0, 300)}`,
+    );
   }
   return { ms, json: text ? JSON.parse(text) : undefined };
 }
@@ -195,13 +223,20 @@ async function flow(base, lat, requester) {
   });
   lat.review2.push(r2.ms);
   if (r2.json.request.status !== 'approved' || !r2.json.grant) {
-    throw new Error(`request ${id} not approved with a grant after two approvals: ${JSON.stringify(r2.json).slice(0, 300)}`);
+    throw new Error(
+      `request ${id} not approved with a grant after two approvals: ${JSON.stringify(
+        r2.json,
+      ).slice(0, 300)}`,
+    );
   }
 }
 
 function pct(sorted, p) {
   if (sorted.length === 0) return NaN;
-  const i = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
+  const i = Math.min(
+    sorted.length - 1,
+    Math.ceil((p / 100) * sorted.length) - 1,
+  );
   return sorted[Math.max(0, i)];
 }
 
@@ -218,7 +253,10 @@ async function profiled(name, fn) {
     const { profile } = await session.post('Profiler.stop');
     const dir = path.join(WORK, 'profiles');
     fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(path.join(dir, `${name}.cpuprofile`), JSON.stringify(profile));
+    fs.writeFileSync(
+      path.join(dir, `${name}.cpuprofile`),
+      JSON.stringify(profile),
+    );
     session.disconnect();
   }
 }
@@ -250,27 +288,60 @@ function fmt(n, w = 8, d = 1) {
 
 async function main() {
   const summary = [];
-  console.log(`access-requests bench: clients=${CLIENTS.join(',')} seconds/level=${SECONDS} dbs=${DBS.join(',')}`);
+  console.log(
+    `access-requests bench: clients=${CLIENTS.join(
+      ',',
+    )} seconds/level=${SECONDS} dbs=${DBS.join(',')}`,
+  );
   for (const db of DBS) {
     const { backend, base } = await startBackend(db);
     try {
       // warm-up: JIT, connection pools, policy cache
       await level(base, 2, 1);
       console.log(`\n[${db}] ${base}`);
-      console.log(`${'clients'.padStart(7)} ${'step'.padEnd(8)} ${'count'.padStart(7)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'max ms'.padStart(8)}`);
+      console.log(
+        `${'clients'.padStart(7)} ${'step'.padEnd(8)} ${'count'.padStart(
+          7,
+        )} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(
+          8,
+        )} ${'max ms'.padStart(8)}`,
+      );
       for (const clients of CLIENTS) {
-        const { lat, errors, elapsed } = await profiled(`${db}-${clients}`, () =>
-          level(base, clients, SECONDS),
+        const { lat, errors, elapsed } = await profiled(
+          `${db}-${clients}`,
+          () => level(base, clients, SECONDS),
         );
         let total = 0;
         for (const step of ['create', 'review1', 'review2']) {
           const s = lat[step].slice().sort((a, b) => a - b);
           total += s.length;
-          const row = { db, clients, step, count: s.length, rps: s.length / elapsed, p50: pct(s, 50), p99: pct(s, 99), max: s[s.length - 1] };
+          const row = {
+            db,
+            clients,
+            step,
+            count: s.length,
+            rps: s.length / elapsed,
+            p50: pct(s, 50),
+            p99: pct(s, 99),
+            max: s[s.length - 1],
+          };
           summary.push(row);
-          console.log(`${String(clients).padStart(7)} ${step.padEnd(8)} ${String(s.length).padStart(7)} ${fmt(row.rps)} ${fmt(row.p50)} ${fmt(row.p99)} ${fmt(row.max)}`);
+          console.log(
+            `${String(clients).padStart(7)} ${step.padEnd(8)} ${String(
+              s.length,
+            ).padStart(7)} ${fmt(row.rps)} ${fmt(row.p50)} ${fmt(
+              row.p99,
+            )} ${fmt(row.max)}`,
+          );
         }
-        console.log(`${String(clients).padStart(7)} ${'all'.padEnd(8)} ${String(total).padStart(7)} ${fmt(total / elapsed)}   flows/s ${fmt(lat.review2.length / elapsed, 6)}${errors.length ? `   ERRORS ${errors.length}: ${errors[0]}` : ''}`);
+        console.log(
+          `${String(clients).padStart(7)} ${'all'.padEnd(8)} ${String(
+            total,
+          ).padStart(7)} ${fmt(total / elapsed)}   flows/s ${fmt(
+            lat.review2.length / elapsed,
+            6,
+          )}${errors.length ? `   ERRORS ${errors.length}: ${errors[0]}` : ''}`,
+        );
         if (errors.length) process.exitCode = 1;
       }
     } finally {
@@ -279,12 +350,25 @@ async function main() {
   }
   console.log(`\nTarget: p99 < ${TARGET_P99_MS} ms per step at 50 clients.`);
   for (const db of DBS) {
-    const rows = summary.filter(r => r.db === db && r.clients === Math.max(...CLIENTS));
+    const rows = summary.filter(
+      r => r.db === db && r.clients === Math.max(...CLIENTS),
+    );
     const worst = Math.max(...rows.map(r => r.p99));
-    console.log(`  ${db}: worst p99 at ${Math.max(...CLIENTS)} clients = ${worst.toFixed(1)} ms -> ${worst < TARGET_P99_MS ? 'MET' : 'NOT MET'}`);
+    console.log(
+      `  ${db}: worst p99 at ${Math.max(...CLIENTS)} clients = ${worst.toFixed(
+        1,
+      )} ms -> ${worst < TARGET_P99_MS ? 'MET' : 'NOT MET'}`,
+    );
   }
   fs.mkdirSync(WORK, { recursive: true });
-  fs.writeFileSync(path.join(WORK, 'last-run.json'), JSON.stringify({ at: new Date().toISOString(), seconds: SECONDS, rows: summary }, null, 2));
+  fs.writeFileSync(
+    path.join(WORK, 'last-run.json'),
+    JSON.stringify(
+      { at: new Date().toISOString(), seconds: SECONDS, rows: summary },
+      null,
+      2,
+    ),
+  );
 }
 
 main().then(

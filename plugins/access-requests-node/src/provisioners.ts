@@ -60,7 +60,9 @@ export interface AccessProvisioner {
   /** Matches `role.provisioner.type`; `record-only` is the default. */
   type: string;
   provision(target: ProvisioningTarget): Promise<ProvisionResult>;
-  deprovision(target: ProvisioningTarget & { externalId?: string }): Promise<void>;
+  deprovision(
+    target: ProvisioningTarget & { externalId?: string },
+  ): Promise<void>;
 }
 
 /**

@@ -33,44 +33,90 @@ function fakeArm() {
     if (req.query.get('api-version') !== '2022-04-01') {
       return err(400, 'InvalidApiVersionParameter', 'bad api-version');
     }
-    const defs = req.path.match(/^(\/subscriptions\/.+)\/providers\/Microsoft\.Authorization\/roleDefinitions$/);
+    const defs = req.path.match(
+      /^(\/subscriptions\/.+)\/providers\/Microsoft\.Authorization\/roleDefinitions$/,
+    );
     if (defs && req.method === 'GET') {
       const filter = req.query.get('$filter');
       const all = [
-        { id: READER_ID, name: '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1', type: 'Microsoft.Authorization/roleDefinitions', properties: { roleName: 'Storage Blob Data Reader', type: 'BuiltInRole' } },
-        { id: `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/b7e6dc6d-f1e8-4753-8033-0f276bb0955b`, name: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b', type: 'Microsoft.Authorization/roleDefinitions', properties: { roleName: 'Storage Blob Data Owner', type: 'BuiltInRole' } },
+        {
+          id: READER_ID,
+          name: '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1',
+          type: 'Microsoft.Authorization/roleDefinitions',
+          properties: {
+            roleName: 'Storage Blob Data Reader',
+            type: 'BuiltInRole',
+          },
+        },
+        {
+          id: `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/b7e6dc6d-f1e8-4753-8033-0f276bb0955b`,
+          name: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b',
+          type: 'Microsoft.Authorization/roleDefinitions',
+          properties: {
+            roleName: 'Storage Blob Data Owner',
+            type: 'BuiltInRole',
+          },
+        },
       ];
       const m = filter?.match(/^roleName eq '(.*)'$/);
-      const value = m ? all.filter(d => d.properties.roleName === m[1].replace(/''/g, "'")) : all;
+      const value = m
+        ? all.filter(d => d.properties.roleName === m[1].replace(/''/g, "'"))
+        : all;
       return { status: 200, body: { value } };
     }
-    const list = req.path.match(/^(\/subscriptions\/.+)\/providers\/Microsoft\.Authorization\/roleAssignments$/);
+    const list = req.path.match(
+      /^(\/subscriptions\/.+)\/providers\/Microsoft\.Authorization\/roleAssignments$/,
+    );
     if (list && req.method === 'GET') {
       const pm = req.query.get('$filter')?.match(/^principalId eq '(.*)'$/);
-      const value = [...assignments.values()].filter(a => !pm || a.properties.principalId === pm[1]);
+      const value = [...assignments.values()].filter(
+        a => !pm || a.properties.principalId === pm[1],
+      );
       return { status: 200, body: { value } };
     }
-    const ra = req.path.match(/^(\/subscriptions\/.+)\/providers\/Microsoft\.Authorization\/roleAssignments\/([^/]+)$/);
+    const ra = req.path.match(
+      /^(\/subscriptions\/.+)\/providers\/Microsoft\.Authorization\/roleAssignments\/([^/]+)$/,
+    );
     if (!ra) return err(404, 'NotFound', `no route ${req.method} ${req.path}`);
     const [, scope, name] = ra;
     const id = req.path;
     if (req.method === 'PUT') {
       const p = req.body?.properties ?? {};
       if (forbiddenPrincipals.has(p.principalId)) {
-        return err(403, 'AuthorizationFailed', `The client 'fg-provisioner' does not have authorization to perform action 'Microsoft.Authorization/roleAssignments/write' over scope '${scope}'`);
+        return err(
+          403,
+          'AuthorizationFailed',
+          `The client 'fg-provisioner' does not have authorization to perform action 'Microsoft.Authorization/roleAssignments/write' over scope '${scope}'`,
+        );
       }
       for (const a of assignments.values()) {
-        if (a.properties.scope === scope && a.properties.principalId === p.principalId && a.properties.roleDefinitionId === p.roleDefinitionId) {
-          return err(409, 'RoleAssignmentExists', 'The role assignment already exists.');
+        if (
+          a.properties.scope === scope &&
+          a.properties.principalId === p.principalId &&
+          a.properties.roleDefinitionId === p.roleDefinitionId
+        ) {
+          return err(
+            409,
+            'RoleAssignmentExists',
+            'The role assignment already exists.',
+          );
         }
       }
-      const stored = { id, name, type: 'Microsoft.Authorization/roleAssignments', properties: { ...p, scope } };
+      const stored = {
+        id,
+        name,
+        type: 'Microsoft.Authorization/roleAssignments',
+        properties: { ...p, scope },
+      };
       assignments.set(id, stored);
       return { status: 201, body: stored };
     }
     if (req.method === 'DELETE') {
       const a = assignments.get(id);
-      if (!a) return state.deleteMissingStatus === 204 ? { status: 204 } : err(404, 'RoleAssignmentNotFound', 'not found');
+      if (!a)
+        return state.deleteMissingStatus === 204
+          ? { status: 204 }
+          : err(404, 'RoleAssignmentNotFound', 'not found');
       assignments.delete(id);
       return { status: 200, body: a };
     }
@@ -79,7 +125,9 @@ function fakeArm() {
   return { assignments, forbiddenPrincipals, state, handler };
 }
 
-function target(overrides: Partial<ProvisioningTarget> = {}): ProvisioningTarget {
+function target(
+  overrides: Partial<ProvisioningTarget> = {},
+): ProvisioningTarget {
   return {
     grantId: 'g-azure-1',
     requestId: 'r-1',
@@ -95,7 +143,10 @@ function target(overrides: Partial<ProvisioningTarget> = {}): ProvisioningTarget
       title: 'Storage Blob Data Reader',
       allows: ['blob:read', 'blob:list'],
       privilege: 1,
-      provisioner: { type: 'azure-role-assignment', roleDefinitionName: 'Storage Blob Data Reader' },
+      provisioner: {
+        type: 'azure-role-assignment',
+        roleDefinitionName: 'Storage Blob Data Reader',
+      },
     },
     startsAt: '2026-01-01T10:00:00.000Z',
     expiresAt: '2026-01-01T18:00:00.000Z',
@@ -110,11 +161,21 @@ describe('AzureRoleAssignmentProvisioner (real @azure/arm-authorization against 
   let provisioner: AzureRoleAssignmentProvisioner;
   // Test-only credential: Entra ID is not reachable here; everything after the token is the real SDK pipeline.
   const credential: TokenCredential = {
-    getToken: async () => ({ token: ARM_TOKEN, expiresOnTimestamp: Date.now() + 3600_000 }),
+    getToken: async () => ({
+      token: ARM_TOKEN,
+      expiresOnTimestamp: Date.now() + 3600_000,
+    }),
   };
   const resolvePrincipalId = createPrincipalIdResolver({
-    config: new ConfigReader({ userPrincipals: [{ userRef: 'user:default/alice', principalId: ALICE_OID }] }),
-    lookupAnnotation: async ref => (ref === 'user:default/erin' ? 'eeeeeeee-0000-0000-0000-00000000e41e' : undefined),
+    config: new ConfigReader({
+      userPrincipals: [
+        { userRef: 'user:default/alice', principalId: ALICE_OID },
+      ],
+    }),
+    lookupAnnotation: async ref =>
+      ref === 'user:default/erin'
+        ? 'eeeeeeee-0000-0000-0000-00000000e41e'
+        : undefined,
   });
 
   const makeProvisioner = () =>
@@ -125,7 +186,10 @@ describe('AzureRoleAssignmentProvisioner (real @azure/arm-authorization against 
       resolvePrincipalId,
       logger: mockServices.logger.mock(),
       // Trust the stand-in's self-signed CA through the SDK's own TLS option; no retries on 5xx.
-      clientOptions: { tlsOptions: { ca: tls.cert }, retryOptions: { maxRetries: 0 } },
+      clientOptions: {
+        tlsOptions: { ca: tls.cert },
+        retryOptions: { maxRetries: 0 },
+      },
     });
 
   beforeAll(async () => {
@@ -143,15 +207,21 @@ describe('AzureRoleAssignmentProvisioner (real @azure/arm-authorization against 
   it('resolves the role by name and PUTs a role assignment named by a UUID derived from the grant', async () => {
     const result = await provisioner.provision(target());
     const name = roleAssignmentNameForGrant('g-azure-1');
-    expect(name).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-    expect(result.externalId).toBe(`${SCOPE}/providers/Microsoft.Authorization/roleAssignments/${name}`);
+    expect(name).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
+    expect(result.externalId).toBe(
+      `${SCOPE}/providers/Microsoft.Authorization/roleAssignments/${name}`,
+    );
 
     expect(server.requests.map(r => `${r.method} ${r.path}`)).toEqual([
       `GET ${SCOPE}/providers/Microsoft.Authorization/roleDefinitions`,
       `PUT ${SCOPE}/providers/Microsoft.Authorization/roleAssignments/${name}`,
     ]);
     const [list, put] = server.requests;
-    expect(list.query.get('$filter')).toBe("roleName eq 'Storage Blob Data Reader'");
+    expect(list.query.get('$filter')).toBe(
+      "roleName eq 'Storage Blob Data Reader'",
+    );
     expect(put.query.get('api-version')).toBe('2022-04-01');
     expect(put.headers.authorization).toBe(`Bearer ${ARM_TOKEN}`);
     expect(put.body).toEqual({
@@ -159,7 +229,8 @@ describe('AzureRoleAssignmentProvisioner (real @azure/arm-authorization against 
         roleDefinitionId: READER_ID,
         principalId: ALICE_OID,
         principalType: 'User',
-        description: 'Frontier Guard grant g-azure-1 for user:default/alice until 2026-01-01T18:00:00.000Z',
+        description:
+          'Frontier Guard grant g-azure-1 for user:default/alice until 2026-01-01T18:00:00.000Z',
       },
     });
   });
@@ -169,13 +240,18 @@ describe('AzureRoleAssignmentProvisioner (real @azure/arm-authorization against 
     await fresh.provision(target());
     const again = await fresh.provision(target());
     expect(again.details).toMatchObject({ alreadyExisted: true });
-    expect(server.requests.filter(r => r.path.endsWith('/roleDefinitions'))).toHaveLength(1);
+    expect(
+      server.requests.filter(r => r.path.endsWith('/roleDefinitions')),
+    ).toHaveLength(1);
     expect(arm.assignments.size).toBe(1);
   });
 
   it('uses a role definition id from the policy without a lookup (bare GUID expanded to the subscription)', async () => {
     const t = target();
-    t.role.provisioner = { type: 'azure-role-assignment', roleDefinitionId: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b' };
+    t.role.provisioner = {
+      type: 'azure-role-assignment',
+      roleDefinitionId: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b',
+    };
     await provisioner.provision(t);
     expect(server.requests).toHaveLength(1);
     expect(server.requests[0].body.properties.roleDefinitionId).toBe(
@@ -184,9 +260,13 @@ describe('AzureRoleAssignmentProvisioner (real @azure/arm-authorization against 
   });
 
   it('takes the principal id from the user entity annotation when config has no static mapping', async () => {
-    await provisioner.provision(target({ grantId: 'g-erin', userRef: 'user:default/erin' }));
+    await provisioner.provision(
+      target({ grantId: 'g-erin', userRef: 'user:default/erin' }),
+    );
     const put = server.requests.find(r => r.method === 'PUT')!;
-    expect(put.body.properties.principalId).toBe('eeeeeeee-0000-0000-0000-00000000e41e');
+    expect(put.body.properties.principalId).toBe(
+      'eeeeeeee-0000-0000-0000-00000000e41e',
+    );
   });
 
   it('a 403 from ARM makes provision throw a clear error and nothing is assigned', async () => {
@@ -199,20 +279,31 @@ describe('AzureRoleAssignmentProvisioner (real @azure/arm-authorization against 
 
   it('refuses unknown role names, users without principal id, and resources without a valid scope', async () => {
     const unknownRole = target();
-    unknownRole.role.provisioner = { type: 'azure-role-assignment', roleDefinitionName: 'Owner' };
-    await expect(provisioner.provision(unknownRole)).rejects.toThrow(/role definition 'Owner' not found/);
-
-    await expect(provisioner.provision(target({ userRef: 'user:default/mallory' }))).rejects.toThrow(
-      /No Azure principal id for user:default\/mallory/,
+    unknownRole.role.provisioner = {
+      type: 'azure-role-assignment',
+      roleDefinitionName: 'Owner',
+    };
+    await expect(provisioner.provision(unknownRole)).rejects.toThrow(
+      /role definition 'Owner' not found/,
     );
+
+    await expect(
+      provisioner.provision(target({ userRef: 'user:default/mallory' })),
+    ).rejects.toThrow(/No Azure principal id for user:default\/mallory/);
 
     const noScope = target();
     noScope.resource.annotations = {};
-    await expect(provisioner.provision(noScope)).rejects.toThrow(/no 'frontier-guard.io\/azure-scope' annotation/);
+    await expect(provisioner.provision(noScope)).rejects.toThrow(
+      /no 'frontier-guard.io\/azure-scope' annotation/,
+    );
 
     const badScope = target();
-    badScope.resource.annotations = { 'frontier-guard.io/azure-scope': `/subscriptions/${SUB}/../../providers?x=1` };
-    await expect(provisioner.provision(badScope)).rejects.toThrow(/is not an Azure resource scope/);
+    badScope.resource.annotations = {
+      'frontier-guard.io/azure-scope': `/subscriptions/${SUB}/../../providers?x=1`,
+    };
+    await expect(provisioner.provision(badScope)).rejects.toThrow(
+      /is not an Azure resource scope/,
+    );
     expect(server.requests.filter(r => r.method === 'PUT')).toHaveLength(0);
   });
 
@@ -222,7 +313,9 @@ describe('AzureRoleAssignmentProvisioner (real @azure/arm-authorization against 
     expect(arm.assignments.size).toBe(0);
     const del = server.requests.filter(r => r.method === 'DELETE');
     expect(del.map(r => r.path)).toEqual([
-      `${SCOPE}/providers/Microsoft.Authorization/roleAssignments/${roleAssignmentNameForGrant('g-azure-1')}`,
+      `${SCOPE}/providers/Microsoft.Authorization/roleAssignments/${roleAssignmentNameForGrant(
+        'g-azure-1',
+      )}`,
     ]);
     await expect(provisioner.deprovision(target())).resolves.toBeUndefined();
     arm.state.deleteMissingStatus = 404;
@@ -235,10 +328,17 @@ describe('AzureRoleAssignmentProvisioner (real @azure/arm-authorization against 
     arm.assignments.set(standingId, {
       id: standingId,
       name: '11111111-2222-3333-4444-555555555555',
-      properties: { scope: SCOPE, principalId: ALICE_OID, roleDefinitionId: READER_ID },
+      properties: {
+        scope: SCOPE,
+        principalId: ALICE_OID,
+        roleDefinitionId: READER_ID,
+      },
     });
     const res = await provisioner.provision(target());
-    expect(res).toMatchObject({ externalId: `standing:${standingId}`, details: { standingAccess: true } });
+    expect(res).toMatchObject({
+      externalId: `standing:${standingId}`,
+      details: { standingAccess: true },
+    });
     await provisioner.deprovision({ ...target(), externalId: res.externalId });
     expect(arm.assignments.has(standingId)).toBe(true);
     expect(server.requests.filter(r => r.method === 'DELETE')).toHaveLength(0);
@@ -248,18 +348,26 @@ describe('AzureRoleAssignmentProvisioner (real @azure/arm-authorization against 
     const first = await provisioner.provision(target({ grantId: 'g-first' }));
     const second = await provisioner.provision(target({ grantId: 'g-second' }));
     expect(second.externalId).toBe(first.externalId);
-    expect(second.details).toMatchObject({ alreadyExisted: true, roleAssignmentName: roleAssignmentNameForGrant('g-first') });
+    expect(second.details).toMatchObject({
+      alreadyExisted: true,
+      roleAssignmentName: roleAssignmentNameForGrant('g-first'),
+    });
     expect(arm.assignments.size).toBe(1);
     // the backend keeps access while the second grant is active and deprovisions with its externalId
-    await provisioner.deprovision({ ...target({ grantId: 'g-second' }), externalId: second.externalId });
+    await provisioner.deprovision({
+      ...target({ grantId: 'g-second' }),
+      externalId: second.externalId,
+    });
     expect(arm.assignments.size).toBe(0);
-    expect(server.requests.filter(r => r.method === 'DELETE').map(r => r.path)).toEqual([first.externalId]);
+    expect(
+      server.requests.filter(r => r.method === 'DELETE').map(r => r.path),
+    ).toEqual([first.externalId]);
   });
 
   it('derives name-based UUIDs per RFC 4122 (known vector)', () => {
     // uuid v5 of "www.example.com" in the DNS namespace
-    expect(uuidV5('www.example.com', '6ba7b810-9dad-11d1-80b4-00c04fd430c8')).toBe(
-      '2ed6657d-e927-568b-95e1-2665a8aea6a2',
-    );
+    expect(
+      uuidV5('www.example.com', '6ba7b810-9dad-11d1-80b4-00c04fd430c8'),
+    ).toBe('2ed6657d-e927-568b-95e1-2665a8aea6a2');
   });
 });

@@ -20,7 +20,9 @@ export const AZURE_SCOPE_ANNOTATION = 'frontier-guard.io/azure-scope';
 export const AZURE_USER_ID_ANNOTATION = 'graph.microsoft.com/user-id';
 
 /** Finds the Entra ID object id of a Backstage user. */
-export type PrincipalIdResolver = (userRef: string) => Promise<string | undefined>;
+export type PrincipalIdResolver = (
+  userRef: string,
+) => Promise<string | undefined>;
 
 export interface AzureProvisionerOptions {
   subscriptionId: string;
@@ -35,9 +37,11 @@ export interface AzureProvisionerOptions {
 
 const DESCRIPTION_PREFIX = 'Frontier Guard grant ';
 const STANDING_PREFIX = 'standing:';
-const ASSIGNMENT_ID = /^(\/subscriptions\/.+)\/providers\/Microsoft\.Authorization\/roleAssignments\/([^/]+)$/i;
+const ASSIGNMENT_ID =
+  /^(\/subscriptions\/.+)\/providers\/Microsoft\.Authorization\/roleAssignments\/([^/]+)$/i;
 
-const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+const GUID =
+  /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 // /subscriptions/<guid>[/segment]* with ARM-safe characters only
 const SCOPE = /^\/subscriptions\/[0-9a-fA-F-]{36}(\/[A-Za-z0-9._()-]+)*$/;
 
@@ -175,7 +179,9 @@ export class AzureRoleAssignmentProvisioner implements AccessProvisioner {
       }
     } catch (e) {
       throw new Error(
-        `Looking up Azure role definition '${name}' at ${scope} failed: ${describeError(e)}`,
+        `Looking up Azure role definition '${name}' at ${scope} failed: ${describeError(
+          e,
+        )}`,
       );
     }
     if (!found) {
@@ -228,10 +234,17 @@ export class AzureRoleAssignmentProvisioner implements AccessProvisioner {
     } catch (e) {
       const r = asRestError(e);
       if (r.statusCode === 409 && r.code === 'RoleAssignmentExists') {
-        return this.adoptExisting(scope, principalId, roleDefinitionId, details);
+        return this.adoptExisting(
+          scope,
+          principalId,
+          roleDefinitionId,
+          details,
+        );
       }
       throw new Error(
-        `Creating Azure role assignment for ${target.userRef} at ${scope} failed: ${describeError(e)}`,
+        `Creating Azure role assignment for ${
+          target.userRef
+        } at ${scope} failed: ${describeError(e)}`,
       );
     }
   }
@@ -267,7 +280,9 @@ export class AzureRoleAssignmentProvisioner implements AccessProvisioner {
       }
     } catch (e) {
       throw new Error(
-        `Role assignment exists at ${scope} but listing it failed: ${describeError(e)}`,
+        `Role assignment exists at ${scope} but listing it failed: ${describeError(
+          e,
+        )}`,
       );
     }
     if (!existing?.id) {
@@ -290,7 +305,11 @@ export class AzureRoleAssignmentProvisioner implements AccessProvisioner {
     );
     return {
       externalId: `${STANDING_PREFIX}${existing.id}`,
-      details: { ...details, roleAssignmentName: existing.name, standingAccess: true },
+      details: {
+        ...details,
+        roleAssignmentName: existing.name,
+        standingAccess: true,
+      },
     };
   }
 
@@ -323,7 +342,9 @@ export class AzureRoleAssignmentProvisioner implements AccessProvisioner {
         return;
       }
       throw new Error(
-        `Deleting Azure role assignment ${name} at ${scope} failed: ${describeError(e)}`,
+        `Deleting Azure role assignment ${name} at ${scope} failed: ${describeError(
+          e,
+        )}`,
       );
     }
   }

@@ -13,4 +13,8 @@ export {
   type AzureProvisionerOptions,
   type PrincipalIdResolver,
 } from './azure';
-export { roleAssignmentNameForGrant, roleBindingNameFor, uuidV5 } from './names';
+export {
+  roleAssignmentNameForGrant,
+  roleBindingNameFor,
+  uuidV5,
+} from './names';

@@ -1,10 +1,17 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import { ProvisioningTarget } from '@internal/plugin-access-requests-node';
-import { KubernetesRoleBindingProvisioner, renderUserSubject } from './kubernetes';
+import {
+  KubernetesRoleBindingProvisioner,
+  renderUserSubject,
+} from './kubernetes';
 import { roleBindingNameFor } from './names';
 
-const NAME = roleBindingNameFor('user:default/alice', 'resource:default/ns-frontier-train', 'viewer');
+const NAME = roleBindingNameFor(
+  'user:default/alice',
+  'resource:default/ns-frontier-train',
+  'viewer',
+);
 import {
   RecordedRequest,
   selfSignedCertificate,
@@ -38,9 +45,18 @@ function fakeKubernetesApi() {
       return status(401, 'Unauthorized', 'Unauthorized');
     }
     const m =
-      req.path.match(/^\/apis\/rbac\.authorization\.k8s\.io\/v1\/namespaces\/([^/]+)\/rolebindings(?:\/([^/]+))?$/) ??
-      req.path.match(/^\/apis\/rbac\.authorization\.k8s\.io\/v1\/()clusterrolebindings(?:\/([^/]+))?$/);
-    if (!m) return status(404, 'NotFound', 'the server could not find the requested resource');
+      req.path.match(
+        /^\/apis\/rbac\.authorization\.k8s\.io\/v1\/namespaces\/([^/]+)\/rolebindings(?:\/([^/]+))?$/,
+      ) ??
+      req.path.match(
+        /^\/apis\/rbac\.authorization\.k8s\.io\/v1\/()clusterrolebindings(?:\/([^/]+))?$/,
+      );
+    if (!m)
+      return status(
+        404,
+        'NotFound',
+        'the server could not find the requested resource',
+      );
     const [, ns, name] = m; // ns '' = cluster-scoped
     if (forbiddenNamespaces.has(ns)) {
       return status(
@@ -52,11 +68,20 @@ function fakeKubernetesApi() {
     if (req.method === 'POST' && !name) {
       const key = `${ns}/${req.body.metadata.name}`;
       if (bindings.has(key)) {
-        return status(409, 'AlreadyExists', `rolebindings.rbac.authorization.k8s.io "${req.body.metadata.name}" already exists`);
+        return status(
+          409,
+          'AlreadyExists',
+          `rolebindings.rbac.authorization.k8s.io "${req.body.metadata.name}" already exists`,
+        );
       }
       const stored = {
         ...req.body,
-        metadata: { ...req.body.metadata, ...(ns ? { namespace: ns } : {}), uid: `uid-${bindings.size + 1}`, resourceVersion: '1' },
+        metadata: {
+          ...req.body.metadata,
+          ...(ns ? { namespace: ns } : {}),
+          uid: `uid-${bindings.size + 1}`,
+          resourceVersion: '1',
+        },
       };
       bindings.set(key, stored);
       return { status: 201, body: stored };
@@ -64,33 +89,73 @@ function fakeKubernetesApi() {
     if (req.method === 'PUT' && name) {
       const key = `${ns}/${name}`;
       const current = bindings.get(key);
-      if (!current) return status(404, 'NotFound', `rolebindings.rbac.authorization.k8s.io "${name}" not found`);
-      if (req.body.metadata.resourceVersion !== current.metadata.resourceVersion) {
-        return status(409, 'Conflict', 'the object has been modified; please apply your changes to the latest version and try again');
+      if (!current)
+        return status(
+          404,
+          'NotFound',
+          `rolebindings.rbac.authorization.k8s.io "${name}" not found`,
+        );
+      if (
+        req.body.metadata.resourceVersion !== current.metadata.resourceVersion
+      ) {
+        return status(
+          409,
+          'Conflict',
+          'the object has been modified; please apply your changes to the latest version and try again',
+        );
       }
       const stored = {
         ...req.body,
-        metadata: { ...req.body.metadata, uid: current.metadata.uid, resourceVersion: String(Number(current.metadata.resourceVersion) + 1) },
+        metadata: {
+          ...req.body.metadata,
+          uid: current.metadata.uid,
+          resourceVersion: String(Number(current.metadata.resourceVersion) + 1),
+        },
       };
       bindings.set(key, stored);
       return { status: 200, body: stored };
     }
     if (req.method === 'GET' && name) {
       const b = bindings.get(`${ns}/${name}`);
-      return b ? { status: 200, body: b } : status(404, 'NotFound', `rolebindings.rbac.authorization.k8s.io "${name}" not found`);
+      return b
+        ? { status: 200, body: b }
+        : status(
+            404,
+            'NotFound',
+            `rolebindings.rbac.authorization.k8s.io "${name}" not found`,
+          );
     }
     if (req.method === 'DELETE' && name) {
       if (!bindings.delete(`${ns}/${name}`)) {
-        return status(404, 'NotFound', `rolebindings.rbac.authorization.k8s.io "${name}" not found`);
+        return status(
+          404,
+          'NotFound',
+          `rolebindings.rbac.authorization.k8s.io "${name}" not found`,
+        );
       }
-      return { status: 200, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name, group: 'rbac.authorization.k8s.io', kind: 'rolebindings' } } };
+      return {
+        status: 200,
+        body: {
+          kind: 'Status',
+          apiVersion: 'v1',
+          metadata: {},
+          status: 'Success',
+          details: {
+            name,
+            group: 'rbac.authorization.k8s.io',
+            kind: 'rolebindings',
+          },
+        },
+      };
     }
     return status(405, 'MethodNotAllowed', 'method not allowed');
   };
   return { bindings, forbiddenNamespaces, handler };
 }
 
-function target(overrides: Partial<ProvisioningTarget> = {}): ProvisioningTarget {
+function target(
+  overrides: Partial<ProvisioningTarget> = {},
+): ProvisioningTarget {
   return {
     grantId: 'g-0001',
     requestId: 'r-0001',
@@ -179,8 +244,18 @@ describe('KubernetesRoleBindingProvisioner (real @kubernetes/client-node against
           'frontier-guard.io/user-ref': 'user:default/alice',
         },
       },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' },
-      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'alice@example.com' }],
+      roleRef: {
+        apiGroup: 'rbac.authorization.k8s.io',
+        kind: 'ClusterRole',
+        name: 'view',
+      },
+      subjects: [
+        {
+          apiGroup: 'rbac.authorization.k8s.io',
+          kind: 'User',
+          name: 'alice@example.com',
+        },
+      ],
     });
   });
 
@@ -199,28 +274,44 @@ describe('KubernetesRoleBindingProvisioner (real @kubernetes/client-node against
   it('recreates its own binding when the role changed (roleRef is immutable)', async () => {
     await provisioner.provision(target());
     const t = target();
-    t.role.provisioner = { type: 'kubernetes-rolebinding', clusterRole: 'edit' };
+    t.role.provisioner = {
+      type: 'kubernetes-rolebinding',
+      clusterRole: 'edit',
+    };
     const res = await provisioner.provision(t);
     expect(res.details).toMatchObject({ recreated: true });
-    expect(api.bindings.get(`frontier-train/${NAME}`).roleRef.name).toBe('edit');
+    expect(api.bindings.get(`frontier-train/${NAME}`).roleRef.name).toBe(
+      'edit',
+    );
   });
 
   it('refuses to take over a same-named binding that Frontier Guard did not create', async () => {
     api.bindings.set(`frontier-train/${NAME}`, {
-      metadata: { name: NAME, annotations: { 'frontier-guard.io/user-ref': 'user:default/alice' } },
+      metadata: {
+        name: NAME,
+        annotations: { 'frontier-guard.io/user-ref': 'user:default/alice' },
+      },
       roleRef: { kind: 'ClusterRole', name: 'admin' },
       subjects: [{ kind: 'User', name: 'mallory' }],
     });
-    await expect(provisioner.provision(target())).rejects.toThrow(/refusing to take it over/);
-    expect(api.bindings.get(`frontier-train/${NAME}`).subjects[0].name).toBe('mallory');
+    await expect(provisioner.provision(target())).rejects.toThrow(
+      /refusing to take it over/,
+    );
+    expect(api.bindings.get(`frontier-train/${NAME}`).subjects[0].name).toBe(
+      'mallory',
+    );
   });
 
   it('deprovision deletes the binding, and a second deprovision (404) is fine', async () => {
     const { externalId } = await provisioner.provision(target());
     await provisioner.deprovision({ ...target(), externalId });
     expect(api.bindings.size).toBe(0);
-    await expect(provisioner.deprovision({ ...target(), externalId })).resolves.toBeUndefined();
-    expect(server.requests.filter(r => r.method === 'DELETE').map(r => r.path)).toEqual([
+    await expect(
+      provisioner.deprovision({ ...target(), externalId }),
+    ).resolves.toBeUndefined();
+    expect(
+      server.requests.filter(r => r.method === 'DELETE').map(r => r.path),
+    ).toEqual([
       `${BASE}/frontier-train/rolebindings/${NAME}`,
       `${BASE}/frontier-train/rolebindings/${NAME}`,
     ]);
@@ -235,7 +326,9 @@ describe('KubernetesRoleBindingProvisioner (real @kubernetes/client-node against
   it('a 403 from the API server makes provision throw a clear error', async () => {
     api.forbiddenNamespaces.add('frontier-train');
     await expect(provisioner.provision(target())).rejects.toThrow(
-      new RegExp(`Creating RoleBinding ${NAME} in gpu-east/frontier-train failed: HTTP 403: .*forbidden`),
+      new RegExp(
+        `Creating RoleBinding ${NAME} in gpu-east/frontier-train failed: HTTP 403: .*forbidden`,
+      ),
     );
     expect(api.bindings.size).toBe(0);
   });
@@ -250,55 +343,97 @@ describe('KubernetesRoleBindingProvisioner (real @kubernetes/client-node against
   it('rejects targets without namespace, without cluster, with an unknown cluster, or without a role', async () => {
     const noNs = target();
     delete noNs.resource.annotations['frontier-guard.io/kubernetes-namespace'];
-    await expect(provisioner.provision(noNs)).rejects.toThrow(/kubernetes-namespace/);
+    await expect(provisioner.provision(noNs)).rejects.toThrow(
+      /kubernetes-namespace/,
+    );
 
     const noCluster = target();
     delete noCluster.resource.annotations['backstage.io/kubernetes-cluster'];
-    await expect(provisioner.provision(noCluster)).rejects.toThrow(/kubernetes-cluster/);
+    await expect(provisioner.provision(noCluster)).rejects.toThrow(
+      /kubernetes-cluster/,
+    );
 
     const unknown = target();
     unknown.resource.annotations['backstage.io/kubernetes-cluster'] = 'nope';
-    await expect(provisioner.provision(unknown)).rejects.toThrow(/'nope' is not configured/);
+    await expect(provisioner.provision(unknown)).rejects.toThrow(
+      /'nope' is not configured/,
+    );
 
     const noRole = target();
     noRole.role.provisioner = { type: 'kubernetes-rolebinding' };
-    await expect(provisioner.provision(noRole)).rejects.toThrow(/clusterRole' or 'role'/);
+    await expect(provisioner.provision(noRole)).rejects.toThrow(
+      /clusterRole' or 'role'/,
+    );
     expect(server.requests).toHaveLength(0);
   });
 
   it('creates and deletes a ClusterRoleBinding for clusterWide roles', async () => {
     const t = target();
     t.resource.annotations = { 'backstage.io/kubernetes-cluster': 'gpu-east' };
-    t.role.provisioner = { type: 'kubernetes-rolebinding', clusterRole: 'view', clusterWide: true };
+    t.role.provisioner = {
+      type: 'kubernetes-rolebinding',
+      clusterRole: 'view',
+      clusterWide: true,
+    };
     const { externalId } = await provisioner.provision(t);
-    const clusterName = roleBindingNameFor('user:default/alice', 'resource:default/ns-frontier-train', 'viewer');
+    const clusterName = roleBindingNameFor(
+      'user:default/alice',
+      'resource:default/ns-frontier-train',
+      'viewer',
+    );
     expect(externalId).toBe(`gpu-east//${clusterName}`);
     const [req] = server.requests;
-    expect(`${req.method} ${req.path}`).toBe('POST /apis/rbac.authorization.k8s.io/v1/clusterrolebindings');
+    expect(`${req.method} ${req.path}`).toBe(
+      'POST /apis/rbac.authorization.k8s.io/v1/clusterrolebindings',
+    );
     expect(req.body.kind).toBe('ClusterRoleBinding');
     expect(req.body.metadata.namespace).toBeUndefined();
-    expect(req.body.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' });
-    await expect(provisioner.provision(t)).resolves.toMatchObject({ details: { alreadyExisted: true } });
+    expect(req.body.roleRef).toEqual({
+      apiGroup: 'rbac.authorization.k8s.io',
+      kind: 'ClusterRole',
+      name: 'view',
+    });
+    await expect(provisioner.provision(t)).resolves.toMatchObject({
+      details: { alreadyExisted: true },
+    });
     await provisioner.deprovision({ ...t, externalId });
     expect(server.requests.map(r => `${r.method} ${r.path}`).pop()).toBe(
       `DELETE /apis/rbac.authorization.k8s.io/v1/clusterrolebindings/${clusterName}`,
     );
     expect(api.bindings.size).toBe(0);
 
-    t.role.provisioner = { type: 'kubernetes-rolebinding', role: 'ns-role', clusterWide: true };
-    await expect(provisioner.provision(t)).rejects.toThrow(/clusterWide needs 'clusterRole'/);
+    t.role.provisioner = {
+      type: 'kubernetes-rolebinding',
+      role: 'ns-role',
+      clusterWide: true,
+    };
+    await expect(provisioner.provision(t)).rejects.toThrow(
+      /clusterWide needs 'clusterRole'/,
+    );
   });
 
   it('maps user refs through the template and refuses non-user refs', () => {
-    expect(renderUserSubject('{{name}}@example.com', 'user:default/alice')).toBe('alice@example.com');
-    expect(renderUserSubject('oidc:{{namespace}}:{{name}}', 'user:corp/bob')).toBe('oidc:corp:bob');
-    expect(() => renderUserSubject('{{name}}', 'group:default/admins')).toThrow(/user entity ref/);
+    expect(
+      renderUserSubject('{{name}}@example.com', 'user:default/alice'),
+    ).toBe('alice@example.com');
+    expect(
+      renderUserSubject('oidc:{{namespace}}:{{name}}', 'user:corp/bob'),
+    ).toBe('oidc:corp:bob');
+    expect(() => renderUserSubject('{{name}}', 'group:default/admins')).toThrow(
+      /user entity ref/,
+    );
   });
 
   it('names bindings per user, resource and role, valid for Kubernetes', () => {
-    const n = roleBindingNameFor('user:corp/Zoë.O_Brien', 'resource:default/x', 'Blob Reader!');
+    const n = roleBindingNameFor(
+      'user:corp/Zoë.O_Brien',
+      'resource:default/x',
+      'Blob Reader!',
+    );
     expect(n).toMatch(/^frontier-guard-zo-o-brien-blob-reader-[0-9a-f]{10}$/);
-    expect(roleBindingNameFor('user:default/alice', 'resource:default/a', 'viewer')).not.toBe(
+    expect(
+      roleBindingNameFor('user:default/alice', 'resource:default/a', 'viewer'),
+    ).not.toBe(
       roleBindingNameFor('user:default/alice', 'resource:default/b', 'viewer'),
     );
   });
@@ -308,7 +443,10 @@ describe('KubernetesRoleBindingProvisioner (real @kubernetes/client-node against
     const second = await provisioner.provision(
       target({ grantId: 'g-0002', expiresAt: '2026-01-01T20:00:00.000Z' }),
     );
-    expect(second.details).toMatchObject({ alreadyExisted: true, sharedWithGrant: 'g-0001' });
+    expect(second.details).toMatchObject({
+      alreadyExisted: true,
+      sharedWithGrant: 'g-0001',
+    });
     expect(api.bindings.size).toBe(1);
     const put = server.requests.find(r => r.method === 'PUT')!;
     expect(put.path).toBe(`${BASE}/frontier-train/rolebindings/${NAME}`);
@@ -320,7 +458,10 @@ describe('KubernetesRoleBindingProvisioner (real @kubernetes/client-node against
     });
     expect(stored.metadata.labels['frontier-guard.io/grant-id']).toBe('g-0002');
     // the backend deprovisions only when the last overlapping grant ends
-    await provisioner.deprovision({ ...target({ grantId: 'g-0002' }), externalId: second.externalId });
+    await provisioner.deprovision({
+      ...target({ grantId: 'g-0002' }),
+      externalId: second.externalId,
+    });
     expect(api.bindings.size).toBe(0);
   });
 });

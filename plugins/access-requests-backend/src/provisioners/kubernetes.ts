@@ -142,7 +142,9 @@ export class KubernetesRoleBindingProvisioner implements AccessProvisioner {
         );
       }
       if (this.clusters.has(cluster.name)) {
-        throw new Error(`Kubernetes cluster '${cluster.name}' is configured twice`);
+        throw new Error(
+          `Kubernetes cluster '${cluster.name}' is configured twice`,
+        );
       }
       this.clusters.set(cluster.name, cluster);
     }
@@ -282,11 +284,18 @@ export class KubernetesRoleBindingProvisioner implements AccessProvisioner {
             api.readClusterRoleBinding({ name }) as Promise<V1RoleBinding>,
           delete: (name: string) => api.deleteClusterRoleBinding({ name }),
           replace: (name: string, body: V1RoleBinding) =>
-            api.replaceClusterRoleBinding({ name, body }) as Promise<V1RoleBinding>,
+            api.replaceClusterRoleBinding({
+              name,
+              body,
+            }) as Promise<V1RoleBinding>,
         };
   }
 
-  private static describeBinding(name: string, cluster: string, namespace: string) {
+  private static describeBinding(
+    name: string,
+    cluster: string,
+    namespace: string,
+  ) {
     return namespace
       ? `RoleBinding ${name} in ${cluster}/${namespace}`
       : `ClusterRoleBinding ${name} in ${cluster}`;
@@ -347,7 +356,8 @@ export class KubernetesRoleBindingProvisioner implements AccessProvisioner {
       existing.subjects[0].kind === 'User' &&
       existing.subjects[0].name === s.subject;
     if (sameRole && sameSubject) {
-      const previousGrant = existing.metadata?.annotations?.[GRANT_ID_ANNOTATION];
+      const previousGrant =
+        existing.metadata?.annotations?.[GRANT_ID_ANNOTATION];
       if (previousGrant === target.grantId) {
         return { externalId, details: { ...details, alreadyExisted: true } };
       }
@@ -375,7 +385,11 @@ export class KubernetesRoleBindingProvisioner implements AccessProvisioner {
       }
       return {
         externalId,
-        details: { ...details, alreadyExisted: true, sharedWithGrant: previousGrant },
+        details: {
+          ...details,
+          alreadyExisted: true,
+          sharedWithGrant: previousGrant,
+        },
       };
     }
     // roleRef is immutable in Kubernetes: recreate instead of replacing.

@@ -42,12 +42,19 @@ describe('accessRequestsModuleProvisioners', () => {
       collected[0].provision({
         grantId: 'g1',
         userRef: 'user:default/alice',
-        resource: { entityRef: 'resource:default/x', kind: 'Resource', annotations: {} },
+        resource: {
+          entityRef: 'resource:default/x',
+          kind: 'Resource',
+          annotations: {},
+        },
         role: { id: 'r', title: 'R', allows: [], privilege: 1 },
         startsAt: '2026-01-01T00:00:00Z',
         expiresAt: '2026-01-01T01:00:00Z',
       }),
-    ).resolves.toEqual({ externalId: 'record-only:g1', details: { recordOnly: true } });
+    ).resolves.toEqual({
+      externalId: 'record-only:g1',
+      details: { recordOnly: true },
+    });
   });
 
   it('registers the Kubernetes and Azure provisioners from config', async () => {
@@ -62,7 +69,13 @@ describe('accessRequestsModuleProvisioners', () => {
             accessRequests: {
               provisioners: {
                 kubernetes: {
-                  clusters: [{ name: 'gpu-east', url: 'https://127.0.0.1:6443', serviceAccountToken: 't' }],
+                  clusters: [
+                    {
+                      name: 'gpu-east',
+                      url: 'https://127.0.0.1:6443',
+                      serviceAccountToken: 't',
+                    },
+                  ],
                 },
                 azure: {
                   subscriptionId: '00000000-1111-2222-3333-444444444444',
@@ -94,7 +107,9 @@ describe('accessRequestsModuleProvisioners', () => {
             data: {
               accessRequests: {
                 provisioners: {
-                  kubernetes: { clusters: [{ name: 'c', url: 'https://127.0.0.1:6443' }] },
+                  kubernetes: {
+                    clusters: [{ name: 'c', url: 'https://127.0.0.1:6443' }],
+                  },
                 },
               },
             },

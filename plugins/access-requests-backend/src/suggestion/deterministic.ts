@@ -5,12 +5,35 @@ export type ActionLevel = 'read' | 'write' | 'admin';
 const LEVEL_ORDER: ActionLevel[] = ['read', 'write', 'admin'];
 
 const READ_VERBS = new Set([
-  'read', 'list', 'get', 'view', 'watch', 'download', 'pull', 'describe',
-  'logs', 'log', 'browse', 'query', 'inspect', 'export',
+  'read',
+  'list',
+  'get',
+  'view',
+  'watch',
+  'download',
+  'pull',
+  'describe',
+  'logs',
+  'log',
+  'browse',
+  'query',
+  'inspect',
+  'export',
 ]);
 const ADMIN_VERBS = new Set([
-  '*', 'admin', 'manage', 'owner', 'own', 'rbac', 'grant', 'escalate',
-  'impersonate', 'bind', 'setpolicy', 'set-policy', 'full',
+  '*',
+  'admin',
+  'manage',
+  'owner',
+  'own',
+  'rbac',
+  'grant',
+  'escalate',
+  'impersonate',
+  'bind',
+  'setpolicy',
+  'set-policy',
+  'full',
 ]);
 
 /**
@@ -33,21 +56,87 @@ export function actionLevel(allow: string): ActionLevel {
 
 const QUERY_WORDS: Record<ActionLevel, string[]> = {
   read: [
-    'read', 'reading', 'reads', 'view', 'viewing', 'see', 'look', 'inspect', 'download',
-    'downloading', 'list', 'listing', 'browse', 'load', 'loading', 'fetch', 'pull',
-    'get', 'access', 'evaluate', 'evaluation', 'eval', 'evals', 'analyze', 'analyse',
-    'audit', 'copy', 'debug', 'logs', 'monitor', 'query', 'check',
-    'inference', 'benchmark',
+    'read',
+    'reading',
+    'reads',
+    'view',
+    'viewing',
+    'see',
+    'look',
+    'inspect',
+    'download',
+    'downloading',
+    'list',
+    'listing',
+    'browse',
+    'load',
+    'loading',
+    'fetch',
+    'pull',
+    'get',
+    'access',
+    'evaluate',
+    'evaluation',
+    'eval',
+    'evals',
+    'analyze',
+    'analyse',
+    'audit',
+    'copy',
+    'debug',
+    'logs',
+    'monitor',
+    'query',
+    'check',
+    'inference',
+    'benchmark',
   ],
   write: [
-    'write', 'writing', 'writes', 'upload', 'uploading', 'push', 'modify', 'update',
-    'edit', 'change', 'create', 'delete', 'remove', 'save', 'store', 'overwrite',
-    'put', 'publish', 'deploy', 'replace', 'rotate', 'scale', 'restart', 'exec',
+    'write',
+    'writing',
+    'writes',
+    'upload',
+    'uploading',
+    'push',
+    'modify',
+    'update',
+    'edit',
+    'change',
+    'create',
+    'delete',
+    'remove',
+    'save',
+    'store',
+    'overwrite',
+    'put',
+    'publish',
+    'deploy',
+    'replace',
+    'rotate',
+    'scale',
+    'restart',
+    'exec',
   ],
   admin: [
-    'admin', 'administer', 'administrator', 'manage', 'management', 'owner',
-    'ownership', 'permission', 'permissions', 'rbac', 'grant', 'configure',
-    'configuration', 'settings', 'policy', 'policies', 'full', 'root', 'superuser',
+    'admin',
+    'administer',
+    'administrator',
+    'manage',
+    'management',
+    'owner',
+    'ownership',
+    'permission',
+    'permissions',
+    'rbac',
+    'grant',
+    'configure',
+    'configuration',
+    'settings',
+    'policy',
+    'policies',
+    'full',
+    'root',
+    'superuser',
     'escalate',
   ],
 };
@@ -57,10 +146,46 @@ for (const level of LEVEL_ORDER) {
 }
 
 const STOPWORDS = new Set([
-  'a', 'an', 'the', 'to', 'of', 'for', 'on', 'in', 'and', 'or', 'i', 'we', 'my',
-  'our', 'me', 'need', 'needs', 'want', 'would', 'like', 'some', 'with', 'from',
-  'into', 'at', 'be', 'is', 'are', 'it', 'this', 'that', 'can', 'please', 'so',
-  'only', 'just', 'all', 'any', 'do', 'data',
+  'a',
+  'an',
+  'the',
+  'to',
+  'of',
+  'for',
+  'on',
+  'in',
+  'and',
+  'or',
+  'i',
+  'we',
+  'my',
+  'our',
+  'me',
+  'need',
+  'needs',
+  'want',
+  'would',
+  'like',
+  'some',
+  'with',
+  'from',
+  'into',
+  'at',
+  'be',
+  'is',
+  'are',
+  'it',
+  'this',
+  'that',
+  'can',
+  'please',
+  'so',
+  'only',
+  'just',
+  'all',
+  'any',
+  'do',
+  'data',
 ]);
 
 export function tokenize(text: string): string[] {
@@ -79,7 +204,8 @@ export function requestedLevels(query: string): {
   for (const token of tokenize(query)) {
     const level = WORD_LEVEL.get(token);
     if (level) {
-      (evidence[level] ??= []).includes(token) || evidence[level]!.push(token);
+      const words = (evidence[level] ??= []);
+      if (!words.includes(token)) words.push(token);
     }
   }
   const levels = LEVEL_ORDER.filter(l => evidence[l]);
@@ -163,7 +289,9 @@ export function analyze(
     const first = roles[0];
     const relevance = overlap(
       queryTokens,
-      `${resourceRef.replace(/[:/]/g, ' ')} ${first.resourceTitle} ${first.resourceDescription}`,
+      `${resourceRef.replace(/[:/]/g, ' ')} ${first.resourceTitle} ${
+        first.resourceDescription
+      }`,
     );
     resources.set(resourceRef, {
       resourceRef,
@@ -184,7 +312,9 @@ function describeLevels(a: DeterministicAnalysis): string {
   if (a.defaulted) {
     return 'Your request names no action, so read access is assumed';
   }
-  const parts = a.levels.map(l => `${l} (${(a.evidence[l] ?? []).map(w => `"${w}"`).join(', ')})`);
+  const parts = a.levels.map(
+    l => `${l} (${(a.evidence[l] ?? []).map(w => `"${w}"`).join(', ')})`,
+  );
   return `You asked to ${parts.join(' and ')}`;
 }
 
@@ -201,9 +331,17 @@ export function deterministicSuggestion(
     .map(o => `'${o.roleTitle}'`);
   let explanation = `${describeLevels(a)}. `;
   if (r.covers) {
-    explanation += `'${c.roleTitle}' (allows ${c.allows.join(', ')}; privilege ${c.privilege}) is the narrowest role on ${c.resourceTitle} that covers it.`;
+    explanation += `'${c.roleTitle}' (allows ${c.allows.join(
+      ', ',
+    )}; privilege ${c.privilege}) is the narrowest role on ${
+      c.resourceTitle
+    } that covers it.`;
   } else {
-    explanation += `No role on ${c.resourceTitle} covers all of that; '${c.roleTitle}' (allows ${c.allows.join(', ')}; privilege ${c.privilege}) is the closest and narrowest.`;
+    explanation += `No role on ${c.resourceTitle} covers all of that; '${
+      c.roleTitle
+    }' (allows ${c.allows.join(', ')}; privilege ${
+      c.privilege
+    }) is the closest and narrowest.`;
   }
   if (broader.length > 0) {
     explanation += ` Broader roles not needed: ${broader.join(', ')}.`;

@@ -1,4 +1,8 @@
-export type { RoleSuggester, RoleSuggestion, SuggestionCandidate } from './types';
+export type {
+  RoleSuggester,
+  RoleSuggestion,
+  SuggestionCandidate,
+} from './types';
 export { createRoleSuggester, checkLlmChoice } from './suggester';
 export {
   analyze,

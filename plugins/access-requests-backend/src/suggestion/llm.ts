@@ -30,7 +30,9 @@ export interface CandidateKey {
   candidate: SuggestionCandidate;
 }
 
-export function keyCandidates(candidates: SuggestionCandidate[]): CandidateKey[] {
+export function keyCandidates(
+  candidates: SuggestionCandidate[],
+): CandidateKey[] {
   return candidates
     .slice(0, MAX_CANDIDATES)
     .map((candidate, i) => ({ candidateId: `c${i + 1}`, candidate }));
@@ -59,8 +61,21 @@ export function dataMessage(query: string, keyed: CandidateKey[]): string {
       },
     })),
   };
-  const json = JSON.stringify(doc).replace(/</g, '\\u003c').replace(/>/g, '\\u003e');
+  const json = JSON.stringify(doc)
+    .replace(/</g, '\\u003c')
+    .replace(/>/g, '\\u003e');
   return `<untrusted_data>\n${json}\n</untrusted_data>`;
+}
+
+/** Drops C0 control characters except tab and newline, and DEL. */
+function stripControlCharacters(text: string): string {
+  let out = '';
+  for (const ch of text) {
+    const code = ch.charCodeAt(0);
+    if ((code < 0x20 && ch !== '\t' && ch !== '\n') || code === 0x7f) continue;
+    out += ch;
+  }
+  return out;
 }
 
 export interface LlmChoice {
@@ -118,14 +133,17 @@ export async function askModel(options: {
     throw new Error('model returned content that is not JSON');
   }
   const p = parsed as Partial<LlmChoice>;
-  if (typeof p?.candidateId !== 'string' || typeof p?.explanation !== 'string') {
+  if (
+    typeof p?.candidateId !== 'string' ||
+    typeof p?.explanation !== 'string'
+  ) {
     throw new Error('model answer lacks candidateId/explanation');
   }
   return {
     candidateId: p.candidateId,
     // plain text only: drop control characters, cap the length
     explanation: clip(
-      p.explanation.replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '').trim(),
+      stripControlCharacters(p.explanation).trim(),
       MAX_EXPLANATION_CHARS,
     ),
   };

@@ -1,8 +1,15 @@
 import OpenAI, { AzureOpenAI } from 'openai';
-import { DefaultAzureCredential, getBearerTokenProvider } from '@azure/identity';
+import {
+  DefaultAzureCredential,
+  getBearerTokenProvider,
+} from '@azure/identity';
 import { Config } from '@backstage/config';
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { analyze, deterministicSuggestion, DeterministicAnalysis } from './deterministic';
+import {
+  analyze,
+  deterministicSuggestion,
+  DeterministicAnalysis,
+} from './deterministic';
 import { askModel, keyCandidates, LlmChoice } from './llm';
 import { RoleSuggester, RoleSuggestion, SuggestionCandidate } from './types';
 
@@ -25,7 +32,9 @@ export function checkLlmChoice(
   choice: LlmChoice,
   keyed: Map<string, SuggestionCandidate>,
   analysis: DeterministicAnalysis,
-): { ok: true; candidate: SuggestionCandidate } | { ok: false; roleId: string; reason: string } {
+):
+  | { ok: true; candidate: SuggestionCandidate }
+  | { ok: false; roleId: string; reason: string } {
   const candidate = keyed.get(choice.candidateId);
   if (!candidate) {
     return {
@@ -78,7 +87,9 @@ class DeterministicFirstRoleSuggester implements RoleSuggester {
       });
     } catch (e) {
       this.logger.warn(
-        `Role suggestion model (${this.model.describe}) failed, using the deterministic ranker: ${
+        `Role suggestion model (${
+          this.model.describe
+        }) failed, using the deterministic ranker: ${
           e instanceof Error ? e.message : String(e)
         }`,
       );
@@ -96,7 +107,10 @@ class DeterministicFirstRoleSuggester implements RoleSuggester {
       );
       return {
         ...fallback,
-        rejectedLlmSuggestion: { roleId: verdict.roleId, reason: verdict.reason },
+        rejectedLlmSuggestion: {
+          roleId: verdict.roleId,
+          reason: verdict.reason,
+        },
       };
     }
     return {
@@ -174,7 +188,11 @@ export function createRoleSuggester(opts: {
   const timeoutMs =
     opts.config.getOptionalNumber('accessRequests.suggestion.timeoutMs') ??
     DEFAULT_TIMEOUT_MS;
-  const model = modelFromConfig(opts.config, timeoutMs, opts.azureTokenProvider);
+  const model = modelFromConfig(
+    opts.config,
+    timeoutMs,
+    opts.azureTokenProvider,
+  );
   opts.logger.info(
     model
       ? `Role suggestion uses ${model.describe} (model ${model.model}) with a deterministic check`

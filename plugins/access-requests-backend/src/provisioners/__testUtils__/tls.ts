@@ -53,13 +53,19 @@ export interface RecordedRequest {
 
 export type Handler = (
   req: RecordedRequest,
-) => { status: number; body?: unknown } | Promise<{ status: number; body?: unknown }>;
+) =>
+  | { status: number; body?: unknown }
+  | Promise<{ status: number; body?: unknown }>;
 
 /** Starts an HTTPS server on 127.0.0.1 that records every request and answers with `handler`. */
 export async function startHttpsServer(
   tls: { cert: string; key: string },
   handler: Handler,
-): Promise<{ url: string; requests: RecordedRequest[]; close(): Promise<void> }> {
+): Promise<{
+  url: string;
+  requests: RecordedRequest[];
+  close(): Promise<void>;
+}> {
   const requests: RecordedRequest[] = [];
   const server = https.createServer(
     tls,
