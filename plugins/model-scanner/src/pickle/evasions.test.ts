@@ -113,11 +113,32 @@ describe('pickle machine: code-execution primitives are malicious, allowlisted t
     ['_pickle', 'loads'],
     ['numpy', '__builtins__'],
     ['some.unknown.module', 'system'],
+    ['transformers.agents.python_interpreter', 'evaluate_python_code'],
+    ['transformers.dynamic_module_utils', 'get_class_from_dynamic_module'],
   ];
   it.each(gadgets)('%s.%s is malicious', async (module, name) => {
     const r = await scanBuffer('g.pkl', classicPayload(module, name));
     expect(r.verdict).toBe('malicious');
     expect(rulesOf(r)).toContain('PICKLE_DANGEROUS_GLOBAL');
+  });
+
+  it('allows training metadata stored next to weights (HF TrainingArguments, Lightning AttributeDict)', async () => {
+    const args = pb()
+      .proto(2)
+      .global('transformers.training_args', 'TrainingArguments')
+      .emptyTuple()
+      .newobj()
+      .emptyDict()
+      .str('eval_strategy')
+      .global('transformers.trainer_utils', 'IntervalStrategy')
+      .str('steps')
+      .tuple1()
+      .reduce()
+      .setitem()
+      .build()
+      .stop()
+      .toBuffer();
+    expect((await scanBuffer('training_args.bin', args)).verdict).toBe('safe');
   });
 
   it('treats globals outside the allowlists as suspicious (high), not safe', async () => {

@@ -332,6 +332,33 @@ allow('lightgbm', [
   'lightgbm.LGBMRegressor',
 ]);
 
+// Hugging Face / Lightning training metadata stored next to weights (training_args.bin, .ckpt
+// hyper-parameters): plain dataclasses and enums, rebuilt with NEWOBJ + BUILD or an enum lookup.
+allow('huggingface', [
+  'transformers.training_args.TrainingArguments',
+  'transformers.training_args_seq2seq.Seq2SeqTrainingArguments',
+  'transformers.training_args.OptimizerNames',
+  'transformers.trainer_utils.IntervalStrategy',
+  'transformers.trainer_utils.SchedulerType',
+  'transformers.trainer_utils.HubStrategy',
+  'transformers.trainer_utils.SaveStrategy',
+  'transformers.trainer_utils.EvaluationStrategy',
+  'transformers.trainer_utils.FSDPOption',
+  'transformers.debug_utils.DebugOption',
+  'transformers.trainer_pt_utils.AcceleratorConfig',
+  'transformers.utils.generic.PaddingStrategy',
+  'transformers.utils.generic.ExplicitEnum',
+  'accelerate.utils.dataclasses.DistributedType',
+  'accelerate.state.PartialState',
+  'accelerate.utils.dataclasses.DeepSpeedPlugin',
+]);
+allow('lightning', [
+  'pytorch_lightning.utilities.parsing.AttributeDict',
+  'lightning.pytorch.utilities.parsing.AttributeDict',
+  'lightning.fabric.utilities.data.AttributeDict',
+  'lightning_fabric.utilities.data.AttributeDict',
+]);
+
 interface PatternRule {
   framework: string;
   test: (module: string, name: string) => boolean;
@@ -563,6 +590,11 @@ const DANGEROUS_MODULES = [
   'torch.export',
   'torch.compiler',
   'torch.cuda.nvtx',
+  'transformers.agents',
+  'transformers.dynamic_module_utils',
+  'smolagents',
+  'langchain',
+  'langchain_experimental',
   'keras',
   'tensorflow',
   'tf_keras',
