@@ -127,4 +127,50 @@ describe('model-scan plugin pages', () => {
       screen.queryByRole('button', { name: 'Accept suspicious verdict' }),
     ).not.toBeInTheDocument();
   }, 60_000);
+
+  it('scans a target from the form and rescans from the scan page', async () => {
+    const api = fakeApi();
+    const target = 'hf://org/repo@main';
+    api.createScan.mockResolvedValue({ ...completed, id: 'scan-2', target, trigger: 'manual' });
+    api.getScan.mockImplementation(async id => ({
+      ...completed,
+      id,
+      target,
+      verdict: 'safe',
+      severity: 'none',
+      files: [],
+    }));
+    api.rescan.mockResolvedValue({ ...running, id: 'scan-3', target, status: 'queued' });
+    api.gate.mockResolvedValue({ allowed: true, target, reasons: [], files: [] });
+
+    renderTestApp({
+      features: [modelScanPlugin],
+      initialRouteEntries: ['/model-scan/new'],
+      apis: [
+        [modelScanApiRef, api],
+        [permissionApiRef, mockApis.permission({ authorize: AuthorizeResult.ALLOW })],
+      ],
+    });
+    const input = await screen.findByLabelText('Model location', {}, { timeout: 15000 });
+
+    // An unsupported location is refused in the form, nothing is sent.
+    await userEvent.type(input, 'ftp://example.com/m.pt');
+    await userEvent.click(screen.getByRole('button', { name: 'Start scan' }));
+    expect(await screen.findByText(/Use an https:\/\/ URL/)).toBeInTheDocument();
+    expect(api.createScan).not.toHaveBeenCalled();
+
+    await userEvent.clear(input);
+    await userEvent.type(input, target);
+    await userEvent.click(screen.getByRole('button', { name: 'Start scan' }));
+    expect(api.createScan).toHaveBeenCalledWith({ target });
+
+    expect(
+      await screen.findByTestId('gate-decision', {}, { timeout: 10000 }),
+    ).toHaveAttribute('data-allowed', 'true');
+    expect(api.getScan).toHaveBeenCalledWith('scan-2');
+
+    await userEvent.click(screen.getByRole('button', { name: 'Rescan' }));
+    expect(api.rescan).toHaveBeenCalledWith('scan-2');
+    await waitFor(() => expect(api.getScan).toHaveBeenCalledWith('scan-3'));
+  }, 60_000);
 });
