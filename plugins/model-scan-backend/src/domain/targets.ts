@@ -31,3 +31,51 @@ export function sanitizeFileName(name: string): string {
   const cleaned = base.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_');
   return cleaned.slice(0, 200) || 'upload.bin';
 }
+
+function decodeOrKeep(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * The one spelling of a target, used wherever targets are stored or compared (scans, the
+ * gate's model versions, lookups by target). Two spellings of the same model give the same
+ * canonical target:
+ * - `mlflow://` / `databricks://`: the model name percent-decoded, then encoded with
+ *   `encodeURIComponent` (what the webhooks produce), so `mlflow://fraud model/7` and
+ *   `mlflow://fraud%20model/7` are both `mlflow://fraud%20model/7`;
+ * - `hf://org/repo[@rev]`: the revision decoded and re-encoded (slashes kept), `@main` when absent;
+ * - `http(s)://` URLs (also Azure blob URLs): as the WHATWG URL parser normalizes them
+ *   (lower-case scheme and host, default port dropped, unsafe characters percent-encoded);
+ * - everything else (uploads, local paths) and anything unparsable: trimmed, otherwise unchanged.
+ */
+export function canonicalTarget(target: string): string {
+  const t = target.trim();
+  const registry = /^(mlflow|databricks):\/\/(.+)\/(\d{1,10})$/i.exec(t);
+  if (registry) {
+    const name = decodeOrKeep(registry[2]);
+    return `${registry[1].toLowerCase()}://${encodeURIComponent(name)}/${
+      registry[3]
+    }`;
+  }
+  const hf = /^hf:\/\/([^@]+)(?:@(.*))?$/i.exec(t);
+  if (hf) {
+    const revision = hf[2] === undefined ? 'main' : decodeOrKeep(hf[2]);
+    if (!revision) return t;
+    return `hf://${hf[1]}@${encodeURIComponent(revision).replace(
+      /%2F/gi,
+      '/',
+    )}`;
+  }
+  if (/^https?:\/\//i.test(t)) {
+    try {
+      return new URL(t).href;
+    } catch {
+      return t;
+    }
+  }
+  return t;
+}

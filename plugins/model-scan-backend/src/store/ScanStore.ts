@@ -18,6 +18,7 @@ import {
   VERDICTS,
   Verdict,
 } from '@internal/plugin-model-scan-common';
+import { canonicalTarget } from '../domain/targets';
 
 const migrationsDir = resolvePackagePath(
   '@internal/plugin-model-scan-backend',
@@ -113,7 +114,8 @@ export class ScanStore {
     const id = randomUUID();
     await this.db(SCANS).insert({
       id,
-      target: scan.target,
+      // stored canonical: every lookup by target compares canonical spellings
+      target: canonicalTarget(scan.target),
       trigger: scan.trigger,
       status: 'queued',
       requested_by: scan.requestedBy,
@@ -148,7 +150,9 @@ export class ScanStore {
     const base = this.db(SCANS).where(builder => {
       if (query.verdict) builder.where('verdict', query.verdict);
       if (query.entityRef) builder.where('entity_ref', query.entityRef);
-      if (query.target) builder.where('target', query.target);
+      if (query.target) {
+        builder.where('target', canonicalTarget(query.target));
+      }
     });
     const [{ count }] = await base.clone().count({ count: '*' });
     const rows = await base
@@ -298,7 +302,7 @@ export class ScanStore {
         });
       }
       const row = await tx(SCANS).where({ id: input.id }).first('target');
-      const hash = targetHash(row.target);
+      const hash = targetHash(canonicalTarget(row.target));
       await tx(VERSIONS).where({ target_hash: hash }).delete();
       await tx(VERSIONS).insert({
         target_hash: hash,
@@ -440,7 +444,7 @@ export class ScanStore {
   /** The latest completed scan of an exact target (what the gate judges), with its files. */
   async getLatestCompletedScan(target: string): Promise<Scan | undefined> {
     const row = await this.db(VERSIONS)
-      .where({ target_hash: targetHash(target) })
+      .where({ target_hash: targetHash(canonicalTarget(target)) })
       .first('scan_id');
     if (!row) return undefined;
     return this.getScan(row.scan_id);
