@@ -14,6 +14,8 @@ import type { ScanServiceLike } from './types';
 export const MODEL_SOURCE_ANNOTATION = 'frontier-guard.io/model-source';
 export const RESCAN_TASK_ID = 'model-scan-periodic-rescan';
 export const RESCAN_REQUESTED_BY = 'scheduler:model-scan-periodic-rescan';
+/** Applied when the configured schedule has no initialDelay. */
+export const DEFAULT_RESCAN_INITIAL_DELAY = { minutes: 5 };
 
 /** Splits the annotation value (comma-separated targets). */
 export function targetsOfAnnotation(value: string | undefined): string[] {
@@ -115,14 +117,21 @@ export async function scheduleRescans(opts: {
     : {
         frequency: { days: 1 },
         timeout: { hours: 1 },
-        initialDelay: { minutes: 5 },
+        initialDelay: DEFAULT_RESCAN_INITIAL_DELAY,
       };
   await opts.scheduler.scheduleTask({
     id: RESCAN_TASK_ID,
     scope: 'global',
     ...schedule,
+    // never at startup: the catalog and the registries get time to come up first
+    initialDelay: schedule.initialDelay ?? DEFAULT_RESCAN_INITIAL_DELAY,
     fn: async () => {
-      await runRescans(opts);
+      try {
+        await runRescans(opts);
+      } catch (e) {
+        // e.g. the catalog is not reachable yet; the next run tries again
+        opts.logger.warn(`Periodic rescan pass failed: ${e}`);
+      }
     },
   });
 }
