@@ -10,13 +10,16 @@ import { ScanService } from './service/ScanService';
 import { ScanQueue } from './service/ScanQueue';
 import { WorkerScanEngine } from './service/ScanEngine';
 import { UploadReceiver } from './service/UploadReceiver';
+import { UploadRetention } from './service/UploadRetention';
 import { readModelScanConfig } from './service/config';
 import { createSourceResolver } from './sources';
 import {
   createTriggersRouter,
+  DatabaseReplayStore,
   registerTriggerAuthPolicies,
   scheduleRescans,
 } from './triggers';
+import { readTriggerSettings } from './triggers/config';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 
 /**
@@ -116,6 +119,10 @@ export const modelScanPlugin = createBackendPlugin({
           scheduler,
           sourceResolver,
           httpAuth,
+          // the hub proxy starts scans, so it requires model-scan.scan.create
+          permissions,
+          // replay protection shared by every replica (UNIQUE(source, delivery_key))
+          replayStore: new DatabaseReplayStore(store, clock),
           cache,
           clock,
         });
@@ -128,11 +135,42 @@ export const modelScanPlugin = createBackendPlugin({
           auth,
         });
 
+        // Housekeeping on every replica (uploads live on each replica's disk): delete uploads
+        // past modelScan.uploads.retentionDays that no queued/running scan needs, and webhook
+        // deliveries past the replay TTL.
+        const uploadsDir = join(settings.workDir, 'uploads');
+        const retention = new UploadRetention({
+          uploadsDir,
+          retentionDays: settings.uploads.retentionDays,
+          uploadsInUse: () => store.listUploadsInUse(),
+          clock,
+          logger,
+        });
+        const replayTtlMs =
+          readTriggerSettings(config).webhooks.replayTtlSeconds * 1000;
+        await scheduler.scheduleTask({
+          id: 'model-scan-housekeeping',
+          scope: 'local',
+          frequency: { hours: 1 },
+          timeout: { minutes: 15 },
+          initialDelay: { minutes: 2 },
+          fn: async () => {
+            try {
+              await retention.run();
+              await store.deleteWebhookDeliveriesBefore(
+                new Date(clock.now().getTime() - replayTtlMs),
+              );
+            } catch (error) {
+              logger.warn(`Model-scan housekeeping failed: ${error}`);
+            }
+          },
+        });
+
         httpRouter.use(
           await createRouter({
             scanService,
             uploads: new UploadReceiver({
-              uploadsDir: join(settings.workDir, 'uploads'),
+              uploadsDir,
               maxUploadBytes: settings.maxUploadBytes,
             }),
             httpAuth,

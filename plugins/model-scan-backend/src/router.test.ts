@@ -106,6 +106,33 @@ describe('model-scan router', () => {
     expect(upload.body.error.message).toMatch(/^file: /);
   });
 
+  it('refuses a malformed or SSRF-refused target at once with 400 naming target, queueing nothing', async () => {
+    for (const target of [
+      'http://127.0.0.1/x', // plain http, loopback
+      'https://127.0.0.1/model.bin', // loopback
+      'https://169.254.169.254/latest/meta-data/', // cloud metadata
+      'https://user:pw@example.com/model.bin', // embedded credentials
+      'ftp://x',
+      'gopher://example.com/x',
+      'hf://../../etc',
+      'hf://org/repo@..%2F..%2Fetc',
+      'mlflow://model/latest', // version must be a number
+      'databricks:///3',
+    ]) {
+      const res = await request(server)
+        .post('/api/model-scan/scans')
+        .set('Authorization', mockCredentials.user.header('user:default/alice'))
+        .send({ target });
+      expect({ target, status: res.status }).toEqual({ target, status: 400 });
+      expect(res.body.error.name).toBe('InputError');
+      expect(res.body.error.message).toMatch(/^target: /);
+    }
+    const list = await request(server)
+      .get('/api/model-scan/scans')
+      .set('Authorization', mockCredentials.user.header('user:default/alice'));
+    expect(list.body.total).toBe(0);
+  });
+
   it('refuses to scan paths on the backend host (allowLocalPaths defaults to false)', async () => {
     for (const target of [
       '/etc/passwd',
@@ -269,6 +296,73 @@ describe('model-scan router without permissions', () => {
     ];
     for (const res of await Promise.all(calls)) {
       expect(res.status).toBe(403);
+    }
+  });
+});
+
+describe('model-scan Hugging Face download proxy permissions', () => {
+  /** erin is denied model-scan.scan.create; everyone else is allowed everything. */
+  const denyErinCreate = mockServices.permissions.mock({
+    authorize: async (requests, options) => {
+      const principal = options.credentials.principal as {
+        userEntityRef?: string;
+      };
+      return requests.map(r => ({
+        result:
+          (r as { permission: { name: string } }).permission.name ===
+            'model-scan.scan.create' &&
+          principal.userEntityRef === 'user:default/erin'
+            ? AuthorizeResult.DENY
+            : AuthorizeResult.ALLOW,
+      })) as any;
+    },
+  });
+  const hfWorkDir = mkdtempSync(join(tmpdir(), 'model-scan-hf-perm-'));
+  let server: Awaited<ReturnType<typeof startTestBackend>>['server'];
+  beforeAll(async () => {
+    ({ server } = await startTestBackend({
+      features: [
+        modelScanPlugin,
+        mockServices.rootConfig.factory({
+          data: {
+            modelScan: {
+              workDir: hfWorkDir,
+              // nothing listens here: an allowed request gets past the permission check and
+              // fails upstream (502/504), a denied one never gets that far
+              huggingFace: { endpoint: 'http://127.0.0.1:9' },
+              sources: {
+                allowInsecureHttp: true,
+                allowedHosts: ['127.0.0.1'],
+                requestTimeoutMs: 2000,
+              },
+            },
+          },
+        }),
+        denyErinCreate.factory,
+      ],
+    }));
+  });
+  afterAll(() => rmSync(hfWorkDir, { recursive: true, force: true }));
+
+  it('answers 403 on /hf to a user denied model-scan.scan.create, and never contacts the hub', async () => {
+    for (const path of [
+      '/api/model-scan/hf/api/models/org/model/revision/main',
+      '/api/model-scan/hf/org/model/resolve/main/model.bin',
+    ]) {
+      const denied = await request(server)
+        .get(path)
+        .set('Authorization', mockCredentials.user.header('user:default/erin'));
+      expect({ path, status: denied.status }).toEqual({ path, status: 403 });
+      expect(denied.body.error.message).toMatch(/model-scan\.scan\.create/);
+
+      const allowed = await request(server)
+        .get(path)
+        .set(
+          'Authorization',
+          mockCredentials.user.header('user:default/alice'),
+        );
+      expect(allowed.status).not.toBe(403);
+      expect(allowed.status).not.toBe(401);
     }
   });
 });

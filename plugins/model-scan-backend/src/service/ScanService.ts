@@ -35,6 +35,11 @@ export interface RemoteSourceResolver {
     files: Array<{ name: string; path: string }>;
     cleanup(): Promise<void>;
   }>;
+  /**
+   * Checks a target's notation and the SSRF rules without fetching anything (throws). Called
+   * by `enqueue`, so a malformed or refused target is a 400 at once, not a failed scan later.
+   */
+  validate?(target: string): void;
 }
 
 /** Used when no remote source resolver is installed. */
@@ -108,7 +113,7 @@ export class ScanService {
   /** Queues a scan. Throws InputError for targets this backend may not read. */
   async enqueue(req: EnqueueRequest): Promise<Scan> {
     if (!req.uploadedFile) {
-      this.checkTargetAllowed(req.target);
+      await this.checkTargetAllowed(req.target);
     }
     const scan = await this.options.store.insertScan(
       {
@@ -411,18 +416,37 @@ export class ScanService {
     };
   }
 
-  private checkTargetAllowed(target: string) {
+  private async checkTargetAllowed(target: string) {
     const kind = classifyTarget(target);
     if (kind === 'upload') {
       const upload = parseUploadTarget(target);
       if (!upload) {
         throw new InputError('target: not a valid upload:// target');
       }
+      if (!(await this.storedUploadPath(upload.sha256))) {
+        throw new InputError(
+          `target: upload expired: the uploaded file of ${target} is no longer stored (uploads are kept modelScan.uploads.retentionDays days); upload it again`,
+        );
+      }
+    } else if (kind === 'remote') {
+      try {
+        this.remoteSources.validate?.(target);
+      } catch (error) {
+        throw new InputError(`target: ${errorMessage(error)}`);
+      }
     } else if (kind === 'local' && !this.options.allowLocalPaths) {
       throw new InputError(
         'target: paths on the backend host cannot be scanned (modelScan.allowLocalPaths is false); upload the file or give a URL',
       );
     }
+  }
+
+  /** Where the bytes of an upload are stored, if they still are. */
+  private async storedUploadPath(sha256: string): Promise<string | undefined> {
+    const dir = join(this.uploadsDir, sha256);
+    const entries = await fs.readdir(dir).catch(() => [] as string[]);
+    const name = entries.find(e => !e.startsWith('.'));
+    return name ? join(dir, name) : undefined;
   }
 
   private async resolveFiles(
@@ -433,6 +457,11 @@ export class ScanService {
     cleanup?: () => Promise<void>;
   }> {
     if (job.uploadPath) {
+      if (!(await fs.stat(job.uploadPath).catch(() => undefined))) {
+        throw new Error(
+          `upload expired: the uploaded file of ${job.target} is no longer stored; upload it again`,
+        );
+      }
       return {
         files: [{ name: job.uploadName ?? 'upload', path: job.uploadPath }],
       };
@@ -441,16 +470,13 @@ export class ScanService {
     if (kind === 'upload') {
       const upload = parseUploadTarget(job.target);
       if (!upload) throw new Error(`invalid upload target ${job.target}`);
-      const dir = join(this.uploadsDir, upload.sha256);
-      const entries = await fs.readdir(dir).catch(() => [] as string[]);
-      if (!entries.length) {
+      const path = await this.storedUploadPath(upload.sha256);
+      if (!path) {
         throw new Error(
-          `the uploaded file of ${job.target} is no longer stored; upload it again`,
+          `upload expired: the uploaded file of ${job.target} is no longer stored; upload it again`,
         );
       }
-      return {
-        files: [{ name: upload.fileName, path: join(dir, entries[0]) }],
-      };
+      return { files: [{ name: upload.fileName, path }] };
     }
     if (kind === 'local') {
       if (!this.options.allowLocalPaths) {

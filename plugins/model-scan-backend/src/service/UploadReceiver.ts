@@ -111,6 +111,9 @@ export class UploadReceiver {
       const path = join(dir, existing[0] ?? file.name);
       if (existing.length) {
         await fs.rm(tmpPath, { force: true });
+        // received again: the retention period (modelScan.uploads.retentionDays) starts anew
+        const now = new Date();
+        await fs.utimes(path, now, now).catch(() => {});
       } else {
         await fs.rename(tmpPath, path);
       }

@@ -15,11 +15,18 @@ export interface ModelScanConfig {
   };
   clamd?: { socket?: string; host?: string; port?: number };
   acceptance: { maxDays: number };
+  uploads: { retentionDays: number };
 }
 
 export function readModelScanConfig(root: Config): ModelScanConfig {
   const c = root.getOptionalConfig('modelScan');
   const clamd = c?.getOptionalConfig('clamd');
+  const retentionDays = c?.getOptionalNumber('uploads.retentionDays') ?? 30;
+  if (!(retentionDays > 0)) {
+    throw new Error(
+      `modelScan.uploads.retentionDays must be a positive number of days, got ${retentionDays}`,
+    );
+  }
   return {
     workDir: resolve(c?.getOptionalString('workDir') ?? './data/model-scan'),
     maxUploadBytes: c?.getOptionalNumber('maxUploadBytes') ?? 5 * 1024 ** 3,
@@ -41,6 +48,9 @@ export function readModelScanConfig(root: Config): ModelScanConfig {
       : undefined,
     acceptance: {
       maxDays: c?.getOptionalNumber('acceptance.maxDays') ?? 30,
+    },
+    uploads: {
+      retentionDays,
     },
   };
 }

@@ -31,6 +31,17 @@ const RESULTS = 'model_scan_file_results';
 const FINDINGS = 'model_scan_result_findings';
 const ACCEPTANCES = 'model_scan_acceptances';
 const VERSIONS = 'model_scan_model_versions';
+const DELIVERIES = 'webhook_deliveries';
+
+/** True for a UNIQUE / PRIMARY KEY violation on PostgreSQL, SQLite or MySQL. */
+function isUniqueViolation(error: unknown): boolean {
+  const code = String((error as { code?: unknown })?.code ?? '');
+  return (
+    code === '23505' ||
+    code === 'ER_DUP_ENTRY' ||
+    code.startsWith('SQLITE_CONSTRAINT')
+  );
+}
 
 /** Identity of a cached result. */
 export interface ResultKey {
@@ -489,6 +500,72 @@ export class ScanStore {
       createdAt: iso(row.created_at)!,
       expiresAt: iso(row.expires_at)!,
     }));
+  }
+
+  // ---------------------------------------------------------------- webhook deliveries
+
+  /**
+   * Records a webhook delivery atomically: true for the first delivery of `(source, key)`,
+   * false for a replay (the UNIQUE constraint refuses the second insert, whichever replica
+   * tries it). A row older than `ttlMs` no longer counts (it is replaced).
+   */
+  async recordWebhookDelivery(
+    delivery: { source: string; key: string },
+    now: Date,
+    ttlMs: number,
+  ): Promise<boolean> {
+    await this.db(DELIVERIES)
+      .where({ source: delivery.source, delivery_key: delivery.key })
+      .andWhere('received_at', '<', new Date(now.getTime() - ttlMs))
+      .delete();
+    try {
+      await this.db(DELIVERIES).insert({
+        source: delivery.source,
+        delivery_key: delivery.key,
+        received_at: now,
+      });
+      return true;
+    } catch (error) {
+      if (isUniqueViolation(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Forgets a delivery (its processing failed, so the sender's retry must be accepted). */
+  async forgetWebhookDelivery(delivery: {
+    source: string;
+    key: string;
+  }): Promise<void> {
+    await this.db(DELIVERIES)
+      .where({ source: delivery.source, delivery_key: delivery.key })
+      .delete();
+  }
+
+  /** Deletes deliveries received before `cutoff` (past the replay TTL); returns how many. */
+  async deleteWebhookDeliveriesBefore(cutoff: Date): Promise<number> {
+    return this.db(DELIVERIES).where('received_at', '<', cutoff).delete();
+  }
+
+  // ---------------------------------------------------------------- uploads
+
+  /** sha256s of uploads that a queued or running scan still needs. */
+  async listUploadsInUse(): Promise<Set<string>> {
+    const rows = await this.db(SCANS)
+      .whereIn('status', ['queued', 'running'])
+      .andWhere(b =>
+        b.where('target', 'like', 'upload://%').orWhereNotNull('upload_path'),
+      )
+      .select('target', 'upload_path');
+    const inUse = new Set<string>();
+    for (const row of rows) {
+      const fromTarget = /^upload:\/\/([0-9a-f]{64})\//.exec(row.target);
+      if (fromTarget) inUse.add(fromTarget[1]);
+      const fromPath = /([0-9a-f]{64})[\\/][^\\/]+$/.exec(
+        row.upload_path ?? '',
+      );
+      if (fromPath) inUse.add(fromPath[1]);
+    }
+    return inUse;
   }
 
   // ---------------------------------------------------------------- stats

@@ -1,4 +1,5 @@
 import type { CacheService } from '@backstage/backend-plugin-api';
+import { createHash } from 'node:crypto';
 
 /**
  * Remembers webhook deliveries that were already accepted, so a captured request cannot be
@@ -60,4 +61,62 @@ export class CacheReplayStore implements WebhookReplayStore {
   async forget(key: string): Promise<void> {
     await this.cache.delete(`webhook-replay:${key}`);
   }
+}
+
+/** The part of the ScanStore a {@link DatabaseReplayStore} uses. */
+export interface WebhookDeliveryTable {
+  recordWebhookDelivery(
+    delivery: { source: string; key: string },
+    now: Date,
+    ttlMs: number,
+  ): Promise<boolean>;
+  forgetWebhookDelivery(delivery: {
+    source: string;
+    key: string;
+  }): Promise<void>;
+}
+
+/**
+ * Replay store in the plugin's database (table `webhook_deliveries`, UNIQUE(source,
+ * delivery_key)): the first insert of a delivery wins, a second one — from any replica, even
+ * at the same millisecond — violates the constraint and is refused. The default when the
+ * plugin runs. Rows past the TTL are deleted by the plugin's housekeeping task.
+ */
+export class DatabaseReplayStore implements WebhookReplayStore {
+  constructor(
+    private readonly table: WebhookDeliveryTable,
+    private readonly clock: { now(): Date } = { now: () => new Date() },
+  ) {}
+
+  async remember(key: string, ttlMs: number): Promise<boolean> {
+    return this.table.recordWebhookDelivery(
+      splitReplayKey(key),
+      this.clock.now(),
+      ttlMs,
+    );
+  }
+
+  async forget(key: string): Promise<void> {
+    await this.table.forgetWebhookDelivery(splitReplayKey(key));
+  }
+}
+
+/**
+ * `mlflow:<delivery id>` → `{ source: 'mlflow', key: '<delivery id>' }`. Keys longer than the
+ * column (128) are stored as their SHA-256.
+ */
+export function splitReplayKey(replayKey: string): {
+  source: string;
+  key: string;
+} {
+  const colon = replayKey.indexOf(':');
+  const source =
+    colon > 0 && colon <= 32 ? replayKey.slice(0, colon) : 'unknown';
+  const rest =
+    colon > 0 && colon <= 32 ? replayKey.slice(colon + 1) : replayKey;
+  const key =
+    rest.length <= 128
+      ? rest
+      : `sha256:${createHash('sha256').update(rest).digest('hex')}`;
+  return { source, key };
 }

@@ -52,7 +52,10 @@ export interface TriggersRouterOptions {
   permissions?: PermissionsService;
   /** Shared cache for webhook replay protection across replicas (coreServices.cache). */
   cache?: CacheService;
-  /** Overrides the replay store (e.g. a database-backed one). */
+  /**
+   * The replay store. The plugin passes a {@link DatabaseReplayStore} (shared by every
+   * replica); without one, `cache` or an in-process store is used (tests, single replica).
+   */
   replayStore?: WebhookReplayStore;
   clock?: Clock;
 }
