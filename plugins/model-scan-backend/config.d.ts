@@ -32,6 +32,15 @@ export interface Config {
       /** Longest validity of an acceptance of a suspicious verdict, in days. Default 30. */
       maxDays?: number;
     };
+    uploads?: {
+      /**
+       * Uploaded files older than this many days (counted from the last time the same bytes
+       * were uploaded) are deleted by the hourly housekeeping task, unless a queued or running
+       * scan still needs them. Scan results stay; a rescan of a deleted upload is refused
+       * ("upload expired"). Must be positive. Default 30.
+       */
+      retentionDays?: number;
+    };
 
     // ---- read by src/sources (remote targets) and src/triggers (webhooks, proxy, rescans)
 
@@ -58,6 +67,8 @@ export interface Config {
         enabled?: boolean;
         /** Forward the client's Authorization header upstream. Default true. */
         allowUpstreamAuthorizationHeader?: boolean;
+        /** Size of the proxy's file cache in bytes (least recently used evicted first). Default 100 GiB. */
+        cacheMaxBytes?: number;
       };
     };
     mlflow?: {
@@ -97,7 +108,11 @@ export interface Config {
     webhooks?: {
       /** Oldest accepted delivery timestamp, in seconds. Default 300. */
       maxAgeSeconds?: number;
-      /** How long delivery ids are remembered against replays, in seconds. Default 86400. */
+      /**
+       * How long accepted deliveries are remembered against replays (table
+       * `webhook_deliveries`, shared by every replica), in seconds; at least twice
+       * maxAgeSeconds. Older rows are deleted by the hourly housekeeping task. Default 86400.
+       */
       replayTtlSeconds?: number;
       /** Largest accepted webhook body in bytes. Default 1 MiB. */
       maxBodyBytes?: number;
@@ -120,7 +135,10 @@ export interface Config {
     rescan?: {
       /** Default true. */
       enabled?: boolean;
-      /** Default: daily, 1 hour timeout. */
+      /**
+       * Default: daily, 1 hour timeout, 5 minutes initial delay. A schedule without
+       * `initialDelay` gets 5 minutes too: the rescan never runs right at start-up.
+       */
       schedule?: {
         frequency: { cron: string } | string | { [unit: string]: number };
         timeout: string | { [unit: string]: number };

@@ -86,6 +86,10 @@ export interface ScanProgress {
 
 export interface Scan {
   id: string;
+  /**
+   * The target in its canonical spelling (the backend stores it so): e.g. a registry model
+   * name percent-encoded, `mlflow://fraud%20model/7`, whichever way it was requested.
+   */
   target: string;
   entityRef?: string;
   trigger: ScanTrigger;
