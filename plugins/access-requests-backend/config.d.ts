@@ -34,16 +34,46 @@ export interface Config {
      * `kubernetes-rolebinding` to `record-only`; production config must not.
      */
     provisionerAliases?: { [type: string]: string };
-    /**
-     * Provisioner settings (kubernetes, azure, ...). Documented by the provisioners module
-     * (src/provisioners/README or the package README).
-     * @deepVisibility secret
-     */
-    provisioners?: { [key: string]: unknown };
-    /**
-     * Role suggestion settings (openai / azureOpenai). Documented by src/suggestion.
-     * @deepVisibility secret
-     */
-    suggestion?: { [key: string]: unknown };
+    /** Provisioners registered by accessRequestsModuleProvisioners (src/provisioners/README.md). */
+    provisioners?: {
+      kubernetes?: {
+        /** {{name}} / {{namespace}} of the user entity ref. Default '{{name}}' */
+        userSubjectTemplate?: string;
+        clusters: Array<{
+          name: string;
+          url: string;
+          /** @visibility secret */
+          serviceAccountToken?: string;
+          tokenFile?: string;
+          /** base64 PEM as in a kubeconfig (plain PEM accepted) */
+          caData?: string;
+          skipTLSVerify?: boolean;
+          userSubjectTemplate?: string;
+        }>;
+      };
+      azure?: {
+        subscriptionId: string;
+        tenantId?: string;
+        clientId?: string;
+        /** @visibility secret */
+        clientSecret?: string;
+        /** default https://management.azure.com */
+        resourceManagerEndpoint?: string;
+        authorityHost?: string;
+        userPrincipals?: Array<{ userRef: string; principalId: string }>;
+      };
+    };
+    /** Role suggestion (src/suggestion/README.md). No model configured: deterministic ranker. */
+    suggestion?: {
+      /** default 10000 */
+      timeoutMs?: number;
+      openai?: {
+        baseUrl?: string;
+        /** @visibility secret */
+        apiKey?: string;
+        model: string;
+      };
+      azureOpenai?: { endpoint: string; deployment: string; apiVersion: string };
+    };
   };
 }
