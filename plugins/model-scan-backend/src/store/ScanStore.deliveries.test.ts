@@ -1,4 +1,7 @@
+import { createHash } from 'node:crypto';
 import { TestDatabases, mockServices } from '@backstage/backend-test-utils';
+import { resolvePackagePath } from '@backstage/backend-plugin-api';
+import { canonicalTarget } from '../domain/targets';
 import { FileScanResult } from '@internal/plugin-model-scan-common';
 import { ScanStore } from './ScanStore';
 
@@ -22,10 +25,101 @@ function safeFile(sha256: string): FileScanResult {
   };
 }
 
+const migrationsDir = resolvePackagePath(
+  '@internal/plugin-model-scan-backend',
+  'migrations',
+);
+const {
+  canonical: migrationCanonical,
+} = require('../../migrations/20261125160000_canonical_targets.js');
+
+describe('the canonical-targets migration', () => {
+  it('spells targets exactly as canonicalTarget does', () => {
+    for (const target of [
+      'mlflow://fraud model/7',
+      'mlflow://fraud%20model/7',
+      'mlflow://100%/1',
+      'databricks://main.ml.fraud/model/12',
+      'DATABRICKS://x/1',
+      'hf://org/model',
+      'hf://org/model@refs%2Fpr%2F1',
+      'hf://org/model@',
+      'HTTPS://Example.COM:443/a b/model.bin',
+      'https://acct.blob.core.windows.net/c/release/v3/',
+      'https://[bad',
+      ` upload://${'a'.repeat(64)}/m.pkl `,
+      '/etc/passwd',
+      'mlflow://x/latest',
+    ]) {
+      expect({ target, canonical: migrationCanonical(target) }).toEqual({
+        target,
+        canonical: canonicalTarget(target),
+      });
+    }
+  });
+});
+
 describe.each(databases.eachSupportedId())(
   'ScanStore targets, webhook deliveries and uploads on %s',
   databaseId => {
     let store: ScanStore;
+
+    it('rewrites targets stored before canonical targets existed, keeping the latest version per model', async () => {
+      const knex = await databases.init(databaseId);
+      await knex.migrate.up({ directory: migrationsDir }); // init
+      await knex.migrate.up({ directory: migrationsDir }); // webhook_deliveries
+      const hash = (t: string) => createHash('sha256').update(t).digest('hex');
+      const scan = (id: string, target: string, minutes: number) => ({
+        id,
+        target,
+        trigger: 'manual',
+        status: 'completed',
+        requested_by: 'user:default/alice',
+        created_at: at(minutes),
+      });
+      await knex('model_scan_scans').insert([
+        scan('s1', 'mlflow://fraud model/7', 0),
+        scan('s2', 'mlflow://fraud%20model/7', 5),
+        scan('s3', 'hf://org/model', 1),
+      ]);
+      const version = (scanId: string, target: string, minutes: number) => ({
+        target_hash: hash(target),
+        target,
+        scan_id: scanId,
+        sha256s_json: '[]',
+        recorded_at: at(minutes),
+      });
+      await knex('model_scan_model_versions').insert([
+        version('s1', 'mlflow://fraud model/7', 0),
+        version('s2', 'mlflow://fraud%20model/7', 5),
+        version('s3', 'hf://org/model', 1),
+      ]);
+
+      await knex.migrate.latest({ directory: migrationsDir });
+      const migrated = await ScanStore.create({
+        database: mockServices.database({ knex }),
+      });
+      expect(
+        (await knex('model_scan_scans').orderBy('id')).map(r => r.target),
+      ).toEqual([
+        'mlflow://fraud%20model/7',
+        'mlflow://fraud%20model/7',
+        'hf://org/model@main',
+      ]);
+      expect(
+        (await knex('model_scan_model_versions').orderBy('scan_id')).map(
+          r => r.scan_id,
+        ),
+      ).toEqual(['s2', 's3']);
+      expect(
+        (await migrated.getLatestCompletedScan('mlflow://fraud model/7'))?.id,
+      ).toBe('s2');
+      expect(
+        (await migrated.getLatestCompletedScan('hf://org/model'))?.id,
+      ).toBe('s3');
+      await knex.migrate.rollback({ directory: migrationsDir }, true);
+      expect(await knex.schema.hasTable('webhook_deliveries')).toBe(false);
+    });
 
     beforeAll(async () => {
       const knex = await databases.init(databaseId);
