@@ -22,6 +22,8 @@ export type AccessRequestsApi = Pick<
   | 'revokeGrant'
   | 'retryGrant'
   | 'renewGrant'
+  | 'breakGlass'
+  | 'postHocReview'
 >;
 
 export const accessRequestsApiRef = createApiRef<AccessRequestsApi>({

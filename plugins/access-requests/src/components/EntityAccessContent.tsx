@@ -9,11 +9,17 @@ import {
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import { useApi, useRouteRef } from '@backstage/frontend-plugin-api';
 import { useEntity } from '@backstage/plugin-catalog-react';
-import { Grid, Typography } from '@material-ui/core';
-import useAsync from 'react-use/esm/useAsync';
-import { Grant, isGrantActive } from '@internal/plugin-access-requests-common';
+import { Box, Grid, Typography } from '@material-ui/core';
+import useAsyncRetry from 'react-use/esm/useAsyncRetry';
+import { usePermission } from '@backstage/plugin-permission-react';
+import {
+  Grant,
+  accessGrantRevokePermission,
+  isGrantActive,
+} from '@internal/plugin-access-requests-common';
 import { accessRequestsApiRef } from '../api/AccessRequestsApi';
 import { rootRouteRef } from '../routes';
+import { BreakGlassButton } from './BreakGlass';
 import { GrantsTable } from './GrantsTable';
 import { PolicySummary } from './PolicySummary';
 import { formatTime, shortRef } from './format';
@@ -28,9 +34,13 @@ export function EntityAccessContent() {
   const root = useRouteRef(rootRouteRef);
   const entityRef = stringifyEntityRef(entity);
   const now = useNow(1000);
-  const details = useAsync(() => api.getResource(entityRef), [api, entityRef]);
+  const details = useAsyncRetry(
+    () => api.getResource(entityRef),
+    [api, entityRef],
+  );
+  const revoke = usePermission({ permission: accessGrantRevokePermission });
 
-  if (details.loading) return <Progress />;
+  if (details.loading && !details.value) return <Progress />;
   if (details.error) return <ResponseErrorPanel error={details.error} />;
   const value = details.value!;
   const holders = value.activeGrants.filter(g => isGrantActive(g, now));
@@ -63,6 +73,14 @@ export function EntityAccessContent() {
           }
         >
           <PolicySummary policy={value.policy} />
+          <Box mt={2}>
+            <BreakGlassButton
+              resourceRef={value.entityRef}
+              resourceTitle={value.title}
+              policy={value.policy}
+              onGranted={() => details.retry()}
+            />
+          </Box>
         </InfoCard>
       </Grid>
       <Grid item xs={12}>
@@ -73,13 +91,24 @@ export function EntityAccessContent() {
             </Typography>
           </InfoCard>
         ) : (
-          <GrantsTable title="Who holds access now" grants={holders} showUser />
+          <GrantsTable
+            title="Who holds access now"
+            grants={holders}
+            showUser
+            allowRevoke={revoke.allowed}
+            onChanged={() => details.retry()}
+          />
         )}
       </Grid>
       <Grid item xs={12}>
         <Table<HistoryRow>
           title="History"
-          options={{ paging: true, pageSize: 20, search: false, padding: 'dense' }}
+          options={{
+            paging: true,
+            pageSize: 20,
+            search: false,
+            padding: 'dense',
+          }}
           columns={columns}
           data={history}
         />

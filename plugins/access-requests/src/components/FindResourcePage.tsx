@@ -22,6 +22,7 @@ import { accessRequestsApiRef } from '../api/AccessRequestsApi';
 import { requestRouteRef } from '../routes';
 import { AccessHeader } from './AccessHeader';
 import { RequestForm } from './RequestForm';
+import { BreakGlassButton } from './BreakGlass';
 import { describeApprovals } from './PolicySummary';
 import { formatMinutes } from './format';
 
@@ -48,8 +49,8 @@ export function SuggestionBanner(props: {
       </Typography>
       {suggestion.rejectedLlmSuggestion && (
         <Typography variant="caption" display="block">
-          The model proposed {suggestion.rejectedLlmSuggestion.roleId}; rejected:{' '}
-          {suggestion.rejectedLlmSuggestion.reason}
+          The model proposed {suggestion.rejectedLlmSuggestion.roleId};
+          rejected: {suggestion.rejectedLlmSuggestion.reason}
         </Typography>
       )}
     </Alert>
@@ -79,8 +80,8 @@ function ResourceCard(props: {
           {item.policy.roles.map(r => (
             <li key={r.id}>
               <Typography variant="body2">
-                <strong>{r.title}</strong> ({r.id}): {r.allows.join(', ')} — needs{' '}
-                {describeApprovals(r)}
+                <strong>{r.title}</strong> ({r.id}): {r.allows.join(', ')} —
+                needs {describeApprovals(r)}
               </Typography>
             </li>
           ))}
@@ -195,7 +196,10 @@ export function FindResourcePage() {
           )}
           {suggestion && results && (
             <Grid item xs={12}>
-              <SuggestionBanner suggestion={suggestion} resources={results.items} />
+              <SuggestionBanner
+                suggestion={suggestion}
+                resources={results.items}
+              />
             </Grid>
           )}
           {selected && (
@@ -215,6 +219,14 @@ export function FindResourcePage() {
                     if (requestLink) navigate(requestLink({ id: request.id }));
                   }}
                 />
+                <Box mt={3}>
+                  <BreakGlassButton
+                    key={`bg-${selected.entityRef}`}
+                    resourceRef={selected.entityRef}
+                    resourceTitle={selected.title}
+                    policy={selected.policy}
+                  />
+                </Box>
               </InfoCard>
             </Grid>
           )}

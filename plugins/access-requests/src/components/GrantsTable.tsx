@@ -8,6 +8,7 @@ import {
 import {
   Box,
   Button,
+  Chip,
   Dialog,
   DialogActions,
   DialogContent,
@@ -98,15 +99,119 @@ function RenewButton(props: { grant: Grant }) {
   );
 }
 
+/** Revoke an active grant with a reason (security reviewers / admins; the backend checks). */
+export function RevokeButton(props: {
+  grant: Grant;
+  onRevoked?: (grant: Grant) => void;
+}) {
+  const { grant, onRevoked } = props;
+  const api = useApi(accessRequestsApiRef);
+  const [open, setOpen] = useState(false);
+  const [reason, setReason] = useState('');
+  const [reasonError, setReasonError] = useState<string>();
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  const submit = async () => {
+    setError(undefined);
+    if (!reason.trim()) {
+      setReasonError('A reason is required to revoke access.');
+      return;
+    }
+    setReasonError(undefined);
+    setBusy(true);
+    try {
+      const { grant: revoked } = await api.revokeGrant(grant.id, reason.trim());
+      setOpen(false);
+      setReason('');
+      onRevoked?.(revoked);
+    } catch (e) {
+      setError(describeError(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <>
+      <Button
+        size="small"
+        variant="outlined"
+        style={{ color: '#b71c1c', borderColor: '#b71c1c' }}
+        onClick={() => setOpen(true)}
+        aria-label={`Revoke access of ${shortRef(grant.userRef)}`}
+      >
+        Revoke
+      </Button>
+      <Dialog open={open} onClose={() => setOpen(false)} fullWidth>
+        <DialogTitle>Revoke access</DialogTitle>
+        <DialogContent>
+          <Typography variant="body2">
+            {shortRef(grant.userRef)} loses <code>{grant.roleId}</code> on{' '}
+            {grant.resourceRef} now; the access is deprovisioned and the
+            revocation is audited.
+          </Typography>
+          {error && (
+            <Alert severity="error" role="alert" data-testid="revoke-error">
+              {error}
+            </Alert>
+          )}
+          <TextField
+            id={`revoke-reason-${grant.id}`}
+            label="Reason (required)"
+            fullWidth
+            multiline
+            margin="normal"
+            value={reason}
+            onChange={e => setReason(e.target.value)}
+            error={!!reasonError}
+            helperText={reasonError}
+          />
+        </DialogContent>
+        <DialogActions>
+          <Button onClick={() => setOpen(false)}>Cancel</Button>
+          <Button
+            variant="contained"
+            onClick={submit}
+            disabled={busy}
+            style={{ backgroundColor: '#b71c1c', color: '#fff' }}
+          >
+            Revoke access
+          </Button>
+        </DialogActions>
+      </Dialog>
+    </>
+  );
+}
+
+/** A loud marker for break-glass grants, with their post-hoc review state. */
+export function BreakGlassChip(props: { grant: Grant }) {
+  const { grant } = props;
+  const needed = grant.postHocReviewsNeeded ?? 2;
+  const have = grant.postHocReviews?.length ?? 0;
+  const flagged = grant.postHocReviews?.some(r => r.decision === 'flag');
+  return (
+    <Chip
+      size="small"
+      label={`BREAK-GLASS · ${have}/${needed} post-hoc reviews${
+        flagged ? ' · flagged' : ''
+      }`}
+      data-testid="grant-break-glass"
+      data-grant-id={grant.id}
+      style={{ backgroundColor: '#b71c1c', color: '#fff', fontWeight: 700 }}
+    />
+  );
+}
+
 /** Grants with their state and time left, computed with isGrantActive. */
 export function GrantsTable(props: {
   grants: Grant[];
   title: string;
   showUser?: boolean;
   allowRenew?: boolean;
+  /** show Revoke on active grants (pass the access-requests.grant.revoke decision) */
+  allowRevoke?: boolean;
   onChanged?: () => void;
 }) {
-  const { grants, title, showUser, allowRenew, onChanged } = props;
+  const { grants, title, showUser, allowRenew, allowRevoke, onChanged } = props;
   const api = useApi(accessRequestsApiRef);
   const now = useNow(1000);
   const [error, setError] = useState<string>();
@@ -124,7 +229,15 @@ export function GrantsTable(props: {
       ? [{ title: 'User', render: (g: Grant) => shortRef(g.userRef) }]
       : []),
     { title: 'Resource', field: 'resourceRef' },
-    { title: 'Role', field: 'roleId' },
+    {
+      title: 'Role',
+      render: g => (
+        <Box display="flex" flexDirection="column" style={{ gap: 4 }}>
+          <span>{g.roleId}</span>
+          {g.breakGlass && <BreakGlassChip grant={g} />}
+        </Box>
+      ),
+    },
     {
       title: 'State',
       render: g => (
@@ -161,9 +274,11 @@ export function GrantsTable(props: {
       title: '',
       render: g => (
         <Box display="flex" style={{ gap: 4 }}>
-          {g.breakGlass && <Typography variant="caption">break-glass</Typography>}
-          {allowRenew && grantDisplayState(g, now) === 'active' && (
-            <RenewButton grant={g} />
+          {allowRenew &&
+            !g.breakGlass &&
+            grantDisplayState(g, now) === 'active' && <RenewButton grant={g} />}
+          {allowRevoke && grantDisplayState(g, now) === 'active' && (
+            <RevokeButton grant={g} onRevoked={() => onChanged?.()} />
           )}
           {g.provisioning.state === 'failed' && (
             <Button size="small" onClick={() => retry(g)}>
