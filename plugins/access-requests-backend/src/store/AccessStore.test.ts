@@ -1,3 +1,7 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import knexFactory from 'knex';
 import { TestDatabases } from '@backstage/backend-test-utils';
 import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { AccessStore, GrantRecord, RequestRecord } from './AccessStore';
@@ -50,6 +54,51 @@ describe.each(databases.eachSupportedId())('AccessStore on %p', databaseId => {
     expect(await knex.schema.hasTable('access_post_hoc_reviews')).toBe(true);
   });
 
+  it('the migration creates the unique indexes: a duplicate written directly with knex is refused', async () => {
+    const knex = await databases.init(databaseId);
+    await knex.migrate.latest({ directory: migrationsDir });
+    const indexes =
+      databaseId === 'POSTGRES_15'
+        ? (await knex.raw(`SELECT indexname AS name, indexdef AS sql FROM pg_indexes WHERE tablename = 'access_grants'`)).rows
+        : await knex.raw(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'access_grants'`);
+    const unique = indexes.find((i: any) => i.name === 'access_grants_request_id_unique');
+    expect(unique?.sql).toMatch(/CREATE UNIQUE INDEX .*request_id/i);
+    const { target, ...row } = {
+      resource_ref: 'resource:default/w', role_id: 'r', user_ref: 'user:default/alice', status: 'active',
+      starts_at: 'a', expires_at: 'b', break_glass: false, provisioning_state: 'provisioned', target: '{}',
+    };
+    await knex('access_requests').insert({
+      id: 'req-1', resource_ref: 'resource:default/w', role_id: 'r', requester: 'user:default/alice', duration_minutes: 60,
+      status: 'approved', created_at: 'a', expires_at: 'b', policy: '{}', resource: '{}',
+    });
+    await knex('access_grants').insert({ ...row, target, id: 'g-1', request_id: 'req-1' });
+    await expect(knex('access_grants').insert({ ...row, target, id: 'g-2', request_id: 'req-1' })).rejects.toThrow(
+      /UNIQUE constraint failed: access_grants\.request_id|duplicate key value violates unique constraint "access_grants_request_id_unique"/,
+    );
+    expect(await knex('access_grants').where({ request_id: 'req-1' }).select('id')).toEqual([{ id: 'g-1' }]);
+    // the same after a full rollback and re-migration (the index is recreated, not lost)
+    await knex.migrate.rollback({ directory: migrationsDir }, true);
+    await knex.migrate.latest({ directory: migrationsDir });
+    await knex('access_requests').insert({
+      id: 'req-1', resource_ref: 'resource:default/w', role_id: 'r', requester: 'user:default/alice', duration_minutes: 60,
+      status: 'approved', created_at: 'a', expires_at: 'b', policy: '{}', resource: '{}',
+    });
+    await knex('access_grants').insert({ ...row, target, id: 'g-1', request_id: 'req-1' });
+    await expect(knex('access_grants').insert({ ...row, target, id: 'g-2', request_id: 'req-1' })).rejects.toThrow();
+  });
+
+  it('each case gets its own database (nothing leaks between cases)', async () => {
+    const first = await databases.init(databaseId);
+    const second = await databases.init(databaseId);
+    await first.migrate.latest({ directory: migrationsDir });
+    await second.migrate.latest({ directory: migrationsDir });
+    await first('access_requests').insert({
+      id: 'only-in-first', resource_ref: 'x', role_id: 'r', requester: 'u', duration_minutes: 1,
+      status: 'pending', created_at: 'a', expires_at: 'b', policy: '{}', resource: '{}',
+    });
+    expect(await second('access_requests').select('id')).toEqual([]);
+  });
+
   it('round-trips requests, and decideRequest only moves pending requests', async () => {
     const store = await AccessStore.create({ knex: await databases.init(databaseId) });
     await store.insertRequest(request('a', { ticket: 'SEC-1', selfService: true }));
@@ -99,5 +148,32 @@ describe.each(databases.eachSupportedId())('AccessStore on %p', databaseId => {
     await store.appendHistory('g1', { at: 'a', event: 'expired', actor: 's', details: { n: 1 } });
     expect((await store.listHistory(['g1'])).get('g1')).toEqual([{ at: 'a', event: 'expired', actor: 's', details: { n: 1 } }]);
     expect((await store.getGrant('g3'))!.status).toBe('revoked');
+  });
+});
+
+describe('AccessStore on a SQLite file', () => {
+  it('switches the file to WAL with synchronous=NORMAL and a busy timeout', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'access-store-'));
+    const knex = knexFactory({ client: 'better-sqlite3', connection: { filename: path.join(dir, 'db.sqlite') }, useNullAsDefault: true });
+    try {
+      const store = await AccessStore.create({ knex });
+      expect((await knex.raw('PRAGMA journal_mode'))[0].journal_mode).toBe('wal');
+      expect((await knex.raw('PRAGMA synchronous'))[0].synchronous).toBe(1); // NORMAL (default FULL = 2)
+      expect((await knex.raw('PRAGMA busy_timeout'))[0].timeout).toBe(5000);
+      await store.insertRequest(request('a'));
+      expect(await store.getRequest('a')).toBeDefined();
+    } finally {
+      await knex.destroy();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('leaves PostgreSQL and in-memory SQLite alone', async () => {
+    const knex = knexFactory({ client: 'better-sqlite3', connection: { filename: ':memory:' }, useNullAsDefault: true });
+    try {
+      expect(await AccessStore.tuneSqlite(knex)).toBeUndefined();
+    } finally {
+      await knex.destroy();
+    }
   });
 });

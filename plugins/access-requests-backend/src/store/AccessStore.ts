@@ -85,16 +85,44 @@ const bool = (v: unknown) => v === true || v === 1 || v === '1' || v === 't' || 
  */
 export class AccessStore {
   static async create(options: { knex: Knex; skipMigrations?: boolean }): Promise<AccessStore> {
+    await AccessStore.tuneSqlite(options.knex);
     if (!options.skipMigrations) {
       await options.knex.migrate.latest({ directory: migrationsDir });
     }
     return new AccessStore(options.knex);
   }
 
-  constructor(private readonly db: Knex) {}
+  /**
+   * On a better-sqlite3 FILE database: write-ahead log (readers do not block the writer, a
+   * commit appends to the log instead of rewriting the journal), `synchronous = NORMAL` (no
+   * fsync per commit in WAL mode; a power cut may lose the last commits, never corrupts the
+   * file) and a busy timeout instead of SQLITE_BUSY errors. `journal_mode` is stored in the
+   * file; the other two are per connection, so they are also applied to every new pooled
+   * connection. Returns the pragmas applied (none for PostgreSQL or `:memory:`).
+   */
+  static async tuneSqlite(knex: Knex): Promise<Record<string, unknown> | undefined> {
+    if (String(knex.client.config.client) !== 'better-sqlite3') return undefined;
+    const connection = knex.client.config.connection as { filename?: string } | string | undefined;
+    const filename = typeof connection === 'string' ? connection : connection?.filename;
+    if (!filename || filename === ':memory:') return undefined;
+    const perConnection = ['synchronous = NORMAL', 'busy_timeout = 5000'];
+    knex.client.pool?.on('createSuccess', (_eventId: unknown, db: { pragma?: (s: string) => unknown }) => {
+      for (const p of perConnection) db.pragma?.(p);
+    });
+    const journal = await knex.raw('PRAGMA journal_mode = WAL');
+    for (const p of perConnection) await knex.raw(`PRAGMA ${p}`);
+    const synchronous = await knex.raw('PRAGMA synchronous');
+    return { journal_mode: journal?.[0]?.journal_mode, synchronous: synchronous?.[0]?.synchronous };
+  }
+
+  private readonly postgres: boolean;
+
+  constructor(private readonly db: Knex) {
+    this.postgres = String(db.client.config.client).includes('pg');
+  }
 
   get isPostgres(): boolean {
-    return String(this.db.client.config.client).includes('pg');
+    return this.postgres;
   }
 
   /** Runs fn in one transaction. */
