@@ -83,12 +83,17 @@ export const accessRequestsPlugin = createBackendPlugin({
           logger.warn(`access-requests: role suggester unavailable: ${(e as Error).message}`);
         }
 
+        const notifier = new Notifier(deps.notifications, logger);
+        // notifications are sent after the action commits, without holding up the response;
+        // at shutdown wait for those still in flight
+        lifecycle.addShutdownHook(() => notifier.drain());
+
         const service = new AccessRequestsService({
           store,
           policies,
           directory: new CatalogDirectory(deps.catalog, deps.auth),
           provisioners: registry,
-          notifier: new Notifier(deps.notifications, logger),
+          notifier,
           auditor: deps.auditor,
           logger,
           clock,

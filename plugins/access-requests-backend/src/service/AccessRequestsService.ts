@@ -288,7 +288,7 @@ export class AccessRequestsService {
           await this.provision(grant.id, actor.userRef);
         } else {
           const groups = mergeSteps(approvalStepsOf(policy)).map(s => s.group);
-          await this.o.notifier.send({
+          this.o.notifier.dispatch({
             to: groups,
             exclude: actor.userRef,
             title: `Access request: ${actor.userRef} asks for ${role.title} on ${resource.title}`,
@@ -491,7 +491,7 @@ export class AccessRequestsService {
         if (result.status === 'denied') {
           await this.auditSystem('request-deny', 'medium', { requestId: id, actor: actor.userRef, policyKind: before.policy.kind });
         }
-        await this.o.notifier.send({
+        this.o.notifier.dispatch({
           to: before.requester,
           title: `Your request for ${result.role.title} on ${before.resource.title ?? before.resourceRef}: ${actor.userRef} ${body.decision === 'approve' ? 'approved' : 'denied'}${result.status !== 'pending' ? ` — request ${result.status}` : ''}`,
           description: body.comment,
@@ -600,13 +600,20 @@ export class AccessRequestsService {
         );
       }
       const result = await provisioner.provision(grant.target);
-      const ok = await this.o.store.updateGrant(
-        grantId,
-        { status: 'active', provisioning: { state: 'provisioned', error: null, externalId: result.externalId ?? null } },
-        { fromStatus: ['scheduled'] },
-      );
-      await this.appendHistory(grantId, 'provisioned', actorRef, {
-        provisioner: provisioner.type, requestedType: grant.target.role.provisioner?.type ?? 'record-only', externalId: result.externalId ?? null, ...(result.details ?? {}),
+      // state change and its history entry in one commit
+      const ok = await this.o.store.transaction(async tx => {
+        const changed = await this.o.store.updateGrant(
+          grantId,
+          { status: 'active', provisioning: { state: 'provisioned', error: null, externalId: result.externalId ?? null } },
+          { tx, fromStatus: ['scheduled'] },
+        );
+        await this.o.store.appendHistory(grantId, {
+          at: iso(this.now()), event: 'provisioned', actor: actorRef,
+          details: {
+            provisioner: provisioner.type, requestedType: grant.target.role.provisioner?.type ?? 'record-only', externalId: result.externalId ?? null, ...(result.details ?? {}),
+          },
+        }, tx);
+        return changed;
       });
       if (!ok) {
         // revoked or expired while we were provisioning: take it away again
@@ -660,7 +667,7 @@ export class AccessRequestsService {
       });
       await this.deprovisionIfUnheld(id, actor.userRef);
       const grant = await this.getGrantView(id);
-      await this.o.notifier.send({
+      this.o.notifier.dispatch({
         to: grant.userRef, exclude: actor.userRef,
         title: `Your ${grant.roleId} access to ${grant.resourceRef} was revoked`,
         description: reason, link: this.link(`/grants`), severity: 'high',
@@ -745,7 +752,7 @@ export class AccessRequestsService {
             details: { justification: body.justification, policy: loaded.policy.name, postHocReviewsNeeded: POST_HOC_REVIEWS_NEEDED },
           }, tx);
         });
-        await this.o.notifier.send({
+        this.o.notifier.dispatch({
           to: this.o.securityReviewerGroup,
           exclude: actor.userRef,
           title: `BREAK-GLASS: ${actor.userRef} took ${role.title} on ${resource.title} for ${body.durationMinutes} min`,
@@ -810,7 +817,7 @@ export class AccessRequestsService {
       if (await this.o.store.decideRequest(r.id, { status: 'expired', decidedAt: nowIso })) {
         expiredRequests++;
         await this.auditSystem('request-expire', 'low', { requestId: r.id, requester: r.requester, deadline: r.expiresAt });
-        await this.o.notifier.send({
+        this.o.notifier.dispatch({
           to: r.requester, title: `Your access request for ${r.roleId} on ${r.resourceRef} expired without a decision`,
           link: this.link(`/requests/${r.id}`),
         });
@@ -845,7 +852,7 @@ export class AccessRequestsService {
       if (await this.o.store.claimReminder(g.id, nowIso)) {
         reminders++;
         await this.o.store.appendHistory(g.id, { at: nowIso, event: 'reminder-sent', actor: SYSTEM_ACTOR });
-        await this.o.notifier.send({
+        this.o.notifier.dispatch({
           to: g.userRef,
           title: `Your ${g.roleId} access to ${g.resourceRef} ends at ${g.expiresAt}`,
           description: 'Renew it from My grants if you still need it.',

@@ -2,9 +2,28 @@ import { LoggerService } from '@backstage/backend-plugin-api';
 import type { NotificationService } from '@backstage/plugin-notifications-node';
 import type { NotificationSeverity } from '@backstage/plugin-notifications-common';
 
-/** Sends notifications; a failure is logged and never fails the action that caused it. */
+/**
+ * Sends notifications; a failure is logged and never fails the action that caused it.
+ * `dispatch` starts a send without making the caller wait for the notifications backend (the
+ * response path stays fast); every dispatched send is tracked until it settles, failures are
+ * logged, and `drain()` (called at plugin shutdown) waits for those still in flight.
+ */
 export class Notifier {
+  private readonly inFlight = new Set<Promise<void>>();
+
   constructor(private readonly service: NotificationService | undefined, private readonly logger: LoggerService) {}
+
+  dispatch(options: Parameters<Notifier['send']>[0]): void {
+    const p = this.send(options).finally(() => this.inFlight.delete(p));
+    this.inFlight.add(p);
+  }
+
+  /** Waits until every dispatched notification has been sent (or has failed and been logged). */
+  async drain(): Promise<void> {
+    while (this.inFlight.size > 0) {
+      await Promise.allSettled([...this.inFlight]);
+    }
+  }
 
   async send(options: {
     to: string | string[];

@@ -53,4 +53,35 @@ describe('Notifier', () => {
     await expect(n.send({ to: ALICE, title: 't' })).resolves.toBeUndefined();
     expect(logger.warn).toHaveBeenCalled();
   });
+
+  it('dispatch does not wait for a slow send, never drops it, and drain waits for it', async () => {
+    const logger = mockServices.logger.mock();
+    let release!: () => void;
+    const sent: string[] = [];
+    const slow = {
+      send: jest.fn(async (n: { payload: { title: string } }) => {
+        await new Promise<void>(r => (release = r));
+        sent.push(n.payload.title);
+      }),
+    };
+    const n = new Notifier(slow as any, logger);
+    n.dispatch({ to: ALICE, title: 'slow one' });
+    expect(slow.send).toHaveBeenCalledTimes(1); // started at once
+    expect(sent).toEqual([]); // but the caller did not wait for it
+    let drained = false;
+    const draining = n.drain().then(() => (drained = true));
+    await new Promise(r => setImmediate(r));
+    expect(drained).toBe(false);
+    release();
+    await draining;
+    expect(sent).toEqual(['slow one']);
+  });
+
+  it('a dispatched send that fails is logged, not lost silently', async () => {
+    const logger = mockServices.logger.mock();
+    const n = new Notifier({ send: async () => { throw new Error('down'); } }, logger);
+    n.dispatch({ to: ALICE, title: 'will fail' });
+    await n.drain();
+    expect(logger.warn).toHaveBeenCalledWith(expect.stringContaining('will fail'));
+  });
 });
