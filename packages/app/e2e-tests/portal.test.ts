@@ -53,9 +53,28 @@ test('every plugin route refuses an unauthenticated request with 401', async ({ 
     ['get', '/api/access-requests/resources?query=weights'],
     ['post', '/api/access-requests/requests'],
     ['post', '/api/access-requests/break-glass'],
+    ['get', '/api/audit/events'],
+    ['get', '/api/audit/verify'],
   ];
   for (const [method, path] of routes) {
     const res = await request[method](path, method === 'post' ? { data: {} } : undefined);
     expect([method, path, res.status()]).toEqual([method, path, 401]);
   }
+});
+
+test('only security reviewers and admins read the audit trail, and its chain verifies', async ({ page, request }) => {
+  const researcher = await backstageToken(page, 'alice');
+  const denied = await request.get('/api/audit/events', { headers: { authorization: `Bearer ${researcher}` } });
+  expect(denied.status()).toBe(403);
+
+  const reviewer = await backstageToken(page, 'bob');
+  const events = await request.get('/api/audit/events?limit=50', { headers: { authorization: `Bearer ${reviewer}` } });
+  expect(events.status()).toBe(200);
+  const body = await events.json();
+  // The researcher's refused attempt above is itself in the trail.
+  expect(JSON.stringify(body)).toContain('user:default/alice');
+
+  const verify = await request.get('/api/audit/verify', { headers: { authorization: `Bearer ${reviewer}` } });
+  expect(verify.status()).toBe(200);
+  expect((await verify.json()).ok).toBe(true);
 });

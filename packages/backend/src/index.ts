@@ -4,11 +4,17 @@ import { permissionModuleFrontierGuardPolicy } from './permissions/module';
 import { authModuleDemoProvider } from './auth/demoSignIn';
 import { authModuleMicrosoftRiskAwareProvider } from './auth/microsoftSignIn';
 import { accessRequestsModuleProvisioners } from '@internal/plugin-access-requests-backend';
+import { auditorServiceFactory } from '@internal/plugin-audit-backend';
 
 const backend = createBackend();
 
 // The root HTTP router with the IP access list (DASF 1) in front of every route.
 backend.add(frontierGuardRootHttpRouter);
+
+// The auditor of every plugin logs as Backstage's default does and also appends each event to
+// the append-only, hash-chained audit trail; the audit plugin serves /api/audit/events and /verify.
+backend.add(auditorServiceFactory);
+backend.add(import('@internal/plugin-audit-backend'));
 
 backend.add(import('@backstage/plugin-app-backend'));
 backend.add(import('@backstage/plugin-proxy-backend'));
