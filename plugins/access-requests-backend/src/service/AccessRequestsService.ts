@@ -267,25 +267,26 @@ export class AccessRequestsService {
           selfService,
         };
         let grant: GrantRecord | undefined;
-        await this.o.store.transaction(async tx => {
-          if (selfService) {
-            grant = this.newGrantRecord({ request: record, role, now, breakGlass: false });
-            record.grantId = grant.id;
-          }
-          await this.o.store.insertRequest(record, tx);
-          if (grant) {
-            await this.o.store.insertGrant(grant, tx);
-            await this.o.store.appendHistory(grant.id, {
+        if (selfService) {
+          grant = this.newGrantRecord({ request: record, role, now, breakGlass: false });
+          record.grantId = grant.id;
+          await this.o.store.transaction(async tx => {
+            await this.o.store.insertRequest(record, tx);
+            await this.o.store.insertGrant(grant!, tx);
+            await this.o.store.appendHistory(grant!.id, {
               at: iso(now), event: 'created', actor: actor.userRef,
               details: { requestId: record.id, selfService: true },
             }, tx);
-          }
-        });
+          });
+        } else {
+          // one statement: atomic on its own, no transaction round-trips needed
+          await this.o.store.insertRequest(record);
+        }
         if (selfService && grant) {
           await this.auditSystem('request-self-service-approve', 'medium', {
             actor: actor.userRef, requestId: record.id, resourceRef: record.resourceRef, roleId: record.roleId, grantId: grant.id,
           });
-          await this.provision(grant.id, actor.userRef);
+          await this.provision(grant.id, actor.userRef, grant);
         } else {
           const groups = mergeSteps(approvalStepsOf(policy)).map(s => s.group);
           this.o.notifier.dispatch({
@@ -296,7 +297,8 @@ export class AccessRequestsService {
             link: this.link(`/requests/${record.id}`),
           });
         }
-        return this.getRequestView(record.id);
+        // exactly what was just written (a new request has no reviews yet)
+        return this.toRequestView(record, []);
       },
       r => ({ requestId: r.id, status: r.status, grantId: r.grantId ?? null }),
     );
@@ -437,14 +439,14 @@ export class AccessRequestsService {
       actor,
       { requestId: id, decision: body.decision },
       async () => {
-        const before = await this.o.store.getRequest(id);
-        if (!before) throw new NotFoundError(`request ${id} not found`);
-        // eligibility from CURRENT catalog membership, resolved before taking the lock
+        // eligibility from CURRENT catalog membership (one catalog call per review, no cache),
+        // resolved before taking the lock; matched against the locked request's frozen policy
         const groups = await this.o.directory.currentGroups(actor.userRef);
-        const eligibleGroups = eligibleStepGroups(before.policy, groups);
         const now = this.now();
 
-        type TxResult = { expired: true } | { expired: false; status: RequestStatus; grant?: GrantRecord; role: AccessRole };
+        type TxResult =
+          | { expired: true }
+          | { expired: false; status: RequestStatus; grant?: GrantRecord; role: AccessRole; request: RequestRecord; reviews: ReviewRecord[] };
         let result: TxResult;
         try {
           result = await this.o.store.transaction<TxResult>(async tx => {
@@ -454,18 +456,21 @@ export class AccessRequestsService {
               await this.o.store.decideRequest(id, { status: 'expired', decidedAt: iso(now) }, tx);
               return { expired: true };
             }
+            const eligibleGroups = eligibleStepGroups(request.policy, groups);
             const existing = (await this.o.store.listReviews([id], tx)).get(id) ?? [];
             const outcome = applyReview(request, existing, { reviewer: actor.userRef, decision: body.decision, eligibleGroups }, now);
-            await this.o.store.insertReview({
+            const review: ReviewRecord = {
               requestId: id,
               reviewer: actor.userRef,
               decision: body.decision,
               comment: body.comment ?? '',
               eligibleGroups,
               createdAt: iso(now),
-            }, tx);
+            };
+            await this.o.store.insertReview(review, tx);
+            const reviews = [...existing, review];
             const role = request.policy.roles.find(r => r.id === request.roleId)!;
-            if (outcome.status === 'pending') return { expired: false, status: 'pending', role };
+            if (outcome.status === 'pending') return { expired: false, status: 'pending', role, request, reviews };
             let grant: GrantRecord | undefined;
             if (outcome.status === 'approved') {
               grant = this.newGrantRecord({ request, role, now, breakGlass: false });
@@ -478,7 +483,8 @@ export class AccessRequestsService {
                 at: iso(now), event: 'created', actor: actor.userRef, details: { requestId: id },
               }, tx);
             }
-            return { expired: false, status: outcome.status, grant, role };
+            const decided: RequestRecord = { ...request, status: outcome.status, decidedAt: iso(now), grantId: grant?.id };
+            return { expired: false, status: outcome.status, grant, role, request: decided, reviews };
           });
         } catch (e) {
           if (isUniqueViolation(e)) throw new ConflictError('you have already reviewed this request, or it was decided concurrently');
@@ -488,6 +494,7 @@ export class AccessRequestsService {
           await this.auditSystem('request-expire', 'low', { requestId: id });
           throw new ConflictError('request passed its decision deadline and has expired');
         }
+        const before = result.request;
         if (result.status === 'denied') {
           await this.auditSystem('request-deny', 'medium', { requestId: id, actor: actor.userRef, policyKind: before.policy.kind });
         }
@@ -500,10 +507,11 @@ export class AccessRequestsService {
         });
         let grant: Grant | undefined;
         if (result.grant) {
-          await this.provision(result.grant.id, actor.userRef);
+          await this.provision(result.grant.id, actor.userRef, result.grant);
           grant = await this.getGrantView(result.grant.id);
         }
-        return { request: await this.getRequestView(id), grant };
+        // the request as this transaction committed it (a decided request never changes again)
+        return { request: this.toRequestView(result.request, result.reviews), grant };
       },
       r => ({ status: r.request.status, grantId: r.grant?.id ?? null }),
     );
@@ -589,8 +597,10 @@ export class AccessRequestsService {
    * Runs the provisioner for a scheduled grant, outside any DB transaction. Success makes the
    * grant active; failure marks it failed with the error (never active) and it can be retried.
    */
-  async provision(grantId: string, actorRef: string): Promise<void> {
-    const grant = await this.o.store.getGrant(grantId);
+  async provision(grantId: string, actorRef: string, justCreated?: GrantRecord): Promise<void> {
+    // `justCreated`: the record this process committed a moment ago (saves a read); the
+    // compare-and-set below still guards against any concurrent change
+    const grant = justCreated?.id === grantId ? justCreated : await this.o.store.getGrant(grantId);
     if (!grant || grant.status !== 'scheduled') return;
     const provisioner = this.o.provisioners.get(grant.target.role.provisioner?.type);
     try {
