@@ -29,17 +29,26 @@ function nameBefore(buf: Buffer, at: number): string | undefined {
   return best?.name;
 }
 
+/**
+ * Offset of the HDF5 superblock signature: 0, or after a userblock (512, 1024, 2048, ... any power of
+ * two >= 512, as the HDF5 library searches), read through the source; -1 when there is none.
+ */
+export async function findHdf5Signature(
+  src: { size: number; read(offset: number, length: number): Promise<Buffer> },
+  from = 0,
+): Promise<number> {
+  for (let off = 0; off + 8 <= src.size; off = off === 0 ? 512 : off * 2) {
+    if (off < from) continue;
+    const b = await src.read(off, 8);
+    if (b.length === 8 && b.equals(HDF5_MAGIC)) return off;
+  }
+  return -1;
+}
+
 export async function scanHdf5(ctx: FormatScanContext): Promise<void> {
   const src = ctx.source;
   const reader = new CachedReader(src, 1024 * 1024, 8);
-  let sig = -1;
-  for (const off of [0, 512, 1024, 2048]) {
-    const b = await reader.bytes(off, 8);
-    if (b.equals(HDF5_MAGIC)) {
-      sig = off;
-      break;
-    }
-  }
+  const sig = await findHdf5Signature({ size: src.size, read: (o, n) => reader.bytes(o, n) });
   if (sig < 0) {
     ctx.error('not an HDF5 file');
     return;
