@@ -24,6 +24,12 @@ import { scanTar, looksLikeTar } from './containers/tar';
 import { scanNpy } from './containers/npy';
 import { formatScanners } from './formats';
 import { clamdScanFile } from './clamd';
+import {
+  readHeaderLength as readSafetensorsHeaderLength,
+  SAFETENSORS_MAX_HEADER,
+} from './formats/safetensors';
+import { isJsonObject, parseJson } from './formats/tokenizerConfig/boundedJson';
+import { findHdf5Signature } from './formats/keras/hdf5';
 
 export const DEFAULT_LIMITS: ScanLimits = {
   maxOpcodes: 50_000_000,
@@ -50,6 +56,13 @@ export interface ScanOptions {
   signal?: AbortSignal;
   /** Name to report instead of the path (e.g. the original URL). */
   displayName?: string;
+  /**
+   * The file is named as raw tensor data by these model files (ONNX external data, checkpoint data
+   * shards), as found by `scanFiles`/`scanDirectory`. Such a file is classified `tensor-data`: hashed,
+   * checked for embedded executables, archives and pickles, otherwise safe. Without it, content that
+   * matches no format stays UNKNOWN_FORMAT (suspicious).
+   */
+  referencedBy?: string[];
 }
 
 const SEVERITY_RANK: Record<Severity, number> = {
@@ -119,6 +132,88 @@ function looksLikeText(head: Buffer): boolean {
   }
 }
 
+/** Largest safetensors header the engine reads whole to validate a PROTO-looking length field. */
+const SAFETENSORS_VALIDATE_MAX = 32 * 1024 * 1024;
+
+/**
+ * A safetensors file whose 8-byte header length starts with 0x80 0x00..0x05 looks like a pickle PROTO
+ * opcode. It is a safetensors file when the whole header parses as a JSON object and every tensor's
+ * data_offsets lie inside the data section: structural evidence that outranks a two-byte sniff.
+ */
+export async function isStructurallySafetensors(
+  source: ByteSource,
+  head: Buffer,
+): Promise<boolean> {
+  const n = readSafetensorsHeaderLength(head);
+  if (n === undefined || n < 2 || n > SAFETENSORS_MAX_HEADER) return false;
+  if (n > SAFETENSORS_VALIDATE_MAX || n + 8 > source.size) return false;
+  if (head.length < 9 || head[8] !== 0x7b) return false;
+  const header =
+    8 + n <= head.length ? head.subarray(8, 8 + n) : await source.read(8, n);
+  if (header.length !== n) return false;
+  let value: unknown;
+  try {
+    value = parseJson(header.toString('utf8').replace(/[ ]+$/, '')).value;
+  } catch {
+    return false;
+  }
+  if (!isJsonObject(value)) return false;
+  const dataSize = source.size - 8 - n;
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    if (k === '__metadata__') continue;
+    if (!isJsonObject(v)) return false;
+    const offs = (v as Record<string, unknown>).data_offsets;
+    if (
+      !Array.isArray(offs) ||
+      offs.length !== 2 ||
+      !offs.every(o => Number.isSafeInteger(o) && (o as number) >= 0) ||
+      (offs[0] as number) > (offs[1] as number) ||
+      (offs[1] as number) > dataSize
+    )
+      return false;
+  }
+  return true;
+}
+
+/** Magic numbers of native executables and scripts (never the start of raw tensor data). */
+const EXECUTABLE_MAGIC: Array<[string, (h: Buffer) => boolean]> = [
+  [
+    'an ELF executable',
+    h =>
+      h.length >= 7 &&
+      h.subarray(0, 4).toString('latin1') === '\x7fELF' &&
+      (h[4] === 1 || h[4] === 2) &&
+      (h[5] === 1 || h[5] === 2) &&
+      h[6] === 1,
+  ],
+  [
+    'a Windows PE executable',
+    h => {
+      if (h.length < 64 || h[0] !== 0x4d || h[1] !== 0x5a) return false;
+      const pe = h.readUInt32LE(0x3c);
+      return (
+        pe + 4 <= h.length &&
+        h.subarray(pe, pe + 4).toString('latin1') === 'PE\0\0'
+      );
+    },
+  ],
+  [
+    'a Mach-O executable',
+    h =>
+      h.length >= 8 &&
+      [0xfeedface, 0xfeedfacf, 0xcefaedfe, 0xcffaedfe].includes(
+        h.readUInt32BE(0),
+      ),
+  ],
+  [
+    'a script (#!)',
+    h =>
+      /^#! ?\/[\x21-\x7e]+( [\x20-\x7e]*)?\r?\n/.test(
+        h.subarray(0, 512).toString('latin1'),
+      ),
+  ],
+];
+
 class Aggregator {
   private readonly map = new Map<string, Finding>();
   add(f: Finding) {
@@ -154,6 +249,10 @@ export class FileScan {
   readonly pickleImports = new Set<string>();
   /** Source-name prefixes of TorchScript archives found so far ("x.pt!/archive/"). */
   readonly torchScriptRoots = new Set<string>();
+  /** Sibling files the top-level model names as raw tensor data. */
+  readonly references = new Set<string>();
+  /** Model files that name this file as their raw tensor data. */
+  referencedBy: string[] = [];
   constructor(
     readonly topName: string,
     readonly limits: ScanLimits,
@@ -192,6 +291,10 @@ export class FileScan {
       scanNested: (s: ByteSource) => this.scanSource(s, depth + 1),
       setFormat: (f: string) => {
         if (depth === 0) this.format = f;
+      },
+      addReference: (rel: string) => {
+        if (depth === 0 && this.references.size < 10_000)
+          this.references.add(rel);
       },
     };
   }
@@ -260,11 +363,37 @@ export class FileScan {
     ctx: FormatScanContext & { scan: FileScan },
   ): Promise<string> {
     const hint = { name: baseName, size: source.size };
+    // raw tensor data named by a sibling model: only embedded programs and archives are findings
+    const tensorData = ctx.depth === 0 && this.referencedBy.length > 0;
+    const referrers = this.referencedBy.slice(0, 3).join(', ');
+    if (tensorData) {
+      const exe = EXECUTABLE_MAGIC.find(([, test]) => test(head));
+      if (exe) {
+        ctx.setFormat('tensor-data');
+        ctx.report(
+          finding(
+            'TENSOR_DATA_EMBEDDED_CODE',
+            `${baseName} is named as raw tensor data by ${referrers} but is ${exe[0]}.`,
+            { offset: 0 },
+            { kind: exe[0], referencedBy: this.referencedBy.slice(0, 10) },
+          ),
+        );
+        return 'other';
+      }
+    }
     if (
       head.length >= 4 &&
       (head.readUInt32LE(0) === ZIP_LOCAL_MAGIC ||
         head.readUInt32LE(0) === 0x06054b50)
     ) {
+      if (tensorData)
+        ctx.report(
+          finding(
+            'TENSOR_DATA_ARCHIVE',
+            `${baseName} is named as raw tensor data by ${referrers} but is a zip archive; its members were scanned.`,
+            { offset: 0 },
+          ),
+        );
       if (
         /\.(zip|npz|pt|pth|bin|ckpt|keras|pkl|tar|mar)$/i.test(baseName) ===
           false &&
@@ -283,7 +412,12 @@ export class FileScan {
       await scanNpy(ctx);
       return 'other';
     }
-    if (head.length >= 3 && head[0] === 0x1f && head[1] === 0x8b) {
+    if (
+      head.length >= 3 &&
+      head[0] === 0x1f &&
+      head[1] === 0x8b &&
+      (!tensorData || head[2] === 8)
+    ) {
       ctx.setFormat('gzip');
       await this.scanCompressed(source, 'gzip', ctx);
       return 'other';
@@ -315,7 +449,23 @@ export class FileScan {
       );
       return 'other';
     }
+    if (isPickleHead(head) && !tensorData) {
+      // structure beats a two-byte sniff: a safetensors header length such as 640 starts 0x80 0x02
+      const structural = await this.structuralFormat(source, head, hint);
+      if (structural) {
+        ctx.setFormat(structural.id);
+        await structural.scan(ctx);
+        await this.pickleReading(source, ctx, structural.id, baseName);
+        return 'other';
+      }
+    }
     if (isPickleHead(head)) {
+      if (tensorData) {
+        // fp16/bf16 data starts with 0x80 0x0N often: only a real pickle program is reported
+        await this.scanPickle(source, ctx, false);
+        this.tensorDataResult(ctx, baseName, referrers);
+        return 'other';
+      }
       if (
         !/\.(pkl|pickle|pt|pth|bin|ckpt|joblib|dill|dat|data|p|sav|model|z)$/i.test(
           baseName,
@@ -341,12 +491,27 @@ export class FileScan {
       }
       if (c > 0 && (!best || c > best.c)) best = { s, c };
     }
+    // a weak name-and-shape guess never reclassifies raw tensor data
+    if (tensorData && best && best.c < 80) best = undefined;
     if (best && best.c >= 50) {
       ctx.setFormat(best.s.id);
       await best.s.scan(ctx);
       return 'other';
     }
+    // HDF5 after a userblock larger than the detection window (Keras .h5 with a userblock)
     if (
+      source.size > head.length &&
+      (await findHdf5Signature(source, 4096)) >= 0
+    ) {
+      const h5 = formatScanners.find(s => s.id === 'keras-h5');
+      if (h5) {
+        ctx.setFormat(h5.id);
+        await h5.scan(ctx);
+        return 'other';
+      }
+    }
+    if (
+      !tensorData &&
       head.length >= 2 &&
       head[0] === 0x78 &&
       ((head[0] << 8) | head[1]) % 31 === 0
@@ -367,6 +532,7 @@ export class FileScan {
       )
         this.masquerade(ctx, baseName, 'pickle');
       await this.scanPickle(source, ctx, false);
+      if (tensorData) this.tensorDataResult(ctx, baseName, referrers);
       return 'other';
     }
     if (best) {
@@ -379,6 +545,10 @@ export class FileScan {
       ctx.setFormat(first === '{' || first === '[' ? 'json' : 'text');
       return 'other';
     }
+    if (tensorData) {
+      this.tensorDataResult(ctx, baseName, referrers);
+      return 'other';
+    }
     ctx.setFormat('unknown');
     if (ctx.depth === 0 || !this.isTensorPayload(source)) {
       ctx.report(
@@ -389,6 +559,100 @@ export class FileScan {
       );
     }
     return 'other';
+  }
+
+  /** Closes the classification of a referenced raw tensor data file. */
+  private tensorDataResult(
+    ctx: FormatScanContext,
+    baseName: string,
+    referrers: string,
+  ) {
+    ctx.setFormat('tensor-data');
+    ctx.report(
+      finding(
+        'TENSOR_DATA',
+        `${baseName} holds raw tensor data named by ${referrers}; it was hashed and checked for embedded executable content.`,
+        undefined,
+        { referencedBy: this.referencedBy.slice(0, 10) },
+      ),
+    );
+  }
+
+  /** A format module whose structural validation outranks the weak 0x80 PROTO sniff. */
+  private async structuralFormat(
+    source: ByteSource,
+    head: Buffer,
+    hint: { name: string; size: number },
+  ): Promise<(typeof formatScanners)[number] | undefined> {
+    if (await isStructurallySafetensors(source, head))
+      return formatScanners.find(s => s.id === 'safetensors');
+    for (const s of formatScanners) {
+      if (s.id === 'safetensors') continue;
+      let c = 0;
+      try {
+        c = s.detect(head, hint);
+      } catch {
+        c = 0;
+      }
+      // magic-validated formats (GGUF, HDF5, ONNX/SavedModel protobuf heads)
+      if (c >= 80) return s;
+    }
+    return undefined;
+  }
+
+  /**
+   * The same bytes read as a pickle (a file that validated as another format but starts like one).
+   * A complete pickle program is a polyglot and is scanned in full; otherwise only what the partial
+   * reading really imports or calls is reported.
+   */
+  private async pickleReading(
+    source: ByteSource,
+    ctx: FormatScanContext & { scan: FileScan },
+    format: string,
+    baseName: string,
+  ) {
+    const seen: Finding[] = [];
+    const m = new PickleMachine(source, {
+      limits: this.limits,
+      report: f => {
+        if (seen.length < 200) seen.push(f);
+      },
+      scanNestedRange: async () => {},
+      scanNestedBuffer: async () => {},
+      shadow: true,
+    });
+    const out = await m.runStream();
+    if (out.ok && out.opcodes >= 2) {
+      ctx.report(
+        finding(
+          'PICKLE_POLYGLOT',
+          `${baseName} is a valid ${format} file and also a complete pickle (${out.opcodes} opcodes); the pickle reading was scanned.`,
+          { offset: 0 },
+          { format },
+        ),
+      );
+      await this.scanPickle(source, ctx, true);
+      ctx.setFormat(format);
+      return;
+    }
+    for (const f of seen) {
+      const g = f.details?.global ?? f.details?.callee;
+      if (
+        [
+          'PICKLE_DANGEROUS_GLOBAL',
+          'PICKLE_DANGEROUS_CALL',
+          'PICKLE_NON_ALLOWLISTED_GLOBAL',
+          'PICKLE_NESTED_PICKLE',
+          'PICKLE_CALL_OF_RESULT',
+        ].includes(f.ruleId) &&
+        typeof g === 'string' &&
+        IDENT_PATH.test(g.replace(/\(…\)$/, ''))
+      )
+        ctx.report({
+          ...f,
+          message: `${f.message} (seen when the ${format} file is read as a pickle)`,
+        });
+    }
   }
 
   /** Raw tensor payloads inside model archives (PyTorch data/N, joblib, ...) are hashed, not parsed. */
@@ -608,6 +872,9 @@ export class FileScan {
       ...(this.pickleImports.size
         ? { pickleImports: [...this.pickleImports].sort() }
         : {}),
+      ...(this.references.size
+        ? { references: [...this.references].sort() }
+        : {}),
     };
   }
 }
@@ -685,6 +952,7 @@ export async function scanFile(
     };
   }
   const scan = new FileScan(name, limits, options.signal);
+  scan.referencedBy = options.referencedBy ?? [];
   const size = source.size;
   try {
     const hashing =
@@ -736,6 +1004,7 @@ export async function scanBuffer(
 ): Promise<FileScanResult> {
   const started = Date.now();
   const scan = new FileScan(name, mergeLimits(options.limits), options.signal);
+  scan.referencedBy = options.referencedBy ?? [];
   try {
     await scan.scanSource(new BufferByteSource(data, name), 0);
   } catch (e) {
@@ -746,4 +1015,117 @@ export async function scanBuffer(
       ? ''
       : createHash('sha256').update(data).digest('hex');
   return scan.result(name, data.length, sha, started);
+}
+
+/** One file of a multi-file scan. */
+export interface ScanFilesEntry {
+  path: string;
+  /** Name to report instead of the path (e.g. `hf://org/repo@rev/model.onnx`). */
+  displayName?: string;
+}
+
+export interface ScanFilesOptions
+  extends Omit<ScanOptions, 'displayName' | 'referencedBy'> {
+  /** Called before each file is scanned; may return that file's progress callback. */
+  onFile?: (
+    entry: ScanFilesEntry,
+    index: number,
+    total: number,
+  ) => ((bytesDone: number, bytesTotal: number) => void) | void;
+}
+
+const keepFromFirstPass = (f: Finding) =>
+  f.ruleId === 'CLAMAV_FOUND' || f.severity === 'critical';
+
+/**
+ * Scans the files of one model (a folder, a hub repository, a registry version) together. Model files
+ * are parsed first; a file that a parsed sibling names as its raw tensor data (ONNX external data, the
+ * data shards of a TensorFlow checkpoint index) is then classified with that hint (`tensor-data`:
+ * hashed, checked for executables, archives and pickles, otherwise safe) instead of UNKNOWN_FORMAT.
+ * References are resolved relative to the referring file's folder and only to files in `entries`.
+ * A critical finding or a ClamAV match of the first reading is never dropped by the hint.
+ * Results are in the order of `entries`.
+ */
+export async function scanFiles(
+  entries: Array<string | ScanFilesEntry>,
+  options: ScanFilesOptions = {},
+): Promise<FileScanResult[]> {
+  const list = entries.map(e => (typeof e === 'string' ? { path: e } : e));
+  const { onFile, ...base } = options;
+  const results: FileScanResult[] = [];
+  for (const [i, e] of list.entries()) {
+    const onProgress = onFile?.(e, i, list.length) ?? base.onProgress;
+    results.push(
+      await scanFile(e.path, {
+        ...base,
+        onProgress: onProgress || undefined,
+        displayName: e.displayName ?? e.path,
+      }),
+    );
+  }
+  const index = new Map<string, number>();
+  list.forEach((e, i) => index.set(path.resolve(e.path), i));
+  const referrers = new Map<number, string[]>();
+  list.forEach((e, i) => {
+    for (const rel of results[i].references ?? []) {
+      const target = index.get(path.resolve(path.dirname(e.path), rel));
+      if (target === undefined || target === i) continue;
+      const names = referrers.get(target) ?? [];
+      names.push(results[i].path);
+      referrers.set(target, names);
+    }
+  });
+  for (const [i, referencedBy] of referrers) {
+    const first = results[i];
+    if (options.signal?.aborted) break;
+    const second = await scanFile(list[i].path, {
+      ...base,
+      hash: false,
+      clamd: undefined,
+      onProgress: undefined,
+      displayName: first.path,
+      referencedBy,
+    });
+    const findings = [
+      ...first.findings.filter(keepFromFirstPass),
+      ...second.findings,
+    ];
+    const errors = [
+      ...first.errors.filter(m => m.startsWith('clamd:')),
+      ...second.errors,
+    ];
+    results[i] = {
+      ...second,
+      sha256: first.sha256,
+      findings,
+      errors,
+      durationMs: (first.durationMs ?? 0) + (second.durationMs ?? 0),
+      ...verdictOf(findings, errors),
+    };
+  }
+  return results;
+}
+
+/** Every regular file under a folder (sorted, symbolic links not followed). */
+export async function listFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (d: string) => {
+    const entries = await fsp.readdir(d, { withFileTypes: true });
+    entries.sort((a, b) => a.name.localeCompare(b.name));
+    for (const e of entries) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) await walk(p);
+      else if (e.isFile()) out.push(p);
+    }
+  };
+  await walk(dir);
+  return out;
+}
+
+/** Scans every file under a folder as one model (see `scanFiles`). */
+export async function scanDirectory(
+  dir: string,
+  options: ScanFilesOptions = {},
+): Promise<FileScanResult[]> {
+  return scanFiles(await listFiles(dir), options);
 }

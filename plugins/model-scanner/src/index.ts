@@ -2,11 +2,19 @@ export * from './types';
 export {
   scanFile,
   scanBuffer,
+  scanFiles,
+  scanDirectory,
+  listFiles,
   DEFAULT_LIMITS,
   verdictOf,
   sha256File,
 } from './engine';
-export type { ScanOptions, ClamdOptions } from './engine';
+export type {
+  ScanOptions,
+  ClamdOptions,
+  ScanFilesOptions,
+  ScanFilesEntry,
+} from './engine';
 export { SCANNER_NAME, SCANNER_VERSION, RULESET_VERSION } from './version';
 export { toSarif, toJsonReport, toTable, explainRule } from './report';
 export { atlasTechniques, rules } from './rules';

@@ -274,6 +274,34 @@ export const rules: Record<string, RuleInfo> = {
     defaultSeverity: 'medium',
     atlas: [],
   },
+  PICKLE_POLYGLOT: {
+    title: 'File is also a complete pickle',
+    explanation:
+      'The file is a valid file of another format (for example safetensors) and, read from its first byte, also a complete pickle program. A loader that unpickles it runs that program; the pickle reading was scanned too.',
+    defaultSeverity: 'high',
+    atlas: ['AML.T0074', 'AML.T0076'],
+  },
+  TENSOR_DATA: {
+    title: 'Raw tensor data referenced by a model',
+    explanation:
+      'The file has no format of its own: a model file next to it (ONNX external data, a TensorFlow checkpoint index) names it as the raw bytes of its tensors. It was hashed and checked for embedded executable content, not parsed.',
+    defaultSeverity: 'none',
+    atlas: [],
+  },
+  TENSOR_DATA_EMBEDDED_CODE: {
+    title: 'Executable content where raw tensor data belongs',
+    explanation:
+      'A file that a model names as raw tensor data starts with an executable (ELF, PE, Mach-O) or a script (#!). Tensor data never does: the file is a payload travelling with the model.',
+    defaultSeverity: 'critical',
+    atlas: ['AML.T0010.003', 'AML.T0018.002', 'AML.T0074'],
+  },
+  TENSOR_DATA_ARCHIVE: {
+    title: 'Archive where raw tensor data belongs',
+    explanation:
+      'A file that a model names as raw tensor data is a zip archive. Tensor data is raw bytes; its members were scanned.',
+    defaultSeverity: 'high',
+    atlas: ['AML.T0074', 'AML.T0076'],
+  },
   CLAMAV_FOUND: {
     title: 'ClamAV signature match',
     explanation: 'ClamAV recognised known malware in the file.',

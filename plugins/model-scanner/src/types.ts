@@ -62,6 +62,12 @@ export interface FileScanResult {
    * for reviewers; absent when the file holds no pickle.
    */
   pickleImports?: string[];
+  /**
+   * Files this model file names as its raw tensor data, relative to the file's folder (ONNX
+   * external_data locations, the data shards of a TensorFlow checkpoint index). Absent when none.
+   * `scanFiles`/`scanDirectory` use them to classify those siblings as `tensor-data`.
+   */
+  references?: string[];
 }
 
 export interface ScanLimits {
@@ -100,6 +106,11 @@ export interface FormatScanContext {
   scanNested(source: ByteSource): Promise<void>;
   /** Set the detected format of the top-level file (format modules may refine it). */
   setFormat(format: string): void;
+  /**
+   * Records a sibling file (path relative to this file's folder) that this model names as its raw
+   * tensor data. Ignored for nested objects. Optional so older contexts stay valid.
+   */
+  addReference?(relativePath: string): void;
 }
 
 /** One format module: content detection plus a scanner. */

@@ -3,7 +3,7 @@ import { policyFingerprint } from './pickle/policy';
 import { rules } from './rules';
 
 export const SCANNER_NAME = 'frontier-guard-model-scanner';
-export const SCANNER_VERSION = '0.1.0';
+export const SCANNER_VERSION = '0.2.0';
 /** Hash of the allowlists and rules: cached verdicts are invalid when it changes. */
 export const RULESET_VERSION = createHash('sha256')
   .update(policyFingerprint())

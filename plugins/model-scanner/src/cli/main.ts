@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { FileScanResult } from '../types';
-import { scanFile } from '../engine';
+import { listFiles, scanFiles } from '../engine';
 import type { ScanOptions } from '../engine';
 import { toJsonReport, toSarif, toTable } from '../report';
 import { SCANNER_NAME, SCANNER_VERSION } from '../version';
@@ -70,16 +70,6 @@ export async function main(
     }
     io.stderr.write(`model-scan: ${(e as Error).message}\n`);
     return 2;
-  }
-}
-
-async function walk(dir: string, out: string[]) {
-  const entries = await fsp.readdir(dir, { withFileTypes: true });
-  entries.sort((a, b) => a.name.localeCompare(b.name));
-  for (const e of entries) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) await walk(p, out);
-    else if (e.isFile()) out.push(p);
   }
 }
 
@@ -231,8 +221,7 @@ async function scan(argv: string[], io: Io): Promise<number> {
         } else {
           const st = await fsp.stat(t);
           if (st.isDirectory()) {
-            const files: string[] = [];
-            await walk(t, files);
+            const files = await listFiles(t);
             jobs.push(...files.map(f => ({ file: f, display: f })));
           } else jobs.push({ file: t, display: t });
         }
@@ -252,14 +241,17 @@ async function scan(argv: string[], io: Io): Promise<number> {
         });
       }
     }
-    for (const j of jobs) {
-      const r = await scanFile(j.file, {
-        ...options,
-        displayName: j.display,
-        onProgress: progressReporter(io, j.display),
-      });
-      results.push(r);
-    }
+    // one multi-file scan: raw tensor data named by a sibling model (ONNX external data, checkpoint
+    // shards) is classified with that hint
+    results.push(
+      ...(await scanFiles(
+        jobs.map(j => ({ path: j.file, displayName: j.display })),
+        {
+          ...options,
+          onFile: e => progressReporter(io, e.displayName ?? e.path),
+        },
+      )),
+    );
   } finally {
     await fsp.rm(tmp, { recursive: true, force: true });
   }

@@ -153,6 +153,8 @@ class OnnxWalker {
     const location = entries.find(e => e.key === 'location');
     if (!location) return;
     const reason = externalPathProblem(location.value);
+    // a location inside the model folder names a sibling raw tensor data file
+    if (!reason && location.value) this.ctx.addReference?.(location.value.replace(/^\.\//, ''));
     if (reason) {
       this.report({
         ruleId: 'ONNX_EXTERNAL_DATA_TRAVERSAL',

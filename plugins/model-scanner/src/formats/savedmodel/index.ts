@@ -214,6 +214,28 @@ function isCheckpointIndex(head: Buffer): boolean {
   return head.length >= 4 && head[0] === 0 && head[1] === 0 && head[2] > 0 && head[2] < 64 && head[3] === 0x08;
 }
 
+/**
+ * The data shards a checkpoint index names: its header entry (empty key) holds BundleHeaderProto, whose
+ * field 1 is num_shards; TensorFlow writes the shards next to the index as
+ * `<prefix>.data-NNNNN-of-MMMMM` (prefix = the index file name without `.index`).
+ */
+function checkpointShards(head: Buffer, ctx: FormatScanContext) {
+  if (ctx.depth !== 0 || !ctx.addReference) return;
+  let shards = 0;
+  let shift = 0;
+  for (let i = 4; i < Math.min(head.length, 9); i++) {
+    shards |= (head[i] & 0x7f) << shift;
+    shift += 7;
+    if (!(head[i] & 0x80)) break;
+  }
+  if (shards < 1 || shards > 10_000) return;
+  const base = ctx.source.name.split(/[\\/]/).pop() ?? '';
+  if (!/\.index$/.test(base)) return;
+  const prefix = base.slice(0, -'.index'.length);
+  const pad = (n: number) => String(n).padStart(5, '0');
+  for (let i = 0; i < shards; i++) ctx.addReference(`${prefix}.data-${pad(i)}-of-${pad(shards)}`);
+}
+
 function detect(head: Buffer, hint: { name: string; size: number }): number {
   if (isKerasMetadata(head)) return 85;
   if (isFingerprint(head, hint.size)) return /(^|[\\/])fingerprint\.pb$/.test(hint.name) ? 70 : 45;
@@ -253,6 +275,7 @@ async function scan(ctx: FormatScanContext): Promise<void> {
     const size = ctx.source.size;
     const footer = size >= 48 ? await reader.bytes(size - 8, 8) : Buffer.alloc(0);
     if (!footer.equals(LEVELDB_TABLE_MAGIC)) ctx.error('TensorFlow checkpoint index without the table footer magic');
+    else checkpointShards(head, ctx);
     return;
   }
   const isGraphDef = !kerasMeta && !!fields && fields[0]?.field === 1 && fields[0]?.wire === 2;
