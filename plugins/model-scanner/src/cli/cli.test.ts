@@ -198,6 +198,87 @@ describe('model-scan CLI (spawned)', () => {
     }
   }, 60_000);
 
+  it('classifies ONNX external data named by its sibling model in folders and hf:// repos (tensor-data, safe)', async () => {
+    const formats = path.resolve(__dirname, '../../fixtures/formats');
+    const files: Record<string, Buffer> = {
+      'onnx/model.onnx': fs.readFileSync(
+        path.join(formats, 'onnx_benign_external.onnx'),
+      ),
+      'onnx/onnx_benign_external.onnx.data': fs.readFileSync(
+        path.join(formats, 'onnx_benign_external.onnx.data'),
+      ),
+    };
+    const hub = await serve((req, res) => {
+      if (req.url === '/api/models/acme/onnx-ext/revision/main') {
+        res.setHeader('content-type', 'application/json');
+        res.end(
+          JSON.stringify({
+            sha: 'def456',
+            siblings: Object.keys(files).map(rfilename => ({ rfilename })),
+          }),
+        );
+        return;
+      }
+      const m = /^\/acme\/onnx-ext\/resolve\/def456\/(.+)$/.exec(req.url ?? '');
+      const body = m && files[decodeURIComponent(m[1])];
+      if (body) res.end(body);
+      else {
+        res.statusCode = 404;
+        res.end('not found');
+      }
+    });
+    const folder = fs.mkdtempSync(
+      path.join(os.tmpdir(), 'model-scan-cli-onnx-'),
+    );
+    try {
+      for (const [name, body] of Object.entries(files)) {
+        fs.mkdirSync(path.join(folder, path.dirname(name)), {
+          recursive: true,
+        });
+        fs.writeFileSync(path.join(folder, name), body);
+      }
+      const r = await run(
+        [
+          'hf://acme/onnx-ext',
+          folder,
+          '--format',
+          'json',
+          '--fail-on',
+          'suspicious',
+        ],
+        { HF_ENDPOINT: hub.url },
+      );
+      const doc = JSON.parse(r.stdout);
+      const formatOf = Object.fromEntries(
+        doc.files.map(
+          (f: { path: string; format: string; verdict: string }) => [
+            f.path.replace(folder, '<dir>'),
+            `${f.format} ${f.verdict}`,
+          ],
+        ),
+      );
+      expect(formatOf).toEqual({
+        'hf://acme/onnx-ext@def456/onnx/model.onnx': 'onnx safe',
+        'hf://acme/onnx-ext@def456/onnx/onnx_benign_external.onnx.data':
+          'tensor-data safe',
+        '<dir>/onnx/model.onnx': 'onnx safe',
+        '<dir>/onnx/onnx_benign_external.onnx.data': 'tensor-data safe',
+      });
+      expect(r.code).toBe(0);
+      // negative: the data file alone is unknown, and unknown is not safe
+      const alone = await run([
+        path.join(folder, 'onnx/onnx_benign_external.onnx.data'),
+        '--fail-on',
+        'suspicious',
+      ]);
+      expect(alone.code).toBe(1);
+      expect(alone.stdout).toContain('UNKNOWN_FORMAT');
+    } finally {
+      await hub.close();
+      fs.rmSync(folder, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it('gate: asks the backend and exits 0 when allowed, 1 when refused, 2 on HTTP errors', async () => {
     const calls: Array<{ url?: string; auth?: string }> = [];
     const backend = await serve((req, res) => {
