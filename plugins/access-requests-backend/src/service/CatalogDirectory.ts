@@ -62,15 +62,39 @@ export function queryTerms(query: string): string[] {
  * is ranked here over the (small) set of Resource entities that carry an access policy.
  */
 export class CatalogDirectory implements Directory {
-  constructor(private readonly catalog: CatalogService, private readonly auth: AuthService) {}
+  private readonly resources = new Map<string, { at: number; resource: RequestableResource }>();
+
+  /**
+   * `resourceCacheMs` (default 5000): found Resource entities are reused for this long, so a
+   * burst of requests on one resource costs one catalog call. Only resources are cached —
+   * group membership (`currentGroups`) is looked up on every call, never cached.
+   */
+  constructor(
+    private readonly catalog: CatalogService,
+    private readonly auth: AuthService,
+    private readonly options: { resourceCacheMs?: number; now?: () => number } = {},
+  ) {}
 
   private async credentials() {
     return { credentials: await this.auth.getOwnServiceCredentials() };
   }
 
   async getResource(entityRef: string): Promise<RequestableResource | undefined> {
+    const ttl = this.options.resourceCacheMs ?? 5000;
+    const now = (this.options.now ?? Date.now)();
+    const cached = this.resources.get(entityRef);
+    if (cached && now - cached.at < ttl) return cached.resource;
     const entity = await this.catalog.getEntityByRef(entityRef, await this.credentials());
-    return entity ? toRequestable(entity) : undefined;
+    if (!entity) {
+      this.resources.delete(entityRef);
+      return undefined;
+    }
+    const resource = toRequestable(entity);
+    if (ttl > 0) {
+      if (this.resources.size >= 1000) this.resources.clear();
+      this.resources.set(entityRef, { at: now, resource });
+    }
+    return resource;
   }
 
   async searchResources(query: string, limit = 20): Promise<RequestableResource[]> {

@@ -46,6 +46,25 @@ describe('CatalogDirectory', () => {
   });
 });
 
+describe('CatalogDirectory caching', () => {
+  it('reuses a resource for resourceCacheMs but looks group membership up on every call', async () => {
+    let t = 0;
+    const catalog = catalogServiceMock({ entities: [...orgEntities(), ...resourceEntities()] });
+    const getEntityByRef = jest.spyOn(catalog, 'getEntityByRef');
+    const dir = new CatalogDirectory(catalog, mockServices.auth(), { resourceCacheMs: 5000, now: () => t });
+    await dir.getResource(W7B);
+    await dir.getResource(W7B);
+    expect(getEntityByRef).toHaveBeenCalledTimes(1);
+    t = 5000;
+    await dir.getResource(W7B);
+    expect(getEntityByRef).toHaveBeenCalledTimes(2);
+    getEntityByRef.mockClear();
+    await dir.currentGroups(ALICE);
+    await dir.currentGroups(ALICE);
+    expect(getEntityByRef).toHaveBeenCalledTimes(2);
+  });
+});
+
 describe('Notifier', () => {
   it('logs and swallows failures', async () => {
     const logger = mockServices.logger.mock();
