@@ -277,3 +277,24 @@ describe('raw tensor data named by a sibling model (scanFiles / scanDirectory)',
     expect(rs[1].verdict).toBe('suspicious');
   });
 });
+
+describe('the tensor-data hint never hides what a clean first reading found', () => {
+  it('a non-allowlisted pickle named as external data keeps its finding', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'model-scan-xfile-'));
+    try {
+      fs.copyFileSync(
+        fx('onnx_benign_external.onnx'),
+        path.join(dir, 'model.onnx'),
+      );
+      fs.writeFileSync(
+        path.join(dir, 'onnx_benign_external.onnx.data'),
+        classicPayload('somepkg.tools', 'helper', 'x'),
+      );
+      const [, data] = await scanDirectory(dir);
+      expect(data.verdict).toBe('suspicious');
+      expect(rules(data)).toContain('PICKLE_NON_ALLOWLISTED_GLOBAL');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

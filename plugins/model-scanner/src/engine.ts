@@ -1034,8 +1034,18 @@ export interface ScanFilesOptions
   ) => ((bytesDone: number, bytesTotal: number) => void) | void;
 }
 
-const keepFromFirstPass = (f: Finding) =>
-  f.ruleId === 'CLAMAV_FOUND' || f.severity === 'critical';
+/**
+ * What the first reading (without the hint) keeps: everything it found when that reading parsed
+ * cleanly (the file really is that format), else only critical findings and ClamAV matches (content
+ * that merely resembled a format, such as fp16 data starting 0x80 0x02, is decided by the hint).
+ */
+function keptFromFirstReading(first: FileScanResult): Finding[] {
+  if (!first.errors.some(e => !e.startsWith('clamd:')))
+    return first.findings.filter(f => f.ruleId !== 'UNKNOWN_FORMAT');
+  return first.findings.filter(
+    f => f.ruleId === 'CLAMAV_FOUND' || f.severity === 'critical',
+  );
+}
 
 /**
  * Scans the files of one model (a folder, a hub repository, a registry version) together. Model files
@@ -1043,7 +1053,8 @@ const keepFromFirstPass = (f: Finding) =>
  * data shards of a TensorFlow checkpoint index) is then classified with that hint (`tensor-data`:
  * hashed, checked for executables, archives and pickles, otherwise safe) instead of UNKNOWN_FORMAT.
  * References are resolved relative to the referring file's folder and only to files in `entries`.
- * A critical finding or a ClamAV match of the first reading is never dropped by the hint.
+ * The hint never drops a critical finding or a ClamAV match of the first reading, nor anything a
+ * first reading that parsed cleanly found.
  * Results are in the order of `entries`.
  */
 export async function scanFiles(
@@ -1086,10 +1097,17 @@ export async function scanFiles(
       displayName: first.path,
       referencedBy,
     });
-    const findings = [
-      ...first.findings.filter(keepFromFirstPass),
-      ...second.findings,
-    ];
+    const seen = new Set<string>();
+    const findings = [...second.findings, ...keptFromFirstReading(first)]
+      .filter(f => {
+        const key = `${f.ruleId}|${f.message}|${JSON.stringify(
+          f.location ?? {},
+        )}`;
+        if (seen.has(key)) return false;
+        seen.add(key);
+        return true;
+      })
+      .sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity]);
     const errors = [
       ...first.errors.filter(m => m.startsWith('clamd:')),
       ...second.errors,
