@@ -7,7 +7,8 @@
  * listens on a real HTTP port, backed by a real database:
  *   - SQLite file under bench/.work/ (better-sqlite3), and
  *   - PostgreSQL at 127.0.0.1:5432 (database fg_bench_access-requests, recreated per run).
- * Then N concurrent clients drive it over HTTP (Node fetch/undici, keep-alive):
+ * Then N concurrent clients drive it over HTTP (Node fetch/undici, keep-alive) from a worker
+ * thread (own event loop; --in-process-clients runs them on the server's thread as before):
  *   researcher: POST /requests      (weights-frontier-7b, blob-reader: 2 security reviewers needed)
  *   bob:   POST /requests/:id/reviews approve
  *   carol: POST /requests/:id/reviews approve   -> request approved, grant created + provisioned
@@ -261,7 +262,7 @@ async function profiled(name, fn) {
   }
 }
 
-async function level(base, clients, seconds) {
+async function levelInThisThread(base, clients, seconds) {
   const lat = { create: [], review1: [], review2: [] };
   const errors = [];
   const deadline = performance.now() + seconds * 1000;
@@ -280,6 +281,31 @@ async function level(base, clients, seconds) {
   );
   const elapsed = (performance.now() - started) / 1000;
   return { lat, errors, elapsed };
+}
+
+/**
+ * Runs one level with the clients in a worker thread (their own event loop), so the load
+ * generator's HTTP client work does not queue behind the server's on the same event loop;
+ * --in-process-clients keeps the old behaviour (clients on the server's thread).
+ */
+async function level(base, clients, seconds) {
+  if (process.argv.includes('--in-process-clients')) {
+    return levelInThisThread(base, clients, seconds);
+  }
+  const { Worker } = require('node:worker_threads');
+  return new Promise((resolve, reject) => {
+    const w = new Worker(__filename, {
+      workerData: { benchClients: { base, clients, seconds } },
+      argv: process.argv.slice(2),
+    });
+    w.once('message', resolve);
+    w.once('error', reject);
+    w.once('exit', code =>
+      code === 0
+        ? undefined
+        : reject(new Error(`client worker exited ${code}`)),
+    );
+  });
 }
 
 function fmt(n, w = 8, d = 1) {
@@ -371,11 +397,25 @@ async function main() {
   );
 }
 
-main().then(
-  // backend.stop() leaves timers/pools behind (scheduler, knex); do not hang after the report.
-  () => process.exit(process.exitCode ?? 0),
-  e => {
-    console.error(e);
-    process.exit(1);
-  },
-);
+const { isMainThread, workerData, parentPort } = require('node:worker_threads');
+if (!isMainThread && workerData?.benchClients) {
+  const { base, clients, seconds } = workerData.benchClients;
+  // load the client's modules and warm its JIT with one untimed flow before the clock starts
+  flow(base, { create: [], review1: [], review2: [] }, requesterFor(0))
+    .then(() => levelInThisThread(base, clients, seconds))
+    .then(
+      r => parentPort.postMessage(r),
+      e => {
+        throw e;
+      },
+    );
+} else {
+  main().then(
+    // backend.stop() leaves timers/pools behind (scheduler, knex); do not hang after the report.
+    () => process.exit(process.exitCode ?? 0),
+    e => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
+}
