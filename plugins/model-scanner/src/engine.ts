@@ -499,8 +499,11 @@ export class FileScan {
       return 'other';
     }
     // HDF5 after a userblock larger than the detection window (Keras .h5 with a userblock)
+    // (not in raw storages, and not through inflating streams where a far read inflates everything)
     if (
       source.size > head.length &&
+      !(source instanceof InflateByteSource) &&
+      (ctx.depth === 0 || !this.isTensorPayload(source)) &&
       (await findHdf5Signature(source, 4096)) >= 0
     ) {
       const h5 = formatScanners.find(s => s.id === 'keras-h5');
