@@ -298,3 +298,17 @@ describe('the tensor-data hint never hides what a clean first reading found', ()
     }
   });
 });
+
+describe('format registry', () => {
+  it('a SentencePiece tokenizer.model is recognised by the engine (not unknown)', async () => {
+    const r = await scanFile(fx('sentencepiece_tokenizer.model'));
+    expect(r.format).toBe('sentencepiece');
+    expect(r.verdict).toBe('safe');
+    // negative: bytes that only start like a protobuf are still unknown
+    const junk = await scanBuffer(
+      'tokenizer.model',
+      Buffer.from([0x0a, 0x03, 0xff, 0xfe, 0xfd, 0x99, 0x00, 0x01]),
+    );
+    expect(junk.format).not.toBe('sentencepiece');
+  });
+});

@@ -12,6 +12,7 @@ import { onnxScanner, onnxRules } from './onnx';
 import {
   tokenizerConfigScanner,
   tokenizerConfigRules,
+  sentencePieceScanner,
 } from './tokenizerConfig';
 import { chatTemplateRules } from './chatTemplate';
 
@@ -23,6 +24,7 @@ export const formatScanners: FormatScanner[] = [
   savedModelScanner,
   onnxScanner,
   tokenizerConfigScanner,
+  sentencePieceScanner,
 ];
 
 /** Plain-words explanations of the rule ids the format modules emit. */
