@@ -312,3 +312,32 @@ describe('format registry', () => {
     expect(junk.format).not.toBe('sentencepiece');
   });
 });
+
+describe('OpenVINO IR', () => {
+  it('model.bin next to its model.xml is tensor-data; alone it stays unknown', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'model-scan-ov-'));
+    try {
+      const xml = path.join(dir, 'openvino_model.xml');
+      const bin = path.join(dir, 'openvino_model.bin');
+      fs.writeFileSync(
+        xml,
+        '<?xml version="1.0"?>\n<net name="Model0" version="11">\n<layers>\n<layer id="0" name="x" type="Parameter" version="opset1"/>\n</layers>\n</net>\n',
+      );
+      fs.writeFileSync(
+        bin,
+        Buffer.from(new Float32Array([0.25, -3, 7.5, 1e-3]).buffer),
+      );
+      const [b, x] = await scanDirectory(dir);
+      expect(x.format).toBe('openvino-ir');
+      expect(x.references).toEqual(['openvino_model.bin']);
+      expect(b.format).toBe('tensor-data');
+      expect(b.verdict).toBe('safe');
+      // negative: an XML file that is not an IR names nothing
+      fs.writeFileSync(xml, '<?xml version="1.0"?>\n<config><net/></config>\n');
+      const [b2] = await scanDirectory(dir);
+      expect(b2.verdict).toBe('suspicious');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

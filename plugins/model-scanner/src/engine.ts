@@ -544,8 +544,18 @@ export class FileScan {
       return 'other';
     }
     if (looksLikeText(head)) {
-      const first = head.toString('utf8').trimStart()[0];
+      const text = head.toString('utf8');
+      const first = text.trimStart()[0];
       ctx.setFormat(first === '{' || first === '[' ? 'json' : 'text');
+      // OpenVINO IR: model.xml (<net ...>) keeps its weights as raw bytes in model.bin next to it
+      if (
+        ctx.depth === 0 &&
+        /\.xml$/i.test(baseName) &&
+        /^\s*(<\?xml[^>]*\?>\s*)?(<!--[\s\S]*?-->\s*)*<net[\s>]/.test(text)
+      ) {
+        ctx.setFormat('openvino-ir');
+        ctx.addReference?.(`${baseName.slice(0, -4)}.bin`);
+      }
       return 'other';
     }
     if (tensorData) {
