@@ -341,3 +341,76 @@ describe('OpenVINO IR', () => {
     }
   });
 });
+
+/** Minimal MessagePack writer (maps, strings, arrays of ints, bin, ext) as flax.serialization writes. */
+function mp(v: unknown): Buffer {
+  if (typeof v === 'string') {
+    const b = Buffer.from(v);
+    return Buffer.concat([
+      Buffer.from(b.length < 32 ? [0xa0 | b.length] : [0xd9, b.length]),
+      b,
+    ]);
+  }
+  if (typeof v === 'number') return Buffer.from([v & 0x7f]);
+  if (Buffer.isBuffer(v)) {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(v.length);
+    return Buffer.concat([Buffer.from([0xc6]), len, v]);
+  }
+  if (Array.isArray(v))
+    return Buffer.concat([Buffer.from([0x90 | v.length]), ...v.map(mp)]);
+  if (v && typeof v === 'object' && 'ext' in v) {
+    const data = (v as { ext: Buffer }).ext;
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    return Buffer.concat([Buffer.from([0xc9]), len, Buffer.from([1]), data]);
+  }
+  const entries = Object.entries(v as Record<string, unknown>);
+  return Buffer.concat([
+    Buffer.from([0x80 | entries.length]),
+    ...entries.flatMap(([k, x]) => [mp(k), mp(x)]),
+  ]);
+}
+const ndarray = (shape: number[], values: number[]) => ({
+  ext: mp([shape, 'float32', Buffer.from(new Float32Array(values).buffer)]),
+});
+
+describe('Flax/JAX MessagePack weights', () => {
+  const flax = mp({
+    params: {
+      Dense_0: {
+        kernel: ndarray([2, 2], [0.5, -1, 2, 3]),
+        bias: ndarray([2], [0, 0]),
+      },
+    },
+  });
+
+  it('a flax_model.msgpack state dict is msgpack and safe', async () => {
+    const r = await scanBuffer('flax_model.msgpack', flax);
+    expect(r.format).toBe('msgpack');
+    expect(r.verdict).toBe('safe');
+  });
+
+  it('truncated or with bytes appended (a payload riding along) it is malformed', async () => {
+    const cut = await scanBuffer(
+      'flax_model.msgpack',
+      flax.subarray(0, flax.length - 3),
+    );
+    expect(rules(cut)).toContain('MSGPACK_MALFORMED');
+    expect(cut.verdict).toBe('suspicious');
+    const tail = await scanBuffer(
+      'flax_model.msgpack',
+      Buffer.concat([flax, classicPayload()]),
+    );
+    expect(rules(tail)).toContain('MSGPACK_MALFORMED');
+    expect(tail.verdict).not.toBe('safe');
+  });
+
+  it('a container count larger than the file is refused without allocating', async () => {
+    const lie = Buffer.from([
+      0x81, 0xa1, 0x61, 0xdd, 0xff, 0xff, 0xff, 0xff, 0x00,
+    ]);
+    const r = await scanBuffer('flax_model.msgpack', lie);
+    expect(rules(r)).toContain('MSGPACK_MALFORMED');
+  });
+});

@@ -15,6 +15,7 @@ import {
   sentencePieceScanner,
 } from './tokenizerConfig';
 import { chatTemplateRules } from './chatTemplate';
+import { msgpackScanner, msgpackRules } from './msgpack';
 
 export const formatScanners: FormatScanner[] = [
   ggufScanner,
@@ -25,6 +26,7 @@ export const formatScanners: FormatScanner[] = [
   onnxScanner,
   tokenizerConfigScanner,
   sentencePieceScanner,
+  msgpackScanner,
 ];
 
 /** Plain-words explanations of the rule ids the format modules emit. */
@@ -35,4 +37,5 @@ export const formatRuleExplanations: Record<string, string> = {
   ...onnxRules,
   ...tokenizerConfigRules,
   ...chatTemplateRules,
+  ...msgpackRules,
 };
