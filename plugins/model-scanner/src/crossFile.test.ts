@@ -219,6 +219,14 @@ describe('raw tensor data named by a sibling model (scanFiles / scanDirectory)',
     expect(rules(data)).toContain('TENSOR_DATA_EMBEDDED_CODE');
   });
 
+  it('referenced data whose bytes happen to be printable is tensor-data, not text', async () => {
+    put('model.onnx', fs.readFileSync(fx('onnx_benign_external.onnx')));
+    put('onnx_benign_external.onnx.data', Buffer.from('AAAA'.repeat(12)));
+    const data = byName(await scanDirectory(dir), '.onnx.data');
+    expect(data.format).toBe('tensor-data');
+    expect(data.verdict).toBe('safe');
+  });
+
   it('a real pickle payload posing as referenced tensor data is still malicious', async () => {
     put('model.onnx', fs.readFileSync(fx('onnx_benign_external.onnx')));
     put('onnx_benign_external.onnx.data', classicPayload());

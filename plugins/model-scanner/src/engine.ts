@@ -543,6 +543,11 @@ export class FileScan {
       await best.s.scan(ctx);
       return 'other';
     }
+    // raw tensor data (even bytes that happen to be printable): scripts were refused above
+    if (tensorData) {
+      this.tensorDataResult(ctx, baseName, referrers);
+      return 'other';
+    }
     if (looksLikeText(head)) {
       const text = head.toString('utf8');
       const first = text.trimStart()[0];
@@ -556,10 +561,6 @@ export class FileScan {
         ctx.setFormat('openvino-ir');
         ctx.addReference?.(`${baseName.slice(0, -4)}.bin`);
       }
-      return 'other';
-    }
-    if (tensorData) {
-      this.tensorDataResult(ctx, baseName, referrers);
       return 'other';
     }
     ctx.setFormat('unknown');
