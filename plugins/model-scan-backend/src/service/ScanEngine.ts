@@ -11,12 +11,20 @@ export interface EngineIdentity {
 
 export interface EngineScanOptions {
   onProgress?: (bytesDone: number, bytesTotal: number) => void;
+  /**
+   * Names of sibling model files that name this file as their raw tensor data (engine
+   * `referencedBy`): the file is then read as `tensor-data` instead of UNKNOWN_FORMAT.
+   */
+  referencedBy?: string[];
 }
 
 /** Scans one file; never throws for a bad file (that is a verdict), only for engine failures. */
 export interface ScanEngine {
   identity(): Promise<EngineIdentity>;
-  scanFile(path: string, options?: EngineScanOptions): Promise<FileScanResult>;
+  scanFile(
+    path: string,
+    options?: EngineScanOptions,
+  ): Promise<FileScanResult & { references?: string[] }>;
 }
 
 export interface WorkerScanEngineOptions {
@@ -98,6 +106,9 @@ export class WorkerScanEngine implements ScanEngine {
           options: {
             hash: false,
             ...(this.options.clamd ? { clamd: this.options.clamd } : {}),
+            ...(options?.referencedBy?.length
+              ? { referencedBy: options.referencedBy }
+              : {}),
           },
         },
         options?.onProgress,

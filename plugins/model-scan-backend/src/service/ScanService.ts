@@ -20,6 +20,7 @@ import { decideGate } from '../domain/gate';
 import { AcceptanceFacts, isFileAllowed } from '../domain/fileAllowance';
 import { checkAcceptanceRequest } from '../domain/acceptanceRules';
 import { classifyTarget, parseUploadTarget } from '../domain/targets';
+import { needsTensorDataRescan, referrersByFile } from '../domain/tensorData';
 
 /** The clock: time is an input. */
 export interface Clock {
@@ -346,6 +347,14 @@ export class ScanService {
         progress.bytesDone = before + sizes[i];
         context.onProgress({ ...progress });
       }
+      if (resolved.files.length > 1) {
+        await this.rescanReferencedTensorData(
+          resolved.files,
+          recorded,
+          identity,
+          context.signal,
+        );
+      }
       const summary = summarizeFiles(recorded.map(r => r.result));
       const stored = await store.completeScan({
         id: job.id,
@@ -375,6 +384,58 @@ export class ScanService {
       );
     }
     await this.notify(job.id);
+  }
+
+  /**
+   * Cross-file pass of a multi-file target: a file that a sibling model names as raw tensor data
+   * (ONNX external data, checkpoint shards, OpenVINO .bin) and that alone reads as
+   * UNKNOWN_FORMAT is rescanned (in a worker, same limits) with the engine's `referencedBy`
+   * hint. The hinted result replaces the standalone one for this scan only; it is recorded with
+   * context 'tensor-data' and never enters the per-sha256 result cache.
+   */
+  private async rescanReferencedTensorData(
+    files: Array<{ name: string; path: string }>,
+    recorded: RecordedFile[],
+    identity: { scannerVersion: string; rulesetVersion: string },
+    signal: AbortSignal,
+  ): Promise<void> {
+    const referrers = referrersByFile(
+      files.map((f, i) => ({ name: f.name, result: recorded[i].result })),
+    );
+    for (const [i, referencedBy] of referrers) {
+      const first = recorded[i];
+      if (first.transientError || !needsTensorDataRescan(first.result)) {
+        continue;
+      }
+      if (signal.aborted) throw new Error('scan aborted');
+      const hinted = await this.options.engine.scanFile(files[i].path, {
+        referencedBy,
+      });
+      if (hinted.verdict === 'error') {
+        this.options.logger.warn(
+          `Tensor-data rescan of ${
+            files[i].name
+          } failed; keeping its standalone verdict: ${hinted.errors.join(
+            '; ',
+          )}`,
+        );
+        continue;
+      }
+      recorded[i] = {
+        result: {
+          ...hinted,
+          path: first.result.path,
+          sha256: first.result.sha256,
+          size: first.result.size,
+          findings: hinted.findings ?? [],
+          errors: hinted.errors ?? [],
+        },
+        scannerVersion: identity.scannerVersion,
+        rulesetVersion: identity.rulesetVersion,
+        cached: false,
+        context: 'tensor-data',
+      };
+    }
   }
 
   private async scanOne(

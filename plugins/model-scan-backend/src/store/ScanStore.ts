@@ -76,7 +76,21 @@ export interface RecordedFile {
   cached: boolean;
   /** True when the result is an error of this run (not stored in the result cache). */
   transientError?: boolean;
+  /**
+   * 'tensor-data' when the file was scanned as raw tensor data named by a sibling model of the
+   * same target (engine `referencedBy`). Such a result depends on the target, so it is never
+   * stored in (nor read from) the per-sha256 result cache; its findings live on the file row.
+   */
+  context?: FileContext;
 }
+
+/** How a file of a scan was read: alone, or as raw tensor data a sibling model names. */
+export type FileContext = 'standalone' | 'tensor-data';
+
+/** The engine's result with the sibling files a model names as raw tensor data. */
+export type FileScanResultWithReferences = FileScanResult & {
+  references?: string[];
+};
 
 function toDate(value: unknown): Date | undefined {
   if (value === null || value === undefined) return undefined;
@@ -292,7 +306,13 @@ export class ScanStore {
       if (updated !== 1) return false;
       await tx(FILES).where({ scan_id: input.id }).delete();
       for (const file of input.files) {
-        if (!file.cached && !file.transientError && file.result.sha256) {
+        const hinted = file.context === 'tensor-data';
+        if (
+          !hinted &&
+          !file.cached &&
+          !file.transientError &&
+          file.result.sha256
+        ) {
           await this.insertResultTx(tx, file, input.now);
         }
         await tx(FILES).insert({
@@ -306,8 +326,13 @@ export class ScanStore {
           scanner_version: file.scannerVersion,
           ruleset_version: file.rulesetVersion,
           cached: file.cached,
-          errors_json: file.transientError
-            ? JSON.stringify(file.result.errors)
+          errors_json:
+            file.transientError || hinted
+              ? JSON.stringify(file.result.errors ?? [])
+              : null,
+          context: hinted ? 'tensor-data' : 'standalone',
+          findings_json: hinted
+            ? JSON.stringify(file.result.findings ?? [])
             : null,
           created_at: input.now,
         });
@@ -347,6 +372,12 @@ export class ScanStore {
       findings_json: JSON.stringify(file.result.findings ?? []),
       errors_json: JSON.stringify(file.result.errors ?? []),
       duration_ms: file.result.durationMs ?? null,
+      references_json: (file.result as FileScanResultWithReferences).references
+        ?.length
+        ? JSON.stringify(
+            (file.result as FileScanResultWithReferences).references,
+          )
+        : null,
       created_at: now,
     });
     const findingRows: Array<Record<string, unknown>> = [];
@@ -390,7 +421,10 @@ export class ScanStore {
 
   // ---------------------------------------------------------------- results
 
-  async getCachedResult(key: ResultKey): Promise<FileScanResult | undefined> {
+  /** The standalone result of these bytes (hinted tensor-data results are never cached). */
+  async getCachedResult(
+    key: ResultKey,
+  ): Promise<FileScanResultWithReferences | undefined> {
     const row = await this.db(RESULTS)
       .where({
         sha256: key.sha256,
@@ -409,6 +443,9 @@ export class ScanStore {
       findings: JSON.parse(row.findings_json) as Finding[],
       errors: JSON.parse(row.errors_json) as string[],
       durationMs: row.duration_ms ?? undefined,
+      ...(row.references_json
+        ? { references: JSON.parse(row.references_json) as string[] }
+        : {}),
     };
   }
 
@@ -432,6 +469,7 @@ export class ScanStore {
         'f.ruleset_version',
         'f.cached',
         'f.errors_json as file_errors',
+        'f.findings_json as file_findings',
         'r.findings_json',
         'r.errors_json as result_errors',
         'r.duration_ms',
@@ -443,7 +481,7 @@ export class ScanStore {
       format: row.format,
       verdict: row.verdict,
       severity: row.severity,
-      findings: row.findings_json ? JSON.parse(row.findings_json) : [],
+      findings: JSON.parse(row.file_findings ?? row.findings_json ?? '[]'),
       errors: JSON.parse(row.file_errors ?? row.result_errors ?? '[]'),
       durationMs: row.duration_ms ?? undefined,
       cached: Boolean(row.cached),
@@ -644,6 +682,8 @@ export class ScanStore {
             .andOn('x.scanner_version', '=', 'f.scanner_version')
             .andOn('x.ruleset_version', '=', 'f.ruleset_version');
         })
+        // the cached findings are those of a standalone reading of the bytes
+        .where('f.context', 'standalone')
         .where('f.created_at', '>=', since);
 
     const atlasRows = await joined()
