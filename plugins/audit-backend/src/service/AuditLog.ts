@@ -1,31 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { JsonObject } from '@backstage/types';
 import {
-  AuditActorType,
-  AuditEventRequest,
-  AuditEventStatus,
+  AuditEvent,
   AuditEventsPage,
   AuditEventsQuery,
-  AuditSeverity,
   VerifyResult,
 } from '@internal/plugin-audit-common';
 import { canonicalJson } from '../domain/canonicalJson';
 import { AuditEventStore, NewChainRow } from '../store/AuditEventStore';
 
-/** One audit event as handed over by the auditor service. */
-export interface AuditLogEntry {
-  correlationId: string;
-  pluginId: string;
-  eventId: string;
-  severity: AuditSeverity;
-  status: AuditEventStatus;
-  actor?: string;
-  actorType: AuditActorType;
-  request?: AuditEventRequest;
-  meta?: JsonObject;
-  error?: { name: string; message: string };
-}
+/** One audit event as handed over by the auditor service: a row without its chain fields. */
+export type AuditLogEntry = Omit<
+  AuditEvent,
+  'seq' | 'id' | 'occurredAt' | 'prevHash' | 'hash' | 'hashAlg'
+>;
 
 /** The root-scoped audit trail shared by every plugin's auditor (see `auditLogServiceRef`). */
 export interface AuditLogService {
