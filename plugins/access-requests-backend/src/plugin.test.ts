@@ -6,7 +6,7 @@ import {
   mockServices,
   startTestBackend,
 } from '@backstage/backend-test-utils';
-import { createBackendModule, createServiceFactory } from '@backstage/backend-plugin-api';
+import { coreServices, createBackendModule, createServiceFactory } from '@backstage/backend-plugin-api';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { notificationService } from '@backstage/plugin-notifications-node';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
@@ -15,7 +15,7 @@ import { accessRequestsPlugin } from './plugin';
 import { AccessStore } from './store/AccessStore';
 import {
   ALICE, BOB, CAROL, DAVE, ERIN, NS, POLICY_DIR, W7B,
-  RecordingProvisioner, orgEntities, resourceEntities,
+  RecordingProvisioner, orgEntities, recordingAuditor, resourceEntities,
 } from './__testUtils__/fixtures';
 
 jest.setTimeout(90_000);
@@ -28,11 +28,14 @@ const extra: Record<string, string[]> = {
   [DAVE]: ['access-requests.read-all', 'access-requests.grant.revoke', 'access-requests.break-glass'],
 };
 const everyone = ['access-requests.request.create', 'access-requests.request.read', 'access-requests.request.review', 'access-requests.grant.read'];
+/** `${userRef} ${permissionName}` pairs a test takes away (a policy change); cleared after each test. */
+const withheld = new Set<string>();
 const permissionsMock = mockServices.permissions.mock({
   authorize: async (requests: any[], options: any) => {
     const user = options.credentials.principal.userEntityRef;
     return requests.map(r => ({
-      result: [...everyone, ...(extra[user] ?? [])].includes(r.permission.name) ? AuthorizeResult.ALLOW : AuthorizeResult.DENY,
+      result: [...everyone, ...(extra[user] ?? [])].includes(r.permission.name) && !withheld.has(`${user} ${r.permission.name}`)
+        ? AuthorizeResult.ALLOW : AuthorizeResult.DENY,
     })) as any;
   },
 });
@@ -41,6 +44,7 @@ async function start(knex: Knex, options: { allowClockControl?: boolean } = {}) 
   const azure = new RecordingProvisioner('azure-role-assignment');
   const k8s = new RecordingProvisioner('kubernetes-rolebinding');
   const sent: any[] = [];
+  const auditor = recordingAuditor();
   const provisionersModule = createBackendModule({
     pluginId: 'access-requests',
     moduleId: 'test-provisioners',
@@ -62,6 +66,7 @@ async function start(knex: Knex, options: { allowClockControl?: boolean } = {}) 
       mockServices.database.factory({ knex }),
       mockServices.scheduler.factory({ skipTaskRunOnStartup: true }),
       permissionsMock.factory,
+      createServiceFactory({ service: coreServices.auditor, deps: {}, factory: () => auditor }),
       mockServices.rootConfig.factory({
         data: { accessRequests: { policyDirectory: POLICY_DIR, testing: { allowClockControl: options.allowClockControl ?? false } } },
       }),
@@ -71,7 +76,7 @@ async function start(knex: Knex, options: { allowClockControl?: boolean } = {}) 
     const r = request(backend.server)[method](`/api/access-requests${path}`);
     return user ? r.set('Authorization', mockCredentials.user.header(user)) : r;
   };
-  return { backend, api, azure, k8s, sent };
+  return { backend, api, azure, k8s, sent, auditor };
 }
 
 const body = { resourceRef: W7B, roleId: 'blob-reader', durationMinutes: 60, justification: 'evaluate 7b' };
@@ -83,6 +88,7 @@ describe.each(databases.eachSupportedId())('access-requests plugin on %p', datab
     knex = await databases.init(databaseId);
   });
   afterEach(async () => {
+    withheld.clear();
     await backend?.stop();
     backend = undefined;
   });
@@ -181,6 +187,39 @@ describe.each(databases.eachSupportedId())('access-requests plugin on %p', datab
     const w = await t.api('post', `/requests/${id2}/withdraw`, ALICE);
     expect(w.status).toBe(200);
     expect(w.body.request.status).toBe('withdrawn');
+  });
+
+  it('withdraw, retry, revoke and renew check permissions in the backend; every refusal is audited', async () => {
+    const t = await start(knex, { allowClockControl: true });
+    backend = t.backend;
+    const pending = (await t.api('post', '/requests', ALICE).send(body)).body.request.id;
+    const viewer = await t.api('post', '/requests', ALICE).send({ resourceRef: NS, roleId: 'viewer', durationMinutes: 30, justification: 'logs' });
+    const gid = viewer.body.request.grantId;
+    expect(gid).toEqual(expect.any(String));
+
+    withheld.add(`${ALICE} access-requests.request.create`);
+    expect((await t.api('post', `/requests/${pending}/withdraw`, ALICE)).status).toBe(403);
+    expect((await t.api('post', `/grants/${gid}/retry`, ALICE)).status).toBe(403);
+    expect((await t.api('post', `/grants/${gid}/renew`, ALICE).send({ durationMinutes: 30 })).status).toBe(403);
+    withheld.add(`${ALICE} access-requests.grant.read`);
+    expect((await t.api('post', `/grants/${gid}/revoke`, ALICE).send({ reason: 'done' })).status).toBe(403);
+    const denied = t.auditor.events.filter(e => e.eventId === 'permission-denied');
+    expect(denied.map(e => [e.meta?.actor, e.meta?.permission, e.outcome])).toEqual([
+      [ALICE, 'access-requests.request.create', 'fail'],
+      [ALICE, 'access-requests.request.create', 'fail'],
+      [ALICE, 'access-requests.request.create', 'fail'],
+      [ALICE, 'access-requests.grant.read', 'fail'],
+    ]);
+    expect((await t.api('get', `/requests/${pending}`, BOB)).body.request.status).toBe('pending');
+    expect((await t.api('get', `/grants/${gid}`, BOB)).body.grant.status).toBe('active');
+
+    // the test clock is readable by platform admins only
+    expect((await t.api('get', '/admin/clock', ALICE)).status).toBe(403);
+    expect((await t.api('get', '/admin/clock', DAVE)).status).toBe(200);
+
+    withheld.clear();
+    expect((await t.api('post', `/requests/${pending}/withdraw`, ALICE)).status).toBe(200);
+    expect((await t.api('post', `/grants/${gid}/revoke`, ALICE).send({ reason: 'done' })).status).toBe(200);
   });
 
   it('break-glass: refused for non-admins, critical for admins', async () => {

@@ -62,8 +62,16 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     const [decision] = await permissions.authorize([{ permission }], { credentials: actor.credentials });
     return decision.result === AuthorizeResult.ALLOW;
   };
-  const require = async (actor: { credentials: any }, permission: BasicPermission) => {
-    if (!(await allowed(actor, permission))) throw new NotAllowedError(`missing permission ${permission.name}`);
+  /** Refuses (403) without the permission; every refusal is an audit event. */
+  const require = async (actor: Actor & { credentials: any }, permission: BasicPermission) => {
+    if (await allowed(actor, permission)) return;
+    const error = new NotAllowedError(`missing permission ${permission.name}`);
+    const ev = await auditor.createEvent({
+      eventId: 'permission-denied', severityLevel: 'medium', request: actor.request,
+      meta: { actor: actor.userRef, permission: permission.name },
+    });
+    await ev.fail({ error });
+    throw error;
   };
 
   router.get('/resources', async (req, res) => {
@@ -110,6 +118,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
 
   router.post('/requests/:id/withdraw', async (req, res) => {
     const actor = await actorOf(req);
+    await require(actor, accessRequestCreatePermission);
     res.json({ request: await service.withdraw(actor, req.params.id) });
   });
 
@@ -131,12 +140,16 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     const actor = await actorOf(req);
     const body = parse(revokeBodySchema, req.body);
     const canRevoke = await allowed(actor, accessGrantRevokePermission);
+    // without the revoke permission, only one's own grant (checked by the service)
+    if (!canRevoke) await require(actor, accessGrantReadPermission);
     res.json({ grant: await service.revokeGrant(actor, req.params.id, body.reason, canRevoke) });
   });
 
   router.post('/grants/:id/retry', async (req, res) => {
     const actor = await actorOf(req);
     const canRevoke = await allowed(actor, accessGrantRevokePermission);
+    // retrying re-provisions access: one's own grant needs the right to request access
+    if (!canRevoke) await require(actor, accessRequestCreatePermission);
     res.json({ grant: await service.retryGrant(actor, req.params.id, canRevoke) });
   });
 
@@ -164,7 +177,10 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   if (adjustableClock) {
     // TEST ONLY: exists only with accessRequests.testing.allowClockControl: true
     router.get('/admin/clock', async (req, res) => {
-      await actorOf(req);
+      const actor = await actorOf(req);
+      if (!(await service.isPlatformAdmin(actor.userRef))) {
+        throw new NotAllowedError('only platform admins may read the test clock');
+      }
       res.json({ now: adjustableClock.now().toISOString(), offsetSeconds: adjustableClock.offsetSeconds });
     });
     router.post('/admin/clock', async (req, res) => {
