@@ -115,6 +115,27 @@ const PROTO0_START = new Set(
 );
 const IDENT_PATH = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 
+const IMPORT_OR_CALL_RULES = new Set([
+  'PICKLE_DANGEROUS_GLOBAL',
+  'PICKLE_DANGEROUS_CALL',
+  'PICKLE_NON_ALLOWLISTED_GLOBAL',
+  'PICKLE_NESTED_PICKLE',
+  'PICKLE_CALL_OF_RESULT',
+]);
+
+/**
+ * Whether a finding of an alternative (shadow) pickle reading names a well-formed import or call,
+ * as opposed to garbage that merely decoded as opcodes.
+ */
+function namesRealImportOrCall(f: Finding): boolean {
+  const g = f.details?.global ?? f.details?.callee;
+  return (
+    IMPORT_OR_CALL_RULES.has(f.ruleId) &&
+    typeof g === 'string' &&
+    IDENT_PATH.test(g.replace(/\(…\)$/, ''))
+  );
+}
+
 function looksLikeText(head: Buffer): boolean {
   if (!head.length) return true;
   let printable = 0;
@@ -650,18 +671,7 @@ export class FileScan {
       return;
     }
     for (const f of seen) {
-      const g = f.details?.global ?? f.details?.callee;
-      if (
-        [
-          'PICKLE_DANGEROUS_GLOBAL',
-          'PICKLE_DANGEROUS_CALL',
-          'PICKLE_NON_ALLOWLISTED_GLOBAL',
-          'PICKLE_NESTED_PICKLE',
-          'PICKLE_CALL_OF_RESULT',
-        ].includes(f.ruleId) &&
-        typeof g === 'string' &&
-        IDENT_PATH.test(g.replace(/\(…\)$/, ''))
-      )
+      if (namesRealImportOrCall(f))
         ctx.report({
           ...f,
           message: `${f.message} (seen when the ${format} file is read as a pickle)`,
@@ -744,18 +754,7 @@ export class FileScan {
               limits: this.limits,
               report: f => {
                 // only what an alternative reading really imports or calls; garbage is not a finding
-                const g = f.details?.global ?? f.details?.callee;
-                const meaningful =
-                  [
-                    'PICKLE_DANGEROUS_GLOBAL',
-                    'PICKLE_DANGEROUS_CALL',
-                    'PICKLE_NON_ALLOWLISTED_GLOBAL',
-                    'PICKLE_NESTED_PICKLE',
-                    'PICKLE_CALL_OF_RESULT',
-                  ].includes(f.ruleId) &&
-                  typeof g === 'string' &&
-                  IDENT_PATH.test(g.replace(/\(…\)$/, ''));
-                if (meaningful)
+                if (namesRealImportOrCall(f))
                   ctx.report({
                     ...f,
                     message: `${f.message} (seen when the bytes around a broken frame are read the way another unpickler reads them)`,
