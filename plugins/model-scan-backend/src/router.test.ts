@@ -293,9 +293,23 @@ describe('model-scan router without permissions', () => {
       request(server)
         .get('/api/model-scan/acceptances')
         .set('Authorization', user),
+      request(server)
+        .get('/api/model-scan/scans/some-scan')
+        .set('Authorization', user),
+      request(server)
+        .post('/api/model-scan/acceptances')
+        .set('Authorization', user)
+        .send({
+          sha256: 'a'.repeat(64),
+          justification: 'Reviewed by hand: the custom op only reshapes.',
+          expiresAt: new Date(Date.now() + 86400_000).toISOString(),
+        }),
     ];
     for (const res of await Promise.all(calls)) {
-      expect(res.status).toBe(403);
+      expect({ url: res.req.path, status: res.status }).toEqual({
+        url: res.req.path,
+        status: 403,
+      });
     }
   });
 });
@@ -317,6 +331,7 @@ describe('model-scan Hugging Face download proxy permissions', () => {
       })) as any;
     },
   });
+  const hfAuditor = mockServices.auditor.mock();
   const hfWorkDir = mkdtempSync(join(tmpdir(), 'model-scan-hf-perm-'));
   let server: Awaited<ReturnType<typeof startTestBackend>>['server'];
   beforeAll(async () => {
@@ -339,6 +354,7 @@ describe('model-scan Hugging Face download proxy permissions', () => {
           },
         }),
         denyErinCreate.factory,
+        hfAuditor.factory,
       ],
     }));
   });
@@ -354,6 +370,18 @@ describe('model-scan Hugging Face download proxy permissions', () => {
         .set('Authorization', mockCredentials.user.header('user:default/erin'));
       expect({ path, status: denied.status }).toEqual({ path, status: 403 });
       expect(denied.body.error.message).toMatch(/model-scan\.scan\.create/);
+      // the refusal is audited as a failed hf-download naming the path
+      const refusals = hfAuditor.createEvent.mock.calls.flatMap((call, i) =>
+        call[0].eventId === 'hf-download' && call[0].meta?.path === path
+          ? [hfAuditor.createEvent.mock.results[i].value]
+          : [],
+      );
+      expect({ path, refusals: refusals.length }).toEqual({ path, refusals: 1 });
+      const refusal = await refusals[0];
+      expect(refusal.fail).toHaveBeenCalledWith(
+        expect.objectContaining({ meta: { decision: 'refused' } }),
+      );
+      expect(refusal.success).not.toHaveBeenCalled();
 
       const allowed = await request(server)
         .get(path)

@@ -3,15 +3,11 @@ import Router from 'express-promise-router';
 import { z } from 'zod';
 import {
   AuditorService,
-  BackstageCredentials,
   HttpAuthService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
-import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
-import {
-  AuthorizeResult,
-  BasicPermission,
-} from '@backstage/plugin-permission-common';
+import { InputError, NotFoundError } from '@backstage/errors';
+import { BasicPermission } from '@backstage/plugin-permission-common';
 import {
   createAcceptanceRequestSchema,
   createScanRequestSchema,
@@ -29,6 +25,7 @@ import {
 import { Clock, ScanService } from './service/ScanService';
 import { UploadReceiver } from './service/UploadReceiver';
 import { uploadTarget } from './domain/targets';
+import { authorizeRequest, principalRef } from './authorization';
 
 const uploadFieldsSchema = z.object({
   entityRef: z.preprocess(
@@ -56,20 +53,6 @@ function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
   return result.data;
 }
 
-/** The identity to record for a caller: the user's entity ref, or `service:<subject>`. */
-export function principalRef(credentials: BackstageCredentials): string {
-  const principal = credentials.principal as {
-    type: string;
-    userEntityRef?: string;
-    subject?: string;
-  };
-  if (principal.type === 'user' && principal.userEntityRef) {
-    return principal.userEntityRef;
-  }
-  if (principal.type === 'service') return `service:${principal.subject}`;
-  return 'unknown';
-}
-
 export async function createRouter(
   options: RouterOptions,
 ): Promise<express.Router> {
@@ -80,24 +63,8 @@ export async function createRouter(
     router.use(extra);
   }
 
-  /** Authenticates the caller and checks one basic permission. */
-  async function authorize(
-    req: express.Request,
-    permission: BasicPermission,
-  ): Promise<BackstageCredentials> {
-    const credentials = await httpAuth.credentials(req, {
-      allow: ['user', 'service'],
-    });
-    const [decision] = await permissions.authorize([{ permission }], {
-      credentials,
-    });
-    if (decision.result !== AuthorizeResult.ALLOW) {
-      throw new NotAllowedError(
-        `Not allowed: the permission ${permission.name} is required`,
-      );
-    }
-    return credentials;
-  }
+  const authorize = (req: express.Request, permission: BasicPermission) =>
+    authorizeRequest({ httpAuth, permissions }, req, permission);
 
   router.post('/scans', express.json({ limit: '64kb' }), async (req, res) => {
     const event = await auditor.createEvent({

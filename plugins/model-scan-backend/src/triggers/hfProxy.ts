@@ -9,7 +9,6 @@ import type {
   LoggerService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { modelScanCreatePermission } from '@internal/plugin-model-scan-common';
 import {
   InputError,
@@ -25,6 +24,7 @@ import {
   parseHfRevision,
   safeRelativePath,
 } from '../sources';
+import { authorizeRequest, principalRef } from '../authorization';
 import { Clock, ScanServiceLike } from './types';
 
 /** `/hf/<repo>/resolve/<rev>/<file>` — repo is "org/name" or a legacy one-segment name. */
@@ -70,13 +70,6 @@ function decodeSegment(s: string, what: string) {
   }
 }
 
-function principalRef(credentials: any): string {
-  const p = credentials?.principal;
-  if (p?.type === 'user' && p.userEntityRef) return p.userEntityRef;
-  if (p?.type === 'service' && p.subject) return `service:${p.subject}`;
-  return 'unknown';
-}
-
 function isAllowed(v: CachedVerdict, now: Date): boolean {
   if (v.verdict === 'safe') return true;
   return (
@@ -118,21 +111,27 @@ export function createHfProxyRouter(opts: {
   const router = Router();
   if (opts.permissions && opts.httpAuth) {
     const { permissions, httpAuth } = opts;
-    // a download through the proxy starts a scan, so it needs the right to start one
+    // a download through the proxy starts a scan, so it needs the right to start one;
+    // a refusal is audited like a blocked download
     router.use('/hf', async req => {
-      const credentials = await httpAuth.credentials(req, {
-        allow: ['user', 'service'],
-      });
-      const [decision] = await permissions.authorize(
-        [{ permission: modelScanCreatePermission }],
-        {
-          credentials,
-        },
-      );
-      if (decision.result !== AuthorizeResult.ALLOW) {
-        throw new NotAllowedError(
-          `Not allowed: the permission ${modelScanCreatePermission.name} is required`,
+      try {
+        await authorizeRequest(
+          { httpAuth, permissions },
+          req,
+          modelScanCreatePermission,
         );
+      } catch (error) {
+        const event = await auditor.createEvent({
+          eventId: 'hf-download',
+          severityLevel: 'medium',
+          request: req,
+          meta: { path: `${req.baseUrl}${req.path}`.slice(0, 512) },
+        });
+        await event.fail({
+          error: error as Error,
+          meta: { decision: 'refused' },
+        });
+        throw error;
       }
       return 'next';
     });
