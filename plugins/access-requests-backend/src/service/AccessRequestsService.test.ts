@@ -371,9 +371,13 @@ describe.each(databases.eachSupportedId())('AccessRequestsService on %p', databa
   });
 
   it('renewal is a new request linked to the grant, under the current policy', async () => {
-    const { service } = await setup(knex);
+    const { service, auditor } = await setup(knex);
     const g = (await service.createRequest(as(ALICE), { resourceRef: NS, roleId: 'viewer', durationMinutes: 60, justification: 'x' })).grantId!;
     await expect(service.renewGrant(as(ERIN), g, { durationMinutes: 30 })).rejects.toMatchObject({ name: 'NotAllowedError' });
+    // the refused renewal is an audit event too
+    expect(auditor.events.filter(e => e.eventId === 'grant-renew-request')).toEqual([
+      expect.objectContaining({ outcome: 'fail', meta: expect.objectContaining({ actor: ERIN, renewsGrantId: g }) }),
+    ]);
     const renewal = await service.renewGrant(as(ALICE), g, { durationMinutes: 30, justification: 'more' });
     expect(renewal).toMatchObject({ renewsGrantId: g, requester: ALICE, roleId: 'viewer' });
   });

@@ -725,9 +725,16 @@ export class AccessRequestsService {
 
   async renewGrant(actor: Actor, id: string, body: RenewBody): Promise<AccessRequest> {
     const grant = await this.o.store.getGrant(id);
-    if (!grant) throw new NotFoundError(`grant ${id} not found`);
-    if (grant.userRef !== actor.userRef) throw new NotAllowedError('only the grant holder can renew it');
-    if (grant.breakGlass) throw new InputError('break-glass grants cannot be renewed; request access normally');
+    let refusal: Error | undefined;
+    if (!grant) refusal = new NotFoundError(`grant ${id} not found`);
+    else if (grant.userRef !== actor.userRef) refusal = new NotAllowedError('only the grant holder can renew it');
+    else if (grant.breakGlass) refusal = new InputError('break-glass grants cannot be renewed; request access normally');
+    if (!grant || refusal) {
+      // a refused renewal is audited under the same event id as an accepted one
+      return this.audited('grant-renew-request', 'medium', actor, { renewsGrantId: id }, async () => {
+        throw refusal;
+      });
+    }
     // a renewal is a new request under the CURRENT policy
     return this.createRequest(actor, {
       resourceRef: grant.resourceRef, roleId: grant.roleId, durationMinutes: body.durationMinutes,
