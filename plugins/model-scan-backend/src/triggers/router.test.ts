@@ -269,6 +269,15 @@ describe('registry webhooks over HTTP', () => {
       (await post('gitlab', '{}', { 'Content-Type': 'application/json' }))
         .status,
     ).toBe(404);
+    // the refused delivery is audited
+    expect(app.auditor.events).toEqual([
+      expect.objectContaining({
+        eventId: 'webhook-delivery',
+        meta: expect.objectContaining({ source: 'gitlab' }),
+        outcome: 'fail',
+        resultMeta: { status: 404 },
+      }),
+    ]);
     const bare = await startTriggersApp({ workDir });
     try {
       const body = mvCreated();

@@ -159,20 +159,12 @@ export async function createTriggersRouter(
     express.raw({ type: () => true, limit: wh.maxBodyBytes }),
     async (req, res) => {
       const source = req.params.source as WebhookSource;
-      if (!['mlflow', 'databricks', 'huggingface'].includes(source)) {
-        return refuse(
-          res,
-          404,
-          'NotFoundError',
-          `Unknown webhook source ${source}`,
-        );
-      }
       // Audited without `request`: the caller has no Backstage credentials to resolve.
       const event = await auditor.createEvent({
         eventId: 'webhook-delivery',
         severityLevel: 'medium',
         meta: {
-          source,
+          source: source.slice(0, 64),
           ip: req.ip ?? null,
           userAgent: req.get('user-agent') ?? null,
         },
@@ -185,6 +177,9 @@ export async function createTriggersRouter(
         logger.warn(`Refused ${source} webhook delivery: ${message}`);
         return refuse(res, status, name, message);
       };
+      if (!['mlflow', 'databricks', 'huggingface'].includes(source)) {
+        return fail(404, 'NotFoundError', `Unknown webhook source ${source}`);
+      }
       if (!Buffer.isBuffer(req.body)) {
         // a JSON parser ran before this router: signatures cannot be checked
         return fail(
