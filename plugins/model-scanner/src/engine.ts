@@ -17,7 +17,7 @@ import {
   InflateByteSource,
   SliceByteSource,
 } from './byteSource';
-import { rules } from './rules';
+import { finding } from './rules';
 import { PickleMachine, PickleParseFailure } from './pickle/machine';
 import { hasZipDirectory, scanZip, ZIP_LOCAL_MAGIC } from './containers/zip';
 import { scanTar, looksLikeTar } from './containers/tar';
@@ -892,24 +892,6 @@ export class FileScan {
   }
 }
 
-export function finding(
-  ruleId: string,
-  message: string,
-  location?: Finding['location'],
-  details?: Record<string, unknown>,
-  severity?: Severity,
-): Finding {
-  const r = rules[ruleId];
-  return {
-    ruleId,
-    severity: severity ?? r?.defaultSeverity ?? 'medium',
-    message,
-    location,
-    cwe: r?.cwe,
-    atlas: r?.atlas ?? [],
-    details,
-  };
-}
 
 function mergeLimits(l?: Partial<ScanLimits>): ScanLimits {
   return { ...DEFAULT_LIMITS, ...(l ?? {}) };

@@ -1,4 +1,4 @@
-import type { Severity } from './types';
+import type { Finding, Severity } from './types';
 
 /** MITRE ATLAS techniques the scanner emits (titles and links for reports and the UI). */
 export const atlasTechniques: Record<
@@ -316,4 +316,24 @@ export function explainRule(ruleId: string): string {
     rules[ruleId]?.explanation ??
     `Rule ${ruleId}: see the finding message for details.`
   );
+}
+
+/** A finding of `ruleId`, with the rule's default severity, CWE and ATLAS techniques. */
+export function finding(
+  ruleId: string,
+  message: string,
+  location?: Finding['location'],
+  details?: Record<string, unknown>,
+  severity?: Severity,
+): Finding {
+  const r = rules[ruleId];
+  return {
+    ruleId,
+    severity: severity ?? r?.defaultSeverity ?? 'medium',
+    message,
+    location,
+    cwe: r?.cwe,
+    atlas: r?.atlas ?? [],
+    details,
+  };
 }

@@ -1,7 +1,7 @@
 /** NumPy .npy: parse the header; object arrays hold a pickle, which is scanned. */
 import type { FormatScanContext } from '../types';
 import { SliceByteSource } from '../byteSource';
-import { finding } from '../engine';
+import { finding } from '../rules';
 import type { FileScan } from '../engine';
 
 export async function scanNpy(

@@ -1,7 +1,7 @@
 /** POSIX/GNU tar walker (legacy PyTorch tar checkpoints, OCI layers, generic tar). */
 import type { FormatScanContext } from '../types';
 import { SliceByteSource } from '../byteSource';
-import { finding } from '../engine';
+import { finding } from '../rules';
 import type { FileScan } from '../engine';
 
 function octal(b: Buffer): number {

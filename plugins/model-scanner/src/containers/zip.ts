@@ -12,7 +12,7 @@ import {
   InflateByteSource,
   SliceByteSource,
 } from '../byteSource';
-import { finding } from '../engine';
+import { finding } from '../rules';
 import type { FileScan } from '../engine';
 
 export const ZIP_LOCAL_MAGIC = 0x04034b50;

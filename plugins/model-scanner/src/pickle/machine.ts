@@ -10,7 +10,7 @@
  * reader seeks past them (they stay addressable as ranges of the source for nested scans).
  */
 import type { ByteSource, Finding, ScanLimits, Severity } from '../types';
-import { rules } from '../rules';
+import { finding as ruleFinding } from '../rules';
 import {
   Classification,
   canonicalGlobal,
@@ -295,16 +295,7 @@ function finding(
   details?: Record<string, unknown>,
   severity?: Severity,
 ): Finding {
-  const r = rules[ruleId];
-  return {
-    ruleId,
-    severity: severity ?? r?.defaultSeverity ?? 'medium',
-    message,
-    location: { offset, opcode },
-    cwe: r?.cwe,
-    atlas: r?.atlas ?? [],
-    details,
-  };
+  return ruleFinding(ruleId, message, { offset, opcode }, details, severity);
 }
 
 function decodeStringEscape(b: Buffer): string {
