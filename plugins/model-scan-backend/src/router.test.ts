@@ -376,7 +376,10 @@ describe('model-scan Hugging Face download proxy permissions', () => {
           ? [hfAuditor.createEvent.mock.results[i].value]
           : [],
       );
-      expect({ path, refusals: refusals.length }).toEqual({ path, refusals: 1 });
+      expect({ path, refusals: refusals.length }).toEqual({
+        path,
+        refusals: 1,
+      });
       const refusal = await refusals[0];
       expect(refusal.fail).toHaveBeenCalledWith(
         expect.objectContaining({ meta: { decision: 'refused' } }),
