@@ -892,7 +892,6 @@ export class FileScan {
   }
 }
 
-
 function mergeLimits(l?: Partial<ScanLimits>): ScanLimits {
   return { ...DEFAULT_LIMITS, ...(l ?? {}) };
 }
@@ -922,6 +921,22 @@ export async function sha256File(
   return h.digest('hex');
 }
 
+/** The result for a target that could not be read at all: no bytes, one error, verdict `error`. */
+export function unreadableResult(
+  displayPath: string,
+  error: string,
+): FileScanResult {
+  return {
+    path: displayPath,
+    sha256: '',
+    size: 0,
+    format: 'unknown',
+    findings: [],
+    errors: [error],
+    ...verdictOf([], [error]),
+  };
+}
+
 /** Scans one file on disk. Never loads it whole; hashing runs alongside as one sequential read. */
 export async function scanFile(
   filePath: string,
@@ -935,14 +950,10 @@ export async function scanFile(
     source = await FileByteSource.open(filePath, name);
   } catch (e) {
     return {
-      path: name,
-      sha256: '',
-      size: 0,
-      format: 'unknown',
-      verdict: 'error',
-      severity: 'none',
-      findings: [],
-      errors: [`cannot read the file: ${(e as Error).message}`],
+      ...unreadableResult(
+        name,
+        `cannot read the file: ${(e as Error).message}`,
+      ),
       durationMs: Date.now() - started,
     };
   }

@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { FileScanResult } from '../types';
-import { listFiles, scanFiles } from '../engine';
+import { listFiles, scanFiles, unreadableResult } from '../engine';
 import type { ScanOptions } from '../engine';
 import { toJsonReport, toSarif, toTable } from '../report';
 import { SCANNER_NAME, SCANNER_VERSION } from '../version';
@@ -229,16 +229,7 @@ async function scan(argv: string[], io: Io): Promise<number> {
         if (e instanceof UsageError) throw e;
         ioErrors++;
         io.stderr.write(`model-scan: ${t}: ${(e as Error).message}\n`);
-        results.push({
-          path: t,
-          sha256: '',
-          size: 0,
-          format: 'unknown',
-          verdict: 'error',
-          severity: 'none',
-          findings: [],
-          errors: [(e as Error).message],
-        });
+        results.push(unreadableResult(t, (e as Error).message));
       }
     }
     // one multi-file scan: raw tensor data named by a sibling model (ONNX external data, checkpoint
