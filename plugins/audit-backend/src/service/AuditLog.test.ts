@@ -19,9 +19,9 @@ describe('AuditLog', () => {
   it('stores events with the injected clock and canonical JSON', async () => {
     const appended: NewChainRow[] = [];
     const store = {
-      append: jest.fn(async (row: NewChainRow) => {
-        appended.push(row);
-        return row as any;
+      appendBatch: jest.fn(async (rows: NewChainRow[]) => {
+        appended.push(...rows);
+        return rows as any;
       }),
     } as unknown as AuditEventStore;
     const log = new AuditLog({
@@ -46,13 +46,13 @@ describe('AuditLog', () => {
     let failuresLeft = 3;
     const appended: string[] = [];
     const store = {
-      append: jest.fn(async (row: NewChainRow) => {
+      appendBatch: jest.fn(async (rows: NewChainRow[]) => {
         if (failuresLeft > 0) {
           failuresLeft -= 1;
           throw new Error('database is down');
         }
-        appended.push(row.correlation_id);
-        return row as any;
+        appended.push(...rows.map(row => row.correlation_id));
+        return rows as any;
       }),
     } as unknown as AuditEventStore;
     const logger = mockServices.logger.mock();
@@ -74,9 +74,26 @@ describe('AuditLog', () => {
     expect(appended).toEqual(['c-1', 'c-2']);
   });
 
+  it('writes the events that queue up during a write together, in order', async () => {
+    const batches: string[][] = [];
+    const store = {
+      appendBatch: jest.fn(async (rows: NewChainRow[]) => {
+        batches.push(rows.map(row => row.correlation_id));
+        return rows as any;
+      }),
+    } as unknown as AuditEventStore;
+    const log = new AuditLog({
+      store,
+      logger: mockServices.logger.mock(),
+      maxBatch: 3,
+    });
+    await Promise.all([1, 2, 3, 4, 5, 6].map(n => log.record(entry(n))));
+    expect(batches).toEqual([['c-1'], ['c-2', 'c-3', 'c-4'], ['c-5', 'c-6']]);
+  });
+
   it('drops (loudly) beyond maxPending instead of growing without bound', async () => {
     const store = {
-      append: jest.fn(async () => {
+      appendBatch: jest.fn(async () => {
         throw new Error('down');
       }),
     } as unknown as AuditEventStore;

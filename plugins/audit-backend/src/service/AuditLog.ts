@@ -44,12 +44,15 @@ export interface AuditLogOptions {
   maxPending?: number;
   /** Backoff between retries: min(maxRetryDelayMs, 100ms * 2^attempt). Default 30000. */
   maxRetryDelayMs?: number;
+  /** Most events written in one transaction. Default 100. */
+  maxBatch?: number;
 }
 
 /**
- * Turns auditor events into chain rows and writes them one after the other. A failing
- * write is logged at error level and retried with backoff until it succeeds; events behind
- * it wait, so the chain keeps the order in which events were emitted.
+ * Turns auditor events into chain rows and writes them in order, the events that queued
+ * up while a write was running together in the next transaction. A failing write is
+ * logged at error level and retried with backoff until it succeeds; events behind it
+ * wait, so the chain keeps the order in which events were emitted.
  */
 export class AuditLog implements AuditLogService {
   private readonly store: AuditEventStore;
@@ -58,6 +61,7 @@ export class AuditLog implements AuditLogService {
   private readonly writeWaitMs: number;
   private readonly maxPending: number;
   private readonly maxRetryDelayMs: number;
+  private readonly maxBatch: number;
   private readonly pending: Pending[] = [];
   private draining?: Promise<void>;
   private stopped = false;
@@ -69,6 +73,7 @@ export class AuditLog implements AuditLogService {
     this.writeWaitMs = options.writeWaitMs ?? 5000;
     this.maxPending = options.maxPending ?? 10000;
     this.maxRetryDelayMs = options.maxRetryDelayMs ?? 30000;
+    this.maxBatch = options.maxBatch ?? 100;
   }
 
   record(entry: AuditLogEntry): Promise<void> {
@@ -131,11 +136,12 @@ export class AuditLog implements AuditLogService {
     this.draining = (async () => {
       let attempt = 0;
       while (this.pending.length > 0 && !this.stopped) {
-        const head = this.pending[0];
+        // Everything queued behind the write that just finished goes in one transaction.
+        const batch = this.pending.slice(0, this.maxBatch);
         try {
-          await this.store.append(head.row);
-          this.pending.shift();
-          head.done();
+          await this.store.appendBatch(batch.map(p => p.row));
+          this.pending.splice(0, batch.length);
+          batch.forEach(p => p.done());
           if (attempt > 0) {
             this.logger.warn(
               `AUDIT TRAIL: write recovered after ${attempt} failed attempt(s)`,

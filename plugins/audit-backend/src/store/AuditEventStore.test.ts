@@ -54,6 +54,35 @@ describe.each(databases.eachSupportedId())('AuditEventStore (%s)', id => {
     });
   });
 
+  it('appends a batch after existing rows in one transaction, all or nothing', async () => {
+    await store.append(newRow(1));
+    const written = await store.appendBatch([newRow(2), newRow(3), newRow(4)]);
+    expect(written.map(r => r.seq)).toEqual([2, 3, 4]);
+    expect(written[1].prev_hash).toBe(written[0].hash);
+    await expect(store.verify()).resolves.toMatchObject({
+      ok: true,
+      checked: 4,
+    });
+
+    // The second row repeats an id (UNIQUE): the whole batch is refused, nothing is stored.
+    const duplicate = newRow(5);
+    await expect(
+      store.appendBatch([
+        newRow(6),
+        { ...newRow(7), id: duplicate.id },
+        duplicate,
+      ]),
+    ).rejects.toThrow();
+    expect((await store.readChain(0, 100)).map(r => r.seq)).toEqual([
+      1, 2, 3, 4,
+    ]);
+    await store.append(newRow(8));
+    await expect(store.verify()).resolves.toMatchObject({
+      ok: true,
+      checked: 5,
+    });
+  });
+
   it('verifies an empty chain', async () => {
     await expect(store.verify()).resolves.toEqual({
       ok: true,

@@ -66,31 +66,40 @@ export class AuditEventStore {
     return String(this.db.client.config.client).includes('pg');
   }
 
+  /** Appends one row at the end of the chain (see `appendBatch`). */
+  async append(row: NewChainRow): Promise<ChainRow> {
+    const [full] = await this.appendBatch([row]);
+    return full;
+  }
+
   /**
-   * Appends one row at the end of the chain.
+   * Appends rows, in the given order, at the end of the chain in one transaction: all of
+   * them or none.
    *
    * Appends never interleave: in-process they run one after the other (promise queue);
    * across processes the transaction first takes a PostgreSQL advisory lock (SQLite
-   * serializes write transactions itself); and UNIQUE(prev_hash) plus the seq primary
-   * key refuse a fork as the last line of defence, in which case the append is retried.
+   * serializes write transactions itself) and then reads the current end of the chain;
+   * and UNIQUE(prev_hash) plus the seq primary key refuse a fork as the last line of
+   * defence, in which case the append is retried.
    */
-  append(row: NewChainRow): Promise<ChainRow> {
-    const result = this.appendQueue.then(() => this.appendWithRetry(row));
+  appendBatch(rows: NewChainRow[]): Promise<ChainRow[]> {
+    const result = this.appendQueue.then(() => this.appendWithRetry(rows));
     this.appendQueue = result.catch(() => undefined);
     return result;
   }
 
-  private async appendWithRetry(row: NewChainRow): Promise<ChainRow> {
+  private async appendWithRetry(rows: NewChainRow[]): Promise<ChainRow[]> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.appendOnce(row);
+        return await this.appendOnce(rows);
       } catch (error) {
         if (attempt >= 5 || !isRetryable(error)) throw error;
       }
     }
   }
 
-  private async appendOnce(row: NewChainRow): Promise<ChainRow> {
+  private async appendOnce(rows: NewChainRow[]): Promise<ChainRow[]> {
+    if (rows.length === 0) return [];
     return this.db.transaction(async trx => {
       if (this.isPostgres) {
         await trx.raw('SELECT pg_advisory_xact_lock(?)', [
@@ -104,16 +113,18 @@ export class AuditEventStore {
       const hashAlg: AuditHashAlgorithm = this.hmacSecret
         ? 'hmac-sha256'
         : 'sha256';
-      const unhashed: UnhashedRow = {
-        ...row,
-        seq: last ? Number(last.seq) + 1 : 1,
-        prev_hash: last ? last.hash : GENESIS_HASH,
-        hash_alg: hashAlg,
-      };
-      const full: ChainRow = {
-        ...unhashed,
-        hash: computeRowHash(unhashed, this.hmacSecret),
-      };
+      let seq = last ? Number(last.seq) : 0;
+      let prevHash: string = last ? last.hash : GENESIS_HASH;
+      const full = rows.map(row => {
+        const unhashed: UnhashedRow = {
+          ...row,
+          seq: ++seq,
+          prev_hash: prevHash,
+          hash_alg: hashAlg,
+        };
+        prevHash = computeRowHash(unhashed, this.hmacSecret);
+        return { ...unhashed, hash: prevHash };
+      });
       await trx(TABLE).insert(full);
       return full;
     });
