@@ -1,9 +1,14 @@
-import { createBackendModule } from '@backstage/backend-plugin-api';
+import {
+  AuditorService,
+  coreServices,
+  createBackendModule,
+} from '@backstage/backend-plugin-api';
 import { AuthenticationError } from '@backstage/errors';
 import {
   authProvidersExtensionPoint,
   createProxyAuthenticator,
   createProxyAuthProviderFactory,
+  SignInResolver,
 } from '@backstage/plugin-auth-node';
 
 /** Header the demo sign-in page sends with the chosen demo user. */
@@ -16,16 +21,41 @@ export const DEMO_USER_HEADER = 'x-frontier-guard-demo-user';
  * where that config exists: app-config.yaml (the embedded demo), never production.
  */
 export const demoAuthenticator = createProxyAuthenticator({
-  defaultProfileTransform: async (result: { userName: string }) => ({
-    profile: { displayName: result.userName },
-  }),
+  // The profile shown in the app comes from the catalog User (falling back to the user name).
+  defaultProfileTransform: async (result: { userName: string }, ctx) => {
+    try {
+      const { entity } = await ctx.findCatalogUser({
+        entityRef: {
+          kind: 'User',
+          namespace: 'default',
+          name: result.userName,
+        },
+      });
+      const profile = (entity.spec?.profile ?? {}) as {
+        displayName?: string;
+        email?: string;
+        picture?: string;
+      };
+      return {
+        profile: {
+          displayName: profile.displayName ?? result.userName,
+          email: profile.email,
+          picture: profile.picture,
+        },
+      };
+    } catch {
+      return { profile: { displayName: result.userName } };
+    }
+  },
   initialize({ config }) {
     return { users: new Set(config.getStringArray('users')) };
   },
   async authenticate({ req }, { users }) {
     const userName = req.header(DEMO_USER_HEADER);
     if (!userName) {
-      throw new AuthenticationError(`Demo sign-in needs the ${DEMO_USER_HEADER} header`);
+      throw new AuthenticationError(
+        `Demo sign-in needs the ${DEMO_USER_HEADER} header`,
+      );
     }
     if (!users.has(userName)) {
       throw new AuthenticationError(`"${userName}" is not a demo user`);
@@ -34,22 +64,48 @@ export const demoAuthenticator = createProxyAuthenticator({
   },
 });
 
+/** Signs the demo user in as their catalog User, with a `demo-sign-in` audit event. */
+export function createDemoSignInResolver(
+  auditor: AuditorService,
+): SignInResolver<{ userName: string }> {
+  return async ({ result }, ctx) => {
+    const event = await auditor.createEvent({
+      eventId: 'demo-sign-in',
+      severityLevel: 'medium',
+      meta: { userName: result.userName },
+    });
+    try {
+      const signedIn = await ctx.signInWithCatalogUser({
+        entityRef: {
+          kind: 'User',
+          namespace: 'default',
+          name: result.userName,
+        },
+      });
+      await event.success();
+      return signedIn;
+    } catch (error) {
+      await event.fail({ error: error as Error });
+      throw error;
+    }
+  };
+}
+
 export const authModuleDemoProvider = createBackendModule({
   pluginId: 'auth',
   moduleId: 'demo-provider',
   register(reg) {
     reg.registerInit({
-      deps: { providers: authProvidersExtensionPoint },
-      async init({ providers }) {
+      deps: {
+        providers: authProvidersExtensionPoint,
+        auditor: coreServices.auditor,
+      },
+      async init({ providers, auditor }) {
         providers.registerProvider({
           providerId: 'demo',
           factory: createProxyAuthProviderFactory({
             authenticator: demoAuthenticator,
-            async signInResolver({ result }, ctx) {
-              return ctx.signInWithCatalogUser({
-                entityRef: { kind: 'User', namespace: 'default', name: result.userName },
-              });
-            },
+            signInResolver: createDemoSignInResolver(auditor),
           }),
         });
       },
