@@ -1,4 +1,16 @@
-import { Grant } from './types';
+import { FrozenPolicySummary, Grant } from './types';
+
+/** Break-glass grants last at most this long, whatever the policy says. */
+export const BREAK_GLASS_MAX_MINUTES = 60;
+/** A break-glass justification has at least this many characters. */
+export const BREAK_GLASS_MIN_JUSTIFICATION = 10;
+/** Distinct security reviewers who must review a break-glass grant afterwards. */
+export const POST_HOC_REVIEWS_NEEDED = 2;
+
+/** The longest break-glass grant a policy allows: its own maximum, capped at BREAK_GLASS_MAX_MINUTES. */
+export function breakGlassMaxMinutes(policy: Pick<FrozenPolicySummary, 'maxDurationMinutes'>): number {
+  return Math.min(BREAK_GLASS_MAX_MINUTES, policy.maxDurationMinutes);
+}
 
 /**
  * THE one answer to "is this grant active?". Used by every check and every display.

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BREAK_GLASS_MAX_MINUTES, BREAK_GLASS_MIN_JUSTIFICATION } from './grants';
 
 const ENTITY_REF = /^[a-z0-9-_]+:[a-z0-9-_.]+\/[a-zA-Z0-9-_.]+$/i;
 
@@ -122,8 +123,8 @@ export const breakGlassBodySchema = z
   .object({
     resourceRef: entityRef,
     roleId: z.string().min(1),
-    durationMinutes: z.number().int().min(1).max(60),
-    justification: z.string().min(10).max(4096),
+    durationMinutes: z.number().int().min(1).max(BREAK_GLASS_MAX_MINUTES),
+    justification: z.string().min(BREAK_GLASS_MIN_JUSTIFICATION).max(4096),
   })
   .strict();
 

@@ -1,8 +1,9 @@
 import { ConflictError, InputError, NotAllowedError } from '@backstage/errors';
-import { AccessPolicy, Grant, PostHocReview, isGrantActive } from '@internal/plugin-access-requests-common';
+import {
+  AccessPolicy, Grant, POST_HOC_REVIEWS_NEEDED, PostHocReview, breakGlassMaxMinutes, isGrantActive,
+} from '@internal/plugin-access-requests-common';
 
-export const BREAK_GLASS_MAX_MINUTES = 60;
-export const POST_HOC_REVIEWS_NEEDED = 2;
+export { POST_HOC_REVIEWS_NEEDED };
 
 /**
  * Whether another grant of the same user/resource/role still holds the external access,
@@ -37,7 +38,7 @@ export function validateBreakGlass(policy: AccessPolicy, input: { roleId: string
   }
   const role = policy.roles.find(r => r.id === input.roleId);
   if (!role) throw new InputError(`roleId: policy ${policy.name} has no role '${input.roleId}'`);
-  const max = Math.min(BREAK_GLASS_MAX_MINUTES, policy.maxDurationMinutes);
+  const max = breakGlassMaxMinutes(policy);
   if (input.durationMinutes > max) {
     throw new InputError(`durationMinutes: break-glass grants last at most ${max} minutes`);
   }

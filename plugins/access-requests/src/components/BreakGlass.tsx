@@ -21,23 +21,15 @@ import { usePermission } from '@backstage/plugin-permission-react';
 import {
   FrozenPolicySummary,
   Grant,
+  BREAK_GLASS_MAX_MINUTES,
+  BREAK_GLASS_MIN_JUSTIFICATION,
   accessBreakGlassPermission,
+  breakGlassMaxMinutes,
 } from '@internal/plugin-access-requests-common';
 import { accessRequestsApiRef } from '../api/AccessRequestsApi';
 import { describeError, formatMinutes } from './format';
 
-/** Break-glass grants last at most this long, whatever the policy says (backend: BREAK_GLASS_MAX_MINUTES). */
-export const BREAK_GLASS_MAX_MINUTES = 60;
-/** The backend's minimum justification length for break-glass. */
-export const BREAK_GLASS_MIN_JUSTIFICATION = 10;
-
 const DANGER = '#b71c1c';
-
-export function breakGlassMaxMinutes(
-  policy: Pick<FrozenPolicySummary, 'maxDurationMinutes'>,
-): number {
-  return Math.min(BREAK_GLASS_MAX_MINUTES, policy.maxDurationMinutes);
-}
 
 export interface BreakGlassFormValues {
   roleId: string;

@@ -8,20 +8,22 @@ import { useApi } from '@backstage/frontend-plugin-api';
 import { Box, Button, Grid, TextField, Typography } from '@material-ui/core';
 import { Alert } from '@material-ui/lab';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
-import { Grant, PostHocReview } from '@internal/plugin-access-requests-common';
+import {
+  Grant,
+  POST_HOC_REVIEWS_NEEDED,
+  PostHocReview,
+} from '@internal/plugin-access-requests-common';
 import { accessRequestsApiRef } from '../api/AccessRequestsApi';
 import { BreakGlassChip } from './GrantsTable';
 import { describeError, formatTime, shortRef } from './format';
 
-/** Default number of post-hoc reviews a break-glass grant needs (the backend sends the real figure). */
-const DEFAULT_POST_HOC_REVIEWS_NEEDED = 2;
 
 /** How many more post-hoc reviews a break-glass grant needs (0 when done or not break-glass). */
 export function postHocReviewsStillNeeded(
   grant: Pick<Grant, 'breakGlass' | 'postHocReviews' | 'postHocReviewsNeeded'>,
 ): number {
   if (!grant.breakGlass) return 0;
-  const needed = grant.postHocReviewsNeeded ?? DEFAULT_POST_HOC_REVIEWS_NEEDED;
+  const needed = grant.postHocReviewsNeeded ?? POST_HOC_REVIEWS_NEEDED;
   const distinct = new Set((grant.postHocReviews ?? []).map(r => r.reviewer))
     .size;
   return Math.max(0, needed - distinct);

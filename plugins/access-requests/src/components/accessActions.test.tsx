@@ -5,6 +5,7 @@ import { permissionApiRef } from '@backstage/plugin-permission-react';
 import {
   FrozenPolicySummary,
   Grant,
+  breakGlassMaxMinutes,
 } from '@internal/plugin-access-requests-common';
 import {
   AccessRequestsApi,
@@ -20,11 +21,7 @@ import {
   grantsAwaitingPostHocReview,
   postHocReviewsStillNeeded,
 } from './PostHocReviews';
-import {
-  BreakGlassButton,
-  breakGlassMaxMinutes,
-  validateBreakGlassForm,
-} from './BreakGlass';
+import { BreakGlassButton, validateBreakGlassForm } from './BreakGlass';
 
 const policy: FrozenPolicySummary = {
   name: 'weights-frontier-7b',
