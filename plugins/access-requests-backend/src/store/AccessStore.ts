@@ -1,7 +1,7 @@
 import { Knex } from 'knex';
 import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import {
-  FrozenPolicy,
+  AccessRequest,
   GrantHistoryEntry,
   GrantStatus,
   PostHocReview,
@@ -15,23 +15,9 @@ import type { ProvisioningTarget } from '@internal/plugin-access-requests-node';
 
 const migrationsDir = resolvePackagePath('@internal/plugin-access-requests-backend', 'migrations');
 
-/** A request row, without reviews. */
-export interface RequestRecord {
-  id: string;
-  resourceRef: string;
-  roleId: string;
-  requester: string;
-  justification: string;
-  ticket?: string;
-  durationMinutes: number;
-  status: RequestStatus;
-  createdAt: string;
-  decidedAt?: string;
-  expiresAt: string;
-  policy: FrozenPolicy;
+/** A request row: the shared AccessRequest without its reviews, plus the resource snapshot. */
+export interface RequestRecord extends Omit<AccessRequest, 'reviews' | 'remaining' | 'selfService'> {
   resource: ResourceSnapshot;
-  grantId?: string;
-  renewsGrantId?: string;
   selfService: boolean;
 }
 
