@@ -8,13 +8,18 @@ import {
 import { NotAllowedError } from '@backstage/errors';
 import {
   authProvidersExtensionPoint,
+  BackstageSignInResult,
   createOAuthProviderFactory,
   OAuthAuthenticatorResult,
   PassportProfile,
   SignInResolver,
 } from '@backstage/plugin-auth-node';
 import { microsoftAuthenticator } from '@backstage/plugin-auth-backend-module-microsoft-provider';
-import { ClientSecretCredential, DefaultAzureCredential, TokenCredential } from '@azure/identity';
+import {
+  ClientSecretCredential,
+  DefaultAzureCredential,
+  TokenCredential,
+} from '@azure/identity';
 import { GraphRiskClient } from './GraphRiskClient';
 import { decideSignInRisk, SignInRiskPolicy } from './signInRisk';
 
@@ -42,15 +47,21 @@ export function readSignInRiskCheck(
       : new DefaultAzureCredential());
   const refuseAt = c.getOptionalString('refuseAt') ?? 'high';
   if (refuseAt !== 'high' && refuseAt !== 'medium') {
-    throw new Error(`frontierGuard.signInRisk.refuseAt must be "high" or "medium", got "${refuseAt}"`);
+    throw new Error(
+      `frontierGuard.signInRisk.refuseAt must be "high" or "medium", got "${refuseAt}"`,
+    );
   }
   return {
     client: new GraphRiskClient({
       credential,
-      baseUrl: c.getOptionalString('graphBaseUrl') ?? 'https://graph.microsoft.com',
+      baseUrl:
+        c.getOptionalString('graphBaseUrl') ?? 'https://graph.microsoft.com',
       timeoutMs: c.getOptionalNumber('timeoutMs'),
     }),
-    policy: { refuseAt, failClosed: c.getOptionalBoolean('failClosed') ?? true },
+    policy: {
+      refuseAt,
+      failClosed: c.getOptionalBoolean('failClosed') ?? true,
+    },
   };
 }
 
@@ -66,38 +77,76 @@ export function createRiskAwareSignInResolver(options: {
   return async (info, ctx) => {
     const userId = info.result.fullProfile?.id;
     const email = info.profile.email;
-    if (options.risk) {
-      const event = await options.auditor.createEvent({
-        eventId: 'sign-in-risk-check',
-        severityLevel: 'medium',
-        meta: { userId, email },
+    // One audit event per sign-in attempt, whether or not the risk check is on.
+    const event = await options.auditor.createEvent({
+      eventId: 'microsoft-sign-in',
+      severityLevel: 'medium',
+      meta: { userId, email, riskCheck: options.risk ? 'on' : 'off' },
+    });
+    const refuse = async (
+      reason: string,
+      meta: Record<string, unknown> = {},
+    ) => {
+      const error = new NotAllowedError(`Sign-in refused: ${reason}`);
+      await event.fail({
+        error,
+        meta: { decision: 'refused', reason, ...meta },
       });
-      let state: Awaited<ReturnType<GraphRiskClient['getRiskyUser']>> | 'unavailable';
+      return error;
+    };
+
+    let risk: { decision: string; reason: string } | undefined;
+    if (options.risk) {
+      let state:
+        | Awaited<ReturnType<GraphRiskClient['getRiskyUser']>>
+        | 'unavailable';
       try {
-        state = userId ? await options.risk.client.getRiskyUser(userId) : 'unavailable';
+        state = userId
+          ? await options.risk.client.getRiskyUser(userId)
+          : 'unavailable';
       } catch (e) {
         options.logger.warn(`Sign-in risk lookup failed: ${e}`);
         state = 'unavailable';
       }
       const decision = decideSignInRisk(state, options.risk.policy);
-      if (!decision.allowed) {
-        const error = new NotAllowedError(`Sign-in refused: ${decision.reason}`);
-        await event.fail({ error, meta: { decision: 'refused', reason: decision.reason } });
-        throw error;
-      }
-      await event.success({ meta: { decision: 'allowed', reason: decision.reason } });
+      if (!decision.allowed)
+        throw await refuse(decision.reason, { stage: 'risk' });
+      risk = { decision: 'allowed', reason: decision.reason };
     }
+
+    let result: BackstageSignInResult | undefined;
     if (userId) {
       try {
-        return await ctx.signInWithCatalogUser({
+        result = await ctx.signInWithCatalogUser({
           annotations: { 'graph.microsoft.com/user-id': userId },
         });
       } catch {
         // fall through to the e-mail match
       }
     }
-    if (!email) throw new NotAllowedError('Microsoft profile has no e-mail to match a catalog user');
-    return ctx.signInWithCatalogUser({ filter: { 'spec.profile.email': email } });
+    if (!result) {
+      if (!email) {
+        throw await refuse(
+          'Microsoft profile has no e-mail to match a catalog user',
+          { stage: 'catalog' },
+        );
+      }
+      try {
+        result = await ctx.signInWithCatalogUser({
+          filter: { 'spec.profile.email': email },
+        });
+      } catch (e) {
+        await event.fail({
+          error: e as Error,
+          meta: { decision: 'refused', stage: 'catalog' },
+        });
+        throw e;
+      }
+    }
+    await event.success({
+      meta: { decision: 'allowed', ...(risk ? { risk } : {}) },
+    });
+    return result;
   };
 }
 
