@@ -2,6 +2,7 @@ import { Knex } from 'knex';
 import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import {
   AccessRequest,
+  Grant,
   GrantHistoryEntry,
   GrantStatus,
   PostHocReview,
@@ -21,18 +22,8 @@ export interface RequestRecord extends Omit<AccessRequest, 'reviews' | 'remainin
   selfService: boolean;
 }
 
-export interface GrantRecord {
-  id: string;
-  requestId?: string;
-  resourceRef: string;
-  roleId: string;
-  userRef: string;
-  status: GrantStatus;
-  startsAt: string;
-  expiresAt: string;
-  breakGlass: boolean;
-  justification?: string;
-  provisioning: { state: ProvisioningState; error?: string; externalId?: string };
+/** A grant row: the shared Grant without its computed/joined fields, plus what the provisioner needs. */
+export interface GrantRecord extends Omit<Grant, 'history' | 'active' | 'postHocReviews' | 'postHocReviewsNeeded'> {
   target: ProvisioningTarget;
   reminderSentAt?: string;
 }
