@@ -1,4 +1,5 @@
-import { accessPolicySchema, createRequestBodySchema, describeZodError } from './schemas';
+import { accessPolicySchema, breakGlassBodySchema, createRequestBodySchema, describeZodError } from './schemas';
+import { BREAK_GLASS_MAX_MINUTES } from './grants';
 import { accessRequestsPermissions } from './permissions';
 
 const valid = {
@@ -71,5 +72,21 @@ describe('policy extras', () => {
     const msg = describeZodError(r.error!);
     expect(msg).toContain('ticketPattern');
     expect(msg).toContain('denialsToReject');
+  });
+});
+
+describe('breakGlassBodySchema', () => {
+  const bg = { resourceRef: 'resource:default/w7b', roleId: 'blob-reader', durationMinutes: 30, justification: 'prod outage now' };
+  it('accepts a valid body', () => {
+    expect(breakGlassBodySchema.safeParse(bg).success).toBe(true);
+  });
+  it('counts the justification without surrounding blanks (as the form does)', () => {
+    const r = breakGlassBodySchema.safeParse({ ...bg, justification: '          outage   ' });
+    expect(r.success).toBe(false);
+    expect(describeZodError(r.error!)).toContain('justification');
+  });
+  it(`refuses more than ${BREAK_GLASS_MAX_MINUTES} minutes`, () => {
+    const r = breakGlassBodySchema.safeParse({ ...bg, durationMinutes: BREAK_GLASS_MAX_MINUTES + 1 });
+    expect(describeZodError(r.error!)).toContain('durationMinutes');
   });
 });

@@ -124,7 +124,7 @@ export const breakGlassBodySchema = z
     resourceRef: entityRef,
     roleId: z.string().min(1),
     durationMinutes: z.number().int().min(1).max(BREAK_GLASS_MAX_MINUTES),
-    justification: z.string().min(BREAK_GLASS_MIN_JUSTIFICATION).max(4096),
+    justification: z.string().trim().min(BREAK_GLASS_MIN_JUSTIFICATION).max(4096),
   })
   .strict();
 
