@@ -380,6 +380,10 @@ describe.each(databases.eachSupportedId())('AccessRequestsService on %p', databa
     ]);
     const renewal = await service.renewGrant(as(ALICE), g, { durationMinutes: 30, justification: 'more' });
     expect(renewal).toMatchObject({ renewsGrantId: g, requester: ALICE, roleId: 'viewer' });
+    // a revoked grant is not renewable (the UI offers Renew on active grants only; the backend agrees)
+    await service.revokeGrant(as(BOB), g, 'left the project', true);
+    await expect(service.renewGrant(as(ALICE), g, { durationMinutes: 30, justification: 'again' })).rejects.toMatchObject({ name: 'ConflictError' });
+    expect(auditor.events.filter(e => e.eventId === 'grant-renew-request').map(e => e.outcome)).toEqual(['fail', 'success', 'fail']);
   });
 
   it('break-glass: platform admins only, short, critical audit, security reviewers notified, two post-hoc reviews', async () => {

@@ -729,6 +729,7 @@ export class AccessRequestsService {
     if (!grant) refusal = new NotFoundError(`grant ${id} not found`);
     else if (grant.userRef !== actor.userRef) refusal = new NotAllowedError('only the grant holder can renew it');
     else if (grant.breakGlass) refusal = new InputError('break-glass grants cannot be renewed; request access normally');
+    else if (!isGrantActive(grant, this.now())) refusal = new ConflictError(`only active grants can be renewed; this one is ${grant.status}`);
     if (!grant || refusal) {
       // a refused renewal is audited under the same event id as an accepted one
       return this.audited('grant-renew-request', 'medium', actor, { renewsGrantId: id }, async () => {
