@@ -28,6 +28,7 @@ import {
 } from '@internal/plugin-access-requests-common';
 import { accessRequestsApiRef } from '../api/AccessRequestsApi';
 import { describeError, formatMinutes } from './format';
+import { validateRoleAndDuration } from './RequestForm';
 
 const DANGER = '#b71c1c';
 
@@ -42,16 +43,13 @@ export function validateBreakGlassForm(
   values: BreakGlassFormValues,
   policy: FrozenPolicySummary,
 ): Record<string, string> {
-  const errors: Record<string, string> = {};
-  if (!policy.roles.some(r => r.id === values.roleId)) {
-    errors.roleId = 'Choose one of the roles of this policy.';
-  }
   const max = breakGlassMaxMinutes(policy);
-  if (!Number.isInteger(values.durationMinutes) || values.durationMinutes < 1) {
-    errors.durationMinutes = 'Enter a whole number of minutes, at least 1.';
-  } else if (values.durationMinutes > max) {
-    errors.durationMinutes = `Break-glass access lasts at most ${max} minutes here.`;
-  }
+  const errors = validateRoleAndDuration(
+    values,
+    policy,
+    max,
+    `Break-glass access lasts at most ${max} minutes here.`,
+  );
   const justification = values.justification.trim();
   if (!justification) {
     errors.justification =

@@ -26,10 +26,15 @@ export interface RequestFormValues {
   ticket: string;
 }
 
-/** Checks the form against the resource's policy; returns field → reason. */
-export function validateRequestForm(
-  values: RequestFormValues,
+/**
+ * Role and duration checks shared by the request and break-glass forms (the backend checks
+ * again); returns field → reason.
+ */
+export function validateRoleAndDuration(
+  values: { roleId: string; durationMinutes: number },
   policy: FrozenPolicySummary,
+  maxMinutes: number,
+  tooLong: string,
 ): Record<string, string> {
   const errors: Record<string, string> = {};
   if (!policy.roles.some(r => r.id === values.roleId)) {
@@ -37,11 +42,24 @@ export function validateRequestForm(
   }
   if (!Number.isInteger(values.durationMinutes) || values.durationMinutes < 1) {
     errors.durationMinutes = 'Enter a whole number of minutes, at least 1.';
-  } else if (values.durationMinutes > policy.maxDurationMinutes) {
-    errors.durationMinutes = `At most ${policy.maxDurationMinutes} minutes (${formatMinutes(
-      policy.maxDurationMinutes,
-    )}) under this policy.`;
+  } else if (values.durationMinutes > maxMinutes) {
+    errors.durationMinutes = tooLong;
   }
+  return errors;
+}
+
+/** Checks the form against the resource's policy; returns field → reason. */
+export function validateRequestForm(
+  values: RequestFormValues,
+  policy: FrozenPolicySummary,
+): Record<string, string> {
+  const max = policy.maxDurationMinutes;
+  const errors = validateRoleAndDuration(
+    values,
+    policy,
+    max,
+    `At most ${max} minutes (${formatMinutes(max)}) under this policy.`,
+  );
   if (policy.requireJustification && !values.justification.trim()) {
     errors.justification = 'This policy requires a justification.';
   }
