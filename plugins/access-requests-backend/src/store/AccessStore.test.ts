@@ -149,6 +149,28 @@ describe.each(databases.eachSupportedId())('AccessStore on %p', databaseId => {
     expect((await store.listHistory(['g1'])).get('g1')).toEqual([{ at: 'a', event: 'expired', actor: 's', details: { n: 1 } }]);
     expect((await store.getGrant('g3'))!.status).toBe('revoked');
   });
+  it('updates a grant and appends its history atomically; the update stays conditional, the entry is always written', async () => {
+    const store = await AccessStore.create({ knex: await databases.init(databaseId) });
+    await store.insertGrant(grant('s1', { status: 'scheduled', provisioning: { state: 'pending' } }));
+    const entry = (event: string) => ({ at: '2026-03-01T10:00:01.000Z', event, actor: 'user:default/bob', details: { externalId: 'x-1' } });
+    expect(
+      await store.updateGrantWithHistory(
+        's1', { status: 'active', provisioning: { state: 'provisioned', error: null, externalId: 'x-1' } }, { fromStatus: ['scheduled'] }, entry('provisioned'),
+      ),
+    ).toBe(true);
+    expect(await store.getGrant('s1')).toMatchObject({ status: 'active', provisioning: { state: 'provisioned', externalId: 'x-1' } });
+    // no longer scheduled: the update is refused, the history entry still records what happened
+    expect(
+      await store.updateGrantWithHistory('s1', { status: 'failed' }, { fromStatus: ['scheduled'] }, entry('provisioning-failed')),
+    ).toBe(false);
+    expect((await store.getGrant('s1'))!.status).toBe('active');
+    expect((await store.listHistory(['s1'])).get('s1')!.map(h => h.event)).toEqual(['provisioned', 'provisioning-failed']);
+    // a failing history insert (unknown grant id is fine, but a NULL event is not) leaves the grant unchanged
+    await expect(
+      store.updateGrantWithHistory('s1', { status: 'revoked' }, { fromStatus: ['active'] }, { ...entry('x'), event: null as unknown as string }),
+    ).rejects.toThrow();
+    expect((await store.getGrant('s1'))!.status).toBe('active');
+  });
 });
 
 describe('AccessStore on a SQLite file', () => {
@@ -162,6 +184,32 @@ describe('AccessStore on a SQLite file', () => {
       expect((await knex.raw('PRAGMA busy_timeout'))[0].timeout).toBe(5000);
       await store.insertRequest(request('a'));
       expect(await store.getRequest('a')).toBeDefined();
+    } finally {
+      await knex.destroy();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reuses prepared statements per connection, and they stay correct across a schema change', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'access-store-'));
+    const knex = knexFactory({ client: 'better-sqlite3', connection: { filename: path.join(dir, 'db.sqlite') }, useNullAsDefault: true });
+    try {
+      const store = await AccessStore.create({ knex });
+      const db = (await knex.client.acquireConnection()) as { prepare(sql: string): unknown };
+      await knex.client.releaseConnection(db);
+      expect(db.prepare('select 1 as one')).toBe(db.prepare('select 1 as one'));
+      expect(db.prepare('select 1 as one')).not.toBe(db.prepare('select 2 as two'));
+      await store.insertRequest(request('a'));
+      await store.insertRequest(request('b', { status: 'approved' }));
+      expect((await store.listRequests({ status: 'pending' })).map(r => r.id)).toEqual(['a']);
+      expect((await store.listRequests({ status: 'approved' })).map(r => r.id)).toEqual(['b']);
+      await knex.schema.alterTable('access_requests', t => t.text('extra_column').nullable());
+      await knex('access_requests').where({ id: 'a' }).update({ extra_column: 'x' });
+      expect((await knex('access_requests').where({ id: 'a' }).first()).extra_column).toBe('x');
+      expect((await store.listRequests({ status: 'pending' })).map(r => r.id)).toEqual(['a']);
+      // bounded: many distinct statements do not grow the cache without limit
+      for (let i = 0; i < 600; i++) await knex.raw(`select ${i} as n`);
+      expect((await knex.raw('select 599 as n'))[0].n).toBe(599);
     } finally {
       await knex.destroy();
       fs.rmSync(dir, { recursive: true, force: true });

@@ -13,6 +13,7 @@ import {
   ReviewDecision,
 } from '@internal/plugin-access-requests-common';
 import type { ProvisioningTarget } from '@internal/plugin-access-requests-node';
+import { tuneSqliteFile } from './sqliteTuning';
 
 const migrationsDir = resolvePackagePath('@internal/plugin-access-requests-backend', 'migrations');
 
@@ -26,6 +27,12 @@ export interface RequestRecord extends Omit<AccessRequest, 'reviews' | 'remainin
 export interface GrantRecord extends Omit<Grant, 'history' | 'active' | 'postHocReviews' | 'postHocReviewsNeeded'> {
   target: ProvisioningTarget;
   reminderSentAt?: string;
+}
+
+/** The mutable part of a grant: its status and provisioning state. */
+export interface GrantPatch {
+  status?: GrantStatus;
+  provisioning?: { state: ProvisioningState; error?: string | null; externalId?: string | null };
 }
 
 export interface ReviewRecord extends Review {
@@ -69,27 +76,9 @@ export class AccessStore {
     return new AccessStore(options.knex);
   }
 
-  /**
-   * On a better-sqlite3 FILE database: write-ahead log (readers do not block the writer, a
-   * commit appends to the log instead of rewriting the journal), `synchronous = NORMAL` (no
-   * fsync per commit in WAL mode; a power cut may lose the last commits, never corrupts the
-   * file) and a busy timeout instead of SQLITE_BUSY errors. `journal_mode` is stored in the
-   * file; the other two are per connection, so they are also applied to every new pooled
-   * connection. Returns the pragmas applied (none for PostgreSQL or `:memory:`).
-   */
-  static async tuneSqlite(knex: Knex): Promise<Record<string, unknown> | undefined> {
-    if (String(knex.client.config.client) !== 'better-sqlite3') return undefined;
-    const connection = knex.client.config.connection as { filename?: string } | string | undefined;
-    const filename = typeof connection === 'string' ? connection : connection?.filename;
-    if (!filename || filename === ':memory:') return undefined;
-    const perConnection = ['synchronous = NORMAL', 'busy_timeout = 5000'];
-    knex.client.pool?.on('createSuccess', (_eventId: unknown, db: { pragma?: (s: string) => unknown }) => {
-      for (const p of perConnection) db.pragma?.(p);
-    });
-    const journal = await knex.raw('PRAGMA journal_mode = WAL');
-    for (const p of perConnection) await knex.raw(`PRAGMA ${p}`);
-    const synchronous = await knex.raw('PRAGMA synchronous');
-    return { journal_mode: journal?.[0]?.journal_mode, synchronous: synchronous?.[0]?.synchronous };
+  /** SQLite file tuning (WAL, synchronous, busy timeout, statement cache); see ./sqliteTuning. */
+  static tuneSqlite(knex: Knex): Promise<Record<string, unknown> | undefined> {
+    return tuneSqliteFile(knex);
   }
 
   private readonly postgres: boolean;
@@ -318,12 +307,43 @@ export class AccessStore {
    */
   async updateGrant(
     id: string,
-    patch: {
-      status?: GrantStatus;
-      provisioning?: { state: ProvisioningState; error?: string | null; externalId?: string | null };
-    },
+    patch: GrantPatch,
     options: { tx?: Tx; fromStatus?: GrantStatus[] } = {},
   ): Promise<boolean> {
+    const n = await this.grantUpdateQuery(this.q(options.tx), id, patch, options.fromStatus);
+    return Number(n) === 1;
+  }
+
+  /**
+   * `updateGrant` and `appendHistory` in one atomic step: the update stays conditional on
+   * `fromStatus`, the history entry is written either way (it records what happened outside,
+   * e.g. a provisioner call). On PostgreSQL this is ONE statement (two data-modifying CTEs),
+   * so the hot path pays one round-trip instead of BEGIN/UPDATE/INSERT/COMMIT; on SQLite it is
+   * a transaction (statements there are in-process calls). Returns whether the update applied.
+   */
+  async updateGrantWithHistory(
+    id: string,
+    patch: GrantPatch,
+    options: { fromStatus?: GrantStatus[] },
+    entry: GrantHistoryEntry,
+  ): Promise<boolean> {
+    if (!this.postgres) {
+      return this.db.transaction(async tx => {
+        const changed = await this.updateGrant(id, patch, { tx, fromStatus: options.fromStatus });
+        await this.appendHistory(id, entry, tx);
+        return changed;
+      });
+    }
+    const update = this.grantUpdateQuery(this.db, id, patch, options.fromStatus).returning('id').toSQL();
+    const insert = this.db('access_grant_history').insert(this.historyRow(id, entry)).toSQL();
+    const result = await this.db.raw(
+      `WITH updated AS (${update.sql}), appended AS (${insert.sql}) SELECT count(*)::int AS n FROM updated`,
+      [...update.bindings, ...insert.bindings],
+    );
+    return Number(result.rows[0].n) === 1;
+  }
+
+  private grantUpdateQuery(q: Knex, id: string, patch: GrantPatch, fromStatus?: GrantStatus[]) {
     const values: Record<string, unknown> = {};
     if (patch.status) values.status = patch.status;
     if (patch.provisioning) {
@@ -331,10 +351,9 @@ export class AccessStore {
       if (patch.provisioning.error !== undefined) values.provisioning_error = patch.provisioning.error;
       if (patch.provisioning.externalId !== undefined) values.external_id = patch.provisioning.externalId;
     }
-    const query = this.q(options.tx)('access_grants').where({ id });
-    if (options.fromStatus) query.whereIn('status', options.fromStatus);
-    const n = await query.update(values);
-    return n === 1;
+    const query = q('access_grants').where({ id });
+    if (fromStatus) query.whereIn('status', fromStatus);
+    return query.update(values);
   }
 
   private toGrant(row: any): GrantRecord {
@@ -362,13 +381,17 @@ export class AccessStore {
   // ---- grant history (append-only) ----
 
   async appendHistory(grantId: string, entry: GrantHistoryEntry, tx?: Tx): Promise<void> {
-    await this.q(tx)('access_grant_history').insert({
+    await this.q(tx)('access_grant_history').insert(this.historyRow(grantId, entry));
+  }
+
+  private historyRow(grantId: string, entry: GrantHistoryEntry) {
+    return {
       grant_id: grantId,
       at: entry.at,
       event: entry.event,
       actor: entry.actor,
       details: entry.details ? JSON.stringify(entry.details) : null,
-    });
+    };
   }
 
   async listHistory(grantIds: string[], tx?: Tx): Promise<Map<string, GrantHistoryEntry[]>> {
