@@ -12,6 +12,7 @@ import {
   Grant,
   GrantHistoryEntry,
   GrantStatus,
+  PostHocReview,
   PostHocReviewBody,
   RenewBody,
   RequestStatus,
@@ -446,7 +447,15 @@ export class AccessRequestsService {
 
         type TxResult =
           | { expired: true }
-          | { expired: false; status: RequestStatus; grant?: GrantRecord; role: AccessRole; request: RequestRecord; reviews: ReviewRecord[] };
+          | {
+              expired: false;
+              status: RequestStatus;
+              grant?: GrantRecord;
+              created?: GrantHistoryEntry;
+              role: AccessRole;
+              request: RequestRecord;
+              reviews: ReviewRecord[];
+            };
         let result: TxResult;
         try {
           result = await this.o.store.transaction<TxResult>(async tx => {
@@ -477,14 +486,14 @@ export class AccessRequestsService {
             }
             const changed = await this.o.store.decideRequest(id, { status: outcome.status, decidedAt: iso(now), grantId: grant?.id }, tx);
             if (!changed) throw new ConflictError('request was decided concurrently');
+            let created: GrantHistoryEntry | undefined;
             if (grant) {
+              created = { at: iso(now), event: 'created', actor: actor.userRef, details: { requestId: id } };
               await this.o.store.insertGrant(grant, tx);
-              await this.o.store.appendHistory(grant.id, {
-                at: iso(now), event: 'created', actor: actor.userRef, details: { requestId: id },
-              }, tx);
+              await this.o.store.appendHistory(grant.id, created, tx);
             }
             const decided: RequestRecord = { ...request, status: outcome.status, decidedAt: iso(now), grantId: grant?.id };
-            return { expired: false, status: outcome.status, grant, role, request: decided, reviews };
+            return { expired: false, status: outcome.status, grant, created, role, request: decided, reviews };
           });
         } catch (e) {
           if (isUniqueViolation(e)) throw new ConflictError('you have already reviewed this request, or it was decided concurrently');
@@ -507,8 +516,11 @@ export class AccessRequestsService {
         });
         let grant: Grant | undefined;
         if (result.grant) {
-          await this.provision(result.grant.id, actor.userRef, result.grant);
-          grant = await this.getGrantView(result.grant.id);
+          const provisioned = await this.provision(result.grant.id, actor.userRef, result.grant);
+          // the grant as this call wrote it; read back only if it changed concurrently
+          grant = provisioned
+            ? this.toGrantView(provisioned.record, [result.created!, ...provisioned.appended], [], this.now())
+            : await this.getGrantView(result.grant.id);
         }
         // the request as this transaction committed it (a decided request never changes again)
         return { request: this.toRequestView(result.request, result.reviews), grant };
@@ -544,28 +556,30 @@ export class AccessRequestsService {
     const history = await this.o.store.listHistory(ids);
     const postHoc = await this.o.store.listPostHocReviews(records.filter(g => g.breakGlass).map(g => g.id));
     const now = this.now();
-    return records.map(g => {
-      const view: Grant = {
-        id: g.id,
-        requestId: g.requestId,
-        resourceRef: g.resourceRef,
-        roleId: g.roleId,
-        userRef: g.userRef,
-        status: g.status,
-        startsAt: g.startsAt,
-        expiresAt: g.expiresAt,
-        breakGlass: g.breakGlass,
-        justification: g.justification,
-        provisioning: g.provisioning,
-        history: history.get(g.id) ?? [],
-      };
-      view.active = isGrantActive(view, now);
-      if (g.breakGlass) {
-        view.postHocReviews = postHoc.get(g.id) ?? [];
-        view.postHocReviewsNeeded = POST_HOC_REVIEWS_NEEDED;
-      }
-      return view;
-    });
+    return records.map(g => this.toGrantView(g, history.get(g.id) ?? [], postHoc.get(g.id) ?? [], now));
+  }
+
+  private toGrantView(g: GrantRecord, history: GrantHistoryEntry[], postHocReviews: PostHocReview[], now: Date): Grant {
+    const view: Grant = {
+      id: g.id,
+      requestId: g.requestId,
+      resourceRef: g.resourceRef,
+      roleId: g.roleId,
+      userRef: g.userRef,
+      status: g.status,
+      startsAt: g.startsAt,
+      expiresAt: g.expiresAt,
+      breakGlass: g.breakGlass,
+      justification: g.justification,
+      provisioning: g.provisioning,
+      history,
+    };
+    view.active = isGrantActive(view, now);
+    if (g.breakGlass) {
+      view.postHocReviews = postHocReviews;
+      view.postHocReviewsNeeded = POST_HOC_REVIEWS_NEEDED;
+    }
+    return view;
   }
 
   async listGrants(
@@ -596,12 +610,18 @@ export class AccessRequestsService {
   /**
    * Runs the provisioner for a scheduled grant, outside any DB transaction. Success makes the
    * grant active; failure marks it failed with the error (never active) and it can be retried.
+   * Returns the grant as this call left it and the history entries it appended, or undefined
+   * when it did nothing or the grant changed concurrently (read it again then).
    */
-  async provision(grantId: string, actorRef: string, justCreated?: GrantRecord): Promise<void> {
+  async provision(
+    grantId: string,
+    actorRef: string,
+    justCreated?: GrantRecord,
+  ): Promise<{ record: GrantRecord; appended: GrantHistoryEntry[] } | undefined> {
     // `justCreated`: the record this process committed a moment ago (saves a read); the
     // compare-and-set below still guards against any concurrent change
     const grant = justCreated?.id === grantId ? justCreated : await this.o.store.getGrant(grantId);
-    if (!grant || grant.status !== 'scheduled') return;
+    if (!grant || grant.status !== 'scheduled') return undefined;
     const provisioner = this.o.provisioners.get(grant.target.role.provisioner?.type);
     try {
       if (!provisioner) {
@@ -610,43 +630,49 @@ export class AccessRequestsService {
         );
       }
       const result = await provisioner.provision(grant.target);
-      // state change and its history entry in one commit
-      const ok = await this.o.store.transaction(async tx => {
-        const changed = await this.o.store.updateGrant(
-          grantId,
-          { status: 'active', provisioning: { state: 'provisioned', error: null, externalId: result.externalId ?? null } },
-          { tx, fromStatus: ['scheduled'] },
-        );
-        await this.o.store.appendHistory(grantId, {
-          at: iso(this.now()), event: 'provisioned', actor: actorRef,
-          details: {
-            provisioner: provisioner.type, requestedType: grant.target.role.provisioner?.type ?? 'record-only', externalId: result.externalId ?? null, ...(result.details ?? {}),
-          },
-        }, tx);
-        return changed;
-      });
+      const provisioning = { state: 'provisioned' as const, error: undefined, externalId: result.externalId ?? undefined };
+      const entry: GrantHistoryEntry = {
+        at: iso(this.now()), event: 'provisioned', actor: actorRef,
+        details: {
+          provisioner: provisioner.type, requestedType: grant.target.role.provisioner?.type ?? 'record-only', externalId: result.externalId ?? null, ...(result.details ?? {}),
+        },
+      };
+      // state change and its history entry in one atomic step
+      const ok = await this.o.store.updateGrantWithHistory(
+        grantId,
+        { status: 'active', provisioning: { state: 'provisioned', error: null, externalId: result.externalId ?? null } },
+        { fromStatus: ['scheduled'] },
+        entry,
+      );
       if (!ok) {
         // revoked or expired while we were provisioning: take it away again
         await this.o.store.updateGrant(grantId, { provisioning: { state: 'provisioned', externalId: result.externalId ?? null } });
         await this.deprovisionIfUnheld(grantId, SYSTEM_ACTOR);
-        return;
+        return undefined;
       }
       await this.auditSystem('grant-active', 'medium', {
         actor: actorRef, grantId, userRef: grant.userRef, resourceRef: grant.resourceRef, roleId: grant.roleId,
         expiresAt: grant.expiresAt, breakGlass: grant.breakGlass, provisioner: provisioner.type,
       });
+      return { record: { ...grant, status: 'active', provisioning }, appended: [entry] };
     } catch (e) {
       const message = (e as Error).message ?? String(e);
-      await this.o.store.updateGrant(
+      const entry: GrantHistoryEntry = { at: iso(this.now()), event: 'provisioning-failed', actor: actorRef, details: { error: message } };
+      const failed = await this.o.store.updateGrantWithHistory(
         grantId,
         { status: 'failed', provisioning: { state: 'failed', error: message } },
         { fromStatus: ['scheduled'] },
+        entry,
       );
-      await this.appendHistory(grantId, 'provisioning-failed', actorRef, { error: message });
       await this.auditSystem('grant-provisioning-failed', 'high', {
         actor: actorRef, grantId, userRef: grant.userRef, resourceRef: grant.resourceRef, roleId: grant.roleId,
       }, e as Error);
       this.o.logger.warn(`access-requests: provisioning grant ${grantId} failed: ${message}`);
+      if (!failed) return undefined;
+      return {
+        record: { ...grant, status: 'failed', provisioning: { ...grant.provisioning, state: 'failed', error: message } },
+        appended: [entry],
+      };
     }
   }
 
