@@ -74,6 +74,9 @@ describe.each(databases.eachSupportedId())('AccessRequestsService on %p', databa
     expect(r2.request.status).toBe('approved');
     expect(r2.grant).toMatchObject({ status: 'active', userRef: ALICE, provisioning: { state: 'provisioned' }, active: true });
     expect(r2.grant!.expiresAt).toBe(new Date(T0.getTime() + 60 * 60_000).toISOString());
+    // the grant in the response (built from what the review wrote) is what the database holds
+    expect(r2.grant!.history.map(h => h.event)).toEqual(['created', 'provisioned']);
+    expect(JSON.parse(JSON.stringify(r2.grant))).toEqual(JSON.parse(JSON.stringify(await service.getGrantView(r2.grant!.id))));
     expect(azure.provisioned).toHaveLength(1);
     expect(azure.provisioned[0].resource.annotations['frontier-guard.io/azure-scope']).toContain('/containers/frontier-7b');
     expect(r2.request.reviews.map(r => r.asGroup)).toEqual([SEC, SEC]);
@@ -291,6 +294,7 @@ describe.each(databases.eachSupportedId())('AccessRequestsService on %p', databa
     const req = await service.createRequest(as(ALICE), { resourceRef: FLAKY, roleId: 'reader', durationMinutes: 60 });
     const failed = await service.getGrantView(req.grantId!);
     expect(failed).toMatchObject({ status: 'failed', active: false, provisioning: { state: 'failed', error: 'ARM said 503' } });
+    expect(failed.history.map(h => h.event)).toEqual(['created', 'provisioning-failed']);
     expect(auditor.events.find(e => e.eventId === 'grant-provisioning-failed')?.outcome).toBe('fail');
     await expect(service.retryGrant(as(ERIN), failed.id, false)).rejects.toMatchObject({ name: 'NotAllowedError' });
     flaky.failWith = undefined;
