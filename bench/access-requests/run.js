@@ -60,6 +60,7 @@ if (!process.env.FG_BENCH_TRANSFORMED) {
 const fs = require('node:fs');
 const yaml = require('js-yaml');
 const { performance } = require('node:perf_hooks');
+const crypto = require('node:crypto');
 
 function arg(name, def) {
   const hit = process.argv.find(a => a.startsWith(`--${name}=`));
@@ -68,6 +69,7 @@ function arg(name, def) {
 const DBS = arg('db', 'sqlite,postgres').split(',').filter(Boolean);
 const CLIENTS = arg('clients', '1,10,50').split(',').map(Number);
 const SECONDS = Number(arg('seconds', '8'));
+const WARMUP_SECONDS = Number(arg('warmup', '1'));
 const PG = process.env.FG_BENCH_PG ?? 'postgresql://postgres@127.0.0.1:5432';
 const WORK = path.join(ROOT, 'bench/.work/access-requests');
 const TARGET_P99_MS = 50;
@@ -113,6 +115,60 @@ async function resetPostgres(dbName) {
   await c.end();
 }
 
+/**
+ * The baseline, measured in the same run against the same backend: a route that does what
+ * every access-requests call does before and after its own work (Backstage HTTP stack,
+ * express-promise-router, JSON body, httpAuth user credentials, one permission check, a JSON
+ * response of the same size as a created request) and nothing else. The gap between it and
+ * the flow is the plugin's own work: rules, store, database, audit.
+ */
+function baselinePlugin() {
+  const {
+    coreServices,
+    createBackendPlugin,
+  } = require('@backstage/backend-plugin-api');
+  const express = require('express');
+  const Router = require('express-promise-router');
+  return createBackendPlugin({
+    pluginId: 'bench-baseline',
+    register(env) {
+      env.registerInit({
+        deps: {
+          httpRouter: coreServices.httpRouter,
+          httpAuth: coreServices.httpAuth,
+          permissions: coreServices.permissions,
+        },
+        async init({ httpRouter, httpAuth, permissions }) {
+          const router = Router();
+          router.use(express.json({ limit: '64kb' }));
+          const permission = {
+            type: 'basic',
+            name: 'bench.baseline',
+            attributes: {},
+          };
+          router.post('/echo', async (req, res) => {
+            const credentials = await httpAuth.credentials(req, {
+              allow: ['user'],
+            });
+            await permissions.authorize([{ permission }], { credentials });
+            res.status(201).json({
+              request: {
+                ...req.body,
+                id: crypto.randomUUID(),
+                requester: credentials.principal.userEntityRef,
+                padding: 'x'.repeat(BASELINE_RESPONSE_PADDING),
+              },
+            });
+          });
+          httpRouter.use(router);
+        },
+      });
+    },
+  });
+}
+// a created request serializes to about 2 KB (frozen policy, resource snapshot)
+const BASELINE_RESPONSE_PADDING = 1800;
+
 async function startBackend(db) {
   const {
     startTestBackend,
@@ -155,6 +211,7 @@ async function startBackend(db) {
 
   const backend = await startTestBackend({
     features: [
+      baselinePlugin(),
       backendPkg.default,
       backendPkg.accessRequestsModuleProvisioners,
       databaseServiceFactory,
@@ -176,7 +233,11 @@ async function startBackend(db) {
     ],
   });
   const port = backend.server.port();
-  return { backend, base: `http://127.0.0.1:${port}/api/access-requests` };
+  return {
+    backend,
+    base: `http://127.0.0.1:${port}/api/access-requests`,
+    baselineBase: `http://127.0.0.1:${port}/api/bench-baseline`,
+  };
 }
 
 function authHeader(userRef) {
@@ -184,24 +245,46 @@ function authHeader(userRef) {
   return mockCredentials.user.header(userRef);
 }
 
-async function call(base, user, method, p, body) {
-  const t0 = performance.now();
-  const res = await fetch(`${base}${p}`, {
-    method,
-    headers: {
-      authorization: authHeader(user),
-      'content-type': 'application/json',
-    },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  const ms = performance.now() - t0;
-  if (res.status >= 300) {
-    throw new Error(
-      `${method} ${p} as ${user} -> ${res.status} ${text.slice(0, 300)}`,
+// node:http with a keep-alive agent: far less client CPU per call than fetch(), so the load
+// generator's own event loop adds little to the latencies it measures
+const http = require('node:http');
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1000, noDelay: true });
+const authHeaders = new Map();
+
+function call(base, user, method, p, body) {
+  if (!authHeaders.has(user)) authHeaders.set(user, authHeader(user));
+  const payload = body ? JSON.stringify(body) : undefined;
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const req = http.request(
+      `${base}${p}`,
+      {
+        method,
+        agent,
+        headers: {
+          authorization: authHeaders.get(user),
+          'content-type': 'application/json',
+          ...(payload ? { 'content-length': Buffer.byteLength(payload) } : {}),
+        },
+      },
+      res => {
+        const chunks = [];
+        res.on('data', c => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => {
+          const ms = performance.now() - t0;
+          const text = Buffer.concat(chunks).toString('utf8');
+          if (res.statusCode >= 300) {
+            reject(new Error(`${method} ${p} as ${user} -> ${res.statusCode} ${text.slice(0, 300)}`));
+            return;
+          }
+          resolve({ ms, json: text ? JSON.parse(text) : undefined });
+        });
+      },
     );
-  }
-  return { ms, json: text ? JSON.parse(text) : undefined };
+    req.on('error', reject);
+    req.end(payload);
+  });
 }
 
 async function flow(base, lat, requester) {
@@ -230,6 +313,19 @@ async function flow(base, lat, requester) {
       ).slice(0, 300)}`,
     );
   }
+}
+
+/** Three calls of the baseline route, as a flow is three calls. */
+async function baselineFlow(base, lat, requester) {
+  const body = {
+    resourceRef: RESOURCE,
+    roleId: ROLE,
+    durationMinutes: 60,
+    justification: 'benchmark: evaluate the 7B checkpoint',
+  };
+  lat.create.push((await call(base, requester, 'POST', '/echo', body)).ms);
+  lat.review1.push((await call(base, REVIEWERS[0], 'POST', '/echo', body)).ms);
+  lat.review2.push((await call(base, REVIEWERS[1], 'POST', '/echo', body)).ms);
 }
 
 function pct(sorted, p) {
@@ -262,16 +358,18 @@ async function profiled(name, fn) {
   }
 }
 
-async function levelInThisThread(base, clients, seconds) {
+async function levelInThisThread(base, clients, seconds, kind = 'flow') {
+  const run = kind === 'baseline' ? baselineFlow : flow;
   const lat = { create: [], review1: [], review2: [] };
   const errors = [];
   const deadline = performance.now() + seconds * 1000;
   const started = performance.now();
+  const elu0 = performance.eventLoopUtilization();
   await Promise.all(
     Array.from({ length: clients }, async (_, i) => {
       while (performance.now() < deadline) {
         try {
-          await flow(base, lat, requesterFor(i));
+          await run(base, lat, requesterFor(i));
         } catch (e) {
           errors.push(e.message);
           if (errors.length > 20) return;
@@ -280,7 +378,8 @@ async function levelInThisThread(base, clients, seconds) {
     }),
   );
   const elapsed = (performance.now() - started) / 1000;
-  return { lat, errors, elapsed };
+  const clientElu = performance.eventLoopUtilization(elu0).utilization;
+  return { lat, errors, elapsed, clientElu };
 }
 
 /**
@@ -288,17 +387,19 @@ async function levelInThisThread(base, clients, seconds) {
  * generator's HTTP client work does not queue behind the server's on the same event loop;
  * --in-process-clients keeps the old behaviour (clients on the server's thread).
  */
-async function level(base, clients, seconds) {
+async function level(base, clients, seconds, onMeasure, kind = 'flow') {
   if (process.argv.includes('--in-process-clients')) {
-    return levelInThisThread(base, clients, seconds);
+    await levelInThisThread(base, clients, WARMUP_SECONDS, kind);
+    onMeasure?.();
+    return levelInThisThread(base, clients, seconds, kind);
   }
   const { Worker } = require('node:worker_threads');
   return new Promise((resolve, reject) => {
     const w = new Worker(__filename, {
-      workerData: { benchClients: { base, clients, seconds } },
+      workerData: { benchClients: { base, clients, seconds, kind } },
       argv: process.argv.slice(2),
     });
-    w.once('message', resolve);
+    w.on('message', m => (m.phase === 'measure' ? onMeasure?.() : resolve(m)));
     w.once('error', reject);
     w.once('exit', code =>
       code === 0
@@ -320,7 +421,7 @@ async function main() {
     )} seconds/level=${SECONDS} dbs=${DBS.join(',')}`,
   );
   for (const db of DBS) {
-    const { backend, base } = await startBackend(db);
+    const { backend, base, baselineBase } = await startBackend(db);
     try {
       // warm-up: JIT, connection pools, policy cache
       await level(base, 2, 1);
@@ -333,10 +434,15 @@ async function main() {
         )} ${'max ms'.padStart(8)}`,
       );
       for (const clients of CLIENTS) {
-        const { lat, errors, elapsed } = await profiled(
+        let elu0 = performance.eventLoopUtilization();
+        const { lat, errors, elapsed, clientElu } = await profiled(
           `${db}-${clients}`,
-          () => level(base, clients, SECONDS),
+          () =>
+            level(base, clients, SECONDS, () => {
+              elu0 = performance.eventLoopUtilization();
+            }),
         );
+        const serverElu = performance.eventLoopUtilization(elu0).utilization;
         let total = 0;
         for (const step of ['create', 'review1', 'review2']) {
           const s = lat[step].slice().sort((a, b) => a - b);
@@ -366,9 +472,67 @@ async function main() {
           ).padStart(7)} ${fmt(total / elapsed)}   flows/s ${fmt(
             lat.review2.length / elapsed,
             6,
-          )}${errors.length ? `   ERRORS ${errors.length}: ${errors[0]}` : ''}`,
+          )}   busy: server ${(serverElu * 100).toFixed(0)}% clients ${(
+            clientElu * 100
+          ).toFixed(0)}%${errors.length ? `   ERRORS ${errors.length}: ${errors[0]}` : ''}`,
+        );
+        const all = [...lat.create, ...lat.review1, ...lat.review2].sort(
+          (a, b) => a - b,
+        );
+        console.log(
+          `${' '.repeat(7)} ${'all'.padEnd(8)} p50 ${fmt(
+            pct(all, 50),
+            0,
+          )}  p95 ${fmt(pct(all, 95), 0)}  p99 ${fmt(
+            pct(all, 99),
+            0,
+          )}  mean ${fmt(
+            all.reduce((a, b) => a + b, 0) / all.length,
+            0,
+          )} ms (closed loop: mean ~ clients / req/s = ${fmt(
+            ((clients * elapsed) / total) * 1000,
+            0,
+          )} ms)`,
         );
         if (errors.length) process.exitCode = 1;
+        if (!process.argv.includes('--no-baseline')) {
+          let belu0 = performance.eventLoopUtilization();
+          const b = await level(
+            baselineBase,
+            clients,
+            Math.min(SECONDS, 4),
+            () => {
+              belu0 = performance.eventLoopUtilization();
+            },
+            'baseline',
+          );
+          const bAll = [...b.lat.create, ...b.lat.review1, ...b.lat.review2].sort(
+            (x, y) => x - y,
+          );
+          const row = {
+            db,
+            clients,
+            step: 'baseline',
+            count: bAll.length,
+            rps: bAll.length / b.elapsed,
+            p50: pct(bAll, 50),
+            p99: pct(bAll, 99),
+            max: bAll[bAll.length - 1],
+          };
+          summary.push(row);
+          console.log(
+            `${String(clients).padStart(7)} ${'baseline'.padEnd(8)} ${String(
+              row.count,
+            ).padStart(7)} ${fmt(row.rps)} ${fmt(row.p50)} ${fmt(
+              row.p99,
+            )} ${fmt(row.max)}   busy: server ${(
+              performance.eventLoopUtilization(belu0).utilization * 100
+            ).toFixed(0)}%${
+              b.errors.length ? `   ERRORS ${b.errors.length}: ${b.errors[0]}` : ''
+            }`,
+          );
+          if (b.errors.length) process.exitCode = 1;
+        }
       }
     } finally {
       await backend.stop();
@@ -377,7 +541,10 @@ async function main() {
   console.log(`\nTarget: p99 < ${TARGET_P99_MS} ms per step at 50 clients.`);
   for (const db of DBS) {
     const rows = summary.filter(
-      r => r.db === db && r.clients === Math.max(...CLIENTS),
+      r =>
+        r.db === db &&
+        r.clients === Math.max(...CLIENTS) &&
+        r.step !== 'baseline',
     );
     const worst = Math.max(...rows.map(r => r.p99));
     console.log(
@@ -399,10 +566,12 @@ async function main() {
 
 const { isMainThread, workerData, parentPort } = require('node:worker_threads');
 if (!isMainThread && workerData?.benchClients) {
-  const { base, clients, seconds } = workerData.benchClients;
-  // load the client's modules and warm its JIT with one untimed flow before the clock starts
-  flow(base, { create: [], review1: [], review2: [] }, requesterFor(0))
-    .then(() => levelInThisThread(base, clients, seconds))
+  const { base, clients, seconds, kind } = workerData.benchClients;
+  // untimed warm-up at the same concurrency (opens the level's keep-alive connections, warms
+  // both JITs), then the measured run; the main thread starts its CPU figures at 'measure'
+  levelInThisThread(base, clients, WARMUP_SECONDS, kind)
+    .then(() => parentPort.postMessage({ phase: 'measure' }))
+    .then(() => levelInThisThread(base, clients, seconds, kind))
     .then(
       r => parentPort.postMessage(r),
       e => {
