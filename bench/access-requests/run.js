@@ -21,9 +21,20 @@
  * catalogServiceMock loaded with catalog/org.yaml + catalog/resources.yaml) and notifications
  * (no-op sender; sending is not part of the measured path).
  *
+ * Portal mode (--portal): the same flow against the REAL backend (packages/backend) started as
+ * a child process on its own port (default 7017) with app-config.yaml plus a generated overlay
+ * (bench/.work/access-requests/portal/overlay-<db>.yaml): demo sign-in tokens verified by
+ * httpAuth, the Frontier Guard permission policy (permission plugin, HTTP round trip), the
+ * catalog backend (catalog/*.yaml ingested), the hash-chained audit plugin, the notifications
+ * backend, record-only provisioning. Requesters alternate alice/erin; bob and carol review.
+ * Baseline in portal mode: GET /api/access-requests/requests/<random uuid> -> 404 (see
+ * portalBaselineFlow). Backend log: bench/.work/access-requests/portal/backend-<db>.log.
+ *
  * Usage (from the repo root):
  *   node bench/access-requests/run.js [--db=sqlite,postgres] [--clients=1,10,50] [--seconds=8]
  *                                     [--single-requester] [--cpu-prof]
+ *   node bench/access-requests/run.js --portal [--db=sqlite,postgres] [--clients=1,10,50]
+ *                                     [--seconds=8] [--port=7017] [--backend-cpu-prof]
  *   --cpu-prof writes a V8 CPU profile of each measured level (not startup) to
  *   bench/.work/access-requests/profiles/<db>-<clients>.cpuprofile
  *   PG connection: FG_BENCH_PG=postgresql://postgres@127.0.0.1:5432 (default)
@@ -36,8 +47,11 @@ const { spawnSync } = require('node:child_process');
 
 const ROOT = path.resolve(__dirname, '../..');
 
+const PORTAL = process.argv.includes('--portal');
+
 // The plugin is TypeScript; re-run this script once under Backstage's node transform.
-if (!process.env.FG_BENCH_TRANSFORMED) {
+// Portal mode loads no plugin in this process (the backend is a child process): no re-run.
+if (!PORTAL && !process.env.FG_BENCH_TRANSFORMED) {
   const r = spawnSync(
     process.execPath,
     [
@@ -73,6 +87,10 @@ const WARMUP_SECONDS = Number(arg('warmup', '1'));
 const PG = process.env.FG_BENCH_PG ?? 'postgresql://postgres@127.0.0.1:5432';
 const WORK = path.join(ROOT, 'bench/.work/access-requests');
 const TARGET_P99_MS = 50;
+const MODE = PORTAL ? 'portal' : 'test-backend';
+const PORTAL_PORT = Number(arg('port', '7017'));
+const PORTAL_WORK = path.join(WORK, 'portal');
+const PORTAL_PG_PREFIX = 'fg_bench_portal_';
 
 const RESOURCE = 'resource:default/weights-frontier-7b';
 const ROLE = 'blob-reader';
@@ -80,9 +98,13 @@ const ROLE = 'blob-reader';
 // group:default/researchers), as 50 concurrent clients are 50 people; --single-requester makes
 // every client act as alice instead.
 const SINGLE_REQUESTER = process.argv.includes('--single-requester');
+// Portal mode: the real catalog has no synthetic users; clients alternate alice / erin.
+const PORTAL_REQUESTERS = ['user:default/alice', 'user:default/erin'];
 const requesterFor = i =>
   SINGLE_REQUESTER
     ? 'user:default/alice'
+    : PORTAL
+    ? PORTAL_REQUESTERS[i % PORTAL_REQUESTERS.length]
     : `user:default/bench-researcher-${i}`;
 const REVIEWERS = ['user:default/bob', 'user:default/carol'];
 
@@ -241,6 +263,11 @@ async function startBackend(db) {
 }
 
 function authHeader(userRef) {
+  if (PORTAL) {
+    // portal mode: the demo sign-in tokens are fetched once by the main thread (startPortal)
+    // and handed to the client worker (workerData.benchClients.auth)
+    throw new Error(`no demo sign-in token for ${userRef}`);
+  }
   const { mockCredentials } = require('@backstage/backend-test-utils');
   return mockCredentials.user.header(userRef);
 }
@@ -251,7 +278,8 @@ const http = require('node:http');
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1000, noDelay: true });
 const authHeaders = new Map();
 
-function call(base, user, method, p, body) {
+/** One HTTP call; resolves with its latency, rejects unless the status is 2xx (or `expect`). */
+function call(base, user, method, p, body, expect) {
   if (!authHeaders.has(user)) authHeaders.set(user, authHeader(user));
   const payload = body ? JSON.stringify(body) : undefined;
   return new Promise((resolve, reject) => {
@@ -274,11 +302,15 @@ function call(base, user, method, p, body) {
         res.on('end', () => {
           const ms = performance.now() - t0;
           const text = Buffer.concat(chunks).toString('utf8');
-          if (res.statusCode >= 300) {
+          if (expect ? res.statusCode !== expect : res.statusCode >= 300) {
             reject(new Error(`${method} ${p} as ${user} -> ${res.statusCode} ${text.slice(0, 300)}`));
             return;
           }
-          resolve({ ms, json: text ? JSON.parse(text) : undefined });
+          resolve({
+            ms,
+            status: res.statusCode,
+            json: text ? JSON.parse(text) : undefined,
+          });
         });
       },
     );
@@ -328,6 +360,24 @@ async function baselineFlow(base, lat, requester) {
   lat.review2.push((await call(base, REVIEWERS[1], 'POST', '/echo', body)).ms);
 }
 
+/**
+ * Portal-mode baseline: three calls of GET /api/access-requests/requests/<random uuid> -> 404
+ * (requester, bob, carol), as a flow is three calls. The real backend has no bench route, so
+ * this is the cheapest real access-requests route that still does what every flow step does
+ * before its own work: the root router (IP access list, request logging), httpAuth verifying a
+ * demo sign-in token, and permission checks through the permission plugin over HTTP (here two:
+ * request.read and read-all; a flow step makes one) plus one primary-key SELECT that misses.
+ * No write, no audit event, no catalog call, no notification.
+ */
+async function portalBaselineFlow(base, lat, requester) {
+  const miss = () => `/requests/${crypto.randomUUID()}`;
+  lat.create.push((await call(base, requester, 'GET', miss(), undefined, 404)).ms);
+  lat.review1.push((await call(base, REVIEWERS[0], 'GET', miss(), undefined, 404)).ms);
+  lat.review2.push((await call(base, REVIEWERS[1], 'GET', miss(), undefined, 404)).ms);
+}
+const PORTAL_BASELINE_LABEL =
+  'baseline = GET /api/access-requests/requests/<random uuid> -> 404 (root router + httpAuth + 2 permission round trips + 1 PK SELECT; no write/audit/catalog)';
+
 function pct(sorted, p) {
   if (sorted.length === 0) return NaN;
   const i = Math.min(
@@ -338,7 +388,7 @@ function pct(sorted, p) {
 }
 
 async function profiled(name, fn) {
-  if (!process.argv.includes('--cpu-prof')) return fn();
+  if (PORTAL || !process.argv.includes('--cpu-prof')) return fn();
   const { Session } = require('node:inspector/promises');
   const session = new Session();
   session.connect();
@@ -359,7 +409,12 @@ async function profiled(name, fn) {
 }
 
 async function levelInThisThread(base, clients, seconds, kind = 'flow') {
-  const run = kind === 'baseline' ? baselineFlow : flow;
+  const run =
+    kind === 'baseline'
+      ? baselineFlow
+      : kind === 'portal-baseline'
+      ? portalBaselineFlow
+      : flow;
   const lat = { create: [], review1: [], review2: [] };
   const errors = [];
   const deadline = performance.now() + seconds * 1000;
@@ -382,6 +437,9 @@ async function levelInThisThread(base, clients, seconds, kind = 'flow') {
   return { lat, errors, elapsed, clientElu };
 }
 
+// user ref -> Authorization header value handed to the client worker (portal mode)
+let workerAuth;
+
 /**
  * Runs one level with the clients in a worker thread (their own event loop), so the load
  * generator's HTTP client work does not queue behind the server's on the same event loop;
@@ -396,7 +454,9 @@ async function level(base, clients, seconds, onMeasure, kind = 'flow') {
   const { Worker } = require('node:worker_threads');
   return new Promise((resolve, reject) => {
     const w = new Worker(__filename, {
-      workerData: { benchClients: { base, clients, seconds, kind } },
+      workerData: {
+        benchClients: { base, clients, seconds, kind, auth: workerAuth },
+      },
       argv: process.argv.slice(2),
     });
     w.on('message', m => (m.phase === 'measure' ? onMeasure?.() : resolve(m)));
@@ -413,19 +473,464 @@ function fmt(n, w = 8, d = 1) {
   return (Number.isFinite(n) ? n.toFixed(d) : '-').padStart(w);
 }
 
+// ------------------------------------------------------------------------------ portal mode
+
+/** A plain GET without the load generator's agent (startup polling, tokens). */
+function httpGet(url, headers = {}, timeoutMs = 5000) {
+  return new Promise(resolve => {
+    const req = http.get(url, { headers, agent: false }, res => {
+      const chunks = [];
+      res.on('data', c => chunks.push(c));
+      res.on('error', () => resolve({ status: 0, text: '' }));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode,
+          text: Buffer.concat(chunks).toString('utf8'),
+        }),
+      );
+    });
+    req.setTimeout(timeoutMs, () => req.destroy(new Error('timeout')));
+    req.on('error', () => resolve({ status: 0, text: '' }));
+  });
+}
+
+const sleep = ms => new Promise(r => setTimeout(r, ms));
+
+/** Drops every database of a previous portal run on PostgreSQL (one per plugin). */
+async function resetPortalPostgres() {
+  const { Client } = require('pg');
+  const c = new Client({ connectionString: PG });
+  await c.connect();
+  try {
+    const { rows } = await c.query(
+      'SELECT datname FROM pg_database WHERE starts_with(datname, $1) ORDER BY datname',
+      [PORTAL_PG_PREFIX],
+    );
+    for (const { datname } of rows) {
+      await c.query(`DROP DATABASE IF EXISTS "${datname.replace(/"/g, '""')}" WITH (FORCE)`);
+    }
+    return rows.map(r => r.datname);
+  } finally {
+    await c.end();
+  }
+}
+
+function logTail(file, lines = 60) {
+  try {
+    return fs
+      .readFileSync(file, 'utf8')
+      .split('\n')
+      .slice(-lines)
+      .join('\n');
+  } catch (e) {
+    return `(no log: ${e.message})`;
+  }
+}
+
+const ANSI = /\x1b\[[0-9;]*m/g;
+/** Level counts, request-log lines and error-level lines of the backend log (dev format). */
+function scanBackendLog(file) {
+  const levels = {};
+  const errors = [];
+  let requestLines = 0;
+  let lines = 0;
+  let text = '';
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return { lines, levels, errors, requestLines };
+  }
+  for (const raw of text.split('\n')) {
+    if (!raw) continue;
+    lines++;
+    const line = raw.replace(ANSI, '');
+    const m = /^\S+Z \S+ (error|warn|info|debug|verbose) /.exec(line);
+    if (m) levels[m[1]] = (levels[m[1]] ?? 0) + 1;
+    if (/ rootHttpRouter info .*" \d{3} /.test(line)) requestLines++;
+    // the same test as scripts/e2e.sh
+    if (/startup failed|^[^ ]+ [^ ]+ error |"level":"error"/.test(line)) {
+      errors.push(line);
+    }
+  }
+  return { lines, levels, errors, requestLines };
+}
+
+let CLK_TCK;
+function clockTicks() {
+  if (CLK_TCK === undefined) {
+    const r = spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' });
+    CLK_TCK = Number(r.stdout) || 100;
+  }
+  return CLK_TCK;
+}
+/** CPU seconds (user + system) of one process so far, from /proc/<pid>/stat. */
+function processCpuSeconds(pid) {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / clockTicks();
+  } catch {
+    return NaN;
+  }
+}
+/** Busy and total jiffies of the whole machine, from /proc/stat. */
+function machineCpu() {
+  const f = fs
+    .readFileSync('/proc/stat', 'utf8')
+    .split('\n')[0]
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
+  const total = f.reduce((a, b) => a + b, 0);
+  const idle = f[3] + (f[4] ?? 0);
+  return { busy: total - idle, total };
+}
+
+/**
+ * The real backend as a child process: packages/backend from source under the CLI's node
+ * transform (as scripts/e2e.sh starts it), app-config.yaml + a generated overlay (own port,
+ * the database under test, model-scan work dir under bench/.work). Resolves once it is ready
+ * and the catalog has ingested the demo org and resources.
+ */
+async function startPortal(db) {
+  fs.mkdirSync(PORTAL_WORK, { recursive: true });
+  const baseUrl = `http://127.0.0.1:${PORTAL_PORT}`;
+  // the backend listens on all interfaces: the port must be bindable there
+  const portError = await new Promise(resolve => {
+    const probe = require('node:net').createServer();
+    probe.once('error', resolve);
+    probe.listen(PORTAL_PORT, () => probe.close(() => resolve(undefined)));
+  });
+  if (portError) {
+    throw new Error(
+      `port ${PORTAL_PORT} is in use (${portError.code}); stop what listens there or pass --port=`,
+    );
+  }
+  let database;
+  if (db === 'sqlite') {
+    const dir = path.join(PORTAL_WORK, 'sqlite');
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.mkdirSync(dir, { recursive: true });
+    database = { client: 'better-sqlite3', connection: { directory: dir } };
+  } else {
+    const dropped = await resetPortalPostgres();
+    if (dropped.length) {
+      console.log(`[portal ${db}] dropped ${dropped.length} databases ${PORTAL_PG_PREFIX}*`);
+    }
+    database = { client: 'pg', connection: PG, prefix: PORTAL_PG_PREFIX };
+  }
+  const modelScanDir = path.join(PORTAL_WORK, 'model-scan');
+  fs.mkdirSync(modelScanDir, { recursive: true });
+  const overlay = {
+    app: { baseUrl },
+    backend: {
+      baseUrl,
+      listen: { port: PORTAL_PORT },
+      cors: { origin: baseUrl },
+      database,
+    },
+    // keep uploads/cache of the model-scan plugin out of the repo's ./data
+    modelScan: { workDir: modelScanDir },
+  };
+  const overlayFile = path.join(PORTAL_WORK, `overlay-${db}.yaml`);
+  fs.writeFileSync(
+    overlayFile,
+    `# generated by bench/access-requests/run.js --portal (${new Date().toISOString()})\n${yaml.dump(overlay)}`,
+  );
+  const logFile = path.join(PORTAL_WORK, `backend-${db}.log`);
+  const logFd = fs.openSync(logFile, 'w');
+  const { spawn } = require('node:child_process');
+  const child = spawn(
+    process.execPath,
+    [
+      '--enable-source-maps',
+      // --backend-cpu-prof: V8 profile of the whole backend process (startup included), written
+      // when it exits, to bench/.work/access-requests/portal/profiles/
+      ...(process.argv.includes('--backend-cpu-prof')
+        ? ['--cpu-prof', `--cpu-prof-dir=${path.join(PORTAL_WORK, 'profiles')}`]
+        : []),
+      '--require',
+      path.join(ROOT, 'node_modules/@backstage/cli-node/config/nodeTransform.cjs'),
+      'src/index.ts',
+      '--config',
+      path.join(ROOT, 'app-config.yaml'),
+      '--config',
+      overlayFile,
+    ],
+    {
+      cwd: path.join(ROOT, 'packages/backend'),
+      env: { ...process.env, NODE_ENV: 'development' },
+      stdio: ['ignore', logFd, logFd],
+      // own process group, so stopping it also stops anything it started
+      detached: true,
+    },
+  );
+  fs.closeSync(logFd);
+  let exited = null;
+  const exitPromise = new Promise(resolve =>
+    child.once('exit', (code, signal) => {
+      exited = { code, signal };
+      resolve(exited);
+    }),
+  );
+  livePortalChildren.add(child);
+  exitPromise.then(() => livePortalChildren.delete(child));
+
+  const stop = async () => {
+    if (exited) return exited;
+    try {
+      process.kill(-child.pid, 'SIGTERM');
+    } catch {}
+    const timeout = sleep(20000).then(() => 'timeout');
+    if ((await Promise.race([exitPromise, timeout])) === 'timeout') {
+      console.error(`[portal ${db}] backend did not stop within 20 s of SIGTERM; SIGKILL`);
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {}
+      await exitPromise;
+    }
+    return exited;
+  };
+
+  const failStart = async why => {
+    await stop();
+    throw new Error(
+      `[portal ${db}] ${why}; backend log ${logFile}, tail:\n${logTail(logFile)}`,
+    );
+  };
+
+  const t0 = performance.now();
+  const api = `${baseUrl}/api`;
+  // an error-level line while starting fails the start at once: the backend does not exit on
+  // some start-up errors (e.g. EADDRINUSE is only logged as an unhandled rejection)
+  const startupError = () => {
+    const { errors } = scanBackendLog(logFile);
+    return errors.length ? errors[0].slice(0, 300) : undefined;
+  };
+  // 1. readiness
+  for (;;) {
+    if (exited) return failStart(`backend exited (${JSON.stringify(exited)})`);
+    const err = startupError();
+    if (err) return failStart(`backend logged an error while starting: ${err}`);
+    if ((await httpGet(`${baseUrl}/.backstage/health/v1/readiness`)).status === 200) break;
+    if (performance.now() - t0 > 300000) return failStart('backend not ready after 300 s');
+    await sleep(500);
+  }
+  const readyS = (performance.now() - t0) / 1000;
+  // 2. catalog ingested: demo sign-in works, the resource exists, the reviewers are members
+  const token = async name => {
+    const r = await httpGet(`${api}/auth/demo/refresh`, {
+      'x-frontier-guard-demo-user': name,
+    });
+    if (r.status !== 200) return undefined;
+    try {
+      return JSON.parse(r.text).backstageIdentity.token;
+    } catch {
+      return undefined;
+    }
+  };
+  const memberOf = async (bearer, user, group) => {
+    const r = await httpGet(`${api}/catalog/entities/by-name/user/default/${user}`, {
+      authorization: `Bearer ${bearer}`,
+    });
+    if (r.status !== 200) return false;
+    return (JSON.parse(r.text).relations ?? []).some(
+      rel => rel.type === 'memberOf' && rel.targetRef === group,
+    );
+  };
+  for (;;) {
+    if (exited) return failStart(`backend exited (${JSON.stringify(exited)})`);
+    const err = startupError();
+    if (err) return failStart(`backend logged an error while starting: ${err}`);
+    const dave = await token('dave');
+    if (dave) {
+      const resource = await httpGet(
+        `${api}/catalog/entities/by-name/${RESOURCE.replace(':', '/')}`,
+        { authorization: `Bearer ${dave}` },
+      );
+      const ok =
+        resource.status === 200 &&
+        (await memberOf(dave, 'bob', 'group:default/security-reviewers')) &&
+        (await memberOf(dave, 'carol', 'group:default/security-reviewers')) &&
+        (await memberOf(dave, 'alice', 'group:default/researchers')) &&
+        (await memberOf(dave, 'erin', 'group:default/researchers'));
+      if (ok) break;
+    }
+    if (performance.now() - t0 > 420000) {
+      return failStart('catalog not ingested (demo users/resource) after 420 s');
+    }
+    await sleep(1000);
+  }
+  // 3. one demo sign-in token per bench user (1 h lifetime, far longer than a run)
+  const auth = {};
+  for (const user of [...PORTAL_REQUESTERS, ...REVIEWERS]) {
+    const t = await token(user.replace('user:default/', ''));
+    if (!t) return failStart(`no demo sign-in token for ${user}`);
+    auth[user] = `Bearer ${t}`;
+  }
+  console.log(
+    `[portal ${db}] backend pid ${child.pid} ready after ${readyS.toFixed(
+      0,
+    )} s, catalog ingested after ${((performance.now() - t0) / 1000).toFixed(0)} s; log ${path.relative(
+      ROOT,
+      logFile,
+    )}`,
+  );
+  return { child, auth, base: `${api}/access-requests`, stop, logFile, failStart };
+}
+
+const livePortalChildren = new Set();
+// never leave a backend behind, whatever ends this process
+process.on('exit', () => {
+  for (const c of livePortalChildren) {
+    try {
+      process.kill(-c.pid, 'SIGKILL');
+    } catch {}
+  }
+});
+for (const sig of PORTAL ? ['SIGINT', 'SIGTERM', 'SIGHUP'] : []) {
+  process.on(sig, () => {
+    for (const c of livePortalChildren) {
+      try {
+        process.kill(-c.pid, 'SIGTERM');
+      } catch {}
+    }
+    setTimeout(() => process.exit(130), 5000).unref();
+    Promise.all(
+      [...livePortalChildren].map(c => new Promise(r => c.once('exit', r))),
+    ).then(() => process.exit(130));
+  });
+}
+
+/**
+ * One flow by hand before measuring, to check that the real backend accepts what the load does:
+ * a second request by the same user for the same role while the first is pending, approvals by
+ * bob and carol (catalog eligibility), a provisioned grant (record-only); then the second
+ * request is withdrawn.
+ */
+async function portalManualCheck(base) {
+  const body = {
+    resourceRef: RESOURCE,
+    roleId: ROLE,
+    durationMinutes: 60,
+    justification: 'benchmark: manual check before the portal run',
+  };
+  const requester = PORTAL_REQUESTERS[0];
+  const a = await call(base, requester, 'POST', '/requests', body);
+  const b = await call(base, requester, 'POST', '/requests', body).catch(e => {
+    throw new Error(
+      `the real backend refused a second pending request by the same user for the same role: ${e.message}`,
+    );
+  });
+  const id = a.json.request.id;
+  const r1 = await call(base, REVIEWERS[0], 'POST', `/requests/${id}/reviews`, {
+    decision: 'approve',
+    comment: 'manual check',
+  });
+  const r2 = await call(base, REVIEWERS[1], 'POST', `/requests/${id}/reviews`, {
+    decision: 'approve',
+    comment: 'manual check',
+  });
+  const w = await call(base, requester, 'POST', `/requests/${b.json.request.id}/withdraw`);
+  const grant = r2.json.grant;
+  return (
+    `create ${a.status} ${a.json.request.status}, 2nd create (1st pending) ${b.status} ${b.json.request.status}, ` +
+    `bob ${r1.status} ${r1.json.request.status}, carol ${r2.status} ${r2.json.request.status}, ` +
+    `grant ${grant?.status}/${grant?.provisioning?.state ?? grant?.provisioningState ?? '?'}, ` +
+    `withdraw 2nd ${w.status} ${w.json.request.status}`
+  );
+}
+
+/** What the measured side of one database is: the in-process test backend or the portal child. */
+async function startTarget(db) {
+  if (!PORTAL) {
+    const { backend, base, baselineBase } = await startBackend(db);
+    return {
+      base,
+      baselineBase,
+      baselineKind: 'baseline',
+      header: `[${db}] ${base}`,
+      // the server shares this process: its event-loop utilization while the level runs
+      meter() {
+        const elu0 = performance.eventLoopUtilization();
+        return () =>
+          `server ${(performance.eventLoopUtilization(elu0).utilization * 100).toFixed(0)}%`;
+      },
+      stop: () => backend.stop(),
+    };
+  }
+  const portal = await startPortal(db);
+  workerAuth = portal.auth;
+  for (const [user, header] of Object.entries(portal.auth)) {
+    authHeaders.set(user, header);
+  }
+  let check;
+  try {
+    check = await portalManualCheck(portal.base);
+  } catch (e) {
+    await portal.stop();
+    throw new Error(`[portal ${db}] manual check failed: ${e.message}`);
+  }
+  return {
+    base: portal.base,
+    baselineBase: portal.base,
+    baselineKind: 'portal-baseline',
+    header: `[portal ${db}] ${portal.base}\n  manual check: ${check}\n  ${PORTAL_BASELINE_LABEL}`,
+    // the backend is another process: its CPU time (100% = one core) and the machine's
+    meter() {
+      const cpu0 = processCpuSeconds(portal.child.pid);
+      const m0 = machineCpu();
+      const t0 = performance.now();
+      return () => {
+        const wall = (performance.now() - t0) / 1000;
+        const cpu = (processCpuSeconds(portal.child.pid) - cpu0) / wall;
+        const m1 = machineCpu();
+        const machine = (m1.busy - m0.busy) / (m1.total - m0.total);
+        return `backend cpu ${(cpu * 100).toFixed(0)}% machine ${(machine * 100).toFixed(0)}%`;
+      };
+    },
+    async stop() {
+      // let notifications still being sent for the last flows settle: at SIGTERM the
+      // notifications plugin answers 503 "Service is shutting down" and the sender logs an error
+      await sleep(2000);
+      const exit = await portal.stop();
+      const log = scanBackendLog(portal.logFile);
+      const levels = Object.entries(log.levels)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ');
+      console.log(
+        `[portal ${db}] backend stopped (${exit.signal ?? `exit ${exit.code}`}); log ${log.lines} lines (${levels}), ${log.requestLines} request-log lines`,
+      );
+      if (log.errors.length) {
+        console.log(`[portal ${db}] ${log.errors.length} error-level log lines, first:`);
+        for (const l of log.errors.slice(0, 5)) console.log(`  ${l.slice(0, 400)}`);
+      }
+      portalLogSummaries.push({ db, ...log, errors: log.errors.slice(0, 20) });
+    },
+  };
+}
+const portalLogSummaries = [];
+
 async function main() {
   const summary = [];
   console.log(
     `access-requests bench: clients=${CLIENTS.join(
       ',',
-    )} seconds/level=${SECONDS} dbs=${DBS.join(',')}`,
+    )} seconds/level=${SECONDS} dbs=${DBS.join(',')}${
+      PORTAL ? ` mode=portal (real backend on :${PORTAL_PORT})` : ''
+    }`,
   );
+  if (PORTAL && process.argv.includes('--cpu-prof')) {
+    console.log('--cpu-prof profiles this process only; ignored in portal mode');
+  }
   for (const db of DBS) {
-    const { backend, base, baselineBase } = await startBackend(db);
+    const target = await startTarget(db);
+    const { base, baselineBase } = target;
     try {
       // warm-up: JIT, connection pools, policy cache
       await level(base, 2, 1);
-      console.log(`\n[${db}] ${base}`);
+      console.log(`\n${target.header}`);
       console.log(
         `${'clients'.padStart(7)} ${'step'.padEnd(8)} ${'count'.padStart(
           7,
@@ -434,20 +939,21 @@ async function main() {
         )} ${'max ms'.padStart(8)}`,
       );
       for (const clients of CLIENTS) {
-        let elu0 = performance.eventLoopUtilization();
+        let serverBusy = target.meter();
         const { lat, errors, elapsed, clientElu } = await profiled(
           `${db}-${clients}`,
           () =>
             level(base, clients, SECONDS, () => {
-              elu0 = performance.eventLoopUtilization();
+              serverBusy = target.meter();
             }),
         );
-        const serverElu = performance.eventLoopUtilization(elu0).utilization;
+        const serverBusyText = serverBusy();
         let total = 0;
         for (const step of ['create', 'review1', 'review2']) {
           const s = lat[step].slice().sort((a, b) => a - b);
           total += s.length;
           const row = {
+            mode: MODE,
             db,
             clients,
             step,
@@ -472,9 +978,9 @@ async function main() {
           ).padStart(7)} ${fmt(total / elapsed)}   flows/s ${fmt(
             lat.review2.length / elapsed,
             6,
-          )}   busy: server ${(serverElu * 100).toFixed(0)}% clients ${(
-            clientElu * 100
-          ).toFixed(0)}%${errors.length ? `   ERRORS ${errors.length}: ${errors[0]}` : ''}`,
+          )}   busy: ${serverBusyText} clients ${(clientElu * 100).toFixed(
+            0,
+          )}%${errors.length ? `   ERRORS ${errors.length}: ${errors[0]}` : ''}`,
         );
         const all = [...lat.create, ...lat.review1, ...lat.review2].sort(
           (a, b) => a - b,
@@ -496,23 +1002,26 @@ async function main() {
         );
         if (errors.length) process.exitCode = 1;
         if (!process.argv.includes('--no-baseline')) {
-          let belu0 = performance.eventLoopUtilization();
+          let baselineBusy = target.meter();
           const b = await level(
             baselineBase,
             clients,
             Math.min(SECONDS, 4),
             () => {
-              belu0 = performance.eventLoopUtilization();
+              baselineBusy = target.meter();
             },
-            'baseline',
+            target.baselineKind,
           );
+          const baselineBusyText = baselineBusy();
           const bAll = [...b.lat.create, ...b.lat.review1, ...b.lat.review2].sort(
             (x, y) => x - y,
           );
           const row = {
+            mode: MODE,
             db,
             clients,
             step: 'baseline',
+            ...(PORTAL ? { baseline: PORTAL_BASELINE_LABEL } : {}),
             count: bAll.length,
             rps: bAll.length / b.elapsed,
             p50: pct(bAll, 50),
@@ -525,9 +1034,7 @@ async function main() {
               row.count,
             ).padStart(7)} ${fmt(row.rps)} ${fmt(row.p50)} ${fmt(
               row.p99,
-            )} ${fmt(row.max)}   busy: server ${(
-              performance.eventLoopUtilization(belu0).utilization * 100
-            ).toFixed(0)}%${
+            )} ${fmt(row.max)}   busy: ${baselineBusyText}${
               b.errors.length ? `   ERRORS ${b.errors.length}: ${b.errors[0]}` : ''
             }`,
           );
@@ -535,7 +1042,7 @@ async function main() {
         }
       }
     } finally {
-      await backend.stop();
+      await target.stop();
     }
   }
   console.log(`\nTarget: p99 < ${TARGET_P99_MS} ms per step at 50 clients.`);
@@ -548,7 +1055,7 @@ async function main() {
     );
     const worst = Math.max(...rows.map(r => r.p99));
     console.log(
-      `  ${db}: worst p99 at ${Math.max(...CLIENTS)} clients = ${worst.toFixed(
+      `  ${db} (${MODE}): worst p99 at ${Math.max(...CLIENTS)} clients = ${worst.toFixed(
         1,
       )} ms -> ${worst < TARGET_P99_MS ? 'MET' : 'NOT MET'}`,
     );
@@ -557,7 +1064,13 @@ async function main() {
   fs.writeFileSync(
     path.join(WORK, 'last-run.json'),
     JSON.stringify(
-      { at: new Date().toISOString(), seconds: SECONDS, rows: summary },
+      {
+        at: new Date().toISOString(),
+        mode: MODE,
+        seconds: SECONDS,
+        rows: summary,
+        ...(PORTAL ? { backendLogs: portalLogSummaries } : {}),
+      },
       null,
       2,
     ),
@@ -566,7 +1079,10 @@ async function main() {
 
 const { isMainThread, workerData, parentPort } = require('node:worker_threads');
 if (!isMainThread && workerData?.benchClients) {
-  const { base, clients, seconds, kind } = workerData.benchClients;
+  const { base, clients, seconds, kind, auth } = workerData.benchClients;
+  for (const [user, header] of Object.entries(auth ?? {})) {
+    authHeaders.set(user, header);
+  }
   // untimed warm-up at the same concurrency (opens the level's keep-alive connections, warms
   // both JITs), then the measured run; the main thread starts its CPU figures at 'measure'
   levelInThisThread(base, clients, WARMUP_SECONDS, kind)
