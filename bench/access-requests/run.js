@@ -196,9 +196,11 @@ async function startBackend(db) {
     startTestBackend,
     mockServices,
   } = require('@backstage/backend-test-utils');
+  // the portal's database service (packages/backend/src/database): Backstage's, plus the
+  // SQLite-file tuning every plugin of the running portal gets
   const {
-    databaseServiceFactory,
-  } = require('@backstage/backend-defaults/database');
+    frontierGuardDatabaseServiceFactory,
+  } = require(path.join(ROOT, 'packages/backend/src/database'));
   const { createServiceFactory } = require('@backstage/backend-plugin-api');
   const {
     catalogServiceMock,
@@ -236,7 +238,7 @@ async function startBackend(db) {
       baselinePlugin(),
       backendPkg.default,
       backendPkg.accessRequestsModuleProvisioners,
-      databaseServiceFactory,
+      frontierGuardDatabaseServiceFactory,
       catalogServiceMock.factory({ entities: loadEntities() }),
       notificationsNoop,
       mockServices.rootConfig.factory({

@@ -5,11 +5,16 @@ import { authModuleDemoProvider } from './auth/demoSignIn';
 import { authModuleMicrosoftRiskAwareProvider } from './auth/microsoftSignIn';
 import { accessRequestsModuleProvisioners } from '@internal/plugin-access-requests-backend';
 import { auditorServiceFactory } from '@internal/plugin-audit-backend';
+import { frontierGuardDatabaseServiceFactory } from './database';
 
 const backend = createBackend();
 
 // The root HTTP router with the IP access list (DASF 1) in front of every route.
 backend.add(frontierGuardRootHttpRouter);
+
+// Backstage's database service, with every plugin's SQLite file in WAL mode, a prepared-statement
+// cache and WAL checkpoints on a worker thread (PostgreSQL untouched); see src/database.
+backend.add(frontierGuardDatabaseServiceFactory);
 
 // The auditor of every plugin logs as Backstage's default does and also appends each event to
 // the append-only, hash-chained audit trail; the audit plugin serves /api/audit/events and /verify.

@@ -1,7 +1,3 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import knexFactory from 'knex';
 import { TestDatabases } from '@backstage/backend-test-utils';
 import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { AccessStore, GrantRecord, RequestRecord } from './AccessStore';
@@ -170,58 +166,5 @@ describe.each(databases.eachSupportedId())('AccessStore on %p', databaseId => {
       store.updateGrantWithHistory('s1', { status: 'revoked' }, { fromStatus: ['active'] }, { ...entry('x'), event: null as unknown as string }),
     ).rejects.toThrow();
     expect((await store.getGrant('s1'))!.status).toBe('active');
-  });
-});
-
-describe('AccessStore on a SQLite file', () => {
-  it('switches the file to WAL with synchronous=NORMAL and a busy timeout', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'access-store-'));
-    const knex = knexFactory({ client: 'better-sqlite3', connection: { filename: path.join(dir, 'db.sqlite') }, useNullAsDefault: true });
-    try {
-      const store = await AccessStore.create({ knex });
-      expect((await knex.raw('PRAGMA journal_mode'))[0].journal_mode).toBe('wal');
-      expect((await knex.raw('PRAGMA synchronous'))[0].synchronous).toBe(1); // NORMAL (default FULL = 2)
-      expect((await knex.raw('PRAGMA busy_timeout'))[0].timeout).toBe(5000);
-      await store.insertRequest(request('a'));
-      expect(await store.getRequest('a')).toBeDefined();
-    } finally {
-      await knex.destroy();
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  });
-
-  it('reuses prepared statements per connection, and they stay correct across a schema change', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'access-store-'));
-    const knex = knexFactory({ client: 'better-sqlite3', connection: { filename: path.join(dir, 'db.sqlite') }, useNullAsDefault: true });
-    try {
-      const store = await AccessStore.create({ knex });
-      const db = (await knex.client.acquireConnection()) as { prepare(sql: string): unknown };
-      await knex.client.releaseConnection(db);
-      expect(db.prepare('select 1 as one')).toBe(db.prepare('select 1 as one'));
-      expect(db.prepare('select 1 as one')).not.toBe(db.prepare('select 2 as two'));
-      await store.insertRequest(request('a'));
-      await store.insertRequest(request('b', { status: 'approved' }));
-      expect((await store.listRequests({ status: 'pending' })).map(r => r.id)).toEqual(['a']);
-      expect((await store.listRequests({ status: 'approved' })).map(r => r.id)).toEqual(['b']);
-      await knex.schema.alterTable('access_requests', t => t.text('extra_column').nullable());
-      await knex('access_requests').where({ id: 'a' }).update({ extra_column: 'x' });
-      expect((await knex('access_requests').where({ id: 'a' }).first()).extra_column).toBe('x');
-      expect((await store.listRequests({ status: 'pending' })).map(r => r.id)).toEqual(['a']);
-      // bounded: many distinct statements do not grow the cache without limit
-      for (let i = 0; i < 600; i++) await knex.raw(`select ${i} as n`);
-      expect((await knex.raw('select 599 as n'))[0].n).toBe(599);
-    } finally {
-      await knex.destroy();
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  });
-
-  it('leaves PostgreSQL and in-memory SQLite alone', async () => {
-    const knex = knexFactory({ client: 'better-sqlite3', connection: { filename: ':memory:' }, useNullAsDefault: true });
-    try {
-      expect(await AccessStore.tuneSqlite(knex)).toBeUndefined();
-    } finally {
-      await knex.destroy();
-    }
   });
 });

@@ -13,7 +13,6 @@ import {
   ReviewDecision,
 } from '@internal/plugin-access-requests-common';
 import type { ProvisioningTarget } from '@internal/plugin-access-requests-node';
-import { tuneSqliteFile } from './sqliteTuning';
 
 const migrationsDir = resolvePackagePath('@internal/plugin-access-requests-backend', 'migrations');
 
@@ -69,16 +68,10 @@ const bool = (v: unknown) => v === true || v === 1 || v === '1' || v === 't' || 
  */
 export class AccessStore {
   static async create(options: { knex: Knex; skipMigrations?: boolean }): Promise<AccessStore> {
-    await AccessStore.tuneSqlite(options.knex);
     if (!options.skipMigrations) {
       await options.knex.migrate.latest({ directory: migrationsDir });
     }
     return new AccessStore(options.knex);
-  }
-
-  /** SQLite file tuning (WAL, synchronous, busy timeout, statement cache); see ./sqliteTuning. */
-  static tuneSqlite(knex: Knex): Promise<Record<string, unknown> | undefined> {
-    return tuneSqliteFile(knex);
   }
 
   private readonly postgres: boolean;

@@ -1,0 +1,56 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import { coreServices, createBackendPlugin } from '@backstage/backend-plugin-api';
+import type { Knex } from 'knex';
+import { frontierGuardDatabaseServiceFactory } from './databaseServiceFactory';
+import { BackgroundCheckpointer } from './sqliteTuning';
+
+describe('frontierGuardDatabaseServiceFactory', () => {
+  it("gives every plugin a tuned client on its own SQLite file, tuned once, and stops the checkpoint thread at shutdown", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fg-database-'));
+    const stopped = jest.spyOn(BackgroundCheckpointer.prototype, 'stop');
+    const seen: Record<string, { journal: string; same: boolean; autocheckpoint: number }> = {};
+    const probe = (pluginId: string) =>
+      createBackendPlugin({
+        pluginId,
+        register(env) {
+          env.registerInit({
+            deps: { database: coreServices.database },
+            async init({ database }) {
+              const first: Knex = await database.getClient();
+              const second: Knex = await database.getClient();
+              seen[pluginId] = {
+                journal: (await first.raw('PRAGMA journal_mode'))[0].journal_mode,
+                same: first === second,
+                autocheckpoint: (await first.raw('PRAGMA wal_autocheckpoint'))[0].wal_autocheckpoint,
+              };
+            },
+          });
+        },
+      });
+    try {
+      const backend = await startTestBackend({
+        features: [
+          frontierGuardDatabaseServiceFactory,
+          mockServices.rootConfig.factory({
+            data: { backend: { database: { client: 'better-sqlite3', connection: { directory: dir } } } },
+          }),
+          probe('one'),
+          probe('two'),
+        ],
+      });
+      expect(seen).toEqual({
+        one: { journal: 'wal', same: true, autocheckpoint: 10_000 },
+        two: { journal: 'wal', same: true, autocheckpoint: 10_000 },
+      });
+      expect(fs.readdirSync(dir)).toEqual(expect.arrayContaining(['one.sqlite', 'two.sqlite']));
+      expect(stopped).not.toHaveBeenCalled();
+      await backend.stop();
+      expect(stopped).toHaveBeenCalledTimes(2);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
