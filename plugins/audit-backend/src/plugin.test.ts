@@ -161,8 +161,17 @@ describe('audit trail through the backend', () => {
         message: 'not yours',
       });
 
-      // The SQLite file lives under the configured directory.
+      // The SQLite file lives under the configured directory, and the audit trail's own
+      // connection put it in WAL mode (no plugin database service touches this file here).
       expect(fs.existsSync(path.join(dir, 'audit.sqlite'))).toBe(true);
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const Database = require('better-sqlite3');
+      const file = new Database(path.join(dir, 'audit.sqlite'), { readonly: true });
+      try {
+        expect(file.pragma('journal_mode', { simple: true })).toBe('wal');
+      } finally {
+        file.close();
+      }
 
       const verify = await request(server)
         .get('/api/audit/verify')

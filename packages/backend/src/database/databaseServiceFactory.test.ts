@@ -5,7 +5,7 @@ import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import { coreServices, createBackendPlugin } from '@backstage/backend-plugin-api';
 import type { Knex } from 'knex';
 import { frontierGuardDatabaseServiceFactory } from './databaseServiceFactory';
-import { BackgroundCheckpointer } from './sqliteTuning';
+import { BackgroundCheckpointer } from '@internal/backend-sqlite-tuning';
 
 describe('frontierGuardDatabaseServiceFactory', () => {
   it("gives every plugin a tuned client on its own SQLite file, tuned once, and stops the checkpoint thread at shutdown", async () => {

@@ -1,3 +1,1 @@
-export { frontierGuardDatabaseServiceFactory, withSqliteTuning } from './databaseServiceFactory';
-export { BackgroundCheckpointer, cachePreparedStatements, tuneSqliteFile } from './sqliteTuning';
-export type { SqliteTuning } from './sqliteTuning';
+export { frontierGuardDatabaseServiceFactory } from './databaseServiceFactory';

@@ -7,6 +7,7 @@ import {
   createServiceRef,
 } from '@backstage/backend-plugin-api';
 import { DatabaseManager } from '@backstage/backend-defaults/database';
+import { withSqliteTuning } from '@internal/backend-sqlite-tuning';
 import { AuditEventStore } from '../store/AuditEventStore';
 import { AuditLog, AuditLogService } from './AuditLog';
 
@@ -38,10 +39,16 @@ async function createAuditLog({
     rootLogger,
     rootLifecycle,
   });
-  const database = manager.forPlugin(AUDIT_DATABASE_ID, {
-    logger,
-    lifecycle: rootLifecycle,
-  });
+  // On a SQLite file: WAL, synchronous = NORMAL, statement cache, background checkpoints, as
+  // every plugin's database gets from the backend's database service (this root service opens
+  // its database itself, so it applies the same tuning here). PostgreSQL is untouched.
+  const database = withSqliteTuning(
+    manager.forPlugin(AUDIT_DATABASE_ID, {
+      logger,
+      lifecycle: rootLifecycle,
+    }),
+    { lifecycle: rootLifecycle, logger },
+  );
   const store = await AuditEventStore.create({
     database,
     hmacSecret: config.getOptionalString('audit.hmacSecret'),

@@ -1,0 +1,16 @@
+/**
+ * Tuning for knex clients on better-sqlite3 files, shared by the backend's database service
+ * (every plugin's database) and the audit trail's root-scoped database.
+ *
+ * @packageDocumentation
+ */
+export {
+  BACKGROUND_CHECKPOINT_INTERVAL_MS,
+  BackgroundCheckpointer,
+  SAFETY_NET_AUTOCHECKPOINT_PAGES,
+  STATEMENT_CACHE_SIZE,
+  cachePreparedStatements,
+  tuneSqliteFile,
+} from './sqliteTuning';
+export type { SqliteTuning } from './sqliteTuning';
+export { withSqliteTuning } from './withSqliteTuning';
