@@ -1,5 +1,6 @@
 import { createBackend } from '@backstage/backend-defaults';
 import { frontierGuardRootHttpRouter } from './network/rootHttpRouter';
+import { networkAuditPlugin } from './network/refusalAuditPlugin';
 import { permissionModuleFrontierGuardPolicy } from './permissions/module';
 import { authModuleDemoProvider } from './auth/demoSignIn';
 import { authModuleMicrosoftRiskAwareProvider } from './auth/microsoftSignIn';
@@ -9,8 +10,10 @@ import { frontierGuardDatabaseServiceFactory } from './database';
 
 const backend = createBackend();
 
-// The root HTTP router with the IP access list (DASF 1) in front of every route.
+// The root HTTP router with the IP access list (DASF 1) in front of every route; the `network`
+// plugin writes what it refused to the audit trail (one summary event per minute with refusals).
 backend.add(frontierGuardRootHttpRouter);
+backend.add(networkAuditPlugin);
 
 // Backstage's database service, with every plugin's SQLite file in WAL mode, a prepared-statement
 // cache and WAL checkpoints on a worker thread (PostgreSQL untouched); see src/database.

@@ -1,15 +1,21 @@
 import type { RequestHandler } from 'express';
 import type { LoggerService, RootConfigService } from '@backstage/backend-plugin-api';
 import { IpAccessList } from './IpAccessList';
+import { RefusedRequests } from './RefusedRequests';
+
+/** Where the backend's own plugin-to-plugin calls come from. */
+const LOOPBACK_ADDRESSES = ['127.0.0.1', '::1'];
 
 /**
  * Reads `frontierGuard.ipAccessList` and returns a middleware that refuses (403) every request
  * whose client address is outside the allowed networks, or undefined when no list is configured.
  * The client address is Express' `req.ip`, which honours `backend.trustProxy` for X-Forwarded-For.
+ * Every refusal is counted in `refusals`, which the `network` plugin turns into audit events.
  */
 export function createIpAccessListMiddleware(options: {
   config: RootConfigService;
   logger: LoggerService;
+  refusals?: RefusedRequests;
 }): RequestHandler | undefined {
   const listConfig = options.config.getOptionalConfig('frontierGuard.ipAccessList');
   if (!listConfig || listConfig.getOptionalBoolean('enabled') === false) return undefined;
@@ -22,12 +28,25 @@ export function createIpAccessListMiddleware(options: {
     throw new Error(`frontierGuard.ipAccessList.allowedNetworks: ${(e as Error).message}`);
   }
   options.logger.info(`IP access list enforced for every route: ${networks.join(', ')}`);
+  const loopbackRefused = LOOPBACK_ADDRESSES.filter(address => !list.allows(address));
+  if (loopbackRefused.length > 0) {
+    // Plugins call each other through this same server from the loopback address, so a list
+    // without it refuses the backend's own calls. It is not added silently: behind a same-host
+    // proxy or service-mesh sidecar (Istio's Envoy connects from 127.0.0.6) every outside client
+    // would look like loopback and pass.
+    options.logger.warn(
+      `IP access list does not allow ${loopbackRefused.join(' and ')}: the backend's own plugin-to-plugin calls will be refused. ` +
+        `Add 127.0.0.1/32 and ::1/128 to frontierGuard.ipAccessList.allowedNetworks unless a same-host proxy or sidecar forwards outside clients; ` +
+        `behind one, set backend.trustProxy so the list sees the forwarded client address.`,
+    );
+  }
   return (req, res, next) => {
     const client = req.ip ?? req.socket.remoteAddress;
     if (list.allows(client)) {
       next();
       return;
     }
+    options.refusals?.record(client ?? 'unknown', req.method, req.originalUrl);
     options.logger.warn(`Refused request from ${client} outside the IP access list`, {
       method: req.method,
       path: req.originalUrl,

@@ -1,0 +1,57 @@
+import { AuditorService, coreServices, createBackendPlugin } from '@backstage/backend-plugin-api';
+import { NotAllowedError } from '@backstage/errors';
+import type { JsonObject } from '@backstage/types';
+import { RefusedRequests, ipAccessListRefusals } from './RefusedRequests';
+
+/** How often refused requests are summarised into one audit event. */
+export const REFUSAL_SUMMARY_INTERVAL_MS = 60_000;
+
+/**
+ * Writes the requests the IP access list refused since the last call as ONE audit event
+ * (`ip-access-refused`, severity medium, outcome failed, meta = the summary); writes nothing when
+ * none were refused. Returns whether an event was written.
+ */
+export async function auditRefusedRequests(refusals: RefusedRequests, auditor: AuditorService): Promise<boolean> {
+  const summary = refusals.takeSummary();
+  if (!summary) return false;
+  const event = await auditor.createEvent({
+    eventId: 'ip-access-refused',
+    severityLevel: 'medium',
+    meta: summary as unknown as JsonObject,
+  });
+  await event.fail({
+    error: new NotAllowedError(`${summary.total} request(s) from outside the IP access list were refused`),
+  });
+  return true;
+}
+
+/**
+ * Backend plugin `network`: the root HTTP router cannot reach a plugin's auditor, so it counts
+ * IP access list refusals (./RefusedRequests) and this plugin writes them to the audit trail,
+ * one summary event per minute with refusals, and a last one at shutdown.
+ */
+export function createNetworkAuditPlugin(options: { refusals?: RefusedRequests; intervalMs?: number } = {}) {
+  const refusals = options.refusals ?? ipAccessListRefusals;
+  return createBackendPlugin({
+    pluginId: 'network',
+    register(env) {
+      env.registerInit({
+        deps: { auditor: coreServices.auditor, lifecycle: coreServices.lifecycle, logger: coreServices.logger },
+        async init({ auditor, lifecycle, logger }) {
+          const flush = () =>
+            auditRefusedRequests(refusals, auditor).catch(e =>
+              logger.error(`could not audit IP access list refusals: ${(e as Error).message}`),
+            );
+          const timer = setInterval(flush, options.intervalMs ?? REFUSAL_SUMMARY_INTERVAL_MS);
+          timer.unref();
+          lifecycle.addShutdownHook(async () => {
+            clearInterval(timer);
+            await flush();
+          });
+        },
+      });
+    },
+  });
+}
+
+export const networkAuditPlugin = createNetworkAuditPlugin();
