@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import knexFactory, { Knex } from 'knex';
-import { SAFETY_NET_AUTOCHECKPOINT_PAGES, STATEMENT_CACHE_SIZE, tuneSqliteFile } from './sqliteTuning';
+import { BackgroundCheckpointer, SAFETY_NET_AUTOCHECKPOINT_PAGES, STATEMENT_CACHE_SIZE, tuneSqliteFile } from './sqliteTuning';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const Database: new (file: string, options?: { readonly?: boolean }) => {
@@ -21,6 +21,30 @@ async function onSqliteFile(fn: (knex: Knex, file: string, dir: string) => Promi
     await knex.destroy();
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Rows of `items` in the main database file alone (a copy without its -wal), polled until `expected` or the timeout. */
+async function rowsInMainFileWithin(file: string, expected: number, timeoutMs: number): Promise<number> {
+  const count = () => {
+    const copy = `${file}.copy-${Date.now()}`;
+    fs.copyFileSync(file, copy);
+    const db = new Database(copy, { readonly: true });
+    try {
+      return (db.prepare('select count(*) as n from items').get() as { n: number }).n;
+    } catch {
+      return 0; // not even the table has been checkpointed yet
+    } finally {
+      db.close();
+      fs.rmSync(copy, { force: true });
+    }
+  };
+  const deadline = Date.now() + timeoutMs;
+  let n = count();
+  while (n < expected && Date.now() < deadline) {
+    await new Promise(r => setTimeout(r, 100));
+    n = count();
+  }
+  return n;
 }
 
 const createTable = (knex: Knex) =>
@@ -60,7 +84,7 @@ describe('tuneSqliteFile', () => {
     }));
 
   it('checkpoints the write-ahead log on a worker thread: committed rows reach the database file itself', () =>
-    onSqliteFile(async (knex, file, dir) => {
+    onSqliteFile(async (knex, file) => {
       const tuning = await tuneSqliteFile(knex);
       const checkpointer = tuning!.checkpointer!;
       try {
@@ -69,27 +93,39 @@ describe('tuneSqliteFile', () => {
         for (let i = 0; i < 50; i++) await knex('items').insert({ id: `r${i}`, body: 'x'.repeat(500) });
         // the main file alone (without its -wal) holds all 50 rows once a background checkpoint
         // ran; the main connection never reaches its own (safety-net) threshold here
-        const rowsInMainFile = () => {
-          const copy = path.join(dir, `copy-${Date.now()}.sqlite`);
-          fs.copyFileSync(file, copy);
-          const db = new Database(copy, { readonly: true });
-          try {
-            return (db.prepare('select count(*) as n from items').get() as { n: number }).n;
-          } catch {
-            return 0; // not even the table has been checkpointed yet
-          } finally {
-            db.close();
-          }
-        };
-        const deadline = Date.now() + 10_000;
-        while (rowsInMainFile() < 50 && Date.now() < deadline) await new Promise(r => setTimeout(r, 100));
-        expect(rowsInMainFile()).toBe(50);
+        expect(await rowsInMainFileWithin(file, 50, 10_000)).toBe(50);
         expect(checkpointer.checkpointedPages).toBeGreaterThan(0);
         expect(checkpointer.lastError).toBeUndefined();
       } finally {
         await checkpointer.stop();
       }
     }));
+
+  it('all files share one checkpoint thread, which ends with the last file', () =>
+    onSqliteFile(async (first, firstFile) =>
+      onSqliteFile(async (second, secondFile) => {
+        expect(BackgroundCheckpointer.threads).toBe(0);
+        const a = (await tuneSqliteFile(first))!.checkpointer!;
+        const b = (await tuneSqliteFile(second))!.checkpointer!;
+        try {
+          expect(BackgroundCheckpointer.threads).toBe(1);
+          for (const knex of [first, second]) {
+            await createTable(knex);
+            for (let i = 0; i < 20; i++) await knex('items').insert({ id: `r${i}`, body: 'x'.repeat(500) });
+          }
+          expect(await rowsInMainFileWithin(firstFile, 20, 10_000)).toBe(20);
+          expect(await rowsInMainFileWithin(secondFile, 20, 10_000)).toBe(20);
+          await a.stop();
+          expect(BackgroundCheckpointer.threads).toBe(1); // b still uses it
+          await second('items').insert({ id: 'late', body: 'y' });
+          expect(await rowsInMainFileWithin(secondFile, 21, 10_000)).toBe(21);
+        } finally {
+          await a.stop();
+          await b.stop();
+        }
+        expect(BackgroundCheckpointer.threads).toBe(0);
+      }),
+    ));
 
   it('without background checkpoints, SQLite checkpoints on the main connection at its default threshold', () =>
     onSqliteFile(async knex => {

@@ -50,78 +50,139 @@ function tuneConnection(db: SqliteConnection) {
   cachePreparedStatements(db);
 }
 
-// Runs in the worker thread (CommonJS, no build step, so it also works from a bundled backend).
+// Runs in the worker thread (CommonJS, no build step, so it also works from a bundled backend):
+// one connection per registered file, all checkpointed on one timer.
 const CHECKPOINT_WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
-const db = new Database(workerData.filename, { fileMustExist: true });
-db.pragma('busy_timeout = 1000');
-const timer = setInterval(() => {
-  try {
-    const [result] = db.pragma('wal_checkpoint(PASSIVE)');
-    if (result && result.checkpointed > 0) {
-      parentPort.postMessage({ type: 'checkpoint', checkpointed: result.checkpointed });
-    }
-  } catch (error) {
-    parentPort.postMessage({ type: 'error', message: String((error && error.message) || error) });
-  }
-}, workerData.intervalMs);
+const files = new Map();
+const failed = (id, error) =>
+  parentPort.postMessage({ type: 'error', id, message: String((error && error.message) || error) });
 parentPort.on('message', message => {
-  if (message === 'stop') {
-    clearInterval(timer);
-    db.close();
-    parentPort.close();
+  if (message.type === 'add') {
+    try {
+      const db = new Database(message.filename, { fileMustExist: true });
+      db.pragma('busy_timeout = 1000');
+      files.set(message.id, db);
+    } catch (error) {
+      failed(message.id, error);
+    }
+  } else if (message.type === 'remove') {
+    const db = files.get(message.id);
+    files.delete(message.id);
+    if (db) db.close();
+    parentPort.postMessage({ type: 'removed', id: message.id });
   }
 });
+setInterval(() => {
+  for (const [id, db] of files) {
+    try {
+      const [result] = db.pragma('wal_checkpoint(PASSIVE)');
+      if (result && result.checkpointed > 0) {
+        parentPort.postMessage({ type: 'checkpoint', id, checkpointed: result.checkpointed });
+      }
+    } catch (error) {
+      failed(id, error);
+    }
+  }
+}, workerData.intervalMs);
 `;
+
+type CheckpointMessage = { type: 'checkpoint' | 'error' | 'removed'; id: number; checkpointed?: number; message?: string };
+
+/**
+ * The process's one checkpoint thread, shared by every BackgroundCheckpointer (one thread per
+ * file cost ~13 MB of memory each: 176 MB for the portal's 13 plugin databases). Started with
+ * the first file, ended with the last.
+ */
+class CheckpointThread {
+  private static current?: CheckpointThread;
+  private readonly members = new Map<number, BackgroundCheckpointer>();
+  private readonly removed = new Map<number, () => void>();
+  private readonly worker: Worker;
+
+  static join(member: BackgroundCheckpointer, filename: string): CheckpointThread {
+    const thread = (CheckpointThread.current ??= new CheckpointThread());
+    thread.members.set(member.id, member);
+    thread.worker.postMessage({ type: 'add', id: member.id, filename });
+    return thread;
+  }
+
+  static get running(): number {
+    return CheckpointThread.current ? 1 : 0;
+  }
+
+  private constructor() {
+    this.worker = new Worker(CHECKPOINT_WORKER_SOURCE, {
+      eval: true,
+      workerData: { driver: require.resolve('better-sqlite3'), intervalMs: BACKGROUND_CHECKPOINT_INTERVAL_MS },
+      stdout: false,
+      stderr: false,
+    });
+    this.worker.unref();
+    this.worker.on('message', (m: CheckpointMessage) => {
+      if (m.type === 'removed') this.removed.get(m.id)?.();
+      else this.members.get(m.id)?.receive(m);
+    });
+    this.worker.on('error', e => {
+      for (const member of this.members.values()) member.receive({ type: 'error', id: member.id, message: e.message });
+    });
+  }
+
+  /** Closes the member's connection; the last member ends the thread. */
+  async leave(member: BackgroundCheckpointer): Promise<void> {
+    if (!this.members.delete(member.id)) return;
+    const acknowledged = new Promise<void>(resolve => this.removed.set(member.id, resolve));
+    this.worker.postMessage({ type: 'remove', id: member.id });
+    const timeout = new Promise<void>(resolve => setTimeout(resolve, 2000).unref());
+    await Promise.race([acknowledged, timeout]);
+    this.removed.delete(member.id);
+    if (this.members.size === 0) {
+      if (CheckpointThread.current === this) CheckpointThread.current = undefined;
+      await this.worker.terminate();
+    }
+  }
+}
+
+let nextCheckpointerId = 1;
 
 /**
  * Checkpoints a SQLite file's write-ahead log from a worker thread with its own connection, so
  * that copying WAL pages into the database file, and the fsync that follows, happen off the
  * event loop. (With SQLite's automatic checkpoint the commit that crosses the threshold does all
- * of it while every other request waits.) PASSIVE checkpoints never block the writer.
+ * of it while every other request waits.) PASSIVE checkpoints never block the writer. All
+ * checkpointers of the process share one thread.
  */
 export class BackgroundCheckpointer {
+  /** Checkpoint threads running in this process (0 or 1). */
+  static get threads(): number {
+    return CheckpointThread.running;
+  }
+
+  readonly id = nextCheckpointerId++;
   checkpoints = 0;
   checkpointedPages = 0;
   lastError?: string;
-  private readonly worker: Worker;
-  private readonly exited: Promise<void>;
+  private readonly thread: CheckpointThread;
 
-  constructor(filename: string, options: { intervalMs?: number; onError?: (message: string) => void } = {}) {
-    this.worker = new Worker(CHECKPOINT_WORKER_SOURCE, {
-      eval: true,
-      workerData: {
-        filename,
-        driver: require.resolve('better-sqlite3'),
-        intervalMs: options.intervalMs ?? BACKGROUND_CHECKPOINT_INTERVAL_MS,
-      },
-      stdout: false,
-      stderr: false,
-    });
-    this.worker.unref();
-    this.worker.on('message', (m: { type: string; checkpointed?: number; message?: string }) => {
-      if (m.type === 'checkpoint') {
-        this.checkpoints += 1;
-        this.checkpointedPages += m.checkpointed ?? 0;
-      } else if (m.type === 'error') {
-        this.lastError = m.message;
-        options.onError?.(m.message ?? 'unknown error');
-      }
-    });
-    this.worker.on('error', e => {
-      this.lastError = e.message;
-      options.onError?.(e.message);
-    });
-    this.exited = new Promise(resolve => this.worker.once('exit', () => resolve()));
+  constructor(filename: string, private readonly options: { onError?: (message: string) => void } = {}) {
+    this.thread = CheckpointThread.join(this, filename);
   }
 
-  /** Stops the thread and closes its connection (SQLite's own checkpoint remains). */
+  /** A message about this file from the checkpoint thread. */
+  receive(m: CheckpointMessage): void {
+    if (m.type === 'checkpoint') {
+      this.checkpoints += 1;
+      this.checkpointedPages += m.checkpointed ?? 0;
+    } else if (m.type === 'error') {
+      this.lastError = m.message;
+      this.options.onError?.(m.message ?? 'unknown error');
+    }
+  }
+
+  /** Closes this file's checkpoint connection (SQLite's own checkpoint remains). */
   async stop(): Promise<void> {
-    this.worker.postMessage('stop');
-    const timeout = new Promise<void>(resolve => setTimeout(resolve, 2000).unref());
-    await Promise.race([this.exited, timeout]);
-    await this.worker.terminate();
+    await this.thread.leave(this);
   }
 }
 
