@@ -630,7 +630,6 @@ export class AccessRequestsService {
         );
       }
       const result = await provisioner.provision(grant.target);
-      const provisioning = { state: 'provisioned' as const, error: undefined, externalId: result.externalId ?? undefined };
       const entry: GrantHistoryEntry = {
         at: iso(this.now()), event: 'provisioned', actor: actorRef,
         details: {
@@ -654,7 +653,10 @@ export class AccessRequestsService {
         actor: actorRef, grantId, userRef: grant.userRef, resourceRef: grant.resourceRef, roleId: grant.roleId,
         expiresAt: grant.expiresAt, breakGlass: grant.breakGlass, provisioner: provisioner.type,
       });
-      return { record: { ...grant, status: 'active', provisioning }, appended: [entry] };
+      return {
+        record: { ...grant, status: 'active', provisioning: { state: 'provisioned', externalId: result.externalId ?? undefined } },
+        appended: [entry],
+      };
     } catch (e) {
       const message = (e as Error).message ?? String(e);
       const entry: GrantHistoryEntry = { at: iso(this.now()), event: 'provisioning-failed', actor: actorRef, details: { error: message } };
