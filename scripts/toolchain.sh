@@ -67,8 +67,15 @@ fg_install_workspace() {
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
     return 0
   fi
-  fg_log "yarn install --immutable (first run: a few minutes)"
-  (cd "$fg_root" && yarn install --immutable >&2) || return 1
-  echo "$want" > "$stamp"
+  # One install at a time: two scripts started together (e.g. `npm test` and `npm start`) would
+  # otherwise link node_modules over each other.
+  mkdir -p "$fg_tc"
+  (
+    if command -v flock >/dev/null 2>&1; then flock 9; fi
+    if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then exit 0; fi
+    fg_log "yarn install --immutable (first run: a few minutes)"
+    (cd "$fg_root" && yarn install --immutable >&2) || exit 1
+    echo "$want" > "$stamp"
+  ) 9>"$fg_tc/install.lock"
 }
 fg_install_workspace || { fg_log "yarn install failed"; return 1 2>/dev/null || exit 1; }
