@@ -8,3 +8,5 @@ export * from './approvals';
 export * from './permissions';
 export * from './schemas';
 export * from './client';
+export * from './links';
+export * from './actions';

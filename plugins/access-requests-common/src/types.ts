@@ -65,6 +65,10 @@ export interface FrozenPolicySummary {
   maxDurationMinutes: number;
   requireJustification: boolean;
   requireTicket: boolean;
+  /** false when the policy forbids break-glass (absent: allowed) */
+  allowBreakGlass?: boolean;
+  /** How long a request may stay pending before it expires, in minutes */
+  decisionTimeoutMinutes?: number;
   roles: Array<
     Pick<AccessRole, 'id' | 'title' | 'description' | 'allows' | 'privilege' | 'approvals' | 'selfService'>
   >;
