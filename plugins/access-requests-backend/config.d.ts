@@ -8,6 +8,19 @@ export interface Config {
     policyDirectory?: string;
     /** Frontend base URL used in notification links (default: app.baseUrl). */
     appBaseUrl?: string;
+    /**
+     * Where the app serves the access pages, for notification links: app base URL + these
+     * paths. Give `mountPath` (default /access, the portal's access page) or single paths
+     * (react-router syntax, `:id` is filled in); defaults are the portal's own route paths.
+     */
+    appRoutes?: {
+      mountPath?: string;
+      request?: string;
+      grant?: string;
+      myAccess?: string;
+      inbox?: string;
+      active?: string;
+    };
     /** Current group membership that gates break-glass and post-hoc reviews. */
     groups?: {
       /** default group:default/platform-admins */

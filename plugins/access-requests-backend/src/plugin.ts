@@ -15,6 +15,7 @@ import { AccessStore } from './store/AccessStore';
 import { AccessRequestsService, RoleSuggesterLike } from './service/AccessRequestsService';
 import { CatalogDirectory } from './service/CatalogDirectory';
 import { Notifier } from './service/Notifier';
+import { appRoutesFromConfig } from './service/appRoutes';
 import { PolicyRepository } from './service/PolicyRepository';
 import { ProvisionerRegistry } from './service/ProvisionerRegistry';
 import { loadRoleSuggester } from './suggester';
@@ -102,6 +103,7 @@ export const accessRequestsPlugin = createBackendPlugin({
           securityReviewerGroup: cfg?.getOptionalString('groups.securityReviewers'),
           reminderMinutesBefore: cfg?.getOptionalNumber('expiry.reminderMinutesBefore'),
           appBaseUrl: cfg?.getOptionalString('appBaseUrl') ?? config.getOptionalString('app.baseUrl'),
+          appRoutes: appRoutesFromConfig(cfg),
         });
 
         deps.permissionsRegistry.addPermissions(accessRequestsPermissions);

@@ -110,6 +110,8 @@ export function summarizePolicy(policy: AccessPolicy): FrozenPolicySummary {
     maxDurationMinutes: policy.maxDurationMinutes,
     requireJustification: policy.requireJustification,
     requireTicket: policy.requireTicket,
+    allowBreakGlass: policy.allowBreakGlass !== false,
+    decisionTimeoutMinutes: policy.decisionTimeoutMinutes ?? 1440,
     roles: policy.roles.map(r => ({
       id: r.id,
       title: r.title,

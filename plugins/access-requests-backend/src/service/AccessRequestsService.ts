@@ -22,6 +22,10 @@ import {
   RoleSuggestion,
   SuggestionCandidate,
   BreakGlassBody,
+  AccessAppPage,
+  FrozenPolicy,
+  accessAppLink,
+  defaultAccessAppRoutes,
   approvalStepsOf,
   assignApprovals,
   isGrantActive,
@@ -83,6 +87,8 @@ export interface AccessRequestsServiceOptions {
   reminderMinutesBefore?: number;
   /** frontend base URL for notification links */
   appBaseUrl?: string;
+  /** app route paths of the access pages (default: the paths the portal serves, from -common) */
+  appRoutes?: Record<AccessAppPage, string>;
 }
 
 function isUniqueViolation(e: unknown): boolean {
@@ -128,8 +134,49 @@ export class AccessRequestsService {
     return this.o.clock.now();
   }
 
-  private link(path: string) {
-    return `${this.o.appBaseUrl ?? ''}/access-requests${path}`;
+  /** An absolute link to an access page of the app (its route paths come from config). */
+  private link(page: AccessAppPage, id?: string) {
+    return accessAppLink(this.o.appBaseUrl, this.o.appRoutes ?? defaultAccessAppRoutes(), page, id);
+  }
+
+  /** A person's or group's display name for notification text; the ref's name when unknown. */
+  private async nameOf(ref: string): Promise<string> {
+    const fallback = ref.slice(ref.lastIndexOf('/') + 1);
+    try {
+      return (await this.o.directory.displayName?.(ref)) || fallback;
+    } catch {
+      return fallback;
+    }
+  }
+
+  /** Role and resource titles of a grant or request for notification text. */
+  private async titlesOf(r: { resourceRef: string; roleId: string }): Promise<{ role: string; resource: string }> {
+    try {
+      const resource = await this.o.directory.getResource(r.resourceRef);
+      const policy = resource?.policyName ? this.o.policies.get(resource.policyName)?.policy : undefined;
+      const role = policy?.roles.find(x => x.id === r.roleId);
+      return { role: role?.title ?? r.roleId, resource: resource?.title ?? r.resourceRef.slice(r.resourceRef.lastIndexOf('/') + 1) };
+    } catch {
+      return { role: r.roleId, resource: r.resourceRef };
+    }
+  }
+
+  /**
+   * Turns the approvers' "please review" notification of a request (same scope) into a
+   * "decided, nothing to do" one once the request no longer needs them.
+   */
+  private notifyRequestDone(
+    request: { id: string; policy: FrozenPolicy; requester: string },
+    text: { what: string; resource: string; requesterName: string },
+  ) {
+    this.o.notifier.dispatch({
+      to: mergeSteps(approvalStepsOf(request.policy)).map(s => s.group),
+      exclude: request.requester,
+      title: `Done: ${text.requesterName}'s request for ${text.resource} was ${text.what}. Nothing left to do.`,
+      link: this.link('request', request.id),
+      severity: 'low',
+      scope: `access-request:${request.id}`,
+    });
   }
 
   /** Runs fn as one audit event: success with its meta, or fail with the error (rethrown). */
@@ -293,9 +340,11 @@ export class AccessRequestsService {
           this.o.notifier.dispatch({
             to: groups,
             exclude: actor.userRef,
-            title: `Access request: ${actor.userRef} asks for ${role.title} on ${resource.title}`,
-            description: `${body.durationMinutes} min. Justification: ${record.justification || '(none)'}`,
-            link: this.link(`/requests/${record.id}`),
+            title: `Access request: ${await this.nameOf(actor.userRef)} asks for ${role.title} on ${resource.title}`,
+            description: `For ${body.durationMinutes} min. Justification: ${record.justification || '(none)'}`,
+            link: this.link('request', record.id),
+            // the same scope is re-sent when the request is decided, so this one says "done"
+            scope: `access-request:${record.id}`,
           });
         }
         // exactly what was just written (a new request has no reviews yet)
@@ -507,13 +556,29 @@ export class AccessRequestsService {
         if (result.status === 'denied') {
           await this.auditSystem('request-deny', 'medium', { requestId: id, actor: actor.userRef, policyKind: before.policy.kind });
         }
+        const reviewerName = await this.nameOf(actor.userRef);
+        const resourceTitle = before.resource.title ?? before.resourceRef;
+        const outcome = result.status === 'approved' ? ' Your access is being set up.' : result.status === 'denied' ? ' The request is denied.' : '';
         this.o.notifier.dispatch({
           to: before.requester,
-          title: `Your request for ${result.role.title} on ${before.resource.title ?? before.resourceRef}: ${actor.userRef} ${body.decision === 'approve' ? 'approved' : 'denied'}${result.status !== 'pending' ? ` — request ${result.status}` : ''}`,
-          description: body.comment,
-          link: this.link(`/requests/${id}`),
+          title: `${reviewerName} ${body.decision === 'approve' ? 'approved' : 'denied'} your request for ${result.role.title} on ${resourceTitle}.${outcome}`,
+          description: body.comment ? `Reason: ${body.comment}` : undefined,
+          link: this.link('request', id),
           severity: result.status === 'denied' ? 'high' : 'normal',
         });
+        const requesterName = await this.nameOf(before.requester);
+        if (result.status !== 'pending') {
+          this.notifyRequestDone(before, { what: result.status, resource: resourceTitle, requesterName });
+        } else {
+          // the reviewer's own "please review" notification: nothing left for them to do
+          this.o.notifier.dispatch({
+            to: actor.userRef,
+            title: `Done: you ${body.decision === 'approve' ? 'approved' : 'denied'} ${requesterName}'s request for ${resourceTitle}; it waits for other approvers.`,
+            link: this.link('request', id),
+            severity: 'low',
+            scope: `access-request:${id}`,
+          });
+        }
         let grant: Grant | undefined;
         if (result.grant) {
           const provisioned = await this.provision(result.grant.id, actor.userRef, result.grant);
@@ -539,7 +604,10 @@ export class AccessRequestsService {
         const ok = await this.o.store.decideRequest(id, { status: 'withdrawn', decidedAt: iso(now) }, tx);
         if (!ok) throw new ConflictError('request was decided concurrently');
       });
-      return this.getRequestView(id);
+      const view = await this.getRequestView(id);
+      const titles = await this.titlesOf(view);
+      this.notifyRequestDone(view, { what: 'withdrawn', resource: titles.resource, requesterName: await this.nameOf(view.requester) });
+      return view;
     });
   }
 
@@ -705,10 +773,11 @@ export class AccessRequestsService {
       });
       await this.deprovisionIfUnheld(id, actor.userRef);
       const grant = await this.getGrantView(id);
+      const titles = await this.titlesOf(grant);
       this.o.notifier.dispatch({
         to: grant.userRef, exclude: actor.userRef,
-        title: `Your ${grant.roleId} access to ${grant.resourceRef} was revoked`,
-        description: reason, link: this.link(`/grants`), severity: 'high',
+        title: `${await this.nameOf(actor.userRef)} ended your ${titles.role} access to ${titles.resource}`,
+        description: `Reason: ${reason}`, link: this.link('grant', grant.id), severity: 'high',
       });
       return grant;
     });
@@ -801,9 +870,9 @@ export class AccessRequestsService {
         this.o.notifier.dispatch({
           to: this.o.securityReviewerGroup,
           exclude: actor.userRef,
-          title: `BREAK-GLASS: ${actor.userRef} took ${role.title} on ${resource.title} for ${body.durationMinutes} min`,
+          title: `BREAK-GLASS: ${await this.nameOf(actor.userRef)} took ${role.title} on ${resource.title} for ${body.durationMinutes} min`,
           description: `Justification: ${body.justification}. Two post-hoc reviews by security reviewers are required.`,
-          link: this.link(`/grants/${grant.id}`),
+          link: this.link('grant', grant.id),
           severity: 'critical',
         });
         await this.provision(grant.id, actor.userRef);
@@ -863,10 +932,13 @@ export class AccessRequestsService {
       if (await this.o.store.decideRequest(r.id, { status: 'expired', decidedAt: nowIso })) {
         expiredRequests++;
         await this.auditSystem('request-expire', 'low', { requestId: r.id, requester: r.requester, deadline: r.expiresAt });
+        const titles = await this.titlesOf(r);
         this.o.notifier.dispatch({
-          to: r.requester, title: `Your access request for ${r.roleId} on ${r.resourceRef} expired without a decision`,
-          link: this.link(`/requests/${r.id}`),
+          to: r.requester, title: `Your request for ${titles.role} on ${titles.resource} expired without a decision`,
+          description: 'Nobody decided it before its deadline. You can request again.',
+          link: this.link('request', r.id),
         });
+        this.notifyRequestDone(r, { what: 'not decided in time (expired)', resource: titles.resource, requesterName: await this.nameOf(r.requester) });
       }
     }
     let expiredGrants = 0;
@@ -898,11 +970,12 @@ export class AccessRequestsService {
       if (await this.o.store.claimReminder(g.id, nowIso)) {
         reminders++;
         await this.o.store.appendHistory(g.id, { at: nowIso, event: 'reminder-sent', actor: SYSTEM_ACTOR });
+        const titles = await this.titlesOf(g);
         this.o.notifier.dispatch({
           to: g.userRef,
-          title: `Your ${g.roleId} access to ${g.resourceRef} ends at ${g.expiresAt}`,
-          description: 'Renew it from My grants if you still need it.',
-          link: this.link('/grants'),
+          title: `Your ${titles.role} access to ${titles.resource} ends at ${g.expiresAt}`,
+          description: 'Extend it from the grant page if you still need it.',
+          link: this.link('grant', g.id),
         });
       }
     }

@@ -20,6 +20,8 @@ export interface Directory {
   searchResources(query: string, limit?: number): Promise<RequestableResource[]>;
   /** Groups the user is a member of right now, according to the catalog (never via grants). */
   currentGroups(userRef: string): Promise<Set<string>>;
+  /** A person's or group's display name for notification text (optional). */
+  displayName?(entityRef: string): Promise<string | undefined>;
 }
 
 function normalizeRef(ref: string, defaultKind: string, defaultNamespace = 'default'): string | undefined {
@@ -63,6 +65,7 @@ export function queryTerms(query: string): string[] {
  */
 export class CatalogDirectory implements Directory {
   private readonly resources = new Map<string, { at: number; resource: RequestableResource }>();
+  private readonly names = new Map<string, { at: number; name: string | undefined }>();
 
   /**
    * `resourceCacheMs` (default 5000): found Resource entities are reused for this long, so a
@@ -116,6 +119,24 @@ export class CatalogDirectory implements Directory {
       .filter(x => x.score > 0)
       .sort((a, b) => b.score - a.score || a.r.snapshot.entityRef.localeCompare(b.r.snapshot.entityRef));
     return scored.slice(0, limit).map(x => x.r);
+  }
+
+  /**
+   * `spec.profile.displayName`, else `metadata.title`, else the name; undefined when the entity
+   * is unknown. Cached for 60 s (names only feed notification text, never a decision).
+   */
+  async displayName(entityRef: string): Promise<string | undefined> {
+    const now = (this.options.now ?? Date.now)();
+    const cached = this.names.get(entityRef);
+    if (cached && now - cached.at < 60_000) return cached.name;
+    const entity = await this.catalog.getEntityByRef(entityRef, await this.credentials());
+    const profile = (entity?.spec as { profile?: { displayName?: unknown } } | undefined)?.profile;
+    const name = entity
+      ? (typeof profile?.displayName === 'string' && profile.displayName) || entity.metadata.title || entity.metadata.name
+      : undefined;
+    if (this.names.size >= 1000) this.names.clear();
+    this.names.set(entityRef, { at: now, name });
+    return name;
   }
 
   async currentGroups(userRef: string): Promise<Set<string>> {

@@ -33,6 +33,11 @@ export class Notifier {
     link?: string;
     severity?: NotificationSeverity;
     topic?: string;
+    /**
+     * Notifications with the same scope replace each other for a recipient (notifications
+     * backend): used to turn a "please review" into "done, nothing to do" when decided.
+     */
+    scope?: string;
   }): Promise<void> {
     if (!this.service) return;
     try {
@@ -44,6 +49,7 @@ export class Notifier {
           link: options.link,
           severity: options.severity ?? 'normal',
           topic: options.topic ?? 'access-requests',
+          ...(options.scope ? { scope: options.scope } : {}),
         },
       });
     } catch (e) {
