@@ -166,11 +166,13 @@ describe.each(databases.eachSupportedId())('access-requests plugin on %p', datab
     expect(after.history.map((h: any) => h.event)).toEqual(['created', 'provisioned', 'expired', 'deprovisioned']);
     expect(t.azure.deprovisioned.map(x => x.grantId)).toContain(grantId);
 
-    // the entity tab view
+    // the entity tab view: alice sees her own grant only (erin's needs read-all)
     const details = await t.api('get', '/resources/resource/default/weights-frontier-7b', ALICE);
     expect(details.status).toBe(200);
     expect(details.body.activeGrants).toEqual([]);
-    expect(details.body.history).toHaveLength(2);
+    expect(details.body.history.map((g: any) => g.userRef)).toEqual([ALICE]);
+    const all = await t.api('get', '/resources/resource/default/weights-frontier-7b', BOB);
+    expect(all.body.history.map((g: any) => g.userRef).sort()).toEqual([ALICE, ERIN]);
   });
 
   it('rigid: a denial ends the request and nothing changes it afterwards; withdraw is requester-only', async () => {

@@ -29,7 +29,9 @@ import {
   reviewBodySchema,
   revokeBodySchema,
 } from '@internal/plugin-access-requests-common';
+import { normalizeEntityRef } from '@internal/input-validation';
 import { AdjustableClock } from './clock';
+import { auditRefusals, markAudited, refuseUnsafeInput, rememberActor } from './refusals';
 import { AccessRequestsService, Actor } from './service/AccessRequestsService';
 
 export interface RouterOptions {
@@ -56,6 +58,8 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
 
   const actorOf = async (req: express.Request): Promise<Actor & { credentials: any }> => {
     const credentials = await httpAuth.credentials(req, { allow: ['user'] });
+    rememberActor(req.res!, credentials.principal.userEntityRef);
+    refuseUnsafeInput(req);
     return { userRef: credentials.principal.userEntityRef, request: req, credentials };
   };
   const allowed = async (actor: { credentials: any }, permission: BasicPermission) => {
@@ -71,7 +75,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
       meta: { actor: actor.userRef, permission: permission.name },
     });
     await ev.fail({ error });
-    throw error;
+    throw markAudited(error);
   };
 
   router.get('/resources', async (req, res) => {
@@ -84,8 +88,10 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   router.get('/resources/:kind/:namespace/:name', async (req, res) => {
     const actor = await actorOf(req);
     await require(actor, accessGrantReadPermission);
-    const ref = `${req.params.kind}:${req.params.namespace}/${req.params.name}`;
-    res.json(await service.getResourceDetails(ref));
+    const ref = normalizeEntityRef(`${req.params.kind}:${req.params.namespace}/${req.params.name}`);
+    if (!ref.ok) throw new InputError(`resourceRef: ${ref.message}`);
+    // grants in the view: the caller's own, or everyone's with read-all (as GET /grants/:id)
+    res.json(await service.getResourceDetails(actor, ref.ref, await allowed(actor, accessReadAllPermission)));
   });
 
   router.post('/requests', async (req, res) => {
@@ -200,10 +206,13 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
         res.json({ now: now.toISOString(), offsetSeconds: adjustableClock.offsetSeconds, sweep });
       } catch (error) {
         await ev.fail({ error: error as Error });
-        throw error;
+        throw markAudited(error);
       }
     });
   }
+
+  // every refusal not audited where it happened (service NotAllowedError, schema 400 on writes)
+  router.use(auditRefusals(auditor));
 
   return router;
 }

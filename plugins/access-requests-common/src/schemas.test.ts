@@ -1,4 +1,14 @@
-import { accessPolicySchema, breakGlassBodySchema, createRequestBodySchema, describeZodError } from './schemas';
+import {
+  accessPolicySchema,
+  breakGlassBodySchema,
+  createRequestBodySchema,
+  describeZodError,
+  listGrantsQuerySchema,
+  postHocReviewBodySchema,
+  renewBodySchema,
+  reviewBodySchema,
+  revokeBodySchema,
+} from './schemas';
 import { BREAK_GLASS_MAX_MINUTES } from './grants';
 import { accessRequestsPermissions } from './permissions';
 
@@ -48,6 +58,37 @@ describe('createRequestBodySchema', () => {
     const msg = describeZodError(r.error!);
     expect(msg).toContain('resourceRef');
     expect(msg).toContain('durationMinutes');
+  });
+});
+
+describe('free text and refs (shared input validation)', () => {
+  const base = { resourceRef: 'resource:default/w', roleId: 'blob-reader', durationMinutes: 10 };
+  it.each([
+    ['justification', 'NUL', 'a\u0000b', 'NUL'],
+    ['justification', 'right-to-left override', 'a\u202eb', 'bidirectional'],
+    ['justification', 'ANSI escape', '\u001b[2Kapproved', 'ANSI escape'],
+    ['justification', 'bare CR', 'a\rb', 'bare carriage return'],
+    ['ticket', 'line break', 'SEC-1\nSEC-2', 'single line'],
+  ])('refuses %s with %s, naming the field', (field, _what, value, reason) => {
+    const r = createRequestBodySchema.safeParse({ ...base, [field]: value });
+    expect(r.success).toBe(false);
+    const msg = describeZodError(r.error!);
+    expect(msg.startsWith(`${field}: `)).toBe(true);
+    expect(msg).toContain(reason);
+  });
+  it('normalizes entity refs and keeps multi-line justifications', () => {
+    const r = createRequestBodySchema.parse({ ...base, resourceRef: 'Resource:default/W', justification: 'line 1\nline 2' });
+    expect(r.resourceRef).toBe('resource:default/w');
+    expect(r.justification).toBe('line 1\nline 2');
+  });
+  it('every free-text body schema refuses control characters', () => {
+    const bad = 'x\u0007';
+    expect(reviewBodySchema.safeParse({ decision: 'deny', comment: bad }).success).toBe(false);
+    expect(revokeBodySchema.safeParse({ reason: bad }).success).toBe(false);
+    expect(renewBodySchema.safeParse({ durationMinutes: 5, justification: bad }).success).toBe(false);
+    expect(postHocReviewBodySchema.safeParse({ decision: 'flag', comment: bad }).success).toBe(false);
+    expect(breakGlassBodySchema.safeParse({ ...base, durationMinutes: 5, justification: `${'long enough text '.repeat(3)}${bad}` }).success).toBe(false);
+    expect(listGrantsQuerySchema.safeParse({ resourceRef: 'resource:default/\u0000' }).success).toBe(false);
   });
 });
 

@@ -1,7 +1,6 @@
 import { z } from 'zod';
+import { entityRefSchema, freeText, singleLineText } from '@internal/input-validation';
 import { BREAK_GLASS_MAX_MINUTES, BREAK_GLASS_MIN_JUSTIFICATION } from './grants';
-
-const ENTITY_REF = /^[a-z0-9-_]+:[a-z0-9-_.]+\/[a-zA-Z0-9-_.]+$/i;
 
 /** `group: owner` means "the owner group of the resource", resolved when the policy is frozen. */
 export const approvalStepSchema = z
@@ -18,8 +17,8 @@ export const approvalStepSchema = z
 export const accessRoleSchema = z
   .object({
     id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and dashes'),
-    title: z.string().min(1),
-    description: z.string().optional(),
+    title: singleLineText({ max: 200, min: 1 }),
+    description: freeText({ max: 4096 }).optional(),
     allows: z.array(z.string().min(1)).min(1),
     privilege: z.number().int().min(1),
     provisioner: z.object({ type: z.string().min(1) }).catchall(z.unknown()).optional(),
@@ -33,8 +32,8 @@ export const accessPolicySchema = z
   .object({
     name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and dashes'),
     kind: z.enum(['rigid', 'flexible']),
-    title: z.string().optional(),
-    description: z.string().optional(),
+    title: singleLineText({ max: 200 }).optional(),
+    description: freeText({ max: 4096 }).optional(),
     maxDurationMinutes: z.number().int().min(1).max(60 * 24 * 14),
     requireJustification: z.boolean().default(true),
     requireTicket: z.boolean().default(false),
@@ -90,60 +89,69 @@ export const accessPolicySchema = z
     }
   });
 
-const entityRef = z.string().regex(ENTITY_REF, 'must be an entity ref like resource:default/name');
+/**
+ * Client input. Every string goes through `@internal/input-validation`: entity refs are parsed
+ * and normalized (`kind:namespace/name`, lower case), free text refuses control characters,
+ * bare CR, ANSI escapes and bidirectional overrides (a 400 naming the field).
+ */
+const entityRef = entityRefSchema;
+const roleId = z.string().max(100).regex(/^[a-z0-9][a-z0-9-]*$/, 'must be a role id (lowercase letters, digits and dashes)');
+const justification = freeText({ max: 4096 });
+const ticket = singleLineText({ max: 256 });
+const comment = freeText({ max: 4096 });
 
 export const createRequestBodySchema = z
   .object({
     resourceRef: entityRef,
-    roleId: z.string().min(1),
+    roleId,
     durationMinutes: z.number().int().min(1),
-    justification: z.string().max(4096).optional(),
-    ticket: z.string().max(256).optional(),
+    justification: justification.optional(),
+    ticket: ticket.optional(),
   })
   .strict();
 
 export const reviewBodySchema = z
   .object({
     decision: z.enum(['approve', 'deny']),
-    comment: z.string().max(4096).optional(),
+    comment: comment.optional(),
   })
   .strict();
 
-export const revokeBodySchema = z.object({ reason: z.string().min(1).max(4096) }).strict();
+export const revokeBodySchema = z.object({ reason: freeText({ max: 4096, min: 1 }) }).strict();
 
 export const renewBodySchema = z
   .object({
     durationMinutes: z.number().int().min(1),
-    justification: z.string().max(4096).optional(),
-    ticket: z.string().max(256).optional(),
+    justification: justification.optional(),
+    ticket: ticket.optional(),
   })
   .strict();
 
 export const breakGlassBodySchema = z
   .object({
     resourceRef: entityRef,
-    roleId: z.string().min(1),
+    roleId,
     durationMinutes: z.number().int().min(1).max(BREAK_GLASS_MAX_MINUTES),
-    justification: z.string().trim().min(BREAK_GLASS_MIN_JUSTIFICATION).max(4096),
+    justification: freeText({ max: 4096, min: BREAK_GLASS_MIN_JUSTIFICATION, trim: true }),
   })
   .strict();
 
 export const postHocReviewBodySchema = z
   .object({
     decision: z.enum(['confirm', 'flag']),
-    comment: z.string().min(1).max(4096),
+    comment: freeText({ max: 4096, min: 1 }),
   })
   .strict();
 
 export const listRequestsQuerySchema = z.object({
   scope: z.enum(['mine', 'inbox', 'all']).default('mine'),
-  resourceRef: z.string().optional(),
+  resourceRef: entityRef.optional(),
   status: z.enum(['pending', 'approved', 'denied', 'expired', 'withdrawn']).optional(),
 });
 
 export const listGrantsQuerySchema = z.object({
   scope: z.enum(['mine', 'all']).default('mine'),
-  resourceRef: z.string().optional(),
+  resourceRef: entityRef.optional(),
   status: z.enum(['scheduled', 'active', 'expired', 'revoked', 'failed']).optional(),
 });
 
@@ -156,8 +164,4 @@ export type PostHocReviewBody = z.infer<typeof postHocReviewBodySchema>;
 export type RenewBody = z.infer<typeof renewBodySchema>;
 
 /** "field: reason; field: reason" from a zod error, for 400 responses. */
-export function describeZodError(error: z.ZodError): string {
-  return error.issues
-    .map(i => `${i.path.length ? i.path.join('.') : '(body)'}: ${i.message}`)
-    .join('; ');
-}
+export { describeZodError } from '@internal/input-validation';

@@ -429,8 +429,10 @@ describe.each(databases.eachSupportedId())('AccessRequestsService on %p', databa
     expect(found.items[0].policy.roles.map(r => r.id)).toEqual(['blob-reader', 'blob-contributor']);
     expect(found.suggestion).toBeUndefined(); // no suggester configured in this test
     await service.createRequest(as(ALICE), { resourceRef: NS, roleId: 'viewer', durationMinutes: 60, justification: 'x' });
-    const details = await service.getResourceDetails(NS);
-    expect(details.activeGrants.map(g => g.userRef)).toEqual([ALICE]);
+    await service.createRequest(as(ERIN), { resourceRef: NS, roleId: 'viewer', durationMinutes: 60, justification: 'y' });
+    // the caller's own grants only, unless they hold read-all
+    expect((await service.getResourceDetails(as(ALICE), NS, false)).activeGrants.map(g => g.userRef)).toEqual([ALICE]);
+    expect((await service.getResourceDetails(as(ALICE), NS, true)).activeGrants.map(g => g.userRef).sort()).toEqual([ALICE, ERIN]);
   });
 
   it('concurrent approvals produce exactly one grant (repeated)', async () => {

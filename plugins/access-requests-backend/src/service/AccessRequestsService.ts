@@ -55,11 +55,17 @@ import { AccessStore, GrantRecord, RequestRecord, ReviewRecord, Tx } from '../st
 import { Directory, RequestableResource } from './CatalogDirectory';
 import { Notifier } from './Notifier';
 import { ProvisionerRegistry } from './ProvisionerRegistry';
+import { markAudited } from '../refusals';
 
 /** Who is acting, and the HTTP request for audit context when there is one. */
 export interface Actor {
   userRef: string;
   request?: Request;
+  /**
+   * The caller's own credentials, when the action comes from a person over HTTP: entity refs
+   * they send are looked up in the catalog with them (an entity they may not see is not found).
+   */
+  credentials?: unknown;
 }
 
 export const SYSTEM_ACTOR = 'system:access-requests';
@@ -200,7 +206,7 @@ export class AccessRequestsService {
       return result;
     } catch (error) {
       await ev.fail({ error: error as Error });
-      throw error;
+      throw markAudited(error);
     }
   }
 
@@ -213,9 +219,18 @@ export class AccessRequestsService {
 
   // ---------------------------------------------------------------- resources
 
-  private async requestable(resourceRef: string): Promise<{ resource: RequestableResource; loaded: LoadedPolicy }> {
-    const resource = await this.o.directory.getResource(resourceRef);
-    if (!resource) throw new NotFoundError(`resourceRef: ${resourceRef} not found in the catalog`);
+  /**
+   * The resource of a client's `resourceRef`: it must exist, be visible to the caller in the
+   * catalog (looked up with their own credentials when there are any) and carry a policy.
+   */
+  private async requestable(resourceRef: string, actor?: Actor): Promise<{ resource: RequestableResource; loaded: LoadedPolicy }> {
+    const [resource, visible] = await Promise.all([
+      this.o.directory.getResource(resourceRef),
+      actor?.credentials && this.o.directory.isVisibleTo
+        ? this.o.directory.isVisibleTo(resourceRef, actor.credentials)
+        : Promise.resolve(true),
+    ]);
+    if (!resource || !visible) throw new NotFoundError(`resourceRef: ${resourceRef} not found in the catalog`);
     if (!resource.policyName) {
       throw new InputError(`resourceRef: ${resourceRef} has no frontier-guard.io/access-policy annotation; it is not requestable`);
     }
@@ -269,9 +284,17 @@ export class AccessRequestsService {
     return { items, suggestion };
   }
 
-  async getResourceDetails(resourceRef: string): Promise<ResourceDetails> {
-    const { resource, loaded } = await this.requestable(resourceRef);
-    const grants = await this.o.store.listGrants({ resourceRef: resource.snapshot.entityRef, limit: 200 });
+  /**
+   * A resource with its grants. Same read rule as `getGrant`: the caller's own grants, or every
+   * holder's with read-all — never other people's justifications and provisioning ids otherwise.
+   */
+  async getResourceDetails(actor: Actor, resourceRef: string, canReadAll: boolean): Promise<ResourceDetails> {
+    const { resource, loaded } = await this.requestable(resourceRef, actor);
+    const grants = await this.o.store.listGrants({
+      resourceRef: resource.snapshot.entityRef,
+      userRef: canReadAll ? undefined : actor.userRef,
+      limit: 200,
+    });
     const views = await this.grantViews(grants);
     const now = this.now();
     return {
@@ -292,7 +315,7 @@ export class AccessRequestsService {
       actor,
       { resourceRef: body.resourceRef, roleId: body.roleId, durationMinutes: body.durationMinutes, renewsGrantId: options.renewsGrantId ?? null },
       async () => {
-        const { resource, loaded } = await this.requestable(body.resourceRef);
+        const { resource, loaded } = await this.requestable(body.resourceRef, actor);
         const role = validateNewRequest(loaded.policy, body);
         const now = this.now();
         const policy = freezePolicy({ policy: loaded.policy, roleId: role.id, ownerRef: resource.ownerRef, now, digest: loaded.digest });
@@ -438,15 +461,23 @@ export class AccessRequestsService {
     };
   }
 
+  /**
+   * Who may read a request (justification, ticket, reviews): the requester; read-all holders;
+   * people who reviewed it; and, while it is pending, current members of one of its approval
+   * groups (the people who may decide it — what the inbox shows them). Once decided, a member of
+   * an approval group who did not review it no longer reads it. The grant of the request is
+   * included only for its holder and read-all holders (as `GET /grants/:id`).
+   */
   async getRequest(actor: Actor, id: string, canReadAll: boolean): Promise<{ request: AccessRequest; grant?: Grant }> {
     const request = await this.getRequestView(id);
-    if (!canReadAll && request.requester !== actor.userRef && !request.reviews.some(r => r.reviewer === actor.userRef)) {
-      const groups = await this.o.directory.currentGroups(actor.userRef);
+    const isRequester = request.requester === actor.userRef;
+    if (!canReadAll && !isRequester && !request.reviews.some(r => r.reviewer === actor.userRef)) {
+      const groups = request.status === 'pending' ? await this.o.directory.currentGroups(actor.userRef) : new Set<string>();
       if (eligibleStepGroups(request.policy, groups).length === 0) {
         throw new NotAllowedError('you may not read this request');
       }
     }
-    const grant = request.grantId ? await this.getGrantView(request.grantId) : undefined;
+    const grant = request.grantId && (canReadAll || isRequester) ? await this.getGrantView(request.grantId) : undefined;
     return { request, grant };
   }
 
@@ -854,7 +885,7 @@ export class AccessRequestsService {
         if (!groups.has(this.o.platformAdminGroup)) {
           throw new NotAllowedError(`break-glass is for current members of ${this.o.platformAdminGroup} only`);
         }
-        const { resource, loaded } = await this.requestable(body.resourceRef);
+        const { resource, loaded } = await this.requestable(body.resourceRef, actor);
         const role = validateBreakGlass(loaded.policy, body);
         const now = this.now();
         const grant = this.newGrantRecord({

@@ -1,4 +1,4 @@
-import { AuthService } from '@backstage/backend-plugin-api';
+import { AuthService, BackstageCredentials } from '@backstage/backend-plugin-api';
 import { CATALOG_FILTER_EXISTS } from '@backstage/catalog-client';
 import { Entity, parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import { CatalogService } from '@backstage/plugin-catalog-node';
@@ -22,6 +22,11 @@ export interface Directory {
   currentGroups(userRef: string): Promise<Set<string>>;
   /** A person's or group's display name for notification text (optional). */
   displayName?(entityRef: string): Promise<string | undefined>;
+  /**
+   * Whether the entity exists and the caller may see it: looked up with the caller's own
+   * credentials, never cached (optional; without it only existence is checked).
+   */
+  isVisibleTo?(entityRef: string, credentials: unknown): Promise<boolean>;
 }
 
 function normalizeRef(ref: string, defaultKind: string, defaultNamespace = 'default'): string | undefined {
@@ -80,6 +85,11 @@ export class CatalogDirectory implements Directory {
 
   private async credentials() {
     return { credentials: await this.auth.getOwnServiceCredentials() };
+  }
+
+  async isVisibleTo(entityRef: string, credentials: unknown): Promise<boolean> {
+    const entity = await this.catalog.getEntityByRef(entityRef, { credentials: credentials as BackstageCredentials });
+    return entity !== undefined;
   }
 
   async getResource(entityRef: string): Promise<RequestableResource | undefined> {
