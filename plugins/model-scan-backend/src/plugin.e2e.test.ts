@@ -8,6 +8,7 @@ import {
   startTestBackend,
 } from '@backstage/backend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { modelScanPlugin } from './plugin';
 
 // Real scans: the plugin claims the job from its queue and runs the engine
@@ -82,6 +83,17 @@ describe('model-scan end to end (queue + worker thread + engine)', () => {
       features: [
         modelScanPlugin,
         permissions.factory,
+        // upload entity refs must name a catalog entity the caller may see
+        catalogServiceMock.factory({
+          entities: [
+            {
+              apiVersion: 'backstage.io/v1alpha1',
+              kind: 'Component',
+              metadata: { name: 'demo-model', namespace: 'default' },
+              spec: { type: 'model', owner: 'group:default/frontier-research', lifecycle: 'production' },
+            },
+          ],
+        }),
         mockServices.rootConfig.factory({
           data: {
             modelScan: {

@@ -178,6 +178,7 @@ export const modelScanPlugin = createBackendPlugin({
             auditor,
             clock,
             extraRouters: [triggersRouter],
+            catalog,
           }),
         );
       },

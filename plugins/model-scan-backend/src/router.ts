@@ -3,9 +3,11 @@ import Router from 'express-promise-router';
 import { z } from 'zod';
 import {
   AuditorService,
+  BackstageCredentials,
   HttpAuthService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
+import { EntityLookup, checkEntityRef } from '@internal/input-validation';
 import { InputError, NotFoundError } from '@backstage/errors';
 import { BasicPermission } from '@backstage/plugin-permission-common';
 import {
@@ -26,6 +28,7 @@ import { Clock, ScanService } from './service/ScanService';
 import { UploadReceiver } from './service/UploadReceiver';
 import { uploadTarget } from './domain/targets';
 import { authorizeRequest, principalRef } from './authorization';
+import { auditRefusals, markAudited, refuseUnsafeInput, rememberActor } from './refusals';
 
 const uploadFieldsSchema = z.object({
   entityRef: z.preprocess(
@@ -43,6 +46,11 @@ export interface RouterOptions {
   clock: Clock;
   /** Routers mounted at the root before this plugin's own routes (the triggers: they read raw bodies). */
   extraRouters?: express.Router[];
+  /**
+   * The catalog: an `entityRef` a client sends must name an entity that exists and that the
+   * caller may see (looked up with the caller's credentials). Without it refs are only parsed.
+   */
+  catalog?: EntityLookup<BackstageCredentials>;
 }
 
 function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
@@ -63,8 +71,30 @@ export async function createRouter(
     router.use(extra);
   }
 
-  const authorize = (req: express.Request, permission: BasicPermission) =>
-    authorizeRequest({ httpAuth, permissions }, req, permission);
+  /** Authenticates and authorizes, then refuses unsafe characters anywhere in the request. */
+  const authorize = async (req: express.Request, permission: BasicPermission) => {
+    const credentials = await authorizeRequest({ httpAuth, permissions }, req, permission).catch(error => {
+      // a refused caller is still named in the refusal's audit event
+      if ((error as Error)?.name === 'NotAllowedError') {
+        return httpAuth.credentials(req).then(c => {
+          rememberActor(req.res!, principalRef(c));
+          throw error;
+        });
+      }
+      throw error;
+    });
+    rememberActor(req.res!, principalRef(credentials));
+    refuseUnsafeInput(req);
+    return credentials;
+  };
+
+  /** Parses a client's entity ref and checks it names an entity the caller may see (400 / 404). */
+  const visibleEntityRef = async (raw: string | undefined, credentials: BackstageCredentials) => {
+    if (raw === undefined || !options.catalog) return raw;
+    const checked = await checkEntityRef(options.catalog, raw, credentials, { field: 'entityRef' });
+    if (checked.ok) return checked.ref;
+    throw checked.status === 404 ? new NotFoundError(checked.message) : new InputError(checked.message);
+  };
 
   router.post('/scans', express.json({ limit: '64kb' }), async (req, res) => {
     const event = await auditor.createEvent({
@@ -76,9 +106,10 @@ export async function createRouter(
     try {
       const credentials = await authorize(req, modelScanCreatePermission);
       const body = parse(createScanRequestSchema, req.body);
+      const entityRef = await visibleEntityRef(body.entityRef, credentials);
       const scan = await scanService.enqueue({
         target: body.target,
-        entityRef: body.entityRef,
+        entityRef,
         trigger: 'manual',
         requestedBy: principalRef(credentials),
       });
@@ -86,7 +117,7 @@ export async function createRouter(
       res.status(202).json({ scan });
     } catch (error) {
       await event.fail({ error: error as Error });
-      throw error;
+      throw markAudited(error);
     }
   });
 
@@ -105,7 +136,13 @@ export async function createRouter(
         await upload.discard();
         throw new InputError(describeZodError(fields.error));
       }
-      const entityRef = fields.data.entityRef;
+      let entityRef: string | undefined;
+      try {
+        entityRef = await visibleEntityRef(fields.data.entityRef, credentials);
+      } catch (error) {
+        await upload.discard();
+        throw error;
+      }
       const scan = await scanService.enqueue({
         target: uploadTarget(upload.sha256, upload.name),
         entityRef,
@@ -119,7 +156,7 @@ export async function createRouter(
       res.status(202).json({ scan });
     } catch (error) {
       await event.fail({ error: error as Error });
-      throw error;
+      throw markAudited(error);
     }
   });
 
@@ -153,7 +190,7 @@ export async function createRouter(
       res.status(202).json({ scan });
     } catch (error) {
       await event.fail({ error: error as Error });
-      throw error;
+      throw markAudited(error);
     }
   });
 
@@ -196,7 +233,7 @@ export async function createRouter(
         res.status(201).json({ acceptance });
       } catch (error) {
         await event.fail({ error: error as Error });
-        throw error;
+        throw markAudited(error);
       }
     },
   );
@@ -233,9 +270,12 @@ export async function createRouter(
       res.json(decision);
     } catch (error) {
       await event.fail({ error: error as Error });
-      throw error;
+      throw markAudited(error);
     }
   });
+
+  // every refusal not audited by its route's own event (403 on reads; see refusals.ts)
+  router.use(auditRefusals(auditor));
 
   return router;
 }

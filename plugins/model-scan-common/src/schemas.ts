@@ -1,35 +1,27 @@
 import { z } from 'zod';
-import { parseEntityRef } from '@backstage/catalog-model';
+import {
+  entityRef,
+  freeText,
+  singleLineText,
+} from '@internal/input-validation';
 
-function isEntityRef(value: string): boolean {
-  try {
-    const ref = parseEntityRef(value);
-    return Boolean(ref.kind && ref.namespace && ref.name);
-  } catch {
-    return false;
-  }
-}
-
-/** A full catalog entity ref such as `component:default/frontier-7b-chat`. */
+/**
+ * A full catalog entity ref such as `component:default/frontier-7b-chat`, parsed with the
+ * catalog's rules and normalized to lower case (`@internal/input-validation`). Blank
+ * surroundings are trimmed; a ref without a kind is refused.
+ */
 export const entityRefSchema = z
   .string()
   .trim()
   .min(1)
-  .max(512)
-  .refine(
-    v => v.includes(':') && isEntityRef(v),
-    'must be a full entity ref like component:default/name',
-  );
+  .refine(v => v.includes(':'), 'must be a full entity ref like component:default/name')
+  .pipe(entityRef());
 
 const VERDICT_VALUES = ['safe', 'suspicious', 'malicious', 'error'] as const;
 
 /** Body of `POST /scans`. */
 export const createScanRequestSchema = z.object({
-  target: z
-    .string()
-    .trim()
-    .min(1, 'target is required')
-    .max(2048, 'target is too long'),
+  target: singleLineText({ max: 2048, min: 1, trim: true }),
   entityRef: entityRefSchema.optional(),
 });
 export type CreateScanRequest = z.infer<typeof createScanRequestSchema>;
@@ -40,7 +32,7 @@ export const listScansQuerySchema = z.object({
   offset: z.coerce.number().int().min(0).default(0),
   verdict: z.enum(VERDICT_VALUES).optional(),
   entityRef: entityRefSchema.optional(),
-  target: z.string().min(1).max(2048).optional(),
+  target: singleLineText({ max: 2048, min: 1 }).optional(),
 });
 export type ListScansQuery = z.infer<typeof listScansQuerySchema>;
 
@@ -54,14 +46,11 @@ export const createAcceptanceRequestSchema = z.object({
     .trim()
     .toLowerCase()
     .regex(/^[0-9a-f]{64}$/, 'sha256 must be 64 hexadecimal characters'),
-  justification: z
-    .string()
-    .trim()
-    .min(
-      MIN_JUSTIFICATION_LENGTH,
-      `justification must be at least ${MIN_JUSTIFICATION_LENGTH} characters`,
-    )
-    .max(4000, 'justification is too long'),
+  justification: freeText({
+    max: 4000,
+    min: MIN_JUSTIFICATION_LENGTH,
+    trim: true,
+  }),
   expiresAt: z.iso.datetime({
     offset: true,
     message: 'expiresAt must be an ISO 8601 date-time',
@@ -73,7 +62,7 @@ export type CreateAcceptanceRequest = z.infer<
 
 /** Query of `GET /gate`. */
 export const gateQuerySchema = z.object({
-  target: z.string().trim().min(1, 'target is required').max(2048),
+  target: singleLineText({ max: 2048, min: 1, trim: true }),
 });
 
 /** Query of `GET /stats`. */
@@ -81,7 +70,7 @@ export const statsQuerySchema = z.object({
   days: z.coerce.number().int().min(1).max(365).default(30),
 });
 
-/** Formats the first zod issue as "field: reason" for an InputError message. */
+/** Formats the zod issues as "field: reason; …" for an InputError message. */
 export function describeZodError(error: z.ZodError): string {
   return error.issues
     .map(issue => {

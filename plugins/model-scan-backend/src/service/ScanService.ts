@@ -40,7 +40,7 @@ export interface RemoteSourceResolver {
    * Checks a target's notation and the SSRF rules without fetching anything (throws). Called
    * by `enqueue`, so a malformed or refused target is a 400 at once, not a failed scan later.
    */
-  validate?(target: string): void;
+  validate?(target: string): void | Promise<void>;
 }
 
 /** Used when no remote source resolver is installed. */
@@ -491,7 +491,7 @@ export class ScanService {
       }
     } else if (kind === 'remote') {
       try {
-        this.remoteSources.validate?.(target);
+        await this.remoteSources.validate?.(target);
       } catch (error) {
         throw new InputError(`target: ${errorMessage(error)}`);
       }

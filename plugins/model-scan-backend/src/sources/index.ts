@@ -3,7 +3,7 @@ import { LoggerService } from '@backstage/backend-plugin-api';
 import { NotFoundError } from '@backstage/errors';
 import { readSourcesConfig, SourcesConfig } from './config';
 import { parseTarget } from './targets';
-import { SsrfGuard } from './ssrf';
+import { AllAddressesLookup, SsrfGuard } from './ssrf';
 import { DownloadWorkspace } from './workspace';
 import { HuggingFaceHubClient, resolveHuggingFace } from './huggingface';
 import { MlflowRestClient } from './mlflow';
@@ -21,6 +21,7 @@ export type {
 export { parseTarget, parseHfRepo, parseHfRevision } from './targets';
 export type { ParsedTarget } from './targets';
 export { SsrfGuard, isNonPublicAddress } from './ssrf';
+export type { AllAddressesLookup } from './ssrf';
 export { HuggingFaceHubClient, encodeRepoPath } from './huggingface';
 export { MlflowRestClient } from './mlflow';
 export { safeRelativePath } from './workspace';
@@ -52,17 +53,20 @@ export function createRegistryClients(cfg: SourcesConfig) {
 export function createSourceResolver(opts: {
   config: Config;
   logger: LoggerService;
+  /** DNS lookup for the SSRF checks (tests inject one; default `dns.lookup`). */
+  lookup?: AllAddressesLookup;
 }): SourceResolver {
   const cfg = readSourcesConfig(opts.config);
-  const guard = new SsrfGuard(cfg.allowedHosts, cfg.allowInsecureHttp);
+  const guard = new SsrfGuard(cfg.allowedHosts, cfg.allowInsecureHttp, { lookup: opts.lookup });
   const hub = new HuggingFaceHubClient(cfg.huggingFace, cfg.requestTimeoutMs);
   const registries = createRegistryClients(cfg);
   const logger = opts.logger.child({ component: 'model-scan-sources' });
 
   return {
-    validate(target: string) {
+    async validate(target: string) {
       const parsed = parseTarget(target, cfg.azureAccounts);
-      if (parsed.kind === 'https') guard.checkUrl(parsed.url);
+      // the host name is resolved now too: private/loopback answers are a 400 at submission
+      if (parsed.kind === 'https') await guard.checkUrlResolved(parsed.url);
     },
     async resolve(
       target: string,

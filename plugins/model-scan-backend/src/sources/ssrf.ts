@@ -73,14 +73,27 @@ export function isNonPublicAddress(address: string): boolean {
  * resolves differently on a second lookup (DNS rebinding) is still judged on the
  * address actually connected to.
  */
+/** `dns.lookup` with `all: true`, injectable for tests (a name that resolves to 127.0.0.1). */
+export type AllAddressesLookup = (
+  hostname: string,
+  options: { all: true },
+  callback: (err: NodeJS.ErrnoException | null, addresses: dns.LookupAddress[]) => void,
+) => void;
+
+/** How long the submission-time DNS check waits before accepting (the connect-time check still runs). */
+const SUBMISSION_LOOKUP_TIMEOUT_MS = 3000;
+
 export class SsrfGuard {
   private readonly allowedNames = new Set<string>();
   private readonly allowedRanges = new net.BlockList();
+  private readonly lookup: AllAddressesLookup;
 
   constructor(
     allowedHosts: string[],
     private readonly allowInsecureHttp: boolean,
+    options: { lookup?: AllAddressesLookup } = {},
   ) {
+    this.lookup = options.lookup ?? (dns.lookup as unknown as AllAddressesLookup);
     for (const entry of allowedHosts) {
       const [addr, prefix] = entry.split('/');
       const family = net.isIP(addr);
@@ -128,11 +141,43 @@ export class SsrfGuard {
     }
   }
 
+  /**
+   * `checkUrl` plus, for a host NAME, a DNS lookup now: a name that resolves to a private,
+   * loopback or link-local address is refused at submission (a 400 at once instead of a failed
+   * job later). A name that does not resolve (or not within 3 s) is accepted here — the job
+   * fails visibly — and the connect-time `lookupFor` check still judges the address actually
+   * connected to (DNS rebinding).
+   */
+  async checkUrlResolved(url: URL): Promise<void> {
+    this.checkUrl(url);
+    const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+    if (net.isIP(host) || this.allowedNames.has(host)) return;
+    const addresses = await new Promise<dns.LookupAddress[]>(resolve => {
+      const timer = setTimeout(() => resolve([]), SUBMISSION_LOOKUP_TIMEOUT_MS);
+      timer.unref?.();
+      try {
+        this.lookup(host, { all: true }, (err, list) => {
+          clearTimeout(timer);
+          resolve(err || !Array.isArray(list) ? [] : list);
+        });
+      } catch {
+        clearTimeout(timer);
+        resolve([]);
+      }
+    });
+    const bad = addresses.find(a => !this.addressAllowed(a.address));
+    if (bad) {
+      throw new NotAllowedError(
+        `Refusing ${host}: it resolves to the non-public address ${bad.address} (allowlist it in modelScan.sources.allowedHosts)`,
+      );
+    }
+  }
+
   /** A `lookup` for http(s).request that refuses non-public answers for non-allowlisted names. */
   lookupFor(hostname: string): net.LookupFunction {
     const nameAllowed = this.allowedNames.has(hostname.toLowerCase());
     return ((name: string, options: dns.LookupOptions, callback: Function) => {
-      dns.lookup(name, { ...options, all: true }, (err, addresses) => {
+      this.lookup(name, { ...options, all: true }, (err, addresses) => {
         if (err) return callback(err);
         const list = addresses as dns.LookupAddress[];
         if (!nameAllowed) {

@@ -15,5 +15,5 @@ export interface SourceResolver {
    * Checks a target's notation and the SSRF rules without fetching anything; throws
    * InputError / NotAllowedError. Call it when a scan is requested, for an early 400.
    */
-  validate?(target: string): void;
+  validate?(target: string): void | Promise<void>;
 }
