@@ -244,6 +244,14 @@ describe('audit trail through the backend', () => {
         .get('/api/audit/events?from=yesterday')
         .set('Authorization', mockCredentials.user.header('user:default/bob'))
         .expect(400);
+      // control characters in the text filters: 400 naming the field (a NUL was a 500 on PostgreSQL)
+      for (const q of ['actor=user:default/a%00', 'eventId=%E2%80%AE', 'pluginId=a%1B%5B2J']) {
+        const res = await request(server)
+          .get(`/api/audit/events?${q}`)
+          .set('Authorization', mockCredentials.user.header('user:default/bob'));
+        expect(res.status).toBe(400);
+        expect(res.body.error.message).toContain(`'${q.split('=')[0]}'`);
+      }
 
       // Alice's refused attempts are in the trail.
       const { items } = await list(

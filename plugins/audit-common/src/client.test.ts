@@ -71,6 +71,16 @@ describe('auditEventsQuerySchema', () => {
     );
     expect(auditEventsQuerySchema.safeParse({ sort: 'x' }).success).toBe(false);
   });
+  it('refuses control characters and bidi overrides in the text filters, naming the field', () => {
+    for (const field of ['actor', 'pluginId', 'eventId']) {
+      for (const bad of ['a\u0000', 'a\u202e', '\u001b[2J', 'a\rb']) {
+        const r = auditEventsQuerySchema.safeParse({ [field]: bad });
+        expect(r.success).toBe(false);
+        expect(r.error!.issues[0].path).toEqual([field]);
+      }
+    }
+    expect(auditEventsQuerySchema.parse({ actor: 'user:default/alice' }).actor).toBe('user:default/alice');
+  });
 });
 
 describe('auditPermissions', () => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { singleLineText } from '@internal/input-validation';
 
 const seq = z.coerce.number().int().min(0);
 const isoTimestamp = z
@@ -13,9 +14,10 @@ export const auditEventsQuerySchema = z
     after: seq.optional(),
     before: seq.optional(),
     order: z.enum(['asc', 'desc']).optional(),
-    pluginId: z.string().min(1).max(200).optional(),
-    eventId: z.string().min(1).max(200).optional(),
-    actor: z.string().min(1).max(500).optional(),
+    // filters: single-line text without control characters (a NUL is a 500 on PostgreSQL otherwise)
+    pluginId: singleLineText({ max: 200, min: 1 }).optional(),
+    eventId: singleLineText({ max: 200, min: 1 }).optional(),
+    actor: singleLineText({ max: 500, min: 1 }).optional(),
     severity: z.enum(['low', 'medium', 'high', 'critical']).optional(),
     status: z.enum(['initiated', 'succeeded', 'failed']).optional(),
     from: isoTimestamp.optional(),

@@ -83,6 +83,17 @@ describe.each(databases.eachSupportedId())('AuditEventStore (%s)', id => {
     });
   });
 
+  it('stores hostile text from other plugins\' events (NUL, bidi override, ANSI) escaped, and the chain verifies', async () => {
+    // meta/request/error are canonical JSON: control characters are \\u escapes, never raw bytes
+    const meta = JSON.stringify({ justification: 'a\u0000b\u202ec\u001b[2Kd\re' });
+    await store.append(newRow(1, { meta }));
+    const [row] = await store.readChain(0, 10);
+    expect(row.meta).toBe(meta);
+    expect(row.meta).not.toContain('\u0000');
+    expect(JSON.parse(row.meta!).justification).toBe('a\u0000b\u202ec\u001b[2Kd\re');
+    expect((await store.verify({ batchSize: 10 })).ok).toBe(true);
+  });
+
   it('verifies an empty chain', async () => {
     await expect(store.verify()).resolves.toEqual({
       ok: true,
