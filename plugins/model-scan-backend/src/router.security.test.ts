@@ -205,5 +205,8 @@ describe.each(databases.eachSupportedId())('model-scan security on %p', database
       .attach('file', Buffer.from('not a model'), 'weights.bin');
     expect(ok.status).toBe(202);
     expect(ok.body.scan.entityRef).toBe('component:default/frontier-secret');
+    // the entity tab asks with the catalog's spelling: the filter is case-insensitive
+    const listed = await t.api('get', '/scans?entityRef=component:default/Frontier-Secret', BOB);
+    expect(listed.body.items.map((x: any) => x.id)).toEqual([ok.body.scan.id]);
   });
 });

@@ -121,7 +121,8 @@ export class ScanService {
         target: req.target,
         trigger: req.trigger,
         requestedBy: req.requestedBy,
-        entityRef: req.entityRef,
+        // one spelling for entity refs (case-insensitive in the catalog)
+        entityRef: req.entityRef?.toLowerCase(),
         uploadPath: req.uploadedFile?.path,
         uploadName: req.uploadedFile?.name,
       },

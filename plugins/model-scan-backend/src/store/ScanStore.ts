@@ -174,7 +174,8 @@ export class ScanStore {
   }): Promise<{ items: Scan[]; total: number }> {
     const base = this.db(SCANS).where(builder => {
       if (query.verdict) builder.where('verdict', query.verdict);
-      if (query.entityRef) builder.where('entity_ref', query.entityRef);
+      // entity refs are case-insensitive (the API normalizes them to lower case)
+      if (query.entityRef) builder.whereRaw('LOWER(entity_ref) = ?', [query.entityRef.toLowerCase()]);
       if (query.target) {
         builder.where('target', canonicalTarget(query.target));
       }
