@@ -1,0 +1,93 @@
+import { coreServices, createBackendPlugin } from '@backstage/backend-plugin-api';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { notificationService } from '@backstage/plugin-notifications-node';
+import { policyExceptionsPermissions } from '@internal/plugin-policy-exceptions-common';
+import { AdjustableClock, Clock, systemClock } from './clock';
+import { readSettings } from './domain/settings';
+import { createRouter } from './router';
+import { runCompensatingChecks } from './service/CompensatingChecks';
+import { CatalogDirectory } from './service/Directory';
+import { ExceptionsService } from './service/ExceptionsService';
+import { Notifier } from './service/Notifier';
+import { noPostureSource } from './service/posture';
+import { ExceptionStore } from './store/ExceptionStore';
+
+/**
+ * Policy exceptions with compensating controls (issue 9), mounted at /api/policy-exceptions.
+ */
+export const policyExceptionsPlugin = createBackendPlugin({
+  pluginId: 'policy-exceptions',
+  register(env) {
+    env.registerInit({
+      deps: {
+        config: coreServices.rootConfig,
+        logger: coreServices.logger,
+        database: coreServices.database,
+        httpRouter: coreServices.httpRouter,
+        httpAuth: coreServices.httpAuth,
+        auth: coreServices.auth,
+        permissions: coreServices.permissions,
+        permissionsRegistry: coreServices.permissionsRegistry,
+        scheduler: coreServices.scheduler,
+        auditor: coreServices.auditor,
+        lifecycle: coreServices.lifecycle,
+        catalog: catalogServiceRef,
+        notifications: notificationService,
+      },
+      async init(deps) {
+        const { config, logger, database, scheduler, lifecycle } = deps;
+        const cfg = config.getOptionalConfig('policyExceptions');
+        const settings = readSettings(cfg);
+
+        const allowClockControl = cfg?.getOptionalBoolean('testing.allowClockControl') ?? false;
+        if (allowClockControl && process.env.NODE_ENV === 'production') {
+          throw new Error('policyExceptions.testing.allowClockControl must not be set when NODE_ENV=production');
+        }
+        const adjustableClock = allowClockControl ? new AdjustableClock(systemClock) : undefined;
+        const clock: Clock = adjustableClock ?? systemClock;
+        if (adjustableClock) {
+          logger.warn('policy-exceptions: policyExceptions.testing.allowClockControl is ON — POST /admin/clock exists. Never in production.');
+        }
+
+        const knex = await database.getClient();
+        const store = await ExceptionStore.create({ knex, skipMigrations: database.migrations?.skip });
+        const notifier = new Notifier(deps.notifications, logger);
+        lifecycle.addShutdownHook(() => notifier.drain());
+
+        const service = new ExceptionsService({
+          store,
+          directory: new CatalogDirectory(deps.catalog, deps.auth),
+          notifier,
+          auditor: deps.auditor,
+          logger,
+          clock,
+          settings,
+          appBaseUrl: cfg?.getOptionalString('appBaseUrl') ?? config.getOptionalString('app.baseUrl'),
+        });
+        deps.permissionsRegistry.addPermissions(policyExceptionsPermissions);
+
+        const posture = noPostureSource;
+        const runChecks = () => runCompensatingChecks(service, posture);
+        await scheduler.scheduleTask({
+          id: 'policy-exceptions-checks',
+          // global: one replica at a time (the scheduler coordinates through the database)
+          scope: 'global',
+          frequency: { minutes: cfg?.getOptionalNumber('checks.frequencyMinutes') ?? 15 },
+          timeout: { minutes: 10 },
+          initialDelay: { seconds: 30 },
+          fn: async () => {
+            const checks = await runChecks();
+            const reminders = await service.sendReminders();
+            if (checks.suspended || reminders.expiry || reminders.reReview) {
+              logger.info(`policy-exceptions: checks ${JSON.stringify(checks)}, reminders ${JSON.stringify(reminders)}`);
+            }
+          },
+        });
+
+        deps.httpRouter.use(
+          await createRouter({ service, httpAuth: deps.httpAuth, permissions: deps.permissions, auditor: deps.auditor, runChecks, adjustableClock }),
+        );
+      },
+    });
+  },
+});

@@ -1,0 +1,57 @@
+import { CompensatingCheck } from '@internal/plugin-policy-exceptions-common';
+import { ExceptionsService } from './ExceptionsService';
+import { PostureSource } from './posture';
+
+/**
+ * The scheduled check (scheduler task, scope global: one replica runs it at a time). For every live
+ * exception:
+ * - each catalog compensating control is looked up on each scoped entity in the posture source;
+ *   a failing finding (excepted or not: a compensating control must pass, not be excepted) fails it;
+ * - each scoped entity must still exist in the catalog (scope drift).
+ * Any failure suspends an approved exception at once (its findings are open again on the next
+ * read) and tells the owner and the reviewers. "unknown" (not assessed) never suspends.
+ */
+export async function runCompensatingChecks(service: ExceptionsService, posture: PostureSource): Promise<{ checked: number; suspended: number }> {
+  let checked = 0;
+  let suspended = 0;
+  for (const rec of await service.liveExceptions()) {
+    const now = service.now().toISOString();
+    const checks: CompensatingCheck[] = [];
+    const failures: string[] = [];
+    const drift: string[] = [];
+    for (const ref of rec.content.scope.entityRefs) {
+      if (!(await service.directory.exists(ref))) drift.push(ref);
+    }
+    for (const cc of rec.content.compensatingControls) {
+      if (cc.kind !== 'catalog') continue;
+      for (const ref of rec.content.scope.entityRefs) {
+        let check: CompensatingCheck;
+        try {
+          const findings = await posture.findings(ref, cc.controlId);
+          const failing = (findings ?? []).filter(f => f.status === 'fail');
+          if (!findings || findings.length === 0) {
+            check = { controlId: cc.controlId, entityRef: ref, status: 'unknown', detail: 'not assessed on this entity', checkedAt: now };
+          } else if (failing.length > 0) {
+            const detail = failing.slice(0, 5).map(f => `${f.findingKey}${f.message ? `: ${f.message}` : ''}`).join('; ');
+            check = { controlId: cc.controlId, entityRef: ref, status: 'failing', detail, checkedAt: now };
+            failures.push(`${cc.controlId} fails on ${ref} (${detail})`);
+          } else {
+            check = { controlId: cc.controlId, entityRef: ref, status: 'passing', checkedAt: now };
+          }
+        } catch (e) {
+          check = { controlId: cc.controlId, entityRef: ref, status: 'unknown', detail: `posture source unavailable: ${(e as Error).message}`.slice(0, 500), checkedAt: now };
+        }
+        checks.push(check);
+      }
+    }
+    await service.store.replaceChecks(rec.id, checks);
+    checked++;
+    if (rec.status !== 'approved') continue;
+    if (drift.length > 0) {
+      if (await service.suspend(rec.id, 'scope-drift', `no longer in the catalog: ${drift.join(', ')}`)) suspended++;
+    } else if (failures.length > 0) {
+      if (await service.suspend(rec.id, 'compensating-control-failing', failures.join('; ').slice(0, 2000))) suspended++;
+    }
+  }
+  return { checked, suspended };
+}

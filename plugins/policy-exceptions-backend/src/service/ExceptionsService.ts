@@ -1,0 +1,458 @@
+import { randomUUID } from 'node:crypto';
+import type { Request } from 'express';
+import { AuditorService, LoggerService } from '@backstage/backend-plugin-api';
+import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
+import { JsonObject } from '@backstage/types';
+import {
+  ExceptionDetails,
+  ExceptionHistoryEntry,
+  ExceptionStatus,
+  ExceptionSubject,
+  IsExceptedResult,
+  PolicyException,
+  StoredExceptionStatus,
+  effectiveStatus,
+  isExceptedAmong,
+} from '@internal/plugin-policy-exceptions-common';
+import { Clock } from '../clock';
+import {
+  ContentInput,
+  ExceptionRecord,
+  applyReview,
+  isLive,
+  newException,
+  prepareContent,
+  reReview,
+  revise,
+  reviewDue,
+  revoke,
+  submitDraft,
+  suspend,
+  toCoverage,
+  withdraw,
+} from '../domain/lifecycle';
+import { ExceptionSettings } from '../domain/settings';
+import { ExceptionStore, Tx, isUniqueViolation } from '../store/ExceptionStore';
+import { Directory } from './Directory';
+import { Notifier } from './Notifier';
+
+export const SYSTEM_ACTOR = 'system:policy-exceptions';
+
+export interface Actor {
+  userRef: string;
+  request?: Request;
+}
+
+export interface ServiceOptions {
+  store: ExceptionStore;
+  directory: Directory;
+  notifier: Notifier;
+  auditor: AuditorService;
+  logger: LoggerService;
+  clock: Clock;
+  settings: ExceptionSettings;
+  appBaseUrl?: string;
+}
+
+type Severity = 'low' | 'medium' | 'high' | 'critical';
+
+/** Orchestrates the domain rules, the store (one locked transaction per change), audit and notifications. */
+export class ExceptionsService {
+  constructor(private readonly o: ServiceOptions) {}
+
+  now(): Date {
+    return this.o.clock.now();
+  }
+
+  get settings(): ExceptionSettings {
+    return this.o.settings;
+  }
+
+  link(id?: string): string {
+    const base = (this.o.appBaseUrl ?? '').replace(/\/$/, '');
+    return id ? `${base}/policy-exceptions/exceptions/${encodeURIComponent(id)}` : `${base}/policy-exceptions`;
+  }
+
+  /** Every action is an audit event; a refusal (any error) is the same event, failed. */
+  async audited<T>(eventId: string, severityLevel: Severity, actor: Actor | undefined, meta: JsonObject, fn: () => Promise<T>, successMeta?: (r: T) => JsonObject): Promise<T> {
+    const ev = await this.o.auditor.createEvent({
+      eventId, severityLevel, request: actor?.request, meta: { actor: actor?.userRef ?? SYSTEM_ACTOR, ...meta },
+    });
+    try {
+      const result = await fn();
+      await ev.success({ meta: successMeta ? successMeta(result) : undefined });
+      return result;
+    } catch (error) {
+      await ev.fail({ error: error as Error });
+      throw error;
+    }
+  }
+
+  view(rec: ExceptionRecord, at = this.now()): PolicyException {
+    const { expiryNotifiedAt: _a, reviewDueNotifiedAt: _b, version: _v, ...rest } = rec;
+    return { ...rest, effectiveStatus: effectiveStatus({ status: rec.status, startsAt: rec.content.startsAt, endsAt: rec.content.endsAt }, at) };
+  }
+
+  private async isReviewer(userRef: string): Promise<boolean> {
+    const groups = await this.o.directory.currentGroups(userRef);
+    return groups.has(this.o.settings.reviewerGroup);
+  }
+
+  /** Scope entities and owners must exist in the catalog (a typo would except nothing, or the wrong thing). */
+  private async checkReferences(input: ContentInput): Promise<void> {
+    for (const [i, ref] of input.scope.entityRefs.entries()) {
+      if (!(await this.o.directory.exists(ref))) throw new InputError(`scope.entityRefs.${i}: ${ref} is not in the catalog`);
+    }
+    if (!(await this.o.directory.exists(input.owner))) throw new InputError(`owner: ${input.owner} is not in the catalog`);
+  }
+
+  /** Runs `change` on the locked record and stores its result with one history entry; 409 if it moved meanwhile. */
+  private async mutate(
+    id: string,
+    change: (rec: ExceptionRecord, tx: Tx) => Promise<{ record: ExceptionRecord; history: Omit<ExceptionHistoryEntry, 'at'>; scopeChanged?: boolean }>,
+  ): Promise<{ before: ExceptionRecord; after: ExceptionRecord }> {
+    try {
+      return await this.o.store.transaction(async tx => {
+        const before = await this.o.store.getException(id, { tx, forUpdate: true });
+        if (!before) throw new NotFoundError(`exception ${id} not found`);
+        const { record, history, scopeChanged } = await change(before, tx);
+        if (!(await this.o.store.updateException(record, tx, { scopeChanged }))) {
+          throw new ConflictError('the exception was changed concurrently; reload and try again');
+        }
+        await this.o.store.appendHistory(id, { at: record.updatedAt, ...history }, tx);
+        return { before, after: { ...record, version: record.version + 1 } };
+      });
+    } catch (e) {
+      if (isUniqueViolation(e)) throw new ConflictError('you have already reviewed this, or it was decided concurrently');
+      throw e;
+    }
+  }
+
+  // ------------------------------------------------------------------ requests
+
+  async create(actor: Actor, body: ContentInput & { controlId: string; submit: boolean }): Promise<PolicyException> {
+    return this.audited('exception-create', 'medium', actor, { controlId: body.controlId, submit: body.submit }, async () => {
+      const now = this.now();
+      const content = prepareContent(body, now, this.o.settings);
+      await this.checkReferences(body);
+      const { record, revision } = newException({ id: randomUUID(), controlId: body.controlId, requester: actor.userRef, content, submit: body.submit, now });
+      await this.o.store.transaction(async tx => {
+        await this.o.store.insertException(record, revision, tx);
+        await this.o.store.appendHistory(record.id, { at: record.createdAt, actor: actor.userRef, action: body.submit ? 'submitted' : 'drafted', revision: 1 }, tx);
+      });
+      if (body.submit) await this.notifySubmitted(record, actor.userRef);
+      return this.view(record, now);
+    }, r => ({ exceptionId: r.id, status: r.status, rating: r.content.risk.rating }));
+  }
+
+  async submit(actor: Actor, id: string): Promise<PolicyException> {
+    return this.audited('exception-submit', 'medium', actor, { exceptionId: id }, async () => {
+      const now = this.now();
+      const { after } = await this.mutate(id, async (rec, tx) => {
+        const record = submitDraft(rec, actor.userRef, now);
+        await this.o.store.decideRevision(id, rec.revision, 'pending', undefined, undefined, tx);
+        return { record, history: { actor: actor.userRef, action: 'submitted', revision: rec.revision } };
+      });
+      await this.notifySubmitted(after, actor.userRef);
+      return this.view(after, now);
+    });
+  }
+
+  async revise(actor: Actor, id: string, body: ContentInput & { submit: boolean }): Promise<PolicyException> {
+    return this.audited('exception-revise', 'medium', actor, { exceptionId: id }, async () => {
+      const now = this.now();
+      const content = prepareContent(body, now, this.o.settings);
+      await this.checkReferences(body);
+      let action = '';
+      const { after } = await this.mutate(id, async (rec, tx) => {
+        const r = revise(rec, actor.userRef, content, body.submit, now);
+        action = r.action;
+        if (r.action === 'draft-edited') await this.o.store.replaceDraftRevision(id, r.revision, tx);
+        else await this.o.store.insertRevision(id, r.revision, tx);
+        if (r.superseded !== undefined) await this.o.store.decideRevision(id, r.superseded, 'superseded', r.revision.createdAt, undefined, tx);
+        return {
+          record: r.record,
+          history: { actor: actor.userRef, action: r.action, revision: r.revision.revision },
+          scopeChanged: r.action !== 'revision-proposed',
+        };
+      });
+      if (after.status === 'submitted' || action === 'revision-proposed') await this.notifySubmitted(after, actor.userRef);
+      return this.view(after, now);
+    }, r => ({ revision: r.pendingRevision?.revision ?? r.revision }));
+  }
+
+  async review(actor: Actor, id: string, body: { decision: 'approve' | 'reject'; comment?: string }): Promise<PolicyException> {
+    return this.audited('exception-review', 'high', actor, { exceptionId: id, decision: body.decision }, async () => {
+      // eligibility from CURRENT catalog membership, resolved before taking the lock
+      const eligible = await this.isReviewer(actor.userRef);
+      const now = this.now();
+      let outcome = '';
+      const { after } = await this.mutate(id, async (rec, tx) => {
+        const r = applyReview(rec, rec.reviews, { reviewer: actor.userRef, decision: body.decision, comment: body.comment ?? '', eligible }, now, this.o.settings);
+        outcome = r.outcome;
+        await this.o.store.insertReview(id, r.review, tx);
+        const at = now.toISOString();
+        if (r.outcome === 'approved' || r.outcome === 'reapproved' || r.outcome === 'revision-approved') {
+          await this.o.store.decideRevision(id, r.target.revision, 'approved', at, r.record.approvedBy, tx);
+          if (r.outcome === 'revision-approved') await this.o.store.decideRevision(id, rec.revision, 'superseded', at, undefined, tx);
+        } else if (r.outcome === 'rejected' || r.outcome === 'revision-rejected') {
+          await this.o.store.decideRevision(id, r.target.revision, 'rejected', at, [actor.userRef], tx);
+        }
+        return {
+          record: r.record,
+          history: { actor: actor.userRef, action: r.outcome === 'pending' ? `review-${body.decision}` : r.outcome, revision: r.target.revision, detail: body.comment || undefined },
+          scopeChanged: r.outcome === 'revision-approved',
+        };
+      });
+      if (outcome !== 'pending') {
+        await this.auditSystem(`exception-${outcome}`, 'high', { exceptionId: id, controlId: after.controlId, approvedBy: after.approvedBy ?? [], revision: after.revision });
+        this.notifyDecision(after, outcome, actor.userRef, body.comment);
+      }
+      return this.view(after, now);
+    }, r => ({ status: r.status, revision: r.revision }));
+  }
+
+  async withdraw(actor: Actor, id: string): Promise<PolicyException> {
+    return this.audited('exception-withdraw', 'medium', actor, { exceptionId: id }, async () => {
+      const now = this.now();
+      const { after } = await this.mutate(id, async (rec, tx) => {
+        const r = withdraw(rec, actor.userRef, now);
+        await this.o.store.decideRevision(id, r.revision, 'withdrawn', now.toISOString(), [actor.userRef], tx);
+        return { record: r.record, history: { actor: actor.userRef, action: r.what === 'exception' ? 'withdrawn' : 'revision-withdrawn', revision: r.revision } };
+      });
+      return this.view(after, now);
+    });
+  }
+
+  async revoke(actor: Actor, id: string, reason: string): Promise<PolicyException> {
+    return this.audited('exception-revoke', 'high', actor, { exceptionId: id }, async () => {
+      const eligible = await this.isReviewer(actor.userRef);
+      const now = this.now();
+      const { after } = await this.mutate(id, async rec => ({
+        record: revoke(rec, actor.userRef, eligible, reason, now, this.o.settings.reviewerGroup),
+        history: { actor: actor.userRef, action: 'revoked', revision: rec.revision, detail: reason },
+      }));
+      this.o.notifier.dispatch({
+        to: [...new Set([after.content.owner, after.requester])],
+        title: `Your exception to ${after.controlId} was revoked; its findings are open again.`,
+        description: `Reason: ${reason}`,
+        link: this.link(id),
+        severity: 'high',
+      });
+      return this.view(after, now);
+    });
+  }
+
+  async reReview(actor: Actor, id: string, comment: string): Promise<PolicyException> {
+    return this.audited('exception-re-review', 'medium', actor, { exceptionId: id }, async () => {
+      const eligible = await this.isReviewer(actor.userRef);
+      const now = this.now();
+      const { after } = await this.mutate(id, async rec => ({
+        record: reReview(rec, actor.userRef, eligible, now, this.o.settings),
+        history: { actor: actor.userRef, action: 're-reviewed', revision: rec.revision, detail: comment },
+      }));
+      return this.view(after, now);
+    });
+  }
+
+  // ------------------------------------------------------------------ reads
+
+  async get(id: string): Promise<ExceptionDetails> {
+    const rec = await this.o.store.getException(id);
+    if (!rec) throw new NotFoundError(`exception ${id} not found`);
+    const [revisions, history, checks] = await Promise.all([
+      this.o.store.listRevisions(id), this.o.store.listHistory(id), this.o.store.listChecks(id),
+    ]);
+    return { exception: this.view(rec), revisions, history, checks };
+  }
+
+  async list(actor: Actor, q: { view: 'mine' | 'queue' | 'expiring' | 'all'; entityRef?: string; controlId?: string; status?: ExceptionStatus; withinDays?: number }): Promise<PolicyException[]> {
+    const now = this.now();
+    const nowIso = now.toISOString();
+    const stored: StoredExceptionStatus[] | undefined =
+      q.status === undefined ? undefined
+        : q.status === 'active' || q.status === 'expired' ? ['approved', 'suspended']
+          : [q.status];
+    let records: ExceptionRecord[];
+    if (q.view === 'queue') {
+      const [submitted, live] = await Promise.all([
+        this.o.store.listExceptions({ status: ['submitted'], controlId: q.controlId, entityRef: q.entityRef }),
+        this.o.store.listExceptions({ status: ['approved', 'suspended'], endsAfter: nowIso, controlId: q.controlId, entityRef: q.entityRef }),
+      ]);
+      // waiting for a decision: submitted, suspended (re-approval), a pending revision, or a re-review due
+      records = [...submitted, ...live.filter(r => r.status === 'suspended' || r.pendingRevision || reviewDue(r, now))];
+      records = records.filter(r => r.requester !== actor.userRef && r.content.owner !== actor.userRef);
+    } else if (q.view === 'expiring') {
+      const days = q.withinDays ?? 14;
+      records = await this.o.store.listExceptions({
+        status: ['approved', 'suspended'], endsAfter: nowIso, endsBefore: new Date(now.getTime() + days * 86_400_000).toISOString(),
+        controlId: q.controlId, entityRef: q.entityRef,
+      });
+    } else {
+      records = await this.o.store.listExceptions({
+        involving: q.view === 'mine' ? actor.userRef : undefined, status: stored, controlId: q.controlId, entityRef: q.entityRef,
+      });
+    }
+    const views = records.map(r => this.view(r, now));
+    return q.status ? views.filter(v => v.effectiveStatus === q.status) : views;
+  }
+
+  /** THE coverage answer: the stored exceptions and the time, nothing else (no batch job ends an exception). */
+  async isExcepted(controlId: string, subject: ExceptionSubject, at?: Date): Promise<IsExceptedResult> {
+    const when = at ?? this.now();
+    const candidates = await this.o.store.coverageCandidates(controlId, subject.entityRef, when.toISOString());
+    return isExceptedAmong(candidates.map(toCoverage), controlId, subject, when);
+  }
+
+  /** Approved exceptions whose window contains `at`, for exports. */
+  async activeAt(at: Date): Promise<ExceptionRecord[]> {
+    const iso = at.toISOString();
+    const rows = await this.o.store.listExceptions({ status: ['approved'], endsAfter: iso, limit: 100_000 });
+    return rows.filter(r => Date.parse(r.content.startsAt) <= at.getTime());
+  }
+
+  // ------------------------------------------------------------------ system transitions
+
+  async auditSystem(eventId: string, severityLevel: Severity, meta: JsonObject, error?: Error): Promise<void> {
+    const ev = await this.o.auditor.createEvent({ eventId, severityLevel, meta: { actor: SYSTEM_ACTOR, ...meta } });
+    if (error) await ev.fail({ error, meta });
+    else await ev.success({ meta });
+  }
+
+  /** Suspends a live approved exception (compensating control failing, scope drift). Returns whether it changed. */
+  async suspend(id: string, cause: 'compensating-control-failing' | 'scope-drift', detail: string): Promise<boolean> {
+    const now = this.now();
+    let changed = false;
+    let after: ExceptionRecord | undefined;
+    try {
+      ({ after } = await this.mutate(id, async rec => {
+        const record = suspend(rec, cause, detail, now);
+        if (!record) throw new SkipChange();
+        return { record, history: { actor: SYSTEM_ACTOR, action: 'suspended', revision: rec.revision, detail: `${cause}: ${detail}` } };
+      }));
+      changed = true;
+    } catch (e) {
+      if (e instanceof SkipChange) return false;
+      await this.auditSystem('exception-suspend', 'high', { exceptionId: id, cause }, e as Error);
+      throw e;
+    }
+    await this.auditSystem('exception-suspend', 'high', { exceptionId: id, cause, detail });
+    if (after) {
+      this.o.notifier.dispatch({
+        to: [...new Set([after.content.owner, after.requester])],
+        title: `Your exception to ${after.controlId} is suspended: its findings are open until a reviewer re-approves it.`,
+        description: detail,
+        link: this.link(id),
+        severity: 'high',
+      });
+      this.o.notifier.dispatch({
+        to: this.o.settings.reviewerGroup,
+        exclude: [after.content.owner, after.requester],
+        title: `Exception to ${after.controlId} suspended (${cause === 'scope-drift' ? 'scope drifted' : 'compensating control failing'}); re-approve or revoke it.`,
+        link: this.link(id),
+        scope: `policy-exceptions:review:${id}`,
+      });
+    }
+    return changed;
+  }
+
+  /** Owners before expiry, reviewers when a re-review is due; each sent once (marked on the record). */
+  async sendReminders(): Promise<{ expiry: number; reReview: number }> {
+    const now = this.now();
+    const horizon = new Date(now.getTime() + this.o.settings.expiryNoticeDays * 86_400_000).toISOString();
+    const live = await this.o.store.listExceptions({ status: ['approved'], endsAfter: now.toISOString(), limit: 100_000 });
+    let expiry = 0;
+    let reReviewCount = 0;
+    for (const rec of live) {
+      if (!rec.expiryNotifiedAt && rec.content.endsAt <= horizon) {
+        if (await this.mark(rec.id, r => ({ ...r, expiryNotifiedAt: now.toISOString() }))) {
+          expiry++;
+          this.o.notifier.dispatch({
+            to: [...new Set([rec.content.owner, rec.requester])],
+            title: `Your exception to ${rec.controlId} ends ${rec.content.endsAt.slice(0, 16).replace('T', ' ')} UTC; after that its findings are open again.`,
+            description: 'Propose a revision with a later end if it is still needed.',
+            link: this.link(rec.id),
+          });
+        }
+      }
+      if (!rec.reviewDueNotifiedAt && reviewDue(rec, now)) {
+        if (await this.mark(rec.id, r => ({ ...r, reviewDueNotifiedAt: now.toISOString() }))) {
+          reReviewCount++;
+          this.o.notifier.dispatch({
+            to: this.o.settings.reviewerGroup,
+            exclude: [rec.content.owner, rec.requester],
+            title: `Re-review due: exception to ${rec.controlId} (${rec.content.risk.rating} risk).`,
+            link: this.link(rec.id),
+          });
+        }
+      }
+    }
+    return { expiry, reReview: reReviewCount };
+  }
+
+  private async mark(id: string, patch: (r: ExceptionRecord) => ExceptionRecord): Promise<boolean> {
+    return this.o.store.transaction(async tx => {
+      const rec = await this.o.store.getException(id, { tx, forUpdate: true });
+      if (!rec) return false;
+      return this.o.store.updateException({ ...patch(rec), version: rec.version }, tx);
+    });
+  }
+
+  /** Live exceptions, for the compensating-control check. */
+  async liveExceptions(): Promise<ExceptionRecord[]> {
+    const now = this.now();
+    const rows = await this.o.store.listExceptions({ status: ['approved', 'suspended'], endsAfter: now.toISOString(), limit: 100_000 });
+    return rows.filter(r => isLive(r, now));
+  }
+
+  get store(): ExceptionStore {
+    return this.o.store;
+  }
+
+  get directory(): Directory {
+    return this.o.directory;
+  }
+
+  // ------------------------------------------------------------------ notifications
+
+  private async notifySubmitted(rec: ExceptionRecord, by: string): Promise<void> {
+    const who = await this.o.directory.displayName(by);
+    const content = rec.pendingRevision?.content ?? rec.content;
+    const needed = rec.pendingRevision ? (content.risk.rating === 'high' || content.risk.rating === 'critical' ? 2 : 1) : rec.requiredApprovals;
+    this.o.notifier.dispatch({
+      to: this.o.settings.reviewerGroup,
+      exclude: [...new Set([rec.requester, content.owner, by])],
+      title: `${who} asks for an exception to ${rec.controlId} (${content.risk.rating} risk${rec.pendingRevision ? ', revision' : ''}); ${needed} approval${needed > 1 ? 's' : ''} needed.`,
+      description: content.justification.slice(0, 300),
+      link: this.link(rec.id),
+      scope: `policy-exceptions:review:${rec.id}`,
+    });
+  }
+
+  private notifyDecision(rec: ExceptionRecord, outcome: string, by: string, comment?: string): void {
+    const words: Record<string, string> = {
+      approved: `approved; it covers its findings from ${rec.content.startsAt.slice(0, 10)} until ${rec.content.endsAt.slice(0, 16).replace('T', ' ')} UTC`,
+      reapproved: 're-approved; it covers its findings again',
+      'revision-approved': 'revision approved and now in force',
+      rejected: 'rejected',
+      'revision-rejected': 'revision rejected; the decided revision stays in force',
+      revoked: 'not re-approved and is revoked; its findings are open',
+    };
+    this.o.notifier.dispatch({
+      to: [...new Set([rec.requester, rec.content.owner])],
+      title: `Your exception to ${rec.controlId} was ${words[outcome] ?? outcome}.`,
+      description: comment ? `Reason: ${comment}` : undefined,
+      link: this.link(rec.id),
+      severity: outcome === 'rejected' || outcome === 'revoked' ? 'high' : 'normal',
+    });
+    this.o.notifier.dispatch({
+      to: this.o.settings.reviewerGroup,
+      exclude: [rec.requester, rec.content.owner],
+      title: `Exception to ${rec.controlId}: decided (${outcome}) by ${by.replace(/^[^:]+:(?:[^/]+\/)?/, '')}; nothing left to review.`,
+      link: this.link(rec.id),
+      scope: `policy-exceptions:review:${rec.id}`,
+    });
+  }
+}
+
+class SkipChange extends Error {}
