@@ -5,6 +5,9 @@ set -euo pipefail
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
 command -v clamd >/dev/null 2>&1 || [ -x /usr/sbin/clamd ] || need+=(clamav-daemon clamav)
+# the model scanner's tests build .lzma (xz --format=lzma) and LZ4 frame fixtures with these tools
+command -v xz >/dev/null 2>&1 || need+=(xz-utils)
+command -v lz4 >/dev/null 2>&1 || need+=(lz4)
 if [ ${#need[@]} -gt 0 ]; then
   echo "[frontier-guard] apt-get install ${need[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive

@@ -1,7 +1,8 @@
 import { promises as fsp, readSync } from 'node:fs';
 import * as zlib from 'node:zlib';
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import type { ByteSource } from './types';
+import { Lz4Decoder } from './containers/lz4';
 
 /** Random-access reads of a file on disk through one file handle. Never loads the file whole. */
 export class FileByteSource implements ByteSource {
@@ -9,13 +10,15 @@ export class FileByteSource implements ByteSource {
     private readonly handle: fsp.FileHandle,
     readonly size: number,
     readonly name: string,
+    /** Where the file is on disk (tools that need a path, such as 7-Zip, read it there). */
+    readonly path: string,
   ) {}
 
   static async open(path: string, name = path): Promise<FileByteSource> {
     const handle = await fsp.open(path, 'r');
     try {
       const st = await handle.stat();
-      return new FileByteSource(handle, st.size, name);
+      return new FileByteSource(handle, st.size, name, path);
     } catch (e) {
       await handle.close();
       throw e;
@@ -93,15 +96,27 @@ export class SliceByteSource implements ByteSource {
 
 export class DecompressionLimitError extends Error {}
 
+/** Stream codecs read incrementally (Node's zlib, including zstd, and our LZ4 frame decoder). */
+export type StreamCodec = 'raw' | 'zlib' | 'gzip' | 'zstd' | 'lz4';
+
+const DECODERS: Record<StreamCodec, () => Transform> = {
+  raw: () => zlib.createInflateRaw(),
+  zlib: () => zlib.createInflate(),
+  gzip: () => zlib.createGunzip(),
+  // zstd frames asking for a window above 128 MiB are refused by zstd's default windowLogMax
+  zstd: () => zlib.createZstdDecompress(),
+  lz4: () => new Lz4Decoder(),
+};
+
 /**
- * Decompressed view of a compressed range (deflate, zlib or gzip), streamed: reading forward
+ * Decompressed view of a compressed range (deflate, zlib, gzip, zstd or LZ4), streamed: reading forward
  * inflates incrementally with a bounded window; reading backwards restarts the stream. The output
  * is capped at `maxOutput` bytes (bomb protection) — reads past it throw DecompressionLimitError.
  */
 export class InflateByteSource implements ByteSource {
   private window: Buffer = Buffer.alloc(0);
   private windowStart = 0;
-  private inflater: zlib.Inflate | zlib.InflateRaw | zlib.Gunzip | undefined;
+  private inflater: Transform | undefined;
   private iter: AsyncIterator<unknown> | undefined;
   private produced = 0;
   private failure: Error | undefined;
@@ -112,11 +127,16 @@ export class InflateByteSource implements ByteSource {
 
   constructor(
     private readonly compressed: ByteSource,
-    private readonly kind: 'raw' | 'zlib' | 'gzip',
+    private readonly kind: StreamCodec,
     /** Declared size (or an upper bound). */
     readonly size: number,
     readonly name: string,
     private readonly maxOutput: number,
+    /**
+     * `size` is exactly what decodes (measured by a first pass): reads stop there, so a stream
+     * that fails after `size` bytes is read up to its failure and no further.
+     */
+    private readonly exactSize = false,
   ) {}
 
   /** Total bytes produced so far (for bomb accounting). */
@@ -126,13 +146,7 @@ export class InflateByteSource implements ByteSource {
 
   private restart() {
     this.inflater?.destroy();
-    const makers = {
-      raw: zlib.createInflateRaw,
-      zlib: zlib.createInflate,
-      gzip: zlib.createGunzip,
-    };
-    const inf: zlib.Inflate | zlib.InflateRaw | zlib.Gunzip =
-      makers[this.kind]();
+    const inf = DECODERS[this.kind]();
     this.inflater = inf;
     this.produced = 0;
     this.failure = undefined;
@@ -145,7 +159,12 @@ export class InflateByteSource implements ByteSource {
         const chunk = await src.read(pos, 1 << 20);
         if (!chunk.length) return;
         pos += chunk.length;
-        yield chunk;
+        if (pos >= src.size && chunk.length > 8) {
+          // the checksum trailer in a write of its own: a loader (Python's gzip, zlib) hands out
+          // the data before it checks the trailer, so data before a bad checksum is still scanned
+          yield chunk.subarray(0, chunk.length - 8);
+          yield chunk.subarray(chunk.length - 8);
+        } else yield chunk;
       }
     }
     Readable.from(input())
@@ -188,7 +207,10 @@ export class InflateByteSource implements ByteSource {
     this.produced += c.length;
   }
 
-  async read(offset: number, length: number): Promise<Buffer> {
+  async read(offset: number, len: number): Promise<Buffer> {
+    // never ask the decoder for more than the declared size (a truncated stream's size is what
+    // decoded before the error, so reads within it never reach the error again)
+    const length = this.exactSize ? Math.min(len, this.size - offset) : len;
     if (offset < 0 || length <= 0) return Buffer.alloc(0);
     const headBuf = this.headLen ? Buffer.concat(this.head) : undefined;
     if (headBuf && offset + length <= headBuf.length)

@@ -30,6 +30,8 @@ import {
 } from './formats/safetensors';
 import { isJsonObject, parseJson } from './formats/tokenizerConfig/boundedJson';
 import { findHdf5Signature } from './formats/keras/hdf5';
+import type { SevenZipKind } from './containers/sevenZip';
+import { scanWith7z } from './containers/sevenZipScan';
 
 export const DEFAULT_LIMITS: ScanLimits = {
   maxOpcodes: 50_000_000,
@@ -92,15 +94,37 @@ export function verdictOf(
 const SAFE_CLAIM_EXTENSIONS =
   /\.(safetensors|gguf|onnx|json|txt|md|npy|h5|hdf5|keras|csv|yaml|yml|model|tflite|msgpack)$/i;
 
-/** Containers recognised by magic that the engine cannot open (no decompressor in Node). */
-const UNSUPPORTED_CONTAINERS: Array<[string, Buffer]> = [
+/** Compressed streams and archives recognised by magic (decoded by Node's zlib, our LZ4 decoder or 7-Zip). */
+const COMPRESSED_CONTAINERS: Array<
+  [SevenZipKind | 'zstd' | 'lz4', Buffer]
+> = [
   ['7z', Buffer.from('377abcaf271c', 'hex')],
-  ['rar', Buffer.from('526172211a07', 'hex')],
+  ['rar5', Buffer.from('526172211a070100', 'hex')],
+  ['rar', Buffer.from('526172211a0700', 'hex')],
   ['xz', Buffer.from('fd377a585a00', 'hex')],
   ['bzip2', Buffer.from('425a68', 'hex')],
   ['zstd', Buffer.from('28b52ffd', 'hex')],
   ['lz4', Buffer.from('04224d18', 'hex')],
+  ['lz4', Buffer.from('02214c18', 'hex')],
 ];
+
+/**
+ * The "alone" .lzma header (joblib's `lzma` compressor, `xz --format=lzma`): properties byte, a
+ * dictionary size liblzma accepts (2^n or 2^n + 2^(n-1)), and an unknown (-1) or sane size.
+ */
+export function looksLikeLzmaAlone(head: Buffer): boolean {
+  if (head.length < 14 || head[0] >= 225) return false;
+  const dict = head.readUInt32LE(1);
+  let ok = false;
+  for (let n = 12; n <= 30 && !ok; n++)
+    ok = dict === 2 ** n || dict === 2 ** n + 2 ** (n - 1);
+  if (!ok) return false;
+  const lo = head.readUInt32LE(5);
+  const hi = head.readUInt32LE(9);
+  if (lo === 0xffffffff && hi === 0xffffffff) return true;
+  // liblzma refuses declared sizes of 256 GiB and more; the first range-coder byte is always 0
+  return hi < 64 && head[13] === 0;
+}
 
 function isPickleHead(head: Buffer): boolean {
   return head.length >= 2 && head[0] === 0x80 && head[1] <= 5;
@@ -447,27 +471,23 @@ export class FileScan {
       await scanTar(ctx);
       return 'other';
     }
-    const unsupported = UNSUPPORTED_CONTAINERS.find(([, magic]) =>
+    const container = COMPRESSED_CONTAINERS.find(([, magic]) =>
       head.subarray(0, magic.length).equals(magic),
     );
     if (
-      unsupported &&
+      container &&
       !(
-        unsupported[0] === 'bzip2' &&
-        !/^BZh[1-9]1AY&SY/.test(head.subarray(0, 10).toString('latin1'))
+        container[0] === 'bzip2' &&
+        !/^BZh[1-9](1AY&SY|\x17rE8P\x90)/.test(
+          head.subarray(0, 10).toString('latin1'),
+        )
       )
     ) {
-      ctx.setFormat(unsupported[0]);
-      ctx.report(
-        finding(
-          'ARCHIVE_UNSUPPORTED',
-          `${baseName} is a ${unsupported[0]} container, which the scanner cannot open; its content was not inspected.`,
-          undefined,
-          {
-            container: unsupported[0],
-          },
-        ),
-      );
+      const kind = container[0];
+      if (kind === 'zstd' || kind === 'lz4') {
+        ctx.setFormat(kind);
+        await this.scanCompressed(source, kind, ctx);
+      } else await scanWith7z(ctx, kind);
       return 'other';
     }
     if (isPickleHead(head) && !tensorData) {
@@ -533,6 +553,10 @@ export class FileScan {
         await h5.scan(ctx);
         return 'other';
       }
+    }
+    if (!tensorData && looksLikeLzmaAlone(head)) {
+      await scanWith7z(ctx, 'lzma');
+      return 'other';
     }
     if (
       !tensorData &&
@@ -799,18 +823,20 @@ export class FileScan {
 
   private async scanCompressed(
     source: ByteSource,
-    kind: 'gzip' | 'zlib',
+    kind: 'gzip' | 'zlib' | 'zstd' | 'lz4',
     ctx: FormatScanContext & { scan: FileScan },
   ) {
-    const remaining = Math.max(
-      0,
-      this.limits.maxDecompressedBytes - this.decompressed,
+    // a stream may expand to 64 MiB, beyond that only by the ratio limit: decoding stops there
+    const remaining = Math.min(
+      Math.max(0, this.limits.maxDecompressedBytes - this.decompressed),
+      Math.max(64 << 20, this.limits.maxCompressionRatio * source.size),
     );
+    const unpacked = { gzip: 'gunzip', zlib: 'inflate', zstd: 'unzstd', lz4: 'unlz4' };
     const inflated = new InflateByteSource(
       source,
       kind,
       Number.MAX_SAFE_INTEGER,
-      `${source.name}!/${kind === 'gzip' ? 'gunzip' : 'inflate'}`,
+      `${source.name}!/${unpacked[kind]}`,
       remaining,
     );
     // find the real size by streaming once (bounded), then scan the content
@@ -832,6 +858,8 @@ export class FileScan {
         return;
       }
       ctx.error(`${kind} stream is corrupt: ${(e as Error).message}`);
+      // what decoded before the error is what a loader reads before failing: scan it
+      size = Math.max(size, inflated.bytesProduced);
       if (size === 0) return;
     }
     this.decompressed += size;
@@ -855,6 +883,7 @@ export class FileScan {
       size,
       inflated.name,
       remaining,
+      true,
     );
     try {
       await this.scanSource(sized, ctx.depth + 1);

@@ -263,9 +263,23 @@ export const rules: Record<string, RuleInfo> = {
   ARCHIVE_UNSUPPORTED: {
     title: 'Compressed or archived with a format the scanner cannot open',
     explanation:
-      'The file is a 7z, RAR, xz, bzip2, zstd or LZ4 container. Its content was not inspected, so it cannot be called safe.',
+      'The file is a container whose compression method the scanner cannot decode. Its content was not inspected, so it cannot be called safe.',
     defaultSeverity: 'medium',
     atlas: [],
+  },
+  ARCHIVE_ENCRYPTED: {
+    title: 'Encrypted archive content',
+    explanation:
+      'An archive member (or the whole member list) is encrypted, so its content could not be inspected. Models are not shipped encrypted; a password passed along with the file is a way to get a payload past scanners.',
+    defaultSeverity: 'high',
+    atlas: ['AML.T0076', 'AML.T0010.003'],
+  },
+  ARCHIVE_MALFORMED: {
+    title: 'Archive cannot be opened',
+    explanation:
+      'The file starts like a 7z or RAR archive but its structure is broken or truncated, so its members could not be listed. Nothing in it was inspected.',
+    defaultSeverity: 'medium',
+    atlas: CORRUPT,
   },
   UNKNOWN_FORMAT: {
     title: 'Unknown file format',

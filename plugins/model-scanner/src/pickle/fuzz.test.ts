@@ -111,3 +111,51 @@ describe('pickle machine fuzzing', () => {
     ]);
   }, 60_000);
 });
+
+describe('compressed container fuzzing', () => {
+  it('never throws, never hangs and never calls a mutated payload container safe without cause', async () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { compress, sevenZipArchive, buildRar5 } = require('../testing/compressors') as typeof import('../testing/compressors');
+    const rand = prng(0xc0de);
+    const seeds: Array<[string, Buffer]> = [];
+    for (const codec of ['gzip', 'bzip2', 'xz', 'lzma', 'zstd', 'lz4'] as const)
+      seeds.push([codec, await compress(codec, classicPayload())]);
+    seeds.push([
+      '7z',
+      await sevenZipArchive(
+        [
+          { name: 'a.pkl', data: classicPayload() },
+          { name: 'b.pkl', data: benignOrderedDict() },
+        ],
+        ['-t7z', '-ms=on'],
+      ),
+    ]);
+    seeds.push(['rar', buildRar5([{ name: 'a.pkl', data: classicPayload() }])]);
+    const started = Date.now();
+    const verdicts: Record<string, Record<string, number>> = {};
+    for (const [kind, seed] of seeds) {
+      for (let i = 0; i < 20; i++) {
+        const input = mutate(seed, rand);
+        const r = await scanBuffer(`fuzz-${i}.${kind}`, input, {
+          hash: false,
+          limits: { maxDecompressedBytes: 16 << 20 },
+        });
+        expect(['safe', 'suspicious', 'malicious', 'error']).toContain(
+          r.verdict,
+        );
+        verdicts[kind] ??= {};
+        verdicts[kind][r.verdict] = (verdicts[kind][r.verdict] ?? 0) + 1;
+      }
+    }
+    expect(Date.now() - started).toBeLessThan(60_000);
+    // mutants that keep the payload decodable are still found, for every container kind
+    const total = (v: string) =>
+      Object.values(verdicts).reduce((n, k) => n + (k[v] ?? 0), 0);
+    for (const [kind] of seeds)
+      expect({ kind, malicious: (verdicts[kind].malicious ?? 0) > 0 }).toEqual({
+        kind,
+        malicious: true,
+      });
+    expect(total('safe')).toBeLessThanOrEqual(4);
+  }, 90_000);
+});
