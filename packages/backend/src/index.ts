@@ -50,5 +50,6 @@ backend.add(import('@backstage/plugin-signals-backend'));
 backend.add(import('@internal/plugin-model-scan-backend'));
 backend.add(import('@internal/plugin-access-requests-backend'));
 backend.add(accessRequestsModuleProvisioners);
+backend.add(import('@internal/plugin-policy-exceptions-backend'));
 
 backend.start();

@@ -50,6 +50,16 @@ export const PERMISSION_RULES: Record<string, Audience> = {
   'access-requests.grant.revoke': ['security-reviewer', 'platform-admin'],
   'access-requests.grant.post-hoc-review': ['security-reviewer'],
   'access-requests.break-glass': ['platform-admin'],
+
+  // policy exceptions (who may decide a given exception is checked again in the plugin: current
+  // reviewer membership, no self-approval, the owner never approves)
+  'policy-exceptions.exception.create': 'everyone',
+  'policy-exceptions.exception.read': 'everyone',
+  'policy-exceptions.coverage.read': 'everyone',
+  'policy-exceptions.exception.review': ['security-reviewer'],
+  'policy-exceptions.exception.revoke': ['security-reviewer'],
+  'policy-exceptions.export': ['security-reviewer', 'platform-admin'],
+  'policy-exceptions.checks.run': ['security-reviewer', 'platform-admin'],
 };
 
 export function decide(
