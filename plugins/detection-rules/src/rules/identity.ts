@@ -1,0 +1,189 @@
+import { cidrs } from '../config';
+import type { DetectionEvent } from '../types';
+import { COUNTRY_POINTS, haversineKm } from '../util/geo';
+import { ipInAny, isPrivateIp } from '../util/net';
+import { kqlList, minutes, principalOf, SlidingWindow, type RuleContext, type StatefulRule } from './types';
+
+const ENTRA = 'Entra ID';
+
+function point(ev: DetectionEvent): { lat: number; lon: number; exact: boolean } | undefined {
+  if (ev.src?.lat !== undefined && ev.src?.lon !== undefined) return { lat: ev.src.lat, lon: ev.src.lon, exact: true };
+  const c = ev.src?.country && COUNTRY_POINTS[ev.src.country];
+  return c ? { lat: c[0], lon: c[1], exact: false } : undefined;
+}
+
+/** Successful sign-ins of one user too far apart for the time between them. */
+export function atypicalTravel(): StatefulRule {
+  const last = new Map<string, DetectionEvent>();
+  return {
+    id: 'atypical-travel',
+    title: 'Atypical travel: sign-ins too far apart for the time between them',
+    description: 'Two successful sign-ins of the same user from places whose distance divided by the time between them exceeds travel.maxSpeedKmh.',
+    severity: 'high',
+    sources: ['entra_signin'],
+    nearMiss: 'A flight: London then New York eight hours later.',
+    onEvent(ev, ctx: RuleContext) {
+      if (ev.outcome !== 'success' || ev.actor.type !== 'user') return undefined;
+      const ip = ev.src?.ip;
+      if (!ip || isPrivateIp(ip)) return undefined;
+      const cfg = ctx.config.travel;
+      if (ipInAny(ip, cidrs(cfg.ignoreCidrs))) return undefined;
+      const here = point(ev);
+      if (!here) return undefined;
+      const user = principalOf(ev);
+      const prev = last.get(user);
+      if (!prev || prev.time <= ev.time) last.set(user, ev);
+      if (!prev || prev.src?.ip === ip) return undefined;
+      const there = point(prev)!;
+      // centroids only say something when the countries differ
+      if ((!here.exact || !there.exact) && prev.src?.country === ev.src?.country) return undefined;
+      const km = haversineKm(there.lat, there.lon, here.lat, here.lon);
+      if (km < cfg.minDistanceKm) return undefined;
+      const hours = Math.max(Math.abs(ev.time - prev.time) / 3_600_000, 1 / 60);
+      const speed = km / hours;
+      if (speed <= cfg.maxSpeedKmh) return undefined;
+      return [
+        {
+          rule: this.id,
+          title: this.title,
+          severity: this.severity,
+          principal: user,
+          resource: ENTRA,
+          time: ev.time,
+          start: Math.min(prev.time, ev.time),
+          eventIds: [prev.id, ev.id],
+          details: {
+            from: { ip: prev.src?.ip, country: prev.src?.country, city: prev.src?.city, time: new Date(prev.time).toISOString() },
+            to: { ip, country: ev.src?.country, city: ev.src?.city, time: new Date(ev.time).toISOString() },
+            distanceKm: Math.round(km),
+            speedKmh: Math.round(speed),
+          },
+        },
+      ];
+    },
+    kql: cfg => `let maxSpeedKmh = ${cfg.travel.maxSpeedKmh};
+let minDistanceKm = ${cfg.travel.minDistanceKm};
+SigninLogs
+| where ResultType == "0"
+| extend lat = toreal(LocationDetails.geoCoordinates.latitude), lon = toreal(LocationDetails.geoCoordinates.longitude)
+| where isnotnull(lat) and isnotnull(lon)
+| project TimeGenerated, UserPrincipalName, IPAddress, lat, lon, Location
+| sort by UserPrincipalName asc, TimeGenerated asc
+| extend prevUser = prev(UserPrincipalName), prevTime = prev(TimeGenerated), prevLat = prev(lat), prevLon = prev(lon), prevIp = prev(IPAddress)
+| where prevUser == UserPrincipalName and prevIp != IPAddress
+| extend km = geo_distance_2points(prevLon, prevLat, lon, lat) / 1000.0
+| extend hours = max_of(datetime_diff('second', TimeGenerated, prevTime) / 3600.0, 1.0 / 60)
+| where km >= minDistanceKm and km / hours > maxSpeedKmh
+| project TimeGenerated, UserPrincipalName, prevIp, IPAddress, km, speedKmh = km / hours`,
+  };
+}
+
+/** Medium/high risk sign-in that succeeded without MFA and was not remediated. */
+export function riskySignIn(): StatefulRule {
+  return {
+    id: 'risky-signin-no-mfa',
+    title: 'Risky sign-in not remediated by MFA',
+    description: 'A successful sign-in with risk at one of riskySignIn.levels, no multi-factor authentication, and a risk state that is not remediated, dismissed or confirmed safe.',
+    severity: 'high',
+    sources: ['entra_signin'],
+    nearMiss: 'A medium-risk sign-in where the user passed MFA (riskDetail userPassedMFADrivenByRiskBasedPolicy).',
+    onEvent(ev, ctx) {
+      const a = ev.auth;
+      if (ev.outcome !== 'success' || !a) return undefined;
+      const levels = ctx.config.riskySignIn.levels;
+      const level = [a.riskLevel, a.riskLevelAggregated].find(l => l && levels.includes(l));
+      if (!level) return undefined;
+      if (a.mfa) return undefined;
+      if (['remediated', 'dismissed', 'confirmedsafe'].includes(a.riskState ?? '')) return undefined;
+      return [
+        {
+          rule: this.id,
+          title: this.title,
+          severity: level === 'high' || a.riskLevel === 'high' ? 'high' : 'medium',
+          principal: principalOf(ev),
+          resource: ENTRA,
+          time: ev.time,
+          eventIds: [ev.id],
+          details: { riskLevel: level, riskState: a.riskState, riskEventTypes: a.riskEventTypes, ip: ev.src?.ip, country: ev.src?.country, app: a.app },
+        },
+      ];
+    },
+    kql: cfg => `SigninLogs
+| where ResultType == "0"
+| where RiskLevelDuringSignIn in (${kqlList(cfg.riskySignIn.levels)}) or RiskLevelAggregated in (${kqlList(cfg.riskySignIn.levels)})
+| where AuthenticationRequirement != "multiFactorAuthentication"
+| where RiskDetail != "userPassedMFADrivenByRiskBasedPolicy"
+| where RiskState !in ("remediated", "dismissed", "confirmedSafe")
+| project TimeGenerated, UserPrincipalName, IPAddress, RiskLevelDuringSignIn, RiskState, RiskEventTypes_V2, AppDisplayName`,
+  };
+}
+
+const VALID_PASSWORD_CODES = new Set([50074, 50076, 50079, 500121, 50158, 53003]);
+
+/** Failures against many accounts from one source address within a window. */
+export function passwordSpray(): StatefulRule {
+  const perIp = new Map<string, SlidingWindow<{ user: string; id: string; validPassword: boolean }>>();
+  const fired = new Map<string, number>();
+  const sprayed = new Map<string, { users: Set<string>; until: number }>();
+  return {
+    id: 'password-spray',
+    title: 'Password spray: failed sign-ins against many accounts from one address',
+    description: 'Failed sign-ins (passwordSpray.errorCodes) for at least passwordSpray.minAccounts different accounts from one IP address within passwordSpray.windowMinutes; a later success of a sprayed account from that address raises it to high.',
+    severity: 'medium',
+    sources: ['entra_signin'],
+    nearMiss: 'One user mistyping their password several times.',
+    onEvent(ev, ctx) {
+      const ip = ev.src?.ip;
+      if (!ip) return undefined;
+      const cfg = ctx.config.passwordSpray;
+      if (ipInAny(ip, cidrs(cfg.allowCidrs))) return undefined;
+      const user = principalOf(ev);
+      const code = ev.auth?.errorCode ?? 0;
+      const span = minutes(cfg.windowMinutes);
+      if (ev.outcome === 'success' || VALID_PASSWORD_CODES.has(code)) {
+        const s = sprayed.get(ip);
+        if (s && ev.time <= s.until && s.users.has(user)) {
+          return [
+            {
+              rule: this.id,
+              title: this.title,
+              severity: 'high',
+              principal: ip,
+              resource: ENTRA,
+              time: ev.time,
+              eventIds: [ev.id],
+              details: { compromisedAccount: user, code },
+            },
+          ];
+        }
+        if (ev.outcome === 'success') return undefined;
+      }
+      if (!cfg.errorCodes.includes(code)) return undefined;
+      let w = perIp.get(ip);
+      if (!w) perIp.set(ip, (w = new SlidingWindow(span)));
+      w.add(ev.time, { user, id: ev.id, validPassword: false });
+      const users = new Set(w.values.map(v => v.user));
+      if (users.size < cfg.minAccounts) return undefined;
+      sprayed.set(ip, { users, until: ev.time + span });
+      const already = fired.get(ip);
+      const ids = already !== undefined && ev.time - already < span ? [ev.id] : w.values.map(v => v.id);
+      fired.set(ip, ev.time);
+      return [
+        {
+          rule: this.id,
+          title: this.title,
+          severity: this.severity,
+          principal: ip,
+          resource: ENTRA,
+          time: ev.time,
+          eventIds: ids,
+          details: { accounts: users.size, windowMinutes: cfg.windowMinutes, sampleAccounts: [...users].slice(0, 20) },
+        },
+      ];
+    },
+    kql: cfg => `SigninLogs
+| where ResultType in (${kqlList(cfg.passwordSpray.errorCodes.map(String))})
+| summarize accounts = dcount(UserPrincipalName), attempts = count(), sample = make_set(UserPrincipalName, 20) by IPAddress, bin(TimeGenerated, ${cfg.passwordSpray.windowMinutes}m)
+| where accounts >= ${cfg.passwordSpray.minAccounts}`,
+  };
+}

@@ -1,0 +1,71 @@
+import type { DetectionConfig } from '../config';
+import type { GrantIndex } from '../grants';
+import type { Detection, DetectionEvent, Severity, SourceId } from '../types';
+
+export interface RuleContext {
+  config: DetectionConfig;
+  grants?: GrantIndex;
+  isWeightStore(ev: DetectionEvent): boolean;
+  isResearchNamespace(ns: string | undefined): boolean;
+  /** Namespace of a pod IP, learned from Hubble flows or configured research CIDRs. */
+  namespaceOfIp(ip: string | undefined): string | undefined;
+}
+
+/** A built-in rule: sees every event of its sources in (roughly) time order, keeps its own state. */
+export interface StatefulRule {
+  id: string;
+  title: string;
+  description: string;
+  severity: Severity;
+  sources: SourceId[];
+  /** The near miss this rule must stay quiet on (documentation, shown in the UI). */
+  nearMiss: string;
+  onEvent(ev: DetectionEvent, ctx: RuleContext): Detection[] | undefined;
+  /** KQL for Log Analytics / Sentinel with the configured thresholds. */
+  kql(config: DetectionConfig): string;
+}
+
+export function principalOf(ev: DetectionEvent): string {
+  const p = ev.actor.upn ?? ev.actor.name ?? ev.actor.uid ?? ev.src?.ip ?? 'unknown';
+  return p.includes('@') ? p.toLowerCase() : p;
+}
+
+/** A time-ordered window of items per key, evicting by the newest time seen for that key. */
+export class SlidingWindow<T> {
+  private readonly items: { t: number; v: T }[] = [];
+  constructor(private readonly spanMs: number) {}
+
+  add(t: number, v: T) {
+    const items = this.items;
+    if (!items.length || items[items.length - 1].t <= t) items.push({ t, v });
+    else {
+      let i = items.length - 1;
+      while (i > 0 && items[i - 1].t > t) i--;
+      items.splice(i, 0, { t, v });
+    }
+    const newest = items[items.length - 1].t;
+    let drop = 0;
+    while (drop < items.length && items[drop].t < newest - this.spanMs) drop++;
+    if (drop) items.splice(0, drop);
+  }
+
+  get values(): T[] {
+    return this.items.map(i => i.v);
+  }
+
+  get entries() {
+    return this.items;
+  }
+
+  get size() {
+    return this.items.length;
+  }
+}
+
+export function minutes(m: number) {
+  return m * 60_000;
+}
+
+export function kqlList(values: (string | number)[]): string {
+  return values.map(v => (typeof v === 'number' ? String(v) : JSON.stringify(v))).join(', ');
+}

@@ -1,0 +1,115 @@
+import type { SourceId } from '../types';
+import type { SigmaLogsource } from './types';
+
+/**
+ * Per-logsource field mapping: which event sources a Sigma logsource covers, the Log Analytics
+ * table it compiles to, and how Sigma field names map to the event's view (evaluation) and to KQL
+ * columns (compilation). Field lookups in the view are case-insensitive dotted paths; fields that
+ * are not listed map to themselves.
+ */
+export interface LogsourceMapping {
+  name: string;
+  sources: SourceId[];
+  kqlTable: string;
+  /** lower-cased Sigma field → view path */
+  view: Record<string, string>;
+  /** lower-cased Sigma field → KQL expression (a column, or a dynamic access) */
+  kql: Record<string, string>;
+  /** first path segment (lower-cased) → KQL column, for dotted paths into dynamic columns */
+  kqlRoots?: Record<string, string>;
+}
+
+export const LOGSOURCES: LogsourceMapping[] = [
+  {
+    name: 'azure/signinlogs',
+    sources: ['entra_signin'],
+    kqlTable: 'SigninLogs',
+    view: {},
+    kql: { status: 'iff(ResultType == "0", "Success", "Failure")' },
+    kqlRoots: {
+      devicedetail: 'DeviceDetail',
+      locationdetails: 'LocationDetails',
+      status: 'Status',
+      conditionalaccesspolicies: 'ConditionalAccessPolicies',
+    },
+  },
+  {
+    name: 'azure/riskdetection',
+    sources: ['entra_risk'],
+    kqlTable: 'AADUserRiskEvents',
+    view: {},
+    kql: {},
+  },
+  {
+    name: 'kubernetes/audit',
+    sources: ['k8s_audit'],
+    kqlTable: 'AKSAudit',
+    view: {
+      capabilities: 'requestObject.spec.containers.securityContext.capabilities.add',
+      hostpath: 'requestObject.spec.volumes.hostPath.path',
+    },
+    kql: {
+      verb: 'Verb',
+      auditid: 'AuditId',
+      level: 'Level',
+      stage: 'Stage',
+      requesturi: 'RequestUri',
+      useragent: 'UserAgent',
+      sourceips: 'SourceIps',
+      capabilities: 'RequestObject.spec.containers[0].securityContext.capabilities.add',
+      hostpath: 'RequestObject.spec.volumes[0].hostPath.path',
+    },
+    kqlRoots: {
+      objectref: 'ObjectRef',
+      user: 'User',
+      responsestatus: 'ResponseStatus',
+      requestobject: 'RequestObject',
+      responseobject: 'ResponseObject',
+      impersonateduser: 'ImpersonatedUser',
+      annotations: 'Annotations',
+    },
+  },
+  {
+    name: 'azure/storagebloblogs',
+    sources: ['storage_blob'],
+    kqlTable: 'StorageBlobLogs',
+    view: {},
+    kql: { authenticationmethod: 'AuthenticationType', issuccess: '(StatusCode < 400)' },
+  },
+  {
+    name: 'firewall',
+    sources: ['azure_firewall', 'hubble'],
+    kqlTable: 'union AZFWNetworkRule, AZFWApplicationRule',
+    view: {},
+    kql: {
+      src_ip: 'SourceIp',
+      src_port: 'SourcePort',
+      dst_ip: 'DestinationIp',
+      dst_port: 'DestinationPort',
+      dst_host: 'Fqdn',
+      action: 'tolower(Action)',
+      blocked: '(Action == "Deny")',
+      protocol: 'Protocol',
+    },
+  },
+  {
+    name: 'frontier-guard/audit',
+    sources: ['portal_audit'],
+    kqlTable: 'FrontierGuardAudit_CL',
+    view: {},
+    kql: {},
+  },
+];
+
+export function mappingFor(ls: SigmaLogsource): LogsourceMapping | undefined {
+  const product = ls.product?.toLowerCase();
+  const service = ls.service?.toLowerCase();
+  const category = ls.category?.toLowerCase();
+  if (product === 'azure' && service === 'signinlogs') return LOGSOURCES[0];
+  if (product === 'azure' && service === 'riskdetection') return LOGSOURCES[1];
+  if (product === 'kubernetes' && service === 'audit') return LOGSOURCES[2];
+  if (product === 'azure' && (service === 'storagebloblogs' || service === 'storage')) return LOGSOURCES[3];
+  if (category === 'firewall') return LOGSOURCES[4];
+  if ((product === 'frontier-guard' || product === 'frontierguard') && service === 'audit') return LOGSOURCES[5];
+  return undefined;
+}

@@ -1,0 +1,63 @@
+import type { DetectionEvent } from '../types';
+import { isObject, sha256 } from '../util/json';
+import { asGraphSignIn, asRiskDetection, normalizeRisk, normalizeSignIn } from './entra';
+import { asBlobLog, normalizeBlobLog } from './storage';
+import { asK8sAudit, normalizeK8sAudit } from './k8s';
+import { asFirewall, asHubbleFlow, normalizeFirewall, normalizeHubble } from './network';
+import { asPortalAudit, normalizePortalAudit } from './portal';
+
+export { isK8sPerson } from './k8s';
+export { parseFirewallMsg } from './network';
+
+/** Why a line was not turned into an event. */
+export class RecordError extends Error {}
+
+/**
+ * Records in a parsed JSON value: Azure diagnostic exports wrap records as `{"records": [...]}`,
+ * Log Analytics exports may be arrays, Graph responses use `{"value": [...]}`.
+ */
+export function expandRecords(v: unknown): unknown[] {
+  if (Array.isArray(v)) return v.flatMap(expandRecords);
+  if (isObject(v)) {
+    if (Array.isArray(v.records) && Object.keys(v).length <= 2) return v.records;
+    if (Array.isArray(v.value) && '@odata.context' in v) return v.value;
+    if (Array.isArray(v.items) && v.kind === 'EventList') return v.items;
+  }
+  return [v];
+}
+
+/** Recognises the source of one record from its content and normalizes it. Throws RecordError. */
+export function normalizeRecord(rec: unknown, text?: string): DetectionEvent {
+  if (!isObject(rec)) throw new RecordError('record is not a JSON object');
+  const key = sha256(text ?? JSON.stringify(rec));
+  let ev: DetectionEvent | undefined;
+  const k8s = asK8sAudit(rec);
+  if (k8s) ev = normalizeK8sAudit(k8s.ev, k8s.cluster, rec, key);
+  if (!ev) {
+    const blob = asBlobLog(rec);
+    if (blob) ev = normalizeBlobLog(blob, rec, key);
+  }
+  if (!ev) {
+    const risk = asRiskDetection(rec);
+    if (risk) ev = normalizeRisk(risk, rec, key);
+  }
+  if (!ev) {
+    const signIn = asGraphSignIn(rec);
+    if (signIn) ev = normalizeSignIn(signIn, rec, key);
+  }
+  if (!ev) {
+    const hub = asHubbleFlow(rec);
+    if (hub) ev = normalizeHubble(hub, rec, key);
+  }
+  if (!ev) {
+    const fw = asFirewall(rec);
+    if (fw) ev = normalizeFirewall(fw, rec, key);
+  }
+  if (!ev) {
+    const portal = asPortalAudit(rec);
+    if (portal) ev = normalizePortalAudit(portal, rec, key);
+  }
+  if (!ev) throw new RecordError('unrecognised record: not a sign-in, risk detection, blob log, Kubernetes audit event, firewall or Hubble flow, or portal audit event');
+  if (!Number.isFinite(ev.time)) throw new RecordError(`${ev.source} record has no valid timestamp`);
+  return ev;
+}

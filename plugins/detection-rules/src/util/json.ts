@@ -1,0 +1,114 @@
+import { createHash } from 'node:crypto';
+
+export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+export function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export function str(v: unknown): string | undefined {
+  if (typeof v === 'string') return v.length ? v : undefined;
+  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+  return undefined;
+}
+
+export function num(v: unknown): number | undefined {
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
+  return undefined;
+}
+
+/** Log Analytics exports keep dynamic columns as JSON text: parse `{…}`/`[…]` strings, else return as is. */
+export function dyn(v: unknown): unknown {
+  if (typeof v === 'string') {
+    const t = v.trim();
+    if ((t.startsWith('{') && t.endsWith('}')) || (t.startsWith('[') && t.endsWith(']'))) {
+      try {
+        return JSON.parse(t);
+      } catch {
+        return v;
+      }
+    }
+  }
+  return v;
+}
+
+/** Case-insensitive own-key lookup (exact first). */
+export function getCI(obj: unknown, key: string): unknown {
+  if (!isObject(obj)) return undefined;
+  if (key in obj) return obj[key];
+  const lower = key.toLowerCase();
+  for (const k of Object.keys(obj)) if (k.toLowerCase() === lower) return obj[k];
+  return undefined;
+}
+
+/** First defined of several case-insensitive keys. */
+export function pick(obj: unknown, ...keys: string[]): unknown {
+  for (const k of keys) {
+    const v = getCI(obj, k);
+    if (v !== undefined && v !== null && v !== '') return v;
+  }
+  return undefined;
+}
+
+/**
+ * All values at a dotted path, case-insensitively, fanning out over arrays and parsing JSON-text
+ * dynamic columns on the way. A key containing dots is tried whole first.
+ */
+export function valuesAt(root: unknown, path: string): unknown[] {
+  const out: unknown[] = [];
+  const whole = getCI(root, path);
+  if (whole !== undefined) {
+    pushFlat(out, dyn(whole));
+    return out;
+  }
+  walk(root, path.split('.'), 0, out);
+  return out;
+}
+
+function walk(node: unknown, parts: string[], i: number, out: unknown[]) {
+  if (i === parts.length) {
+    pushFlat(out, node);
+    return;
+  }
+  const n = dyn(node);
+  if (Array.isArray(n)) {
+    for (const x of n) walk(x, parts, i, out);
+    return;
+  }
+  if (!isObject(n)) return;
+  // a dotted remainder may be a key of its own
+  for (let j = parts.length; j > i + 1; j--) {
+    const joined = parts.slice(i, j).join('.');
+    const v = getCI(n, joined);
+    if (v !== undefined) {
+      walk(v, parts, j, out);
+      return;
+    }
+  }
+  const v = getCI(n, parts[i]);
+  if (v === undefined) return;
+  walk(dyn(v), parts, i + 1, out);
+}
+
+function pushFlat(out: unknown[], v: unknown) {
+  if (Array.isArray(v)) for (const x of v) out.push(x);
+  else out.push(v);
+}
+
+export function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** Parses a timestamp (ISO 8601, epoch seconds/ms, /Date(ms)/); NaN when unparseable. */
+export function parseTime(v: unknown): number {
+  if (typeof v === 'number') return v < 1e11 ? v * 1000 : v;
+  if (typeof v !== 'string') return NaN;
+  const m = /^\/Date\((\d+)\)\/$/.exec(v);
+  if (m) return Number(m[1]);
+  if (/^\d{9,13}(\.\d+)?$/.test(v)) return parseTime(Number(v));
+  // Azure writes up to 7 fractional digits; Date.parse handles 3
+  const iso = v.replace(/(\.\d{3})\d+/, '$1');
+  const t = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(iso) ? iso : `${iso}Z`);
+  return t;
+}
