@@ -25,6 +25,7 @@ import {
   safeRelativePath,
 } from '../sources';
 import { authorizeRequest, principalRef } from '../authorization';
+import { markAudited, refuseUnsafeInput } from '../refusals';
 import { Clock, ScanServiceLike } from './types';
 
 /** `/hf/<repo>/resolve/<rev>/<file>` — repo is "org/name" or a legacy one-segment name. */
@@ -136,6 +137,23 @@ export function createHfProxyRouter(opts: {
       return 'next';
     });
   }
+  // after authentication: no control characters, NUL or bidi overrides in the path or query
+  // (repo ids, revisions and file names reach the store and the hub); refused → 400, audited
+  router.use('/hf', async req => {
+    try {
+      refuseUnsafeInput(req);
+    } catch (error) {
+      const event = await auditor.createEvent({
+        eventId: 'hf-download',
+        severityLevel: 'medium',
+        request: req,
+        meta: { path: `${req.baseUrl}${req.path}`.slice(0, 512) },
+      });
+      await event.fail({ error: error as Error, meta: { decision: 'refused' } });
+      throw markAudited(error);
+    }
+    return 'next';
+  });
   const inFlight = new Map<string, Promise<void>>();
   /** Cache entries a request is using right now (never evicted). */
   const active = new Map<string, number>();

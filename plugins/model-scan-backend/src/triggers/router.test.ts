@@ -571,6 +571,21 @@ describe('Hugging Face scan-on-download proxy', () => {
     expect(app.scanService.scannedFiles).toEqual([]);
   });
 
+  it('refuses NUL, control characters and bidi overrides in repo, revision and file (400, never 500)', async () => {
+    const base = new URL(app.url).pathname;
+    for (const evil of [
+      '/hf/org/mo%00del/resolve/main/config.json',
+      '/hf/org/model/resolve/ma%1Bin/config.json',
+      '/hf/org/model/resolve/main/con%E2%80%AEfig.json',
+      '/hf/api/models/org/model%00',
+      '/hf/org/model/resolve/main/config.json?x=%00',
+      '/hf/org/model/resolve/main/%E0%A4%A',
+    ]) {
+      expect([evil, await rawGet(app.url, `${base}${evil}`)]).toEqual([evil, 400]);
+    }
+    expect(app.scanService.scannedFiles).toEqual([]);
+  });
+
   it('uses X-Upstream-Authorization for the hub and never forwards the Backstage Authorization header', async () => {
     const res = await fetch(resolveUrl('config.json'), {
       headers: {
