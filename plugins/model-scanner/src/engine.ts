@@ -32,6 +32,10 @@ import { isJsonObject, parseJson } from './formats/tokenizerConfig/boundedJson';
 import { findHdf5Signature } from './formats/keras/hdf5';
 import type { SevenZipKind } from './containers/sevenZip';
 import { scanWith7z } from './containers/sevenZipScan';
+import {
+  isTorchScriptSource,
+  scanTorchScriptSource,
+} from './formats/torchscript';
 
 export const DEFAULT_LIMITS: ScanLimits = {
   maxOpcodes: 50_000_000,
@@ -425,6 +429,15 @@ export class FileScan {
         );
         return 'other';
       }
+    }
+    // TorchScript source (code/**.py of a torch.jit archive): compiled and run by torch.jit.load
+    if (
+      ctx.depth > 0 &&
+      isTorchScriptSource(source.name, this.torchScriptRoots) &&
+      looksLikeText(head)
+    ) {
+      await scanTorchScriptSource(ctx);
+      return 'other';
     }
     if (
       head.length >= 4 &&

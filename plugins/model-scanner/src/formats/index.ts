@@ -16,6 +16,7 @@ import {
 } from './tokenizerConfig';
 import { chatTemplateRules } from './chatTemplate';
 import { msgpackScanner, msgpackRules } from './msgpack';
+import { torchScriptRules } from './torchscript';
 
 export const formatScanners: FormatScanner[] = [
   ggufScanner,
@@ -38,4 +39,5 @@ export const formatRuleExplanations: Record<string, string> = {
   ...tokenizerConfigRules,
   ...chatTemplateRules,
   ...msgpackRules,
+  ...torchScriptRules,
 };
