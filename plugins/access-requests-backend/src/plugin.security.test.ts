@@ -40,11 +40,16 @@ async function start(knex: Knex) {
   const auditor = recordingAuditor();
   const entities = [...orgEntities(), ...resourceEntities()];
   const inner = catalogServiceMock({ entities });
+  const hidden = (user: string | undefined, ref: string) => (HIDDEN_FROM[user ?? ''] ?? []).includes(ref.toLowerCase());
   const catalog = Object.assign(Object.create(inner), {
     async getEntityByRef(ref: any, options: any) {
-      const user = options?.credentials?.principal?.userEntityRef;
-      if (user && (HIDDEN_FROM[user] ?? []).includes(String(ref).toLowerCase())) return undefined;
+      if (hidden(options?.credentials?.principal?.userEntityRef, String(ref))) return undefined;
       return inner.getEntityByRef(ref, options);
+    },
+    async getEntities(request: any, options: any) {
+      const user = options?.credentials?.principal?.userEntityRef;
+      const result = await inner.getEntities(request, options);
+      return { ...result, items: result.items.filter((e: any) => !hidden(user, `resource:${e.metadata.namespace ?? 'default'}/${e.metadata.name}`)) };
     },
   });
   const backend = await startTestBackend({
@@ -226,6 +231,10 @@ describe.each(databases.eachSupportedId())('access-requests security on %p', dat
     expect(hidden.status).toBe(404);
     expect((await t.api('get', '/resources/resource/default/weights-frontier-70b', ERIN)).status).toBe(404);
     expect((await t.api('get', '/resources/resource/default/weights-frontier-70b', ALICE)).status).toBe(200);
+    // the resource search lists only what the caller may see
+    const search = (user: string) => t.api('get', `/resources?query=${encodeURIComponent('frontier 70b weights')}`, user);
+    expect((await search(ALICE)).body.items.map((r: any) => r.entityRef)).toContain(W70B);
+    expect((await search(ERIN)).body.items.map((r: any) => r.entityRef)).not.toContain(W70B);
     // refs are normalized: mixed case names the same resource
     const mixed = await t.api('post', '/requests', ALICE).send({ ...body, resourceRef: 'Resource:Default/Weights-Frontier-7B' });
     expect(mixed.status).toBe(201);

@@ -82,7 +82,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     const actor = await actorOf(req);
     await require(actor, accessRequestReadPermission);
     const query = typeof req.query.query === 'string' ? req.query.query.slice(0, 500) : '';
-    res.json(await service.searchResources(query));
+    res.json(await service.searchResources(query, actor));
   });
 
   router.get('/resources/:kind/:namespace/:name', async (req, res) => {

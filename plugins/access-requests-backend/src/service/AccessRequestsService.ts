@@ -241,8 +241,9 @@ export class AccessRequestsService {
     return { resource, loaded };
   }
 
-  async searchResources(query: string): Promise<{ items: ResourceListItem[]; suggestion?: RoleSuggestion }> {
-    const found = await this.o.directory.searchResources(query);
+  /** Resources matching free text, among those the caller may see in the catalog. */
+  async searchResources(query: string, actor?: Actor): Promise<{ items: ResourceListItem[]; suggestion?: RoleSuggestion }> {
+    const found = await this.o.directory.searchResources(query, undefined, actor?.credentials);
     const items: ResourceListItem[] = [];
     const candidates: SuggestionCandidate[] = [];
     for (const r of found) {

@@ -17,7 +17,11 @@ export interface RequestableResource {
 /** What the service needs from the catalog: resources and CURRENT group membership. */
 export interface Directory {
   getResource(entityRef: string): Promise<RequestableResource | undefined>;
-  searchResources(query: string, limit?: number): Promise<RequestableResource[]>;
+  /**
+   * Requestable resources matching free text. With `credentials` (the caller's), the catalog is
+   * asked on their behalf, so entities they may not see are never listed.
+   */
+  searchResources(query: string, limit?: number, credentials?: unknown): Promise<RequestableResource[]>;
   /** Groups the user is a member of right now, according to the catalog (never via grants). */
   currentGroups(userRef: string): Promise<Set<string>>;
   /** A person's or group's display name for notification text (optional). */
@@ -110,10 +114,10 @@ export class CatalogDirectory implements Directory {
     return resource;
   }
 
-  async searchResources(query: string, limit = 20): Promise<RequestableResource[]> {
+  async searchResources(query: string, limit = 20, credentials?: unknown): Promise<RequestableResource[]> {
     const { items } = await this.catalog.getEntities(
       { filter: { kind: 'Resource', [`metadata.annotations.${ACCESS_POLICY_ANNOTATION}`]: CATALOG_FILTER_EXISTS } },
-      await this.credentials(),
+      credentials ? { credentials: credentials as BackstageCredentials } : await this.credentials(),
     );
     const resources = items.map(toRequestable);
     const terms = queryTerms(query);
