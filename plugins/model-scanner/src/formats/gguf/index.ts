@@ -183,7 +183,7 @@ async function scan(ctx: FormatScanContext): Promise<void> {
       const name = (await g.str('tensor name', MAX_KEY)).value ?? '<long name>';
       const nDims = await g.u32(`dimension count of ${name}`);
       if (nDims > 8) {
-        report({ ruleId: 'GGUF_BAD_HEADER', severity: 'medium', message: `Tensor "${name}" declares ${nDims} dimensions (ggml supports 4).`, location: { offset: g.pos - 4, path: name } });
+        report({ ruleId: 'GGUF_BAD_HEADER', severity: 'high', message: `Tensor "${name}" declares ${nDims} dimensions (ggml supports 4); no GGUF writer produces this.`, location: { offset: g.pos - 4, path: name }, cwe: ['CWE-130'], atlas: ['AML.T0010.003', 'AML.T0076'] });
         return;
       }
       let elements = 1n;
@@ -217,7 +217,8 @@ async function scan(ctx: FormatScanContext): Promise<void> {
       if (prev.offset + prev.size! > sorted[k].offset && overlaps++ < 10) {
         report({
           ruleId: 'GGUF_TENSOR_OVERLAP',
-          severity: 'medium',
+          // llama.cpp's writers lay tensors out one after another: sharing bytes is crafted
+          severity: 'high',
           message: `Tensors "${prev.name}" and "${sorted[k].name}" overlap in the data section.`,
           location: { path: sorted[k].name, offset: Number(dataStart + sorted[k].offset) },
         });

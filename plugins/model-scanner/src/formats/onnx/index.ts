@@ -228,8 +228,9 @@ async function scan(ctx: FormatScanContext): Promise<void> {
     if (!(e instanceof ProtoError)) throw e;
     walker.report({
       ruleId: 'ONNX_MALFORMED',
-      severity: 'medium',
-      message: `The ONNX protobuf is malformed (${e.message}); runtimes may read it differently.`,
+      // a length or wire type no ONNX writer produces: the file exists to crash or confuse loaders
+      severity: 'high',
+      message: `The ONNX protobuf is structurally impossible (${e.message}); no ONNX writer produces this, and runtimes may crash on it or read it differently.`,
       location: { offset: e.offset },
       cwe: ['CWE-20'],
       atlas: ['AML.T0010.003', 'AML.T0076'],

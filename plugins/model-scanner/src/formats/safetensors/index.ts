@@ -42,8 +42,20 @@ export function readHeaderLength(head: Buffer): number | undefined {
   return lo;
 }
 
+/**
+ * An 8-byte length followed by the start of a JSON object whose first key is a string: the shape of a
+ * safetensors header even when the length itself cannot be true (beyond the file or the format's
+ * 100 MB bound). Such a file is scanned as safetensors so that the impossible length is reported.
+ */
+function impossibleHeaderLength(head: Buffer, size: number): boolean {
+  if (head.length < 11 || head[8] !== 0x7b || head[9] !== 0x22) return false;
+  const n = head.readBigUInt64LE(0);
+  return n + 8n > BigInt(size) || n > BigInt(SAFETENSORS_MAX_HEADER);
+}
+
 function detect(head: Buffer, hint: { name: string; size: number }): number {
   const n = readHeaderLength(head);
+  if (impossibleHeaderLength(head, hint.size)) return /\.safetensors$/i.test(hint.name) ? 70 : 55;
   if (n === undefined || n < 2 || n > SAFETENSORS_MAX_HEADER || n + 8 > hint.size) return 0;
   if (head.length < 9 || head[8] !== 0x7b /* { */) return 0;
   // the first key follows, optionally after spaces
