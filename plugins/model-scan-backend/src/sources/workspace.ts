@@ -1,14 +1,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { InputError } from '@backstage/errors';
+import { findUnsafeCharacter } from '@internal/input-validation';
 
 /** True when `s` contains a control character (or, with `orSpace`, a space). */
+/**
+ * True when a name from a remote source (repo file, revision, registry model) contains a
+ * character a reader could be fooled by: the shared single-line rule of
+ * `@internal/input-validation` (C0/C1 controls, DEL, ANSI escapes, bidirectional overrides and
+ * isolates, line breaks, unpaired surrogates), or a space when `orSpace`.
+ */
 export function hasControlChars(s: string, orSpace = false): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x20 || c === 0x7f || (orSpace && c === 0x20)) return true;
-  }
-  return false;
+  return findUnsafeCharacter(s, { singleLine: true }) !== undefined || (orSpace && s.includes(' '));
 }
 
 /**
