@@ -15,6 +15,13 @@ export interface Config {
       /** How often the compensating-control check and reminders run, in minutes. Default 15. */
       frequencyMinutes?: number;
     };
+    imports?: {
+      /**
+       * Copy model-scan's acceptances of suspicious verdicts (GET /api/model-scan/acceptances) into
+       * exceptions to FG-MODEL-SCAN, once each, at startup and on each check run. Default true.
+       */
+      modelScanAcceptances?: boolean;
+    };
     /** Base URL for links in notifications. Default app.baseUrl. */
     appBaseUrl?: string;
     testing?: {

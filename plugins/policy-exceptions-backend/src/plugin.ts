@@ -10,6 +10,9 @@ import { CatalogDirectory } from './service/Directory';
 import { ExceptionsService } from './service/ExceptionsService';
 import { Notifier } from './service/Notifier';
 import { noPostureSource } from './service/posture';
+import { ModelScanVerdicts } from './service/modelFiles';
+import { importModelScanAcceptances } from './service/importAcceptances';
+import { ModelScanClient } from '@internal/plugin-model-scan-common';
 import { ExceptionStore } from './store/ExceptionStore';
 
 /**
@@ -26,6 +29,7 @@ export const policyExceptionsPlugin = createBackendPlugin({
         httpRouter: coreServices.httpRouter,
         httpAuth: coreServices.httpAuth,
         auth: coreServices.auth,
+        discovery: coreServices.discovery,
         permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
         scheduler: coreServices.scheduler,
@@ -63,11 +67,27 @@ export const policyExceptionsPlugin = createBackendPlugin({
           clock,
           settings,
           appBaseUrl: cfg?.getOptionalString('appBaseUrl') ?? config.getOptionalString('app.baseUrl'),
+          verdicts: new ModelScanVerdicts(deps.discovery, deps.auth),
         });
         deps.permissionsRegistry.addPermissions(policyExceptionsPermissions);
 
         const posture = noPostureSource;
         const runChecks = () => runCompensatingChecks(service, posture);
+
+        // model-scan acceptances become exceptions: copied once over model-scan's API (idempotent)
+        const importAcceptances = cfg?.getOptionalBoolean('imports.modelScanAcceptances') ?? true;
+        const modelScan = new ModelScanClient({ discoveryApi: deps.discovery });
+        const runImport = async () => {
+          if (!importAcceptances) return;
+          try {
+            const { token } = await deps.auth.getPluginRequestToken({ onBehalfOf: await deps.auth.getOwnServiceCredentials(), targetPluginId: 'model-scan' });
+            const r = await importModelScanAcceptances(service, { listAcceptances: async () => (await modelScan.listAcceptances({ token })).items }, logger);
+            if (r.imported) logger.info(`policy-exceptions: imported ${r.imported} model-scan acceptances as exceptions`);
+          } catch (e) {
+            logger.warn(`policy-exceptions: model-scan acceptances not imported yet (will retry): ${(e as Error).message}`);
+          }
+        };
+        lifecycle.addStartupHook(runImport);
         await scheduler.scheduleTask({
           id: 'policy-exceptions-checks',
           // global: one replica at a time (the scheduler coordinates through the database)
@@ -76,6 +96,7 @@ export const policyExceptionsPlugin = createBackendPlugin({
           timeout: { minutes: 10 },
           initialDelay: { seconds: 30 },
           fn: async () => {
+            await runImport();
             const checks = await runChecks();
             const reminders = await service.sendReminders();
             if (checks.suspended || reminders.expiry || reminders.reReview) {

@@ -95,3 +95,14 @@ describe('isExceptedAmong', () => {
     expect(isExceptedFromExport(exp, 'FG-K8S-EGRESS-DENY', subject, new Date('2026-12-16Z')).excepted).toBe(false);
   });
 });
+
+describe('model files', () => {
+  const { modelFileSubject, sha256OfFindingKey } = jest.requireActual('./modelFiles');
+  it('one exact hash is the finding; other keys are not hashes', () => {
+    const h = 'A'.repeat(64);
+    expect(modelFileSubject(h)).toEqual({ entityRef: 'resource:default/model-registry', findingKey: `sha256:${'a'.repeat(64)}` });
+    expect(sha256OfFindingKey(`sha256:${'a'.repeat(64)}`)).toBe('a'.repeat(64));
+    expect(sha256OfFindingKey(`sha256:${'a'.repeat(63)}`)).toBeUndefined();
+    expect(sha256OfFindingKey('egress:x')).toBeUndefined();
+  });
+});

@@ -5,6 +5,7 @@
  */
 export * from './types';
 export * from './coverage';
+export * from './modelFiles';
 export * from './schemas';
 export * from './permissions';
 export * from './client';

@@ -12,6 +12,7 @@ import {
   PolicyException,
   StoredExceptionStatus,
   effectiveStatus,
+  MODEL_SCAN_CONTROL_ID,
   isExceptedAmong,
 } from '@internal/plugin-policy-exceptions-common';
 import { Clock } from '../clock';
@@ -26,6 +27,7 @@ import {
   revise,
   reviewDue,
   revoke,
+  reviewTarget,
   submitDraft,
   suspend,
   toCoverage,
@@ -35,6 +37,7 @@ import { ExceptionSettings } from '../domain/settings';
 import { ExceptionStore, Tx, isUniqueViolation } from '../store/ExceptionStore';
 import { Directory } from './Directory';
 import { Notifier } from './Notifier';
+import { VerdictSource, checkModelFileException } from './modelFiles';
 
 export const SYSTEM_ACTOR = 'system:policy-exceptions';
 
@@ -52,6 +55,8 @@ export interface ServiceOptions {
   clock: Clock;
   settings: ExceptionSettings;
   appBaseUrl?: string;
+  /** model-scan verdicts, for exceptions to FG-MODEL-SCAN (one file hash, suspicious only). */
+  verdicts?: VerdictSource;
 }
 
 type Severity = 'low' | 'medium' | 'high' | 'critical';
@@ -135,6 +140,7 @@ export class ExceptionsService {
       const now = this.now();
       const content = prepareContent(body, now, this.o.settings);
       await this.checkReferences(body);
+      await checkModelFileException(body.controlId, content.scope, this.o.verdicts);
       const { record, revision } = newException({ id: randomUUID(), controlId: body.controlId, requester: actor.userRef, content, submit: body.submit, now });
       await this.o.store.transaction(async tx => {
         await this.o.store.insertException(record, revision, tx);
@@ -163,6 +169,8 @@ export class ExceptionsService {
       const now = this.now();
       const content = prepareContent(body, now, this.o.settings);
       await this.checkReferences(body);
+      const current = await this.o.store.getException(id);
+      if (current) await checkModelFileException(current.controlId, content.scope, this.o.verdicts);
       let action = '';
       const { after } = await this.mutate(id, async (rec, tx) => {
         const r = revise(rec, actor.userRef, content, body.submit, now);
@@ -186,6 +194,13 @@ export class ExceptionsService {
       // eligibility from CURRENT catalog membership, resolved before taking the lock
       const eligible = await this.isReviewer(actor.userRef);
       const now = this.now();
+      if (body.decision === 'approve') {
+        // model files: the verdict must still be suspicious when the exception is approved
+        const current = await this.o.store.getException(id);
+        if (current?.controlId === MODEL_SCAN_CONTROL_ID && eligible) {
+          await checkModelFileException(current.controlId, reviewTarget(current, now).content.scope, this.o.verdicts);
+        }
+      }
       let outcome = '';
       const { after } = await this.mutate(id, async (rec, tx) => {
         const r = applyReview(rec, rec.reviews, { reviewer: actor.userRef, decision: body.decision, comment: body.comment ?? '', eligible }, now, this.o.settings);
