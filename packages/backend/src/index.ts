@@ -7,8 +7,14 @@ import { authModuleMicrosoftRiskAwareProvider } from './auth/microsoftSignIn';
 import { accessRequestsModuleProvisioners } from '@internal/plugin-access-requests-backend';
 import { auditorServiceFactory } from '@internal/plugin-audit-backend';
 import { frontierGuardDatabaseServiceFactory } from './database';
+import { productionGuardPlugin } from './production/productionGuard';
+import { exitOnStartupFailure } from './production/startup';
 
 const backend = createBackend();
+
+// Refuses to start a production configuration (auth.environment: production or
+// NODE_ENV=production) that carries any demo-only setting; see src/production.
+backend.add(productionGuardPlugin);
 
 // The root HTTP router with the IP access list (DASF 1) in front of every route; the `network`
 // plugin writes what it refused to the audit trail (one summary event per minute with refusals).
@@ -45,6 +51,8 @@ backend.add(import('@backstage/plugin-kubernetes-backend'));
 backend.add(import('@backstage/plugin-user-settings-backend'));
 backend.add(import('@backstage/plugin-notifications-backend'));
 backend.add(import('@backstage/plugin-signals-backend'));
+// Events bus persisted in the database, so events (signals, notifications) reach every replica.
+backend.add(import('@backstage/plugin-events-backend'));
 
 // Frontier Guard plugins
 backend.add(import('@internal/plugin-model-scan-backend'));
@@ -52,4 +60,7 @@ backend.add(import('@internal/plugin-access-requests-backend'));
 backend.add(accessRequestsModuleProvisioners);
 backend.add(import('@internal/plugin-policy-exceptions-backend'));
 
-backend.start();
+// A startup failure (bad config value, plugin that cannot start) ends the process with a clear
+// message and exit code 1, so a supervisor restarts it instead of keeping a backend that never
+// becomes ready.
+exitOnStartupFailure(backend.start());

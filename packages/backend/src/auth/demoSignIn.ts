@@ -10,6 +10,7 @@ import {
   createProxyAuthProviderFactory,
   SignInResolver,
 } from '@backstage/plugin-auth-node';
+import { assertProductionSafe, isDemoSignInAllowed } from '../production/productionGuard';
 
 /** Header the demo sign-in page sends with the chosen demo user. */
 export const DEMO_USER_HEADER = 'x-frontier-guard-demo-user';
@@ -17,8 +18,10 @@ export const DEMO_USER_HEADER = 'x-frontier-guard-demo-user';
 /**
  * Demo sign-in: lets a browser sign in as one of the demo users listed in
  * `auth.providers.demo.users` (catalog User names), so that workflows needing two
- * people (a requester and two reviewers) can be tried in one browser. It exists only
- * where that config exists: app-config.yaml (the embedded demo), never production.
+ * people (a requester and two reviewers) can be tried in one browser. The provider is registered
+ * only when `frontierGuard.signIn` is `demo` AND `auth.environment` is `development` AND
+ * NODE_ENV is not `production` (app-config.yaml, the embedded demo); a production configuration
+ * that carries demo settings refuses to start (../production/productionGuard).
  */
 export const demoAuthenticator = createProxyAuthenticator({
   // The profile shown in the app comes from the catalog User (falling back to the user name).
@@ -99,8 +102,22 @@ export const authModuleDemoProvider = createBackendModule({
       deps: {
         providers: authProvidersExtensionPoint,
         auditor: coreServices.auditor,
+        config: coreServices.rootConfig,
+        logger: coreServices.logger,
       },
-      async init({ providers, auditor }) {
+      async init({ providers, auditor, config, logger }) {
+        // Fails the auth plugin's startup (the process exits non-zero) on demo + production.
+        assertProductionSafe(config);
+        if (!isDemoSignInAllowed(config)) {
+          if (config.has('auth.providers.demo')) {
+            logger.warn(
+              'auth.providers.demo is configured but the demo sign-in is not registered: it needs ' +
+                'frontierGuard.signIn: demo and auth.environment: development (and NODE_ENV other than production)',
+            );
+          }
+          return;
+        }
+        logger.warn('Demo sign-in is registered (/api/auth/demo): never expose this backend outside a demo');
         providers.registerProvider({
           providerId: 'demo',
           factory: createProxyAuthProviderFactory({

@@ -92,4 +92,27 @@ describe('IP access list middleware (real HTTP)', () => {
       }),
     ).toThrow(/allowedNetworks.*10\.0\.0\.0\/99/);
   });
+
+  it('refuses at startup a backend.trustProxy that lets a client that is not the proxy choose its address', () => {
+    const start = (trustProxy: unknown) => () =>
+      createIpAccessListMiddleware({
+        config: mockServices.rootConfig({
+          data: { backend: { trustProxy }, frontierGuard: { ipAccessList: { allowedNetworks: ['10.0.0.0/8'] } } } as any,
+        }),
+        logger: mockServices.logger.mock(),
+      });
+    for (const unsafe of [true, 'true', 1, '2', ' 1 ']) {
+      expect(start(unsafe)).toThrow(/backend\.trustProxy is .*could forge X-Forwarded-For/);
+    }
+    for (const safe of [undefined, false, '10.0.0.5', '10.0.0.0/8, 192.168.1.1', 'loopback']) {
+      expect(start(safe)).not.toThrow();
+    }
+    // Without an IP access list nothing depends on the forwarded address.
+    expect(() =>
+      createIpAccessListMiddleware({
+        config: mockServices.rootConfig({ data: { backend: { trustProxy: true } } }),
+        logger: mockServices.logger.mock(),
+      }),
+    ).not.toThrow();
+  });
 });

@@ -7,6 +7,25 @@ import { RefusedRequests } from './RefusedRequests';
 const LOOPBACK_ADDRESSES = ['127.0.0.1', '::1'];
 
 /**
+ * With an IP access list, `backend.trustProxy` must name the proxies (addresses, CIDR blocks or
+ * Express' named ranges such as `loopback`), whose X-Forwarded-For is then believed and nobody
+ * else's. `true` believes every client's header, and a hop count believes the header of any
+ * client that reaches the backend directly (not through the proxy): either lets a client choose
+ * the address the list checks, so the backend refuses to start with them.
+ */
+export function assertTrustProxyNamesProxies(trustProxy: unknown): void {
+  if (trustProxy === undefined || trustProxy === false) return;
+  const hops = typeof trustProxy === 'number' || (typeof trustProxy === 'string' && /^\s*\d+\s*$/.test(trustProxy));
+  if (trustProxy === true || trustProxy === 'true' || hops) {
+    throw new Error(
+      `backend.trustProxy is ${JSON.stringify(trustProxy)}: with frontierGuard.ipAccessList a client that reaches the backend ` +
+        'directly could forge X-Forwarded-For and pass the list. Set backend.trustProxy to the addresses or CIDR blocks of ' +
+        'your proxies / ingress controllers (e.g. "10.0.0.0/8" or "loopback"), or leave it unset.',
+    );
+  }
+}
+
+/**
  * Reads `frontierGuard.ipAccessList` and returns a middleware that refuses (403) every request
  * whose client address is outside the allowed networks, or undefined when no list is configured.
  * The client address is Express' `req.ip`, which honours `backend.trustProxy` for X-Forwarded-For.
@@ -27,6 +46,7 @@ export function createIpAccessListMiddleware(options: {
   } catch (e) {
     throw new Error(`frontierGuard.ipAccessList.allowedNetworks: ${(e as Error).message}`);
   }
+  assertTrustProxyNamesProxies(options.config.getOptional('backend.trustProxy'));
   options.logger.info(`IP access list enforced for every route: ${networks.join(', ')}`);
   const loopbackRefused = LOOPBACK_ADDRESSES.filter(address => !list.allows(address));
   if (loopbackRefused.length > 0) {

@@ -1,0 +1,66 @@
+import { ConfigReader } from '@backstage/config';
+import { assertProductionSafe, demoOnlySettings, isDemoSignInAllowed, isProduction } from './productionGuard';
+
+const demo = {
+  auth: { environment: 'development', providers: { demo: { users: ['dave'] } } },
+  frontierGuard: { signIn: 'demo' },
+  accessRequests: { provisionerAliases: { 'azure-role-assignment': 'record-only' } },
+  catalog: { locations: [{ type: 'file', target: '../../catalog/org.yaml' }] },
+};
+
+describe('production guard', () => {
+  it('allows the demo sign-in only with signIn demo, auth.environment development and NODE_ENV not production', () => {
+    expect(isDemoSignInAllowed(new ConfigReader(demo), { NODE_ENV: 'development' })).toBe(true);
+    expect(isDemoSignInAllowed(new ConfigReader(demo), {})).toBe(true);
+    expect(isDemoSignInAllowed(new ConfigReader(demo), { NODE_ENV: 'production' })).toBe(false);
+    expect(isDemoSignInAllowed(new ConfigReader({ ...demo, auth: { environment: 'production' } }), {})).toBe(false);
+    expect(isDemoSignInAllowed(new ConfigReader({ ...demo, auth: {} }), {})).toBe(false);
+    expect(isDemoSignInAllowed(new ConfigReader({ ...demo, frontierGuard: { signIn: 'microsoft' } }), {})).toBe(false);
+  });
+
+  it('is production with either auth.environment production or NODE_ENV=production', () => {
+    expect(isProduction(new ConfigReader({ auth: { environment: 'production' } }), {})).toBe(true);
+    expect(isProduction(new ConfigReader({ auth: { environment: 'development' } }), { NODE_ENV: 'production' })).toBe(true);
+    expect(isProduction(new ConfigReader({ auth: { environment: 'development' } }), { NODE_ENV: 'development' })).toBe(false);
+  });
+
+  it('names every demo-only setting', () => {
+    const found = demoOnlySettings(
+      new ConfigReader({
+        ...demo,
+        auth: { environment: 'development', providers: { demo: {}, guest: {} } },
+        accessRequests: { ...demo.accessRequests, testing: { allowClockControl: true } },
+      }),
+      { NODE_ENV: 'production' },
+    ).join('\n');
+    for (const setting of [
+      'frontierGuard.signIn',
+      'auth.providers.demo',
+      'auth.providers.guest',
+      'auth.environment is "development" while NODE_ENV=production',
+      'provisionerAliases.azure-role-assignment',
+      'allowClockControl',
+      'catalog/org.yaml',
+    ]) {
+      expect(found).toContain(setting);
+    }
+  });
+
+  it('refuses demo settings in production and accepts them in development', () => {
+    expect(() => assertProductionSafe(new ConfigReader({ ...demo, auth: { ...demo.auth, environment: 'production' } }), {})).toThrow(
+      /Refusing to start: demo-only settings.*auth\.providers\.demo/,
+    );
+    expect(() => assertProductionSafe(new ConfigReader(demo), { NODE_ENV: 'production' })).toThrow(/frontierGuard\.signIn/);
+    expect(() => assertProductionSafe(new ConfigReader(demo), { NODE_ENV: 'development' })).not.toThrow();
+    expect(() =>
+      assertProductionSafe(
+        new ConfigReader({
+          auth: { environment: 'production', providers: { microsoft: {} } },
+          frontierGuard: { signIn: 'microsoft' },
+          catalog: { locations: [{ type: 'file', target: './catalog-info.yaml' }] },
+        }),
+        { NODE_ENV: 'production' },
+      ),
+    ).not.toThrow();
+  });
+});
