@@ -32,6 +32,7 @@ import { isJsonObject, parseJson } from './formats/tokenizerConfig/boundedJson';
 import { findHdf5Signature } from './formats/keras/hdf5';
 import type { SevenZipKind } from './containers/sevenZip';
 import { scanWith7z } from './containers/sevenZipScan';
+import { mayHoldHydraTargets, scanHydraConfig } from './formats/hydra';
 import {
   isTorchScriptSource,
   scanTorchScriptSource,
@@ -610,6 +611,8 @@ export class FileScan {
       const text = head.toString('utf8');
       const first = text.trimStart()[0];
       ctx.setFormat(first === '{' || first === '[' ? 'json' : 'text');
+      // Hydra/NeMo configs: hydra.utils.instantiate imports and calls every _target_
+      if (mayHoldHydraTargets(text, baseName)) await scanHydraConfig(ctx);
       // OpenVINO IR: model.xml (<net ...>) keeps its weights as raw bytes in model.bin next to it
       if (
         ctx.depth === 0 &&

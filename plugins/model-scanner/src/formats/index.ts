@@ -17,6 +17,7 @@ import {
 import { chatTemplateRules } from './chatTemplate';
 import { msgpackScanner, msgpackRules } from './msgpack';
 import { torchScriptRules } from './torchscript';
+import { hydraRules } from './hydra';
 
 export const formatScanners: FormatScanner[] = [
   ggufScanner,
@@ -40,4 +41,5 @@ export const formatRuleExplanations: Record<string, string> = {
   ...chatTemplateRules,
   ...msgpackRules,
   ...torchScriptRules,
+  ...hydraRules,
 };
