@@ -1,4 +1,4 @@
-import { findUnsafeCharacter, findUnsafeValue } from './characters';
+import { findUnsafeCharacter, findUnsafeValue, replaceUnsafeCharacters } from './characters';
 
 describe('findUnsafeCharacter', () => {
   it.each([
@@ -56,5 +56,15 @@ describe('findUnsafeValue', () => {
   });
   it('accepts ordinary JSON including multi-line text', () => {
     expect(findUnsafeValue({ n: 1, t: true, z: null, s: 'a\nb\tc', list: ['x'] })).toBeUndefined();
+  });
+});
+
+describe('replaceUnsafeCharacters', () => {
+  it('makes unsafe characters visible as U+FFFD and keeps the rest', () => {
+    expect(replaceUnsafeCharacters('Dave\u202Egnp.exe')).toBe('Dave\ufffdgnp.exe');
+    expect(replaceUnsafeCharacters('a\u0000b\u001b[31mc')).toBe('a\ufffdb\ufffd[31mc');
+    expect(replaceUnsafeCharacters('line 1\r\nline 2\tx')).toBe('line 1\r\nline 2\tx');
+    expect(replaceUnsafeCharacters('a\nb', { singleLine: true })).toBe('a\ufffdb');
+    expect(replaceUnsafeCharacters('Zoë 👍')).toBe('Zoë 👍');
   });
 });

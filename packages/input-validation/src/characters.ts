@@ -75,6 +75,23 @@ export function findUnsafeCharacter(
   return undefined;
 }
 
+/**
+ * For text this portal shows but did not receive from the client it shows it to (catalog titles,
+ * display names from an identity provider, file names from a registry): every unsafe character is
+ * replaced with U+FFFD, so a right-to-left override or ANSI escape becomes visible instead of
+ * changing what is read. CRLF is kept in multi-line text; with `singleLine` every line break or
+ * tab becomes U+FFFD too.
+ */
+export function replaceUnsafeCharacters(s: string, options: UnsafeCharacterOptions = {}): string {
+  if (!SUSPECT.test(s)) return s;
+  const singleLine = options.singleLine ?? false;
+  let out = '';
+  for (let i = 0; i < s.length; i++) {
+    out += classify(s, i, singleLine) ? '\ufffd' : s[i];
+  }
+  return out;
+}
+
 export interface UnsafeValue {
   /** Dotted path to the offending value (or key), e.g. `steps.0.comment`; '' for the value itself. */
   path: string;

@@ -4,7 +4,7 @@
  *
  * @packageDocumentation
  */
-export { findUnsafeCharacter, findUnsafeValue } from './characters';
+export { findUnsafeCharacter, findUnsafeValue, replaceUnsafeCharacters } from './characters';
 export type { UnsafeCharacter, UnsafeCharacterOptions, UnsafeValue } from './characters';
 export { freeText, singleLineText } from './text';
 export type { TextOptions } from './text';

@@ -3,6 +3,7 @@ import { CATALOG_FILTER_EXISTS } from '@backstage/catalog-client';
 import { Entity, parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { ResourceSnapshot } from '@internal/plugin-access-requests-common';
+import { replaceUnsafeCharacters } from '@internal/input-validation';
 
 export const ACCESS_POLICY_ANNOTATION = 'frontier-guard.io/access-policy';
 
@@ -41,6 +42,9 @@ function normalizeRef(ref: string, defaultKind: string, defaultNamespace = 'defa
   }
 }
 
+/** Catalog text shown to people (titles, names): unsafe characters made visible (U+FFFD). */
+const shown = (text: string) => replaceUnsafeCharacters(text, { singleLine: true });
+
 export function toRequestable(entity: Entity): RequestableResource {
   const ref = stringifyEntityRef(entity);
   const owner = typeof entity.spec?.owner === 'string' ? normalizeRef(entity.spec.owner, 'group', entity.metadata.namespace ?? 'default') : undefined;
@@ -49,11 +53,11 @@ export function toRequestable(entity: Entity): RequestableResource {
       entityRef: ref,
       kind: entity.kind,
       type: typeof entity.spec?.type === 'string' ? entity.spec.type : undefined,
-      title: entity.metadata.title ?? entity.metadata.name,
+      title: shown(entity.metadata.title ?? entity.metadata.name),
       annotations: { ...(entity.metadata.annotations ?? {}) },
     },
-    title: entity.metadata.title ?? entity.metadata.name,
-    description: entity.metadata.description ?? '',
+    title: shown(entity.metadata.title ?? entity.metadata.name),
+    description: replaceUnsafeCharacters(entity.metadata.description ?? ''),
     policyName: entity.metadata.annotations?.[ACCESS_POLICY_ANNOTATION],
     ownerRef: owner,
   };
@@ -145,8 +149,9 @@ export class CatalogDirectory implements Directory {
     if (cached && now - cached.at < 60_000) return cached.name;
     const entity = await this.catalog.getEntityByRef(entityRef, await this.credentials());
     const profile = (entity?.spec as { profile?: { displayName?: unknown } } | undefined)?.profile;
+    // display names may come from an identity provider: an override in one must not reorder notification text
     const name = entity
-      ? (typeof profile?.displayName === 'string' && profile.displayName) || entity.metadata.title || entity.metadata.name
+      ? shown((typeof profile?.displayName === 'string' && profile.displayName) || entity.metadata.title || entity.metadata.name)
       : undefined;
     if (this.names.size >= 1000) this.names.clear();
     this.names.set(entityRef, { at: now, name });

@@ -46,6 +46,25 @@ describe('CatalogDirectory', () => {
   });
 });
 
+describe('CatalogDirectory display text', () => {
+  it('makes bidi overrides and control characters in catalog titles and display names visible (U+FFFD)', async () => {
+    const [alice, ...rest] = orgEntities();
+    const hostile = {
+      ...alice,
+      metadata: { ...alice.metadata, title: 'x' },
+      spec: { ...alice.spec, profile: { displayName: 'Alice \u202Enimda\u202C' } },
+    };
+    const res = resourceEntities().find(e => e.metadata.name === 'weights-frontier-7b')!;
+    const hostileRes = { ...res, metadata: { ...res.metadata, title: 'Weights\u001b[2K 7B', description: 'multi\nline\u0000' } };
+    const dir = new CatalogDirectory(catalogServiceMock({ entities: [hostile, ...rest, hostileRes] }), mockServices.auth());
+    expect(await dir.displayName(ALICE)).toBe('Alice \ufffdnimda\ufffd');
+    const r = await dir.getResource(W7B);
+    expect(r!.title).toBe('Weights\ufffd[2K 7B');
+    expect(r!.snapshot.title).toBe('Weights\ufffd[2K 7B');
+    expect(r!.description).toBe('multi\nline\ufffd');
+  });
+});
+
 describe('CatalogDirectory caching', () => {
   it('reuses a resource for resourceCacheMs but looks group membership up on every call', async () => {
     let t = 0;
