@@ -81,6 +81,24 @@ async function start(knex: Knex) {
   return { backend, api, auditor };
 }
 
+/** Every (method, path) route registered in the express app behind a test backend's server. */
+function routesOf(server: any): Array<{ method: string; path: string }> {
+  const app = server.listeners('request').find((l: any) => l?._router || l?.router);
+  const found = new Map<string, { method: string; path: string }>();
+  const walk = (stack: any[]) => {
+    for (const layer of stack ?? []) {
+      if (layer.route) {
+        for (const method of Object.keys(layer.route.methods)) {
+          const path = String(layer.route.path);
+          found.set(`${method} ${path}`, { method, path });
+        }
+      } else if (layer.handle?.stack) walk(layer.handle.stack);
+    }
+  };
+  walk((app._router ?? app.router).stack);
+  return [...found.values()];
+}
+
 const body = { resourceRef: W7B, roleId: 'blob-reader', durationMinutes: 60, justification: 'evaluate 7b', ticket: 'SEC-1' };
 const failed = (t: Awaited<ReturnType<typeof start>>, eventId: string) =>
   t.auditor.events.filter(e => e.eventId === eventId && e.outcome === 'fail');
@@ -216,6 +234,20 @@ describe.each(databases.eachSupportedId())('access-requests security on %p', dat
     }
     // nothing stored changed
     expect((await t.api('get', `/grants/${grantId}`, ALICE)).body.grant).toMatchObject({ status: 'active' });
+  });
+
+  it('generic: every route of the plugin (found in the running app) answers 400, never 500, to NUL and bidi input', async () => {
+    // the plugin's own routes (not the framework's /.well-known and /.backstage ones)
+    const routes = routesOf(t.backend.server).filter(r => !r.path.startsWith('/.'));
+    expect(routes.length).toBeGreaterThanOrEqual(14);
+    for (const { method, path } of routes) {
+      const url = `${path.replace(/:[A-Za-z]+/g, 'x%00y')}?q=%E2%80%AE`;
+      for (const user of [ALICE, BOB]) {
+        const req = t.api(method as 'get' | 'post', url, user);
+        const res = await (method === 'post' ? req.send({ justification: 'a\u0000', ['k\u202e']: 1 }) : req);
+        expect([method, path, res.status]).toEqual([method, path, 400]);
+      }
+    }
   });
 
   it('entity refs: malformed → 400 naming the field; unknown or hidden from the caller → 404', async () => {

@@ -50,6 +50,23 @@ const permissions = mockServices.permissions.mock({
   },
 });
 
+/** Every (method, string path) route registered in the express app behind a test backend's server. */
+function routesOf(server: any): Array<{ method: string; path: string }> {
+  const app = server.listeners('request').find((l: any) => l?._router || l?.router);
+  const found = new Map<string, { method: string; path: string }>();
+  const walk = (stack: any[]) => {
+    for (const layer of stack ?? []) {
+      if (layer.route && typeof layer.route.path === 'string') {
+        for (const method of Object.keys(layer.route.methods)) {
+          found.set(`${method} ${layer.route.path}`, { method, path: layer.route.path });
+        }
+      } else if (layer.handle?.stack) walk(layer.handle.stack);
+    }
+  };
+  walk((app._router ?? app.router).stack);
+  return [...found.values()];
+}
+
 type Recorded = { eventId: string; severityLevel?: string; meta?: any; outcome?: string; error?: string };
 
 async function start(knex: Knex, workDir: string) {
@@ -178,6 +195,19 @@ describe.each(databases.eachSupportedId())('model-scan security on %p', database
       const req = t.api(method, path, BOB);
       const res = await (payload ? req.send(payload) : req);
       expect([path, res.status]).toEqual([path, 400]);
+    }
+  });
+
+  it('generic: every route of the plugin (found in the running app) refuses NUL and bidi input with a 4xx, never 500', async () => {
+    const routes = routesOf(t.server).filter(r => !r.path.startsWith('/.'));
+    expect(routes.length).toBeGreaterThanOrEqual(10);
+    for (const { method, path } of routes) {
+      const url = `${path.replace(/:[A-Za-z]+/g, 'x%00y')}?q=%E2%80%AE`;
+      const req = t.api(method as 'get' | 'post', url, BOB);
+      const res = await (method === 'post' ? req.send({ target: 'a\u0000', ['k\u202e']: 1 }) : req);
+      // webhooks answer for themselves (no Backstage caller; unknown source → 404); every other route: 400
+      const expected = path.startsWith('/webhooks/') ? 404 : 400;
+      expect([method, path, res.status]).toEqual([method, path, expected]);
     }
   });
 
