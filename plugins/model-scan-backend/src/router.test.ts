@@ -381,6 +381,12 @@ describe('model-scan Hugging Face download proxy permissions', () => {
         expect.objectContaining({ meta: { decision: 'refused' } }),
       );
       expect(refusal.success).not.toHaveBeenCalled();
+      // audited once: not a second time as a generic permission-denied event
+      expect(
+        hfAuditor.createEvent.mock.calls.filter(
+          call => call[0].eventId === 'permission-denied',
+        ),
+      ).toEqual([]);
 
       const allowed = await request(server)
         .get(path)

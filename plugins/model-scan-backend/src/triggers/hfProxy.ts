@@ -132,7 +132,7 @@ export function createHfProxyRouter(opts: {
           error: error as Error,
           meta: { decision: 'refused' },
         });
-        throw error;
+        throw markAudited(error);
       }
       return 'next';
     });
