@@ -351,3 +351,34 @@ describe('model-scan CLI (spawned)', () => {
     }
   }, 60_000);
 });
+
+describe('bundled CLI', () => {
+  const BUNDLE = path.resolve(__dirname, '../../dist-cli/model-scan.cjs');
+
+  it('runs the bundle, rebuilds it when a source is newer, and agrees with the sources path', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'model-scan-bundle-'));
+    try {
+      const evil = path.join(dir, 'evil.pkl.xz');
+      // an xz-compressed payload exercises the lazily loaded 7-Zip WASM from the bundle
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { compress } = require('../testing/compressors') as typeof import('../testing/compressors');
+      fs.writeFileSync(evil, await compress('xz', classicPayload()));
+      // make the bundle stale: bin/model-scan must rebuild it before running
+      if (fs.existsSync(BUNDLE)) fs.utimesSync(BUNDLE, new Date(0), new Date(0));
+      const bundled = await run([evil, '--format', 'json', '--no-hash']);
+      expect(bundled.code).toBe(1);
+      expect(fs.statSync(BUNDLE).mtimeMs).toBeGreaterThan(Date.now() - 120_000);
+      expect(bundled.stderr).not.toMatch(/running from sources/);
+      const fromSource = await run([evil, '--format', 'json', '--no-hash'], {
+        MODEL_SCAN_FROM_SOURCE: '1',
+      });
+      expect(fromSource.code).toBe(1);
+      const strip = (s: string) =>
+        JSON.parse(s).files.map((f: { durationMs?: number }) => ({ ...f, durationMs: 0 }));
+      expect(strip(bundled.stdout)).toEqual(strip(fromSource.stdout));
+      expect(strip(bundled.stdout)[0]).toMatchObject({ verdict: 'malicious', format: 'xz' });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});

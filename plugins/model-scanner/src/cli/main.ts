@@ -191,14 +191,18 @@ async function scan(argv: string[], io: Io): Promise<number> {
       port: Number(flags['clamd-port'] ?? 3310),
     };
 
-  const tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'model-scan-'));
+  // created on first use: local files need no temporary folder (and no thread-pool round trip)
+  let tmpDir: string | undefined;
+  const temp = async () =>
+    (tmpDir ??= await fsp.mkdtemp(path.join(os.tmpdir(), 'model-scan-')));
   const results: FileScanResult[] = [];
   let ioErrors = 0;
   try {
     const jobs: Job[] = [];
     for (const t of positional) {
       try {
-        if (t.startsWith('hf://')) jobs.push(...(await resolveHf(t, tmp, io)));
+        if (t.startsWith('hf://'))
+          jobs.push(...(await resolveHf(t, await temp(), io)));
         else if (/^https?:\/\//i.test(t)) {
           if (
             !/^https:\/\//i.test(t) &&
@@ -207,7 +211,7 @@ async function scan(argv: string[], io: Io): Promise<number> {
             throw new UsageError(`only https URLs are supported (${t})`);
           const u = new URL(t);
           const dest = path.join(
-            tmp,
+            await temp(),
             'url',
             String(jobs.length),
             path.basename(u.pathname) || 'download',
@@ -244,7 +248,7 @@ async function scan(argv: string[], io: Io): Promise<number> {
       )),
     );
   } finally {
-    await fsp.rm(tmp, { recursive: true, force: true });
+    if (tmpDir) await fsp.rm(tmpDir, { recursive: true, force: true });
   }
 
   const renderers: Record<string, () => string> = {
