@@ -47,7 +47,10 @@ const { spawnSync } = require('node:child_process');
 
 const ROOT = path.resolve(__dirname, '../..');
 
-const PORTAL = process.argv.includes('--portal');
+// Default: the open-loop benchmark against the real backend (fixed arrival rates, see
+// openLoop.js). --closed-loop: the earlier closed-loop clients (test-backend, or --portal).
+const CLOSED_LOOP = process.argv.includes('--closed-loop');
+const PORTAL = !CLOSED_LOOP || process.argv.includes('--portal');
 
 // The plugin is TypeScript; re-run this script once under Backstage's node transform.
 // Portal mode loads no plugin in this process (the backend is a child process): no re-run.
@@ -82,14 +85,22 @@ function arg(name, def) {
 }
 const DBS = arg('db', 'sqlite,postgres').split(',').filter(Boolean);
 const CLIENTS = arg('clients', '1,10,50').split(',').map(Number);
-const SECONDS = Number(arg('seconds', '8'));
-const WARMUP_SECONDS = Number(arg('warmup', '1'));
+const SECONDS = Number(arg('seconds', CLOSED_LOOP ? '8' : '30'));
+const WARMUP_SECONDS = Number(arg('warmup', CLOSED_LOOP ? '1' : '3'));
+// open loop: arrival rates (create/approve/approve steps per second), the baseline's window, the
+// delay between a flow's steps (a reviewer acts a while after the request appears)
+const RATES = arg('rates', '25,50,100,200').split(',').map(Number);
+const BASELINE_SECONDS = Number(arg('baseline-seconds', String(Math.min(SECONDS, 10))));
+const THINK_MS = Number(arg('think-ms', '1000'));
+const DRAIN_MS = Number(arg('drain-ms', '20000'));
+const OPEN_TARGET = { rate: 100, p99Ms: 100, costRatio: 1.5 };
 const PG = process.env.FG_BENCH_PG ?? 'postgresql://postgres@127.0.0.1:5432';
 const WORK = path.join(ROOT, 'bench/.work/access-requests');
 const TARGET_P99_MS = 50;
 const TARGET_CLIENTS = 50;
-const MODE = PORTAL ? 'portal' : 'test-backend';
-const PORTAL_PORT = Number(arg('port', '7017'));
+const MODE = CLOSED_LOOP ? (PORTAL ? 'portal' : 'test-backend') : 'portal-open-loop';
+// --port=N, or (default) a port free right now, found when the backend is started
+let PORTAL_PORT = Number(arg('port', '0'));
 const PORTAL_WORK = path.join(WORK, 'portal');
 const PORTAL_PG_PREFIX = 'fg_bench_portal_';
 
@@ -595,6 +606,16 @@ function machineCpu() {
  */
 async function startPortal(db) {
   fs.mkdirSync(PORTAL_WORK, { recursive: true });
+  if (!PORTAL_PORT) {
+    PORTAL_PORT = await new Promise((resolve, reject) => {
+      const probe = require('node:net').createServer();
+      probe.once('error', reject);
+      probe.listen(0, () => {
+        const { port } = probe.address();
+        probe.close(() => resolve(port));
+      });
+    });
+  }
   const baseUrl = `http://127.0.0.1:${PORTAL_PORT}`;
   // the backend listens on all interfaces: the port must be bindable there
   const portError = await new Promise(resolve => {
@@ -875,6 +896,18 @@ async function startTarget(db) {
     baselineBase: portal.base,
     baselineKind: 'portal-baseline',
     header: `[portal ${db}] ${portal.base}\n  manual check: ${check}\n  ${PORTAL_BASELINE_LABEL}`,
+    // the backend's CPU seconds, its share of one core and the machine's busy share
+    meterRaw() {
+      const cpu0 = processCpuSeconds(portal.child.pid);
+      const m0 = machineCpu();
+      const t0 = performance.now();
+      return () => {
+        const wall = (performance.now() - t0) / 1000;
+        const cpuSeconds = processCpuSeconds(portal.child.pid) - cpu0;
+        const m1 = machineCpu();
+        return { cpuSeconds, cpu: cpuSeconds / wall, machine: (m1.busy - m0.busy) / (m1.total - m0.total) };
+      };
+    },
     // the backend is another process: its CPU time (100% = one core) and the machine's
     meter() {
       const cpu0 = processCpuSeconds(portal.child.pid);
@@ -916,7 +949,7 @@ async function main() {
     `access-requests bench: clients=${CLIENTS.join(
       ',',
     )} seconds/level=${SECONDS} dbs=${DBS.join(',')}${
-      PORTAL ? ` mode=portal (real backend on :${PORTAL_PORT})` : ''
+      PORTAL ? ` mode=portal (real backend${PORTAL_PORT ? ` on :${PORTAL_PORT}` : ''})` : ''
     }`,
   );
   if (PORTAL && process.argv.includes('--cpu-prof')) {
@@ -1044,7 +1077,7 @@ async function main() {
     }
   }
   console.log(
-    `\nTarget: p99 < ${TARGET_P99_MS} ms per step at ${TARGET_CLIENTS} clients.`,
+    `\nFormer closed-loop target (replaced by the open-loop target of the default mode, see README): p99 < ${TARGET_P99_MS} ms per step at ${TARGET_CLIENTS} clients.`,
   );
   for (const db of DBS) {
     const rows = summary.filter(
@@ -1081,8 +1114,231 @@ async function main() {
   );
 }
 
+// ------------------------------------------------------------------------------ open loop
+
+/**
+ * The client side of one open-loop level, in a worker thread (own event loop): the flow
+ * (create -> bob approves -> carol approves, steps due THINK_MS apart) or the baseline calls, at
+ * `rate` steps/s; posts 'measure' when the measured window starts and 'window-end' when it ends.
+ */
+async function openLoopWorker({ base, rate, seconds, kind, auth }) {
+  const { openLoop, openLoopCalls } = require('./openLoop');
+  for (const [user, header] of Object.entries(auth ?? {})) authHeaders.set(user, header);
+  const elu0 = performance.eventLoopUtilization();
+  const hooks = {
+    rate,
+    seconds,
+    leadMs: WARMUP_SECONDS * 1000,
+    drainMs: DRAIN_MS,
+    onWindowStart: () => parentPort.postMessage({ phase: 'measure' }),
+    onWindowEnd: () => parentPort.postMessage({ phase: 'window-end' }),
+  };
+  let r;
+  if (kind === 'baseline') {
+    // GET /requests/<random uuid> -> 404, requester / bob / carol in turn
+    r = await openLoopCalls({
+      ...hooks,
+      name: 'baseline',
+      run: k =>
+        call(base, [requesterFor(Math.floor(k / 3)), ...REVIEWERS][k % 3], 'GET', `/requests/${crypto.randomUUID()}`, undefined, 404),
+    });
+  } else {
+    const review = user => async id => {
+      const r = await call(base, user, 'POST', `/requests/${id}/reviews`, { decision: 'approve', comment: 'ok' });
+      return r.json;
+    };
+    r = await openLoop({
+      ...hooks,
+      thinkMs: THINK_MS,
+      steps: [
+        {
+          name: 'create',
+          run: async (_prev, j) =>
+            (
+              await call(base, requesterFor(j), 'POST', '/requests', {
+                resourceRef: RESOURCE,
+                roleId: ROLE,
+                durationMinutes: 60,
+                justification: 'benchmark: evaluate the 7B checkpoint',
+              })
+            ).json.request.id,
+        },
+        { name: 'review1', run: async id => (await review(REVIEWERS[0])(id), id) },
+        {
+          name: 'review2',
+          run: async id => {
+            const json = await review(REVIEWERS[1])(id);
+            if (json.request.status !== 'approved' || !json.grant) {
+              throw new Error(`request ${id} not approved with a grant after two approvals: ${JSON.stringify(json).slice(0, 200)}`);
+            }
+          },
+        },
+      ],
+    });
+  }
+  r.clientElu = performance.eventLoopUtilization(elu0).utilization;
+  return r;
+}
+
+/** One open-loop level in a worker; the backend's CPU is metered over the measured window. */
+function openLevel(target, base, rate, seconds, kind) {
+  const { Worker } = require('node:worker_threads');
+  return new Promise((resolve, reject) => {
+    let meter;
+    let busy;
+    const w = new Worker(__filename, {
+      workerData: { benchOpen: { base, rate, seconds, kind, auth: workerAuth } },
+      argv: process.argv.slice(2),
+    });
+    w.on('message', m => {
+      if (m.phase === 'measure') meter = target.meterRaw();
+      else if (m.phase === 'window-end') busy = meter?.();
+      else resolve({ ...m.result, busy: busy ?? meter?.() });
+    });
+    w.once('error', reject);
+    w.once('exit', code => (code === 0 ? undefined : reject(new Error(`client worker exited ${code}`))));
+  });
+}
+
+/** Rows of one open-loop level: per step (or the baseline) and all steps together. */
+function openRows(db, rate, kind, r) {
+  const names = Object.keys(r.lat);
+  const rows = [];
+  const merged = [];
+  let errors = r.unanswered;
+  let calls = 0;
+  for (const name of names) {
+    const s = r.lat[name].slice().sort((a, b) => a - b);
+    merged.push(...s);
+    const e = r.errors[name] + r.skipped[name];
+    errors += e;
+    calls += s.length + e;
+    const svc = r.service[name].slice().sort((a, b) => a - b);
+    rows.push({ name, count: s.length, errors: e, p50: pct(s, 50), p99: pct(s, 99), max: s[s.length - 1], serviceP99: pct(svc, 99) });
+  }
+  merged.sort((a, b) => a - b);
+  // backend CPU time in the window, less what the idle backend spends in as long (scheduler,
+  // catalog processing loop), per call answered in the window
+  const cpuMsPerCall = r.busy
+    ? ((r.busy.cpuSeconds - (idleCpu.get(db) ?? 0) * r.windowSeconds) * 1000) / Math.max(1, r.answeredInWindow)
+    : NaN;
+  const all = {
+    name: kind === 'baseline' ? 'baseline' : 'steps',
+    count: merged.length,
+    errors,
+    p50: pct(merged, 50),
+    p99: pct(merged, 99),
+    max: merged[merged.length - 1],
+    worstStepP99: Math.max(...rows.map(x => x.p99).filter(Number.isFinite)),
+    cpuMsPerCall,
+  };
+  return { db, rate, kind, steps: kind === 'baseline' ? [] : rows, all, busy: r.busy, clientElu: r.clientElu, sendLagMax: r.sendLagMax, unanswered: r.unanswered, samples: r.samples };
+}
+
+function printOpenRows(level) {
+  const { rate, all, busy } = level;
+  const line = (label, x, extra = '') =>
+    console.log(
+      `${String(rate).padStart(6)} ${label.padEnd(9)} ${String(x.count).padStart(6)} ${fmt(x.p50)} ${fmt(x.p99)} ${fmt(x.max)} ${String(x.errors).padStart(6)}${extra}`,
+    );
+  for (const x of level.steps) line(x.name, x, `   (p99 from actual send ${fmt(x.serviceP99, 0)})`);
+  line(
+    level.kind === 'baseline' ? 'baseline' : 'all steps',
+    all,
+    `   backend cpu ${fmt(all.cpuMsPerCall, 0, 2)} ms/call; backend ${busy ? (busy.cpu * 100).toFixed(0) : '?'}% machine ${busy ? (busy.machine * 100).toFixed(0) : '?'}% gen ${(level.clientElu * 100).toFixed(0)}% gen lag max ${level.sendLagMax.toFixed(0)} ms` +
+      (level.unanswered ? `   UNANSWERED flows ${level.unanswered}` : '') +
+      (level.samples.length ? `   first error: ${level.samples[0]}` : ''),
+  );
+}
+
+// backend CPU seconds per second while nobody calls it, per database (measured before the levels)
+const idleCpu = new Map();
+
+async function mainOpen() {
+  const levels = [];
+  const load = () => require('node:os').loadavg().map(x => x.toFixed(2)).join(' ');
+  console.log(
+    `access-requests bench (open loop, real backend): rates=${RATES.join(',')} steps/s, ${SECONDS} s each (baseline ${BASELINE_SECONDS} s), ` +
+      `steps of a flow due ${THINK_MS} ms apart, ${WARMUP_SECONDS} s untimed lead-in per level, dbs=${DBS.join(',')}; load average ${load()}`,
+  );
+  for (const db of DBS) {
+    const target = await startTarget(db);
+    try {
+      await sleep(2000);
+      const idle = target.meterRaw();
+      await sleep(5000);
+      idleCpu.set(db, idle().cpu);
+      console.log(`\n${target.header}`);
+      console.log(`  idle backend: ${(idleCpu.get(db) * 100).toFixed(1)}% of a core (subtracted from the CPU per call below)`);
+      console.log(
+        `${'rate/s'.padStart(6)} ${'step'.padEnd(9)} ${'count'.padStart(6)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'max ms'.padStart(8)} ${'errors'.padStart(6)}   (latency from the scheduled send time)`,
+      );
+      for (const rate of RATES) {
+        if (BASELINE_SECONDS > 0) {
+          const b = openRows(db, rate, 'baseline', await openLevel(target, target.base, rate, BASELINE_SECONDS, 'baseline'));
+          levels.push(b);
+          printOpenRows(b);
+        }
+        const f = openRows(db, rate, 'flow', await openLevel(target, target.base, rate, SECONDS, 'flow'));
+        levels.push(f);
+        printOpenRows(f);
+        if (f.all.errors || f.unanswered) process.exitCode = 1;
+      }
+    } finally {
+      await target.stop();
+    }
+  }
+  console.log(
+    `\nTarget: at ${OPEN_TARGET.rate} steps/s, every step's p99 < ${OPEN_TARGET.p99Ms} ms with no error, and a step costing at most ` +
+      `${OPEN_TARGET.costRatio}x the baseline call (backend CPU per call, and p50 latency), on both databases. Load average now ${load()}.`,
+  );
+  for (const db of DBS) {
+    const f = levels.find(l => l.db === db && l.rate === OPEN_TARGET.rate && l.kind === 'flow');
+    const b = levels.find(l => l.db === db && l.rate === OPEN_TARGET.rate && l.kind === 'baseline');
+    if (!f) {
+      console.log(`  ${db}: not judged — no ${OPEN_TARGET.rate} steps/s level in this run`);
+      continue;
+    }
+    const latencyOk = f.all.worstStepP99 < OPEN_TARGET.p99Ms && f.all.errors === 0;
+    const cpuRatio = b ? f.all.cpuMsPerCall / b.all.cpuMsPerCall : NaN;
+    const p50Ratio = b ? f.all.p50 / b.all.p50 : NaN;
+    const costOk = cpuRatio <= OPEN_TARGET.costRatio && p50Ratio <= OPEN_TARGET.costRatio;
+    console.log(
+      `  ${db}: worst step p99 ${f.all.worstStepP99.toFixed(1)} ms, errors ${f.all.errors} -> ${latencyOk ? 'MET' : 'NOT MET'}; ` +
+        `step/baseline cost: backend CPU ${fmt(cpuRatio, 0, 2)}x (${fmt(f.all.cpuMsPerCall, 0, 2)} / ${fmt(b?.all.cpuMsPerCall, 0, 2)} ms), ` +
+        `p50 ${fmt(p50Ratio, 0, 2)}x (${fmt(f.all.p50, 0, 1)} / ${fmt(b?.all.p50, 0, 1)} ms) -> ${b ? (costOk ? 'MET' : 'NOT MET') : 'not judged (no baseline)'}`,
+    );
+  }
+  fs.mkdirSync(WORK, { recursive: true });
+  fs.writeFileSync(
+    path.join(WORK, 'last-run.json'),
+    JSON.stringify(
+      {
+        at: new Date().toISOString(),
+        mode: MODE,
+        loadModel: 'open loop',
+        rates: RATES,
+        seconds: SECONDS,
+        baselineSeconds: BASELINE_SECONDS,
+        thinkMs: THINK_MS,
+        levels,
+        backendLogs: portalLogSummaries,
+      },
+      null,
+      2,
+    ),
+  );
+}
+
 const { isMainThread, workerData, parentPort } = require('node:worker_threads');
-if (!isMainThread && workerData?.benchClients) {
+if (!isMainThread && workerData?.benchOpen) {
+  openLoopWorker(workerData.benchOpen).then(
+    r => parentPort.postMessage({ phase: 'done', result: r }),
+    e => {
+      throw e;
+    },
+  );
+} else if (!isMainThread && workerData?.benchClients) {
   const { base, clients, seconds, kind, auth } = workerData.benchClients;
   for (const [user, header] of Object.entries(auth ?? {})) {
     authHeaders.set(user, header);
@@ -1099,7 +1355,7 @@ if (!isMainThread && workerData?.benchClients) {
       },
     );
 } else {
-  main().then(
+  (CLOSED_LOOP ? main : mainOpen)().then(
     // backend.stop() leaves timers/pools behind (scheduler, knex); do not hang after the report.
     () => process.exit(process.exitCode ?? 0),
     e => {
