@@ -29,7 +29,7 @@ export interface Directory {
   displayName?(entityRef: string): Promise<string | undefined>;
   /**
    * Whether the entity exists and the caller may see it: looked up with the caller's own
-   * credentials, never cached (optional; without it only existence is checked).
+   * credentials (optional; without it only existence is checked).
    */
   isVisibleTo?(entityRef: string, credentials: unknown): Promise<boolean>;
 }
@@ -79,6 +79,7 @@ export function queryTerms(query: string): string[] {
 export class CatalogDirectory implements Directory {
   private readonly resources = new Map<string, { at: number; resource: RequestableResource }>();
   private readonly names = new Map<string, { at: number; name: string | undefined }>();
+  private readonly visible = new Map<string, number>();
 
   /**
    * `resourceCacheMs` (default 5000): found Resource entities are reused for this long, so a
@@ -95,9 +96,28 @@ export class CatalogDirectory implements Directory {
     return { credentials: await this.auth.getOwnServiceCredentials() };
   }
 
+  /**
+   * Looked up with the caller's credentials. A positive answer is reused for `resourceCacheMs`
+   * per user and entity (like the resource itself), so a burst of requests costs one catalog
+   * call; a negative answer is never cached.
+   */
   async isVisibleTo(entityRef: string, credentials: unknown): Promise<boolean> {
+    const ttl = this.options.resourceCacheMs ?? 5000;
+    const now = (this.options.now ?? Date.now)();
+    const principal = (credentials as BackstageCredentials | undefined)?.principal as { userEntityRef?: string } | undefined;
+    const key = principal?.userEntityRef ? `${principal.userEntityRef} ${entityRef}` : undefined;
+    const at = key ? this.visible.get(key) : undefined;
+    if (at !== undefined && now - at < ttl) return true;
     const entity = await this.catalog.getEntityByRef(entityRef, { credentials: credentials as BackstageCredentials });
-    return entity !== undefined;
+    if (!entity) {
+      if (key) this.visible.delete(key);
+      return false;
+    }
+    if (key && ttl > 0) {
+      if (this.visible.size >= 5000) this.visible.clear();
+      this.visible.set(key, now);
+    }
+    return true;
   }
 
   async getResource(entityRef: string): Promise<RequestableResource | undefined> {

@@ -1,4 +1,4 @@
-import { mockServices } from '@backstage/backend-test-utils';
+import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { ProvisionerRegistry, builtInRecordOnlyProvisioner } from './ProvisionerRegistry';
 import { CatalogDirectory, queryTerms } from './CatalogDirectory';
@@ -62,6 +62,29 @@ describe('CatalogDirectory display text', () => {
     expect(r!.title).toBe('Weights\ufffd[2K 7B');
     expect(r!.snapshot.title).toBe('Weights\ufffd[2K 7B');
     expect(r!.description).toBe('multi\nline\ufffd');
+  });
+});
+
+describe('CatalogDirectory visibility', () => {
+  it('asks with the caller credentials; reuses a positive answer per user for resourceCacheMs, never a negative one', async () => {
+    let t = 0;
+    const catalog = catalogServiceMock({ entities: [...orgEntities(), ...resourceEntities()] });
+    const getEntityByRef = jest.spyOn(catalog, 'getEntityByRef');
+    const dir = new CatalogDirectory(catalog, mockServices.auth(), { resourceCacheMs: 5000, now: () => t });
+    const alice = mockCredentials.user(ALICE);
+    const bob = mockCredentials.user(BOB);
+    expect(await dir.isVisibleTo(W7B, alice)).toBe(true);
+    expect(getEntityByRef).toHaveBeenLastCalledWith(W7B, { credentials: alice });
+    expect(await dir.isVisibleTo(W7B, alice)).toBe(true);
+    expect(getEntityByRef).toHaveBeenCalledTimes(1);
+    expect(await dir.isVisibleTo(W7B, bob)).toBe(true); // another user: asked again
+    expect(getEntityByRef).toHaveBeenCalledTimes(2);
+    expect(await dir.isVisibleTo('resource:default/nope', alice)).toBe(false);
+    expect(await dir.isVisibleTo('resource:default/nope', alice)).toBe(false);
+    expect(getEntityByRef).toHaveBeenCalledTimes(4);
+    t = 5000;
+    expect(await dir.isVisibleTo(W7B, alice)).toBe(true);
+    expect(getEntityByRef).toHaveBeenCalledTimes(5);
   });
 });
 
