@@ -6,6 +6,7 @@ import {
 import { modelScanPermissions } from '@internal/plugin-model-scan-common';
 import { createRouter } from './router';
 import { ScanStore } from './store/ScanStore';
+import { PolicyExceptionsLink } from './service/exceptionLink';
 import { ScanService } from './service/ScanService';
 import { ScanQueue } from './service/ScanQueue';
 import { WorkerScanEngine } from './service/ScanEngine';
@@ -42,6 +43,7 @@ export const modelScanPlugin = createBackendPlugin({
         scheduler: coreServices.scheduler,
         lifecycle: coreServices.lifecycle,
         auth: coreServices.auth,
+        discovery: coreServices.discovery,
         cache: coreServices.cache,
         catalog: catalogServiceRef,
       },
@@ -57,6 +59,7 @@ export const modelScanPlugin = createBackendPlugin({
         scheduler,
         lifecycle,
         auth,
+        discovery,
         cache,
         catalog,
       }) {
@@ -80,6 +83,8 @@ export const modelScanPlugin = createBackendPlugin({
           allowLocalPaths: settings.allowLocalPaths,
           acceptanceMaxDays: settings.acceptance.maxDays,
           remoteSources: sourceResolver,
+          // acceptances are exceptions held by policy-exceptions (issue 9); the gate asks isExcepted
+          exceptions: new PolicyExceptionsLink({ discovery, auth, logger }),
         });
         const queue = new ScanQueue({
           store,

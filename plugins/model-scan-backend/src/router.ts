@@ -219,18 +219,22 @@ export async function createRouter(
           modelScanVerdictAcceptPermission,
         );
         const body = parse(createAcceptanceRequestSchema, req.body);
-        const acceptance = await scanService.acceptVerdict({
+        // an acceptance is an exception request to FG-MODEL-SCAN for this hash (policy-exceptions);
+        // another security reviewer approves it there
+        const result = await scanService.acceptVerdict({
           ...body,
           acceptedBy: principalRef(credentials),
+          credentials,
         });
         await event.success({
           meta: {
-            acceptanceId: acceptance.id,
-            sha256: acceptance.sha256,
-            expiresAt: acceptance.expiresAt,
+            acceptanceId: result.acceptance?.id ?? null,
+            exceptionId: result.exception?.id ?? null,
+            sha256: body.sha256,
+            expiresAt: body.expiresAt,
           },
         });
-        res.status(201).json({ acceptance });
+        res.status(201).json(result);
       } catch (error) {
         await event.fail({ error: error as Error });
         throw markAudited(error);
@@ -241,6 +245,15 @@ export async function createRouter(
   router.get('/acceptances', async (req, res) => {
     await authorize(req, modelScanReadPermission);
     res.json({ items: await scanService.listAcceptances() });
+  });
+
+  // The current scanner's verdict of one exact file: policy-exceptions checks it before a
+  // model-file exception is requested or approved (suspicious only, never malicious).
+  router.get('/verdicts/:sha256', async (req, res) => {
+    await authorize(req, modelScanReadPermission);
+    const sha256 = String(req.params.sha256).toLowerCase();
+    if (!/^[0-9a-f]{64}$/.test(sha256)) throw new InputError('sha256: must be 64 hexadecimal characters');
+    res.json({ sha256, verdict: (await scanService.currentVerdictOf(sha256)) ?? null });
   });
 
   router.get('/gate', async (req, res) => {

@@ -1,7 +1,8 @@
 import { promises as fs } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LoggerService } from '@backstage/backend-plugin-api';
+import { BackstageCredentials, LoggerService } from '@backstage/backend-plugin-api';
+import type { PolicyException } from '@internal/plugin-policy-exceptions-common';
 import { InputError, NotFoundError } from '@backstage/errors';
 import {
   Acceptance,
@@ -14,6 +15,7 @@ import {
 } from '@internal/plugin-model-scan-common';
 import { RecordedFile, ScanJob, ScanStore } from '../store/ScanStore';
 import { ScanEngine } from './ScanEngine';
+import { VerdictExceptions } from './exceptionLink';
 import { listLocalFiles, sha256File } from './files';
 import { summarizeFiles } from '../domain/verdicts';
 import { decideGate } from '../domain/gate';
@@ -68,6 +70,12 @@ export interface ScanServiceOptions {
   allowLocalPaths: boolean;
   acceptanceMaxDays: number;
   remoteSources?: RemoteSourceResolver;
+  /**
+   * Acceptances as exceptions (policy-exceptions, issue 9): the gate and the display ask it, and
+   * an acceptance files an exception request. The plugin always wires it; without it (unit tests
+   * of this service alone) the acceptances of this plugin's own table are used.
+   */
+  exceptions?: VerdictExceptions;
 }
 
 /** Progress callback of one job. */
@@ -148,11 +156,11 @@ export class ScanService {
   async getScan(id: string): Promise<Scan | undefined> {
     const scan = await this.options.store.getScan(id);
     if (!scan?.files?.length) return scan;
-    const acceptances = await this.options.store.listAcceptances({
-      sha256s: [...new Set(scan.files.map(f => f.sha256).filter(Boolean))],
-    });
-    const facts = acceptances.map(toAcceptanceFacts);
     const now = this.options.clock.now();
+    const facts = await this.acceptanceFacts(
+      scan.files.filter(f => f.verdict === 'suspicious').map(f => f.sha256),
+      now,
+    );
     for (const file of scan.files) {
       if (file.verdict !== 'suspicious') continue;
       const allowance = isFileAllowed(
@@ -196,13 +204,35 @@ export class ScanService {
     return this.options.store.listAcceptances();
   }
 
+  /** The current scanner's verdict of one exact file, or undefined when it has not scanned it. */
+  async currentVerdictOf(sha256: string): Promise<Verdict | undefined> {
+    const identity = await this.options.engine.identity();
+    const current = await this.options.store.getCachedResult({
+      sha256,
+      scannerVersion: identity.scannerVersion,
+      rulesetVersion: identity.rulesetVersion,
+    });
+    return current?.verdict;
+  }
+
+  /** Valid acceptances of these hashes at `now`: approved exceptions when linked, else the local table. */
+  private async acceptanceFacts(sha256s: string[], now: Date): Promise<AcceptanceFacts[]> {
+    const unique = [...new Set(sha256s.filter(Boolean))];
+    if (unique.length === 0) return [];
+    if (this.options.exceptions) return this.options.exceptions.acceptanceFacts(unique, now);
+    const acceptances = await this.options.store.listAcceptances({ sha256s: unique });
+    return acceptances.map(toAcceptanceFacts);
+  }
+
   /** Records a security reviewer's acceptance of a suspicious verdict (permission checked by the caller). */
   async acceptVerdict(input: {
     sha256: string;
     justification: string;
     expiresAt: string;
     acceptedBy: string;
-  }): Promise<Acceptance> {
+    /** The reviewer's credentials: with the exceptions link, the request is filed on their behalf. */
+    credentials?: BackstageCredentials;
+  }): Promise<{ acceptance?: Acceptance; exception?: PolicyException }> {
     const now = this.options.clock.now();
     const identity = await this.options.engine.identity();
     const current = await this.options.store.getCachedResult({
@@ -217,7 +247,15 @@ export class ScanService {
       now,
       maxDays: this.options.acceptanceMaxDays,
     });
-    return this.options.store.insertAcceptance(
+    if (this.options.exceptions) {
+      if (!input.credentials) throw new Error('acceptVerdict needs the caller\'s credentials to file an exception');
+      const exception = await this.options.exceptions.requestException(
+        { sha256: input.sha256, justification: input.justification, expiresAt: new Date(input.expiresAt).toISOString() },
+        input.credentials,
+      );
+      return { exception };
+    }
+    const acceptance = await this.options.store.insertAcceptance(
       {
         sha256: input.sha256,
         justification: input.justification,
@@ -228,6 +266,7 @@ export class ScanService {
       },
       now,
     );
+    return { acceptance };
   }
 
   /** The promotion gate for one exact target. */
@@ -235,9 +274,10 @@ export class ScanService {
     const identity = await this.options.engine.identity();
     const scan = await this.options.store.getLatestCompletedScan(target);
     const files = scan?.files ?? [];
-    const acceptances = await this.options.store.listAcceptances({
-      sha256s: [...new Set(files.map(f => f.sha256).filter(Boolean))],
-    });
+    const acceptances = await this.acceptanceFacts(
+      files.filter(f => f.verdict === 'suspicious').map(f => f.sha256),
+      now,
+    );
     return decideGate({
       target,
       scan: scan
@@ -253,7 +293,7 @@ export class ScanService {
             })),
           }
         : undefined,
-      acceptances: acceptances.map(toAcceptanceFacts),
+      acceptances,
       now,
       current: {
         scannerVersion: identity.scannerVersion,
