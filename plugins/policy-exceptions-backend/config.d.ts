@@ -14,6 +14,11 @@ export interface Config {
     checks?: {
       /** How often the compensating-control check and reminders run, in minutes. Default 15. */
       frequencyMinutes?: number;
+      /**
+       * Where catalog compensating controls are checked: the weight-inventory plugin's posture
+       * findings (default), or 'none' (every such check is recorded as unknown, never suspends).
+       */
+      postureSource?: 'weight-inventory' | 'none';
     };
     imports?: {
       /**

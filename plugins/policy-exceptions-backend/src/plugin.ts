@@ -10,6 +10,7 @@ import { CatalogDirectory } from './service/Directory';
 import { ExceptionsService } from './service/ExceptionsService';
 import { Notifier } from './service/Notifier';
 import { noPostureSource } from './service/posture';
+import { WeightInventoryPosture } from './service/weightInventoryPosture';
 import { ModelScanVerdicts } from './service/modelFiles';
 import { importModelScanAcceptances } from './service/importAcceptances';
 import { ModelScanClient } from '@internal/plugin-model-scan-common';
@@ -71,7 +72,10 @@ export const policyExceptionsPlugin = createBackendPlugin({
         });
         deps.permissionsRegistry.addPermissions(policyExceptionsPermissions);
 
-        const posture = noPostureSource;
+        const posture =
+          (cfg?.getOptionalString('checks.postureSource') ?? 'weight-inventory') === 'none'
+            ? noPostureSource
+            : new WeightInventoryPosture(deps.discovery, deps.auth);
         const runChecks = () => runCompensatingChecks(service, posture);
 
         // model-scan acceptances become exceptions: copied once over model-scan's API (idempotent)
