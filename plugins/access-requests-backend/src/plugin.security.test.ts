@@ -46,9 +46,9 @@ async function start(knex: Knex) {
       if (hidden(options?.credentials?.principal?.userEntityRef, String(ref))) return undefined;
       return inner.getEntityByRef(ref, options);
     },
-    async getEntities(request: any, options: any) {
+    async getEntities(query: any, options: any) {
       const user = options?.credentials?.principal?.userEntityRef;
-      const result = await inner.getEntities(request, options);
+      const result = await inner.getEntities(query, options);
       return { ...result, items: result.items.filter((e: any) => !hidden(user, `resource:${e.metadata.namespace ?? 'default'}/${e.metadata.name}`)) };
     },
   });

@@ -45,11 +45,11 @@ describe('SsrfGuard.checkUrlResolved (submission-time DNS check)', () => {
     await expect(guard.checkUrlResolved(new URL('http://models.example.com/m.bin'))).rejects.toMatchObject({ name: 'NotAllowedError' });
   });
 
-  it('the connect-time lookup uses the same resolver and refuses a rebinding answer', done => {
+  it('the connect-time lookup uses the same resolver and refuses a rebinding answer', async () => {
     const lookup = guard.lookupFor('rebind.example.com') as any;
-    lookup('rebind.example.com', { all: true }, (err: Error | null) => {
-      expect(err?.message).toContain('non-public address 127.0.0.1');
-      done();
-    });
+    const err = await new Promise<Error | null>(resolve =>
+      lookup('rebind.example.com', { all: true }, (e: Error | null) => resolve(e)),
+    );
+    expect(err?.message).toContain('non-public address 127.0.0.1');
   });
 });
