@@ -152,8 +152,11 @@ describe.each(databases.eachSupportedId())('access-requests security on %p', dat
     const refused = await t.api('get', `/requests/${other}`, ERIN);
     expect(refused.status).toBe(403);
     expect(JSON.stringify(refused.body)).not.toContain('evaluate 7b');
-    // once decided by mallory, erin (who did not review it) no longer reads the pending-only request
-    await t.api('post', `/requests/${pending}/reviews`, 'user:default/mallory').send({ decision: 'approve' }).expect(200);
+    // once decided by mallory, erin (who did not review it) no longer reads the pending-only request;
+    // mallory's approval answer carries the request, not alice's grant (mallory has no read-all)
+    const decided = await t.api('post', `/requests/${pending}/reviews`, 'user:default/mallory').send({ decision: 'approve' }).expect(200);
+    expect(decided.body.request.status).toBe('approved');
+    expect(decided.body.grant).toBeUndefined();
     expect((await t.api('get', `/requests/${pending}`, ERIN)).status).toBe(403);
     // the reviewer still reads it, without the requester's grant (grant: holder or read-all)
     const asReviewer = await t.api('get', `/requests/${pending}`, 'user:default/mallory').expect(200);

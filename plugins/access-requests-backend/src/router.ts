@@ -119,7 +119,10 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     const actor = await actorOf(req);
     const body = parse(reviewBodySchema, req.body);
     await require(actor, accessRequestReviewPermission);
-    res.json(await service.review(actor, req.params.id, body));
+    const result = await service.review(actor, req.params.id, body);
+    // the grant is the requester's: the reviewer sees it only with read-all (as GET /grants/:id)
+    const showGrant = result.grant ? await allowed(actor, accessReadAllPermission) : false;
+    res.json(showGrant ? result : { request: result.request });
   });
 
   router.post('/requests/:id/withdraw', async (req, res) => {
