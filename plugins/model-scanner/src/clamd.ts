@@ -1,5 +1,5 @@
 /** ClamAV daemon client: streams a file with INSTREAM over a unix socket or TCP. */
-import * as net from 'node:net';
+import type * as NetModule from 'node:net';
 import { createReadStream } from 'node:fs';
 
 export interface ClamdTarget {
@@ -22,8 +22,8 @@ export async function clamdScanFile(
   const timeoutMs = target.timeoutMs ?? 120_000;
   return new Promise<ClamdResult>((resolve, reject) => {
     const sock = target.socket
-      ? net.createConnection(target.socket)
-      : net.createConnection(target.port ?? 3310, target.host ?? '127.0.0.1');
+      ? net().createConnection(target.socket)
+      : net().createConnection(target.port ?? 3310, target.host ?? '127.0.0.1');
     let response = '';
     let settled = false;
     const fail = (e: Error) => {
@@ -67,4 +67,10 @@ export async function clamdScanFile(
       });
     });
   });
+}
+
+/** node:net loaded on first use (the CLI without clamd never needs it). */
+function net(): typeof NetModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('node:net');
 }

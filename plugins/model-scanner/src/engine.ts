@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import type { Hash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type {
@@ -100,9 +100,7 @@ const SAFE_CLAIM_EXTENSIONS =
   /\.(safetensors|gguf|onnx|json|txt|md|npy|h5|hdf5|keras|csv|yaml|yml|model|tflite|msgpack)$/i;
 
 /** Compressed streams and archives recognised by magic (decoded by Node's zlib, our LZ4 decoder or 7-Zip). */
-const COMPRESSED_CONTAINERS: Array<
-  [SevenZipKind | 'zstd' | 'lz4', Buffer]
-> = [
+const COMPRESSED_CONTAINERS: Array<[SevenZipKind | 'zstd' | 'lz4', Buffer]> = [
   ['7z', Buffer.from('377abcaf271c', 'hex')],
   ['rar5', Buffer.from('526172211a070100', 'hex')],
   ['rar', Buffer.from('526172211a0700', 'hex')],
@@ -847,7 +845,12 @@ export class FileScan {
       Math.max(0, this.limits.maxDecompressedBytes - this.decompressed),
       Math.max(64 << 20, this.limits.maxCompressionRatio * source.size),
     );
-    const unpacked = { gzip: 'gunzip', zlib: 'inflate', zstd: 'unzstd', lz4: 'unlz4' };
+    const unpacked = {
+      gzip: 'gunzip',
+      zlib: 'inflate',
+      zstd: 'unzstd',
+      lz4: 'unlz4',
+    };
     const inflated = new InflateByteSource(
       source,
       kind,
@@ -935,6 +938,14 @@ export class FileScan {
         : {}),
     };
   }
+}
+
+/** node:crypto loaded on first use: a --no-hash CLI run never pays for initialising OpenSSL. */
+function createHash(algorithm: 'sha256'): Hash {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('node:crypto') as typeof import('node:crypto')).createHash(
+    algorithm,
+  );
 }
 
 function mergeLimits(l?: Partial<ScanLimits>): ScanLimits {

@@ -9,8 +9,6 @@
 import { promises as fsp, createWriteStream } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { FileScanResult } from '../types';
 import { listFiles, scanFiles, unreadableResult } from '../engine';
 import type { ScanOptions } from '../engine';
@@ -101,6 +99,12 @@ async function download(
   if (!res.ok || !res.body)
     throw new Error(`GET ${url} failed: HTTP ${res.status}`);
   await fsp.mkdir(path.dirname(dest), { recursive: true });
+  // loaded here: a scan of local files never needs the stream helpers
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Readable } = require('node:stream') as typeof import('node:stream');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { pipeline } =
+    require('node:stream/promises') as typeof import('node:stream/promises');
   await pipeline(Readable.fromWeb(res.body as any), createWriteStream(dest));
 }
 
