@@ -25,3 +25,13 @@ export function sha256OfFindingKey(findingKey: string | undefined): string | und
   const m = /^sha256:(.*)$/.exec(findingKey ?? '');
   return m && SHA256.test(m[1]) ? m[1] : undefined;
 }
+
+/**
+ * Sub-paths of the portal's exceptions pages under `/policy-exceptions`: the frontend builds its
+ * route refs from them and the backend its notification links, so the links resolve.
+ */
+export const EXCEPTIONS_APP_BASE_PATH = '/policy-exceptions';
+export const EXCEPTIONS_APP_SUB_PATHS = {
+  exception: '/exceptions/:id',
+  newException: '/new',
+} as const;

@@ -12,6 +12,8 @@ import {
   PolicyException,
   StoredExceptionStatus,
   effectiveStatus,
+  EXCEPTIONS_APP_BASE_PATH,
+  EXCEPTIONS_APP_SUB_PATHS,
   MODEL_SCAN_CONTROL_ID,
   isExceptedAmong,
 } from '@internal/plugin-policy-exceptions-common';
@@ -75,7 +77,8 @@ export class ExceptionsService {
 
   link(id?: string): string {
     const base = (this.o.appBaseUrl ?? '').replace(/\/$/, '');
-    return id ? `${base}/policy-exceptions/exceptions/${encodeURIComponent(id)}` : `${base}/policy-exceptions`;
+    const root = `${base}${EXCEPTIONS_APP_BASE_PATH}`;
+    return id ? `${root}${EXCEPTIONS_APP_SUB_PATHS.exception.replace(':id', encodeURIComponent(id))}` : root;
   }
 
   /** Every action is an audit event; a refusal (any error) is the same event, failed. */
