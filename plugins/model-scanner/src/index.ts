@@ -17,6 +17,8 @@ export type {
 } from './engine';
 export { SCANNER_NAME, SCANNER_VERSION, RULESET_VERSION } from './version';
 export { toSarif, toJsonReport, toTable, explainRule } from './report';
+export { toCycloneDx } from './report/cyclonedx';
+export type { MlBomOptions, MlBomSubject } from './report/cyclonedx';
 export { atlasTechniques, rules } from './rules';
 export { classifyGlobal } from './pickle/policy';
 export { clamdScanFile } from './clamd';

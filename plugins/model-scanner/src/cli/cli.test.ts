@@ -361,10 +361,12 @@ describe('bundled CLI', () => {
       const evil = path.join(dir, 'evil.pkl.xz');
       // an xz-compressed payload exercises the lazily loaded 7-Zip WASM from the bundle
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { compress } = require('../testing/compressors') as typeof import('../testing/compressors');
+      const { compress } =
+        require('../testing/compressors') as typeof import('../testing/compressors');
       fs.writeFileSync(evil, await compress('xz', classicPayload()));
       // make the bundle stale: bin/model-scan must rebuild it before running
-      if (fs.existsSync(BUNDLE)) fs.utimesSync(BUNDLE, new Date(0), new Date(0));
+      if (fs.existsSync(BUNDLE))
+        fs.utimesSync(BUNDLE, new Date(0), new Date(0));
       const bundled = await run([evil, '--format', 'json', '--no-hash']);
       expect(bundled.code).toBe(1);
       expect(fs.statSync(BUNDLE).mtimeMs).toBeGreaterThan(Date.now() - 120_000);
@@ -374,11 +376,43 @@ describe('bundled CLI', () => {
       });
       expect(fromSource.code).toBe(1);
       const strip = (s: string) =>
-        JSON.parse(s).files.map((f: { durationMs?: number }) => ({ ...f, durationMs: 0 }));
+        JSON.parse(s).files.map((f: { durationMs?: number }) => ({
+          ...f,
+          durationMs: 0,
+        }));
       expect(strip(bundled.stdout)).toEqual(strip(fromSource.stdout));
-      expect(strip(bundled.stdout)[0]).toMatchObject({ verdict: 'malicious', format: 'xz' });
+      expect(strip(bundled.stdout)[0]).toMatchObject({
+        verdict: 'malicious',
+        format: 'xz',
+      });
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
+});
+
+describe('CycloneDX output', () => {
+  it('prints a CycloneDX 1.6 ML-BOM with findings as vulnerabilities', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'model-scan-bom-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'evil.pkl'), classicPayload());
+      fs.copyFileSync(
+        path.join(FIXTURES, 'torch_state_dict.pt'),
+        path.join(dir, 'ok.pt'),
+      );
+      const r = await run([dir, '--format', 'cyclonedx']);
+      expect(r.code).toBe(1);
+      const bom = JSON.parse(r.stdout);
+      expect(bom).toMatchObject({ bomFormat: 'CycloneDX', specVersion: '1.6' });
+      expect(bom.components).toHaveLength(2);
+      expect(bom.vulnerabilities.map((v: { id: string }) => v.id)).toContain(
+        'PICKLE_DANGEROUS_GLOBAL',
+      );
+      const bad = await run([dir, '--format', 'spdx']);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/--format must be/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -1,6 +1,6 @@
 /**
  * model-scan CLI.
- *   model-scan <files|folders|hf://org/repo[@rev]|https URLs> [--format table|json|sarif]
+ *   model-scan <files|folders|hf://org/repo[@rev]|https URLs> [--format table|json|sarif|cyclonedx]
  *              [--fail-on suspicious|malicious] [--no-hash] [--clamd-socket PATH] [--output FILE]
  *   model-scan gate --url <backendBaseUrl> --target <target> [--token <token>]
  * Exit codes: 0 nothing reaches the fail level (gate allowed); 1 something does (gate refused);
@@ -13,10 +13,11 @@ import type { FileScanResult } from '../types';
 import { listFiles, scanFiles, unreadableResult } from '../engine';
 import type { ScanOptions } from '../engine';
 import { toJsonReport, toSarif, toTable } from '../report';
+import { toCycloneDx } from '../report/cyclonedx';
 import { SCANNER_NAME, SCANNER_VERSION } from '../version';
 
 const USAGE = `Usage:
-  model-scan <file|folder|hf://org/repo[@rev]|https://...>... [--format table|json|sarif]
+  model-scan <file|folder|hf://org/repo[@rev]|https://...>... [--format table|json|sarif|cyclonedx]
              [--fail-on suspicious|malicious] [--no-hash] [--clamd-socket PATH] [--output FILE]
   model-scan gate --url <backendBaseUrl> --target <target> [--token <token>]   (or $FRONTIER_GUARD_TOKEN)
 
@@ -174,9 +175,9 @@ async function scan(argv: string[], io: Io): Promise<number> {
     return 0;
   }
   const format = (flags.format as string) ?? 'table';
-  if (!['table', 'json', 'sarif'].includes(format))
+  if (!['table', 'json', 'sarif', 'cyclonedx'].includes(format))
     throw new UsageError(
-      `--format must be table, json or sarif (got ${format})`,
+      `--format must be table, json, sarif or cyclonedx (got ${format})`,
     );
   const failOn = (flags['fail-on'] as string) ?? 'malicious';
   if (!['suspicious', 'malicious'].includes(failOn))
@@ -258,6 +259,16 @@ async function scan(argv: string[], io: Io): Promise<number> {
   const renderers: Record<string, () => string> = {
     json: () => JSON.stringify(toJsonReport(results), null, 2),
     sarif: () => JSON.stringify(toSarif(results), null, 2),
+    // CycloneDX 1.6 ML-BOM of everything scanned by this command
+    cyclonedx: () =>
+      JSON.stringify(
+        toCycloneDx(results, {
+          subject: { name: positional.join(' ') },
+          timestamp: new Date(),
+        }),
+        null,
+        2,
+      ),
     table: () => toTable(results),
   };
   const text = renderers[format]();

@@ -8,11 +8,7 @@ import {
   buildZip,
   classicPayload,
 } from '../testing/pickleBuilder';
-import {
-  buildRar5,
-  compress,
-  sevenZipArchive,
-} from '../testing/compressors';
+import { buildRar5, compress, sevenZipArchive } from '../testing/compressors';
 import { decodeLz4Block, Lz4Decoder } from './lz4';
 import { makeTempDir } from './sevenZip';
 
@@ -25,7 +21,10 @@ const worrying = (r: { findings: Array<{ severity: string }> }) =>
 
 /** A pickle that runs os.system and is then deliberately broken (the nullifAI technique). */
 const brokenAfterPayload = () =>
-  Buffer.concat([classicPayload().subarray(0, -1), Buffer.from('\xff\xfe\x00garbage', 'latin1')]);
+  Buffer.concat([
+    classicPayload().subarray(0, -1),
+    Buffer.from('\xff\xfe\x00garbage', 'latin1'),
+  ]);
 
 function torchZip(dataPkl: Buffer) {
   return buildZip([
@@ -55,49 +54,75 @@ const FORMAT: Record<(typeof CODECS)[number], string> = {
   lz4: 'lz4',
 };
 
-describe.each(CODECS)('%s streams (joblib compressors and raw files)', codec => {
-  it('finds a payload inside and names the format', async () => {
-    const r = await scanBuffer(`model.joblib`, await compress(codec, classicPayload()));
-    expect(r.verdict).toBe('malicious');
-    expect(r.format).toBe(FORMAT[codec]);
-    expect(rulesOf(r)).toContain('PICKLE_DANGEROUS_GLOBAL');
-    expect(r.errors).toEqual([]);
-  });
+describe.each(CODECS)(
+  '%s streams (joblib compressors and raw files)',
+  codec => {
+    it('finds a payload inside and names the format', async () => {
+      const r = await scanBuffer(
+        `model.joblib`,
+        await compress(codec, classicPayload()),
+      );
+      expect(r.verdict).toBe('malicious');
+      expect(r.format).toBe(FORMAT[codec]);
+      expect(rulesOf(r)).toContain('PICKLE_DANGEROUS_GLOBAL');
+      expect(r.errors).toEqual([]);
+    });
 
-  it('keeps real compressed joblib / torch files safe', async () => {
-    for (const name of ['sklearn_forest.joblib', 'torch_state_dict.pt', 'numpy_float.npy']) {
-      const r = await scanBuffer(`${name}.${codec}`, await compress(codec, fixture(name)));
-      expect({ name, verdict: r.verdict, findings: worrying(r), errors: r.errors }).toEqual({
-        name,
-        verdict: 'safe',
-        findings: [],
-        errors: [],
+    it('keeps real compressed joblib / torch files safe', async () => {
+      for (const name of [
+        'sklearn_forest.joblib',
+        'torch_state_dict.pt',
+        'numpy_float.npy',
+      ]) {
+        const r = await scanBuffer(
+          `${name}.${codec}`,
+          await compress(codec, fixture(name)),
+        );
+        expect({
+          name,
+          verdict: r.verdict,
+          findings: worrying(r),
+          errors: r.errors,
+        }).toEqual({
+          name,
+          verdict: 'safe',
+          findings: [],
+          errors: [],
+        });
+      }
+    });
+
+    it('reports the payload of a truncated stream and never calls a truncated benign stream safe', async () => {
+      // incompressible bytes after the payload, so the first half of the stream decodes the payload
+      const payload = Buffer.concat([classicPayload(), noise(300_000)]);
+      const full = await compress(codec, payload);
+      const cut = full.subarray(0, Math.floor(full.length / 2));
+      const bad = await scanBuffer('model.pkl', cut);
+      // bzip2 decodes whole 900 kB blocks: a loader sees nothing of a cut first block either
+      if (codec === 'bzip2') expect(bad.verdict).not.toBe('safe');
+      else expect(bad.verdict).toBe('malicious');
+      const benign = await compress(
+        codec,
+        Buffer.concat([benignOrderedDict(), noise(300_000)]),
+      );
+      const ok = await scanBuffer(
+        'model.pkl',
+        benign.subarray(0, Math.floor(benign.length / 2)),
+      );
+      expect(ok.verdict).not.toBe('safe');
+      expect(ok.verdict).not.toBe('malicious');
+    });
+
+    it('stops a decompression bomb at the byte limit', async () => {
+      const bomb = await compress(codec, Buffer.alloc(8 << 20));
+      const r = await scanBuffer('bomb.pkl', bomb, {
+        limits: { maxDecompressedBytes: 1 << 20 },
       });
-    }
-  });
-
-  it('reports the payload of a truncated stream and never calls a truncated benign stream safe', async () => {
-    // incompressible bytes after the payload, so the first half of the stream decodes the payload
-    const payload = Buffer.concat([classicPayload(), noise(300_000)]);
-    const full = await compress(codec, payload);
-    const cut = full.subarray(0, Math.floor(full.length / 2));
-    const bad = await scanBuffer('model.pkl', cut);
-    // bzip2 decodes whole 900 kB blocks: a loader sees nothing of a cut first block either
-    if (codec === 'bzip2') expect(bad.verdict).not.toBe('safe');
-    else expect(bad.verdict).toBe('malicious');
-    const benign = await compress(codec, Buffer.concat([benignOrderedDict(), noise(300_000)]));
-    const ok = await scanBuffer('model.pkl', benign.subarray(0, Math.floor(benign.length / 2)));
-    expect(ok.verdict).not.toBe('safe');
-    expect(ok.verdict).not.toBe('malicious');
-  });
-
-  it('stops a decompression bomb at the byte limit', async () => {
-    const bomb = await compress(codec, Buffer.alloc(8 << 20));
-    const r = await scanBuffer('bomb.pkl', bomb, { limits: { maxDecompressedBytes: 1 << 20 } });
-    expect(rulesOf(r)).toContain('ARCHIVE_BOMB');
-    expect(r.verdict).toBe('suspicious');
-  });
-});
+      expect(rulesOf(r)).toContain('ARCHIVE_BOMB');
+      expect(r.verdict).toBe('suspicious');
+    });
+  },
+);
 
 describe('compression-ratio bombs', () => {
   it('stops a zstd stream that expands beyond 64 MiB at more than the ratio limit', async () => {
@@ -108,7 +133,10 @@ describe('compression-ratio bombs', () => {
   }, 30_000);
 
   it('refuses a 7z whose declared content is a ratio bomb without extracting it', async () => {
-    const bomb = await sevenZipArchive([{ name: 'zeros.bin', data: Buffer.alloc(24 << 20) }], ['-t7z']);
+    const bomb = await sevenZipArchive(
+      [{ name: 'zeros.bin', data: Buffer.alloc(24 << 20) }],
+      ['-t7z'],
+    );
     const started = Date.now();
     const r = await scanBuffer('bomb.7z', bomb);
     expect(rulesOf(r)).toContain('ARCHIVE_BOMB');
@@ -117,8 +145,13 @@ describe('compression-ratio bombs', () => {
   });
 
   it('refuses a 7z whose declared content exceeds the decompression limit', async () => {
-    const a = await sevenZipArchive([{ name: 'a.pkl', data: Buffer.alloc(2 << 20, 3) }], ['-t7z']);
-    const r = await scanBuffer('big.7z', a, { limits: { maxDecompressedBytes: 1 << 20 } });
+    const a = await sevenZipArchive(
+      [{ name: 'a.pkl', data: Buffer.alloc(2 << 20, 3) }],
+      ['-t7z'],
+    );
+    const r = await scanBuffer('big.7z', a, {
+      limits: { maxDecompressedBytes: 1 << 20 },
+    });
     expect(rulesOf(r)).toContain('ARCHIVE_BOMB');
   });
 });
@@ -138,28 +171,51 @@ describe('7z archives', () => {
     ['stored', ['-t7z', '-m0=copy']],
     ['LZMA2 with the BCJ filter', ['-t7z', '-mf=BCJ', '-m0=lzma2']],
   ])('scans every member of a %s archive', async (_label, args) => {
-    const r = await scanFile(await toFile('m.7z', await sevenZipArchive(await members(), args)));
+    const r = await scanFile(
+      await toFile('m.7z', await sevenZipArchive(await members(), args)),
+    );
     expect(r.format).toBe('7z');
     expect(r.verdict).toBe('malicious');
     const hit = r.findings.find(f => f.ruleId === 'PICKLE_DANGEROUS_GLOBAL')!;
-    expect(hit.location?.member).toBe('model/pytorch_model.bin!/archive/data.pkl');
+    expect(hit.location?.member).toBe(
+      'model/pytorch_model.bin!/archive/data.pkl',
+    );
     expect(r.errors).toEqual([]);
   });
 
   it('finds a payload in a PyTorch model whose pickle is broken after it (nullifAI)', async () => {
-    const a = await sevenZipArchive([{ name: 'model.pt', data: torchZip(brokenAfterPayload()) }], ['-t7z', '-m0=lzma2']);
+    const a = await sevenZipArchive(
+      [{ name: 'model.pt', data: torchZip(brokenAfterPayload()) }],
+      ['-t7z', '-m0=lzma2'],
+    );
     const r = await scanBuffer('model.7z', a);
     expect(r.verdict).toBe('malicious');
-    expect(rulesOf(r)).toEqual(expect.arrayContaining(['PICKLE_PAYLOAD_BEFORE_ERROR']));
+    expect(rulesOf(r)).toEqual(
+      expect.arrayContaining(['PICKLE_PAYLOAD_BEFORE_ERROR']),
+    );
   });
 
   it('keeps real models in 7z archives safe (solid and not)', async () => {
-    const files = ['torch_state_dict.pt', 'sklearn_forest.joblib', 'numpy_archive.npz', 'torch_legacy_tar.tar', 'torchscript_traced.pt'].map(
-      name => ({ name, data: fixture(name) }),
-    );
-    for (const args of [['-t7z', '-ms=on'], ['-t7z', '-ms=off', '-m0=lzma']]) {
-      const r = await scanBuffer('models.7z', await sevenZipArchive(files, args));
-      expect({ verdict: r.verdict, findings: worrying(r), errors: r.errors }).toEqual({
+    const files = [
+      'torch_state_dict.pt',
+      'sklearn_forest.joblib',
+      'numpy_archive.npz',
+      'torch_legacy_tar.tar',
+      'torchscript_traced.pt',
+    ].map(name => ({ name, data: fixture(name) }));
+    for (const args of [
+      ['-t7z', '-ms=on'],
+      ['-t7z', '-ms=off', '-m0=lzma'],
+    ]) {
+      const r = await scanBuffer(
+        'models.7z',
+        await sevenZipArchive(files, args),
+      );
+      expect({
+        verdict: r.verdict,
+        findings: worrying(r),
+        errors: r.errors,
+      }).toEqual({
         verdict: 'safe',
         findings: [],
         errors: [],
@@ -168,32 +224,50 @@ describe('7z archives', () => {
   });
 
   it('scans archives nested in archives up to the depth limit', async () => {
-    const inner = await sevenZipArchive([{ name: 'evil.pkl', data: classicPayload() }], ['-t7z']);
+    const inner = await sevenZipArchive(
+      [{ name: 'evil.pkl', data: classicPayload() }],
+      ['-t7z'],
+    );
     const xz = await compress('xz', inner);
-    const outer = await sevenZipArchive([{ name: 'inner.7z.xz', data: xz }], ['-t7z']);
+    const outer = await sevenZipArchive(
+      [{ name: 'inner.7z.xz', data: xz }],
+      ['-t7z'],
+    );
     const r = await scanBuffer('outer.7z', outer);
     expect(r.verdict).toBe('malicious');
-    expect(r.findings.find(f => f.ruleId === 'PICKLE_DANGEROUS_GLOBAL')!.location?.member).toBe(
-      'inner.7z.xz!/unxz!/evil.pkl',
-    );
-    const shallow = await scanBuffer('outer.7z', outer, { limits: { maxDepth: 1 } });
+    expect(
+      r.findings.find(f => f.ruleId === 'PICKLE_DANGEROUS_GLOBAL')!.location
+        ?.member,
+    ).toBe('inner.7z.xz!/unxz!/evil.pkl');
+    const shallow = await scanBuffer('outer.7z', outer, {
+      limits: { maxDepth: 1 },
+    });
     expect(rulesOf(shallow)).toContain('ARCHIVE_TOO_DEEP');
     expect(shallow.verdict).not.toBe('safe');
   });
 
   it('flags encrypted members and encrypted member lists', async () => {
-    const enc = await sevenZipArchive([{ name: 'evil.pkl', data: classicPayload() }], ['-t7z', '-pSECRET']);
+    const enc = await sevenZipArchive(
+      [{ name: 'evil.pkl', data: classicPayload() }],
+      ['-t7z', '-pSECRET'],
+    );
     const r = await scanBuffer('enc.7z', enc);
     expect(rulesOf(r)).toContain('ARCHIVE_ENCRYPTED');
     expect(r.verdict).toBe('suspicious');
-    const hidden = await sevenZipArchive([{ name: 'evil.pkl', data: classicPayload() }], ['-t7z', '-pSECRET', '-mhe=on']);
+    const hidden = await sevenZipArchive(
+      [{ name: 'evil.pkl', data: classicPayload() }],
+      ['-t7z', '-pSECRET', '-mhe=on'],
+    );
     const h = await scanBuffer('enc.7z', hidden);
     expect(rulesOf(h)).toContain('ARCHIVE_ENCRYPTED');
     expect(h.verdict).toBe('suspicious');
   });
 
   it('flags symbolic links and never follows them', async () => {
-    const a = await sevenZipArchive([{ name: 'weights.bin', symlinkTo: '/etc/passwd' }], ['-t7z', '-snl']);
+    const a = await sevenZipArchive(
+      [{ name: 'weights.bin', symlinkTo: '/etc/passwd' }],
+      ['-t7z', '-snl'],
+    );
     const r = await scanBuffer('links.7z', a);
     expect(rulesOf(r)).toContain('ARCHIVE_LINK');
     expect(r.verdict).toBe('suspicious');
@@ -213,8 +287,15 @@ describe('7z archives', () => {
   });
 
   it('refuses too many members', async () => {
-    const files = Array.from({ length: 6 }, (_, i) => ({ name: `f${i}.txt`, data: Buffer.from(`x${i}`) }));
-    const r = await scanBuffer('many.7z', await sevenZipArchive(files, ['-t7z']), { limits: { maxMembers: 5 } });
+    const files = Array.from({ length: 6 }, (_, i) => ({
+      name: `f${i}.txt`,
+      data: Buffer.from(`x${i}`),
+    }));
+    const r = await scanBuffer(
+      'many.7z',
+      await sevenZipArchive(files, ['-t7z']),
+      { limits: { maxMembers: 5 } },
+    );
     expect(rulesOf(r)).toContain('ARCHIVE_TOO_MANY_MEMBERS');
   });
 });
@@ -230,15 +311,22 @@ describe('RAR archives', () => {
     );
     expect(r.format).toBe('rar');
     expect(r.verdict).toBe('malicious');
-    expect(r.findings.find(f => f.ruleId === 'PICKLE_DANGEROUS_GLOBAL')!.location?.member).toBe(
-      'model/pytorch_model.bin!/archive/data.pkl',
-    );
+    expect(
+      r.findings.find(f => f.ruleId === 'PICKLE_DANGEROUS_GLOBAL')!.location
+        ?.member,
+    ).toBe('model/pytorch_model.bin!/archive/data.pkl');
   });
 
   it('keeps a benign RAR5 archive safe and flags a truncated one', async () => {
-    const rar = buildRar5([{ name: 'torch_state_dict.pt', data: fixture('torch_state_dict.pt') }]);
+    const rar = buildRar5([
+      { name: 'torch_state_dict.pt', data: fixture('torch_state_dict.pt') },
+    ]);
     const r = await scanBuffer('ok.rar', rar);
-    expect({ verdict: r.verdict, findings: worrying(r), errors: r.errors }).toEqual({
+    expect({
+      verdict: r.verdict,
+      findings: worrying(r),
+      errors: r.errors,
+    }).toEqual({
       verdict: 'safe',
       findings: [],
       errors: [],
@@ -248,7 +336,10 @@ describe('RAR archives', () => {
   });
 
   it('flags path traversal in member names', async () => {
-    const r = await scanBuffer('t.rar', buildRar5([{ name: '../../etc/cron.d/x', data: Buffer.from('x') }]));
+    const r = await scanBuffer(
+      't.rar',
+      buildRar5([{ name: '../../etc/cron.d/x', data: Buffer.from('x') }]),
+    );
     expect(rulesOf(r)).toContain('ARCHIVE_PATH_TRAVERSAL');
   });
 });
@@ -256,12 +347,22 @@ describe('RAR archives', () => {
 describe('LZ4 decoder', () => {
   it('decodes overlapping matches and refuses offsets outside the window', () => {
     // literal "ab", then a match of length 8 at offset 2 ("abababab"), then 5 final literals
-    const block = Buffer.from([0x24, 0x61, 0x62, 0x02, 0x00, 0x50, 0x63, 0x64, 0x65, 0x66, 0x67]);
+    const block = Buffer.from([
+      0x24, 0x61, 0x62, 0x02, 0x00, 0x50, 0x63, 0x64, 0x65, 0x66, 0x67,
+    ]);
     const out = Buffer.alloc(64);
     const end = decodeLz4Block(block, out, 0);
     expect(out.subarray(0, end).toString()).toBe('ababababab' + 'cdefg');
-    expect(() => decodeLz4Block(Buffer.from([0x10, 0x61, 0x05, 0x00]), Buffer.alloc(64), 0)).toThrow(/offset/);
-    expect(() => decodeLz4Block(Buffer.from([0xf0, 0xff]), Buffer.alloc(64), 0)).toThrow();
+    expect(() =>
+      decodeLz4Block(
+        Buffer.from([0x10, 0x61, 0x05, 0x00]),
+        Buffer.alloc(64),
+        0,
+      ),
+    ).toThrow(/offset/);
+    expect(() =>
+      decodeLz4Block(Buffer.from([0xf0, 0xff]), Buffer.alloc(64), 0),
+    ).toThrow();
   });
 
   it('refuses a block larger than the frame allows without buffering it', async () => {
@@ -285,10 +386,20 @@ describe('LZ4 decoder', () => {
 
 describe('temporary files', () => {
   it('leaves nothing behind in the temporary folder', async () => {
-    const before = fs.readdirSync(require('node:os').tmpdir()).filter((n: string) => n.startsWith('fg-model-scan-')).length;
-    await scanBuffer('a.7z', await sevenZipArchive([{ name: 'a.pkl', data: classicPayload() }], ['-t7z']));
+    const before = fs
+      .readdirSync(require('node:os').tmpdir())
+      .filter((n: string) => n.startsWith('fg-model-scan-')).length;
+    await scanBuffer(
+      'a.7z',
+      await sevenZipArchive(
+        [{ name: 'a.pkl', data: classicPayload() }],
+        ['-t7z'],
+      ),
+    );
     await scanBuffer('a.xz', await compress('xz', classicPayload()));
-    const after = fs.readdirSync(require('node:os').tmpdir()).filter((n: string) => n.startsWith('fg-model-scan-')).length;
+    const after = fs
+      .readdirSync(require('node:os').tmpdir())
+      .filter((n: string) => n.startsWith('fg-model-scan-')).length;
     expect(after).toBeLessThanOrEqual(before);
   });
 });
@@ -309,7 +420,10 @@ describe('checksums', () => {
       const g = Buffer.from(await compress(codec, classicPayload()));
       g[g.length - (codec === 'gzip' ? 6 : 2)] ^= 1;
       const r = await scanBuffer('m.pkl', g);
-      expect({ codec, verdict: r.verdict }).toEqual({ codec, verdict: 'malicious' });
+      expect({ codec, verdict: r.verdict }).toEqual({
+        codec,
+        verdict: 'malicious',
+      });
     }
   });
 });

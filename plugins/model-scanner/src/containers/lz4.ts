@@ -164,7 +164,8 @@ export class Lz4Decoder extends Transform {
         if (flg & 2 || bd & 0x8f)
           throw new Lz4FormatError('reserved LZ4 frame bits are set');
         const bsid = (bd >> 4) & 7;
-        if (bsid < 4) throw new Lz4FormatError(`invalid LZ4 block size ${bsid}`);
+        if (bsid < 4)
+          throw new Lz4FormatError(`invalid LZ4 block size ${bsid}`);
         this.maxBlock = 1 << (8 + 2 * bsid);
         this.independent = !!(flg & 0x20);
         this.blockChecksum = !!(flg & 0x10);

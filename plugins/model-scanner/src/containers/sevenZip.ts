@@ -16,7 +16,9 @@ import * as path from 'node:path';
 type SevenZipModule = any;
 
 let wasmBinary: Buffer | undefined;
-let factory: ((opts: Record<string, unknown>) => Promise<SevenZipModule>) | undefined;
+let factory:
+  | ((opts: Record<string, unknown>) => Promise<SevenZipModule>)
+  | undefined;
 
 function loadFactory() {
   if (!factory) {

@@ -192,7 +192,9 @@ async function scanArchive(
     ctx.report(
       finding(
         'ARCHIVE_MALFORMED',
-        `The ${format} archive cannot be opened (${problems(listing)}); its content was not inspected.`,
+        `The ${format} archive cannot be opened (${problems(
+          listing,
+        )}); its content was not inspected.`,
         undefined,
         { container: format },
       ),
@@ -251,7 +253,9 @@ async function scanArchive(
           'ARCHIVE_BOMB',
           `The member ${e.path} expands ${Math.round(
             e.size / e.packedSize,
-          )}x (${e.size} bytes from ${e.packedSize}); the archive was not extracted.`,
+          )}x (${e.size} bytes from ${
+            e.packedSize
+          }); the archive was not extracted.`,
           loc,
           { ratio: e.size / e.packedSize },
         ),

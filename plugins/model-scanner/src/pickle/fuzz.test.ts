@@ -115,7 +115,8 @@ describe('pickle machine fuzzing', () => {
 describe('compressed container fuzzing', () => {
   it('never throws, never hangs and never calls a mutated payload container safe without cause', async () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { compress, sevenZipArchive, buildRar5 } = require('../testing/compressors') as typeof import('../testing/compressors');
+    const { compress, sevenZipArchive, buildRar5 } =
+      require('../testing/compressors') as typeof import('../testing/compressors');
     const rand = prng(0xc0de);
     const seeds: Array<[string, Buffer]> = [];
     for (const codec of ['gzip', 'bzip2', 'xz', 'lzma', 'zstd', 'lz4'] as const)

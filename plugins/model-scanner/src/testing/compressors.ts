@@ -30,7 +30,9 @@ export async function sevenZipArchive(
       maxOutput: Number.MAX_SAFE_INTEGER,
     });
     if (run.code !== 0)
-      throw new Error(`7-Zip failed: ${run.stderr.concat(run.stdout).join('\n')}`);
+      throw new Error(
+        `7-Zip failed: ${run.stderr.concat(run.stdout).join('\n')}`,
+      );
     return fs.readFileSync(path.join(tmp.dir, archiveName));
   } finally {
     tmp.dispose();
@@ -81,7 +83,12 @@ function vint(n: number): Buffer {
   return Buffer.from(out);
 }
 
-function rar5Header(type: number, flags: number, body: Buffer, dataSize?: number) {
+function rar5Header(
+  type: number,
+  flags: number,
+  body: Buffer,
+  dataSize?: number,
+) {
   const inner = Buffer.concat([
     vint(type),
     vint(flags),

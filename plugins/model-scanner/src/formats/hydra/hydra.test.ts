@@ -6,7 +6,8 @@ import { buildTar } from '../../testing/pickleBuilder';
 import { analyzeHydraTargets } from '.';
 
 const FIXTURES = path.resolve(__dirname, '../../../fixtures/benign');
-const rulesOf = (r: { findings: Array<{ ruleId: string }> }) => r.findings.map(f => f.ruleId);
+const rulesOf = (r: { findings: Array<{ ruleId: string }> }) =>
+  r.findings.map(f => f.ruleId);
 
 /** Shaped like the model_config.yaml of a NeMo ASR checkpoint. */
 const NEMO_CONFIG = `sample_rate: 16000
@@ -40,7 +41,10 @@ target: nemo.collections.asr.models.ctc_bpe_models.EncDecCTCModelBPE
 function nemo(config: string, gzip = false) {
   const tar = buildTar([
     { name: './model_config.yaml', data: Buffer.from(config) },
-    { name: './model_weights.ckpt', data: fs.readFileSync(path.join(FIXTURES, 'torch_state_dict.pt')) },
+    {
+      name: './model_weights.ckpt',
+      data: fs.readFileSync(path.join(FIXTURES, 'torch_state_dict.pt')),
+    },
     { name: './tokenizer.model', data: Buffer.from('') },
   ]);
   return gzip ? zlib.gzipSync(tar) : tar;
@@ -50,7 +54,12 @@ describe('Hydra / NeMo _target_', () => {
   it('keeps a real-shaped NeMo checkpoint safe (tar and tar.gz)', async () => {
     for (const gz of [false, true]) {
       const r = await scanBuffer('asr.nemo', nemo(NEMO_CONFIG, gz));
-      expect({ gz, verdict: r.verdict, findings: r.findings.filter(f => f.severity !== 'none'), errors: r.errors }).toEqual({
+      expect({
+        gz,
+        verdict: r.verdict,
+        findings: r.findings.filter(f => f.severity !== 'none'),
+        errors: r.errors,
+      }).toEqual({
         gz,
         verdict: 'safe',
         findings: [],
@@ -61,10 +70,26 @@ describe('Hydra / NeMo _target_', () => {
 
   it.each([
     ['os.system', `cmd:\n  _target_: os.system\n  command: id\n`, 'critical'],
-    ['builtins.eval', `x: {_target_: builtins.eval, _args_: ["__import__('os')"]}\n`, 'critical'],
-    ['a resolver gadget', `x:\n  _target_: hydra.utils.get_method\n  path: posix.system\n`, 'critical'],
-    ['torch.load', `w:\n  _target_: torch.load\n  f: /tmp/evil.pt\n`, 'critical'],
-    ['a loader gadget inside NeMo', `m:\n  _target_: nemo.core.classes.common.Serialization.load\n`, 'critical'],
+    [
+      'builtins.eval',
+      `x: {_target_: builtins.eval, _args_: ["__import__('os')"]}\n`,
+      'critical',
+    ],
+    [
+      'a resolver gadget',
+      `x:\n  _target_: hydra.utils.get_method\n  path: posix.system\n`,
+      'critical',
+    ],
+    [
+      'torch.load',
+      `w:\n  _target_: torch.load\n  f: /tmp/evil.pt\n`,
+      'critical',
+    ],
+    [
+      'a loader gadget inside NeMo',
+      `m:\n  _target_: nemo.core.classes.common.Serialization.load\n`,
+      'critical',
+    ],
     ['an unknown package', `m:\n  _target_: acme_tools.Runner\n`, 'high'],
     ['an interpolated target', `m:\n  _target_: \${oc.env:TARGET}\n`, 'high'],
   ])('flags %s', async (_label, extra, severity) => {
@@ -73,26 +98,51 @@ describe('Hydra / NeMo _target_', () => {
     expect(f).toBeDefined();
     expect(f.severity).toBe(severity);
     expect(f.location?.member).toBe('./model_config.yaml');
-    expect(r.verdict).toBe(severity === 'critical' ? 'malicious' : 'suspicious');
+    expect(r.verdict).toBe(
+      severity === 'critical' ? 'malicious' : 'suspicious',
+    );
   });
 
   it('reads JSON configs and targets past the first 4 KiB', async () => {
-    const json = JSON.stringify({ pad: 'x'.repeat(8000), model: { _target_: 'subprocess.Popen', args: ['id'] } });
+    const json = JSON.stringify({
+      pad: 'x'.repeat(8000),
+      model: { _target_: 'subprocess.Popen', args: ['id'] },
+    });
     const r = await scanBuffer('config.json', Buffer.from(json));
     expect(rulesOf(r)).toContain('HYDRA_DANGEROUS_TARGET');
-    const benign = JSON.stringify({ model: { _target_: 'torch.optim.AdamW', lr: 0.1 } });
-    expect((await scanBuffer('config.json', Buffer.from(benign))).findings).toEqual([]);
+    const benign = JSON.stringify({
+      model: { _target_: 'torch.optim.AdamW', lr: 0.1 },
+    });
+    expect(
+      (await scanBuffer('config.json', Buffer.from(benign))).findings,
+    ).toEqual([]);
   });
 
   it('ignores the word in prose and keys that merely contain it', () => {
-    expect(analyzeHydraTargets('my_target_: os.system\nnote: "uses _target_ keys"\n')).toEqual([]);
+    expect(
+      analyzeHydraTargets(
+        'my_target_: os.system\nnote: "uses _target_ keys"\n',
+      ),
+    ).toEqual([]);
   });
 });
 
 describe('YAML comments', () => {
   it('are blanked outside quotes only, so a quoted # cannot hide a target', () => {
-    expect(analyzeHydraTargets(`a: {note: "x #y", _target_: os.system}\n`).map(t => t.target)).toEqual(['os.system']);
-    expect(analyzeHydraTargets(`# _target_: os.system\nb: 1 # _target_: os.system\n`)).toEqual([]);
-    expect(analyzeHydraTargets(`{"n": "a #b", "_target_": "os.system"}`).map(t => t.target)).toEqual(['os.system']);
+    expect(
+      analyzeHydraTargets(`a: {note: "x #y", _target_: os.system}\n`).map(
+        t => t.target,
+      ),
+    ).toEqual(['os.system']);
+    expect(
+      analyzeHydraTargets(
+        `# _target_: os.system\nb: 1 # _target_: os.system\n`,
+      ),
+    ).toEqual([]);
+    expect(
+      analyzeHydraTargets(`{"n": "a #b", "_target_": "os.system"}`).map(
+        t => t.target,
+      ),
+    ).toEqual(['os.system']);
   });
 });

@@ -21,10 +21,13 @@ export const hydraRules: Record<string, string> = {
     'A _target_ in the model configuration names a Python callable outside the namespaces real NeMo/Lightning models use; instantiating the config imports and calls it.',
 };
 
-const ALLOWED = /^(?:nemo|nemo_text_processing|nemo_aligner|nemo_skills|nemo_curator|megatron\.core|apex\.(?:normalization|optimizers|transformer)|lightning|pytorch_lightning|lightning_fabric|torchmetrics|omegaconf|transformers|tokenizers|sentencepiece|torch\.(?:nn|optim|utils\.data|distributions|ao\.quantization)|torchaudio\.(?:transforms|models)|torchvision\.(?:transforms|models|datasets)|timm\.(?:models|layers|optim|scheduler)|peft)(?:\.|$)/;
-const DANGEROUS = /^(?:os|posix|nt|subprocess|builtins|__builtin__|sys|importlib|runpy|pickle|_pickle|cPickle|dill|shutil|socket|pty|ctypes|code|codeop|marshal|types|webbrowser|urllib|urllib2|urllib3|requests|http|httplib|ftplib|smtplib|pip|setuptools|multiprocessing|asyncio|tempfile|io|_io|pathlib|platform|operator|functools|pydoc|timeit|cProfile|profile|pdb|bdb|trace|hydra\.utils|hydra\._internal|omegaconf\.OmegaConf\.(?:load|register_new_resolver)|joblib|numpy\.(?:load|f2py)|torch\.(?:load|hub|jit|package|utils\.cpp_extension|_inductor|compile))(?:\.|$)/;
+const ALLOWED =
+  /^(?:nemo|nemo_text_processing|nemo_aligner|nemo_skills|nemo_curator|megatron\.core|apex\.(?:normalization|optimizers|transformer)|lightning|pytorch_lightning|lightning_fabric|torchmetrics|omegaconf|transformers|tokenizers|sentencepiece|torch\.(?:nn|optim|utils\.data|distributions|ao\.quantization)|torchaudio\.(?:transforms|models)|torchvision\.(?:transforms|models|datasets)|timm\.(?:models|layers|optim|scheduler)|peft)(?:\.|$)/;
+const DANGEROUS =
+  /^(?:os|posix|nt|subprocess|builtins|__builtin__|sys|importlib|runpy|pickle|_pickle|cPickle|dill|shutil|socket|pty|ctypes|code|codeop|marshal|types|webbrowser|urllib|urllib2|urllib3|requests|http|httplib|ftplib|smtplib|pip|setuptools|multiprocessing|asyncio|tempfile|io|_io|pathlib|platform|operator|functools|pydoc|timeit|cProfile|profile|pdb|bdb|trace|hydra\.utils|hydra\._internal|omegaconf\.OmegaConf\.(?:load|register_new_resolver)|joblib|numpy\.(?:load|f2py)|torch\.(?:load|hub|jit|package|utils\.cpp_extension|_inductor|compile))(?:\.|$)/;
 /** Names that load, fetch or resolve code even inside an allowed namespace. */
-const GADGETS = /(?:^|\.)(?:load|load_state_dict_from_url|restore_from|load_from_checkpoint|from_pretrained|get_method|get_class|get_object|_locate|instantiate|call|eval|exec|system|popen|register_new_resolver|load_library|load_op_library)$/;
+const GADGETS =
+  /(?:^|\.)(?:load|load_state_dict_from_url|restore_from|load_from_checkpoint|from_pretrained|get_method|get_class|get_object|_locate|instantiate|call|eval|exec|system|popen|register_new_resolver|load_library|load_op_library)$/;
 
 export interface HydraTarget {
   target: string;
@@ -63,7 +66,8 @@ export function blankYamlComments(text: string): string {
 export function analyzeHydraTargets(source: string): HydraTarget[] {
   const text = blankYamlComments(source);
   const out: HydraTarget[] = [];
-  const re = /(?:^|[\s{,[-])["']?_target_["']?\s*:\s*(?:"([^"\n]*)"|'([^'\n]*)'|([^\s,}#\]]+))/g;
+  const re =
+    /(?:^|[\s{,[-])["']?_target_["']?\s*:\s*(?:"([^"\n]*)"|'([^'\n]*)'|([^\s,}#\]]+))/g;
   const seen = new Set<string>();
   for (const m of text.matchAll(re)) {
     const target = (m[1] ?? m[2] ?? m[3] ?? '').trim();
@@ -71,18 +75,44 @@ export function analyzeHydraTargets(source: string): HydraTarget[] {
     seen.add(target);
     const offset = (m.index ?? 0) + m[0].indexOf('_target_');
     if (DANGEROUS.test(target))
-      out.push({ target, offset, severity: 'critical', why: 'a code-execution primitive or loader' });
+      out.push({
+        target,
+        offset,
+        severity: 'critical',
+        why: 'a code-execution primitive or loader',
+      });
     else if (ALLOWED.test(target)) {
       if (GADGETS.test(target))
         out.push(
           /(?:from_pretrained|restore_from|load_from_checkpoint)$/.test(target)
-            ? { target, offset, severity: 'high', why: 'a loader of another model file or repository (which is not scanned with this one)' }
-            : { target, offset, severity: 'critical', why: 'a loader or resolver that reaches arbitrary code' },
+            ? {
+                target,
+                offset,
+                severity: 'high',
+                why: 'a loader of another model file or repository (which is not scanned with this one)',
+              }
+            : {
+                target,
+                offset,
+                severity: 'critical',
+                why: 'a loader or resolver that reaches arbitrary code',
+              },
         );
     } else if (!/^[A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)*$/.test(target)) {
       // interpolations (${...}) and other computed targets: hydra resolves them first
-      out.push({ target, offset, severity: 'high', why: 'a computed target resolved at load time' });
-    } else out.push({ target, offset, severity: 'high', why: 'outside the namespaces real models use' });
+      out.push({
+        target,
+        offset,
+        severity: 'high',
+        why: 'a computed target resolved at load time',
+      });
+    } else
+      out.push({
+        target,
+        offset,
+        severity: 'high',
+        why: 'outside the namespaces real models use',
+      });
   }
   return out;
 }
@@ -97,9 +127,14 @@ export async function scanHydraConfig(ctx: FormatScanContext): Promise<void> {
   if (!text.includes('_target_')) return;
   for (const t of analyzeHydraTargets(text)) {
     ctx.report({
-      ruleId: t.severity === 'critical' ? 'HYDRA_DANGEROUS_TARGET' : 'HYDRA_UNKNOWN_TARGET',
+      ruleId:
+        t.severity === 'critical'
+          ? 'HYDRA_DANGEROUS_TARGET'
+          : 'HYDRA_UNKNOWN_TARGET',
       severity: t.severity,
-      message: `The configuration's _target_ "${t.target.slice(0, 200)}" is ${t.why}; instantiating the model config imports and calls it.`,
+      message: `The configuration's _target_ "${t.target.slice(0, 200)}" is ${
+        t.why
+      }; instantiating the model config imports and calls it.`,
       location: { offset: t.offset, path: '_target_' },
       cwe: ['CWE-94', 'CWE-502'],
       atlas:

@@ -88,7 +88,15 @@ const NETWORK_NAMESPACES = new Set([
 ]);
 
 /** aten operators with file side effects. */
-const FILE_OPS = new Set(['save', 'from_file', 'load', '_save', '_load', 'load_library', '_nnapi']);
+const FILE_OPS = new Set([
+  'save',
+  'from_file',
+  'load',
+  '_save',
+  '_load',
+  'load_library',
+  '_nnapi',
+]);
 
 /** Names a hand-written archive could try; TorchScript has no such builtins, Python does. */
 const PYTHON_PRIMITIVES = new Set([
@@ -103,7 +111,8 @@ const PYTHON_PRIMITIVES = new Set([
   'locals',
   'vars',
 ]);
-const PYTHON_MODULES = /^(os|posix|nt|subprocess|socket|sys|shutil|pty|ctypes|importlib|builtins|__builtins__|runpy|urllib|http|requests|pickle|marshal|io|pathlib|tempfile|multiprocessing|webbrowser|code|codecs)\./;
+const PYTHON_MODULES =
+  /^(os|posix|nt|subprocess|socket|sys|shutil|pty|ctypes|importlib|builtins|__builtins__|runpy|urllib|http|requests|pickle|marshal|io|pathlib|tempfile|multiprocessing|webbrowser|code|codecs)\./;
 
 /** Source with string literals and comments replaced by spaces (line structure kept). */
 export function blankStringsAndComments(src: string): string {
@@ -189,7 +198,9 @@ export function analyzeTorchScriptSource(src: string): TorchScriptIssue[] {
       issues.push({ ruleId, reference, why, line: ln + 1, method, className });
     };
     // dotted references (torch.x, ops.ns.x, torch.ops.ns.x, __torch__.torch.classes.ns.C, os.system)
-    for (const m of line.matchAll(/(?<![\w.])[A-Za-z_]\w*(?:\s*\.\s*[A-Za-z_]\w*)+/g)) {
+    for (const m of line.matchAll(
+      /(?<![\w.])[A-Za-z_]\w*(?:\s*\.\s*[A-Za-z_]\w*)+/g,
+    )) {
       const ref = m[0].replace(/\s+/g, '');
       const parts = ref.split('.');
       if (/(^|\.)load_library$/.test(ref) || parts.includes('load_library')) {
@@ -197,7 +208,11 @@ export function analyzeTorchScriptSource(src: string): TorchScriptIssue[] {
         continue;
       }
       if (PYTHON_MODULES.test(`${ref}`) && parts[0] !== 'torch') {
-        add('TORCHSCRIPT_DANGEROUS_OP', ref, `refers to the Python module ${parts[0]}`);
+        add(
+          'TORCHSCRIPT_DANGEROUS_OP',
+          ref,
+          `refers to the Python module ${parts[0]}`,
+        );
         continue;
       }
       let nsAt = -1;
@@ -207,24 +222,40 @@ export function analyzeTorchScriptSource(src: string): TorchScriptIssue[] {
         const ns = parts[nsAt];
         const op = parts[nsAt + 1] ?? '';
         if (NETWORK_NAMESPACES.has(ns))
-          add('TORCHSCRIPT_DANGEROUS_OP', ref, 'is a distributed (network) operator');
+          add(
+            'TORCHSCRIPT_DANGEROUS_OP',
+            ref,
+            'is a distributed (network) operator',
+          );
         else if ((ns === 'aten' || ns === 'prim') && FILE_OPS.has(op))
           add('TORCHSCRIPT_DANGEROUS_OP', ref, 'reads or writes files');
         else if (!KNOWN_OP_NAMESPACES.has(ns))
-          add('TORCHSCRIPT_CUSTOM_OP', ref, `is an operator of the namespace "${ns}", which PyTorch does not ship`);
+          add(
+            'TORCHSCRIPT_CUSTOM_OP',
+            ref,
+            `is an operator of the namespace "${ns}", which PyTorch does not ship`,
+          );
         continue;
       }
       const classesAt = ref.startsWith('__torch__.torch.classes.')
         ? 3
         : ref.startsWith('torch.classes.')
-          ? 2
-          : -1;
+        ? 2
+        : -1;
       if (classesAt > 0 && parts.length > classesAt) {
         const ns = parts[classesAt];
         if (NETWORK_NAMESPACES.has(ns))
-          add('TORCHSCRIPT_DANGEROUS_OP', ref, 'is a distributed (network) class');
+          add(
+            'TORCHSCRIPT_DANGEROUS_OP',
+            ref,
+            'is a distributed (network) class',
+          );
         else if (!KNOWN_CLASS_NAMESPACES.has(ns))
-          add('TORCHSCRIPT_CUSTOM_OP', ref, `is a TorchBind class of the namespace "${ns}", which PyTorch does not ship`);
+          add(
+            'TORCHSCRIPT_CUSTOM_OP',
+            ref,
+            `is a TorchBind class of the namespace "${ns}", which PyTorch does not ship`,
+          );
         continue;
       }
       if (parts[0] === 'torch') {
@@ -239,7 +270,11 @@ export function analyzeTorchScriptSource(src: string): TorchScriptIssue[] {
     // bare calls of Python primitives TorchScript does not have
     for (const m of line.matchAll(/(?<![\w.])([A-Za-z_]\w*)\s*\(/g)) {
       if (PYTHON_PRIMITIVES.has(m[1]) && !/^\s*def\s/.test(line))
-        add('TORCHSCRIPT_DANGEROUS_OP', m[1], 'is a Python primitive that runs code or opens files');
+        add(
+          'TORCHSCRIPT_DANGEROUS_OP',
+          m[1],
+          'is a Python primitive that runs code or opens files',
+        );
     }
   }
   return issues;
@@ -256,7 +291,9 @@ export function isTorchScriptSource(
 }
 
 /** Scans one TorchScript source member. */
-export async function scanTorchScriptSource(ctx: FormatScanContext): Promise<void> {
+export async function scanTorchScriptSource(
+  ctx: FormatScanContext,
+): Promise<void> {
   const { source } = ctx;
   if (source.size > TORCHSCRIPT_MAX_SOURCE) {
     ctx.report({
@@ -277,11 +314,16 @@ export async function scanTorchScriptSource(ctx: FormatScanContext): Promise<voi
       ruleId: i.ruleId,
       severity: i.ruleId === 'TORCHSCRIPT_DANGEROUS_OP' ? 'critical' : 'high',
       message: `TorchScript ${where} calls ${i.reference}, which ${i.why}${
-        atLoad ? '; __setstate__ runs while torch.jit.load / torch.load loads the file' : ''
+        atLoad
+          ? '; __setstate__ runs while torch.jit.load / torch.load loads the file'
+          : ''
       }.`,
       location: { path: `${where} (line ${i.line})` },
       cwe: ['CWE-502'],
-      atlas: i.ruleId === 'TORCHSCRIPT_DANGEROUS_OP' ? CODE_EXEC : ['AML.T0010.003', 'AML.T0011.000'],
+      atlas:
+        i.ruleId === 'TORCHSCRIPT_DANGEROUS_OP'
+          ? CODE_EXEC
+          : ['AML.T0010.003', 'AML.T0011.000'],
       details: {
         reference: i.reference,
         method: i.method,

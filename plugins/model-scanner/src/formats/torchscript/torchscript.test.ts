@@ -8,7 +8,10 @@ const rulesOf = (r: { findings: Array<{ ruleId: string }> }) =>
   r.findings.map(f => f.ruleId);
 
 /** A torch.jit.save-shaped archive with the given code/__torch__.py. */
-function torchScriptArchive(code: string, extraCode: Record<string, string> = {}) {
+function torchScriptArchive(
+  code: string,
+  extraCode: Record<string, string> = {},
+) {
   const data = pb()
     .proto(2)
     .global('__torch__', 'M')
@@ -28,7 +31,10 @@ function torchScriptArchive(code: string, extraCode: Record<string, string> = {}
       name: `m/code/${name}`,
       data: Buffer.from(text),
     })),
-    { name: 'm/constants.pkl', data: pb().proto(2).emptyTuple().stop().toBuffer() },
+    {
+      name: 'm/constants.pkl',
+      data: pb().proto(2).emptyTuple().stop().toBuffer(),
+    },
     { name: 'm/version', data: Buffer.from('1\n') },
   ]);
 }
@@ -60,7 +66,11 @@ describe('TorchScript code', () => {
     expect(r.format).toBe('torchscript');
     expect(r.verdict).toBe('malicious');
     const f = r.findings.find(x => x.ruleId === 'TORCHSCRIPT_DANGEROUS_OP')!;
-    expect(f.details).toMatchObject({ method: '__setstate__', runsAtLoad: true, reference: 'torch.from_file' });
+    expect(f.details).toMatchObject({
+      method: '__setstate__',
+      runsAtLoad: true,
+      reference: 'torch.from_file',
+    });
     expect(f.location?.member).toBe('m/code/__torch__.py');
     expect(f.message).toMatch(/while torch.jit.load/);
   });
@@ -69,9 +79,18 @@ describe('TorchScript code', () => {
     ['torch.save in forward', `    torch.save(x, "/etc/cron.d/job")\n`],
     ['aten::save through ops', `    ops.aten.save(x, "/tmp/x")\n`],
     ['a native library load', `    torch.ops.load_library("/tmp/evil.so")\n`],
-    ['a distributed operator', `    _9 = ops.c10d.allreduce_([x], pg, op, None, -1)\n`],
-    ['a TCP store class', `    s = __torch__.torch.classes.dist_c10d.TCPStore("10.0.0.1", 1234)\n`],
-    ['a Python primitive in hand-written code', `    _2 = eval("__import__('os').system('id')")\n`],
+    [
+      'a distributed operator',
+      `    _9 = ops.c10d.allreduce_([x], pg, op, None, -1)\n`,
+    ],
+    [
+      'a TCP store class',
+      `    s = __torch__.torch.classes.dist_c10d.TCPStore("10.0.0.1", 1234)\n`,
+    ],
+    [
+      'a Python primitive in hand-written code',
+      `    _2 = eval("__import__('os').system('id')")\n`,
+    ],
     ['a Python module in hand-written code', `    _3 = os.system("id")\n`],
     ['whitespace inside a dotted name', `    torch . save(x, "/tmp/x")\n`],
   ])('flags %s', async (_label, body) => {
@@ -88,7 +107,9 @@ describe('TorchScript code', () => {
     expect(r.verdict).toBe('suspicious');
     const cls = await scanBuffer(
       'model.pt',
-      torchScriptArchive(`${HEADER}  packed : __torch__.torch.classes.acme.Packed\n${FORWARD}`),
+      torchScriptArchive(
+        `${HEADER}  packed : __torch__.torch.classes.acme.Packed\n${FORWARD}`,
+      ),
     );
     expect(rulesOf(cls)).toContain('TORCHSCRIPT_CUSTOM_OP');
   });
@@ -107,8 +128,15 @@ ${FORWARD}  def helper(self: __torch__.M,
     _2 = ops.torchvision.nms(x, x, 0.5)
     return torch.cat([_1, _2, torch.dropout(x, 0.1, False)])
 `;
-    const r = await scanBuffer('model.pt', torchScriptArchive(code, { '__torch__/nn.py': FORWARD }));
-    expect({ verdict: r.verdict, findings: r.findings, errors: r.errors }).toEqual({
+    const r = await scanBuffer(
+      'model.pt',
+      torchScriptArchive(code, { '__torch__/nn.py': FORWARD }),
+    );
+    expect({
+      verdict: r.verdict,
+      findings: r.findings,
+      errors: r.errors,
+    }).toEqual({
       verdict: 'safe',
       findings: [],
       errors: [],
@@ -118,23 +146,35 @@ ${FORWARD}  def helper(self: __torch__.M,
   it('keeps the real scripted and traced modules safe', async () => {
     for (const name of ['torchscript_scripted.pt', 'torchscript_traced.pt']) {
       const r = await scanFile(path.join(FIXTURES, name));
-      expect({ name, verdict: r.verdict, findings: r.findings }).toEqual({ name, verdict: 'safe', findings: [] });
+      expect({ name, verdict: r.verdict, findings: r.findings }).toEqual({
+        name,
+        verdict: 'safe',
+        findings: [],
+      });
     }
   });
 
   it('only analyses code/ of a TorchScript archive (the same text elsewhere is plain text)', async () => {
-    const zip = buildZip([{ name: 'notes/code/x.py', data: Buffer.from('torch.save(x, "/tmp/x")\n') }]);
-    expect(rulesOf(await scanBuffer('n.zip', zip))).not.toContain('TORCHSCRIPT_DANGEROUS_OP');
+    const zip = buildZip([
+      {
+        name: 'notes/code/x.py',
+        data: Buffer.from('torch.save(x, "/tmp/x")\n'),
+      },
+    ]);
+    expect(rulesOf(await scanBuffer('n.zip', zip))).not.toContain(
+      'TORCHSCRIPT_DANGEROUS_OP',
+    );
   });
 
   it('blanks strings and comments but keeps the line structure', () => {
-    const src = 'a = "x\\"y" # c\nb = \'\'\'multi\nline\'\'\'\nc = torch.save';
+    const src = "a = \"x\\\"y\" # c\nb = '''multi\nline'''\nc = torch.save";
     const out = blankStringsAndComments(src);
     expect(out.split('\n').length).toBe(src.split('\n').length);
     expect(out).not.toMatch(/multi|x|c\s*$/m);
-    expect(analyzeTorchScriptSource(src).map(i => i.reference)).toEqual(['torch.save']);
+    expect(analyzeTorchScriptSource(src).map(i => i.reference)).toEqual([
+      'torch.save',
+    ]);
   });
-
 
   it('never throws on mutated sources (fuzz) and stays fast', () => {
     let seed = 0x7a11;
@@ -149,9 +189,15 @@ ${FORWARD}  def helper(self: __torch__.M,
       const chars = base.split('');
       for (let k = 0; k < 5; k++) {
         const pos = Math.floor(rand() * chars.length);
-        chars.splice(pos, Math.floor(rand() * 3), alphabet[Math.floor(rand() * alphabet.length)]);
+        chars.splice(
+          pos,
+          Math.floor(rand() * 3),
+          alphabet[Math.floor(rand() * alphabet.length)],
+        );
       }
-      expect(Array.isArray(analyzeTorchScriptSource(chars.join('')))).toBe(true);
+      expect(Array.isArray(analyzeTorchScriptSource(chars.join('')))).toBe(
+        true,
+      );
     }
     expect(Date.now() - started).toBeLessThan(10_000);
   });
