@@ -8,7 +8,8 @@ import {
   PermissionsService,
 } from '@backstage/backend-plugin-api';
 import { EntityLookup, checkEntityRef } from '@internal/input-validation';
-import { InputError, NotFoundError } from '@backstage/errors';
+import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
+import { hasBom, scanBom } from './domain/bom';
 import { BasicPermission } from '@backstage/plugin-permission-common';
 import {
   createAcceptanceRequestSchema,
@@ -171,6 +172,22 @@ export async function createRouter(
     const scan = await scanService.getScan(req.params.id);
     if (!scan) throw new NotFoundError(`No scan with id ${req.params.id}`);
     res.json({ scan });
+  });
+
+  // CycloneDX 1.6 ML-BOM of a finished scan: same read rule as the scan itself
+  router.get('/scans/:id/bom', async (req, res) => {
+    await authorize(req, modelScanReadPermission);
+    const scan = await scanService.getScan(req.params.id);
+    if (!scan) throw new NotFoundError(`No scan with id ${req.params.id}`);
+    if (!hasBom(scan))
+      throw new ConflictError(
+        `Scan ${req.params.id} is ${scan.status}; its bill of materials exists once it has completed`,
+      );
+    // attachment() sets a type from the file name: the CycloneDX media type comes after it
+    res
+      .attachment(`model-scan-${scan.id}.cdx.json`)
+      .type('application/vnd.cyclonedx+json; version=1.6')
+      .send(JSON.stringify(scanBom(scan), null, 2));
   });
 
   router.post('/scans/:id/rescan', async (req, res) => {
