@@ -30,8 +30,11 @@ const extra: Record<string, string[]> = {
 const everyone = ['access-requests.request.create', 'access-requests.request.read', 'access-requests.request.review', 'access-requests.grant.read'];
 /** `${userRef} ${permissionName}` pairs a test takes away (a policy change); cleared after each test. */
 const withheld = new Set<string>();
+/** Every authorize call (one round trip to the permission backend each): the permissions asked. */
+const authorizeCalls: string[][] = [];
 const permissionsMock = mockServices.permissions.mock({
   authorize: async (requests: any[], options: any) => {
+    authorizeCalls.push(requests.map(r => r.permission.name));
     const user = options.credentials.principal.userEntityRef;
     return requests.map(r => ({
       result: [...everyone, ...(extra[user] ?? [])].includes(r.permission.name) && !withheld.has(`${user} ${r.permission.name}`)
@@ -173,6 +176,39 @@ describe.each(databases.eachSupportedId())('access-requests plugin on %p', datab
     expect(details.body.history.map((g: any) => g.userRef)).toEqual([ALICE]);
     const all = await t.api('get', '/resources/resource/default/weights-frontier-7b', BOB);
     expect(all.body.history.map((g: any) => g.userRef).sort()).toEqual([ALICE, ERIN]);
+  });
+
+  it('asks the permission backend once per request (read-all decided in the same call)', async () => {
+    const t = await start(knex);
+    backend = t.backend;
+    const calls = async (r: PromiseLike<{ status: number }>, status: number) => {
+      authorizeCalls.length = 0;
+      expect((await r).status).toBe(status);
+      return authorizeCalls.map(c => c.join('+'));
+    };
+    const created = (await t.api('post', '/requests', ALICE).send(body)).body.request;
+    expect(await calls(t.api('get', `/requests/${created.id}`, ALICE), 200)).toEqual([
+      'access-requests.request.read+access-requests.read-all',
+    ]);
+    expect(await calls(t.api('get', '/requests/00000000-0000-4000-8000-000000000000', BOB), 404)).toHaveLength(1);
+    expect(await calls(t.api('get', '/requests?scope=all', BOB), 200)).toHaveLength(1);
+    expect(await calls(t.api('post', `/requests/${created.id}/reviews`, BOB).send({ decision: 'approve' }), 200)).toEqual([
+      'access-requests.request.review+access-requests.read-all',
+    ]);
+    authorizeCalls.length = 0;
+    const approved = await t.api('post', `/requests/${created.id}/reviews`, CAROL).send({ decision: 'approve' });
+    expect(approved.body.grant).toMatchObject({ status: 'active' });
+    expect(authorizeCalls).toHaveLength(1);
+    const grantId = approved.body.grant.id;
+    expect(await calls(t.api('get', `/grants/${grantId}`, ALICE), 200)).toHaveLength(1);
+    expect(await calls(t.api('get', '/grants?scope=all', BOB), 200)).toHaveLength(1);
+    expect(await calls(t.api('get', '/resources/resource/default/weights-frontier-7b', ALICE), 200)).toHaveLength(1);
+    expect(await calls(t.api('post', `/grants/${grantId}/retry`, ALICE), 409)).toHaveLength(1);
+    expect(await calls(t.api('post', `/grants/${grantId}/revoke`, ALICE).send({ reason: 'done with it' }), 200)).toHaveLength(1);
+    // the batched decisions still refuse: without request.read (asked together with read-all) a 403
+    withheld.add(`${ALICE} access-requests.request.read`);
+    expect(await calls(t.api('get', `/requests/${created.id}`, ALICE), 403)).toHaveLength(1);
+    expect(t.auditor.events.some((e: any) => e.eventId === 'permission-denied' && e.meta?.permission === 'access-requests.request.read')).toBe(true);
   });
 
   it('rigid: a denial ends the request and nothing changes it afterwards; withdraw is requester-only', async () => {

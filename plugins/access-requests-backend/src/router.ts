@@ -62,13 +62,19 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     refuseUnsafeInput(req);
     return { userRef: credentials.principal.userEntityRef, request: req, credentials };
   };
-  const allowed = async (actor: { credentials: any }, permission: BasicPermission) => {
-    const [decision] = await permissions.authorize([{ permission }], { credentials: actor.credentials });
-    return decision.result === AuthorizeResult.ALLOW;
+  /**
+   * Decisions for several permissions in ONE round trip to the permission backend (one
+   * authorize call per request: each call is an HTTP request with a signed token).
+   */
+  const decide = async (actor: { credentials: any }, ...wanted: BasicPermission[]): Promise<boolean[]> => {
+    const decisions = await permissions.authorize(
+      wanted.map(permission => ({ permission })),
+      { credentials: actor.credentials },
+    );
+    return decisions.map(d => d.result === AuthorizeResult.ALLOW);
   };
-  /** Refuses (403) without the permission; every refusal is an audit event. */
-  const require = async (actor: Actor & { credentials: any }, permission: BasicPermission) => {
-    if (await allowed(actor, permission)) return;
+  /** 403 for a missing permission; every refusal is an audit event. */
+  const refuse = async (actor: Actor, permission: BasicPermission): Promise<never> => {
     const error = new NotAllowedError(`missing permission ${permission.name}`);
     const ev = await auditor.createEvent({
       eventId: 'permission-denied', severityLevel: 'medium', request: actor.request,
@@ -76,6 +82,19 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     });
     await ev.fail({ error });
     throw markAudited(error);
+  };
+  /**
+   * Refuses (403) without `permission`; answers the optional `also` permissions (e.g. read-all)
+   * in the same authorize call.
+   */
+  const require = async (
+    actor: Actor & { credentials: any },
+    permission: BasicPermission,
+    ...also: BasicPermission[]
+  ): Promise<boolean[]> => {
+    const [ok, ...rest] = await decide(actor, permission, ...also);
+    if (!ok) await refuse(actor, permission);
+    return rest;
   };
 
   router.get('/resources', async (req, res) => {
@@ -87,11 +106,11 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
 
   router.get('/resources/:kind/:namespace/:name', async (req, res) => {
     const actor = await actorOf(req);
-    await require(actor, accessGrantReadPermission);
+    const [canReadAll] = await require(actor, accessGrantReadPermission, accessReadAllPermission);
     const ref = normalizeEntityRef(`${req.params.kind}:${req.params.namespace}/${req.params.name}`);
     if (!ref.ok) throw new InputError(`resourceRef: ${ref.message}`);
     // grants in the view: the caller's own, or everyone's with read-all (as GET /grants/:id)
-    res.json(await service.getResourceDetails(actor, ref.ref, await allowed(actor, accessReadAllPermission)));
+    res.json(await service.getResourceDetails(actor, ref.ref, canReadAll));
   });
 
   router.post('/requests', async (req, res) => {
@@ -104,24 +123,24 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   router.get('/requests', async (req, res) => {
     const actor = await actorOf(req);
     const query = parse(listRequestsQuerySchema, req.query);
-    await require(actor, accessRequestReadPermission);
-    const canReadAll = query.scope === 'all' ? await allowed(actor, accessReadAllPermission) : false;
+    const [canReadAll = false] = await require(actor, accessRequestReadPermission, ...(query.scope === 'all' ? [accessReadAllPermission] : []));
     res.json({ items: await service.listRequests(actor, query, canReadAll) });
   });
 
   router.get('/requests/:id', async (req, res) => {
     const actor = await actorOf(req);
-    await require(actor, accessRequestReadPermission);
-    res.json(await service.getRequest(actor, req.params.id, await allowed(actor, accessReadAllPermission)));
+    const [canReadAll] = await require(actor, accessRequestReadPermission, accessReadAllPermission);
+    res.json(await service.getRequest(actor, req.params.id, canReadAll));
   });
 
   router.post('/requests/:id/reviews', async (req, res) => {
     const actor = await actorOf(req);
     const body = parse(reviewBodySchema, req.body);
-    await require(actor, accessRequestReviewPermission);
+    // read-all decided in the same authorize call, before the review
+    const [canReadAll] = await require(actor, accessRequestReviewPermission, accessReadAllPermission);
     const result = await service.review(actor, req.params.id, body);
     // the grant is the requester's: the reviewer sees it only with read-all (as GET /grants/:id)
-    const showGrant = result.grant ? await allowed(actor, accessReadAllPermission) : false;
+    const showGrant = result.grant ? canReadAll : false;
     res.json(showGrant ? result : { request: result.request });
   });
 
@@ -134,31 +153,30 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   router.get('/grants', async (req, res) => {
     const actor = await actorOf(req);
     const query = parse(listGrantsQuerySchema, req.query);
-    await require(actor, accessGrantReadPermission);
-    const canReadAll = query.scope === 'all' ? await allowed(actor, accessReadAllPermission) : false;
+    const [canReadAll = false] = await require(actor, accessGrantReadPermission, ...(query.scope === 'all' ? [accessReadAllPermission] : []));
     res.json({ items: await service.listGrants(actor, query, canReadAll) });
   });
 
   router.get('/grants/:id', async (req, res) => {
     const actor = await actorOf(req);
-    await require(actor, accessGrantReadPermission);
-    res.json({ grant: await service.getGrant(actor, req.params.id, await allowed(actor, accessReadAllPermission)) });
+    const [canReadAll] = await require(actor, accessGrantReadPermission, accessReadAllPermission);
+    res.json({ grant: await service.getGrant(actor, req.params.id, canReadAll) });
   });
 
   router.post('/grants/:id/revoke', async (req, res) => {
     const actor = await actorOf(req);
     const body = parse(revokeBodySchema, req.body);
-    const canRevoke = await allowed(actor, accessGrantRevokePermission);
+    const [canRevoke, canRead] = await decide(actor, accessGrantRevokePermission, accessGrantReadPermission);
     // without the revoke permission, only one's own grant (checked by the service)
-    if (!canRevoke) await require(actor, accessGrantReadPermission);
+    if (!canRevoke && !canRead) await refuse(actor, accessGrantReadPermission);
     res.json({ grant: await service.revokeGrant(actor, req.params.id, body.reason, canRevoke) });
   });
 
   router.post('/grants/:id/retry', async (req, res) => {
     const actor = await actorOf(req);
-    const canRevoke = await allowed(actor, accessGrantRevokePermission);
+    const [canRevoke, canCreate] = await decide(actor, accessGrantRevokePermission, accessRequestCreatePermission);
     // retrying re-provisions access: one's own grant needs the right to request access
-    if (!canRevoke) await require(actor, accessRequestCreatePermission);
+    if (!canRevoke && !canCreate) await refuse(actor, accessRequestCreatePermission);
     res.json({ grant: await service.retryGrant(actor, req.params.id, canRevoke) });
   });
 
@@ -172,14 +190,14 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   router.post('/break-glass', async (req, res) => {
     const actor = await actorOf(req);
     const body = parse(breakGlassBodySchema, req.body);
-    const permitted = await allowed(actor, accessBreakGlassPermission);
+    const [permitted] = await decide(actor, accessBreakGlassPermission);
     res.status(201).json({ grant: await service.breakGlass(actor, body, permitted) });
   });
 
   router.post('/grants/:id/post-hoc-reviews', async (req, res) => {
     const actor = await actorOf(req);
     const body = parse(postHocReviewBodySchema, req.body);
-    const permitted = await allowed(actor, accessGrantPostHocReviewPermission);
+    const [permitted] = await decide(actor, accessGrantPostHocReviewPermission);
     res.json({ grant: await service.postHocReview(actor, req.params.id, body, permitted) });
   });
 
