@@ -377,7 +377,8 @@ async function baselineFlow(base, lat, requester) {
  * this is the cheapest real access-requests route that still does what every flow step does
  * before its own work: the root router (IP access list, request logging), httpAuth verifying a
  * demo sign-in token, and permission checks through the permission plugin over HTTP (here two:
- * request.read and read-all; a flow step makes one) plus one primary-key SELECT that misses.
+ * request.read and read-all, one round trip since the router batches them; a flow step also
+ * makes one) plus one primary-key SELECT that misses.
  * No write, no audit event, no catalog call, no notification.
  */
 async function portalBaselineFlow(base, lat, requester) {
@@ -387,7 +388,7 @@ async function portalBaselineFlow(base, lat, requester) {
   lat.review2.push((await call(base, REVIEWERS[1], 'GET', miss(), undefined, 404)).ms);
 }
 const PORTAL_BASELINE_LABEL =
-  'baseline = GET /api/access-requests/requests/<random uuid> -> 404 (root router + httpAuth + 2 permission round trips + 1 PK SELECT; no write/audit/catalog)';
+  'baseline = GET /api/access-requests/requests/<random uuid> -> 404 (root router + httpAuth + 1 permission round trip [request.read + read-all] + 1 PK SELECT; no write/audit/catalog)';
 
 function pct(sorted, p) {
   if (sorted.length === 0) return NaN;
@@ -1168,7 +1169,7 @@ async function openLoopWorker({ base, rate, seconds, kind, auth }) {
           name: 'review2',
           run: async id => {
             const json = await review(REVIEWERS[1])(id);
-            if (json.request.status !== 'approved' || !json.grant) {
+            if (json.request.status !== 'approved' || !json.request.grantId) {
               throw new Error(`request ${id} not approved with a grant after two approvals: ${JSON.stringify(json).slice(0, 200)}`);
             }
           },
