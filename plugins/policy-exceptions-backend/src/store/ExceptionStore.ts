@@ -148,14 +148,21 @@ export class ExceptionStore {
    * the candidates `isExceptedAmong` decides among (it checks the finding key and window again).
    */
   async coverageCandidates(controlId: string, entityRef: string, at: string): Promise<Array<Pick<ExceptionRecord, 'id' | 'controlId' | 'status' | 'content' | 'approvedBy'>>> {
-    const rows = await this.db('exception_scope as s')
-      .join('exceptions as e', 'e.id', 's.exception_id')
-      .select('e.id', 'e.control_id', 'e.status', 'e.content', 'e.approved_by')
-      .where('s.control_id', controlId)
-      .where('s.entity_ref', entityRef.toLocaleLowerCase('en-US'))
-      .where('e.status', 'approved')
-      .where('e.starts_at', '<=', at)
-      .where('e.ends_at', '>', at);
+    // Two indexed lookups instead of a join: the scope rows of (control, entity) first
+    // (exception_scope_lookup_idx), then those exceptions by primary key. With a join SQLite's
+    // planner may start from exceptions_status_end_idx and walk every approved exception.
+    const ids = (
+      await this.db('exception_scope')
+        .select('exception_id')
+        .where('control_id', controlId)
+        .where('entity_ref', entityRef.toLocaleLowerCase('en-US'))
+    ).map((r: any) => r.exception_id);
+    if (ids.length === 0) return [];
+    // by primary key only: with status/window conditions SQLite picks exceptions_status_end_idx
+    // and walks every approved exception; the window is checked here (and again by the caller)
+    const rows = (await this.db('exceptions')
+      .select('id', 'control_id', 'status', 'content', 'approved_by', 'starts_at', 'ends_at')
+      .whereIn('id', ids)).filter((r: any) => r.status === 'approved' && r.starts_at <= at && r.ends_at > at);
     return rows.map((r: any) => ({
       id: r.id,
       controlId: r.control_id,
