@@ -2,6 +2,7 @@ import { coreServices, createServiceFactory } from '@backstage/backend-plugin-ap
 import { DatabaseManager } from '@backstage/backend-defaults/database';
 import { ConfigReader } from '@backstage/config';
 import { withSqliteTuning } from '@internal/backend-sqlite-tuning';
+import { withMigrationLockRetry } from './migrationLockRetry';
 
 /**
  * Replaces `coreServices.database` (same configuration and DatabaseManager as Backstage's
@@ -9,7 +10,9 @@ import { withSqliteTuning } from '@internal/backend-sqlite-tuning';
  * auth, notifications, model scans, access requests — runs in WAL mode with
  * `synchronous = NORMAL`, a prepared-statement cache and background WAL checkpoints
  * (@internal/backend-sqlite-tuning). Without it each plugin's writes use SQLite's rollback
- * journal with an fsync per commit on the event loop. PostgreSQL is untouched. (The audit
+ * journal with an fsync per commit on the event loop. PostgreSQL is untouched, except that on
+ * every database a plugin's migrations wait for another replica's migration lock instead of
+ * failing the plugin (./migrationLockRetry). (The audit
  * trail's root-scoped database is tuned the same way in plugins/audit-backend.)
  */
 export const frontierGuardDatabaseServiceFactory = createServiceFactory({
@@ -29,6 +32,9 @@ export const frontierGuardDatabaseServiceFactory = createServiceFactory({
     return DatabaseManager.fromConfig(effective, { rootLifecycle, rootLogger });
   },
   async factory({ pluginMetadata, lifecycle, logger }, databaseManager) {
-    return withSqliteTuning(databaseManager.forPlugin(pluginMetadata.getId(), { lifecycle, logger }), { lifecycle, logger });
+    return withMigrationLockRetry(
+      withSqliteTuning(databaseManager.forPlugin(pluginMetadata.getId(), { lifecycle, logger }), { lifecycle, logger }),
+      { logger },
+    );
   },
 });
