@@ -139,6 +139,20 @@ describe.each(databases.eachSupportedId())('policy-exceptions plugin on %p', dat
     expect((await t.api('post', '/admin/clock', ALICE).send({ advanceSeconds: 60 })).status).toBe(403);
     expect((await t.api('post', '/admin/clock', DAVE).send({ advanceSeconds: 60 })).status).toBe(200);
   });
+
+  it('refuses to start with the test clock in a production configuration', async () => {
+    await expect(
+      startTestBackend({
+        features: [
+          policyExceptionsPlugin,
+          catalogServiceMock.factory({ entities: catalogEntities() }),
+          mockServices.database.factory({ knex }),
+          mockServices.scheduler.factory({ skipTaskRunOnStartup: true }),
+          mockServices.rootConfig.factory({ data: { auth: { environment: 'production' }, policyExceptions: { testing: { allowClockControl: true } } } }),
+        ],
+      }),
+    ).rejects.toThrow(/allowClockControl must not be set in production/);
+  });
 });
 
 describe.each(databases.eachSupportedId())('migrations on %p', databaseId => {

@@ -45,8 +45,8 @@ export const policyExceptionsPlugin = createBackendPlugin({
         const settings = readSettings(cfg);
 
         const allowClockControl = cfg?.getOptionalBoolean('testing.allowClockControl') ?? false;
-        if (allowClockControl && process.env.NODE_ENV === 'production') {
-          throw new Error('policyExceptions.testing.allowClockControl must not be set when NODE_ENV=production');
+        if (allowClockControl && (process.env.NODE_ENV === 'production' || config.getOptionalString('auth.environment') === 'production')) {
+          throw new Error('policyExceptions.testing.allowClockControl must not be set in production (NODE_ENV=production or auth.environment: production)');
         }
         const adjustableClock = allowClockControl ? new AdjustableClock(systemClock) : undefined;
         const clock: Clock = adjustableClock ?? systemClock;
