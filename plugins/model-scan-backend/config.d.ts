@@ -40,6 +40,29 @@ export interface Config {
        * ("upload expired"). Must be positive. Default 30.
        */
       retentionDays?: number;
+      /**
+       * Where uploads are kept until retention deletes them. `local` (default): `<workDir>/uploads`
+       * on the replica that received them, for a single replica. `azure-blob`: a container every
+       * replica reads, so a scan queued by one replica can be run by another.
+       */
+      storage?: {
+        type?: 'local' | 'azure-blob';
+        /** Blob service endpoint, e.g. https://acct.blob.core.windows.net. */
+        endpoint?: string;
+        /** Container name (created when missing). */
+        container?: string;
+        /** Folder inside the container. Default `uploads/`. */
+        prefix?: string;
+        /** Emulator only (Azurite): shared key. Production uses Entra ID (DefaultAzureCredential). */
+        accountName?: string;
+        /** @visibility secret */
+        accountKey?: string;
+        /** Service principal; without it DefaultAzureCredential (managed/workload identity) is used. */
+        tenantId?: string;
+        clientId?: string;
+        /** @visibility secret */
+        clientSecret?: string;
+      };
     };
 
     // ---- read by src/sources (remote targets) and src/triggers (webhooks, proxy, rescans)

@@ -12,6 +12,7 @@ import { ScanQueue } from './service/ScanQueue';
 import { WorkerScanEngine } from './service/ScanEngine';
 import { UploadReceiver } from './service/UploadReceiver';
 import { UploadRetention } from './service/UploadRetention';
+import { createUploadStore } from './service/uploadStore';
 import { readModelScanConfig } from './service/config';
 import { createSourceResolver } from './sources';
 import {
@@ -74,7 +75,14 @@ export const modelScanPlugin = createBackendPlugin({
           maxOldGenerationSizeMb: settings.worker.maxOldGenerationSizeMb,
           clamd: settings.clamd,
         });
+        // uploads in shared blob storage (modelScan.uploads.storage) or this replica's folder
+        const uploadsDir = join(settings.workDir, 'uploads');
+        const uploadStore = createUploadStore(
+          settings.uploads.storage,
+          uploadsDir,
+        );
         const scanService = new ScanService({
+          uploads: uploadStore,
           store,
           engine,
           logger,
@@ -140,12 +148,12 @@ export const modelScanPlugin = createBackendPlugin({
           auth,
         });
 
-        // Housekeeping on every replica (uploads live on each replica's disk): delete uploads
+        // Housekeeping on every replica (local uploads live on each replica's disk): delete uploads
         // past modelScan.uploads.retentionDays that no queued/running scan needs, and webhook
         // deliveries past the replay TTL.
-        const uploadsDir = join(settings.workDir, 'uploads');
         const retention = new UploadRetention({
           uploadsDir,
+          store: uploadStore,
           retentionDays: settings.uploads.retentionDays,
           uploadsInUse: () => store.listUploadsInUse(),
           clock,
@@ -176,6 +184,7 @@ export const modelScanPlugin = createBackendPlugin({
             scanService,
             uploads: new UploadReceiver({
               uploadsDir,
+              store: uploadStore,
               maxUploadBytes: settings.maxUploadBytes,
             }),
             httpAuth,

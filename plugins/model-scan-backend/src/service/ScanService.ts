@@ -1,7 +1,10 @@
 import { promises as fs } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BackstageCredentials, LoggerService } from '@backstage/backend-plugin-api';
+import {
+  BackstageCredentials,
+  LoggerService,
+} from '@backstage/backend-plugin-api';
 import type { PolicyException } from '@internal/plugin-policy-exceptions-common';
 import { InputError, NotFoundError } from '@backstage/errors';
 import {
@@ -15,6 +18,7 @@ import {
 } from '@internal/plugin-model-scan-common';
 import { RecordedFile, ScanJob, ScanStore } from '../store/ScanStore';
 import { ScanEngine } from './ScanEngine';
+import { LocalUploadStore, UploadStore } from './uploadStore';
 import { VerdictExceptions } from './exceptionLink';
 import { listLocalFiles, sha256File } from './files';
 import { summarizeFiles } from '../domain/verdicts';
@@ -76,6 +80,11 @@ export interface ScanServiceOptions {
    * of this service alone) the acceptances of this plugin's own table are used.
    */
   exceptions?: VerdictExceptions;
+  /**
+   * Where uploads are stored (shared blob storage in production, so any replica can scan an upload
+   * another received). Default: the local folder `<workDir>/uploads`.
+   */
+  uploads?: UploadStore;
 }
 
 /** Progress callback of one job. */
@@ -216,11 +225,17 @@ export class ScanService {
   }
 
   /** Valid acceptances of these hashes at `now`: approved exceptions when linked, else the local table. */
-  private async acceptanceFacts(sha256s: string[], now: Date): Promise<AcceptanceFacts[]> {
+  private async acceptanceFacts(
+    sha256s: string[],
+    now: Date,
+  ): Promise<AcceptanceFacts[]> {
     const unique = [...new Set(sha256s.filter(Boolean))];
     if (unique.length === 0) return [];
-    if (this.options.exceptions) return this.options.exceptions.acceptanceFacts(unique, now);
-    const acceptances = await this.options.store.listAcceptances({ sha256s: unique });
+    if (this.options.exceptions)
+      return this.options.exceptions.acceptanceFacts(unique, now);
+    const acceptances = await this.options.store.listAcceptances({
+      sha256s: unique,
+    });
     return acceptances.map(toAcceptanceFacts);
   }
 
@@ -248,9 +263,16 @@ export class ScanService {
       maxDays: this.options.acceptanceMaxDays,
     });
     if (this.options.exceptions) {
-      if (!input.credentials) throw new Error('acceptVerdict needs the caller\'s credentials to file an exception');
+      if (!input.credentials)
+        throw new Error(
+          "acceptVerdict needs the caller's credentials to file an exception",
+        );
       const exception = await this.options.exceptions.requestException(
-        { sha256: input.sha256, justification: input.justification, expiresAt: new Date(input.expiresAt).toISOString() },
+        {
+          sha256: input.sha256,
+          justification: input.justification,
+          expiresAt: new Date(input.expiresAt).toISOString(),
+        },
         input.credentials,
       );
       return { exception };
@@ -543,12 +565,16 @@ export class ScanService {
     }
   }
 
-  /** Where the bytes of an upload are stored, if they still are. */
-  private async storedUploadPath(sha256: string): Promise<string | undefined> {
-    const dir = join(this.uploadsDir, sha256);
-    const entries = await fs.readdir(dir).catch(() => [] as string[]);
-    const name = entries.find(e => !e.startsWith('.'));
-    return name ? join(dir, name) : undefined;
+  /** The upload store (shared blob storage or this replica's folder). */
+  get uploadStore(): UploadStore {
+    this.defaultUploads ??= new LocalUploadStore(this.uploadsDir);
+    return this.options.uploads ?? this.defaultUploads;
+  }
+  private defaultUploads: UploadStore | undefined;
+
+  /** Whether the bytes of an upload are still stored. */
+  private async storedUploadPath(sha256: string): Promise<boolean> {
+    return (await this.uploadStore.find(sha256)) !== undefined;
   }
 
   private async resolveFiles(
@@ -558,12 +584,12 @@ export class ScanService {
     files: Array<{ name: string; path: string }>;
     cleanup?: () => Promise<void>;
   }> {
-    if (job.uploadPath) {
-      if (!(await fs.stat(job.uploadPath).catch(() => undefined))) {
-        throw new Error(
-          `upload expired: the uploaded file of ${job.target} is no longer stored; upload it again`,
-        );
-      }
+    // the local copy the receiving replica stored, when this is that replica; otherwise (another
+    // replica, shared blob storage) the upload store below
+    if (
+      job.uploadPath &&
+      (await fs.stat(job.uploadPath).catch(() => undefined))
+    ) {
       return {
         files: [{ name: job.uploadName ?? 'upload', path: job.uploadPath }],
       };
@@ -572,13 +598,19 @@ export class ScanService {
     if (kind === 'upload') {
       const upload = parseUploadTarget(job.target);
       if (!upload) throw new Error(`invalid upload target ${job.target}`);
-      const path = await this.storedUploadPath(upload.sha256);
-      if (!path) {
+      // from shared storage: the replica that received the upload need not be the one scanning it
+      const scratch = join(this.options.workDir, 'downloads');
+      await fs.mkdir(scratch, { recursive: true });
+      const opened = await this.uploadStore.open(upload.sha256, scratch);
+      if (!opened) {
         throw new Error(
           `upload expired: the uploaded file of ${job.target} is no longer stored; upload it again`,
         );
       }
-      return { files: [{ name: upload.fileName, path }] };
+      return {
+        files: [{ name: upload.fileName, path: opened.path }],
+        cleanup: () => opened.cleanup(),
+      };
     }
     if (kind === 'local') {
       if (!this.options.allowLocalPaths) {

@@ -7,11 +7,15 @@ import type { Request } from 'express';
 import busboy from 'busboy';
 import { InputError } from '@backstage/errors';
 import { sanitizeFileName } from '../domain/targets';
+import { LocalUploadStore, UploadStore } from './uploadStore';
 
 export interface ReceivedUpload {
   /** Sanitized original file name. */
   name: string;
-  /** Where the bytes are stored: `<uploadsDir>/<sha256>/<name>`. */
+  /**
+   * Where the bytes are stored on this replica's disk (`<uploadsDir>/<sha256>/<name>`), or "" when
+   * the upload store is shared blob storage (any replica opens it from there by its hash).
+   */
   path: string;
   sha256: string;
   size: number;
@@ -26,7 +30,13 @@ export interface ReceivedUpload {
  */
 export class UploadReceiver {
   constructor(
-    private readonly options: { uploadsDir: string; maxUploadBytes: number },
+    private readonly options: {
+      /** Local folder for incoming bytes (and the store when `store` is not given). */
+      uploadsDir: string;
+      maxUploadBytes: number;
+      /** Where received uploads are kept (default: a LocalUploadStore on `uploadsDir`). */
+      store?: UploadStore;
+    },
   ) {}
 
   async receive(req: Request): Promise<ReceivedUpload> {
@@ -105,27 +115,26 @@ export class UploadReceiver {
           `file: larger than the limit of ${maxUploadBytes} bytes (modelScan.maxUploadBytes)`,
         );
       }
-      const dir = join(uploadsDir, file.sha256);
-      await fs.mkdir(dir, { recursive: true });
-      const existing = await fs.readdir(dir);
-      const path = join(dir, existing[0] ?? file.name);
-      if (existing.length) {
-        await fs.rm(tmpPath, { force: true });
-        // received again: the retention period (modelScan.uploads.retentionDays) starts anew
-        const now = new Date();
-        await fs.utimes(path, now, now).catch(() => {});
-      } else {
-        await fs.rename(tmpPath, path);
-      }
-      const created = existing.length === 0;
+      const store = this.options.store ?? new LocalUploadStore(uploadsDir);
+      // the store consumes the hashed file (moves it into place or uploads it); bytes received
+      // again only renew their retention (modelScan.uploads.retentionDays)
+      const stored = await store.put(
+        file.sha256,
+        file.name,
+        tmpPath,
+        new Date(),
+      );
       return {
         name: file.name,
-        path,
+        path:
+          store instanceof LocalUploadStore
+            ? join(store.dir, file.sha256, stored.name)
+            : '',
         sha256: file.sha256,
         size: file.size,
         fields,
         discard: async () => {
-          if (created) await fs.rm(dir, { recursive: true, force: true });
+          if (stored.created) await store.remove(file.sha256);
         },
       };
     } catch (error) {

@@ -15,7 +15,43 @@ export interface ModelScanConfig {
   };
   clamd?: { socket?: string; host?: string; port?: number };
   acceptance: { maxDays: number };
-  uploads: { retentionDays: number };
+  uploads: { retentionDays: number; storage: UploadStorageConfig };
+}
+
+/** `modelScan.uploads.storage` (see config.d.ts). */
+export type UploadStorageConfig =
+  | { type: 'local' }
+  | {
+      type: 'azure-blob';
+      endpoint: string;
+      container: string;
+      prefix?: string;
+      accountName?: string;
+      accountKey?: string;
+      tenantId?: string;
+      clientId?: string;
+      clientSecret?: string;
+    };
+
+function readUploadStorage(c: Config | undefined): UploadStorageConfig {
+  const type = c?.getOptionalString('type') ?? 'local';
+  if (type === 'local') return { type };
+  if (type !== 'azure-blob') {
+    throw new Error(
+      `modelScan.uploads.storage.type must be local or azure-blob, got ${type}`,
+    );
+  }
+  return {
+    type,
+    endpoint: c!.getString('endpoint'),
+    container: c!.getString('container'),
+    prefix: c!.getOptionalString('prefix'),
+    accountName: c!.getOptionalString('accountName'),
+    accountKey: c!.getOptionalString('accountKey'),
+    tenantId: c!.getOptionalString('tenantId'),
+    clientId: c!.getOptionalString('clientId'),
+    clientSecret: c!.getOptionalString('clientSecret'),
+  };
 }
 
 export function readModelScanConfig(root: Config): ModelScanConfig {
@@ -51,6 +87,7 @@ export function readModelScanConfig(root: Config): ModelScanConfig {
     },
     uploads: {
       retentionDays,
+      storage: readUploadStorage(c?.getOptionalConfig('uploads.storage')),
     },
   };
 }
