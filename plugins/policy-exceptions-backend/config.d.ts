@@ -27,8 +27,6 @@ export interface Config {
        */
       modelScanAcceptances?: boolean;
     };
-    /** Base URL for links in notifications. Default app.baseUrl. */
-    appBaseUrl?: string;
     testing?: {
       /**
        * TEST ONLY. Registers POST /admin/clock { advanceSeconds } to move this process's clock

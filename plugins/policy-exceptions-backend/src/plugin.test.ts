@@ -91,6 +91,12 @@ describe.each(databases.eachSupportedId())('policy-exceptions plugin on %p', dat
     expect(q.status).toBe(400);
     expect(q.body.error.message).toContain('entityRef');
     expect((await t.api('get', '/exceptions', ALICE)).body.items).toEqual([]);
+    // NUL and bidi characters never reach SQL, wherever they are
+    const nul = await t.api('get', '/exceptions?entityRef=resource%3Adefault%2Fx%00', ALICE);
+    expect(nul.status).toBe(400);
+    expect(nul.body.error.message).toContain('query.entityRef: must not contain control or formatting characters');
+    expect((await t.api('get', '/exceptions/%00', ALICE)).status).toBe(404);
+    expect((await t.api('post', '/exceptions/not-a-uuid/reviews', BOB).send({ decision: 'approve' })).status).toBe(404);
   });
 
   it('the whole flow over HTTP; 403s are audited; OSCAL exports list the active exception', async () => {

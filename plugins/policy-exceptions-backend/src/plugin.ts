@@ -67,7 +67,6 @@ export const policyExceptionsPlugin = createBackendPlugin({
           logger,
           clock,
           settings,
-          appBaseUrl: cfg?.getOptionalString('appBaseUrl') ?? config.getOptionalString('app.baseUrl'),
           verdicts: new ModelScanVerdicts(deps.discovery, deps.auth),
         });
         deps.permissionsRegistry.addPermissions(policyExceptionsPermissions);

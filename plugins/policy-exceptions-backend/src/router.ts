@@ -2,7 +2,8 @@ import express from 'express';
 import Router from 'express-promise-router';
 import type { z } from 'zod';
 import { AuditorService, BackstageCredentials, HttpAuthService, PermissionsService } from '@backstage/backend-plugin-api';
-import { InputError, NotAllowedError } from '@backstage/errors';
+import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
+import { findUnsafeValue } from '@internal/input-validation';
 import { AuthorizeResult, BasicPermission } from '@backstage/plugin-permission-common';
 import {
   createExceptionBodySchema,
@@ -39,6 +40,13 @@ export interface RouterOptions {
   adjustableClock?: AdjustableClock;
 }
 
+/** Exception ids are UUIDs: anything else names no exception (404, after authentication). */
+function idOf(req: express.Request): string {
+  const id = String(req.params.id);
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) throw new NotFoundError(`exception ${id.slice(0, 64)} not found`);
+  return id;
+}
+
 function parse<S extends z.ZodType>(schema: S, data: unknown): z.infer<S> {
   const result = schema.safeParse(data ?? {});
   if (!result.success) throw new InputError(describeZodError(result.error));
@@ -52,7 +60,12 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   const { service, httpAuth, permissions, auditor, adjustableClock } = options;
   const router = Router();
   router.use(express.json({ limit: '256kb' }));
-
+  // backstop: no control or bidi character anywhere in the query reaches SQL (NUL is a 500 on
+  // PostgreSQL); every string of a body goes through a schema that refuses them
+  router.use((req, _res, next) => {
+    const bad = findUnsafeValue(req.query, ['query']);
+    next(bad ? new InputError(`${bad.path}: must not contain control or formatting characters: ${bad.reason}`) : undefined);
+  });
   type Caller = Actor & { credentials: BackstageCredentials };
   const userOf = async (req: express.Request): Promise<Caller> => {
     const credentials = await httpAuth.credentials(req, { allow: ['user'] });
@@ -103,7 +116,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   router.get('/exceptions/:id', async (req, res) => {
     const actor = await userOf(req);
     await require(actor, policyExceptionReadPermission);
-    res.json(await service.get(req.params.id));
+    res.json(await service.get(idOf(req)));
   });
 
   router.post('/exceptions', async (req, res) => {
@@ -117,40 +130,40 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     const actor = await userOf(req);
     await require(actor, policyExceptionCreatePermission);
     const body = parse(reviseExceptionBodySchema, req.body);
-    res.status(201).json({ exception: await service.revise(actor, req.params.id, body) });
+    res.status(201).json({ exception: await service.revise(actor, idOf(req), body) });
   });
 
   router.post('/exceptions/:id/submit', async (req, res) => {
     const actor = await userOf(req);
     await require(actor, policyExceptionCreatePermission);
-    res.json({ exception: await service.submit(actor, req.params.id) });
+    res.json({ exception: await service.submit(actor, idOf(req)) });
   });
 
   router.post('/exceptions/:id/reviews', async (req, res) => {
     const actor = await userOf(req);
     await require(actor, policyExceptionReviewPermission);
     const body = parse(reviewBodySchema, req.body);
-    res.json({ exception: await service.review(actor, req.params.id, body) });
+    res.json({ exception: await service.review(actor, idOf(req), body) });
   });
 
   router.post('/exceptions/:id/withdraw', async (req, res) => {
     const actor = await userOf(req);
     await require(actor, policyExceptionCreatePermission);
-    res.json({ exception: await service.withdraw(actor, req.params.id) });
+    res.json({ exception: await service.withdraw(actor, idOf(req)) });
   });
 
   router.post('/exceptions/:id/revoke', async (req, res) => {
     const actor = await userOf(req);
     await require(actor, policyExceptionRevokePermission);
     const body = parse(reasonBodySchema, req.body);
-    res.json({ exception: await service.revoke(actor, req.params.id, body.reason) });
+    res.json({ exception: await service.revoke(actor, idOf(req), body.reason) });
   });
 
   router.post('/exceptions/:id/re-review', async (req, res) => {
     const actor = await userOf(req);
     await require(actor, policyExceptionReviewPermission);
     const body = parse(reReviewBodySchema, req.body);
-    res.json({ exception: await service.reReview(actor, req.params.id, body.comment) });
+    res.json({ exception: await service.reReview(actor, idOf(req), body.comment) });
   });
 
   router.get('/export', async (req, res) => {

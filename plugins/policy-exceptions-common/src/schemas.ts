@@ -26,6 +26,9 @@ export const findingKeySchema = z
   .max(512, 'at most 512 characters')
   .regex(/^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/, 'printable ASCII without leading or trailing spaces');
 
+/** A control id as callers ask about it (known or not): `FG-…`, upper-case letters, digits, dashes. */
+const controlIdQuery = z.string().regex(/^[A-Z][A-Z0-9-]{0,127}$/, 'must be a control id like FG-MODEL-SCAN');
+
 const isoDate = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time' });
 
 export const compensatingControlSchema = z.discriminatedUnion('kind', [
@@ -148,7 +151,7 @@ export const reReviewBodySchema = z.object({ comment: text(1, TEXT_MAX) }).stric
 
 export const isExceptedQuerySchema = z
   .object({
-    controlId: z.string().min(1, 'required'),
+    controlId: controlIdQuery,
     entityRef: entityRefField,
     findingKey: findingKeySchema.optional(),
     at: isoDate.optional(),
@@ -162,7 +165,7 @@ export const isExceptedBatchBodySchema = z
     queries: z
       .array(
         z
-          .object({ controlId: z.string().min(1, 'required'), entityRef: entityRefField, findingKey: findingKeySchema.optional() })
+          .object({ controlId: controlIdQuery, entityRef: entityRefField, findingKey: findingKeySchema.optional() })
           .strict(),
       )
       .min(1)
@@ -173,8 +176,8 @@ export const isExceptedBatchBodySchema = z
 export const listExceptionsQuerySchema = z
   .object({
     view: z.enum(['mine', 'queue', 'expiring', 'all']).default('all'),
-    entityRef: z.string().max(512).optional(),
-    controlId: z.string().max(128).optional(),
+    entityRef: entityRefField.optional(),
+    controlId: controlIdQuery.optional(),
     status: z
       .enum(['draft', 'submitted', 'approved', 'active', 'expired', 'rejected', 'withdrawn', 'revoked', 'suspended'])
       .optional(),

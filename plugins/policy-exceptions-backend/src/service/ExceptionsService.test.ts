@@ -20,7 +20,7 @@ async function setup(knex: Knex) {
   const auditor = recordingAuditor();
   const sent: any[] = [];
   const notifier = new Notifier({ send: async (n: any) => { sent.push(n); } } as any, mockServices.logger.mock());
-  const service = new ExceptionsService({ store, directory, notifier, auditor, logger: mockServices.logger.mock(), clock, settings, appBaseUrl: 'http://portal' });
+  const service = new ExceptionsService({ store, directory, notifier, auditor, logger: mockServices.logger.mock(), clock, settings});
   const posture = new FakePosture();
   return { store, clock, directory, auditor, sent, notifier, service, posture };
 }
@@ -40,7 +40,7 @@ describe.each(databases.eachSupportedId())('ExceptionsService on %p', databaseId
     const e = await t.service.create(as(ALICE), body({ risk: { likelihood: 'high', impact: 'medium' } }));
     expect(e).toMatchObject({ status: 'submitted', requiredApprovals: 2, effectiveStatus: 'submitted' });
     await t.notifier.drain();
-    expect(t.sent[0]).toMatchObject({ recipients: { entityRef: SEC, excludeEntityRef: [ALICE, ERIN] }, payload: { link: `http://portal/policy-exceptions/exceptions/${e.id}` } });
+    expect(t.sent[0]).toMatchObject({ recipients: { entityRef: SEC, excludeEntityRef: [ALICE, ERIN] }, payload: { link: `/policy-exceptions/exceptions/${e.id}` } });
     expect((await t.service.isExcepted(EGRESS, subject)).excepted).toBe(false);
 
     expect((await t.service.review(as(BOB), e.id, { decision: 'approve' })).status).toBe('submitted');

@@ -56,7 +56,6 @@ export interface ServiceOptions {
   logger: LoggerService;
   clock: Clock;
   settings: ExceptionSettings;
-  appBaseUrl?: string;
   /** model-scan verdicts, for exceptions to FG-MODEL-SCAN (one file hash, suspicious only). */
   verdicts?: VerdictSource;
 }
@@ -76,8 +75,9 @@ export class ExceptionsService {
   }
 
   link(id?: string): string {
-    const base = (this.o.appBaseUrl ?? '').replace(/\/$/, '');
-    const root = `${base}${EXCEPTIONS_APP_BASE_PATH}`;
+    // an app-relative path: the notifications page opens it in the same tab (an absolute URL
+    // counts as external there and opens a new window)
+    const root = EXCEPTIONS_APP_BASE_PATH;
     return id ? `${root}${EXCEPTIONS_APP_SUB_PATHS.exception.replace(':id', encodeURIComponent(id))}` : root;
   }
 
