@@ -17,6 +17,7 @@ import {
   MODEL_SCAN_CONTROL_ID,
   isExceptedAmong,
 } from '@internal/plugin-policy-exceptions-common';
+import { getSecurityControl, isSecurityControlId } from '@internal/plugin-security-controls-common';
 import { Clock } from '../clock';
 import {
   ContentInput,
@@ -252,7 +253,7 @@ export class ExceptionsService {
       }));
       this.o.notifier.dispatch({
         to: [...new Set([after.content.owner, after.requester])],
-        title: `Your exception to ${after.controlId} was revoked; its findings are open again.`,
+        title: `Your exception to ${controlName(after.controlId)} was revoked; its findings are open again.`,
         description: `Reason: ${reason}`,
         link: this.link(id),
         severity: 'high',
@@ -358,7 +359,7 @@ export class ExceptionsService {
     if (after) {
       this.o.notifier.dispatch({
         to: [...new Set([after.content.owner, after.requester])],
-        title: `Your exception to ${after.controlId} is suspended: its findings are open until a reviewer re-approves it.`,
+        title: `Your exception to ${controlName(after.controlId)} is suspended: its findings are open until a reviewer re-approves it.`,
         description: detail,
         link: this.link(id),
         severity: 'high',
@@ -366,7 +367,7 @@ export class ExceptionsService {
       this.o.notifier.dispatch({
         to: this.o.settings.reviewerGroup,
         exclude: [after.content.owner, after.requester],
-        title: `Exception to ${after.controlId} suspended (${cause === 'scope-drift' ? 'scope drifted' : 'compensating control failing'}); re-approve or revoke it.`,
+        title: `Exception to ${controlName(after.controlId)} suspended (${cause === 'scope-drift' ? 'scope drifted' : 'compensating control failing'}); re-approve or revoke it.`,
         link: this.link(id),
         scope: `policy-exceptions:review:${id}`,
       });
@@ -387,7 +388,7 @@ export class ExceptionsService {
           expiry++;
           this.o.notifier.dispatch({
             to: [...new Set([rec.content.owner, rec.requester])],
-            title: `Your exception to ${rec.controlId} ends ${rec.content.endsAt.slice(0, 16).replace('T', ' ')} UTC; after that its findings are open again.`,
+            title: `Your exception to ${controlName(rec.controlId)} ends ${rec.content.endsAt.slice(0, 16).replace('T', ' ')} UTC; after that its findings are open again.`,
             description: 'Propose a revision with a later end if it is still needed.',
             link: this.link(rec.id),
           });
@@ -399,7 +400,7 @@ export class ExceptionsService {
           this.o.notifier.dispatch({
             to: this.o.settings.reviewerGroup,
             exclude: [rec.content.owner, rec.requester],
-            title: `Re-review due: exception to ${rec.controlId} (${rec.content.risk.rating} risk).`,
+            title: `Re-review due: exception to ${controlName(rec.controlId)} (${rec.content.risk.rating} risk).`,
             link: this.link(rec.id),
           });
         }
@@ -440,7 +441,7 @@ export class ExceptionsService {
     this.o.notifier.dispatch({
       to: this.o.settings.reviewerGroup,
       exclude: [...new Set([rec.requester, content.owner, by])],
-      title: `${who} asks for an exception to ${rec.controlId} (${content.risk.rating} risk${rec.pendingRevision ? ', revision' : ''}); ${needed} approval${needed > 1 ? 's' : ''} needed.`,
+      title: `${who} asks for an exception to ${controlName(rec.controlId)} (${content.risk.rating} risk${rec.pendingRevision ? ', revision' : ''}); ${needed} approval${needed > 1 ? 's' : ''} needed.`,
       description: content.justification.slice(0, 300),
       link: this.link(rec.id),
       scope: `policy-exceptions:review:${rec.id}`,
@@ -458,7 +459,7 @@ export class ExceptionsService {
     };
     this.o.notifier.dispatch({
       to: [...new Set([rec.requester, rec.content.owner])],
-      title: `Your exception to ${rec.controlId} was ${words[outcome] ?? outcome}.`,
+      title: `Your exception to ${controlName(rec.controlId)} was ${words[outcome] ?? outcome}.`,
       description: comment ? `Reason: ${comment}` : undefined,
       link: this.link(rec.id),
       severity: outcome === 'rejected' || outcome === 'revoked' ? 'high' : 'normal',
@@ -466,7 +467,7 @@ export class ExceptionsService {
     this.o.notifier.dispatch({
       to: this.o.settings.reviewerGroup,
       exclude: [rec.requester, rec.content.owner],
-      title: `Exception to ${rec.controlId}: decided (${outcome}) by ${by.replace(/^[^:]+:(?:[^/]+\/)?/, '')}; nothing left to review.`,
+      title: `Exception to ${controlName(rec.controlId)}: decided (${outcome}) by ${by.replace(/^[^:]+:(?:[^/]+\/)?/, '')}; nothing left to review.`,
       link: this.link(rec.id),
       scope: `policy-exceptions:review:${rec.id}`,
     });
@@ -474,3 +475,8 @@ export class ExceptionsService {
 }
 
 class SkipChange extends Error {}
+
+/** A control by its title for people ("Egress only to allowlisted destinations"), the id if unknown. */
+function controlName(controlId: string): string {
+  return isSecurityControlId(controlId) ? `"${getSecurityControl(controlId).title}"` : controlId;
+}
