@@ -14,20 +14,32 @@ import { PostureSource } from './posture';
 export async function runCompensatingChecks(service: ExceptionsService, posture: PostureSource): Promise<{ checked: number; suspended: number }> {
   let checked = 0;
   let suspended = 0;
+  // one lookup per entity and per (entity, control) in a run, however many exceptions share them
+  const existsCache = new Map<string, Promise<boolean>>();
+  const findingsCache = new Map<string, Promise<Awaited<ReturnType<PostureSource['findings']>>>>();
+  const exists = (ref: string) => {
+    if (!existsCache.has(ref)) existsCache.set(ref, service.directory.exists(ref));
+    return existsCache.get(ref)!;
+  };
+  const findingsOf = (ref: string, controlId: string) => {
+    const key = `${ref} ${controlId}`;
+    if (!findingsCache.has(key)) findingsCache.set(key, posture.findings(ref, controlId));
+    return findingsCache.get(key)!;
+  };
   for (const rec of await service.liveExceptions()) {
     const now = service.now().toISOString();
     const checks: CompensatingCheck[] = [];
     const failures: string[] = [];
     const drift: string[] = [];
     for (const ref of rec.content.scope.entityRefs) {
-      if (!(await service.directory.exists(ref))) drift.push(ref);
+      if (!(await exists(ref))) drift.push(ref);
     }
     for (const cc of rec.content.compensatingControls) {
       if (cc.kind !== 'catalog') continue;
       for (const ref of rec.content.scope.entityRefs) {
         let check: CompensatingCheck;
         try {
-          const findings = await posture.findings(ref, cc.controlId);
+          const findings = await findingsOf(ref, cc.controlId);
           const failing = (findings ?? []).filter(f => f.status === 'fail');
           if (!findings || findings.length === 0) {
             check = { controlId: cc.controlId, entityRef: ref, status: 'unknown', detail: 'not assessed on this entity', checkedAt: now };

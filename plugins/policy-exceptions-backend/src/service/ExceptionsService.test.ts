@@ -197,3 +197,19 @@ describe.each(databases.eachSupportedId())('ExceptionsService on %p', databaseId
     expect(t.sent.filter(n => n.payload.title.includes('ends'))).toHaveLength(1);
   });
 });
+
+describe('compensating checks share lookups', () => {
+  it('asks the posture source once per (entity, control) in a run', async () => {
+    const knex = await databases.init('SQLITE_3');
+    const t = await setup(knex);
+    for (let i = 0; i < 3; i++) {
+      const e = await t.service.create(as(ALICE), body({ scope: { entityRefs: [CLUSTER], findingKey: `${FINDING}-${i}` } }));
+      await t.service.review(as(BOB), e.id, { decision: 'approve' });
+    }
+    const calls: string[] = [];
+    const counting = { findings: async (ref: string, c: string) => { calls.push(`${ref} ${c}`); return t.posture.findings(ref, c); } };
+    t.posture.set(CLUSTER, 'FG-WEIGHTS-DETECTIVE', 'fail');
+    expect(await runCompensatingChecks(t.service, counting)).toEqual({ checked: 3, suspended: 3 });
+    expect(calls).toEqual([`${CLUSTER} FG-WEIGHTS-DETECTIVE`]);
+  });
+});
