@@ -62,6 +62,15 @@ test('exception for a failing egress check: filed with a compensating control, t
   const row = page.getByRole('row').filter({ hasText: FINDING });
   await expect(row.getByTestId('coverage-open')).toBeVisible();
 
+  // --- bob is notified; the notification's link opens the exception page ----------------------
+  await signInAs(page, 'bob');
+  await page.goto('/notifications');
+  const note = page.getByText(/asks for an exception to "Egress only to allowlisted destinations" \(high risk\); 2 approvals needed/).first();
+  await expect(note).toBeVisible({ timeout: 30_000 });
+  await note.click();
+  await page.waitForURL(new RegExp(`/policy-exceptions/exceptions/${exceptionId}$`), { timeout: 30_000 });
+  await expect(page.getByTestId('approve-button')).toBeVisible();
+
   // --- two security reviewers approve -------------------------------------------------------
   await approveAs(page, 'bob', exceptionId);
   await expect(page.getByTestId('review-state')).toContainText('1 of 2 approvals');
