@@ -65,6 +65,44 @@ export interface Config {
       };
     };
 
+    /**
+     * Where file scans run. `in-process` (default): worker threads of this backend. `kubernetes`:
+     * one Kubernetes Job per file (plugins/model-scan-node), reading its input from and writing its
+     * result to the shared upload container (needs `uploads.storage.type: azure-blob`). A backend
+     * module may instead set a runner through `modelScanRunnerExtensionPoint`.
+     */
+    runner?: {
+      type?: 'in-process' | 'kubernetes';
+      kubernetes?: {
+        /** API server URL. */
+        url: string;
+        /** @visibility secret */
+        token?: string;
+        /** Service account token file (re-read for every Job), e.g. a projected token. */
+        tokenFile?: string;
+        /** Cluster CA (PEM or base64 PEM). */
+        caData?: string;
+        skipTLSVerify?: boolean;
+        namespace: string;
+        /** The scanner image built from plugins/model-scanner/Dockerfile. */
+        image: string;
+        /** Container command. Default `node /app/plugins/model-scanner/bin/model-scan job`. */
+        command?: string[];
+        /** RuntimeClass of the scan pods, e.g. `gvisor`. */
+        runtimeClassName?: string;
+        /** Limits of one scan pod. Defaults 2 CPUs, 1Gi memory, 20Gi scratch. */
+        cpu?: string;
+        memory?: string;
+        ephemeralStorage?: string;
+        /** activeDeadlineSeconds of one Job. Default 900. */
+        timeoutSeconds?: number;
+        /** CIDRs of the blob storage endpoint: the only egress (TCP 443) the scan pod gets. */
+        egressCidrs: string[];
+        /** Files smaller than this are scanned in-process. Default 0 (all as Jobs). */
+        minBytes?: number;
+      };
+    };
+
     // ---- read by src/sources (remote targets) and src/triggers (webhooks, proxy, rescans)
 
     /** Downloads of remote targets. */

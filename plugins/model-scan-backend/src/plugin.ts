@@ -9,7 +9,16 @@ import { ScanStore } from './store/ScanStore';
 import { PolicyExceptionsLink } from './service/exceptionLink';
 import { ScanService } from './service/ScanService';
 import { ScanQueue } from './service/ScanQueue';
-import { WorkerScanEngine } from './service/ScanEngine';
+import { ScanEngine, WorkerScanEngine } from './service/ScanEngine';
+import {
+  kubernetesRunner,
+  readRunnerConfig,
+  SizeRoutedEngine,
+} from './service/runners';
+import {
+  modelScanRunnerExtensionPoint,
+  ScanRunner,
+} from '@internal/plugin-model-scan-node';
 import { UploadReceiver } from './service/UploadReceiver';
 import { UploadRetention } from './service/UploadRetention';
 import { createUploadStore } from './service/uploadStore';
@@ -31,6 +40,15 @@ import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 export const modelScanPlugin = createBackendPlugin({
   pluginId: 'model-scan',
   register(env) {
+    // a backend module may run scans elsewhere (plugins/model-scan-node)
+    let extensionRunner: ScanRunner | undefined;
+    env.registerExtensionPoint(modelScanRunnerExtensionPoint, {
+      setRunner(runner) {
+        if (extensionRunner)
+          throw new Error('The model-scan runner has already been set');
+        extensionRunner = runner;
+      },
+    });
     env.registerInit({
       deps: {
         config: coreServices.rootConfig,
@@ -70,11 +88,21 @@ export const modelScanPlugin = createBackendPlugin({
 
         const store = await ScanStore.create({ database });
         const sourceResolver = createSourceResolver({ config, logger });
-        const engine = new WorkerScanEngine({
+        const workers = new WorkerScanEngine({
           timeoutMs: settings.worker.timeoutSeconds * 1000,
           maxOldGenerationSizeMb: settings.worker.maxOldGenerationSizeMb,
           clamd: settings.clamd,
         });
+        // where scans run: a module's runner, Kubernetes Jobs (modelScan.runner), or in-process
+        const k8s = readRunnerConfig(config);
+        let engine: ScanEngine = workers;
+        if (extensionRunner) engine = extensionRunner;
+        else if (k8s)
+          engine = new SizeRoutedEngine(
+            workers,
+            await kubernetesRunner(k8s, settings.uploads.storage, workers),
+            k8s.minBytes,
+          );
         // uploads in shared blob storage (modelScan.uploads.storage) or this replica's folder
         const uploadsDir = join(settings.workDir, 'uploads');
         const uploadStore = createUploadStore(

@@ -14,6 +14,7 @@ import { listFiles, scanFiles, unreadableResult } from '../engine';
 import type { ScanOptions } from '../engine';
 import { toJsonReport, toSarif, toTable } from '../report';
 import { toCycloneDx } from '../report/cyclonedx';
+import { runJob } from './job';
 import { SCANNER_NAME, SCANNER_VERSION } from '../version';
 
 const USAGE = `Usage:
@@ -61,6 +62,8 @@ export async function main(
 ): Promise<number> {
   try {
     if (argv[0] === 'gate') return await gate(argv.slice(1), io);
+    // the container command of a scan run as a Kubernetes Job (inputs from the environment)
+    if (argv[0] === 'job') return await runJob(io);
     return await scan(argv, io);
   } catch (e) {
     if (e instanceof UsageError) {

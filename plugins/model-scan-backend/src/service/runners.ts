@@ -1,0 +1,130 @@
+/**
+ * Which runner scans a file: the in-process worker threads (default), a runner set through the
+ * `modelScanRunnerExtensionPoint` (plugins/model-scan-node), or Kubernetes Jobs from config
+ * (`modelScan.runner`), optionally only for files of at least `minBytes` (large files; smaller
+ * ones stay in-process).
+ */
+import { stat } from 'node:fs/promises';
+import { Config } from '@backstage/config';
+import {
+  AzureBlobJobStaging,
+  KubernetesJobScanRunner,
+  ScanRunner,
+} from '@internal/plugin-model-scan-node';
+import { credentialFor } from '../sources/azure';
+import type { EngineScanOptions, ScanEngine } from './ScanEngine';
+import type { UploadStorageConfig } from './config';
+
+export interface KubernetesRunnerConfig {
+  url: string;
+  token?: string;
+  tokenFile?: string;
+  caData?: string;
+  skipTLSVerify?: boolean;
+  namespace: string;
+  image: string;
+  command?: string[];
+  runtimeClassName?: string;
+  cpu?: string;
+  memory?: string;
+  ephemeralStorage?: string;
+  timeoutSeconds?: number;
+  egressCidrs: string[];
+  /** Files smaller than this stay in-process. Default 0 (every file runs as a Job). */
+  minBytes: number;
+}
+
+/** `modelScan.runner` (see config.d.ts); undefined for the in-process default. */
+export function readRunnerConfig(
+  root: Config,
+): KubernetesRunnerConfig | undefined {
+  const c = root.getOptionalConfig('modelScan.runner');
+  const type = c?.getOptionalString('type') ?? 'in-process';
+  if (type === 'in-process') return undefined;
+  if (type !== 'kubernetes')
+    throw new Error(
+      `modelScan.runner.type must be in-process or kubernetes, got ${type}`,
+    );
+  const k = c!.getConfig('kubernetes');
+  const egressCidrs = k.getStringArray('egressCidrs');
+  if (!egressCidrs.length)
+    throw new Error(
+      'modelScan.runner.kubernetes.egressCidrs must name the blob storage endpoint range(s)',
+    );
+  return {
+    url: k.getString('url'),
+    token: k.getOptionalString('token'),
+    tokenFile: k.getOptionalString('tokenFile'),
+    caData: k.getOptionalString('caData'),
+    skipTLSVerify: k.getOptionalBoolean('skipTLSVerify'),
+    namespace: k.getString('namespace'),
+    image: k.getString('image'),
+    command: k.getOptionalStringArray('command'),
+    runtimeClassName: k.getOptionalString('runtimeClassName'),
+    cpu: k.getOptionalString('cpu'),
+    memory: k.getOptionalString('memory'),
+    ephemeralStorage: k.getOptionalString('ephemeralStorage'),
+    timeoutSeconds: k.getOptionalNumber('timeoutSeconds'),
+    egressCidrs,
+    minBytes: k.getOptionalNumber('minBytes') ?? 0,
+  };
+}
+
+/** The Kubernetes Job runner, staging through the shared upload container. */
+export async function kubernetesRunner(
+  k: KubernetesRunnerConfig,
+  storage: UploadStorageConfig,
+  inProcess: ScanEngine,
+): Promise<KubernetesJobScanRunner> {
+  if (storage.type !== 'azure-blob')
+    throw new Error(
+      'modelScan.runner.type kubernetes needs modelScan.uploads.storage.type azure-blob (the Job reads its input from there)',
+    );
+  return new KubernetesJobScanRunner({
+    cluster: {
+      url: k.url,
+      token: k.token,
+      tokenFile: k.tokenFile,
+      caData: k.caData,
+      skipTLSVerify: k.skipTLSVerify,
+    },
+    namespace: k.namespace,
+    image: k.image,
+    command: k.command,
+    runtimeClassName: k.runtimeClassName,
+    resources: {
+      cpu: k.cpu,
+      memory: k.memory,
+      ephemeralStorage: k.ephemeralStorage,
+    },
+    timeoutSeconds: k.timeoutSeconds,
+    egressCidrs: k.egressCidrs,
+    staging: new AzureBlobJobStaging({
+      endpoint: storage.endpoint,
+      container: storage.container,
+      credential: credentialFor(storage),
+    }),
+    // the image is built from this repository: same scanner and ruleset as the in-process engine
+    identity: await inProcess.identity(),
+  });
+}
+
+/** Files of at least `minBytes` go to `large`, the rest to `small`. */
+export class SizeRoutedEngine implements ScanEngine {
+  constructor(
+    private readonly small: ScanEngine,
+    private readonly large: ScanRunner,
+    private readonly minBytes: number,
+  ) {}
+
+  identity() {
+    return this.small.identity();
+  }
+
+  async scanFile(path: string, options?: EngineScanOptions) {
+    const { size } = await stat(path);
+    return size >= this.minBytes
+      ? this.large.scanFile(path, options)
+      : this.small.scanFile(path, options);
+  }
+}
