@@ -13,6 +13,8 @@ export interface SandboxRuntime {
 
 export interface PostureConfig {
   kubernetes: {
+    /** Cluster the manifests deploy to (names the catalog entity `cluster-<name>` for exceptions). */
+    cluster?: string;
     /** Research namespaces; empty = every namespace not excluded. Keys must all match (labels). */
     researchNamespaceSelector: Record<string, string>;
     /** Namespaces never treated as research namespaces (platform namespaces). */
@@ -106,6 +108,10 @@ export function resolveConfig(input: unknown): PostureConfig {
           break;
         case 'excludedNamespaces':
           cfg.kubernetes.excludedNamespaces = stringList(v, field);
+          break;
+        case 'cluster':
+          if (typeof v !== 'string' || !v) throw new ConfigError(`${field} must be a non-empty string`);
+          cfg.kubernetes.cluster = v;
           break;
         case 'defaultNamespace':
           if (typeof v !== 'string' || !v) throw new ConfigError(`${field} must be a non-empty string`);

@@ -12,6 +12,7 @@ import { expandTemplate, isArmParameters, isArmTemplate, parametersFromFile, Arm
 import { storageAccountsFromArm } from './arm/storageModel';
 import { isTerraformPlan, kubeItemsFromTerraform, storageAccountsFromTerraform, terraformResources } from './terraform';
 import { jsonLines } from './source';
+import { isClusterScoped } from '../checks/kubeIndex';
 
 export type FileKind = 'kubernetes' | 'arm-template' | 'arm-parameters' | 'terraform-plan';
 
@@ -84,6 +85,32 @@ export async function listInputs(paths: string[], errors: LoadError[]): Promise<
     } else out.push({ file: p, explicit: true });
   }
   return out;
+}
+
+/**
+ * Kustomization files are build instructions, not objects: they are dropped, and their
+ * `namespace:` is applied (as `kustomize build` does) to the namespaced objects without a
+ * namespace from the files they list (or their folder when they list none).
+ */
+export function applyKustomizations(kube: KubeItem[]): void {
+  const isKustomize = (k: KubeItem) => (k.object.kind === 'Kustomization' || k.object.kind === 'Component') && String(k.object.apiVersion ?? '').startsWith('kustomize.config.k8s.io');
+  const kustomizations = kube.filter(isKustomize);
+  if (kustomizations.length === 0) return;
+  for (const k of kustomizations) {
+    const ns = (k.object as any).namespace;
+    if (typeof ns !== 'string' || !ns || !k.location) continue;
+    const dir = path.dirname(k.location.file);
+    const listed = Array.isArray((k.object as any).resources) ? ((k.object as any).resources as unknown[]).filter((r): r is string => typeof r === 'string').map(r => path.join(dir, r)) : undefined;
+    for (const item of kube) {
+      if (!item.location || item.object.metadata.namespace || item.object.kind === 'Kustomization') continue;
+      const file = item.location.file;
+      const covered = listed ? listed.some(l => file === l || file.startsWith(`${l}${path.sep}`)) : path.dirname(file) === dir;
+      if (covered && !isClusterScoped(item.object.kind)) item.object.metadata.namespace = ns;
+    }
+  }
+  for (let i = kube.length - 1; i >= 0; i--) {
+    if (isKustomize(kube[i])) kube.splice(i, 1);
+  }
 }
 
 export interface LoadOptions {
@@ -166,6 +193,8 @@ export async function loadProject(paths: string[], options: LoadOptions = {}): P
       errors.push({ file: name, message: (e as Error).message, line });
     }
   }
+
+  applyKustomizations(kube);
 
   // ARM: one template set; a parameters file applies to the template of the same base name,
   // or to every template when its name matches none.

@@ -1,18 +1,27 @@
 /**
- * Policy exceptions for the CI gate: from a file exported by the policy-exceptions plugin or from
- * its API. Format (JSON): `{"exceptions": [{"id", "controlId", "subject", "status", "startsAt",
- * "endsAt", "title"}]}` (a bare array is accepted too). `subject` is a finding's subject key
- * (e.g. `k8s/Namespace/research`, `storage-account/weights01`) or its finding key, `*` matching any
- * run of characters. Only exceptions whose status is active/approved (or absent) and whose window
- * contains "now" cover a finding.
+ * Policy exceptions for the CI gate, from the policy-exceptions plugin: its JSON export
+ * (`GET /api/policy-exceptions/export?format=json`, or a file saved from it:
+ * `{"generatedAt", "at", "items": [{"id", "controlId", "scope": {"entityRefs": [...],
+ * "findingKey"?}, "startsAt", "endsAt", ...}]}`), or a hand-written file
+ * `{"exceptions": [{"id", "controlId", "subject", "startsAt"?, "endsAt"?, "status"?}]}` where
+ * `subject` is a finding's subject key or finding key (`*` matches any run of characters).
+ * An exception covers a finding when its control matches, its window contains "now", and its
+ * scope names the finding's catalog entity (`resource:default/storage-<account>`,
+ * `resource:default/cluster-<kubernetes.cluster>`), narrowed to the finding key when it has one.
  */
 import { promises as fsp } from 'node:fs';
 import type { Finding } from '../types';
+import { clusterStoreId, storageStoreId, storeEntityRef } from '../naming';
 
 export interface PolicyException {
   id: string;
   controlId: string;
-  subject: string;
+  /** Catalog entities the exception covers (policy-exceptions export). */
+  entityRefs?: string[];
+  /** Narrows the exception to one finding (`<controlId>:<subjectKey>`). */
+  findingKey?: string;
+  /** Subject key pattern (hand-written file). */
+  subject?: string;
   status?: string;
   startsAt?: string;
   endsAt?: string;
@@ -30,27 +39,46 @@ function parseDate(v: unknown, field: string): string | undefined {
 }
 
 export function parseExceptions(doc: unknown, source: string): PolicyException[] {
-  const list = Array.isArray(doc) ? doc : doc && typeof doc === 'object' ? (doc as any).exceptions ?? (doc as any).items : undefined;
-  if (!Array.isArray(list)) throw new ExceptionsError(`${source}: expected {"exceptions": [...]} or an array`);
+  const d = doc as any;
+  const list = Array.isArray(doc) ? doc : d && typeof d === 'object' ? d.items ?? d.exceptions : undefined;
+  if (!Array.isArray(list)) throw new ExceptionsError(`${source}: expected a policy-exceptions export {"items": [...]} or {"exceptions": [...]}`);
   return list.map((e: any, i: number) => {
-    const at = `${source}: exceptions[${i}]`;
+    const at = `${source}: ${Array.isArray(d?.items) ? 'items' : 'exceptions'}[${i}]`;
     if (!e || typeof e !== 'object') throw new ExceptionsError(`${at} must be an object`);
-    const id = e.id;
-    const controlId = e.controlId;
-    const subject = e.subject ?? e.subjectKey ?? e.findingKey ?? e.resource;
+    const { id, controlId } = e;
     if (typeof id !== 'string' || !id) throw new ExceptionsError(`${at}.id must be a non-empty string`);
     if (typeof controlId !== 'string' || !controlId) throw new ExceptionsError(`${at}.controlId must be a non-empty string`);
-    if (typeof subject !== 'string' || !subject) throw new ExceptionsError(`${at}.subject must be a non-empty string`);
-    return {
+    const out: PolicyException = {
       id,
       controlId,
-      subject,
       status: typeof e.status === 'string' ? e.status : undefined,
       startsAt: parseDate(e.startsAt, `${at}.startsAt`),
       endsAt: parseDate(e.endsAt ?? e.expiresAt, `${at}.endsAt`),
-      title: typeof e.title === 'string' ? e.title : undefined,
+      title: typeof e.title === 'string' ? e.title : typeof e.justification === 'string' ? e.justification : undefined,
     };
+    if (e.scope !== undefined) {
+      const refs = e.scope?.entityRefs;
+      if (!Array.isArray(refs) || refs.some((r: unknown) => typeof r !== 'string')) throw new ExceptionsError(`${at}.scope.entityRefs must be a list of entity refs`);
+      out.entityRefs = refs;
+      if (e.scope.findingKey !== undefined) {
+        if (typeof e.scope.findingKey !== 'string') throw new ExceptionsError(`${at}.scope.findingKey must be a string`);
+        out.findingKey = e.scope.findingKey;
+      }
+    } else {
+      const subject = e.subject ?? e.findingKey;
+      if (typeof subject !== 'string' || !subject) throw new ExceptionsError(`${at} needs scope.entityRefs or subject`);
+      out.subject = subject;
+    }
+    return out;
   });
+}
+
+/** The catalog entity a finding belongs to, as the weight-inventory entity provider names it. */
+export function entityRefOf(f: Finding, cluster?: string): string | undefined {
+  if (f.subject.type === 'storage-account') return storeEntityRef(storageStoreId(f.subject.name));
+  if (f.subject.type === 'storage-container' && f.subject.account) return storeEntityRef(storageStoreId(f.subject.account));
+  if (cluster && f.subject.key.startsWith('k8s/')) return storeEntityRef(clusterStoreId(cluster));
+  return undefined;
 }
 
 function glob(pattern: string, text: string): boolean {
@@ -67,15 +95,35 @@ export function isActive(e: PolicyException, now: Date): boolean {
 }
 
 /** The active exception that covers a finding, if any. */
-export function exceptionFor(f: Finding, exceptions: PolicyException[], now: Date): PolicyException | undefined {
-  return exceptions.find(
-    e => isActive(e, now) && (e.controlId === f.controlId || e.controlId === f.checkId) && (glob(e.subject, f.subject.key) || glob(e.subject, f.findingKey)),
-  );
+export function exceptionFor(f: Finding, exceptions: PolicyException[], now: Date, cluster?: string): PolicyException | undefined {
+  const ref = entityRefOf(f, cluster)?.toLowerCase();
+  const covers = (e: PolicyException) => {
+    if (e.subject !== undefined) return glob(e.subject, f.subject.key) || glob(e.subject, f.findingKey);
+    if (e.findingKey !== undefined && e.findingKey !== f.findingKey) return false;
+    if (ref && (e.entityRefs ?? []).some(r => r.trim().toLowerCase() === ref)) return true;
+    // Without a known entity (manifests with no kubernetes.cluster configured) only an exception
+    // narrowed to this exact finding covers it.
+    return !ref && e.findingKey === f.findingKey;
+  };
+  const matches = exceptions.filter(e => isActive(e, now) && (e.controlId === f.controlId || e.controlId === f.checkId) && covers(e));
+  // Among several, name the one that lasts longest.
+  return matches.sort((a, b) => Date.parse(b.endsAt ?? '9999-12-31') - Date.parse(a.endsAt ?? '9999-12-31'))[0];
 }
 
-/** Reads exceptions from a file path or an http(s) URL (Bearer token from FRONTIER_GUARD_TOKEN). */
+/**
+ * Reads exceptions from a file path or from the policy-exceptions API: a URL ending in
+ * `/export` (query allowed) is used as is, any other URL is the plugin's base URL
+ * (e.g. `https://portal/api/policy-exceptions`) and `/export?format=json` is appended.
+ * The Bearer token comes from FRONTIER_GUARD_TOKEN.
+ */
 export async function loadExceptions(source: string, env: NodeJS.ProcessEnv, fetchImpl: typeof fetch = fetch): Promise<PolicyException[]> {
   if (/^https?:\/\//i.test(source)) {
+    const u = new URL(source);
+    if (!/\/export\/?$/.test(u.pathname)) {
+      u.pathname = `${u.pathname.replace(/\/+$/, '')}/export`;
+      u.searchParams.set('format', 'json');
+    }
+    source = u.toString();
     const headers: Record<string, string> = { Accept: 'application/json' };
     if (env.FRONTIER_GUARD_TOKEN) headers.Authorization = `Bearer ${env.FRONTIER_GUARD_TOKEN}`;
     let res: Response;

@@ -17,6 +17,7 @@ import { RunReport, toJson, toSarif, toTable } from './report';
 const USAGE = `Usage:
   posture <files or folders…> [--config FILE] [--format table|json|sarif]
           [--exceptions URL-or-FILE] [--fail-on low|medium|high|critical] [--output FILE]
+          [--cluster NAME]
 
 Inputs: Kubernetes YAML/JSON (multi-document, kind: List, Helm-rendered), ARM/Bicep-compiled
 templates and parameters files, Terraform plan JSON (terraform show -json). All inputs form one
@@ -33,7 +34,7 @@ export interface Io {
 }
 
 function parseArgs(argv: string[]) {
-  const valueFlags = ['config', 'format', 'exceptions', 'fail-on', 'output'];
+  const valueFlags = ['config', 'format', 'exceptions', 'fail-on', 'output', 'cluster'];
   const flags: Record<string, string | boolean> = {};
   const positional: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -98,6 +99,7 @@ async function run(argv: string[], io: Io): Promise<number> {
   const failOn = ((flags['fail-on'] as string | undefined) ?? 'low') as Severity;
   if (!SEVERITIES.includes(failOn)) throw new UsageError(`--fail-on must be one of ${SEVERITIES.join(', ')} (got "${failOn}")`);
   const cfg = resolveConfig(flags.config ? await readConfig(flags.config as string) : undefined);
+  if (flags.cluster) cfg.kubernetes.cluster = flags.cluster as string;
   const exceptions: PolicyException[] = flags.exceptions ? await loadExceptions(flags.exceptions as string, io.env, io.fetch) : [];
   const now = io.now?.() ?? new Date();
 
@@ -106,7 +108,7 @@ async function run(argv: string[], io: Io): Promise<number> {
   const excepted: RunReport['excepted'] = [];
   for (const f of findings) {
     if (f.status !== 'fail') continue;
-    const ex = exceptionFor(f, exceptions, now);
+    const ex = exceptionFor(f, exceptions, now, cfg.kubernetes.cluster);
     if (ex) excepted.push({ finding: f, exception: ex });
   }
   const exceptedSet = new Set(excepted.map(e => e.finding));
