@@ -14,10 +14,10 @@ import {
   policyExceptionRevokePermission,
   requiredApprovalsFor,
 } from '@internal/plugin-policy-exceptions-common';
-import { useParams, useSearchParams } from 'react-router-dom';
+import { Link as RouterLink, useParams, useSearchParams } from 'react-router-dom';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { policyExceptionsApiRef } from '../api/apis';
-import { rootRouteRef } from '../routes';
+import { newExceptionRouteRef, rootRouteRef } from '../routes';
 import {
   ControlTitle, EntityLink, ExceptionsHeader, NotFoundPanel, PersonName, ReasonDialog, RiskChip, StatusChip, describeError, formatTime, isNotFound, useCurrentUser,
 } from './common';
@@ -107,6 +107,7 @@ export function ExceptionPage() {
   const [params] = useSearchParams();
   const api = useApi(policyExceptionsApiRef);
   const root = useRouteRef(rootRouteRef);
+  const newLink = useRouteRef(newExceptionRouteRef);
   const me = useCurrentUser();
   const reviewer = usePermission({ permission: policyExceptionReviewPermission });
   const revoker = usePermission({ permission: policyExceptionRevokePermission });
@@ -134,6 +135,9 @@ export function ExceptionPage() {
   const isRequester = me === e.requester;
   const canWithdraw = (isRequester && (e.status === 'draft' || e.status === 'submitted')) || (!!e.pendingRevision && (isRequester || me === e.pendingRevision.createdBy) && status !== 'expired');
   const canRevoke = revoker.allowed && (status === 'active' || status === 'approved' || status === 'suspended') && me !== e.requester && me !== e.content.owner;
+  const canRevise =
+    ((isRequester && (e.status === 'draft' || e.status === 'submitted')) ||
+      ((isRequester || me === e.content.owner) && (status === 'active' || status === 'approved' || status === 'suspended')));
   const canReReview = reviewer.allowed && e.status === 'approved' && status !== 'expired' && !e.pendingRevision && me !== e.requester && me !== e.content.owner;
   const approvalsSoFar = target ? new Set(e.reviews.filter(r => r.revision === target.revision && r.round === target.round && r.decision === 'approve').map(r => r.reviewer)).size : 0;
 
@@ -149,6 +153,11 @@ export function ExceptionPage() {
       <ExceptionsHeader title="Exception" subtitle={<span>to <ControlTitle controlId={e.controlId} /></span>} reviewer={reviewer.allowed} />
       <Content>
         <Box mb={2}><Link to={`${root?.() ?? ''}?view=mine`}>← All exceptions</Link></Box>
+        {params.get('revised') && !done && (
+          <Alert severity="success" data-testid="revised-message">
+            {e.pendingRevision ? 'Revision sent to the security reviewers; the decided revision stays in force until it is approved.' : 'Saved.'}
+          </Alert>
+        )}
         {params.get('created') && !done && (
           <Alert severity="success" data-testid="created-message">
             Sent to the security reviewers. {e.requiredApprovals === 2 ? 'Two different reviewers must approve' : 'One reviewer must approve'} before it covers anything;
@@ -188,6 +197,11 @@ export function ExceptionPage() {
                 {canReview && <Button variant="contained" color="primary" onClick={() => setDialog('approve')} data-testid="approve-button">Approve</Button>}
                 {canReview && <Button variant="outlined" color="secondary" onClick={() => setDialog('reject')} data-testid="reject-button">Reject</Button>}
                 {isRequester && e.status === 'draft' && <Button variant="contained" onClick={() => act('Submitted to the security reviewers.', () => api.submit(e.id))().catch(x => setActionError(describeError(x)))}>Submit</Button>}
+                {canRevise && (
+                  <Button variant="outlined" component={RouterLink} to={`${newLink?.() ?? ''}?revise=${encodeURIComponent(e.id)}`} data-testid="revise-button">
+                    {e.status === 'draft' ? 'Edit draft' : 'Propose a revision'}
+                  </Button>
+                )}
                 {canWithdraw && <Button variant="outlined" onClick={() => setDialog('withdraw')} data-testid="withdraw-button">{e.pendingRevision ? 'Withdraw revision' : 'Withdraw'}</Button>}
                 {canReReview && <Button variant="outlined" onClick={() => setDialog('re-review')}>Record re-review</Button>}
                 {canRevoke && <Button variant="outlined" color="secondary" onClick={() => setDialog('revoke')} data-testid="revoke-button">Revoke</Button>}

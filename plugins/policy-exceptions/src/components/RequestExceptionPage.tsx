@@ -59,6 +59,7 @@ export function RequestExceptionPage() {
   const reviewer = usePermission({ permission: policyExceptionReviewPermission });
   const me = useCurrentUser();
   const [params] = useSearchParams();
+  const reviseId = params.get('revise') ?? undefined;
 
   const [entityRefs, setEntityRefs] = useState(params.get('entityRef') ?? '');
   const [controlId, setControlId] = useState(params.get('controlId') ?? '');
@@ -75,8 +76,27 @@ export function RequestExceptionPage() {
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
   useEffect(() => {
-    if (me && !owner) setOwner(me);
-  }, [me, owner]);
+    if (me && !owner && !reviseId) setOwner(me);
+  }, [me, owner, reviseId]);
+
+  // ?revise=<id>: an edit of an existing exception, prefilled from the revision proposed or in force
+  const revising = useAsync(async () => (reviseId ? (await api.getException(reviseId)).exception : undefined), [api, reviseId]);
+  useEffect(() => {
+    const e = revising.value;
+    if (!e) return;
+    const c = e.pendingRevision?.content ?? e.content;
+    setControlId(e.controlId);
+    setEntityRefs(c.scope.entityRefs.join('\n'));
+    setFindingChoice(c.scope.findingKey ? 'other' : 'all');
+    setOtherFinding(c.scope.findingKey ?? '');
+    setJustification(c.justification);
+    setReasonCategory(c.reasonCategory);
+    setLikelihood(c.risk.likelihood);
+    setImpact(c.risk.impact);
+    setOwner(c.owner);
+    setEndDate(c.endsAt.slice(0, 10));
+    setControls(c.compensatingControls);
+  }, [revising.value]);
 
   const firstEntity = entityRefs.split(/[\s,]+/).filter(Boolean)[0];
   const findings = useAsync(async () => {
@@ -102,8 +122,7 @@ export function RequestExceptionPage() {
     }
     setBusy(true);
     try {
-      const { exception } = await api.createException({
-        controlId,
+      const content = {
         scope: { entityRefs: entityRefs.split(/[\s,]+/).filter(Boolean), ...(findingKey ? { findingKey } : {}) },
         justification: justification.trim(),
         reasonCategory,
@@ -111,8 +130,11 @@ export function RequestExceptionPage() {
         compensatingControls: controls,
         owner,
         endsAt: new Date(`${endDate}T23:59:00Z`).toISOString(),
-      });
-      navigate(`${exceptionLink?.({ id: exception.id }) ?? ''}?created=1`);
+      };
+      const { exception } = reviseId
+        ? await api.reviseException(reviseId, content)
+        : await api.createException({ controlId, ...content });
+      navigate(`${exceptionLink?.({ id: exception.id }) ?? ''}?${reviseId ? 'revised' : 'created'}=1`);
     } catch (e) {
       const message = describeError(e);
       setErrors(fieldErrors(message));
@@ -127,7 +149,12 @@ export function RequestExceptionPage() {
 
   return (
     <Page themeId="tool">
-      <ExceptionsHeader title="Request an exception" subtitle="An exception lets a finding stay open for a while, only with compensating controls" tab="new" reviewer={reviewer.allowed} />
+      <ExceptionsHeader
+        title={reviseId ? 'Propose a revision' : 'Request an exception'}
+        subtitle={reviseId ? 'A decided exception never changes silently: the revision gets its own review, and the decided one stays in force until then' : 'An exception lets a finding stay open for a while, only with compensating controls'}
+        tab={reviseId ? undefined : 'new'}
+        reviewer={reviewer.allowed}
+      />
       <Content>
         {error && <Alert severity="error" role="alert" data-testid="form-error">{error}</Alert>}
         <Grid container spacing={3}>
@@ -135,7 +162,7 @@ export function RequestExceptionPage() {
             <InfoCard title="What is excepted">
               <FormControl fullWidth margin="normal" error={!!err('controlId')}>
                 <InputLabel id="control-label">Control</InputLabel>
-                <Select labelId="control-label" value={controlId} onChange={e => setControlId(String(e.target.value))} inputProps={{ 'data-testid': 'control-select' }}>
+                <Select labelId="control-label" value={controlId} disabled={!!reviseId} onChange={e => setControlId(String(e.target.value))} inputProps={{ 'data-testid': 'control-select' }}>
                   {controlOptions.map(c => <MenuItem key={c.id} value={c.id} data-testid={`control-option-${c.id}`}>{c.title}</MenuItem>)}
                 </Select>
                 {err('controlId') && <Typography color="error" variant="caption">{err('controlId')}</Typography>}
@@ -244,7 +271,7 @@ export function RequestExceptionPage() {
             </InfoCard>
           </Grid>
           <Grid item xs={12}>
-            <Button variant="contained" color="primary" onClick={submit} disabled={busy} data-testid="submit-exception">Send to security reviewers</Button>
+            <Button variant="contained" color="primary" onClick={submit} disabled={busy} data-testid="submit-exception">{reviseId ? 'Send the revision to security reviewers' : 'Send to security reviewers'}</Button>
           </Grid>
         </Grid>
       </Content>

@@ -147,3 +147,33 @@ describe('RequestExceptionPage', () => {
     expect(await screen.findByText('a high-risk exception lasts at most 90 days from its start')).toBeInTheDocument();
   }, 30_000);
 });
+
+describe('proposing a revision', () => {
+  it('prefills the form from the exception and sends a revision (the control stays)', async () => {
+    const e = exception({ status: 'approved', effectiveStatus: 'active', approvedBy: [BOB] });
+    const reviseException = jest.fn().mockResolvedValue({ exception: { ...e, pendingRevision: { revision: 2, content: e.content, createdBy: ALICE, createdAt: 'x' } } });
+    const createException = jest.fn();
+    await renderInTestApp(
+      <Routes><Route path="/policy-exceptions/new" element={<RequestExceptionPage />} /></Routes>,
+      {
+        apis: [
+          [policyExceptionsApiRef, { getException: jest.fn().mockResolvedValue(details(e)), reviseException, createException } as any],
+          [postureFindingsApiRef, { listFindings: jest.fn().mockResolvedValue({ items: [] }) } as any],
+          [permissionApiRef, allowAll],
+          [identityApiRef, mockApis.identity({ userEntityRef: ALICE })],
+        ],
+        mountedRoutes: { '/policy-exceptions': rootRouteRef, '/catalog/:namespace/:kind/:name': entityRouteRef },
+        initialRouteEntries: ['/policy-exceptions/new?revise=e1'],
+      },
+    );
+    await waitFor(() => expect(screen.getByTestId('justification-input')).toHaveValue(e.content.justification));
+    expect(screen.getByTestId('finding-key-input')).toHaveValue(e.content.scope.findingKey);
+    fireEvent.click(screen.getByTestId('submit-exception'));
+    await waitFor(() => expect(reviseException).toHaveBeenCalled());
+    const [id, body] = reviseException.mock.calls[0];
+    expect(id).toBe('e1');
+    expect(body).not.toHaveProperty('controlId');
+    expect(body).toMatchObject({ owner: ERIN, compensatingControls: e.content.compensatingControls, scope: e.content.scope });
+    expect(createException).not.toHaveBeenCalled();
+  }, 30_000);
+});
