@@ -1142,7 +1142,8 @@ async function openLoopWorker({ base, rate, seconds, kind, auth }) {
   const hooks = {
     rate,
     seconds,
-    leadMs: WARMUP_SECONDS * 1000,
+    // at least (steps - 1) * think, so every step of the measured window is in steady state
+    leadMs: Math.max(WARMUP_SECONDS * 1000, kind === 'baseline' ? 0 : 2 * THINK_MS),
     drainMs: DRAIN_MS,
     onWindowStart: () => parentPort.postMessage({ phase: 'measure' }),
     onWindowEnd: () => parentPort.postMessage({ phase: 'window-end' }),
@@ -1207,10 +1208,14 @@ function openLevel(target, base, rate, seconds, kind) {
     w.on('message', m => {
       if (m.phase === 'measure') meter = target.meterRaw();
       else if (m.phase === 'window-end') busy = meter?.();
-      else resolve({ ...m.result, busy: busy ?? meter?.() });
+      else {
+        resolve({ ...m.result, busy: busy ?? meter?.() });
+        // calls still unanswered after the drain must not go on loading the next level
+        w.terminate();
+      }
     });
     w.once('error', reject);
-    w.once('exit', code => (code === 0 ? undefined : reject(new Error(`client worker exited ${code}`))));
+    w.once('exit', code => reject(new Error(`client worker exited ${code} before its results`)));
   });
 }
 
