@@ -8,6 +8,12 @@ import {
 } from './types';
 import { CreateExceptionBody, ExportFormat, ListExceptionsQuery, ReviewBody, ReviseExceptionBody } from './schemas';
 
+/** An optional time as ISO text for the query/body. */
+function isoOf(at: Date | string | undefined): string | undefined {
+  if (at === undefined) return undefined;
+  return typeof at === 'string' ? at : at.toISOString();
+}
+
 /** Minimal DiscoveryApi shape (frontend DiscoveryApi and backend DiscoveryService both fit). */
 export interface PolicyExceptionsDiscovery {
   getBaseUrl(pluginId: string): Promise<string>;
@@ -68,7 +74,7 @@ export class PolicyExceptionsClient {
         controlId,
         entityRef: subject.entityRef,
         findingKey: subject.findingKey,
-        at: at === undefined ? undefined : typeof at === 'string' ? at : at.toISOString(),
+        at: isoOf(at),
       })}`,
       undefined,
       o,
@@ -84,7 +90,7 @@ export class PolicyExceptionsClient {
     const body = await this.call<{ items: IsExceptedResult[] }>(
       'POST',
       '/is-excepted',
-      { queries, at: at === undefined ? undefined : typeof at === 'string' ? at : at.toISOString() },
+      { queries, at: isoOf(at) },
       o,
     );
     return body.items;
@@ -141,7 +147,7 @@ export class PolicyExceptionsClient {
   exportActive(at?: Date | string, o?: CallOptions) {
     return this.call<ExceptionsExport>(
       'GET',
-      `/export${PolicyExceptionsClient.qs({ format: 'json', at: at === undefined ? undefined : typeof at === 'string' ? at : at.toISOString() })}`,
+      `/export${PolicyExceptionsClient.qs({ format: 'json', at: isoOf(at) })}`,
       undefined,
       o,
     );
@@ -151,7 +157,7 @@ export class PolicyExceptionsClient {
   exportOscal(format: Exclude<ExportFormat, 'json'>, at?: Date | string, o?: CallOptions) {
     return this.call<Record<string, unknown>>(
       'GET',
-      `/export${PolicyExceptionsClient.qs({ format, at: at === undefined ? undefined : typeof at === 'string' ? at : at.toISOString() })}`,
+      `/export${PolicyExceptionsClient.qs({ format, at: isoOf(at) })}`,
       undefined,
       o,
     );

@@ -271,7 +271,8 @@ export function applyReview(
     expiryNotifiedAt: target.kind === 'revision' ? undefined : rec.expiryNotifiedAt,
     reviewDueNotifiedAt: undefined,
   };
-  const outcome: ReviewOutcome = target.kind === 'initial' ? 'approved' : target.kind === 'reapproval' ? 'reapproved' : 'revision-approved';
+  const outcomes: Record<ReviewTarget['kind'], ReviewOutcome> = { initial: 'approved', reapproval: 'reapproved', revision: 'revision-approved' };
+  const outcome = outcomes[target.kind];
   return { record: decided, review, outcome, target };
 }
 

@@ -16,6 +16,7 @@ import {
   EXCEPTIONS_APP_SUB_PATHS,
   MODEL_SCAN_CONTROL_ID,
   isExceptedAmong,
+  requiredApprovalsFor,
 } from '@internal/plugin-policy-exceptions-common';
 import { getSecurityControl, isSecurityControlId } from '@internal/plugin-security-controls-common';
 import { Clock } from '../clock';
@@ -43,6 +44,9 @@ import { Notifier } from './Notifier';
 import { VerdictSource, checkModelFileException } from './modelFiles';
 
 export const SYSTEM_ACTOR = 'system:policy-exceptions';
+
+/** Thrown inside a change when there is nothing to change (rolls the transaction back). */
+class SkipChange extends Error {}
 
 export interface Actor {
   userRef: string;
@@ -288,10 +292,9 @@ export class ExceptionsService {
   async list(actor: Actor, q: { view: 'mine' | 'queue' | 'expiring' | 'all'; entityRef?: string; controlId?: string; status?: ExceptionStatus; withinDays?: number }): Promise<PolicyException[]> {
     const now = this.now();
     const nowIso = now.toISOString();
-    const stored: StoredExceptionStatus[] | undefined =
-      q.status === undefined ? undefined
-        : q.status === 'active' || q.status === 'expired' ? ['approved', 'suspended']
-          : [q.status];
+    let stored: StoredExceptionStatus[] | undefined;
+    if (q.status === 'active' || q.status === 'expired') stored = ['approved', 'suspended'];
+    else if (q.status) stored = [q.status];
     let records: ExceptionRecord[];
     if (q.view === 'queue') {
       const [submitted, live] = await Promise.all([
@@ -437,7 +440,7 @@ export class ExceptionsService {
   private async notifySubmitted(rec: ExceptionRecord, by: string): Promise<void> {
     const who = await this.o.directory.displayName(by);
     const content = rec.pendingRevision?.content ?? rec.content;
-    const needed = rec.pendingRevision ? (content.risk.rating === 'high' || content.risk.rating === 'critical' ? 2 : 1) : rec.requiredApprovals;
+    const needed = rec.pendingRevision ? requiredApprovalsFor(content.risk.rating) : rec.requiredApprovals;
     this.o.notifier.dispatch({
       to: this.o.settings.reviewerGroup,
       exclude: [...new Set([rec.requester, content.owner, by])],
@@ -474,7 +477,6 @@ export class ExceptionsService {
   }
 }
 
-class SkipChange extends Error {}
 
 /** A control by its title for people ("Egress only to allowlisted destinations"), the id if unknown. */
 function controlName(controlId: string): string {

@@ -11,12 +11,11 @@ describe('WeightInventoryPosture', () => {
       const url = new URL(req.url!, 'http://x');
       res.setHeader('content-type', 'application/json');
       const control = url.searchParams.get('controlId');
-      const items =
-        control === 'FG-STORAGE-READ-LOGS'
-          ? [{ controlId: control, findingKey: `${control}:storage-account/w1`, status: 'fail', message: 'read logging off', entityRef: url.searchParams.get('entityRef') }]
-          : control === 'FG-STORAGE-CMK'
-            ? [{ controlId: control, findingKey: `${control}:storage-account/w1`, status: 'not-applicable', message: '' }]
-            : [];
+      const byControl: Record<string, unknown[]> = {
+        'FG-STORAGE-READ-LOGS': [{ controlId: control, findingKey: `${control}:storage-account/w1`, status: 'fail', message: 'read logging off', entityRef: url.searchParams.get('entityRef') }],
+        'FG-STORAGE-CMK': [{ controlId: control, findingKey: `${control}:storage-account/w1`, status: 'not-applicable', message: '' }],
+      };
+      const items = byControl[control ?? ''] ?? [];
       res.end(JSON.stringify({ items }));
     });
     await new Promise<void>(r => server.listen(0, '127.0.0.1', () => r()));

@@ -66,6 +66,9 @@ function Coverage(props: { e: PolicyException }) {
   return <Alert severity={s === 'suspended' || s === 'revoked' ? 'warning' : 'info'} data-testid="coverage">{why[s]}</Alert>;
 }
 
+const CHECK_COLOR: Record<CompensatingCheck['status'], string> = { passing: '#2e7d32', failing: '#b71c1c', unknown: '#757575' };
+const TARGET_WORDS: Record<string, string> = { revision: 'waits for review', 're-approval': 'Waits for re-approval', request: 'Waits for review' };
+
 function CompensatingList(props: { e: PolicyException; checks: CompensatingCheck[] }) {
   return (
     <Box>
@@ -77,7 +80,7 @@ function CompensatingList(props: { e: PolicyException; checks: CompensatingCheck
               {props.checks.filter(k => k.controlId === c.controlId).map(k => (
                 <Box key={k.entityRef} ml={2} display="flex" alignItems="center" style={{ gap: 8 }}>
                   <Chip size="small" label={k.status} data-testid={`check-${c.controlId}-${k.status}`}
-                    style={{ backgroundColor: k.status === 'passing' ? '#2e7d32' : k.status === 'failing' ? '#b71c1c' : '#757575', color: '#fff' }} />
+                    style={{ backgroundColor: CHECK_COLOR[k.status], color: '#fff' }} />
                   <EntityLink entityRef={k.entityRef} />
                   <Typography variant="caption">{k.detail ?? ''} — checked {formatTime(k.checkedAt)}</Typography>
                 </Box>
@@ -188,7 +191,7 @@ export function ExceptionPage() {
               {target && (
                 <Box mt={2} data-testid="review-state">
                   <Typography variant="body2">
-                    {target.kind === 'revision' ? `Revision ${target.revision} waits for review` : target.kind === 're-approval' ? 'Waits for re-approval' : 'Waits for review'}:{' '}
+                    {target.kind === 'revision' ? `Revision ${target.revision} ${TARGET_WORDS.revision}` : TARGET_WORDS[target.kind]}:{' '}
                     {approvalsSoFar} of {target.needed} approval{target.needed > 1 ? 's' : ''}.
                   </Typography>
                 </Box>

@@ -105,7 +105,9 @@ export function RequestExceptionPage() {
   }, [postureApi, firstEntity, controlId]);
 
   const rating = riskRating(likelihood, impact);
-  const findingKey = findingChoice === 'all' ? undefined : findingChoice === 'other' ? otherFinding.trim() || undefined : findingChoice;
+  let findingKey: string | undefined = findingChoice;
+  if (findingChoice === 'all') findingKey = undefined;
+  if (findingChoice === 'other') findingKey = otherFinding.trim() || undefined;
   const controlOptions = useMemo(() => [...securityControls].sort((a, b) => a.title.localeCompare(b.title)), []);
 
   const submit = async () => {

@@ -60,7 +60,9 @@ export function formatTime(iso: string | undefined, now: Date = new Date()): str
   const abs = new Date(t).toLocaleString('en-GB', { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZone: 'UTC' });
   const diff = t - now.getTime();
   const m = Math.round(Math.abs(diff) / 60_000);
-  const rel = m < 60 ? `${m} min` : m < 2880 ? `${Math.floor(m / 60)} h ${m % 60} min` : `${Math.floor(m / 1440)} d ${Math.floor((m % 1440) / 60)} h`;
+  let rel = `${Math.floor(m / 1440)} d ${Math.floor((m % 1440) / 60)} h`;
+  if (m < 2880) rel = `${Math.floor(m / 60)} h ${m % 60} min`;
+  if (m < 60) rel = `${m} min`;
   return `${diff >= 0 ? `in ${rel}` : `${rel} ago`}, at ${abs} UTC`;
 }
 
