@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { TestDatabases } from '@backstage/backend-test-utils';
+import createKnex from 'knex';
 import { retryMigrationLock } from './migrationLockRetry';
 
 const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
@@ -54,5 +55,22 @@ describe('retryMigrationLock', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fg-bad-'));
     fs.writeFileSync(path.join(dir, '20260101_bad.js'), "exports.up = () => { throw new Error('broken migration'); }; exports.down = () => {};");
     await expect(knex.migrate.latest({ directory: dir })).rejects.toThrow('broken migration');
+  });
+
+  it('lets several processes migrate one empty PostgreSQL database at the same moment', async () => {
+    const first = await databases.init('POSTGRES_15');
+    const connection = first.client.config.connection;
+    // Separate clients (separate pools), as separate replicas have.
+    const clients = [first, ...[1, 2, 3].map(() => createKnex({ client: 'pg', connection }))];
+    try {
+      const directory = migrationsDir();
+      await Promise.all(
+        clients.map(k => retryMigrationLock(k, { intervalMs: 50, timeoutMs: 20_000 }).migrate.latest({ directory })),
+      );
+      expect(await first.schema.hasTable('things')).toBe(true);
+      expect(Number((await first('knex_migrations').count('* as n'))[0].n)).toBe(1);
+    } finally {
+      await Promise.all(clients.slice(1).map(k => k.destroy()));
+    }
   });
 });

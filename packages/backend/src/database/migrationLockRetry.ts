@@ -4,8 +4,20 @@ import type { Knex } from 'knex';
 const patched = new WeakSet<object>();
 
 /**
+ * Another process holds the migration lock, or created knex's own bookkeeping tables at the same
+ * moment (PostgreSQL: unique violation on pg_type / duplicate table while creating
+ * knex_migrations or knex_migrations_lock on an empty database).
+ */
+function isMigrationRace(error: unknown): boolean {
+  const e = error as { name?: string; code?: string; message?: string } | undefined;
+  if (e?.name === 'MigrationLocked') return true;
+  return (e?.code === '23505' || e?.code === '42P07') && /knex_migrations/.test(e.message ?? '');
+}
+
+/**
  * Makes `knex.migrate.latest()` wait while another process holds the migration lock, instead of
- * failing at once with knex's `MigrationLocked` ("Migration table is already locked"). Two replicas
+ * failing at once with knex's `MigrationLocked` ("Migration table is already locked"), and retry
+ * when two processes create knex's bookkeeping tables at the same moment. Two replicas
  * starting together on a fresh PostgreSQL both run every plugin's migrations; without this the
  * second one's plugin (e.g. the catalog) fails to start. Once the first process has migrated,
  * the retried `latest()` finds nothing to do. A lock still held after `timeoutMs` (a process
@@ -33,7 +45,7 @@ export function retryMigrationLock<T extends Knex>(
           try {
             return await latest(config);
           } catch (error) {
-            if ((error as Error)?.name !== 'MigrationLocked') throw error;
+            if (!isMigrationRace(error)) throw error;
             if (Date.now() >= deadline) {
               throw new Error(
                 `Migration table still locked after ${timeoutMs} ms (${(error as Error).message}); if no other process is ` +

@@ -73,10 +73,14 @@ describe('production start (app-config.production.yaml alone, NODE_ENV=productio
     const port = await freePort();
     const prefix = `fg_prodstart_${process.pid}_${Date.now()}_`;
     prefixes.push(prefix);
+    // Small pools: PostgreSQL's connection limit is shared with every other test running.
+    const pools = writeOverlay(tempDir('fg-prod-'), 'pools.yaml', {
+      backend: { database: { knexConfig: { pool: { min: 0, max: 3 } } } },
+    });
     const backend = track(
       new BackendProcess(port, {
         cwd: REPO_ROOT,
-        configs: [PRODUCTION_CONFIG],
+        configs: [PRODUCTION_CONFIG, pools],
         env: productionEnv(port, prefix, tempDir('fg-prod-scan-')),
       }),
     );

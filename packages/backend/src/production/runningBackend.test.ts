@@ -127,7 +127,8 @@ describe('two replicas on one PostgreSQL', () => {
         backend: {
           baseUrl: `http://127.0.0.1:${port}`,
           listen: { port },
-          database: { client: 'pg', prefix, connection: pg },
+          // Small pools: PostgreSQL's connection limit is shared with every other test running.
+          database: { client: 'pg', prefix, connection: pg, knexConfig: { pool: { min: 0, max: 3 } } },
         },
         modelScan: { workDir: path.join(dir, 'model-scan') },
       });
