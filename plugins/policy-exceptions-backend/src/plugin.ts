@@ -59,6 +59,7 @@ export const policyExceptionsPlugin = createBackendPlugin({
         const notifier = new Notifier(deps.notifications, logger);
         lifecycle.addShutdownHook(() => notifier.drain());
 
+        const verdicts = new ModelScanVerdicts(deps.discovery, deps.auth);
         const service = new ExceptionsService({
           store,
           directory: new CatalogDirectory(deps.catalog, deps.auth),
@@ -67,7 +68,7 @@ export const policyExceptionsPlugin = createBackendPlugin({
           logger,
           clock,
           settings,
-          verdicts: new ModelScanVerdicts(deps.discovery, deps.auth),
+          verdicts,
         });
         deps.permissionsRegistry.addPermissions(policyExceptionsPermissions);
 
@@ -75,7 +76,7 @@ export const policyExceptionsPlugin = createBackendPlugin({
           (cfg?.getOptionalString('checks.postureSource') ?? 'weight-inventory') === 'none'
             ? noPostureSource
             : new WeightInventoryPosture(deps.discovery, deps.auth);
-        const runChecks = () => runCompensatingChecks(service, posture);
+        const runChecks = () => runCompensatingChecks(service, posture, verdicts);
 
         // model-scan acceptances become exceptions: copied once over model-scan's API (idempotent)
         const importAcceptances = cfg?.getOptionalBoolean('imports.modelScanAcceptances') ?? true;

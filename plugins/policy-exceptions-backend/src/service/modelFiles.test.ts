@@ -8,6 +8,7 @@ import { ExceptionsService } from './ExceptionsService';
 import { Notifier } from './Notifier';
 import { ModelScanVerdicts, VerdictSource } from './modelFiles';
 import { LegacyAcceptance, importModelScanAcceptances } from './importAcceptances';
+import { runCompensatingChecks } from './CompensatingChecks';
 import { ALICE, BOB, CAROL, DAY, ERIN, FakeDirectory, T0, content, recordingAuditor, settings } from '../__testUtils__/fixtures';
 
 jest.setTimeout(60_000);
@@ -59,6 +60,23 @@ describe.each(databases.eachSupportedId())('model-file exceptions on %p', databa
     expect((await t.service.isExcepted('FG-MODEL-SCAN', modelFileSubject(BAD))).excepted).toBe(false);
   });
 
+  it('a model-file exception is suspended when a rescan finds the file malicious', async () => {
+    const t = await setup(await databases.init(databaseId));
+    const e = await t.service.create({ userRef: ALICE }, fileBody(SUS));
+    await t.service.review({ userRef: BOB }, e.id, { decision: 'approve' });
+    const posture = { findings: async () => undefined };
+    expect(await runCompensatingChecks(t.service, posture, t.verdicts)).toEqual({ checked: 1, suspended: 0 });
+    // model-scan unreachable: no verdict, nothing suspended
+    expect(await runCompensatingChecks(t.service, posture, { verdictOf: async () => { throw new Error('down'); } })).toEqual({ checked: 1, suspended: 0 });
+    t.verdicts.map.set(SUS, 'malicious');
+    expect(await runCompensatingChecks(t.service, posture, t.verdicts)).toEqual({ checked: 1, suspended: 1 });
+    const d = await t.service.get(e.id);
+    expect(d.exception.suspension).toMatchObject({ cause: 'scope-drift', detail: expect.stringContaining('is now malicious') });
+    expect((await t.service.isExcepted('FG-MODEL-SCAN', modelFileSubject(SUS))).excepted).toBe(false);
+    // the re-approval keeps the acceptance rule: a malicious file is not re-approved
+    await expect(t.service.review({ userRef: CAROL }, e.id, { decision: 'approve' })).rejects.toThrow('never be excepted');
+  });
+
   it('imports every model-scan acceptance once, as decided exceptions; nothing lost, expired ones stay expired', async () => {
     const t = await setup(await databases.init(databaseId));
     const acceptances: LegacyAcceptance[] = [
@@ -84,7 +102,6 @@ describe.each(databases.eachSupportedId())('model-file exceptions on %p', databa
     expect(details.history[0]).toMatchObject({ action: 'imported', detail: expect.stringContaining('acc-1') });
     expect(details.revisions[0]).toMatchObject({ outcome: 'approved', decidedBy: ['user:default/bob'] });
     expect(t.auditor.events.filter(e => e.eventId === 'exception-import' && e.outcome === 'success')).toHaveLength(3);
-    void CAROL;
   });
 });
 
