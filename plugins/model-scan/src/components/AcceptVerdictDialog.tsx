@@ -78,9 +78,11 @@ export function AcceptVerdictButton(props: {
         <DialogTitle>Accept suspicious verdict</DialogTitle>
         <DialogContent>
           <DialogContentText>
-            This accepts the suspicious verdict of exactly this file (SHA-256{' '}
-            <code>{file.sha256}</code>) until the expiry date. Any other version
-            of the file is scanned and judged again.
+            This asks for an exception to the model-scanning control for exactly
+            this file (SHA-256 <code>{file.sha256}</code>) until the expiry date.
+            Another security reviewer approves it under Exceptions; until then the
+            file stays blocked. Any other version of the file is scanned and judged
+            again.
           </DialogContentText>
           {error && (
             <Alert severity="error" role="alert">
