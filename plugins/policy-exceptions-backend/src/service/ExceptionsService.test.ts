@@ -179,11 +179,16 @@ describe.each(databases.eachSupportedId())('ExceptionsService on %p', databaseId
     expect((await t.service.list(as(ALICE), { view: 'mine' })).map(e => e.id)).toEqual([a.id]);
     expect((await t.service.list(as(ERIN), { view: 'mine' })).map(e => e.id).sort()).toEqual([a.id, m.id].sort()); // owner of both
     expect((await t.service.list(as(MALLORY), { view: 'queue' })).map(e => e.id)).toEqual([a.id]);
+    const high = await t.service.create(as(ALICE), body({ risk: { likelihood: 'high', impact: 'medium' } }));
+    await t.service.review(as(CAROL), high.id, { decision: 'approve' });
+    expect((await t.service.list(as(CAROL), { view: 'queue' })).map(e => e.id).sort()).toEqual([a.id, m.id].sort()); // reviewed: gone from her queue
+    expect((await t.service.list(as(BOB), { view: 'queue' })).map(e => e.id).sort()).toEqual([a.id, high.id, m.id].sort());
+    await t.service.withdraw(as(ALICE), high.id);
     await t.service.review(as(BOB), a.id, { decision: 'approve' });
     await t.service.review(as(BOB), m.id, { decision: 'approve' });
     expect((await t.service.list(as(BOB), { view: 'expiring' })).map(e => e.id)).toEqual([a.id]);
     expect((await t.service.list(as(BOB), { view: 'all', status: 'active' })).length).toBe(2);
-    expect((await t.service.list(as(BOB), { view: 'all', entityRef: CLUSTER })).length).toBe(2);
+    expect((await t.service.list(as(BOB), { view: 'all', entityRef: CLUSTER })).length).toBe(3); // with the withdrawn one
   });
 
   it('reminds the owner once before expiry', async () => {

@@ -303,7 +303,13 @@ export class ExceptionsService {
       ]);
       // waiting for a decision: submitted, suspended (re-approval), a pending revision, or a re-review due
       records = [...submitted, ...live.filter(r => r.status === 'suspended' || r.pendingRevision || reviewDue(r, now))];
-      records = records.filter(r => r.requester !== actor.userRef && r.content.owner !== actor.userRef);
+      // not one's own, and not what one already reviewed in the current round
+      records = records.filter(r => {
+        if (r.requester === actor.userRef || r.content.owner === actor.userRef) return false;
+        if (r.status === 'approved' && !r.pendingRevision) return true; // a due re-review
+        const t = reviewTarget(r, now);
+        return !r.reviews.some(v => v.reviewer === actor.userRef && v.revision === t.revision && v.round === t.round);
+      });
     } else if (q.view === 'expiring') {
       const days = q.withinDays ?? 14;
       records = await this.o.store.listExceptions({
