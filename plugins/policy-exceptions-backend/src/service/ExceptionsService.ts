@@ -12,13 +12,9 @@ import {
   PolicyException,
   StoredExceptionStatus,
   effectiveStatus,
-  EXCEPTIONS_APP_BASE_PATH,
-  EXCEPTIONS_APP_SUB_PATHS,
   MODEL_SCAN_CONTROL_ID,
   isExceptedAmong,
-  requiredApprovalsFor,
 } from '@internal/plugin-policy-exceptions-common';
-import { getSecurityControl, isSecurityControlId } from '@internal/plugin-security-controls-common';
 import { Clock } from '../clock';
 import {
   ContentInput,
@@ -41,6 +37,7 @@ import { ExceptionSettings } from '../domain/settings';
 import { ExceptionStore, Tx, isUniqueViolation } from '../store/ExceptionStore';
 import { Directory } from './Directory';
 import { Notifier } from './Notifier';
+import { ExceptionNotices } from './ExceptionNotices';
 import { VerdictSource, checkModelFileException } from './modelFiles';
 
 export const SYSTEM_ACTOR = 'system:policy-exceptions';
@@ -69,7 +66,11 @@ type Severity = 'low' | 'medium' | 'high' | 'critical';
 
 /** Orchestrates the domain rules, the store (one locked transaction per change), audit and notifications. */
 export class ExceptionsService {
-  constructor(private readonly o: ServiceOptions) {}
+  private readonly notices: ExceptionNotices;
+
+  constructor(private readonly o: ServiceOptions) {
+    this.notices = new ExceptionNotices(o.notifier, o.settings.reviewerGroup);
+  }
 
   now(): Date {
     return this.o.clock.now();
@@ -80,11 +81,9 @@ export class ExceptionsService {
   }
 
   link(id?: string): string {
-    // an app-relative path: the notifications page opens it in the same tab (an absolute URL
-    // counts as external there and opens a new window)
-    const root = EXCEPTIONS_APP_BASE_PATH;
-    return id ? `${root}${EXCEPTIONS_APP_SUB_PATHS.exception.replace(':id', encodeURIComponent(id))}` : root;
+    return ExceptionNotices.link(id);
   }
+
 
   /** Every action is an audit event; a refusal (any error) is the same event, failed. */
   async audited<T>(eventId: string, severityLevel: Severity, actor: Actor | undefined, meta: JsonObject, fn: () => Promise<T>, successMeta?: (r: T) => JsonObject): Promise<T> {
@@ -255,13 +254,7 @@ export class ExceptionsService {
         record: revoke(rec, actor.userRef, eligible, reason, now, this.o.settings.reviewerGroup),
         history: { actor: actor.userRef, action: 'revoked', revision: rec.revision, detail: reason },
       }));
-      this.o.notifier.dispatch({
-        to: [...new Set([after.content.owner, after.requester])],
-        title: `Your exception to ${controlName(after.controlId)} was revoked; its findings are open again.`,
-        description: `Reason: ${reason}`,
-        link: this.link(id),
-        severity: 'high',
-      });
+      this.notices.revoked(after, reason);
       return this.view(after, now);
     });
   }
@@ -365,22 +358,7 @@ export class ExceptionsService {
       throw e;
     }
     await this.auditSystem('exception-suspend', 'high', { exceptionId: id, cause, detail });
-    if (after) {
-      this.o.notifier.dispatch({
-        to: [...new Set([after.content.owner, after.requester])],
-        title: `Your exception to ${controlName(after.controlId)} is suspended: its findings are open until a reviewer re-approves it.`,
-        description: detail,
-        link: this.link(id),
-        severity: 'high',
-      });
-      this.o.notifier.dispatch({
-        to: this.o.settings.reviewerGroup,
-        exclude: [after.content.owner, after.requester],
-        title: `Exception to ${controlName(after.controlId)} suspended (${cause === 'scope-drift' ? 'scope drifted' : 'compensating control failing'}); re-approve or revoke it.`,
-        link: this.link(id),
-        scope: `policy-exceptions:review:${id}`,
-      });
-    }
+    if (after) this.notices.suspended(after, cause, detail);
     return changed;
   }
 
@@ -395,23 +373,13 @@ export class ExceptionsService {
       if (!rec.expiryNotifiedAt && rec.content.endsAt <= horizon) {
         if (await this.mark(rec.id, r => ({ ...r, expiryNotifiedAt: now.toISOString() }))) {
           expiry++;
-          this.o.notifier.dispatch({
-            to: [...new Set([rec.content.owner, rec.requester])],
-            title: `Your exception to ${controlName(rec.controlId)} ends ${rec.content.endsAt.slice(0, 16).replace('T', ' ')} UTC; after that its findings are open again.`,
-            description: 'Propose a revision with a later end if it is still needed.',
-            link: this.link(rec.id),
-          });
+          this.notices.endingSoon(rec);
         }
       }
       if (!rec.reviewDueNotifiedAt && reviewDue(rec, now)) {
         if (await this.mark(rec.id, r => ({ ...r, reviewDueNotifiedAt: now.toISOString() }))) {
           reReviewCount++;
-          this.o.notifier.dispatch({
-            to: this.o.settings.reviewerGroup,
-            exclude: [rec.content.owner, rec.requester],
-            title: `Re-review due: exception to ${controlName(rec.controlId)} (${rec.content.risk.rating} risk).`,
-            link: this.link(rec.id),
-          });
+          this.notices.reReviewDue(rec);
         }
       }
     }
@@ -444,47 +412,10 @@ export class ExceptionsService {
   // ------------------------------------------------------------------ notifications
 
   private async notifySubmitted(rec: ExceptionRecord, by: string): Promise<void> {
-    const who = await this.o.directory.displayName(by);
-    const content = rec.pendingRevision?.content ?? rec.content;
-    const needed = rec.pendingRevision ? requiredApprovalsFor(content.risk.rating) : rec.requiredApprovals;
-    this.o.notifier.dispatch({
-      to: this.o.settings.reviewerGroup,
-      exclude: [...new Set([rec.requester, content.owner, by])],
-      title: `${who} asks for an exception to ${controlName(rec.controlId)} (${content.risk.rating} risk${rec.pendingRevision ? ', revision' : ''}); ${needed} approval${needed > 1 ? 's' : ''} needed.`,
-      description: content.justification.slice(0, 300),
-      link: this.link(rec.id),
-      scope: `policy-exceptions:review:${rec.id}`,
-    });
+    this.notices.submitted(rec, by, await this.o.directory.displayName(by));
   }
 
   private notifyDecision(rec: ExceptionRecord, outcome: string, by: string, comment?: string): void {
-    const words: Record<string, string> = {
-      approved: `approved; it covers its findings from ${rec.content.startsAt.slice(0, 10)} until ${rec.content.endsAt.slice(0, 16).replace('T', ' ')} UTC`,
-      reapproved: 're-approved; it covers its findings again',
-      'revision-approved': 'revision approved and now in force',
-      rejected: 'rejected',
-      'revision-rejected': 'revision rejected; the decided revision stays in force',
-      revoked: 'not re-approved and is revoked; its findings are open',
-    };
-    this.o.notifier.dispatch({
-      to: [...new Set([rec.requester, rec.content.owner])],
-      title: `Your exception to ${controlName(rec.controlId)} was ${words[outcome] ?? outcome}.`,
-      description: comment ? `Reason: ${comment}` : undefined,
-      link: this.link(rec.id),
-      severity: outcome === 'rejected' || outcome === 'revoked' ? 'high' : 'normal',
-    });
-    this.o.notifier.dispatch({
-      to: this.o.settings.reviewerGroup,
-      exclude: [rec.requester, rec.content.owner],
-      title: `Exception to ${controlName(rec.controlId)}: decided (${outcome}) by ${by.replace(/^[^:]+:(?:[^/]+\/)?/, '')}; nothing left to review.`,
-      link: this.link(rec.id),
-      scope: `policy-exceptions:review:${rec.id}`,
-    });
+    this.notices.decided(rec, outcome, by, comment);
   }
-}
-
-
-/** A control by its title for people ("Egress only to allowlisted destinations"), the id if unknown. */
-function controlName(controlId: string): string {
-  return isSecurityControlId(controlId) ? `"${getSecurityControl(controlId).title}"` : controlId;
 }
