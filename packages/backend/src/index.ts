@@ -5,6 +5,7 @@ import { permissionModuleFrontierGuardPolicy } from './permissions/module';
 import { authModuleDemoProvider } from './auth/demoSignIn';
 import { authModuleMicrosoftRiskAwareProvider } from './auth/microsoftSignIn';
 import { accessRequestsModuleProvisioners } from '@internal/plugin-access-requests-backend';
+import { catalogModuleWeightInventory } from '@internal/plugin-weight-inventory-backend';
 import { auditorServiceFactory } from '@internal/plugin-audit-backend';
 import { frontierGuardDatabaseServiceFactory } from './database';
 import { productionGuardPlugin } from './production/productionGuard';
@@ -59,6 +60,8 @@ backend.add(import('@internal/plugin-model-scan-backend'));
 backend.add(import('@internal/plugin-access-requests-backend'));
 backend.add(accessRequestsModuleProvisioners);
 backend.add(import('@internal/plugin-policy-exceptions-backend'));
+backend.add(import('@internal/plugin-weight-inventory-backend'));
+backend.add(catalogModuleWeightInventory);
 
 // A startup failure (bad config value, plugin that cannot start) ends the process with a clear
 // message and exit code 1, so a supervisor restarts it instead of keeping a backend that never

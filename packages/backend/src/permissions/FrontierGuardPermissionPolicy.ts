@@ -60,6 +60,10 @@ export const PERMISSION_RULES: Record<string, Audience> = {
   'policy-exceptions.exception.revoke': ['security-reviewer'],
   'policy-exceptions.export': ['security-reviewer', 'platform-admin'],
   'policy-exceptions.checks.run': ['security-reviewer', 'platform-admin'],
+
+  // weight inventory (posture of stores and clusters is readable by every signed-in user)
+  'weight-inventory.read': 'everyone',
+  'weight-inventory.refresh': ['security-reviewer', 'platform-admin'],
 };
 
 export function decide(
