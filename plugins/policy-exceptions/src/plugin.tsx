@@ -1,6 +1,8 @@
 import {
   ApiBlueprint,
   PageBlueprint,
+  coreExtensionData,
+  createExtension,
   createFrontendPlugin,
   discoveryApiRef,
   fetchApiRef,
@@ -11,6 +13,7 @@ import { WeightInventoryClient } from '@internal/plugin-weight-inventory-common'
 import GavelIcon from '@material-ui/icons/Gavel';
 import { policyExceptionsApiRef, postureFindingsApiRef } from './api/apis';
 import { exceptionRouteRef, newExceptionRouteRef, rootRouteRef } from './routes';
+import { HomeExceptionsCard } from './components/HomeExceptionsCard';
 
 export const policyExceptionsApi = ApiBlueprint.make({
   params: defineParams =>
@@ -54,11 +57,22 @@ export const entityExceptionsContent = EntityContentBlueprint.make({
   },
 });
 
+/** home-card:policy-exceptions/exceptions — "what needs me?" on the home page (page:app/home, input cards). */
+export const homeExceptionsCard = createExtension({
+  kind: 'home-card',
+  name: 'exceptions',
+  attachTo: { id: 'page:app/home', input: 'cards' },
+  output: [coreExtensionData.reactElement],
+  factory: () => [
+    coreExtensionData.reactElement(<HomeExceptionsCard />),
+  ],
+});
+
 export const policyExceptionsPlugin = createFrontendPlugin({
   pluginId: 'policy-exceptions',
   title: 'Policy exceptions',
   icon: <GavelIcon />,
   info: { packageJson: () => import('../package.json') },
   routes: { root: rootRouteRef, exception: exceptionRouteRef, newException: newExceptionRouteRef },
-  extensions: [policyExceptionsApi, postureFindingsApi, policyExceptionsPage, entityExceptionsContent],
+  extensions: [policyExceptionsApi, postureFindingsApi, policyExceptionsPage, entityExceptionsContent, homeExceptionsCard],
 });

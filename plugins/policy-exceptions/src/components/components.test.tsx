@@ -177,3 +177,23 @@ describe('proposing a revision', () => {
     expect(createException).not.toHaveBeenCalled();
   }, 30_000);
 });
+
+describe('HomeExceptionsCard', () => {
+  it('shows the reviewer queue and my exceptions that need me, and nothing when nothing does', async () => {
+    const { HomeExceptionsCard, needsOwner } = jest.requireActual('./HomeExceptionsCard');
+    const soon = exception({ id: 'e2', status: 'approved', effectiveStatus: 'active', content: { ...exception().content, endsAt: new Date(Date.now() + 3 * 86_400_000).toISOString() } });
+    const later = exception({ id: 'e3', status: 'approved', effectiveStatus: 'active', content: { ...exception().content, endsAt: new Date(Date.now() + 60 * 86_400_000).toISOString() } });
+    expect(needsOwner(soon, new Date())).toBe(true);
+    expect(needsOwner(later, new Date())).toBe(false);
+    expect(needsOwner(exception({ status: 'suspended', effectiveStatus: 'suspended' }), new Date())).toBe(true);
+    const listExceptions = jest.fn(async (q: { view: string }) => ({ items: q.view === 'queue' ? [exception()] : [soon, later] }));
+    await renderInTestApp(<HomeExceptionsCard />, {
+      apis: [[policyExceptionsApiRef, { listExceptions } as any], [permissionApiRef, allowAll], [identityApiRef, mockApis.identity({ userEntityRef: BOB })]],
+      mountedRoutes: { '/policy-exceptions': rootRouteRef },
+    });
+    const card = await screen.findByTestId('home-exceptions');
+    expect(card).toHaveTextContent('1 waiting for your review');
+    expect(card).toHaveTextContent('Yours that need you');
+    expect(within(card).getAllByRole('link')).toHaveLength(2); // the queued one and the one ending soon
+  }, 30_000);
+});
