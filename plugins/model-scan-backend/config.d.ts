@@ -84,9 +84,9 @@ export interface Config {
         caData?: string;
         skipTLSVerify?: boolean;
         namespace: string;
-        /** The scanner image built from plugins/model-scanner/Dockerfile. */
+        /** The scanner image built from deploy/model-scanner/Dockerfile. */
         image: string;
-        /** Container command. Default `node /app/plugins/model-scanner/bin/model-scan job`. */
+        /** Container command. Default `/nodejs/bin/node /scanner/entry.cjs job` (that image). */
         command?: string[];
         /** RuntimeClass of the scan pods, e.g. `gvisor`. */
         runtimeClassName?: string;

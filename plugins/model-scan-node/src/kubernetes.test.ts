@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -44,9 +44,40 @@ const status = (code: number, reason: string, message: string) => ({
 });
 
 /**
+ * The files of the model-scanner image (deploy/model-scanner/Dockerfile) laid out as in the image's
+ * /scanner: its entry point, the bundled CLI and 7-Zip WASM, nothing else (no sources).
+ */
+function imageFiles(): string {
+  const dir = fs.mkdtempSync(path.join(work, 'image-'));
+  execFileSync(process.execPath, [
+    path.join(REPO, 'plugins/model-scanner/scripts/build-cli.js'),
+    '--quiet',
+  ]);
+  fs.mkdirSync(path.join(dir, 'dist-cli'));
+  fs.copyFileSync(
+    path.join(REPO, 'plugins/model-scanner/dist-cli/model-scan.cjs'),
+    path.join(dir, 'dist-cli/model-scan.cjs'),
+  );
+  fs.copyFileSync(
+    path.join(REPO, 'deploy/model-scanner/entry.cjs'),
+    path.join(dir, 'entry.cjs'),
+  );
+  for (const m of ['7z-wasm', 'readline-sync'])
+    fs.cpSync(
+      path.join(REPO, 'node_modules', m),
+      path.join(dir, 'node_modules', m),
+      {
+        recursive: true,
+      },
+    );
+  return dir;
+}
+const image = imageFiles();
+
+/**
  * Answers like the Kubernetes API server for Secrets, NetworkPolicies and Jobs in one namespace,
- * and acts as the kubelet: a created Job's container command runs here (the image's /app is this
- * repository, /scratch a fresh folder, the environment only what the pod spec and its Secret give).
+ * and acts as the kubelet: a created Job's container command runs here (the image's /scanner laid out
+ * by imageFiles, /scratch a fresh folder, the environment only what the pod spec and its Secret give).
  */
 function fakeCluster() {
   const objects = new Map<string, any>();
@@ -74,14 +105,18 @@ function fakeCluster() {
     }
     const scratch = fs.mkdtempSync(path.join(work, 'scratch-'));
     env.TMPDIR = scratch;
+    // the image: /nodejs/bin/node is Node, /scanner holds the image's files (see imageFiles)
     const [cmd, ...args] = c.command.map((a: string) =>
-      a.replace(/^\/app\//, `${REPO}/`),
+      a.replace(/^\/scanner\//, `${image}/`),
     );
     exits.set(key, null);
-    const child = spawn(cmd === 'node' ? process.execPath : cmd, args, {
+    const node = cmd === '/nodejs/bin/node' || cmd === 'node';
+    const child = spawn(node ? process.execPath : cmd, args, {
       env,
       stdio: 'ignore',
     });
+    // a command that cannot start is a failed container, as the kubelet reports it
+    child.on('error', () => exits.set(key, 127));
     child.on('exit', code => {
       exits.set(key, code ?? 1);
       fs.rmSync(scratch, { recursive: true, force: true });
@@ -186,7 +221,7 @@ describe('KubernetesJobScanRunner (real @kubernetes/client-node and @azure/stora
         caData: Buffer.from(tls.cert).toString('base64'),
       },
       namespace: 'model-scans',
-      image: 'registry.example/frontier-guard/model-scanner:0.2.0',
+      image: 'registry.example/frontier-guard-model-scanner:1.0.0',
       runtimeClassName: 'gvisor',
       resources: { cpu: '1', memory: '512Mi' },
       timeoutSeconds: 120,

@@ -31,9 +31,9 @@ export interface KubernetesJobRunnerOptions {
     skipTLSVerify?: boolean;
   };
   namespace: string;
-  /** The scanner image (see plugins/model-scanner/Dockerfile). */
+  /** The scanner image (deploy/model-scanner/Dockerfile). */
   image: string;
-  /** Container command. Default `node /app/plugins/model-scanner/bin/model-scan job`. */
+  /** Container command. Default `/nodejs/bin/node /scanner/entry.cjs job` (that image's entry point). */
   command?: string[];
   /** e.g. `gvisor` where the cluster has it (RuntimeClass name). */
   runtimeClassName?: string;
@@ -54,11 +54,8 @@ export interface KubernetesJobRunnerOptions {
 }
 
 const LABEL = 'frontier-guard.io/model-scan-run';
-const DEFAULT_COMMAND = [
-  'node',
-  '/app/plugins/model-scanner/bin/model-scan',
-  'job',
-];
+/** The model-scanner image's entry point (deploy/model-scanner) with the `job` command. */
+const DEFAULT_COMMAND = ['/nodejs/bin/node', '/scanner/entry.cjs', 'job'];
 
 function decodeCa(ca: string): string {
   return ca.includes('-----BEGIN')
