@@ -146,3 +146,27 @@ describe('YAML comments', () => {
     ).toEqual(['os.system']);
   });
 });
+
+describe('fuzzing', () => {
+  it('never throws on mutated configs and stays fast', () => {
+    let seed = 0x4a11;
+    const rand = () => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return seed / 2 ** 32;
+    };
+    const base = `${NEMO_CONFIG}x: {_target_: "os.system", a: '#'}\n`;
+    const alphabet = `"'#\\\n :{}[],-_target_$`;
+    const started = Date.now();
+    for (let i = 0; i < 2000; i++) {
+      const chars = base.split('');
+      for (let k = 0; k < 6; k++)
+        chars.splice(
+          Math.floor(rand() * chars.length),
+          Math.floor(rand() * 3),
+          alphabet[Math.floor(rand() * alphabet.length)],
+        );
+      expect(Array.isArray(analyzeHydraTargets(chars.join('')))).toBe(true);
+    }
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+});
