@@ -65,7 +65,11 @@ export interface Config {
         weightVolumeLabel?: string;
       }>;
     };
-    /** The entity provider's refresh period in minutes (default 5). */
-    catalog?: { refreshMinutes?: number };
+    catalog?: {
+      /** The entity provider's refresh period in minutes (default 5). */
+      refreshMinutes?: number;
+      /** Access policies (catalog/policies `name`) the entities point at; a store's `access-policy` tag/label wins. */
+      accessPolicies?: { weightStore?: string; kubernetesCluster?: string };
+    };
   };
 }

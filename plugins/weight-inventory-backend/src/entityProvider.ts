@@ -16,7 +16,13 @@ import {
 export const DEFAULT_OWNER = 'group:default/platform-admins';
 const LOCATION = 'weight-inventory:stores';
 
-export function storeToEntity(s: WeightStore): Entity {
+/** Access policies (catalog/policies) the entities point at, per entity type; a store's `access-policy` tag wins. */
+export interface AccessPolicyNames {
+  weightStore?: string;
+  kubernetesCluster?: string;
+}
+
+export function storeToEntity(s: WeightStore, policies: AccessPolicyNames = {}): Entity {
   const cluster = s.kind === 'kubernetes-cluster';
   const annotations: Record<string, string> = {
     'backstage.io/managed-by-location': `${LOCATION}`,
@@ -25,6 +31,9 @@ export function storeToEntity(s: WeightStore): Entity {
   };
   if (s.resourceId) annotations['frontier-guard.io/azure-scope'] = s.resourceId;
   if (cluster) annotations['backstage.io/kubernetes-cluster'] = s.name;
+  const tagKey = Object.keys(s.tags).find(k => k.toLowerCase() === 'access-policy');
+  const policy = (tagKey ? s.tags[tagKey] : undefined) ?? (cluster ? policies.kubernetesCluster : policies.weightStore);
+  if (policy && /^[a-z0-9][a-z0-9-]{0,62}$/.test(policy)) annotations['frontier-guard.io/access-policy'] = policy;
   const tags = [cluster ? 'kubernetes' : 'azure', 'weights', ...(s.demo ? ['demo'] : [])];
   return {
     apiVersion: 'backstage.io/v1alpha1',
@@ -48,7 +57,7 @@ export class WeightInventoryEntityProvider implements EntityProvider {
   private connection?: EntityProviderConnection;
   private readonly client: WeightInventoryClient;
 
-  constructor(private readonly deps: { discovery: DiscoveryService; auth: AuthService; logger: LoggerService; taskRunner: SchedulerServiceTaskRunner }) {
+  constructor(private readonly deps: { discovery: DiscoveryService; auth: AuthService; logger: LoggerService; taskRunner: SchedulerServiceTaskRunner; accessPolicies?: AccessPolicyNames }) {
     this.client = new WeightInventoryClient({ discoveryApi: deps.discovery });
   }
 
@@ -76,7 +85,7 @@ export class WeightInventoryEntityProvider implements EntityProvider {
     const { items } = await this.client.listStores({}, { token });
     await this.connection.applyMutation({
       type: 'full',
-      entities: items.map(s => ({ entity: storeToEntity(s), locationKey: LOCATION })),
+      entities: items.map(s => ({ entity: storeToEntity(s, this.deps.accessPolicies), locationKey: LOCATION })),
     });
   }
 }

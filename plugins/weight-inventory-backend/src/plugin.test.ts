@@ -108,7 +108,9 @@ describe('configuration', () => {
 describe('entity provider', () => {
   it('makes Resource entities of type weight-store and kubernetes-cluster, owned per tag', () => {
     const base = { entityRef: '', source: 'azure', demo: false, tags: {}, posture: 'failing', failing: { low: 0, medium: 0, high: 1, critical: 0 }, passing: 3, weights: { files: 0, bytes: 0 } } as const;
-    const store = storeToEntity({ ...base, id: 'storage-acct', kind: 'storage-account', name: 'acct', owner: 'group:default/ml-platform', resourceId: '/subscriptions/s/resourceGroups/r/providers/Microsoft.Storage/storageAccounts/acct' });
+    const store = storeToEntity({ ...base, id: 'storage-acct', kind: 'storage-account', name: 'acct', owner: 'group:default/ml-platform', resourceId: '/subscriptions/s/resourceGroups/r/providers/Microsoft.Storage/storageAccounts/acct' }, { weightStore: 'weight-store' });
+    expect(store.metadata.annotations!['frontier-guard.io/access-policy']).toBe('weight-store');
+    expect(storeToEntity({ ...base, id: 'storage-b', kind: 'storage-account', name: 'b', tags: { 'access-policy': 'weights-frontier-70b' } }, { weightStore: 'weight-store' }).metadata.annotations!['frontier-guard.io/access-policy']).toBe('weights-frontier-70b');
     expect(store).toMatchObject({ kind: 'Resource', metadata: { name: 'storage-acct', annotations: { 'frontier-guard.io/azure-scope': expect.stringContaining('storageAccounts/acct') } }, spec: { type: 'weight-store', owner: 'group:default/ml-platform' } });
     const cluster = storeToEntity({ ...base, id: 'cluster-training', kind: 'kubernetes-cluster', name: 'training', demo: true });
     expect(cluster).toMatchObject({ spec: { type: 'kubernetes-cluster', owner: 'group:default/platform-admins' }, metadata: { tags: ['kubernetes', 'weights', 'demo'], annotations: { 'backstage.io/kubernetes-cluster': 'training' } } });

@@ -114,6 +114,10 @@ export const catalogModuleWeightInventory = createBackendModule({
           auth,
           logger,
           taskRunner: scheduler.createScheduledTaskRunner({ frequency: { minutes }, timeout: { minutes: 2 }, initialDelay: { seconds: 20 } }),
+          accessPolicies: {
+            weightStore: config.getOptionalString('weightInventory.catalog.accessPolicies.weightStore'),
+            kubernetesCluster: config.getOptionalString('weightInventory.catalog.accessPolicies.kubernetesCluster'),
+          },
         }));
       },
     });

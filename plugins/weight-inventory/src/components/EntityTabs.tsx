@@ -1,0 +1,171 @@
+import { useState } from 'react';
+import { EmptyState, InfoCard, Progress, ResponseErrorPanel, Table, TableColumn } from '@backstage/core-components';
+import { stringifyEntityRef } from '@backstage/catalog-model';
+import { useApi } from '@backstage/frontend-plugin-api';
+import { EntityRefLink, useEntity } from '@backstage/plugin-catalog-react';
+import { Box, Button, Grid, Typography } from '@material-ui/core';
+import useAsync from 'react-use/esm/useAsync';
+import type { FindingHistoryEntry, PostureFinding, WeightFile } from '@internal/plugin-weight-inventory-common';
+import type { Grant } from '@internal/plugin-access-requests-common';
+import { weightInventoryApiRef, weightInventoryLinkedApiRef } from '../api';
+import { blobUrl, formatBytes, formatTime } from './format';
+import { PostureChip, SeverityChip, StatusChip } from './PostureChip';
+
+function NotInInventory() {
+  return (
+    <EmptyState
+      missing="data"
+      title="Not in the weight inventory yet"
+      description="This entity has no inventory result. The inventory refreshes on a schedule; a security reviewer or platform admin can refresh it now from the Weight inventory page."
+    />
+  );
+}
+
+function isNotFound(e: unknown) {
+  return (e as any)?.response?.status === 404 || (e as any)?.statusCode === 404 || /404|NotFound/.test(String((e as any)?.name ?? ''));
+}
+
+function History(props: { storeId: string; findingKey: string }) {
+  const api = useApi(weightInventoryApiRef);
+  const state = useAsync(() => api.getFindingHistory(props.storeId, props.findingKey), [api, props.storeId, props.findingKey]);
+  if (state.loading) return <Progress />;
+  if (state.error) return <ResponseErrorPanel error={state.error} />;
+  const items: FindingHistoryEntry[] = state.value?.items ?? [];
+  return (
+    <Box pl={2} pb={1} data-testid="finding-history">
+      {items.map(h => (
+        <Typography key={`${h.refreshId}-${h.at}`} variant="body2">
+          {formatTime(h.at)}: {h.status} — {h.message}
+        </Typography>
+      ))}
+    </Box>
+  );
+}
+
+/** Entity tab "Posture": every check with status, evidence path, remediation, last change and history. */
+export function EntityPostureContent() {
+  const { entity } = useEntity();
+  const api = useApi(weightInventoryApiRef);
+  const entityRef = stringifyEntityRef(entity);
+  const state = useAsync(() => api.getEntityPosture(entityRef), [api, entityRef]);
+  const [open, setOpen] = useState<string>();
+  if (state.loading) return <Progress />;
+  if (state.error) return isNotFound(state.error) ? <NotInInventory /> : <ResponseErrorPanel error={state.error} />;
+  const { store, findings } = state.value!;
+  const columns: TableColumn<PostureFinding>[] = [
+    { title: 'Status', field: 'status', render: f => <StatusChip status={f.status} /> },
+    { title: 'Severity', field: 'severity', render: f => <SeverityChip severity={f.severity} /> },
+    { title: 'Check', field: 'title', render: f => <span title={f.rationale}><strong>{f.controlId}</strong><br />{f.title}</span> },
+    { title: 'Subject', field: 'subjectKey' },
+    { title: 'Evidence', field: 'path', render: f => <span><code data-testid="evidence-path">{f.path}</code><br />{f.message}</span> },
+    { title: 'Remediation', field: 'remediation', render: f => (f.status === 'fail' ? <span data-testid="remediation">{f.remediation}</span> : '—') },
+    {
+      title: 'Last change',
+      field: 'lastChangedAt',
+      render: f => (
+        <span>
+          {formatTime(f.lastChangedAt)}
+          <br />
+          <Button size="small" onClick={() => setOpen(open === f.findingKey ? undefined : f.findingKey)}>{open === f.findingKey ? 'Hide history' : 'History'}</Button>
+          {open === f.findingKey && <History storeId={store.id} findingKey={f.findingKey} />}
+        </span>
+      ),
+    },
+  ];
+  return (
+    <Grid container spacing={3}>
+      <Grid item xs={12}>
+        <InfoCard title="Posture">
+          <Box display="flex" alignItems="center" style={{ gap: 12 }}>
+            <PostureChip posture={store.posture} />
+            <Typography variant="body2">
+              {store.failing.critical} critical, {store.failing.high} high, {store.failing.medium} medium, {store.failing.low} low failing · {store.passing} passing · evaluated {formatTime(store.lastRefreshAt)}
+              {store.demo ? ' · demo data' : ''}
+            </Typography>
+          </Box>
+          {store.lastError && <Typography color="error" variant="body2">The last refresh could not read everything: {store.lastError}</Typography>}
+        </InfoCard>
+      </Grid>
+      <Grid item xs={12} data-testid="posture-findings">
+        <Table<PostureFinding> title="Checks" options={{ paging: true, pageSize: 25, search: true, padding: 'dense' }} columns={columns} data={findings} />
+      </Grid>
+    </Grid>
+  );
+}
+
+/** Entity tab "Access": who holds a grant to this store now and until when (access-requests API). */
+export function EntityAccessContent() {
+  const { entity } = useEntity();
+  const linked = useApi(weightInventoryLinkedApiRef);
+  const resourceRef = stringifyEntityRef(entity);
+  const state = useAsync(async () => {
+    try {
+      return { scope: 'all' as const, items: (await linked.accessRequests.listGrants({ scope: 'all', resourceRef })).items };
+    } catch (e) {
+      // only reviewers and admins see everyone's grants; others see their own
+      if ((e as any)?.response?.status !== 403) throw e;
+      return { scope: 'mine' as const, items: (await linked.accessRequests.listGrants({ scope: 'mine', resourceRef })).items };
+    }
+  }, [linked, resourceRef]);
+  if (state.loading) return <Progress />;
+  if (state.error) return <ResponseErrorPanel error={state.error} />;
+  const active = state.value!.items.filter(g => g.active ?? g.status === 'active');
+  const columns: TableColumn<Grant>[] = [
+    { title: 'Who', field: 'userRef', render: g => <EntityRefLink entityRef={g.userRef} /> },
+    { title: 'Role', field: 'roleId' },
+    { title: 'Since', field: 'startsAt', render: g => formatTime(g.startsAt) },
+    { title: 'Until', field: 'expiresAt', render: g => <span data-testid="grant-until">{formatTime(g.expiresAt)}</span> },
+    { title: 'Kind', render: g => (g.breakGlass ? 'break-glass' : 'approved request') },
+  ];
+  return (
+    <Box data-testid="access-grants">
+      {state.value!.scope === 'mine' && <Typography variant="body2" style={{ marginBottom: 8 }}>You see your own grants; security reviewers see everyone's.</Typography>}
+      {active.length === 0 ? (
+        <EmptyState missing="data" title="No active grant" description="Nobody holds access to this store right now. Access is requested from the Access page and needs the approvals its policy names." />
+      ) : (
+        <Table<Grant> title={`Active grants (${active.length})`} options={{ paging: true, pageSize: 20, search: false, padding: 'dense' }} columns={columns} data={active} />
+      )}
+    </Box>
+  );
+}
+
+interface FileRow extends WeightFile {
+  verdict?: string;
+}
+
+/** Entity tab "Weights": files, sizes and the latest scan verdict of each (model-scan API). */
+export function EntityWeightsContent() {
+  const { entity } = useEntity();
+  const api = useApi(weightInventoryApiRef);
+  const linked = useApi(weightInventoryLinkedApiRef);
+  const entityRef = stringifyEntityRef(entity);
+  const state = useAsync(async () => {
+    const { store } = await api.getEntityPosture(entityRef);
+    const { items, total } = await api.listWeights(store.id, { limit: 100 });
+    const rows: FileRow[] = await Promise.all(
+      items.map(async f => {
+        if (store.kind !== 'storage-account') return f;
+        try {
+          const scans = await linked.modelScan.listScans({ target: blobUrl(store.name, f.container, f.path), limit: 1 });
+          return { ...f, verdict: scans.items[0]?.verdict ?? 'not scanned' };
+        } catch {
+          return { ...f, verdict: 'unavailable' };
+        }
+      }),
+    );
+    return { rows, total };
+  }, [api, linked, entityRef]);
+  if (state.loading) return <Progress />;
+  if (state.error) return isNotFound(state.error) ? <NotInInventory /> : <ResponseErrorPanel error={state.error} />;
+  const columns: TableColumn<FileRow>[] = [
+    { title: 'Container / volume', field: 'container' },
+    { title: 'Path', field: 'path' },
+    { title: 'Format', field: 'format', render: f => `${f.format}${f.detectedBy === 'magic' ? ' (by content)' : ''}` },
+    { title: 'Size', field: 'bytes', render: f => formatBytes(f.bytes) },
+    { title: 'Last change', field: 'lastModified', render: f => formatTime(f.lastModified) },
+    { title: 'Latest scan', field: 'verdict', render: f => f.verdict ?? '—' },
+  ];
+  const { rows, total } = state.value!;
+  if (rows.length === 0) return <EmptyState missing="data" title="No weight files found" description="No blob or volume of this store looks like model weights (by extension or file header)." />;
+  return <Table<FileRow> title={`Weight files (${total}${total > rows.length ? `, largest ${rows.length} shown` : ''})`} options={{ paging: true, pageSize: 20, search: true, padding: 'dense' }} columns={columns} data={rows} />;
+}
