@@ -1,8 +1,7 @@
 import { promises as fsp, readSync } from 'node:fs';
 import * as zlib from 'node:zlib';
-import { Readable, Transform } from 'node:stream';
+import { Readable, type Transform } from 'node:stream';
 import type { ByteSource } from './types';
-import { Lz4Decoder } from './containers/lz4';
 
 /** Random-access reads of a file on disk through one file handle. Never loads the file whole. */
 export class FileByteSource implements ByteSource {
@@ -107,7 +106,12 @@ const DECODERS: Record<StreamCodec, () => Transform> = {
   gzip: () => zlib.createGunzip({ chunkSize: CHUNK }),
   // zstd frames asking for a window above 128 MiB are refused by zstd's default windowLogMax
   zstd: () => zlib.createZstdDecompress({ chunkSize: CHUNK }),
-  lz4: () => new Lz4Decoder(),
+  // loaded on first use (node:stream's Transform is not needed to start the CLI)
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  lz4: () =>
+    new (
+      require('./containers/lz4') as typeof import('./containers/lz4')
+    ).Lz4Decoder(),
 };
 
 /**

@@ -17,7 +17,7 @@ import { createWriteStream, promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { scanFile } from '../engine';
-import { SCANNER_NAME, SCANNER_VERSION, RULESET_VERSION } from '../version';
+import { SCANNER_NAME, SCANNER_VERSION, rulesetVersion } from '../version';
 
 interface JobIo {
   stderr: NodeJS.WritableStream;
@@ -79,7 +79,7 @@ export async function runJob(io: JobIo): Promise<number> {
       scanner: {
         name: SCANNER_NAME,
         version: SCANNER_VERSION,
-        rulesetVersion: RULESET_VERSION,
+        rulesetVersion: rulesetVersion(),
       },
       result: {
         ...result,
