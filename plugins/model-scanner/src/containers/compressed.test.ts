@@ -427,3 +427,76 @@ describe('checksums', () => {
     }
   });
 });
+
+describe('zip members compressed with bzip2, LZMA, zstd or xz (read by Python zipfile / numpy.load)', () => {
+  const { execFileSync } =
+    require('node:child_process') as typeof import('node:child_process');
+  async function member(method: number, data: Buffer): Promise<Buffer> {
+    if (method === 12) return compress('bzip2', data);
+    if (method === 93) return compress('zstd', data);
+    if (method === 95) return compress('xz', data);
+    // zip LZMA: version 9.4, properties size 5, properties (lc=3 lp=0 pb=2, 8 MiB), raw LZMA1
+    const raw = execFileSync('xz', ['--format=raw', '--lzma1=preset=6', '-c'], {
+      input: data,
+    });
+    const dict = Buffer.alloc(4);
+    dict.writeUInt32LE(8 << 20);
+    return Buffer.concat([Buffer.from([9, 4, 5, 0, 0x5d]), dict, raw]);
+  }
+
+  it.each([
+    [12, 'bzip2'],
+    [14, 'LZMA'],
+    [93, 'zstd'],
+    [95, 'xz'],
+  ])(
+    'method %i (%s): a payload member is found, a real NumPy member stays safe',
+    async method => {
+      const evil = buildZip([
+        {
+          name: 'weights.pkl',
+          data: classicPayload(),
+          method,
+          compressed: await member(method, classicPayload()),
+        },
+      ]);
+      const r = await scanBuffer('arrays.npz', evil);
+      expect(r.verdict).toBe('malicious');
+      expect(
+        r.findings.find(f => f.ruleId === 'PICKLE_DANGEROUS_GLOBAL')!.location
+          ?.member,
+      ).toMatch(/^weights\.pkl!\//);
+      const npy = fixture('numpy_float.npy');
+      const ok = buildZip([
+        {
+          name: 'a.npy',
+          data: npy,
+          method,
+          compressed: await member(method, npy),
+        },
+      ]);
+      const s = await scanBuffer('arrays.npz', ok);
+      expect({
+        verdict: s.verdict,
+        findings: worrying(s),
+        errors: s.errors,
+      }).toEqual({ verdict: 'safe', findings: [], errors: [] });
+    },
+  );
+
+  it('notes that PyTorch cannot read such a member of a torch archive, and still scans it', async () => {
+    const z = buildZip([
+      {
+        name: 'archive/data.pkl',
+        data: classicPayload(),
+        method: 93,
+        compressed: await member(93, classicPayload()),
+      },
+      { name: 'archive/version', data: Buffer.from('3\n') },
+    ]);
+    const r = await scanBuffer('model.pt', z);
+    expect(rulesOf(r)).toEqual(
+      expect.arrayContaining(['ZIP_MALFORMED', 'PICKLE_DANGEROUS_GLOBAL']),
+    );
+  });
+});

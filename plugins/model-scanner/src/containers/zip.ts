@@ -13,6 +13,7 @@ import {
   SliceByteSource,
 } from '../byteSource';
 import { finding } from '../rules';
+import { scanWith7z } from './sevenZipScan';
 import type { FileScan } from '../engine';
 
 export const ZIP_LOCAL_MAGIC = 0x04034b50;
@@ -432,11 +433,32 @@ export async function scanZip(
       );
       member = inflater;
       scan.decompressed += e.usize;
+    } else if (ZIP_STREAM_METHODS[e.method]) {
+      // bzip2 (12), LZMA (14), zstd (93), xz (95): Python's zipfile (numpy.load of an .npz, joblib)
+      // reads them, PyTorch does not; the member is decoded and scanned like a compressed file
+      if (isTorch)
+        ctx.report(
+          finding(
+            'ZIP_MALFORMED',
+            `The member ${e.name} uses compression method ${e.method} (${
+              ZIP_STREAM_METHODS[e.method]
+            }), which PyTorch cannot read; it was decoded and scanned.`,
+            loc,
+            { method: e.method },
+          ),
+        );
+      const raw = new SliceByteSource(src, dataOff, e.csize, memberName);
+      try {
+        await scanZipStreamMember(ctx, e.method, raw, e.usize);
+      } catch (err) {
+        ctx.error(`${e.name}: ${(err as Error).message}`);
+      }
+      continue;
     } else {
       ctx.report(
         finding(
           'ZIP_MALFORMED',
-          `The member ${e.name} uses compression method ${e.method}, which PyTorch cannot read; it was not inspected.`,
+          `The member ${e.name} uses compression method ${e.method}, which neither PyTorch nor Python's zipfile reads; it was not inspected.`,
           loc,
           { method: e.method },
         ),
@@ -493,6 +515,70 @@ export async function scanZip(
       ),
     );
   }
+}
+
+/** Zip compression methods Python's zipfile reads besides stored and deflate. */
+const ZIP_STREAM_METHODS: Record<number, string> = {
+  12: 'bzip2',
+  14: 'LZMA',
+  93: 'zstd',
+  95: 'xz',
+};
+
+/** A source made of a buffer followed by another source (a synthesized header before raw data). */
+class PrefixedByteSource implements ByteSource {
+  constructor(
+    private readonly prefix: Buffer,
+    private readonly rest: ByteSource,
+    readonly name: string,
+  ) {}
+  get size() {
+    return this.prefix.length + this.rest.size;
+  }
+  async read(offset: number, length: number): Promise<Buffer> {
+    if (offset < 0 || length <= 0) return Buffer.alloc(0);
+    const parts: Buffer[] = [];
+    if (offset < this.prefix.length)
+      parts.push(this.prefix.subarray(offset, offset + length));
+    const restOff = Math.max(0, offset - this.prefix.length);
+    const restLen = length - (parts[0]?.length ?? 0);
+    if (restLen > 0) parts.push(await this.rest.read(restOff, restLen));
+    return parts.length === 1 ? parts[0] : Buffer.concat(parts);
+  }
+}
+
+/** Decodes and scans a bzip2 / LZMA / zstd / xz zip member. */
+async function scanZipStreamMember(
+  ctx: FormatScanContext & { scan: FileScan },
+  method: number,
+  raw: SliceByteSource,
+  usize: number,
+): Promise<void> {
+  if (method === 93) {
+    // a zstd frame: the engine's stream decoder (bounded like any compressed file)
+    await ctx.scanNested(raw);
+    return;
+  }
+  let source: ByteSource = raw;
+  if (method === 14) {
+    // zip's LZMA: version (2), properties size (2, = 5), properties (5), raw stream; 7-Zip reads
+    // it as the "alone" format once given that header with the declared size
+    const head = await raw.read(0, 9);
+    if (head.length < 9 || head.readUInt16LE(2) !== 5)
+      throw new Error('malformed LZMA member header');
+    const alone = Buffer.alloc(13);
+    head.copy(alone, 0, 4, 9);
+    alone.writeBigUInt64LE(BigInt(usize), 5);
+    source = new PrefixedByteSource(
+      alone,
+      new SliceByteSource(raw, 9, raw.size - 9, raw.name),
+      raw.name,
+    );
+  }
+  await scanWith7z(
+    ctx.scan.context(source, ctx.depth + 1),
+    method === 12 ? 'bzip2' : method === 95 ? 'xz' : 'lzma',
+  );
 }
 
 function name_isDir(e: CentralEntry) {

@@ -160,6 +160,9 @@ export interface ZipEntrySpec {
   deflate?: boolean;
   externalAttr?: number;
   madeBy?: number;
+  /** Compression method and the already compressed bytes (bzip2 12, LZMA 14, zstd 93, xz 95). */
+  method?: number;
+  compressed?: Buffer;
 }
 
 export function buildZip(entries: ZipEntrySpec[]): Buffer {
@@ -169,7 +172,9 @@ export function buildZip(entries: ZipEntrySpec[]): Buffer {
   const centrals: Buffer[] = [];
   let offset = 0;
   for (const e of entries) {
-    const data = e.deflate ? zlib.deflateRawSync(e.data) : e.data;
+    const data =
+      e.compressed ?? (e.deflate ? zlib.deflateRawSync(e.data) : e.data);
+    const method = e.method ?? (e.deflate ? 8 : 0);
     const crc = e.crc ?? zlib.crc32(e.data);
     const lname = Buffer.from(e.localName ?? e.name, 'utf8');
     const cname = Buffer.from(e.name, 'utf8');
@@ -177,7 +182,7 @@ export function buildZip(entries: ZipEntrySpec[]): Buffer {
     lh.writeUInt32LE(0x04034b50, 0);
     lh.writeUInt16LE(20, 4);
     lh.writeUInt16LE(e.flags ?? 0, 6);
-    lh.writeUInt16LE(e.deflate ? 8 : 0, 8);
+    lh.writeUInt16LE(method, 8);
     lh.writeUInt32LE(crc >>> 0, 14);
     lh.writeUInt32LE(data.length, 18);
     lh.writeUInt32LE(e.data.length, 22);
@@ -187,7 +192,7 @@ export function buildZip(entries: ZipEntrySpec[]): Buffer {
     ch.writeUInt16LE(e.madeBy ?? 0x031e, 4);
     ch.writeUInt16LE(20, 6);
     ch.writeUInt16LE(e.flags ?? 0, 8);
-    ch.writeUInt16LE(e.deflate ? 8 : 0, 10);
+    ch.writeUInt16LE(method, 10);
     ch.writeUInt32LE(crc >>> 0, 16);
     ch.writeUInt32LE(data.length, 20);
     ch.writeUInt32LE(e.data.length, 24);
