@@ -146,6 +146,38 @@ describe.each(databases.eachSupportedId())('policy-exceptions plugin on %p', dat
     expect((await t.api('post', '/admin/clock', DAVE).send({ advanceSeconds: 60 })).status).toBe(200);
   });
 
+  it('schedules the compensating-control check once across replicas (scope global); a run with model-scan and the inventory absent records unknown and fails nothing', async () => {
+    const tasks: any[] = [];
+    const scheduler = mockServices.scheduler.mock({ scheduleTask: async (task: any) => { tasks.push(task); } });
+    const auditor = recordingAuditor();
+    const backend = await startTestBackend({
+      features: [
+        policyExceptionsPlugin,
+        catalogServiceMock.factory({ entities: catalogEntities() }),
+        mockServices.database.factory({ knex }),
+        scheduler.factory,
+        permissionsMock.factory,
+        createServiceFactory({ service: coreServices.auditor, deps: {}, factory: () => auditor }),
+        createServiceFactory({ service: notificationService, deps: {}, factory: () => ({ send: async () => {} }) }),
+      ],
+    });
+    try {
+      expect(tasks).toHaveLength(1);
+      expect(tasks[0]).toMatchObject({ id: 'policy-exceptions-checks', scope: 'global' });
+      const created = await request(backend.server).post('/api/policy-exceptions/exceptions')
+        .set('Authorization', mockCredentials.user.header(ALICE)).send(body());
+      await request(backend.server).post(`/api/policy-exceptions/exceptions/${created.body.exception.id}/reviews`)
+        .set('Authorization', mockCredentials.user.header(BOB)).send({ decision: 'approve' });
+      await tasks[0].fn(new AbortController().signal);
+      const d = await request(backend.server).get(`/api/policy-exceptions/exceptions/${created.body.exception.id}`)
+        .set('Authorization', mockCredentials.user.header(ERIN));
+      expect(d.body.exception.status).toBe('approved');
+      expect(d.body.checks).toMatchObject([{ controlId: 'FG-WEIGHTS-DETECTIVE', status: 'unknown' }]);
+    } finally {
+      await backend.stop();
+    }
+  });
+
   it('refuses to start with the test clock in a production configuration', async () => {
     await expect(
       startTestBackend({
