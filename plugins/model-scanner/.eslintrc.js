@@ -1,1 +1,4 @@
-module.exports = require('@backstage/cli/config/eslint-factory')(__dirname);
+module.exports = require('@backstage/cli/config/eslint-factory')(__dirname, {
+  // the esbuild bundle of the CLI (generated, git-ignored)
+  ignorePatterns: ['dist-cli/'],
+});

@@ -43,6 +43,24 @@ const status = (code: number, reason: string, message: string) => ({
   },
 });
 
+/** A Job's status as the API server reports it, from its container's exit code (null: running). */
+function jobStatusOf(code: number | null | undefined) {
+  if (code === null || code === undefined) return { active: 1 };
+  if (code === 0)
+    return { succeeded: 1, conditions: [{ type: 'Complete', status: 'True' }] };
+  return {
+    failed: 1,
+    conditions: [
+      {
+        type: 'Failed',
+        status: 'True',
+        reason: 'BackoffLimitExceeded',
+        message: 'Job has reached the specified backoff limit',
+      },
+    ],
+  };
+}
+
 /**
  * The files of the model-scanner image (deploy/model-scanner/Dockerfile) laid out as in the image's
  * /scanner: its entry point, the bundled CLI and 7-Zip WASM, nothing else (no sources).
@@ -154,23 +172,7 @@ function fakeCluster() {
     if (!obj) return status(404, 'NotFound', `${kind} "${name}" not found`);
     if (req.method === 'GET') {
       if (kind !== 'jobs') return { status: 200, body: obj };
-      const code = exits.get(key);
-      const jobStatus =
-        code === null || code === undefined
-          ? { active: 1 }
-          : code === 0
-          ? { succeeded: 1, conditions: [{ type: 'Complete', status: 'True' }] }
-          : {
-              failed: 1,
-              conditions: [
-                {
-                  type: 'Failed',
-                  status: 'True',
-                  reason: 'BackoffLimitExceeded',
-                  message: 'Job has reached the specified backoff limit',
-                },
-              ],
-            };
+      const jobStatus = jobStatusOf(exits.get(key));
       return { status: 200, body: { ...obj, status: jobStatus } };
     }
     if (req.method === 'DELETE') {

@@ -129,6 +129,13 @@ export function looksLikeLzmaAlone(head: Buffer): boolean {
   return hi < 64 && head[13] === 0;
 }
 
+/** "BZh" + block size 1-9 + the first block's magic (or the end-of-stream magic of an empty stream). */
+function isBzip2Head(head: Buffer): boolean {
+  if (head.length < 10 || head[3] < 0x31 || head[3] > 0x39) return false;
+  const magic = head.subarray(4, 10).toString('hex');
+  return magic === '314159265359' || magic === '177245385090';
+}
+
 function isPickleHead(head: Buffer): boolean {
   return head.length >= 2 && head[0] === 0x80 && head[1] <= 5;
 }
@@ -486,15 +493,7 @@ export class FileScan {
     const container = COMPRESSED_CONTAINERS.find(([, magic]) =>
       head.subarray(0, magic.length).equals(magic),
     );
-    if (
-      container &&
-      !(
-        container[0] === 'bzip2' &&
-        !/^BZh[1-9](1AY&SY|\x17rE8P\x90)/.test(
-          head.subarray(0, 10).toString('latin1'),
-        )
-      )
-    ) {
+    if (container && !(container[0] === 'bzip2' && !isBzip2Head(head))) {
       const kind = container[0];
       if (kind === 'zstd' || kind === 'lz4') {
         ctx.setFormat(kind);

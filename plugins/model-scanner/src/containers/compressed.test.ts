@@ -99,8 +99,9 @@ describe.each(CODECS)(
       const cut = full.subarray(0, Math.floor(full.length / 2));
       const bad = await scanBuffer('model.pkl', cut);
       // bzip2 decodes whole 900 kB blocks: a loader sees nothing of a cut first block either
-      if (codec === 'bzip2') expect(bad.verdict).not.toBe('safe');
-      else expect(bad.verdict).toBe('malicious');
+      const allowed =
+        codec === 'bzip2' ? ['malicious', 'error'] : ['malicious'];
+      expect(allowed).toContain(bad.verdict);
       const benign = await compress(
         codec,
         Buffer.concat([benignOrderedDict(), noise(300_000)]),

@@ -78,6 +78,70 @@ function isTraversal(name: string): boolean {
   return name.split(/[\\/]/).some(p => p === '..');
 }
 
+/** Zip compression methods Python's zipfile reads besides stored and deflate. */
+const ZIP_STREAM_METHODS: Record<number, string> = {
+  12: 'bzip2',
+  14: 'LZMA',
+  93: 'zstd',
+  95: 'xz',
+};
+
+/** A source made of a buffer followed by another source (a synthesized header before raw data). */
+class PrefixedByteSource implements ByteSource {
+  constructor(
+    private readonly prefix: Buffer,
+    private readonly rest: ByteSource,
+    readonly name: string,
+  ) {}
+  get size() {
+    return this.prefix.length + this.rest.size;
+  }
+  async read(offset: number, length: number): Promise<Buffer> {
+    if (offset < 0 || length <= 0) return Buffer.alloc(0);
+    const parts: Buffer[] = [];
+    if (offset < this.prefix.length)
+      parts.push(this.prefix.subarray(offset, offset + length));
+    const restOff = Math.max(0, offset - this.prefix.length);
+    const restLen = length - (parts[0]?.length ?? 0);
+    if (restLen > 0) parts.push(await this.rest.read(restOff, restLen));
+    return parts.length === 1 ? parts[0] : Buffer.concat(parts);
+  }
+}
+
+/** Decodes and scans a bzip2 / LZMA / zstd / xz zip member. */
+async function scanZipStreamMember(
+  ctx: FormatScanContext & { scan: FileScan },
+  method: number,
+  raw: SliceByteSource,
+  usize: number,
+): Promise<void> {
+  if (method === 93) {
+    // a zstd frame: the engine's stream decoder (bounded like any compressed file)
+    await ctx.scanNested(raw);
+    return;
+  }
+  let source: ByteSource = raw;
+  if (method === 14) {
+    // zip's LZMA: version (2), properties size (2, = 5), properties (5), raw stream; 7-Zip reads
+    // it as the "alone" format once given that header with the declared size
+    const head = await raw.read(0, 9);
+    if (head.length < 9 || head.readUInt16LE(2) !== 5)
+      throw new Error('malformed LZMA member header');
+    const alone = Buffer.alloc(13);
+    head.copy(alone, 0, 4, 9);
+    alone.writeBigUInt64LE(BigInt(usize), 5);
+    source = new PrefixedByteSource(
+      alone,
+      new SliceByteSource(raw, 9, raw.size - 9, raw.name),
+      raw.name,
+    );
+  }
+  await scanWith7z(
+    ctx.scan.context(source, ctx.depth + 1),
+    ({ 12: 'bzip2', 95: 'xz' } as const)[method as 12 | 95] ?? 'lzma',
+  );
+}
+
 export async function scanZip(
   ctx: FormatScanContext & { scan: FileScan },
 ): Promise<void> {
@@ -515,70 +579,6 @@ export async function scanZip(
       ),
     );
   }
-}
-
-/** Zip compression methods Python's zipfile reads besides stored and deflate. */
-const ZIP_STREAM_METHODS: Record<number, string> = {
-  12: 'bzip2',
-  14: 'LZMA',
-  93: 'zstd',
-  95: 'xz',
-};
-
-/** A source made of a buffer followed by another source (a synthesized header before raw data). */
-class PrefixedByteSource implements ByteSource {
-  constructor(
-    private readonly prefix: Buffer,
-    private readonly rest: ByteSource,
-    readonly name: string,
-  ) {}
-  get size() {
-    return this.prefix.length + this.rest.size;
-  }
-  async read(offset: number, length: number): Promise<Buffer> {
-    if (offset < 0 || length <= 0) return Buffer.alloc(0);
-    const parts: Buffer[] = [];
-    if (offset < this.prefix.length)
-      parts.push(this.prefix.subarray(offset, offset + length));
-    const restOff = Math.max(0, offset - this.prefix.length);
-    const restLen = length - (parts[0]?.length ?? 0);
-    if (restLen > 0) parts.push(await this.rest.read(restOff, restLen));
-    return parts.length === 1 ? parts[0] : Buffer.concat(parts);
-  }
-}
-
-/** Decodes and scans a bzip2 / LZMA / zstd / xz zip member. */
-async function scanZipStreamMember(
-  ctx: FormatScanContext & { scan: FileScan },
-  method: number,
-  raw: SliceByteSource,
-  usize: number,
-): Promise<void> {
-  if (method === 93) {
-    // a zstd frame: the engine's stream decoder (bounded like any compressed file)
-    await ctx.scanNested(raw);
-    return;
-  }
-  let source: ByteSource = raw;
-  if (method === 14) {
-    // zip's LZMA: version (2), properties size (2, = 5), properties (5), raw stream; 7-Zip reads
-    // it as the "alone" format once given that header with the declared size
-    const head = await raw.read(0, 9);
-    if (head.length < 9 || head.readUInt16LE(2) !== 5)
-      throw new Error('malformed LZMA member header');
-    const alone = Buffer.alloc(13);
-    head.copy(alone, 0, 4, 9);
-    alone.writeBigUInt64LE(BigInt(usize), 5);
-    source = new PrefixedByteSource(
-      alone,
-      new SliceByteSource(raw, 9, raw.size - 9, raw.name),
-      raw.name,
-    );
-  }
-  await scanWith7z(
-    ctx.scan.context(source, ctx.depth + 1),
-    method === 12 ? 'bzip2' : method === 95 ? 'xz' : 'lzma',
-  );
 }
 
 function name_isDir(e: CentralEntry) {

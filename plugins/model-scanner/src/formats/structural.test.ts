@@ -157,8 +157,9 @@ describe('structurally impossible files are high severity', () => {
   });
 
   it('ONNX: a length field larger than its message', async () => {
-    const varint = (n: bigint) => {
+    const varint = (value: bigint) => {
       const out: number[] = [];
+      let n = value;
       while (n > 127n) {
         out.push(Number(n & 127n) | 128);
         n >>= 7n;

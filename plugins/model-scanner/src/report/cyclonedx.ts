@@ -93,11 +93,9 @@ export function toCycloneDx(
     `file:${i}:${r.sha256 || r.path}`;
   const components = results.map((r, i) => {
     const name = options.displayName?.(r) ?? r.path;
-    const type = MODEL_FORMATS.has(r.format)
-      ? 'machine-learning-model'
-      : DATA_FORMATS.has(r.format)
-      ? 'data'
-      : 'file';
+    let type: 'machine-learning-model' | 'data' | 'file' = 'file';
+    if (MODEL_FORMATS.has(r.format)) type = 'machine-learning-model';
+    else if (DATA_FORMATS.has(r.format)) type = 'data';
     const properties = [
       prop('frontier-guard:format', r.format),
       prop('frontier-guard:verdict', r.verdict),

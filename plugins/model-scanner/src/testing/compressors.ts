@@ -72,8 +72,9 @@ export async function compress(
   }
 }
 
-function vint(n: number): Buffer {
+function vint(value: number): Buffer {
   const out: number[] = [];
+  let n = value;
   do {
     let b = n % 128;
     n = Math.floor(n / 128);

@@ -187,6 +187,7 @@ export function analyzeTorchScriptSource(src: string): TorchScriptIssue[] {
     } else if (method && line.trim() && indent <= methodIndent) {
       method = undefined;
     }
+    // eslint-disable-next-line no-loop-func -- reads this line's class and method on purpose
     const add = (
       ruleId: TorchScriptIssue['ruleId'],
       reference: string,
@@ -237,11 +238,9 @@ export function analyzeTorchScriptSource(src: string): TorchScriptIssue[] {
           );
         continue;
       }
-      const classesAt = ref.startsWith('__torch__.torch.classes.')
-        ? 3
-        : ref.startsWith('torch.classes.')
-        ? 2
-        : -1;
+      let classesAt = -1;
+      if (ref.startsWith('__torch__.torch.classes.')) classesAt = 3;
+      else if (ref.startsWith('torch.classes.')) classesAt = 2;
       if (classesAt > 0 && parts.length > classesAt) {
         const ns = parts[classesAt];
         if (NETWORK_NAMESPACES.has(ns))
