@@ -10,8 +10,8 @@ import type { KubeItem, PostureProject, SourceLocation, StorageAccountModel } fr
 import { parseKubeYaml, flattenKube, looksLikeKubeObject, ParseError } from './kubernetes';
 import { expandTemplate, isArmParameters, isArmTemplate, parametersFromFile, ArmResource } from './arm/template';
 import { storageAccountsFromArm } from './arm/storageModel';
-import { isTerraformPlan, kubeItemsFromTerraform, storageAccountsFromTerraform, terraformResources } from './terraform';
-import { jsonLines } from './source';
+import { armResourcesFromAzapi, isTerraformPlan, kubeItemsFromTerraform, storageAccountsFromTerraform, terraformResources } from './terraform';
+import { jsonLines, stripJsonComments } from './source';
 import { isClusterScoped } from '../checks/kubeIndex';
 
 export type FileKind = 'kubernetes' | 'arm-template' | 'arm-parameters' | 'terraform-plan';
@@ -148,7 +148,15 @@ export async function loadProject(paths: string[], options: LoadOptions = {}): P
     if (isJson) {
       let doc: unknown;
       try {
-        doc = JSON.parse(text);
+        try {
+          doc = JSON.parse(text);
+        } catch (first) {
+          // ARM templates may carry comments and trailing commas
+          const stripped = stripJsonComments(text);
+          if (stripped === text) throw first;
+          doc = JSON.parse(stripped);
+          text = stripped;
+        }
       } catch (e) {
         if (input.explicit || !trimmed) {
           errors.push({ file: name, message: trimmed ? `malformed JSON: ${(e as Error).message}` : 'empty file' });
@@ -162,7 +170,13 @@ export async function loadProject(paths: string[], options: LoadOptions = {}): P
       if (isTerraformPlan(doc)) plans.push(parsed);
       else if (isArmTemplate(doc)) templates.push(parsed);
       else if (isArmParameters(doc)) parameterFiles.push(parsed);
-      else if (looksLikeKubeObject(doc)) {
+      else if (Array.isArray(doc) && doc.length > 0 && doc.every(looksLikeKubeObject)) {
+        const items = doc.flatMap((d, i) => flattenKube(d, name, undefined, `[${i}]`));
+        const lines = jsonLines(text, new Set(items.map(i => i.location?.pointer).filter((p): p is string => !!p)));
+        for (const i of items) if (i.location?.pointer) i.location.line = lines.get(i.location.pointer);
+        kube.push(...items);
+        files.push({ file: name, kind: 'kubernetes', objects: items.length });
+      } else if (looksLikeKubeObject(doc)) {
         const items = flattenKube(doc, name, 1, '');
         const wanted = new Set(items.map(i => i.location?.pointer).filter((p): p is string => !!p));
         const lines = jsonLines(text, wanted);
@@ -231,6 +245,7 @@ export async function loadProject(paths: string[], options: LoadOptions = {}): P
   for (const p of plans) {
     const resources = terraformResources(p.doc as Record<string, any>, p.file);
     accounts.push(...storageAccountsFromTerraform(p.doc as Record<string, any>, resources));
+    accounts.push(...storageAccountsFromArm(armResourcesFromAzapi(resources)));
     kube.push(...kubeItemsFromTerraform(resources));
     files.push({ file: p.file, kind: 'terraform-plan', objects: resources.length });
   }

@@ -383,3 +383,49 @@ export function kubeItemsFromTerraform(resources: TfResource[]): KubeItem[] {
   }
   return out;
 }
+
+// ---------------------------------------------------------------- azapi_resource (ARM bodies)
+
+/**
+ * `azapi_resource` entries whose type is a Microsoft.Storage / Microsoft.Insights /
+ * Microsoft.Network resource, as ARM resources (`type@apiVersion`, `body` object or JSON string,
+ * `parent_id` naming the parent) for the ARM storage model.
+ */
+export function armResourcesFromAzapi(resources: TfResource[]): { type: string; name: string; properties: Record<string, any>; tags: Record<string, unknown>; scope?: unknown; file: string; pointer: string; raw: Record<string, any> }[] {
+  const out = [];
+  const azapi = resources.filter(r => r.type === 'azapi_resource' && typeof r.values.type === 'string');
+  const accounts = azapi.filter(r => /^Microsoft\.Storage\/storageAccounts@/i.test(r.values.type));
+  for (const r of azapi) {
+    const type = String(r.values.type).split('@')[0];
+    let body: any = r.values.body;
+    if (typeof body === 'string') {
+      try {
+        body = JSON.parse(body);
+      } catch {
+        body = {};
+      }
+    }
+    if (!isObj(body)) body = {};
+    const own = typeof r.values.name === 'string' ? r.values.name : r.address;
+    const depth = type.split('/').length - 2; // child levels below storageAccounts
+    let name = own;
+    if (depth > 0 && /^Microsoft\.Storage\/storageAccounts\//i.test(type)) {
+      const parent = typeof r.values.parent_id === 'string' ? r.values.parent_id : undefined;
+      const m = parent ? /storageAccounts\/([^/]+)(?:\/blobServices\/([^/]+))?/i.exec(parent) : undefined;
+      const account = m?.[1] ?? (accounts.length === 1 ? String(accounts[0].values.name) : undefined);
+      if (!account) continue;
+      name = depth === 1 ? `${account}/${own}` : `${account}/${m?.[2] ?? 'default'}/${own}`;
+    }
+    out.push({
+      type,
+      name,
+      properties: isObj(body.properties) ? body.properties : {},
+      tags: isObj(r.values.tags) ? r.values.tags : isObj(body.tags) ? body.tags : {},
+      scope: type.toLowerCase() === 'microsoft.insights/diagnosticsettings' ? r.values.parent_id : undefined,
+      file: r.location.file,
+      pointer: r.location.pointer ?? '',
+      raw: r.values,
+    });
+  }
+  return out;
+}

@@ -191,3 +191,45 @@ describe('live shapes (@azure/arm-storage deserialized)', () => {
     for (const c of STORAGE_CONTROLS) expect(statusOf(g, 'live2', c)).toEqual(['fail']);
   });
 });
+
+describe('more input shapes', () => {
+  it('reads azapi_resource storage accounts and containers from a Terraform plan', async () => {
+    const dir = await require('node:fs').promises.mkdtemp(require('node:path').join(require('node:os').tmpdir(), 'azapi-'));
+    const plan = {
+      format_version: '1.2',
+      planned_values: { root_module: { resources: [
+        { address: 'azapi_resource.sa', mode: 'managed', type: 'azapi_resource', name: 'sa', values: { type: 'Microsoft.Storage/storageAccounts@2023-05-01', name: 'azapiweights', body: { kind: 'StorageV2', properties: { publicNetworkAccess: 'Disabled', allowSharedKeyAccess: true } } } },
+        { address: 'azapi_resource.c', mode: 'managed', type: 'azapi_resource', name: 'c', values: { type: 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01', name: 'open', parent_id: '/subscriptions/s/resourceGroups/r/providers/Microsoft.Storage/storageAccounts/azapiweights/blobServices/default', body: JSON.stringify({ properties: { publicAccess: 'Blob' } }) } },
+      ] } },
+    };
+    const file = require('node:path').join(dir, 'plan.json');
+    await require('node:fs').promises.writeFile(file, JSON.stringify(plan));
+    const { project, errors } = await loadProject([file]);
+    expect(errors).toEqual([]);
+    const f = evalAccounts(project.storageAccounts);
+    expect(statusOf(f, 'azapiweights', 'FG-STORAGE-PUBLIC-NETWORK')).toEqual(['pass']);
+    expect(statusOf(f, 'azapiweights', 'FG-STORAGE-SHARED-KEY')).toEqual(['fail']);
+    expect(statusOf(f, 'azapiweights', 'FG-STORAGE-ANONYMOUS-ACCESS', 'storage-account/azapiweights/container/open')).toEqual(['fail']);
+  });
+
+  it('accepts ARM templates with comments and trailing commas, keeping line numbers', async () => {
+    const dir = await require('node:fs').promises.mkdtemp(require('node:path').join(require('node:os').tmpdir(), 'jsonc-'));
+    const file = require('node:path').join(dir, 'main.json');
+    await require('node:fs').promises.writeFile(file, `{
+  // hand-written template
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  /* accounts */
+  "resources": [
+    {
+      "type": "Microsoft.Storage/storageAccounts",
+      "name": "commented", // the name
+      "properties": { "publicNetworkAccess": "Disabled", },
+    },
+  ],
+}`);
+    const { project, errors } = await loadProject([file]);
+    expect(errors).toEqual([]);
+    expect(project.storageAccounts[0]).toMatchObject({ name: 'commented', location: { line: 7 } });
+  });
+});
