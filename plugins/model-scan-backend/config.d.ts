@@ -100,6 +100,11 @@ export interface Config {
         egressCidrs: string[];
         /** Files smaller than this are scanned in-process. Default 0 (all as Jobs). */
         minBytes?: number;
+        /**
+         * Origins whose files always run as Jobs, whatever their size: `remote` (downloads from
+         * hf://, https://, registries), `upload`, `local`. Default none (only `minBytes` decides).
+         */
+        alwaysFor?: Array<'upload' | 'remote' | 'local'>;
       };
     };
 

@@ -102,6 +102,7 @@ export const modelScanPlugin = createBackendPlugin({
             workers,
             await kubernetesRunner(k8s, settings.uploads.storage, workers),
             k8s.minBytes,
+            k8s.alwaysFor,
           );
         // uploads in shared blob storage (modelScan.uploads.storage) or this replica's folder
         const uploadsDir = join(settings.workDir, 'uploads');

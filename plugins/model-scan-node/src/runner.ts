@@ -18,6 +18,8 @@ export interface ScanRunnerOptions {
   onProgress?: (bytesDone: number, bytesTotal: number) => void;
   /** Sibling model files that name this file as their raw tensor data (engine `referencedBy`). */
   referencedBy?: string[];
+  /** Where the file came from: an `upload`, a `remote` download, a `local` path. */
+  origin?: 'upload' | 'remote' | 'local';
   signal?: AbortSignal;
 }
 

@@ -16,6 +16,11 @@ export interface EngineScanOptions {
    * `referencedBy`): the file is then read as `tensor-data` instead of UNKNOWN_FORMAT.
    */
   referencedBy?: string[];
+  /**
+   * Where the file came from (`upload`, `remote` download, `local` path): runners may isolate
+   * files of untrusted origins (modelScan.runner.kubernetes.alwaysFor).
+   */
+  origin?: 'upload' | 'remote' | 'local';
 }
 
 /** Scans one file; never throws for a bad file (that is a verdict), only for engine failures. */

@@ -17,7 +17,7 @@ import {
   Verdict,
 } from '@internal/plugin-model-scan-common';
 import { RecordedFile, ScanJob, ScanStore } from '../store/ScanStore';
-import { ScanEngine } from './ScanEngine';
+import { EngineScanOptions, ScanEngine } from './ScanEngine';
 import { LocalUploadStore, UploadStore } from './uploadStore';
 import { VerdictExceptions } from './exceptionLink';
 import { listLocalFiles, sha256File } from './files';
@@ -348,6 +348,8 @@ export class ScanService {
       const recorded = await this.scanOne(
         { name: input.name, path: input.path },
         identity,
+        undefined,
+        'remote',
       );
       const summary = summarizeFiles([recorded.result]);
       await this.options.store.completeScan({
@@ -401,10 +403,15 @@ export class ScanService {
       for (let i = 0; i < resolved.files.length; i++) {
         if (context.signal.aborted) throw new Error('scan aborted');
         const before = progress.bytesDone;
-        const file = await this.scanOne(resolved.files[i], identity, done => {
-          progress.bytesDone = before + done;
-          context.onProgress({ ...progress });
-        });
+        const file = await this.scanOne(
+          resolved.files[i],
+          identity,
+          done => {
+            progress.bytesDone = before + done;
+            context.onProgress({ ...progress });
+          },
+          classifyTarget(job.target),
+        );
         recorded.push(file);
         progress.filesDone += 1;
         progress.bytesDone = before + sizes[i];
@@ -505,6 +512,7 @@ export class ScanService {
     file: { name: string; path: string },
     identity: { scannerVersion: string; rulesetVersion: string },
     onBytes?: (bytesDone: number) => void,
+    origin?: EngineScanOptions['origin'],
   ): Promise<RecordedFile> {
     const stat = await fs.stat(file.path);
     const sha256 = await sha256File(file.path);
@@ -523,6 +531,7 @@ export class ScanService {
     }
     const result = await this.options.engine.scanFile(file.path, {
       onProgress: done => onBytes?.(done),
+      origin,
     });
     return {
       result: {

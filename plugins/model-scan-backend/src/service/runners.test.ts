@@ -134,4 +134,58 @@ describe('scan runners', () => {
     expect(large.scanned).toEqual([b]);
     expect(await engine.identity()).toMatchObject({ scannerName: 'isolated' });
   });
+
+  it('isolates every file of an untrusted origin, whatever its size', async () => {
+    const small = new RecordingRunner('safe');
+    const large = new RecordingRunner('malicious');
+    const engine = new SizeRoutedEngine(small, large, 1 << 30, ['remote']);
+    const a = join(dir, 'tiny.bin');
+    writeFileSync(a, Buffer.alloc(10));
+    expect((await engine.scanFile(a, { origin: 'remote' })).verdict).toBe(
+      'malicious',
+    );
+    expect((await engine.scanFile(a, { origin: 'upload' })).verdict).toBe(
+      'safe',
+    );
+    expect((await engine.scanFile(a)).verdict).toBe('safe');
+  });
+
+  it('passes the origin of each scanned file to the runner (uploads are "upload")', async () => {
+    const seen: Array<string | undefined> = [];
+    class OriginRunner extends RecordingRunner {
+      async scanFile(path: string, options?: { origin?: string }) {
+        seen.push(options?.origin);
+        return super.scanFile(path);
+      }
+    }
+    const { server } = await startTestBackend({
+      features: [
+        modelScanPlugin,
+        createBackendModule({
+          pluginId: 'model-scan',
+          moduleId: 'origin-runner',
+          register(env) {
+            env.registerInit({
+              deps: { runners: modelScanRunnerExtensionPoint },
+              async init({ runners }) {
+                runners.setRunner(new OriginRunner('safe'));
+              },
+            });
+          },
+        }),
+        mockServices.rootConfig.factory({
+          data: { modelScan: { workDir: mkdtempSync(join(dir, 'w-')) } },
+        }),
+      ],
+    });
+    const alice = mockCredentials.user.header('user:default/alice');
+    const up = await request(server)
+      .post('/api/model-scan/scans/upload')
+      .set('Authorization', alice)
+      .attach('file', Buffer.from('bytes'), 'm.bin');
+    for (let i = 0; i < 100 && !seen.length; i++)
+      await new Promise(r => setTimeout(r, 100));
+    expect(up.status).toBe(202);
+    expect(seen).toEqual(['upload']);
+  });
 });

@@ -32,6 +32,8 @@ export interface KubernetesRunnerConfig {
   egressCidrs: string[];
   /** Files smaller than this stay in-process. Default 0 (every file runs as a Job). */
   minBytes: number;
+  /** Origins whose files always run as Jobs, whatever their size (e.g. `remote`, `upload`). */
+  alwaysFor: Array<'upload' | 'remote' | 'local'>;
 }
 
 /** `modelScan.runner` (see config.d.ts); undefined for the in-process default. */
@@ -67,6 +69,13 @@ export function readRunnerConfig(
     timeoutSeconds: k.getOptionalNumber('timeoutSeconds'),
     egressCidrs,
     minBytes: k.getOptionalNumber('minBytes') ?? 0,
+    alwaysFor: (k.getOptionalStringArray('alwaysFor') ?? []).map(o => {
+      if (o !== 'upload' && o !== 'remote' && o !== 'local')
+        throw new Error(
+          `modelScan.runner.kubernetes.alwaysFor entries must be upload, remote or local, got ${o}`,
+        );
+      return o;
+    }),
   };
 }
 
@@ -109,12 +118,16 @@ export async function kubernetesRunner(
   });
 }
 
-/** Files of at least `minBytes` go to `large`, the rest to `small`. */
+/**
+ * Files of at least `minBytes`, and every file of an `isolatedOrigins` origin (untrusted sources),
+ * go to the isolated runner; the rest stay in-process.
+ */
 export class SizeRoutedEngine implements ScanEngine {
   constructor(
     private readonly small: ScanEngine,
     private readonly large: ScanRunner,
     private readonly minBytes: number,
+    private readonly isolatedOrigins: ReadonlyArray<string> = [],
   ) {}
 
   identity() {
@@ -123,7 +136,11 @@ export class SizeRoutedEngine implements ScanEngine {
 
   async scanFile(path: string, options?: EngineScanOptions) {
     const { size } = await stat(path);
-    return size >= this.minBytes
+    const isolate =
+      size >= this.minBytes ||
+      (options?.origin !== undefined &&
+        this.isolatedOrigins.includes(options.origin));
+    return isolate
       ? this.large.scanFile(path, options)
       : this.small.scanFile(path, options);
   }
