@@ -33,6 +33,9 @@ function loadFactory() {
   return factory!;
 }
 
+/** Lines of 7-Zip output kept: a `-slt` listing prints about 10 lines per member, so this covers the default member limit (100 k) and a truncated listing is itself too many members. */
+const MAX_LINES = 1_300_000;
+
 /** Emscripten errno values (WASI numbering). */
 const ENOSPC = 51;
 const EPERM = 63;
@@ -48,6 +51,8 @@ export interface SevenZipRun {
   written: number;
   /** The byte budget was reached and 7-Zip was stopped. */
   limitHit: boolean;
+  /** 7-Zip printed more lines than are kept (a listing of a huge number of members). */
+  outputTruncated: boolean;
 }
 
 interface RunOptions {
@@ -65,11 +70,13 @@ interface RunOptions {
 /** Runs one 7-Zip command in a fresh WASM instance. */
 export async function run7z(opts: RunOptions): Promise<SevenZipRun> {
   const make = loadFactory();
+  const truncated = { value: false };
   const stdout: string[] = [];
   const stderr: string[] = [];
   const sz = await make({
     print: (s: string) => {
-      if (stdout.length < 200_000) stdout.push(s);
+      if (stdout.length < MAX_LINES) stdout.push(s);
+      else truncated.value = true;
     },
     printErr: (s: string) => {
       if (stderr.length < 1000) stderr.push(s);
@@ -84,6 +91,7 @@ export async function run7z(opts: RunOptions): Promise<SevenZipRun> {
     stderr,
     written: 0,
     limitHit: false,
+    outputTruncated: false,
   };
   const budget = (n: number) => {
     if (run.written + n > opts.maxOutput) {
@@ -131,6 +139,7 @@ export async function run7z(opts: RunOptions): Promise<SevenZipRun> {
   try {
     const code = sz.callMain(['-bd', ...opts.args]);
     run.code = typeof code === 'number' ? code : 0;
+    run.outputTruncated = truncated.value;
   } catch (e) {
     // 7-Zip's C++ exceptions surface as non-Error values; an abort is an Error
     run.code = -1;

@@ -202,7 +202,7 @@ async function scanArchive(
     ctx.error(`${format} archive cannot be opened: ${problems(listing)}`);
     return;
   }
-  if (entries.length > ctx.limits.maxMembers) {
+  if (entries.length > ctx.limits.maxMembers || listing.outputTruncated) {
     ctx.report(
       finding(
         'ARCHIVE_TOO_MANY_MEMBERS',
