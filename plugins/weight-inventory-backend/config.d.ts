@@ -3,8 +3,11 @@ import type { HumanDuration } from '@backstage/types';
 export interface Config {
   /** Weight-storage inventory and posture (plugins/weight-inventory-backend). */
   weightInventory?: {
-    /** How often the inventory refreshes (Backstage scheduler, one replica at a time). Default every 30 minutes. */
-    schedule?: { frequency?: HumanDuration | string; timeout?: HumanDuration | string; initialDelay?: HumanDuration | string };
+    /**
+     * How often the inventory refreshes (Backstage scheduler, one replica at a time); frequency
+     * and timeout as HumanDuration, ISO duration or cron. Default every 30 minutes, timeout 20.
+     */
+    schedule?: { frequency: HumanDuration | string | { cron: string }; timeout: HumanDuration | string; initialDelay?: HumanDuration | string };
     /** Refresh once shortly after start. Default true. */
     refreshOnStartup?: boolean;
     /**

@@ -1,4 +1,4 @@
-import { coreServices, createBackendModule, createBackendPlugin } from '@backstage/backend-plugin-api';
+import { coreServices, createBackendModule, createBackendPlugin, readSchedulerServiceTaskScheduleDefinitionFromConfig } from '@backstage/backend-plugin-api';
 import { catalogProcessingExtensionPoint } from '@backstage/plugin-catalog-node';
 import { notificationService } from '@backstage/plugin-notifications-node';
 import { ClientSecretCredential, DefaultAzureCredential } from '@azure/identity';
@@ -68,14 +68,13 @@ export const weightInventoryPlugin = createBackendPlugin({
           notifier: new NotificationsDriftNotifier(notifications),
         });
         const schedule = config.has('weightInventory.schedule')
-          ? { ...(config.getConfig('weightInventory.schedule').get() as any) }
+          ? readSchedulerServiceTaskScheduleDefinitionFromConfig(config.getConfig('weightInventory.schedule'))
           : { frequency: { minutes: 30 }, timeout: { minutes: 20 } };
         await scheduler.scheduleTask({
           id: 'weight-inventory-refresh',
           scope: 'global',
-          frequency: schedule.frequency ?? { minutes: 30 },
-          timeout: schedule.timeout ?? { minutes: 20 },
-          initialDelay: schedule.initialDelay ?? (settings.refreshOnStartup ? { seconds: 3 } : schedule.frequency ?? { minutes: 30 }),
+          ...schedule,
+          initialDelay: schedule.initialDelay ?? (settings.refreshOnStartup ? { seconds: 3 } : { minutes: 30 }),
           fn: async () => {
             const event = await auditor.createEvent({ eventId: 'inventory-refresh', severityLevel: 'low', meta: { trigger: 'schedule' } });
             try {

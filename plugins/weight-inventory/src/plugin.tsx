@@ -63,11 +63,12 @@ export const entityPostureContent = EntityContentBlueprint.make({
   },
 });
 
+/** "Grants" (the access tab of issue 8; the access-requests family owns the /access tab with the policy). */
 export const entityAccessContent = EntityContentBlueprint.make({
-  name: 'access',
+  name: 'grants',
   params: {
-    path: '/access',
-    title: 'Access',
+    path: '/grants',
+    title: 'Grants',
     filter: isInventoryEntity,
     loader: () => import('./components/EntityTabs').then(m => <m.EntityAccessContent />),
   },
