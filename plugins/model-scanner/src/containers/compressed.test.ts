@@ -386,22 +386,31 @@ describe('LZ4 decoder', () => {
 });
 
 describe('temporary files', () => {
-  it('leaves nothing behind in the temporary folder', async () => {
-    const before = fs
-      .readdirSync(require('node:os').tmpdir())
-      .filter((n: string) => n.startsWith('fg-model-scan-')).length;
-    await scanBuffer(
-      'a.7z',
-      await sevenZipArchive(
-        [{ name: 'a.pkl', data: classicPayload() }],
-        ['-t7z'],
-      ),
+  it('leaves nothing behind in the temporary folder (also after a truncated archive)', async () => {
+    const archive = await sevenZipArchive(
+      [{ name: 'a.pkl', data: classicPayload() }],
+      ['-t7z'],
     );
-    await scanBuffer('a.xz', await compress('xz', classicPayload()));
-    const after = fs
-      .readdirSync(require('node:os').tmpdir())
-      .filter((n: string) => n.startsWith('fg-model-scan-')).length;
-    expect(after).toBeLessThanOrEqual(before);
+    const xz = await compress('xz', classicPayload());
+    // a private TMPDIR for this worker process: other test files' scans cannot interfere
+    const saved = process.env.TMPDIR;
+    const own = fs.mkdtempSync(
+      path.join(require('node:os').tmpdir(), 'tmpcheck-'),
+    );
+    process.env.TMPDIR = own;
+    try {
+      // the scanner's temporary folders really go there (so an empty folder below means removed)
+      const probe = makeTempDir();
+      expect(probe.dir.startsWith(own)).toBe(true);
+      probe.dispose();
+      expect((await scanBuffer('a.7z', archive)).verdict).toBe('malicious');
+      expect((await scanBuffer('a.xz', xz)).verdict).toBe('malicious');
+      await scanBuffer('cut.7z', archive.subarray(0, archive.length - 5));
+      expect(fs.readdirSync(own)).toEqual([]);
+    } finally {
+      process.env.TMPDIR = saved;
+      fs.rmSync(own, { recursive: true, force: true });
+    }
   });
 });
 
