@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { scanBuffer, scanFile } from '../engine';
@@ -10,7 +11,7 @@ import {
 } from '../testing/pickleBuilder';
 import { buildRar5, compress, sevenZipArchive } from '../testing/compressors';
 import { decodeLz4Block, Lz4Decoder } from './lz4';
-import { makeTempDir } from './sevenZip';
+import { makeTempDir, TEMP_PREFIX } from './sevenZip';
 
 const FIXTURES = path.resolve(__dirname, '../../fixtures/benign');
 const fixture = (name: string) => fs.readFileSync(path.join(FIXTURES, name));
@@ -392,25 +393,17 @@ describe('temporary files', () => {
       ['-t7z'],
     );
     const xz = await compress('xz', classicPayload());
-    // a private TMPDIR for this worker process: other test files' scans cannot interfere
-    const saved = process.env.TMPDIR;
-    const own = fs.mkdtempSync(
-      path.join(require('node:os').tmpdir(), 'tmpcheck-'),
-    );
-    process.env.TMPDIR = own;
-    try {
-      // the scanner's temporary folders really go there (so an empty folder below means removed)
-      const probe = makeTempDir();
-      expect(probe.dir.startsWith(own)).toBe(true);
-      probe.dispose();
-      expect((await scanBuffer('a.7z', archive)).verdict).toBe('malicious');
-      expect((await scanBuffer('a.xz', xz)).verdict).toBe('malicious');
-      await scanBuffer('cut.7z', archive.subarray(0, archive.length - 5));
-      expect(fs.readdirSync(own)).toEqual([]);
-    } finally {
-      process.env.TMPDIR = saved;
-      fs.rmSync(own, { recursive: true, force: true });
-    }
+    // this process's scanner folders (other test files run in other processes)
+    const mine = () =>
+      fs.readdirSync(os.tmpdir()).filter(n => n.startsWith(TEMP_PREFIX));
+    const before = mine();
+    const probe = makeTempDir();
+    expect(mine()).toContain(path.basename(probe.dir)); // the listing sees live folders
+    probe.dispose();
+    expect((await scanBuffer('a.7z', archive)).verdict).toBe('malicious');
+    expect((await scanBuffer('a.xz', xz)).verdict).toBe('malicious');
+    await scanBuffer('cut.7z', archive.subarray(0, archive.length - 5));
+    expect(mine()).toEqual(before);
   });
 });
 

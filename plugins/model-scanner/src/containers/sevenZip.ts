@@ -199,9 +199,12 @@ export function parseListing(lines: string[]): ArchiveEntry[] {
   return entries;
 }
 
+/** Prefix of the scanner's temporary folders (with the process id: one process's folders are findable). */
+export const TEMP_PREFIX = `fg-model-scan-${process.pid}-`;
+
 /** A private temporary folder, removed by `dispose`. */
 export function makeTempDir(): { dir: string; dispose: () => void } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fg-model-scan-'));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), TEMP_PREFIX));
   return {
     dir,
     dispose: () => fs.rmSync(dir, { recursive: true, force: true }),
