@@ -2,7 +2,7 @@
 import type { FormatScanContext } from '../types';
 import { SliceByteSource } from '../byteSource';
 import { finding } from '../rules';
-import type { FileScan } from '../engine';
+import type { FileScan } from '../fileScan';
 
 export async function scanNpy(
   ctx: FormatScanContext & { scan: FileScan },

@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FormatScanContext } from '../types';
-import type { FileScan } from '../engine';
+import type { FileScan } from '../fileScan';
 import { finding } from '../rules';
 import { FileByteSource } from '../byteSource';
 import {

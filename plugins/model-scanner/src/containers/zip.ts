@@ -14,7 +14,7 @@ import {
 } from '../byteSource';
 import { finding } from '../rules';
 import { scanWith7z } from './sevenZipScan';
-import type { FileScan } from '../engine';
+import type { FileScan } from '../fileScan';
 
 export const ZIP_LOCAL_MAGIC = 0x04034b50;
 const CENTRAL_MAGIC = 0x02014b50;
