@@ -85,10 +85,9 @@ export class DetectionEngine {
       isResearchNamespace: ns => !!ns && anyGlob(cfg.researchNamespaces, ns),
       namespaceOfIp: ip => {
         if (!ip) return undefined;
-        const ns = this.ipNs.get(ip);
-        if (ns) return ns;
-        return ipInAny(ip, cidrs(cfg.researchCidrs)) ? `research (${ip})` : undefined;
+        return this.ipNs.get(ip);
       },
+      isResearchIp: ip => !!ip && ipInAny(ip, cidrs(cfg.researchCidrs)),
     };
   }
 

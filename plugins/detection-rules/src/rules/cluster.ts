@@ -129,8 +129,9 @@ export function egressDeniedResearch(): StatefulRule {
       if (ev.activity !== 'deny') return undefined;
       const v = ev.view as any;
       if (ev.source === 'hubble' && (v.is_reply || (v.direction && v.direction !== 'EGRESS'))) return undefined;
-      const ns = ev.src?.namespace ?? ctx.namespaceOfIp(ev.src?.ip);
-      if (!ctx.isResearchNamespace(ns)) return undefined;
+      const learned = ev.src?.namespace ?? ctx.namespaceOfIp(ev.src?.ip);
+      const ns = ctx.isResearchNamespace(learned) ? learned : ctx.isResearchIp(ev.src?.ip) ? `research subnet ${ev.src?.ip}` : undefined;
+      if (!ns) return undefined;
       const dst = ev.dst?.host ?? ev.dst?.ip;
       if (anyGlob(ctx.config.egress.allowDestinations, dst)) return undefined;
       return [

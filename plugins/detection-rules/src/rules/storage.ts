@@ -15,7 +15,19 @@ function isRead(ev: DetectionEvent): boolean {
 /** Bytes read per principal and store in a sliding window over a threshold. */
 export function bulkRead(): StatefulRule {
   const windows = new Map<string, { w: SlidingWindow<{ id: string; bytes: number; t: number }>; reported: Set<string> }>();
+  /** per store: the largest window a workload read without alerting, counted once that window is over */
   const normal = new Map<string, number>();
+  const pending = new Map<string, Map<string, { peak: number; at: number }>>();
+  const commit = (store: string, now: number, span: number) => {
+    const p = pending.get(store);
+    if (!p) return;
+    for (const [k, c] of p) {
+      if (c.at + span < now) {
+        if (c.peak > (normal.get(store) ?? 0)) normal.set(store, c.peak);
+        p.delete(k);
+      }
+    }
+  };
   return {
     id: 'weight-store-bulk-read',
     title: 'Bulk read of a weight store',
@@ -31,8 +43,10 @@ export function bulkRead(): StatefulRule {
       if (anyGlob(cfg.allowPrincipals, principal)) return undefined;
       const store = storeOf(ev);
       const key = `${principal}\u0000${store}`;
+      const span = minutes(cfg.windowMinutes);
+      commit(store, ev.time, span);
       let s = windows.get(key);
-      if (!s) windows.set(key, (s = { w: new SlidingWindow(minutes(cfg.windowMinutes)), reported: new Set() }));
+      if (!s) windows.set(key, (s = { w: new SlidingWindow(span), reported: new Set() }));
       s.w.add(ev.time, { id: ev.id, bytes: ev.bytes, t: ev.time });
       let sum = 0;
       for (const e of s.w.entries) sum += e.v.bytes;
@@ -41,10 +55,16 @@ export function bulkRead(): StatefulRule {
       const storeNormal = configured ?? normal.get(store) ?? 0;
       const threshold = person ? cfg.minBytes : Math.max(cfg.workloadMinBytes, cfg.multiplier * storeNormal);
       if (sum <= threshold) {
-        if (!person && configured === undefined && sum > (normal.get(store) ?? 0)) normal.set(store, sum);
+        if (!person && configured === undefined) {
+          let p = pending.get(store);
+          if (!p) pending.set(store, (p = new Map()));
+          const c = p.get(principal);
+          if (!c || sum > c.peak) p.set(principal, { peak: sum, at: ev.time });
+        }
         if (s.reported.size && s.w.entries.every(e => !s!.reported.has(e.v.id))) s.reported.clear();
         return undefined;
       }
+      pending.get(store)?.delete(principal);
       const fresh = s.w.values.filter(v => !s!.reported.has(v.id));
       for (const v of fresh) s.reported.add(v.id);
       if (s.reported.size > 100_000) s.reported = new Set(s.w.values.map(v => v.id));

@@ -9,6 +9,8 @@ export interface RuleContext {
   isResearchNamespace(ns: string | undefined): boolean;
   /** Namespace of a pod IP, learned from Hubble flows or configured research CIDRs. */
   namespaceOfIp(ip: string | undefined): string | undefined;
+  /** Is the address inside researchCidrs? */
+  isResearchIp(ip: string | undefined): boolean;
 }
 
 /** A built-in rule: sees every event of its sources in (roughly) time order, keeps its own state. */

@@ -65,7 +65,7 @@ function fromLogAnalytics(rec: Record<string, unknown>, type?: string): Record<s
     ipAddress: rec.IPAddress,
     location: dyn(rec.LocationDetails),
     status: isObject(status)
-      ? { ...status, errorCode }
+      ? { ...status, errorCode, failureReason: rec.ResultDescription ?? status.failureReason }
       : { errorCode, failureReason: rec.ResultDescription },
     conditionalAccessStatus: rec.ConditionalAccessStatus,
     authenticationRequirement: rec.AuthenticationRequirement,

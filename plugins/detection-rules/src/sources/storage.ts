@@ -9,7 +9,7 @@ const STORAGE_CATEGORIES = new Set(['storageread', 'storagewrite', 'storagedelet
 export function asBlobLog(rec: Record<string, unknown>): Record<string, unknown> | undefined {
   const category = str(getCI(rec, 'category'))?.toLowerCase();
   const props = rec.properties;
-  if (category && STORAGE_CATEGORIES.has(category) && ('operationName' in rec || 'OperationName' in rec)) {
+  if (category && STORAGE_CATEGORIES.has(category) && 'operationName' in rec && !('TimeGenerated' in rec)) {
     const p = isObject(props) ? props : {};
     const identity = isObject(rec.identity) ? rec.identity : {};
     const requester = isObject(identity.requester) ? identity.requester : {};
