@@ -1,6 +1,7 @@
 /**
- * Tuning for knex clients on better-sqlite3 files, shared by the backend's database service
- * (every plugin's database) and the audit trail's root-scoped database.
+ * Tuning for knex clients on better-sqlite3 files, and the migration-lock retry for every
+ * database, shared by the backend's database service (every plugin's database) and the audit
+ * trail's root-scoped database.
  *
  * @packageDocumentation
  */
@@ -14,3 +15,4 @@ export {
 } from './sqliteTuning';
 export type { SqliteTuning } from './sqliteTuning';
 export { withSqliteTuning } from './withSqliteTuning';
+export { retryMigrationLock, withMigrationLockRetry } from './migrationLockRetry';

@@ -8,10 +8,11 @@ import { frontierGuardDatabaseServiceFactory } from './databaseServiceFactory';
 import { BackgroundCheckpointer } from '@internal/backend-sqlite-tuning';
 
 describe('frontierGuardDatabaseServiceFactory', () => {
-  it("gives every plugin a tuned client on its own SQLite file, tuned once, and stops the checkpoint thread at shutdown", async () => {
+  it("gives every plugin a tuned client on its own SQLite file, tuned once, and stops the checkpoint thread and destroys the clients at shutdown", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fg-database-'));
     const stopped = jest.spyOn(BackgroundCheckpointer.prototype, 'stop');
     const seen: Record<string, { journal: string; same: boolean; autocheckpoint: number }> = {};
+    const clients: Knex[] = [];
     const probe = (pluginId: string) =>
       createBackendPlugin({
         pluginId,
@@ -21,6 +22,7 @@ describe('frontierGuardDatabaseServiceFactory', () => {
             async init({ database }) {
               const first: Knex = await database.getClient();
               const second: Knex = await database.getClient();
+              clients.push(first);
               seen[pluginId] = {
                 journal: (await first.raw('PRAGMA journal_mode'))[0].journal_mode,
                 same: first === second,
@@ -47,8 +49,12 @@ describe('frontierGuardDatabaseServiceFactory', () => {
       });
       expect(fs.readdirSync(dir)).toEqual(expect.arrayContaining(['one.sqlite', 'two.sqlite']));
       expect(stopped).not.toHaveBeenCalled();
+      expect(clients.map(c => c.client.pool)).toEqual([expect.anything(), expect.anything()]);
       await backend.stop();
       expect(stopped).toHaveBeenCalledTimes(2);
+      // The SQLite clients are destroyed too (Backstage's DatabaseManager only destroys
+      // PostgreSQL ones): a live pool's reaping timer kept the process from exiting.
+      expect(clients.map(c => c.client.pool)).toEqual([undefined, undefined]);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -1,8 +1,7 @@
 import { coreServices, createServiceFactory } from '@backstage/backend-plugin-api';
 import { DatabaseManager } from '@backstage/backend-defaults/database';
 import { ConfigReader } from '@backstage/config';
-import { withSqliteTuning } from '@internal/backend-sqlite-tuning';
-import { withMigrationLockRetry } from './migrationLockRetry';
+import { withMigrationLockRetry, withSqliteTuning } from '@internal/backend-sqlite-tuning';
 
 /**
  * Replaces `coreServices.database` (same configuration and DatabaseManager as Backstage's
@@ -12,8 +11,8 @@ import { withMigrationLockRetry } from './migrationLockRetry';
  * (@internal/backend-sqlite-tuning). Without it each plugin's writes use SQLite's rollback
  * journal with an fsync per commit on the event loop. PostgreSQL is untouched, except that on
  * every database a plugin's migrations wait for another replica's migration lock instead of
- * failing the plugin (./migrationLockRetry). (The audit
- * trail's root-scoped database is tuned the same way in plugins/audit-backend.)
+ * failing the plugin (migrationLockRetry in the same library). (The audit
+ * trail's root-scoped database gets both the same way in plugins/audit-backend.)
  */
 export const frontierGuardDatabaseServiceFactory = createServiceFactory({
   service: coreServices.database,
@@ -31,9 +30,13 @@ export const frontierGuardDatabaseServiceFactory = createServiceFactory({
       : new ConfigReader({ backend: { database: { client: 'better-sqlite3', connection: ':memory:' } } });
     return DatabaseManager.fromConfig(effective, { rootLifecycle, rootLogger });
   },
-  async factory({ pluginMetadata, lifecycle, logger }, databaseManager) {
+  async factory({ pluginMetadata, lifecycle, logger, rootLifecycle }, databaseManager) {
     return withMigrationLockRetry(
-      withSqliteTuning(databaseManager.forPlugin(pluginMetadata.getId(), { lifecycle, logger }), { lifecycle, logger }),
+      withSqliteTuning(databaseManager.forPlugin(pluginMetadata.getId(), { lifecycle, logger }), {
+        lifecycle,
+        logger,
+        rootLifecycle,
+      }),
       { logger },
     );
   },

@@ -5,13 +5,14 @@ const patched = new WeakSet<object>();
 
 /**
  * Another process holds the migration lock, or created knex's own bookkeeping tables at the same
- * moment (PostgreSQL: unique violation on pg_type / duplicate table while creating
- * knex_migrations or knex_migrations_lock on an empty database).
+ * moment (PostgreSQL, while creating knex_migrations or knex_migrations_lock on an empty
+ * database: 23505 unique violation on pg_type, 42P07 duplicate table, or 42710 duplicate object
+ * — 'type "knex_migrations" already exists').
  */
 function isMigrationRace(error: unknown): boolean {
   const e = error as { name?: string; code?: string; message?: string } | undefined;
   if (e?.name === 'MigrationLocked') return true;
-  return (e?.code === '23505' || e?.code === '42P07') && /knex_migrations/.test(e.message ?? '');
+  return ['23505', '42P07', '42710'].includes(e?.code ?? '') && /knex_migrations/.test(e?.message ?? '');
 }
 
 /**
