@@ -2,7 +2,7 @@
  * Kubernetes manifests: multi-document YAML (Helm-rendered output included), `kind: List`
  * (and `*List` kinds from `kubectl get -o yaml`), JSON objects. Each object keeps its file and line.
  */
-import { LineCounter, parseAllDocuments, isMap, isSeq, Node as YamlNode } from 'yaml';
+import jsyaml from 'js-yaml';
 import type { KubeItem, KubeObject } from '../types';
 
 export class ParseError extends Error {
@@ -63,33 +63,94 @@ export interface YamlParseResult {
   documents: number;
 }
 
-/** Parses a YAML text of any number of documents. Throws ParseError (with line) on syntax errors. */
+interface Chunk {
+  text: string;
+  /** 1-based line of the chunk's first line in the file. */
+  startLine: number;
+}
+
+/**
+ * Splits a YAML stream into documents at `---` / `...` markers in column 0 (a marker cannot sit
+ * inside a block scalar, whose lines are indented). Line numbers are kept.
+ */
+export function splitYamlDocuments(text: string): Chunk[] {
+  const lines = text.split(/\r?\n/);
+  const chunks: Chunk[] = [];
+  let cur: string[] = [];
+  let start = 1;
+  const flush = (next: number) => {
+    if (cur.some(l => l.trim() !== '' && !l.trimStart().startsWith('#'))) chunks.push({ text: cur.join('\n'), startLine: start });
+    cur = [];
+    start = next;
+  };
+  lines.forEach((line, i) => {
+    if (/^---(\s|$)/.test(line)) {
+      flush(i + 1);
+      const rest = line.slice(3).trim();
+      if (rest && !rest.startsWith('#')) cur.push(`${' '.repeat(3)}${line.slice(3)}`);
+      else cur.push('');
+    } else if (/^\.\.\.(\s|$)/.test(line)) {
+      flush(i + 2);
+    } else if (/^%/.test(line) && cur.every(l => l.trim() === '' || /^%|^\s*#/.test(l))) {
+      cur.push(''); // directive (%YAML) before the document
+    } else cur.push(line);
+  });
+  flush(lines.length + 1);
+  return chunks;
+}
+
+/** Line (1-based, in the file) of the first content line of a chunk. */
+function firstContentLine(chunk: Chunk): number {
+  const lines = chunk.text.split('\n');
+  const i = lines.findIndex(l => l.trim() !== '' && !l.trimStart().startsWith('#'));
+  return chunk.startLine + Math.max(0, i);
+}
+
+/** Lines of the items of a block-style top-level `items:` sequence. */
+function itemLines(chunk: Chunk): number[] {
+  const lines = chunk.text.split('\n');
+  const at = lines.findIndex(l => /^items:\s*(#.*)?$/.test(l));
+  if (at < 0) return [];
+  const out: number[] = [];
+  let indent: number | undefined;
+  for (let i = at + 1; i < lines.length; i++) {
+    const l = lines[i];
+    if (l.trim() === '' || l.trimStart().startsWith('#')) continue;
+    const m = /^(\s*)-(\s|$)/.exec(l);
+    const lead = /^\s*/.exec(l)![0].length;
+    if (indent === undefined) {
+      if (!m) break;
+      indent = m[1].length;
+    }
+    if (lead < indent || (lead === 0 && !m)) break;
+    if (m && m[1].length === indent) out.push(chunk.startLine + i);
+  }
+  return out;
+}
+
+/**
+ * Parses a YAML text of any number of documents (js-yaml for speed; document and `items` lines
+ * from the text). Throws ParseError (with the line) on a syntax error.
+ */
 export function parseKubeYaml(text: string, file: string): YamlParseResult {
-  const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter, uniqueKeys: false, prettyErrors: false, merge: true });
-  const list = Array.isArray(docs) ? docs : [];
+  const chunks = splitYamlDocuments(text);
   const items: KubeItem[] = [];
   let other = 0;
   let count = 0;
-  list.forEach((doc, d) => {
-    if (doc.errors.length > 0) {
-      const err = doc.errors[0];
-      const line = lineCounter.linePos(err.pos[0]).line;
-      throw new ParseError(`YAML syntax error at line ${line}: ${err.message.split('\n')[0]}`, line);
+  chunks.forEach((chunk, d) => {
+    let value: unknown;
+    try {
+      value = jsyaml.load(chunk.text, { json: true, filename: file });
+    } catch (e) {
+      const mark = (e as { mark?: { line?: number } }).mark;
+      const line = mark?.line !== undefined ? chunk.startLine + mark.line : chunk.startLine;
+      const reason = String((e as { reason?: string }).reason ?? (e as Error).message).split('\n')[0];
+      throw new ParseError(`YAML syntax error at line ${line}: ${reason}`, line);
     }
-    const contents = doc.contents as YamlNode | null;
-    if (!contents) return;
+    if (value === null || value === undefined) return;
     count++;
-    const value = doc.toJS({ maxAliasCount: 1000 });
-    const line = contents.range ? lineCounter.linePos(contents.range[0]).line : undefined;
-    const lineOfItem = (i: number) => {
-      if (!isMap(contents)) return undefined;
-      const seq = contents.get('items', true);
-      if (!isSeq(seq)) return undefined;
-      const node = seq.items[i] as YamlNode | undefined;
-      return node?.range ? lineCounter.linePos(node.range[0]).line : undefined;
-    };
-    const found = flattenKube(value, file, line, list.length > 1 ? `documents[${d}].` : '', lineOfItem);
+    const lines = itemLines(chunk);
+    const found = flattenKube(value, file, firstContentLine(chunk), chunks.length > 1 ? `documents[${d}].` : '', i => lines[i]);
     if (found.length === 0) other++;
     for (const f of found) {
       if (f.location?.pointer?.endsWith('.')) f.location.pointer = f.location.pointer.slice(0, -1);

@@ -50,6 +50,8 @@ describe('posture CLI', () => {
     const report = JSON.parse(bad.out);
     const failing = report.findings.filter((f: any) => f.status === 'fail');
     expect(failing.map((f: any) => f.controlId)).toEqual(['FG-K8S-EGRESS-DENY']);
+    expect(failing[0]).toMatchObject({ path: 'spec.policyTypes', findingKey: 'FG-K8S-EGRESS-DENY:k8s/Namespace/research', location: { line: 1 } });
+    expect(report.checks[failing[0].checkId].remediation).toMatch(/podSelector: \{\}/);
 
     await fsp.writeFile(path.join(dir, 'netpol.yaml'), DENY);
     const good = await runCli([dir]);

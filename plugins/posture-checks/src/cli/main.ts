@@ -5,14 +5,16 @@
  * All inputs form one project. Exit codes: 0 nothing at or above --fail-on fails (excepted
  * violations do not count), 1 violations, 2 errors (unreadable/malformed input, bad options).
  */
-import { promises as fsp } from 'node:fs';
+import { createWriteStream, promises as fsp } from 'node:fs';
+import { once } from 'node:events';
+import { finished } from 'node:stream/promises';
 import { parse as parseYaml } from 'yaml';
 import { loadProject } from '../adapters/load';
 import { ConfigError, resolveConfig } from '../config';
 import { evaluateProject, summarize } from '../engine';
 import { SEVERITIES, Severity, severityRank } from '../types';
 import { exceptionFor, ExceptionsError, loadExceptions, PolicyException } from './exceptions';
-import { RunReport, toJson, toSarif, toTable } from './report';
+import { RunReport, toJsonChunks, toSarif, toTable } from './report';
 
 const USAGE = `Usage:
   posture <files or folders…> [--config FILE] [--format table|json|sarif]
@@ -118,10 +120,15 @@ async function run(argv: string[], io: Io): Promise<number> {
   const exitCode = loaded.errors.length > 0 ? 2 : blocking.length > 0 ? 1 : 0;
   const report: RunReport = { findings, excepted, summary: summarize(findings), files: loaded.files, errors: loaded.errors, failOn, exitCode };
 
-  const text = format === 'json' ? `${JSON.stringify(toJson(report), null, 2)}\n` : format === 'sarif' ? `${JSON.stringify(toSarif(report), null, 2)}\n` : toTable(report);
+  const chunks: Iterable<string> = format === 'json' ? toJsonChunks(report) : [format === 'sarif' ? `${JSON.stringify(toSarif(report))}\n` : toTable(report)];
   if (flags.output) {
-    await fsp.writeFile(flags.output as string, text);
-  } else io.stdout.write(text);
+    const out = createWriteStream(flags.output as string);
+    for (const c of chunks) if (!out.write(c)) await once(out, 'drain');
+    out.end();
+    await finished(out);
+  } else {
+    for (const c of chunks) io.stdout.write(c);
+  }
   for (const e of loaded.errors) io.stderr.write(`posture: ${e.file}${e.line ? `:${e.line}` : ''}: ${e.message}\n`);
   return exitCode;
 }

@@ -77,18 +77,37 @@ export function toSarif(report: RunReport): object {
   };
 }
 
+/**
+ * The JSON report, written in pieces (one finding per line) so a large project does not build
+ * one huge string. Per-check texts (title, rationale, remediation) are listed once under
+ * `checks`; each finding carries its check id, status, subject, path, message and location.
+ */
+export function* toJsonChunks(report: RunReport): Generator<string> {
+  const excepted = new Map(report.excepted.map(e => [e.finding, e.exception]));
+  const checks = Object.fromEntries(CHECKS.map(c => [c.id, { controlId: c.controlId, title: c.title, severity: c.severity, rationale: c.rationale, remediation: c.remediation }]));
+  yield `{\n"summary": ${JSON.stringify(report.summary)},\n"failOn": ${JSON.stringify(report.failOn)},\n"exitCode": ${report.exitCode},\n`;
+  yield `"files": ${JSON.stringify(report.files)},\n"errors": ${JSON.stringify(report.errors)},\n"checks": ${JSON.stringify(checks)},\n"findings": [`;
+  let first = true;
+  let batch = '';
+  for (const f of report.findings) {
+    const ex = excepted.get(f);
+    const item = {
+      checkId: f.checkId, controlId: f.controlId, severity: f.severity, status: f.status, findingKey: f.findingKey,
+      subject: f.subject, path: f.path, message: f.message, location: f.location,
+      ...(ex ? { excepted: { exceptionId: ex.id, endsAt: ex.endsAt ?? null } } : {}),
+    };
+    batch += `${first ? '\n' : ',\n'}${JSON.stringify(item)}`;
+    first = false;
+    if (batch.length > 1 << 16) {
+      yield batch;
+      batch = '';
+    }
+  }
+  yield `${batch}\n]\n}\n`;
+}
+
 export function toJson(report: RunReport): object {
-  return {
-    summary: report.summary,
-    failOn: report.failOn,
-    exitCode: report.exitCode,
-    files: report.files,
-    errors: report.errors,
-    findings: report.findings.map(f => {
-      const ex = report.excepted.find(e => e.finding === f);
-      return { ...f, excepted: ex ? { exceptionId: ex.exception.id, endsAt: ex.exception.endsAt ?? null } : undefined };
-    }),
-  };
+  return JSON.parse([...toJsonChunks(report)].join(''));
 }
 
 function pad(s: string, n: number): string {

@@ -79,9 +79,18 @@ export class InventoryService {
     const failedKinds = new Set<string>();
     for (const source of this.options.sources) {
       const kind = source.name.split(':')[0];
-      let discovered: DiscoveredStore[];
+      const discovered: DiscoveredStore[] = [];
       try {
-        discovered = await source.discover();
+        if (source.discoverEach) {
+          // streaming: each store is evaluated and written as soon as it is read
+          await source.discoverEach(async d => {
+            driftCount += await this.saveOne(d, refresh.id);
+            storeCount++;
+            if (d.error) errors.push(`${d.name}: ${d.error}`);
+          });
+        } else {
+          discovered.push(...(await source.discover()));
+        }
         okKinds.add(kind);
       } catch (e) {
         const msg = `${source.name}: ${(e as Error).message}`;

@@ -48,9 +48,17 @@ export class AzureStorageSource implements InventorySource {
   }
 
   async discover(): Promise<DiscoveredStore[]> {
+    const out: DiscoveredStore[] = [];
+    await this.discoverEach(async d => {
+      out.push(d);
+    });
+    return out;
+  }
+
+  async discoverEach(handle: (store: DiscoveredStore) => Promise<void>): Promise<void> {
     const accounts = [];
     for await (const account of this.storage.storageAccounts.list()) accounts.push(account);
-    return mapLimit(accounts, this.options.concurrency, account => this.readAccount(account));
+    await mapLimit(accounts, this.options.concurrency, async account => handle(await this.readAccount(account)));
   }
 
   private async readAccount(account: any): Promise<DiscoveredStore> {

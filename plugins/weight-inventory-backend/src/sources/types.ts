@@ -23,6 +23,11 @@ export interface InventorySource {
   /** e.g. `azure:<subscription>`, `kubernetes:<cluster>`, `demo`. */
   readonly name: string;
   discover(): Promise<DiscoveredStore[]>;
+  /**
+   * Optional streaming form: hands each store over as soon as it is read (memory stays bounded by
+   * the source's concurrency instead of the whole subscription). Rejects when the listing fails.
+   */
+  discoverEach?(handle: (store: DiscoveredStore) => Promise<void>): Promise<void>;
 }
 
 /** Owner entity ref from an `owner` tag or label (`group:default/x`, `user:…`, or a bare group name). */
