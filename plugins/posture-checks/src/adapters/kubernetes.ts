@@ -16,7 +16,7 @@ function isObj(v: unknown): v is Record<string, any> {
 }
 
 export function looksLikeKubeObject(v: unknown): v is Record<string, any> {
-  return isObj(v) && typeof v.kind === 'string' && typeof v.apiVersion === 'string';
+  return isObj(v) && typeof v.kind === 'string' && v.kind !== '' && (typeof v.apiVersion === 'string' || isObj(v.metadata));
 }
 
 /** Normalizes one manifest object: string metadata fields, labels as strings. */

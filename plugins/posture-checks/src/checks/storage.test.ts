@@ -233,3 +233,20 @@ describe('more input shapes', () => {
     expect(project.storageAccounts[0]).toMatchObject({ name: 'commented', location: { line: 7 } });
   });
 });
+
+describe('ARM edge shapes', () => {
+  it('compares enum values case-insensitively and evaluates whole-object expressions', () => {
+    const template = {
+      $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#',
+      contentVersion: '1.0.0.0',
+      variables: { props: { publicNetworkAccess: 'disabled', networkAcls: { defaultAction: 'deny' }, minimumTlsVersion: 'tls1_2' }, tags: { workload: 'model-weights' } },
+      resources: [{ type: 'Microsoft.Storage/storageAccounts', name: 'exprprops', properties: "[variables('props')]", tags: "[variables('tags')]" }],
+    };
+    const accounts = storageAccountsFromArm(expandTemplate(template, {}, { file: 't.json' }));
+    expect(accounts[0].tags).toEqual({ workload: 'model-weights' });
+    const f = evalAccounts(accounts);
+    expect(statusOf(f, 'exprprops', 'FG-STORAGE-PUBLIC-NETWORK')).toEqual(['pass']);
+    expect(statusOf(f, 'exprprops', 'FG-STORAGE-NETWORK-DEFAULT-DENY')).toEqual(['pass']);
+    expect(statusOf(f, 'exprprops', 'FG-STORAGE-MIN-TLS')).toEqual(['pass']);
+  });
+});

@@ -23,6 +23,11 @@ function show(e: Evidence<unknown>): string {
   return JSON.stringify(raw);
 }
 
+/** ARM enum values compare case-insensitively (the resource provider accepts any case). */
+function is(v: unknown, expected: string): boolean {
+  return typeof v === 'string' && v.toLowerCase() === expected.toLowerCase();
+}
+
 function result(
   a: StorageAccountModel,
   pass: boolean,
@@ -42,7 +47,7 @@ function result(
 
 export function checkPublicNetworkAccess(a: StorageAccountModel): CheckResult[] {
   const e = a.publicNetworkAccess;
-  return [result(a, e.value === 'Disabled', e, 'Public network access is disabled', 'Public network access is enabled')];
+  return [result(a, is(e.value, 'Disabled'), e, 'Public network access is disabled', 'Public network access is enabled')];
 }
 
 export function checkSharedKeyAccess(a: StorageAccountModel): CheckResult[] {
@@ -72,13 +77,13 @@ export function checkAnonymousAccess(a: StorageAccountModel): CheckResult[] {
 
 export function checkMinimumTls(a: StorageAccountModel, cfg: PostureConfig): CheckResult[] {
   const e = a.minimumTlsVersion;
-  const pass = typeof e.value === 'string' && cfg.storage.acceptedTlsVersions.includes(e.value);
+  const pass = typeof e.value === 'string' && cfg.storage.acceptedTlsVersions.some(v => is(e.value, v));
   return [result(a, pass, e, 'Minimum TLS version is 1.2 or later', 'Minimum TLS version is below 1.2')];
 }
 
 export function checkNetworkDefaultDeny(a: StorageAccountModel): CheckResult[] {
   const e = a.networkDefaultAction;
-  return [result(a, e.value === 'Deny', e, 'Network rules deny by default', 'Network rules allow by default')];
+  return [result(a, is(e.value, 'Deny'), e, 'Network rules deny by default', 'Network rules allow by default')];
 }
 
 export function checkCustomerManagedKey(a: StorageAccountModel): CheckResult[] {

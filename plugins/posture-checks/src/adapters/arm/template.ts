@@ -295,8 +295,10 @@ function expandOne(
     expandDeployment(res, pointer, st, ctx, out);
     return;
   }
-  const props = isObj(res.properties) ? (evaluateWithCopy(res.properties, st) as Record<string, any>) : {};
-  const tags = isObj(res.tags) ? (evaluateDeep(res.tags, scope) as Record<string, unknown>) : {};
+  // properties/tags may be whole expressions ("[variables('props')]") as well as objects
+  const evaluatedProps = res.properties === undefined ? {} : evaluateWithCopy(res.properties, st);
+  const props = isObj(evaluatedProps) ? (evaluatedProps as Record<string, any>) : {};
+  const tags = res.tags === undefined ? {} : (evaluateDeep(res.tags, scope) as Record<string, unknown>);
   const evaluatedTags = isObj(tags) ? tags : {};
   out.push({
     type,
