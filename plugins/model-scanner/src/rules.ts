@@ -232,6 +232,14 @@ export const rules: Record<string, RuleInfo> = {
     defaultSeverity: 'medium',
     atlas: ['AML.T0029'],
   },
+  SCAN_TIME_LIMIT: {
+    title: 'Scan time limit reached',
+    explanation:
+      'The scan stopped at its time limit (for example inside a long archive extraction); what came after that point was not inspected.',
+    defaultSeverity: 'medium',
+    atlas: ['AML.T0029'],
+    cwe: ['CWE-400'],
+  },
   MASQUERADING_EXTENSION: {
     title: 'File content does not match its extension',
     explanation:

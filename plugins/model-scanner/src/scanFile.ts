@@ -31,6 +31,52 @@ export interface ScanOptions {
    * matches no format stays UNKNOWN_FORMAT (suspicious).
    */
   referencedBy?: string[];
+  /**
+   * Time limit of the scan in milliseconds (hashing included). When it is reached the scan stops,
+   * a long 7-Zip extraction included, and the result carries a SCAN_TIME_LIMIT finding.
+   */
+  timeLimitMs?: number;
+}
+
+/** The scan's own abort signal: the caller's signal and the time limit together. */
+function scanSignal(options: ScanOptions): {
+  signal?: AbortSignal;
+  timedOut: () => boolean;
+  dispose: () => void;
+} {
+  const limit = options.timeLimitMs;
+  const outer = options.signal;
+  if (limit === undefined)
+    return { signal: outer, timedOut: () => false, dispose: () => {} };
+  const ctl = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    ctl.abort();
+  }, limit);
+  const onAbort = () => ctl.abort();
+  if (outer?.aborted) ctl.abort();
+  else outer?.addEventListener('abort', onAbort, { once: true });
+  return {
+    signal: ctl.signal,
+    timedOut: () => timedOut,
+    dispose: () => {
+      clearTimeout(timer);
+      outer?.removeEventListener('abort', onAbort);
+    },
+  };
+}
+
+/** Records that the time limit stopped the scan (once, whatever nested object it stopped in). */
+function reportTimeLimit(scan: FileScan, limitMs: number) {
+  scan.findings.add(
+    finding(
+      'SCAN_TIME_LIMIT',
+      `The scan stopped at its time limit of ${limitMs} ms; content after that point was not inspected.`,
+      undefined,
+      { timeLimitMs: limitMs },
+    ),
+  );
 }
 
 /** Scans one file on disk. Never loads it whole; hashing runs alongside as one sequential read. */
@@ -53,9 +99,15 @@ export async function scanFile(
       durationMs: Date.now() - started,
     };
   }
-  const scan = new FileScan(name, limits, options.signal);
+  const limit = scanSignal(options);
+  const scan = new FileScan(name, limits, limit.signal);
   scan.referencedBy = options.referencedBy ?? [];
   const size = source.size;
+  let scanning: Promise<void> = Promise.resolve();
+  const finish = (sha: string) => {
+    if (limit.timedOut()) reportTimeLimit(scan, options.timeLimitMs!);
+    return scan.result(name, size, sha, started);
+  };
   try {
     const hashing =
       options.hash === false
@@ -63,7 +115,7 @@ export async function scanFile(
         : sha256File(
             filePath,
             done => options.onProgress?.(done, size),
-            options.signal,
+            limit.signal,
           );
     const clam = options.clamd
       ? clamdScanFile(filePath, options.clamd).then(
@@ -84,16 +136,19 @@ export async function scanFile(
           e => scan.errors.push(`clamd: ${(e as Error).message}`),
         )
       : Promise.resolve();
-    const scanning = scan.scanSource(source, 0).catch(e => {
+    scanning = scan.scanSource(source, 0).catch(e => {
       scan.errors.push((e as Error).message);
     });
     const [sha] = await Promise.all([hashing, scanning, clam]);
     if (options.hash === false) options.onProgress?.(size, size);
-    return scan.result(name, size, sha, started);
+    return finish(sha);
   } catch (e) {
     scan.errors.push((e as Error).message);
-    return scan.result(name, size, '', started);
+    // the scan stops at its next check once aborted: nothing runs on after the result
+    await scanning;
+    return finish('');
   } finally {
+    limit.dispose();
     await source.close();
   }
 }
@@ -105,13 +160,17 @@ export async function scanBuffer(
   options: ScanOptions = {},
 ): Promise<FileScanResult> {
   const started = Date.now();
-  const scan = new FileScan(name, mergeLimits(options.limits), options.signal);
+  const limit = scanSignal(options);
+  const scan = new FileScan(name, mergeLimits(options.limits), limit.signal);
   scan.referencedBy = options.referencedBy ?? [];
   try {
     await scan.scanSource(new BufferByteSource(data, name), 0);
   } catch (e) {
     scan.errors.push((e as Error).message);
+  } finally {
+    limit.dispose();
   }
+  if (limit.timedOut()) reportTimeLimit(scan, options.timeLimitMs!);
   const sha =
     options.hash === false
       ? ''

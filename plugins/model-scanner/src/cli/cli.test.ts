@@ -128,6 +128,26 @@ describe('model-scan CLI (spawned)', () => {
     expect(JSON.parse(r.stdout).files[0].sha256).toBe('');
   }, 30_000);
 
+  it('takes a per-file --time-limit in seconds and refuses a bad one', async () => {
+    const ok = await run([
+      path.join(dir, 'ok.pkl'),
+      '--time-limit',
+      '30',
+      '--format',
+      'json',
+    ]);
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout).files[0]).toMatchObject({
+      verdict: 'safe',
+      findings: [],
+    });
+    for (const bad of ['0', '-1', 'ten', '1e3', '']) {
+      const r = await run([path.join(dir, 'ok.pkl'), `--time-limit=${bad}`]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('--time-limit must be a positive number');
+    }
+  }, 30_000);
+
   it('exits 2 on usage errors and unreadable inputs', async () => {
     const usage = await run(['--format', 'xml', path.join(dir, 'ok.pkl')]);
     expect(usage.code).toBe(2);

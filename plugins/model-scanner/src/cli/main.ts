@@ -1,7 +1,8 @@
 /**
  * model-scan CLI.
  *   model-scan <files|folders|hf://org/repo[@rev]|https URLs> [--format table|json|sarif|cyclonedx]
- *              [--fail-on suspicious|malicious] [--no-hash] [--clamd-socket PATH] [--output FILE]
+ *              [--fail-on suspicious|malicious] [--no-hash] [--time-limit SECONDS]
+ *              [--clamd-socket PATH] [--output FILE]
  *   model-scan gate --url <backendBaseUrl> --target <target> [--token <token>]
  * Exit codes: 0 nothing reaches the fail level (gate allowed); 1 something does (gate refused);
  * 2 usage or I/O error with no finding.
@@ -19,7 +20,8 @@ import { SCANNER_NAME, SCANNER_VERSION } from '../version';
 
 const USAGE = `Usage:
   model-scan <file|folder|hf://org/repo[@rev]|https://...>... [--format table|json|sarif|cyclonedx]
-             [--fail-on suspicious|malicious] [--no-hash] [--clamd-socket PATH] [--output FILE]
+             [--fail-on suspicious|malicious] [--no-hash] [--time-limit SECONDS]
+             [--clamd-socket PATH] [--output FILE]
   model-scan gate --url <backendBaseUrl> --target <target> [--token <token>]   (or $FRONTIER_GUARD_TOKEN)
 
 Exit codes: 0 nothing reaches the fail level / gate allowed, 1 something does / gate refused,
@@ -166,7 +168,15 @@ async function resolveHf(target: string, tmp: string, io: Io): Promise<Job[]> {
 async function scan(argv: string[], io: Io): Promise<number> {
   const { flags, positional } = parseArgs(
     argv,
-    ['format', 'fail-on', 'clamd-socket', 'clamd-host', 'clamd-port', 'output'],
+    [
+      'format',
+      'fail-on',
+      'time-limit',
+      'clamd-socket',
+      'clamd-host',
+      'clamd-port',
+      'output',
+    ],
     ['no-hash', 'help', 'version'],
   );
   if (flags.help) {
@@ -191,6 +201,16 @@ async function scan(argv: string[], io: Io): Promise<number> {
     throw new UsageError('no file, folder or URL to scan');
 
   const options: ScanOptions = { hash: !flags['no-hash'] };
+  if (flags['time-limit'] !== undefined) {
+    const v = String(flags['time-limit']);
+    const seconds = /^\d+(\.\d+)?$/.test(v) ? Number(v) : NaN;
+    if (!(seconds > 0))
+      throw new UsageError(
+        `--time-limit must be a positive number of seconds (got ${v})`,
+      );
+    // per file: a file that reaches it gets SCAN_TIME_LIMIT (suspicious)
+    options.timeLimitMs = Math.round(seconds * 1000);
+  }
   if (flags['clamd-socket'])
     options.clamd = { socket: flags['clamd-socket'] as string };
   else if (flags['clamd-host'])

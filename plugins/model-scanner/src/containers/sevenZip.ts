@@ -3,7 +3,8 @@
  * WebAssembly (npm `7z-wasm`, 7-Zip 24.09; no native code, nothing downloaded at install).
  *
  * 7-Zip runs synchronously inside its own WASM instance (a fresh one per call, so nothing of one
- * archive survives into the next). The archive is read through an Emscripten NODEFS mount of its
+ * archive survives into the next), on a worker thread of its own that is terminated when the scan is
+ * aborted or reaches its time limit. The archive is read through an Emscripten NODEFS mount of its
  * folder (never loaded whole); output goes to a private temporary folder whose writes are counted:
  * past the byte budget the write fails with ENOSPC and 7-Zip stops. Symbolic links cannot be
  * created. Passwords are never prompted for (a dummy `-p` is always given).
@@ -12,38 +13,28 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
-type SevenZipModule = any;
+let loaded: { modulePath: string; wasmModule: WebAssembly.Module } | undefined;
 
-let wasmBinary: Buffer | undefined;
-let factory:
-  | ((opts: Record<string, unknown>) => Promise<SevenZipModule>)
-  | undefined;
-
-function loadFactory() {
-  if (!factory) {
-    // loaded lazily: the CLI only pays for 7-Zip when it meets such a container
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const mod = require('7z-wasm');
-    factory = (mod.default ?? mod) as typeof factory;
-    wasmBinary = fs.readFileSync(
-      path.join(path.dirname(require.resolve('7z-wasm')), '7zz.wasm'),
+/** 7-Zip's JS glue and its WASM compiled once per process (each run instantiates it afresh). */
+function loadModule(): { modulePath: string; wasmModule: WebAssembly.Module } {
+  if (!loaded) {
+    // resolved lazily: the CLI only pays for 7-Zip when it meets such a container
+    const modulePath = require.resolve('7z-wasm');
+    const wasmModule = new WebAssembly.Module(
+      fs.readFileSync(path.join(path.dirname(modulePath), '7zz.wasm')),
     );
+    loaded = { modulePath, wasmModule };
   }
-  return factory!;
+  return loaded;
 }
 
 /** Lines of 7-Zip output kept: a `-slt` listing prints about 10 lines per member, so this covers the default member limit (100 k) and a truncated listing is itself too many members. */
 const MAX_LINES = 1_300_000;
 
-/** Emscripten errno values (WASI numbering). */
-const ENOSPC = 51;
-const EPERM = 63;
-
 export class OutputLimitError extends Error {}
 
 export interface SevenZipRun {
-  /** 7-Zip's exit code (0 ok, 1 warning, 2 fatal error); -1 when the WASM module itself failed. */
+  /** 7-Zip's exit code (0 ok, 1 warning, 2 fatal error); -1 when the WASM module itself failed or was stopped. */
   code: number;
   stdout: string[];
   stderr: string[];
@@ -53,6 +44,8 @@ export interface SevenZipRun {
   limitHit: boolean;
   /** 7-Zip printed more lines than are kept (a listing of a huge number of members). */
   outputTruncated: boolean;
+  /** The abort signal fired while 7-Zip ran: its thread was terminated, nothing of the run is complete. */
+  aborted?: boolean;
 }
 
 interface RunOptions {
@@ -65,49 +58,57 @@ interface RunOptions {
   maxOutput: number;
   /** Receives what 7-Zip writes to standard output (`-so`); written to this host fd. */
   stdoutFd?: number;
+  /** Stops 7-Zip mid-run (the scan's abort signal or time limit). */
+  signal?: AbortSignal;
 }
 
-/** Runs one 7-Zip command in a fresh WASM instance. */
-export async function run7z(opts: RunOptions): Promise<SevenZipRun> {
-  const make = loadFactory();
-  const truncated = { value: false };
-  const stdout: string[] = [];
-  const stderr: string[] = [];
+/**
+ * The body of the 7-Zip thread (plain JavaScript, run with `eval` so the bundled CLI needs no extra
+ * file): loads 7-Zip WASM, counts and caps writes, refuses links, runs one command, posts the run.
+ */
+const WORKER_SOURCE = String.raw`
+'use strict';
+const { parentPort, workerData: d } = require('node:worker_threads');
+const fs = require('node:fs');
+const ENOSPC = 51; // Emscripten errno values (WASI numbering)
+const EPERM = 63;
+const stdout = [];
+const stderr = [];
+const run = { code: -1, stdout, stderr, written: 0, limitHit: false, outputTruncated: false };
+(async () => {
+  const mod = require(d.modulePath);
+  const make = mod.default || mod;
   const sz = await make({
-    print: (s: string) => {
-      if (stdout.length < MAX_LINES) stdout.push(s);
-      else truncated.value = true;
+    print: s => {
+      if (stdout.length < d.maxLines) stdout.push(s);
+      else run.outputTruncated = true;
     },
-    printErr: (s: string) => {
+    printErr: s => {
       if (stderr.length < 1000) stderr.push(s);
     },
-    wasmBinary,
+    // a fresh instance of the module compiled once in the parent
+    instantiateWasm: (imports, receive) => {
+      WebAssembly.instantiate(d.wasmModule, imports).then(
+        instance => receive(instance, d.wasmModule),
+        e => {
+          stderr.push('7-Zip stopped: ' + e.message);
+          parentPort.postMessage(run);
+        },
+      );
+      return {};
+    },
     // never read a password from the terminal
     stdin: () => null,
   });
-  const run: SevenZipRun = {
-    code: -1,
-    stdout,
-    stderr,
-    written: 0,
-    limitHit: false,
-    outputTruncated: false,
-  };
-  const budget = (n: number) => {
-    if (run.written + n > opts.maxOutput) {
+  const budget = n => {
+    if (run.written + n > d.maxOutput) {
       run.limitHit = true;
       throw new sz.FS.ErrnoError(ENOSPC);
     }
     run.written += n;
   };
   const nodeWrite = sz.NODEFS.stream_ops.write;
-  sz.NODEFS.stream_ops.write = (
-    stream: unknown,
-    buffer: Uint8Array,
-    offset: number,
-    length: number,
-    position: number,
-  ) => {
+  sz.NODEFS.stream_ops.write = (stream, buffer, offset, length, position) => {
     budget(length);
     return nodeWrite(stream, buffer, offset, length, position);
   };
@@ -115,39 +116,113 @@ export async function run7z(opts: RunOptions): Promise<SevenZipRun> {
     throw new sz.FS.ErrnoError(EPERM);
   };
   sz.FS.mkdir('/in');
-  sz.FS.mount(sz.NODEFS, { root: opts.inDir }, '/in');
-  if (opts.outDir) {
+  sz.FS.mount(sz.NODEFS, { root: d.inDir }, '/in');
+  if (d.outDir) {
     sz.FS.mkdir('/out');
-    sz.FS.mount(sz.NODEFS, { root: opts.outDir }, '/out');
+    sz.FS.mount(sz.NODEFS, { root: d.outDir }, '/out');
   }
-  if (opts.stdoutFd !== undefined) {
-    const fd = opts.stdoutFd;
+  if (d.stdoutFd !== undefined) {
     const s = sz.FS.getStream(1);
     s.tty = undefined;
-    s.stream_ops = {
-      ...s.stream_ops,
-      write: (_s: unknown, buf: Uint8Array, off: number, len: number) => {
+    s.stream_ops = Object.assign({}, s.stream_ops, {
+      write: (_s, buf, off, len) => {
         budget(len);
         let done = 0;
-        while (done < len)
-          done += fs.writeSync(fd, buf, off + done, len - done);
+        while (done < len) done += fs.writeSync(d.stdoutFd, buf, off + done, len - done);
         return len;
       },
-    };
+    });
   }
   sz.FS.chdir('/in');
   try {
-    const code = sz.callMain(['-bd', ...opts.args]);
+    const code = sz.callMain(['-bd'].concat(d.args));
     run.code = typeof code === 'number' ? code : 0;
-    run.outputTruncated = truncated.value;
   } catch (e) {
     // 7-Zip's C++ exceptions surface as non-Error values; an abort is an Error
     run.code = -1;
-    stderr.push(
-      `7-Zip stopped: ${e instanceof Error ? e.message : 'internal error'}`,
-    );
+    stderr.push('7-Zip stopped: ' + (e instanceof Error ? e.message : 'internal error'));
   }
-  return run;
+})()
+  .catch(e => {
+    run.code = -1;
+    stderr.push('7-Zip stopped: ' + (e && e.message ? e.message : String(e)));
+  })
+  .then(() => parentPort.postMessage(run));
+`;
+
+/**
+ * Runs one 7-Zip command in a fresh WASM instance on its own thread. 7-Zip runs synchronously, so
+ * the thread is what lets the scan's abort signal (and with it the time limit) stop a long
+ * extraction: the thread is terminated and the run comes back `aborted`.
+ */
+export async function run7z(opts: RunOptions): Promise<SevenZipRun> {
+  const aborted = (): SevenZipRun => ({
+    code: -1,
+    stdout: [],
+    stderr: ['7-Zip stopped: scan aborted'],
+    written: 0,
+    limitHit: false,
+    outputTruncated: false,
+    aborted: true,
+  });
+  if (opts.signal?.aborted) return aborted();
+  const mod = loadModule();
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Worker } =
+    require('node:worker_threads') as typeof import('node:worker_threads');
+  const worker = new Worker(WORKER_SOURCE, {
+    eval: true,
+    workerData: {
+      ...mod,
+      inDir: opts.inDir,
+      outDir: opts.outDir,
+      args: opts.args,
+      maxOutput: opts.maxOutput,
+      stdoutFd: opts.stdoutFd,
+      maxLines: MAX_LINES,
+    },
+    stdout: false,
+    stderr: false,
+  });
+  return new Promise<SevenZipRun>(resolve => {
+    let settled = false;
+    const listening = new AbortController();
+    const finish = (run: SevenZipRun) => {
+      if (settled) return;
+      settled = true;
+      listening.abort();
+      resolve(run);
+    };
+    opts.signal?.addEventListener(
+      'abort',
+      () => {
+        // resolve once the thread is gone: nothing writes into the folders after this returns
+        worker.terminate().then(
+          () => finish(aborted()),
+          () => finish(aborted()),
+        );
+      },
+      { once: true, signal: listening.signal },
+    );
+    worker.once('message', (run: SevenZipRun) => {
+      finish(run);
+      worker.terminate().catch(() => {});
+    });
+    worker.once('error', e =>
+      finish({
+        ...aborted(),
+        aborted: false,
+        stderr: [`7-Zip stopped: ${e.message}`],
+      }),
+    );
+    worker.once('exit', () =>
+      finish({
+        ...aborted(),
+        aborted: opts.signal?.aborted ?? false,
+        stderr: ['7-Zip stopped: its thread exited'],
+      }),
+    );
+  });
 }
 
 export interface ArchiveEntry {

@@ -1,7 +1,8 @@
 /**
  * Scans 7z and RAR archives and xz / LZMA / bzip2 streams (see `sevenZip.ts`) with the same limits
  * as zip: member count, declared and actual decompressed bytes against the file's budget,
- * compression ratio, nesting depth (through `scanNested`) and the scan's abort signal. Every
+ * compression ratio, nesting depth (through `scanNested`) and the scan's abort signal (which also
+ * stops a 7-Zip run in progress: it runs on a thread that is terminated). Every
  * extracted member is scanned by content.
  */
 import * as fs from 'node:fs';
@@ -125,10 +126,12 @@ async function scanStream(
       args: ['e', '-so', '-y', '-pX', `-t${kind}`, archivePath],
       maxOutput: budget,
       stdoutFd: fd,
+      signal: scan.signal,
     });
   } finally {
     fs.closeSync(fd);
   }
+  if (run.aborted) throw new Error('scan aborted');
   scan.decompressed += run.written;
   if (run.limitHit) {
     ctx.report(
@@ -175,7 +178,9 @@ async function scanArchive(
     inDir,
     args: ['l', '-slt', '-ba', '-pX', typeSwitch, archivePath],
     maxOutput: 0,
+    signal: scan.signal,
   });
+  if (listing.aborted) throw new Error('scan aborted');
   const entries = parseListing(listing.stdout);
   if (listing.code !== 0 && entries.length === 0) {
     if (kind === '7z' && (await sevenZipHeaderEncrypted(ctx))) {
@@ -303,7 +308,9 @@ async function scanArchive(
     outDir,
     args: ['x', '-y', '-pX', typeSwitch, '-o/out', archivePath],
     maxOutput: budget,
+    signal: scan.signal,
   });
+  if (run.aborted) throw new Error('scan aborted');
   scan.decompressed += run.written;
   if (run.limitHit)
     ctx.report(
