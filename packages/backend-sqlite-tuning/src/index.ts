@@ -16,3 +16,4 @@ export {
 export type { SqliteTuning } from './sqliteTuning';
 export { withSqliteTuning } from './withSqliteTuning';
 export { retryMigrationLock, withMigrationLockRetry } from './migrationLockRetry';
+export { withClientDestroyedAtShutdown } from './destroyClientAtShutdown';

@@ -1,11 +1,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import { TestDatabases, mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import { coreServices, createBackendPlugin } from '@backstage/backend-plugin-api';
 import type { Knex } from 'knex';
 import { frontierGuardDatabaseServiceFactory } from './databaseServiceFactory';
 import { BackgroundCheckpointer } from '@internal/backend-sqlite-tuning';
+
+const databases = TestDatabases.create({ ids: ['POSTGRES_15'] });
 
 describe('frontierGuardDatabaseServiceFactory', () => {
   it("gives every plugin a tuned client on its own SQLite file, tuned once, and stops the checkpoint thread and destroys the clients at shutdown", async () => {
@@ -58,5 +60,34 @@ describe('frontierGuardDatabaseServiceFactory', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('destroys PostgreSQL clients at shutdown too (DatabaseManager itself destroys none)', async () => {
+    const knex = await databases.init('POSTGRES_15');
+    const { database, ...server } = knex.client.config.connection as { database: string };
+    let client: Knex | undefined;
+    const backend = await startTestBackend({
+      features: [
+        frontierGuardDatabaseServiceFactory,
+        mockServices.rootConfig.factory({
+          data: { backend: { database: { client: 'pg', connection: server, plugin: { probe: { connection: { database } } } } } },
+        }),
+        createBackendPlugin({
+          pluginId: 'probe',
+          register(env) {
+            env.registerInit({
+              deps: { database: coreServices.database },
+              async init({ database: service }) {
+                client = await service.getClient();
+                await client.raw('select 1');
+              },
+            });
+          },
+        }),
+      ],
+    });
+    expect(client!.client.pool).toBeDefined();
+    await backend.stop();
+    expect(client!.client.pool).toBeUndefined();
   });
 });

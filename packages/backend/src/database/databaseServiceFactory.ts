@@ -1,7 +1,7 @@
 import { coreServices, createServiceFactory } from '@backstage/backend-plugin-api';
 import { DatabaseManager } from '@backstage/backend-defaults/database';
 import { ConfigReader } from '@backstage/config';
-import { withMigrationLockRetry, withSqliteTuning } from '@internal/backend-sqlite-tuning';
+import { withClientDestroyedAtShutdown, withMigrationLockRetry, withSqliteTuning } from '@internal/backend-sqlite-tuning';
 
 /**
  * Replaces `coreServices.database` (same configuration and DatabaseManager as Backstage's
@@ -11,7 +11,8 @@ import { withMigrationLockRetry, withSqliteTuning } from '@internal/backend-sqli
  * (@internal/backend-sqlite-tuning). Without it each plugin's writes use SQLite's rollback
  * journal with an fsync per commit on the event loop. PostgreSQL is untouched, except that on
  * every database a plugin's migrations wait for another replica's migration lock instead of
- * failing the plugin (migrationLockRetry in the same library). (The audit
+ * failing the plugin (migrationLockRetry in the same library), and every client is destroyed at
+ * root shutdown (DatabaseManager's own shutdown destroys none: see destroyClientAtShutdown). (The audit
  * trail's root-scoped database gets both the same way in plugins/audit-backend.)
  */
 export const frontierGuardDatabaseServiceFactory = createServiceFactory({
@@ -32,11 +33,10 @@ export const frontierGuardDatabaseServiceFactory = createServiceFactory({
   },
   async factory({ pluginMetadata, lifecycle, logger, rootLifecycle }, databaseManager) {
     return withMigrationLockRetry(
-      withSqliteTuning(databaseManager.forPlugin(pluginMetadata.getId(), { lifecycle, logger }), {
-        lifecycle,
-        logger,
-        rootLifecycle,
-      }),
+      withSqliteTuning(
+        withClientDestroyedAtShutdown(databaseManager.forPlugin(pluginMetadata.getId(), { lifecycle, logger }), rootLifecycle),
+        { lifecycle, logger },
+      ),
       { logger },
     );
   },

@@ -7,7 +7,11 @@ import {
   createServiceRef,
 } from '@backstage/backend-plugin-api';
 import { DatabaseManager } from '@backstage/backend-defaults/database';
-import { withSqliteTuning } from '@internal/backend-sqlite-tuning';
+import {
+  withClientDestroyedAtShutdown,
+  withMigrationLockRetry,
+  withSqliteTuning,
+} from '@internal/backend-sqlite-tuning';
 import { AuditEventStore } from '../store/AuditEventStore';
 import { AuditLog, AuditLogService } from './AuditLog';
 
@@ -41,13 +45,22 @@ async function createAuditLog({
   });
   // On a SQLite file: WAL, synchronous = NORMAL, statement cache, background checkpoints, as
   // every plugin's database gets from the backend's database service (this root service opens
-  // its database itself, so it applies the same tuning here). PostgreSQL is untouched.
-  const database = withSqliteTuning(
-    manager.forPlugin(AUDIT_DATABASE_ID, {
-      logger,
-      lifecycle: rootLifecycle,
-    }),
-    { lifecycle: rootLifecycle, logger },
+  // its database itself, so it applies the same tuning here). PostgreSQL is untouched. On every
+  // database the migrations wait for another replica's migration lock (and retry when two
+  // replicas create knex's tables at the same moment) instead of failing the backend's start,
+  // and the client is destroyed at root shutdown (DatabaseManager's own shutdown destroys none).
+  const database = withMigrationLockRetry(
+    withSqliteTuning(
+      withClientDestroyedAtShutdown(
+        manager.forPlugin(AUDIT_DATABASE_ID, {
+          logger,
+          lifecycle: rootLifecycle,
+        }),
+        rootLifecycle,
+      ),
+      { lifecycle: rootLifecycle, logger },
+    ),
+    { logger },
   );
   const store = await AuditEventStore.create({
     database,
