@@ -16,7 +16,6 @@ import { finding } from './rules';
 import { hasZipDirectory, scanZip } from './containers/zip';
 import { isTensorPayloadMember } from './sniff';
 import { dispatchContent } from './dispatch';
-import { scanPickle } from './pickleScan';
 import { FindingSet, verdictOf } from './verdict';
 
 /** One file's scan: collects findings, errors and the detected format across nested objects. */
@@ -125,18 +124,6 @@ export class FileScan {
   /** Raw tensor payloads inside model archives (PyTorch data/N, joblib, ...) are hashed, not parsed. */
   isTensorPayload(source: ByteSource): boolean {
     return isTensorPayloadMember(this.memberOf(source) ?? '');
-  }
-
-  /** Scans `source` (or its range) as a pickle; see `pickleScan.ts`. */
-  async scanPickle(
-    source: ByteSource,
-    ctx: FormatScanContext & { scan: FileScan },
-    strong: boolean,
-    start = 0,
-    end = source.size,
-    torchTarRecords?: 'storages' | 'tensors',
-  ) {
-    return scanPickle(this, source, ctx, strong, start, end, torchTarRecords);
   }
 
   result(

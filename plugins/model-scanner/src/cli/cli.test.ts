@@ -5,9 +5,9 @@ import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { classicPayload, benignOrderedDict } from '../testing/pickleBuilder';
+import { BENIGN_FIXTURES as FIXTURES } from '../testing/results';
 
 const BIN = path.resolve(__dirname, '../../bin/model-scan');
-const FIXTURES = path.resolve(__dirname, '../../fixtures/benign');
 
 function run(
   args: string[],

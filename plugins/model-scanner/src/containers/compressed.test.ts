@@ -10,15 +10,14 @@ import {
   classicPayload,
 } from '../testing/pickleBuilder';
 import { buildRar5, compress, sevenZipArchive } from '../testing/compressors';
+import {
+  benignFixture as fixture,
+  expectSafe,
+  rulesOf,
+  torchZip,
+} from '../testing/results';
 import { decodeLz4Block, Lz4Decoder } from './lz4';
 import { makeTempDir, TEMP_PREFIX } from './sevenZip';
-
-const FIXTURES = path.resolve(__dirname, '../../fixtures/benign');
-const fixture = (name: string) => fs.readFileSync(path.join(FIXTURES, name));
-const rulesOf = (r: { findings: Array<{ ruleId: string }> }) =>
-  r.findings.map(f => f.ruleId);
-const worrying = (r: { findings: Array<{ severity: string }> }) =>
-  r.findings.filter(f => f.severity !== 'none' && f.severity !== 'low');
 
 /** A pickle that runs os.system and is then deliberately broken (the nullifAI technique). */
 const brokenAfterPayload = () =>
@@ -26,15 +25,6 @@ const brokenAfterPayload = () =>
     classicPayload().subarray(0, -1),
     Buffer.from('\xff\xfe\x00garbage', 'latin1'),
   ]);
-
-function torchZip(dataPkl: Buffer) {
-  return buildZip([
-    { name: 'archive/data.pkl', data: dataPkl },
-    { name: 'archive/byteorder', data: Buffer.from('little') },
-    { name: 'archive/data/0', data: Buffer.alloc(64, 7) },
-    { name: 'archive/version', data: Buffer.from('3\n') },
-  ]);
-}
 
 /** Deterministic incompressible bytes. */
 function noise(n: number): Buffer {
@@ -79,17 +69,7 @@ describe.each(CODECS)(
           `${name}.${codec}`,
           await compress(codec, fixture(name)),
         );
-        expect({
-          name,
-          verdict: r.verdict,
-          findings: worrying(r),
-          errors: r.errors,
-        }).toEqual({
-          name,
-          verdict: 'safe',
-          findings: [],
-          errors: [],
-        });
+        expectSafe(r, name);
       }
     });
 
@@ -213,15 +193,7 @@ describe('7z archives', () => {
         'models.7z',
         await sevenZipArchive(files, args),
       );
-      expect({
-        verdict: r.verdict,
-        findings: worrying(r),
-        errors: r.errors,
-      }).toEqual({
-        verdict: 'safe',
-        findings: [],
-        errors: [],
-      });
+      expectSafe(r, args.join(' '));
     }
   });
 
@@ -324,15 +296,7 @@ describe('RAR archives', () => {
       { name: 'torch_state_dict.pt', data: fixture('torch_state_dict.pt') },
     ]);
     const r = await scanBuffer('ok.rar', rar);
-    expect({
-      verdict: r.verdict,
-      findings: worrying(r),
-      errors: r.errors,
-    }).toEqual({
-      verdict: 'safe',
-      findings: [],
-      errors: [],
-    });
+    expectSafe(r);
     const cut = await scanBuffer('cut.rar', rar.subarray(0, 200));
     expect(cut.verdict).not.toBe('safe');
   });
@@ -479,11 +443,7 @@ describe('zip members compressed with bzip2, LZMA, zstd or xz (read by Python zi
         },
       ]);
       const s = await scanBuffer('arrays.npz', ok);
-      expect({
-        verdict: s.verdict,
-        findings: worrying(s),
-        errors: s.errors,
-      }).toEqual({ verdict: 'safe', findings: [], errors: [] });
+      expectSafe(s);
     },
   );
 

@@ -3,6 +3,7 @@ import type { FormatScanContext } from '../types';
 import { SliceByteSource } from '../byteSource';
 import { finding } from '../rules';
 import type { FileScan } from '../fileScan';
+import { scanPickle } from '../pickleScan';
 
 export async function scanNpy(
   ctx: FormatScanContext & { scan: FileScan },
@@ -68,7 +69,7 @@ export async function scanNpy(
       src.size - dataOff,
       src.name,
     );
-    await ctx.scan.scanPickle(slice, ctx, true);
+    await scanPickle(ctx.scan, slice, ctx, true);
     ctx.setFormat('numpy');
   }
 }

@@ -10,6 +10,8 @@ import * as path from 'node:path';
 import type { FormatScanContext } from '../types';
 import type { FileScan } from '../fileScan';
 import { finding } from '../rules';
+import { remainingBytes, streamBudget } from '../limits';
+import { isTraversal, traversalFinding } from './paths';
 import { FileByteSource } from '../byteSource';
 import {
   listExtracted,
@@ -24,19 +26,12 @@ type Ctx = FormatScanContext & { scan: FileScan };
 
 /** Members whose uncompressed size alone makes a high ratio worth a bomb finding (as in zip). */
 const BOMB_MIN_BYTES = 16 << 20;
-/** A single stream may always expand to this much before its ratio is judged (as gzip). */
-const STREAM_MIN_BUDGET = 64 << 20;
 
 const STREAM_NAMES: Record<string, string> = {
   xz: 'unxz',
   lzma: 'unlzma',
   bzip2: 'bunzip2',
 };
-
-function isTraversal(name: string): boolean {
-  if (/^[\\/]/.test(name) || /^[A-Za-z]:/.test(name)) return true;
-  return name.split(/[\\/]/).some(p => p === '..');
-}
 
 function problems(run: SevenZipRun): string {
   const lines = run.stderr
@@ -107,15 +102,11 @@ async function scanStream(
   tmp: string,
 ) {
   const scan = ctx.scan;
-  const remaining = Math.max(
-    0,
-    ctx.limits.maxDecompressedBytes - scan.decompressed,
+  const { remaining, budget } = streamBudget(
+    ctx.limits,
+    scan.decompressed,
+    ctx.source.size,
   );
-  const byRatio = Math.max(
-    STREAM_MIN_BUDGET,
-    ctx.limits.maxCompressionRatio * ctx.source.size,
-  );
-  const budget = Math.min(remaining, byRatio);
   const outFile = path.join(tmp, 'stream.out');
   const fd = fs.openSync(outFile, 'w');
   let run: SevenZipRun;
@@ -221,14 +212,7 @@ async function scanArchive(
   for (const e of entries) {
     const loc = memberLoc(e.path);
     if (isTraversal(e.path))
-      ctx.report(
-        finding(
-          'ARCHIVE_PATH_TRAVERSAL',
-          `The member ${e.path} would be extracted outside the target folder.`,
-          loc,
-          { name: e.path },
-        ),
-      );
+      ctx.report(traversalFinding(e.path, 'member', loc, { name: e.path }));
     if (e.isLink)
       ctx.report(
         finding('ARCHIVE_LINK', `The member ${e.path} is a link.`, loc, {
@@ -268,10 +252,7 @@ async function scanArchive(
       return;
     }
   }
-  const remaining = Math.max(
-    0,
-    ctx.limits.maxDecompressedBytes - scan.decompressed,
-  );
+  const remaining = remainingBytes(ctx.limits, scan.decompressed);
   if (declared > remaining) {
     ctx.report(
       finding(

@@ -2,6 +2,7 @@
 import type { ByteSource, FormatScanContext } from '../types';
 import { DecompressionLimitError, InflateByteSource } from '../byteSource';
 import { finding } from '../rules';
+import { STREAM_MIN_BUDGET, streamBudget } from '../limits';
 import type { FileScan } from '../fileScan';
 
 /**
@@ -16,10 +17,7 @@ export async function scanCompressedStream(
   ctx: FormatScanContext & { scan: FileScan },
 ) {
   // a stream may expand to 64 MiB, beyond that only by the ratio limit: decoding stops there
-  const remaining = Math.min(
-    Math.max(0, scan.limits.maxDecompressedBytes - scan.decompressed),
-    Math.max(64 << 20, scan.limits.maxCompressionRatio * source.size),
-  );
+  const { budget } = streamBudget(scan.limits, scan.decompressed, source.size);
   const unpacked = {
     gzip: 'gunzip',
     zlib: 'inflate',
@@ -31,7 +29,7 @@ export async function scanCompressedStream(
     kind,
     Number.MAX_SAFE_INTEGER,
     `${source.name}!/${unpacked[kind]}`,
-    remaining,
+    budget,
   );
   // find the real size by streaming once (bounded), then scan the content
   let size = 0;
@@ -46,7 +44,7 @@ export async function scanCompressedStream(
       ctx.report(
         finding(
           'ARCHIVE_BOMB',
-          `The ${kind} stream decompresses beyond the limit of ${remaining} bytes.`,
+          `The ${kind} stream decompresses beyond the limit of ${budget} bytes.`,
         ),
       );
       return;
@@ -60,7 +58,7 @@ export async function scanCompressedStream(
   if (
     source.size > 0 &&
     size / source.size > scan.limits.maxCompressionRatio &&
-    size > 64 << 20
+    size > STREAM_MIN_BUDGET
   ) {
     ctx.report(
       finding(
@@ -76,7 +74,7 @@ export async function scanCompressedStream(
     kind,
     size,
     inflated.name,
-    remaining,
+    budget,
     true,
   );
   try {

@@ -2,6 +2,8 @@
 import type { FormatScanContext } from '../types';
 import { SliceByteSource } from '../byteSource';
 import { finding } from '../rules';
+import { isTraversal, traversalFinding } from './paths';
+import { scanPickle } from '../pickleScan';
 import type { FileScan } from '../fileScan';
 
 function octal(b: Buffer): number {
@@ -27,11 +29,6 @@ export function looksLikeTar(head: Buffer): boolean {
   if (head.length < 512) return false;
   if (head.subarray(257, 262).toString('latin1') === 'ustar') return true;
   return checksumOk(head.subarray(0, 512));
-}
-
-function isTraversal(name: string): boolean {
-  if (/^[\\/]/.test(name) || /^[A-Za-z]:/.test(name)) return true;
-  return name.split(/[\\/]/).some(p => p === '..');
 }
 
 export async function scanTar(
@@ -111,14 +108,7 @@ export async function scanTar(
     }
     const loc = { member: parent ? `${parent}!/${name}` : name };
     if (isTraversal(name))
-      ctx.report(
-        finding(
-          'ARCHIVE_PATH_TRAVERSAL',
-          `The tar member ${name} would be extracted outside the target folder.`,
-          loc,
-          { name },
-        ),
-      );
+      ctx.report(traversalFinding(name, 'tar member', loc, { name }));
     if (type === '1' || type === '2') {
       const target = h
         .subarray(157, 257)
@@ -152,7 +142,7 @@ export async function scanTar(
     const bare = f.name.replace(/^\.\//, '');
     if (torchTar && (bare === 'storages' || bare === 'tensors')) {
       const memberCtx = ctx.scan.context(member, ctx.depth + 1);
-      await ctx.scan.scanPickle(member, memberCtx, true, 0, member.size, bare);
+      await scanPickle(ctx.scan, member, memberCtx, true, 0, member.size, bare);
     } else {
       await ctx.scanNested(member);
     }

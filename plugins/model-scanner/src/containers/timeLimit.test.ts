@@ -11,12 +11,11 @@ import * as path from 'node:path';
 import { scanFile } from '../engine';
 import { classicPayload } from '../testing/pickleBuilder';
 import { sevenZipArchive } from '../testing/compressors';
+import { rulesOf } from '../testing/results';
 import { TEMP_PREFIX } from './sevenZip';
 
 const SLOW = path.resolve(__dirname, '../../fixtures/slow');
 const EXTRACT = { limits: { maxCompressionRatio: 1e9 } };
-const rulesOf = (r: { findings: Array<{ ruleId: string }> }) =>
-  r.findings.map(f => f.ruleId);
 const ownTempDirs = () =>
   fs.readdirSync(os.tmpdir()).filter(n => n.startsWith(TEMP_PREFIX));
 

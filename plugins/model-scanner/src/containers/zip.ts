@@ -13,6 +13,7 @@ import {
   SliceByteSource,
 } from '../byteSource';
 import { finding } from '../rules';
+import { isTraversal, traversalFinding } from './paths';
 import { scanWith7z } from './sevenZipScan';
 import type { FileScan } from '../fileScan';
 
@@ -71,11 +72,6 @@ async function findEocd(
       return { pos: src.size - tailLen + i, buf: tail.subarray(i) };
   }
   return undefined;
-}
-
-function isTraversal(name: string): boolean {
-  if (/^[\\/]/.test(name) || /^[A-Za-z]:/.test(name)) return true;
-  return name.split(/[\\/]/).some(p => p === '..');
 }
 
 /** Zip compression methods Python's zipfile reads besides stored and deflate. */
@@ -341,14 +337,7 @@ export async function scanZip(
     }
     seenLower.set(lower, e.name);
     if (isTraversal(e.name)) {
-      ctx.report(
-        finding(
-          'ARCHIVE_PATH_TRAVERSAL',
-          `The member ${e.name} would be extracted outside the target folder.`,
-          loc,
-          { name: e.name },
-        ),
-      );
+      ctx.report(traversalFinding(e.name, 'member', loc, { name: e.name }));
     }
     if (e.madeBy >> 8 === 3 && ((e.extAttr >>> 16) & 0xf000) === 0xa000) {
       ctx.report(
@@ -414,13 +403,7 @@ export async function scanZip(
         ),
       );
       if (isTraversal(lName))
-        ctx.report(
-          finding(
-            'ARCHIVE_PATH_TRAVERSAL',
-            `The local name ${lName} would be extracted outside the target folder.`,
-            loc,
-          ),
-        );
+        ctx.report(traversalFinding(lName, 'local name', loc));
     }
     if ((lFlags & 0x61) !== (e.flags & 0x61) && !(e.flags & 0x61)) {
       ctx.report(

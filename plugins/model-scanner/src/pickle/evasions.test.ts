@@ -4,9 +4,7 @@ import {
   classicPayload,
   benignOrderedDict,
 } from '../testing/pickleBuilder';
-
-const rulesOf = (r: { findings: Array<{ ruleId: string }> }) =>
-  r.findings.map(f => f.ruleId);
+import { rulesOf } from '../testing/results';
 
 describe('pickle machine: code-execution primitives are malicious, allowlisted twins are safe', () => {
   it('flags the classic GLOBAL os.system + REDUCE with offsets and ATLAS ids', async () => {

@@ -5,9 +5,7 @@ import { scanBuffer } from '../../engine';
 import { buildTar } from '../../testing/pickleBuilder';
 import { analyzeHydraTargets } from '.';
 
-const FIXTURES = path.resolve(__dirname, '../../../fixtures/benign');
-const rulesOf = (r: { findings: Array<{ ruleId: string }> }) =>
-  r.findings.map(f => f.ruleId);
+import { BENIGN_FIXTURES as FIXTURES, rulesOf } from '../../testing/results';
 
 /** Shaped like the model_config.yaml of a NeMo ASR checkpoint. */
 const NEMO_CONFIG = `sample_rate: 16000
