@@ -36,7 +36,9 @@ const work = fs.mkdtempSync(path.join(os.tmpdir(), 'wi-bench-'));
 /** Runs child.js asynchronously (the servers in this process must keep answering). */
 function child(args, env = {}) {
   return new Promise((resolve, reject) => {
-    const p = execFile(process.execPath, [path.join(__dirname, 'child.js'), ...args], { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+    // WI_BENCH_CHILD_FLAGS: extra node flags for the measured processes, e.g. --max-old-space-size=160
+    const flags = (process.env.WI_BENCH_CHILD_FLAGS ?? '').split(' ').filter(Boolean);
+    const p = execFile(process.execPath, [...flags, path.join(__dirname, 'child.js'), ...args], { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
       if (err) reject(new Error(`${args[0]} failed: ${err.message}\n${stderr}`));
       else resolve(JSON.parse(stdout.trim().split('\n').pop()));
     });
