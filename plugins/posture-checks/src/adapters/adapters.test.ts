@@ -47,6 +47,13 @@ describe('ARM template functions', () => {
     ['[[not an expression]', '[not an expression]'],
     ['plain', 'plain'],
     ["['it''s']", "it's"],
+    ["[map(createArray(1, 2), lambda('x', mul(lambdaVariables('x'), 10)))]", [10, 20]],
+    ["[filter(createArray(1, 2, 3), lambda('x', greater(lambdaVariables('x'), 1)))]", [2, 3]],
+    ["[reduce(createArray(1, 2, 3), 0, lambda('acc', 'x', add(lambdaVariables('acc'), lambdaVariables('x'))))]", 6],
+    ["[toObject(createArray(createObject('n', 'a', 'v', 1)), lambda('e', lambdaVariables('e').n), lambda('e', lambdaVariables('e').v))]", { a: 1 }],
+    ["[tryGet(parameters('obj'), 'a', 'b')]", [1, 2, 3]],
+    ["[tryGet(parameters('obj'), 'missing')]", null],
+    ["[shallowMerge(createArray(createObject('a', 1), createObject('b', 2)))]", { a: 1, b: 2 }],
   ])('%s', (expr, expected) => {
     expect(ev(expr)).toEqual(expected);
   });

@@ -147,6 +147,27 @@ export interface EvalScope {
   deploymentName: string;
   /** Outputs of a user-defined function call, or undefined when not supported. */
   userFunction?(name: string, args: unknown[]): unknown;
+  /** Variables of the lambdas being applied (`lambdaVariables('x')`). */
+  lambdaVars?: Map<string, unknown>;
+}
+
+/** A `lambda('a', 'b', body)` value: applied by map/filter/reduce/sort/toObject/mapValues/groupBy. */
+interface Lambda {
+  kind: 'lambda';
+  params: string[];
+  body: Ast;
+  scope: EvalScope;
+}
+
+function isLambda(v: unknown): v is Lambda {
+  return typeof v === 'object' && v !== null && (v as Lambda).kind === 'lambda' && Array.isArray((v as Lambda).params);
+}
+
+function apply(fn: unknown, args: unknown[]): unknown {
+  if (!isLambda(fn)) return UNKNOWN;
+  const vars = new Map(fn.scope.lambdaVars ?? []);
+  fn.params.forEach((p, i) => vars.set(p, args[i]));
+  return evaluateAst(fn.body, { ...fn.scope, lambdaVars: vars });
 }
 
 const isUnknown = (v: unknown) => v === UNKNOWN;
@@ -263,6 +284,15 @@ function call(ast: Extract<Ast, { k: 'call' }>, scope: EvalScope): unknown {
     const c = evaluateAst(ast.args[0], scope);
     if (isUnknown(c)) return UNKNOWN;
     return evaluateAst(toBool(c) ? ast.args[1] : ast.args[2], scope);
+  }
+  if (name === 'lambda') {
+    const params = ast.args.slice(0, -1).map(a => evaluateAst(a, scope));
+    if (params.some(p => typeof p !== 'string') || ast.args.length === 0) return UNKNOWN;
+    return { kind: 'lambda', params: params as string[], body: ast.args[ast.args.length - 1], scope } as Lambda;
+  }
+  if (name === 'lambdavariables') {
+    const v = evaluateAst(ast.args[0], scope);
+    return typeof v === 'string' && scope.lambdaVars?.has(v) ? scope.lambdaVars.get(v) : UNKNOWN;
   }
   if (name === 'coalesce') {
     for (const a of ast.args) {
@@ -434,8 +464,60 @@ function call(ast: Extract<Ast, { k: 'call' }>, scope: EvalScope): unknown {
       return args[0] && typeof args[0] === 'object' ? Object.entries(args[0] as object).map(([key, value]) => ({ key, value })) : [];
     case 'objectkeys':
       return args[0] && typeof args[0] === 'object' ? Object.keys(args[0] as object) : [];
-    case 'toobject':
-      return UNKNOWN;
+    case 'map':
+      return Array.isArray(args[0]) ? args[0].map((x, i) => apply(args[1], [x, i])) : UNKNOWN;
+    case 'filter':
+      if (!Array.isArray(args[0])) return UNKNOWN;
+      {
+        const kept = [];
+        for (const [i, x] of args[0].entries()) {
+          const keep = apply(args[1], [x, i]);
+          if (isUnknown(keep)) return UNKNOWN;
+          if (toBool(keep)) kept.push(x);
+        }
+        return kept;
+      }
+    case 'reduce':
+      return Array.isArray(args[0]) ? args[0].reduce((acc, x, i) => (isUnknown(acc) ? acc : apply(args[2], [acc, x, i])), args[1]) : UNKNOWN;
+    case 'sort':
+      return Array.isArray(args[0]) ? [...args[0]].sort((a, b) => (toBool(apply(args[1], [a, b])) ? -1 : 1)) : UNKNOWN;
+    case 'toobject': {
+      if (!Array.isArray(args[0])) return UNKNOWN;
+      const o: Record<string, unknown> = {};
+      for (const x of args[0]) {
+        const k = apply(args[1], [x]);
+        if (isUnknown(k)) return UNKNOWN;
+        o[str(k)] = args[2] === undefined ? x : apply(args[2], [x]);
+      }
+      return o;
+    }
+    case 'mapvalues':
+      return args[0] && typeof args[0] === 'object' && !Array.isArray(args[0]) ? Object.fromEntries(Object.entries(args[0] as object).map(([k, v]) => [k, apply(args[1], [v])])) : UNKNOWN;
+    case 'groupby': {
+      if (!Array.isArray(args[0])) return UNKNOWN;
+      const o: Record<string, unknown[]> = {};
+      for (const x of args[0]) {
+        const k = str(apply(args[1], [x]));
+        (o[k] ??= []).push(x);
+      }
+      return o;
+    }
+    case 'trygetvalue':
+    case 'tryget': {
+      let cur: unknown = args[0];
+      for (const k of args.slice(1)) {
+        if (cur === null || cur === undefined) return null;
+        if (Array.isArray(cur) && typeof k === 'number') cur = cur[k];
+        else if (typeof cur === 'object') {
+          const o = cur as Record<string, unknown>;
+          const key = Object.keys(o).find(x => x.toLowerCase() === str(k).toLowerCase());
+          cur = key === undefined ? null : o[key];
+        } else return null;
+      }
+      return cur === undefined ? null : cur;
+    }
+    case 'shallowmerge':
+      return Array.isArray(args[0]) ? Object.assign({}, ...args[0].filter(x => x && typeof x === 'object')) : UNKNOWN;
     case 'flatten':
       return Array.isArray(args[0]) ? (args[0] as unknown[]).flat() : UNKNOWN;
     case 'resourceid':
