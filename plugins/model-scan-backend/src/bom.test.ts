@@ -6,10 +6,16 @@ import {
   mockCredentials,
   mockServices,
   startTestBackend,
+  TestDatabases,
 } from '@backstage/backend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { modelScanPlugin } from './plugin';
 import { targetPurl } from './domain/bom';
+
+// The plugin's database: the default service's clients are never destroyed (Backstage's
+// DatabaseManager shutdown destroys none), and their pools' timers kept the jest worker alive;
+// TestDatabases destroys its clients after the backends have stopped.
+const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
 
 jest.setTimeout(60_000);
 
@@ -28,6 +34,7 @@ describe('GET /scans/:id/bom', () => {
   beforeAll(async () => {
     ({ server } = await startTestBackend({
       features: [
+        mockServices.database.factory({ knex: await databases.init('SQLITE_3') }),
         modelScanPlugin,
         mockServices.rootConfig.factory({
           data: { modelScan: { workDir, maxUploadBytes: 4096 } },

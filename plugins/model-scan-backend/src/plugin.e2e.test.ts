@@ -6,10 +6,16 @@ import {
   mockCredentials,
   mockServices,
   startTestBackend,
+  TestDatabases,
 } from '@backstage/backend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { modelScanPlugin } from './plugin';
+
+// The plugin's database: the default service's clients are never destroyed (Backstage's
+// DatabaseManager shutdown destroys none), and their pools' timers kept the jest worker alive;
+// TestDatabases destroys its clients after the backends have stopped.
+const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
 
 // Real scans: the plugin claims the job from its queue and runs the engine
 // (@internal/model-scanner) in a worker thread with heap and time limits.
@@ -81,6 +87,7 @@ describe('model-scan end to end (queue + worker thread + engine)', () => {
   beforeAll(async () => {
     ({ server } = await startTestBackend({
       features: [
+        mockServices.database.factory({ knex: await databases.init('SQLITE_3') }),
         modelScanPlugin,
         permissions.factory,
         // upload entity refs must name a catalog entity the caller may see

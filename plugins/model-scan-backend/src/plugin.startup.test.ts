@@ -9,13 +9,18 @@ import {
   SchedulerServiceTaskScheduleDefinition,
   ServiceFactory,
 } from '@backstage/backend-plugin-api';
-import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import { TestDatabases, mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import type { Entity } from '@backstage/catalog-model';
 import request from 'supertest';
 import { mockCredentials } from '@backstage/backend-test-utils';
 import { modelScanPlugin } from './plugin';
 import { RESCAN_TASK_ID } from './triggers';
+
+// The plugin's database: the default service's clients are never destroyed (Backstage's
+// DatabaseManager shutdown destroys none), and their pools' timers kept the jest worker alive;
+// TestDatabases destroys its clients after the backends have stopped.
+const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
 
 jest.setTimeout(120_000);
 
@@ -85,6 +90,7 @@ describe('model-scan plugin start-up in the demo (no network)', () => {
     const scheduler = recordingScheduler();
     const { server } = await startTestBackend({
       features: [
+        mockServices.database.factory({ knex: await databases.init('SQLITE_3') }),
         modelScanPlugin,
         recordingRootLogger(records),
         // runs the tasks without an initial delay at start-up

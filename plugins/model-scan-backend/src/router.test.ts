@@ -6,9 +6,15 @@ import {
   mockCredentials,
   mockServices,
   startTestBackend,
+  TestDatabases,
 } from '@backstage/backend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { modelScanPlugin } from './plugin';
+
+// The plugin's database: the default service's clients are never destroyed (Backstage's
+// DatabaseManager shutdown destroys none), and their pools' timers kept the jest worker alive;
+// TestDatabases destroys its clients after the backends have stopped.
+const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
 
 jest.setTimeout(60_000);
 
@@ -49,6 +55,7 @@ describe('model-scan router', () => {
   beforeAll(async () => {
     ({ server } = await startTestBackend({
       features: [
+        mockServices.database.factory({ knex: await databases.init('SQLITE_3') }),
         modelScanPlugin,
         config,
         rolePermissions.factory,
@@ -267,6 +274,7 @@ describe('model-scan router without permissions', () => {
   it('refuses every action with 403 when the policy denies', async () => {
     const { server } = await startTestBackend({
       features: [
+        mockServices.database.factory({ knex: await databases.init('SQLITE_3') }),
         modelScanPlugin,
         config,
         mockServices.permissions.factory({ result: AuthorizeResult.DENY }),
@@ -333,6 +341,7 @@ describe('model-scan Hugging Face download proxy permissions', () => {
   beforeAll(async () => {
     ({ server } = await startTestBackend({
       features: [
+        mockServices.database.factory({ knex: await databases.init('SQLITE_3') }),
         modelScanPlugin,
         mockServices.rootConfig.factory({
           data: {

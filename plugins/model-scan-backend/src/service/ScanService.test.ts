@@ -1,7 +1,7 @@
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import knexFactory from 'knex';
+import knexFactory, { Knex } from 'knex';
 import { mockServices } from '@backstage/backend-test-utils';
 import { FileScanResult, Scan } from '@internal/plugin-model-scan-common';
 import { ScanStore } from '../store/ScanStore';
@@ -12,6 +12,9 @@ import { ScanEngine, WorkerScanEngine } from './ScanEngine';
 jest.setTimeout(60_000);
 
 const dir = mkdtempSync(join(tmpdir(), 'model-scan-service-'));
+// Destroyed at the end: a knex pool's reaping timer otherwise keeps the jest worker alive.
+const knexClients: Knex[] = [];
+afterAll(() => Promise.all(knexClients.map(k => k.destroy())));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const malicious = Buffer.concat([
@@ -26,6 +29,7 @@ async function newStore() {
     connection: { filename: join(dir, `db-${Math.random()}.sqlite`) },
     useNullAsDefault: true,
   });
+  knexClients.push(knex);
   return ScanStore.create({ database: mockServices.database({ knex }) });
 }
 

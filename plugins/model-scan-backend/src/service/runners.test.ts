@@ -7,6 +7,7 @@ import {
   mockCredentials,
   mockServices,
   startTestBackend,
+  TestDatabases,
 } from '@backstage/backend-test-utils';
 import type { FileScanResult } from '@internal/plugin-model-scan-common';
 import {
@@ -15,6 +16,11 @@ import {
 } from '@internal/plugin-model-scan-node';
 import { modelScanPlugin } from '../plugin';
 import { SizeRoutedEngine } from './runners';
+
+// The plugin's database: the default service's clients are never destroyed (Backstage's
+// DatabaseManager shutdown destroys none), and their pools' timers kept the jest worker alive;
+// TestDatabases destroys its clients after the backends have stopped.
+const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
 
 jest.setTimeout(60_000);
 
@@ -52,6 +58,7 @@ describe('scan runners', () => {
     const runner = new RecordingRunner('malicious');
     const { server } = await startTestBackend({
       features: [
+        mockServices.database.factory({ knex: await databases.init('SQLITE_3') }),
         modelScanPlugin,
         createBackendModule({
           pluginId: 'model-scan',
@@ -98,6 +105,7 @@ describe('scan runners', () => {
     await expect(
       startTestBackend({
         features: [
+          mockServices.database.factory({ knex: await databases.init('SQLITE_3') }),
           modelScanPlugin,
           mockServices.rootConfig.factory({
             data: {
@@ -160,6 +168,7 @@ describe('scan runners', () => {
     }
     const { server } = await startTestBackend({
       features: [
+        mockServices.database.factory({ knex: await databases.init('SQLITE_3') }),
         modelScanPlugin,
         createBackendModule({
           pluginId: 'model-scan',

@@ -9,7 +9,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import knexFactory from 'knex';
+import knexFactory, { Knex } from 'knex';
 import { StorageSharedKeyCredential } from '@azure/storage-blob';
 import { mockServices } from '@backstage/backend-test-utils';
 import {
@@ -32,6 +32,9 @@ import {
 jest.setTimeout(120_000);
 
 const dir = mkdtempSync(join(tmpdir(), 'model-scan-uploads-'));
+// Destroyed at the end: a knex pool's reaping timer otherwise keeps the jest worker alive.
+const knexClients: Knex[] = [];
+afterAll(() => Promise.all(knexClients.map(k => k.destroy())));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** os.system("id"), protocol 2 */
@@ -168,6 +171,7 @@ describe('a scan queued by one replica is completed by another', () => {
       connection: { filename: join(dir, `db-${Math.random()}.sqlite`) },
       useNullAsDefault: true,
     });
+    knexClients.push(knex);
     return ScanStore.create({ database: mockServices.database({ knex }) });
   }
 
