@@ -30,6 +30,8 @@ describe('production guard', () => {
         ...demo,
         auth: { environment: 'development', providers: { demo: {}, guest: {} } },
         accessRequests: { ...demo.accessRequests, testing: { allowClockControl: true } },
+        policyExceptions: { testing: { allowClockControl: true } },
+        weightInventory: { demo: { enabled: true } },
       }),
       { NODE_ENV: 'production' },
     ).join('\n');
@@ -39,7 +41,9 @@ describe('production guard', () => {
       'auth.providers.guest',
       'auth.environment is "development" while NODE_ENV=production',
       'provisionerAliases.azure-role-assignment',
-      'allowClockControl',
+      'accessRequests.testing.allowClockControl',
+      'policyExceptions.testing.allowClockControl',
+      'weightInventory.demo.enabled',
       'catalog/org.yaml',
     ]) {
       expect(found).toContain(setting);
@@ -62,5 +66,17 @@ describe('production guard', () => {
         { NODE_ENV: 'production' },
       ),
     ).not.toThrow();
+  });
+  it('refuses each new family\'s demo or test-only setting on its own in production, and not when off', () => {
+    const prod = { auth: { environment: 'production' }, frontierGuard: { signIn: 'microsoft' } };
+    for (const [setting, name] of [
+      [{ weightInventory: { demo: { enabled: true } } }, 'weightInventory.demo.enabled'],
+      [{ policyExceptions: { testing: { allowClockControl: true } } }, 'policyExceptions.testing.allowClockControl'],
+    ] as const) {
+      expect(() => assertProductionSafe(new ConfigReader({ ...prod, ...setting }), {})).toThrow(name);
+      expect(demoOnlySettings(new ConfigReader({ ...prod, ...setting }), {})).toHaveLength(1);
+    }
+    const off = { weightInventory: { demo: { enabled: false } }, policyExceptions: { testing: { allowClockControl: false } } };
+    expect(demoOnlySettings(new ConfigReader({ ...prod, ...off }), {})).toEqual([]);
   });
 });

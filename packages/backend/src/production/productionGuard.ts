@@ -58,6 +58,14 @@ export function demoOnlySettings(config: Config, env: NodeJS.ProcessEnv = proces
   if (config.getOptionalBoolean('accessRequests.testing.allowClockControl')) {
     found.push('accessRequests.testing.allowClockControl is true (an admin could move the grant expiry clock)');
   }
+  if (config.getOptionalBoolean('policyExceptions.testing.allowClockControl')) {
+    found.push(
+      'policyExceptions.testing.allowClockControl is true (a reviewer could move the clock that ends exceptions)',
+    );
+  }
+  if (config.getOptionalBoolean('weightInventory.demo.enabled')) {
+    found.push('weightInventory.demo.enabled is true (fabricated demo stores and clusters in the inventory and catalog)');
+  }
   for (const location of config.getOptionalConfigArray('catalog.locations') ?? []) {
     const target = location.getOptionalString('target') ?? '';
     if (DEMO_ORG_FILE.test(target)) {
