@@ -6,7 +6,11 @@ import {
   ContainerClient,
   StorageSharedKeyCredential,
 } from '@azure/storage-blob';
-import { KubernetesJobScanRunner, jobManifests } from './kubernetes';
+import {
+  KubernetesJobScanRunner,
+  jobManifests,
+  scanTimeLimitSeconds,
+} from './kubernetes';
 import { AzureBlobJobStaging } from './staging';
 import {
   AZURITE_ACCOUNT,
@@ -316,6 +320,11 @@ describe('KubernetesJobScanRunner (real @kubernetes/client-node and @azure/stora
       capabilities: { drop: ['ALL'] },
     });
     expect(c.resources.limits).toMatchObject({ cpu: '1', memory: '512Mi' });
+    // the scanner stops itself (with a SCAN_TIME_LIMIT result) 12 s before the deadline
+    expect(c.env).toContainEqual({
+      name: 'MODEL_SCAN_TIME_LIMIT_SECONDS',
+      value: '108',
+    });
     expect(JSON.stringify(job)).not.toMatch(/sig=/); // SAS signatures never in the Job spec
     expect(Object.keys(secret.stringData).sort()).toEqual([
       'MODEL_SCAN_INPUT_URL',
@@ -382,6 +391,12 @@ describe('KubernetesJobScanRunner (real @kubernetes/client-node and @azure/stora
       ),
     ).rejects.toThrow();
     expect(cluster.objects.size).toBe(0);
+  });
+
+  it('keeps 10% of the deadline (10 s to 60 s) for the result upload', () => {
+    expect([5, 30, 120, 900, 3600].map(scanTimeLimitSeconds)).toEqual([
+      1, 20, 108, 840, 3540,
+    ]);
   });
 
   it('builds manifests without a RuntimeClass when none is configured', () => {

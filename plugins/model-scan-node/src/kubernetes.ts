@@ -57,6 +57,15 @@ const LABEL = 'frontier-guard.io/model-scan-run';
 /** The model-scanner image's entry point (deploy/model-scanner) with the `job` command. */
 const DEFAULT_COMMAND = ['/nodejs/bin/node', '/scanner/entry.cjs', 'job'];
 
+/**
+ * The scanner's own time limit inside a Job of `deadline` seconds (activeDeadlineSeconds): 10% of
+ * it (10 s to 60 s) is kept for uploading the result, so a scan that runs out of time still reports.
+ */
+export function scanTimeLimitSeconds(deadline: number): number {
+  const margin = Math.min(60, Math.max(10, Math.round(deadline / 10)));
+  return Math.max(1, deadline - margin);
+}
+
 function decodeCa(ca: string): string {
   return ca.includes('-----BEGIN')
     ? ca
@@ -122,6 +131,11 @@ export function jobManifests(
               env: [
                 { name: 'MODEL_SCAN_FILE_NAME', value: run.fileName },
                 { name: 'TMPDIR', value: '/scratch' },
+                // the scan stops with a result (SCAN_TIME_LIMIT) before the deadline kills the pod
+                {
+                  name: 'MODEL_SCAN_TIME_LIMIT_SECONDS',
+                  value: String(scanTimeLimitSeconds(timeout)),
+                },
                 ...(run.referencedBy?.length
                   ? [
                       {

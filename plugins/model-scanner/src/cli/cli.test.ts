@@ -372,6 +372,84 @@ describe('model-scan CLI (spawned)', () => {
   }, 60_000);
 });
 
+describe('job command', () => {
+  /** Serves `input` at /input and takes the result PUT to /result (a blob store's two SAS URLs). */
+  async function blobStandIn(input: Buffer) {
+    let result: any;
+    const server = await serve((req, res) => {
+      if (req.method === 'GET' && req.url === '/input') {
+        res.end(input);
+        return;
+      }
+      if (req.method === 'PUT' && req.url === '/result') {
+        let body = '';
+        req.on('data', d => (body += d));
+        req.on('end', () => {
+          result = JSON.parse(body);
+          res.statusCode = 201;
+          res.end();
+        });
+        return;
+      }
+      res.statusCode = 404;
+      res.end();
+    });
+    return {
+      env: {
+        MODEL_SCAN_INPUT_URL: `${server.url}/input`,
+        MODEL_SCAN_RESULT_URL: `${server.url}/result`,
+      },
+      result: () => result,
+      close: server.close,
+    };
+  }
+
+  it('stops at MODEL_SCAN_TIME_LIMIT_SECONDS inside a long bzip2 decode and still delivers a result', async () => {
+    const blob = await blobStandIn(
+      fs.readFileSync(
+        path.resolve(__dirname, '../../fixtures/slow/zeros-1gib.bz2'),
+      ),
+    );
+    try {
+      const r = await run(['job'], {
+        ...blob.env,
+        MODEL_SCAN_FILE_NAME: 'zeros.bz2',
+        MODEL_SCAN_TIME_LIMIT_SECONDS: '0.05',
+      });
+      expect(r.code).toBe(0);
+      expect(blob.result().result).toMatchObject({
+        path: 'zeros.bz2',
+        format: 'bzip2',
+        verdict: 'suspicious',
+      });
+      expect(
+        blob.result().result.findings.map((f: { ruleId: string }) => f.ruleId),
+      ).toContain('SCAN_TIME_LIMIT');
+    } finally {
+      await blob.close();
+    }
+  }, 30_000);
+
+  it('refuses a malformed MODEL_SCAN_TIME_LIMIT_SECONDS before downloading anything', async () => {
+    const blob = await blobStandIn(classicPayload());
+    try {
+      for (const bad of ['0', 'soon', '-5']) {
+        const r = await run(['job'], {
+          ...blob.env,
+          MODEL_SCAN_TIME_LIMIT_SECONDS: bad,
+        });
+        expect(r.code).toBe(2);
+        expect(r.stderr).toContain(
+          'MODEL_SCAN_TIME_LIMIT_SECONDS must be a positive number',
+        );
+      }
+      expect(blob.result()).toBeUndefined();
+    } finally {
+      await blob.close();
+    }
+  }, 30_000);
+});
+
 describe('bundled CLI', () => {
   const BUNDLE = path.resolve(__dirname, '../../dist-cli/model-scan.cjs');
 

@@ -8,7 +8,10 @@
  * - `MODEL_SCAN_FILE_NAME` (optional): the file's name, a hint for format detection;
  * - `MODEL_SCAN_MAX_BYTES` (optional): refuse inputs larger than this;
  * - `MODEL_SCAN_REFERENCED_BY` (optional): JSON list of sibling model files naming this file as
- *   their raw tensor data (engine `referencedBy`).
+ *   their raw tensor data (engine `referencedBy`);
+ * - `MODEL_SCAN_TIME_LIMIT_SECONDS` (optional): time for download and scan together; the scan gets
+ *   what the download left (engine `timeLimitMs`), so a Job delivers a SCAN_TIME_LIMIT result
+ *   before its activeDeadlineSeconds would kill it without one.
  *
  * The file is downloaded into `$TMPDIR` (an emptyDir: the root file system is read-only), scanned
  * with hashing, and the FileScanResult is uploaded. Exit 0 when the result was delivered.
@@ -31,6 +34,7 @@ function safeName(name: string | undefined): string {
 }
 
 export async function runJob(io: JobIo): Promise<number> {
+  const started = Date.now();
   const input = io.env.MODEL_SCAN_INPUT_URL;
   const output = io.env.MODEL_SCAN_RESULT_URL;
   if (!input || !output) {
@@ -38,6 +42,17 @@ export async function runJob(io: JobIo): Promise<number> {
       'model-scan job: MODEL_SCAN_INPUT_URL and MODEL_SCAN_RESULT_URL must be set\n',
     );
     return 2;
+  }
+  const limitText = io.env.MODEL_SCAN_TIME_LIMIT_SECONDS;
+  let limitSeconds: number | undefined;
+  if (limitText !== undefined) {
+    limitSeconds = /^\d+(\.\d+)?$/.test(limitText) ? Number(limitText) : 0;
+    if (!(limitSeconds > 0)) {
+      io.stderr.write(
+        `model-scan job: MODEL_SCAN_TIME_LIMIT_SECONDS must be a positive number of seconds (got ${limitText})\n`,
+      );
+      return 2;
+    }
   }
   const maxBytes = Number(io.env.MODEL_SCAN_MAX_BYTES ?? 0) || Infinity;
   const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'model-scan-job-'));
@@ -74,7 +89,19 @@ export async function runJob(io: JobIo): Promise<number> {
     } catch {
       referencedBy = undefined;
     }
-    const result = await scanFile(file, { hash: true, referencedBy });
+    const result = await scanFile(file, {
+      hash: true,
+      referencedBy,
+      ...(limitSeconds === undefined
+        ? {}
+        : {
+            // what the download left of the Job's time (at least a moment, for a result)
+            timeLimitMs: Math.max(
+              1,
+              Math.round(limitSeconds * 1000) - (Date.now() - started),
+            ),
+          }),
+    });
     const body = JSON.stringify({
       scanner: {
         name: SCANNER_NAME,
