@@ -7,6 +7,7 @@ import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import modelScanPlugin from '@internal/plugin-model-scan-backend';
 import policyExceptionsPlugin from '@internal/plugin-policy-exceptions-backend';
+import { frontierGuardDatabaseServiceFactory } from '../database';
 
 /*
  * Model-scan acceptances are exceptions (issue 9): the two real plugins in one backend, talking
@@ -68,6 +69,9 @@ describe('model-scan acceptances as policy exceptions', () => {
   beforeAll(async () => {
     ({ server } = await startTestBackend({
       features: [
+        // the portal's database service: it destroys its clients when the backend stops (the
+        // default one never does, and the pools' timers kept the jest worker alive)
+        frontierGuardDatabaseServiceFactory,
         modelScanPlugin,
         policyExceptionsPlugin,
         permissions.factory,
