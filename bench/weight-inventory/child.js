@@ -12,6 +12,14 @@ const root = path.resolve(__dirname, '../..');
 require(require.resolve('@backstage/cli/config/nodeTransform.cjs', { paths: [root] }));
 
 const [mode, a1, a2] = process.argv.slice(2);
+if (process.env.WI_BENCH_TRACE) {
+  // WI_BENCH_TRACE=1: memory use every second on stderr (rss / heap used / external, MiB)
+  const mib = n => Math.round(n / 1048576);
+  setInterval(() => {
+    const m = process.memoryUsage();
+    process.stderr.write(`[${mode}] rss ${mib(m.rss)} heapUsed ${mib(m.heapUsed)} heapTotal ${mib(m.heapTotal)} external ${mib(m.external)} arrayBuffers ${mib(m.arrayBuffers)}\n`);
+  }, 1000).unref();
+}
 const out = (extra) => {
   process.stdout.write(`${JSON.stringify({ mode, maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024), ...extra })}\n`);
 };
