@@ -10,22 +10,25 @@
  * created. Passwords are never prompted for (a dummy `-p` is always given).
  */
 import * as fs from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-let loaded: { modulePath: string; wasmModule: WebAssembly.Module } | undefined;
+let modulePath: string | undefined;
+let compiled: Promise<WebAssembly.Module> | undefined;
 
-/** 7-Zip's JS glue and its WASM compiled once per process (each run instantiates it afresh). */
-function loadModule(): { modulePath: string; wasmModule: WebAssembly.Module } {
-  if (!loaded) {
-    // resolved lazily: the CLI only pays for 7-Zip when it meets such a container
-    const modulePath = require.resolve('7z-wasm');
-    const wasmModule = new WebAssembly.Module(
-      fs.readFileSync(path.join(path.dirname(modulePath), '7zz.wasm')),
-    );
-    loaded = { modulePath, wasmModule };
-  }
-  return loaded;
+/** Where 7-Zip's JS glue is (resolved lazily: the CLI only pays for 7-Zip when it meets such a container). */
+function gluePath(): string {
+  modulePath ??= require.resolve('7z-wasm');
+  return modulePath;
+}
+
+/** 7-Zip's WASM, compiled once per process (while a thread starts); each command instantiates it afresh. */
+function wasmModule(): Promise<WebAssembly.Module> {
+  compiled ??= fsp
+    .readFile(path.join(path.dirname(gluePath()), '7zz.wasm'))
+    .then(bytes => WebAssembly.compile(bytes));
+  return compiled;
 }
 
 /** Lines of 7-Zip output kept: a `-slt` listing prints about 10 lines per member, so this covers the default member limit (100 k) and a truncated listing is itself too many members. */
@@ -63,22 +66,23 @@ interface RunOptions {
 }
 
 /**
- * The body of the 7-Zip thread (plain JavaScript, run with `eval` so the bundled CLI needs no extra
- * file): loads 7-Zip WASM, counts and caps writes, refuses links, runs one command, posts the run.
+ * One 7-Zip command in a fresh WASM instance (plain JavaScript in a string, so that it can run on a
+ * thread started with `eval`, and the bundled CLI needs no extra file): counts and caps writes,
+ * refuses links, runs the command and returns the run. `make` is 7-Zip's module factory, `d` the
+ * command and the compiled module, `fs` node:fs.
  */
-const WORKER_SOURCE = String.raw`
-'use strict';
-const { parentPort, workerData: d } = require('node:worker_threads');
-const fs = require('node:fs');
+const RUN_SOURCE = String.raw`async (make, d, fs) => {
 const ENOSPC = 51; // Emscripten errno values (WASI numbering)
 const EPERM = 63;
 const stdout = [];
 const stderr = [];
 const run = { code: -1, stdout, stderr, written: 0, limitHit: false, outputTruncated: false };
-(async () => {
-  const mod = require(d.modulePath);
-  const make = mod.default || mod;
-  const sz = await make({
+let fail;
+const failed = new Promise((_, reject) => {
+  fail = reject;
+});
+try {
+  const sz = await Promise.race([failed, make({
     print: s => {
       if (stdout.length < d.maxLines) stdout.push(s);
       else run.outputTruncated = true;
@@ -90,16 +94,13 @@ const run = { code: -1, stdout, stderr, written: 0, limitHit: false, outputTrunc
     instantiateWasm: (imports, receive) => {
       WebAssembly.instantiate(d.wasmModule, imports).then(
         instance => receive(instance, d.wasmModule),
-        e => {
-          stderr.push('7-Zip stopped: ' + e.message);
-          parentPort.postMessage(run);
-        },
+        e => fail(e),
       );
       return {};
     },
     // never read a password from the terminal
     stdin: () => null,
-  });
+  })]);
   const budget = n => {
     if (run.written + n > d.maxOutput) {
       run.limitHit = true;
@@ -142,18 +143,93 @@ const run = { code: -1, stdout, stderr, written: 0, limitHit: false, outputTrunc
     run.code = -1;
     stderr.push('7-Zip stopped: ' + (e instanceof Error ? e.message : 'internal error'));
   }
-})()
-  .catch(e => {
-    run.code = -1;
-    stderr.push('7-Zip stopped: ' + (e && e.message ? e.message : String(e)));
-  })
-  .then(() => parentPort.postMessage(run));
+} catch (e) {
+  run.code = -1;
+  stderr.push('7-Zip stopped: ' + (e && e.message ? e.message : String(e)));
+}
+return run;
+}`;
+
+/** The 7-Zip thread: runs each command it is sent (RUN_SOURCE) and posts the run back. */
+const WORKER_SOURCE = `
+'use strict';
+const { parentPort, workerData } = require('node:worker_threads');
+const fs = require('node:fs');
+const glue = require(workerData.modulePath);
+const make = glue.default || glue;
+const runCommand = ${RUN_SOURCE};
+parentPort.on('message', d => runCommand(make, d, fs).then(run => parentPort.postMessage(run)));
 `;
 
+type RunCommand = (
+  make: unknown,
+  d: Record<string, unknown>,
+  files: typeof fs,
+) => Promise<SevenZipRun>;
+let inThread: RunCommand | undefined;
+
+/** A command that nothing can abort runs on this thread (no thread start-up: the CLI's default). */
+async function runHere(d: Record<string, unknown>): Promise<SevenZipRun> {
+  // our own constant source (RUN_SOURCE), the same code the 7-Zip thread runs
+  // eslint-disable-next-line no-new-func
+  inThread ??= new Function(`return ${RUN_SOURCE}`)() as RunCommand;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const glue = require(gluePath());
+  return inThread(glue.default ?? glue, d, fs);
+}
+
+type ThreadWorker = import('node:worker_threads').Worker;
+
+/** A 7-Zip thread left from the last command (kept briefly: thread start-up costs tens of ms). */
+let idleThread: ThreadWorker | undefined;
+let idleTimer: NodeJS.Timeout | undefined;
+/** Forgets the idle thread if it exits while idle (never hand out a dead thread). */
+const forgetIdle = () => {
+  idleThread = undefined;
+};
+const IDLE_MS = 2000;
+
+function takeThread(): ThreadWorker {
+  clearTimeout(idleTimer);
+  const reuse = idleThread;
+  idleThread = undefined;
+  if (reuse) {
+    reuse.off('exit', forgetIdle);
+    reuse.ref();
+    return reuse;
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Worker } =
+    require('node:worker_threads') as typeof import('node:worker_threads');
+  return new Worker(WORKER_SOURCE, {
+    eval: true,
+    workerData: { modulePath: gluePath() },
+    stdout: false,
+    stderr: false,
+  });
+}
+
+/** Keeps a thread whose command finished normally for the next command (never holds the process open). */
+function releaseThread(worker: ThreadWorker) {
+  if (idleThread) {
+    worker.terminate().catch(() => {});
+    return;
+  }
+  worker.unref();
+  worker.once('exit', forgetIdle);
+  idleThread = worker;
+  idleTimer = setTimeout(() => {
+    if (idleThread === worker) idleThread = undefined;
+    worker.terminate().catch(() => {});
+  }, IDLE_MS);
+  idleTimer.unref();
+}
+
 /**
- * Runs one 7-Zip command in a fresh WASM instance on its own thread. 7-Zip runs synchronously, so
- * the thread is what lets the scan's abort signal (and with it the time limit) stop a long
- * extraction: the thread is terminated and the run comes back `aborted`.
+ * Runs one 7-Zip command in a fresh WASM instance on a thread of its own (one started for it, or the
+ * idle one the previous command left). 7-Zip runs synchronously, so the thread is what lets the
+ * scan's abort signal (and with it the time limit) stop a long extraction: the thread is terminated
+ * and the run comes back `aborted`.
  */
 export async function run7z(opts: RunOptions): Promise<SevenZipRun> {
   const aborted = (): SevenZipRun => ({
@@ -166,37 +242,67 @@ export async function run7z(opts: RunOptions): Promise<SevenZipRun> {
     aborted: true,
   });
   if (opts.signal?.aborted) return aborted();
-  const mod = loadModule();
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { Worker } =
-    require('node:worker_threads') as typeof import('node:worker_threads');
-  const worker = new Worker(WORKER_SOURCE, {
-    eval: true,
-    workerData: {
-      ...mod,
-      inDir: opts.inDir,
-      outDir: opts.outDir,
-      args: opts.args,
-      maxOutput: opts.maxOutput,
-      stdoutFd: opts.stdoutFd,
-      maxLines: MAX_LINES,
-    },
-    stdout: false,
-    stderr: false,
-  });
+  const command = {
+    inDir: opts.inDir,
+    outDir: opts.outDir,
+    args: opts.args,
+    maxOutput: opts.maxOutput,
+    stdoutFd: opts.stdoutFd,
+    maxLines: MAX_LINES,
+  };
+  if (!opts.signal)
+    return runHere({ ...command, wasmModule: await wasmModule() });
+  // the thread boots while the module compiles (the first time)
+  const worker = takeThread();
+  let compiledModule: WebAssembly.Module;
+  try {
+    compiledModule = await wasmModule();
+  } catch (e) {
+    releaseThread(worker);
+    throw e;
+  }
   return new Promise<SevenZipRun>(resolve => {
     let settled = false;
+    let stopping = false;
     const listening = new AbortController();
+    const onMessage = (run: SevenZipRun) => {
+      // a run that ends while its thread is being stopped is not complete, nor is the thread reusable
+      if (stopping || settled) return;
+      // eslint-disable-next-line @typescript-eslint/no-use-before-define
+      finish(run);
+      releaseThread(worker);
+    };
+    const onError = (e: Error) => {
+      // eslint-disable-next-line @typescript-eslint/no-use-before-define
+      finish({
+        ...aborted(),
+        aborted: false,
+        stderr: [`7-Zip stopped: ${e.message}`],
+      });
+      worker.terminate().catch(() => {});
+    };
+    const onExit = () =>
+      // eslint-disable-next-line @typescript-eslint/no-use-before-define
+      finish({
+        ...aborted(),
+        aborted: opts.signal?.aborted ?? false,
+        stderr: ['7-Zip stopped: its thread exited'],
+      });
     const finish = (run: SevenZipRun) => {
       if (settled) return;
       settled = true;
       listening.abort();
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
       resolve(run);
     };
     opts.signal?.addEventListener(
       'abort',
       () => {
         // resolve once the thread is gone: nothing writes into the folders after this returns
+        stopping = true;
+        worker.off('exit', onExit);
         worker.terminate().then(
           () => finish(aborted()),
           () => finish(aborted()),
@@ -204,24 +310,10 @@ export async function run7z(opts: RunOptions): Promise<SevenZipRun> {
       },
       { once: true, signal: listening.signal },
     );
-    worker.once('message', (run: SevenZipRun) => {
-      finish(run);
-      worker.terminate().catch(() => {});
-    });
-    worker.once('error', e =>
-      finish({
-        ...aborted(),
-        aborted: false,
-        stderr: [`7-Zip stopped: ${e.message}`],
-      }),
-    );
-    worker.once('exit', () =>
-      finish({
-        ...aborted(),
-        aborted: opts.signal?.aborted ?? false,
-        stderr: ['7-Zip stopped: its thread exited'],
-      }),
-    );
+    worker.once('message', onMessage);
+    worker.once('error', onError);
+    worker.once('exit', onExit);
+    worker.postMessage({ ...command, wasmModule: compiledModule });
   });
 }
 
