@@ -7,7 +7,7 @@
 import type { TokenCredential } from '@azure/identity';
 import { StorageManagementClient } from '@azure/arm-storage';
 import { MonitorClient } from '@azure/arm-monitor';
-import { BlobServiceClient } from '@azure/storage-blob';
+import { BlobServiceClient, newPipeline, Pipeline } from '@azure/storage-blob';
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import { storageAccountFromLive } from '@internal/posture-checks';
 import { storageStoreId } from '@internal/plugin-weight-inventory-common';
@@ -38,6 +38,8 @@ export class AzureStorageSource implements InventorySource {
   readonly name: string;
   private readonly storage: StorageManagementClient;
   private readonly monitor: MonitorClient;
+  /** One blob pipeline for every account (one token cache, one connection pool), built on first use. */
+  private blobPipeline?: Pipeline;
 
   constructor(private readonly options: AzureSourceOptions) {
     const { subscriptionId, credential } = options.subscription;
@@ -123,7 +125,8 @@ export class AzureStorageSource implements InventorySource {
   }
 
   private async listWeights(endpoint: string, containers: string[]): Promise<Weight[]> {
-    const client = new BlobServiceClient(endpoint, this.options.subscription.credential);
+    this.blobPipeline ??= newPipeline(this.options.subscription.credential);
+    const client = new BlobServiceClient(endpoint, this.blobPipeline);
     const out: Weight[] = [];
     let probes = 0;
     for (const container of containers) {
