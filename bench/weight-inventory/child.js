@@ -3,7 +3,7 @@
  * (process.resourceUsage().maxRSS, KiB). Modes:
  *   cli <dir>                         the posture CLI (JSON to /dev/null) over a folder
  *   parse <dir>                       baseline: read and parse the same files, no checks
- *   refresh <armEndpoint> <dbFile>    inventory refresh (real SDKs) into a SQLite file
+ *   refresh <armEndpoint> <dbFile>    inventory refresh (real SDKs) into a SQLite file ('postgres': a fresh PostgreSQL database)
  *   list <armEndpoint>                baseline: the same HTTP listing with plain https, no SDK/DB
  */
 const path = require('node:path');
@@ -17,7 +17,8 @@ if (process.env.WI_BENCH_TRACE) {
   const mib = n => Math.round(n / 1048576);
   setInterval(() => {
     const m = process.memoryUsage();
-    process.stderr.write(`[${mode}] rss ${mib(m.rss)} heapUsed ${mib(m.heapUsed)} heapTotal ${mib(m.heapTotal)} external ${mib(m.external)} arrayBuffers ${mib(m.arrayBuffers)}\n`);
+    const h = require("node:v8").getHeapStatistics();
+    process.stderr.write(`[${mode}] malloced ${mib(h.malloced_memory)} rss ${mib(m.rss)} heapUsed ${mib(m.heapUsed)} heapTotal ${mib(m.heapTotal)} external ${mib(m.external)} arrayBuffers ${mib(m.arrayBuffers)}\n`);
   }, 1000).unref();
 }
 const out = (extra) => {
@@ -51,9 +52,22 @@ async function parse(dir) {
 
 async function refresh(armEndpoint, dbFile) {
   const knexFactory = require(require.resolve('knex', { paths: [path.join(root, 'plugins/weight-inventory-backend')] }));
-  const knex = knexFactory({ client: 'better-sqlite3', connection: { filename: dbFile }, useNullAsDefault: true });
-  await knex.raw('PRAGMA journal_mode = WAL');
-  await knex.raw('PRAGMA synchronous = NORMAL');
+  // dbFile 'postgres': a fresh database on 127.0.0.1:5432 (user postgres), dropped afterwards
+  const pg = dbFile === 'postgres';
+  const pgConnection = database => ({ host: process.env.PGHOST || '127.0.0.1', port: Number(process.env.PGPORT || 5432), user: process.env.PGUSER || 'postgres', password: process.env.PGPASSWORD, database });
+  const pgName = `wi_bench_${process.pid}`;
+  let admin;
+  if (pg) {
+    admin = knexFactory({ client: 'pg', connection: pgConnection('postgres') });
+    await admin.raw(`CREATE DATABASE ${pgName}`);
+  }
+  const knex = pg
+    ? knexFactory({ client: 'pg', connection: pgConnection(pgName), pool: { min: 0, max: 8 } })
+    : knexFactory({ client: 'better-sqlite3', connection: { filename: dbFile }, useNullAsDefault: true });
+  if (!pg) {
+    await knex.raw('PRAGMA journal_mode = WAL');
+    await knex.raw('PRAGMA synchronous = NORMAL');
+  }
   const { InventoryStore } = require(path.join(root, 'plugins/weight-inventory-backend/src/store/InventoryStore'));
   const { InventoryService } = require(path.join(root, 'plugins/weight-inventory-backend/src/service/InventoryService'));
   const { AzureStorageSource } = require(path.join(root, 'plugins/weight-inventory-backend/src/sources/azure'));
@@ -70,7 +84,11 @@ async function refresh(armEndpoint, dbFile) {
   const files = await knex('wi_weight_files').count({ n: '*' });
   const findings = await knex('wi_findings').count({ n: '*' });
   await knex.destroy();
-  out({ ms, status: r.status, stores: r.stores, weightFiles: Number(files[0].n), findings: Number(findings[0].n), errors: r.errors.slice(0, 3) });
+  if (admin) {
+    await admin.raw(`DROP DATABASE ${pgName}`);
+    await admin.destroy();
+  }
+  out({ db: pg ? 'postgres' : 'sqlite', ms, status: r.status, stores: r.stores, weightFiles: Number(files[0].n), findings: Number(findings[0].n), errors: r.errors.slice(0, 3) });
 }
 
 async function list(armEndpoint) {
