@@ -100,6 +100,10 @@ export class AccessRequestsClient {
     return this.call<{ items: Grant[] }>('GET', `/grants${AccessRequestsClient.qs(params)}`, undefined, o);
   }
 
+  getGrant(id: string, o?: { token?: string }) {
+    return this.call<{ grant: Grant }>('GET', `/grants/${encodeURIComponent(id)}`, undefined, o);
+  }
+
   revokeGrant(id: string, reason: string, o?: { token?: string }) {
     return this.call<{ grant: Grant }>('POST', `/grants/${encodeURIComponent(id)}/revoke`, { reason }, o);
   }

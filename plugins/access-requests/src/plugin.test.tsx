@@ -1,6 +1,6 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { renderTestApp } from '@backstage/frontend-test-utils';
+import { mockApis, renderTestApp } from '@backstage/frontend-test-utils';
 import {
   AccessRequest,
   FrozenPolicy,
@@ -60,7 +60,7 @@ function fakeApi(): jest.Mocked<AccessRequestsApi> {
 }
 
 describe('access-requests plugin pages', () => {
-  it('searches, shows the suggestion, requests, and shows a refused self-approval on the request page', async () => {
+  it('searches, shows the suggestion, requests, and offers the requester no Approve/Deny on the request page', async () => {
     const api = fakeApi();
     api.searchResources.mockResolvedValue({
       items: [
@@ -91,7 +91,7 @@ describe('access-requests plugin pages', () => {
     renderTestApp({
       features: [accessRequestsPlugin],
       initialRouteEntries: ['/access'],
-      apis: [[accessRequestsApiRef, api]],
+      apis: [[accessRequestsApiRef, api], mockApis.identity({ userEntityRef: 'user:default/alice', ownershipEntityRefs: ['user:default/alice'] })],
     });
 
     const search = await screen.findByLabelText(
@@ -105,7 +105,7 @@ describe('access-requests plugin pages', () => {
     expect(await screen.findByTestId('role-suggestion')).toHaveTextContent(
       'Reading weights needs blob:read and blob:list only.',
     );
-    expect(screen.getByTestId('suggestion-source')).toHaveTextContent('deterministic');
+    expect(screen.getByTestId('suggestion-source')).toHaveAttribute('data-source', 'deterministic');
 
     await userEvent.click(
       screen.getByRole('button', { name: 'Request access to Frontier 7B weights' }),
@@ -129,10 +129,11 @@ describe('access-requests plugin pages', () => {
     expect(api.getRequest).toHaveBeenCalledWith('req-42');
     expect(screen.getByTestId('remaining-approvals')).toHaveAttribute('data-missing', '2');
 
-    await userEvent.click(screen.getByRole('button', { name: 'Approve' }));
-    expect(await screen.findByTestId('review-error')).toHaveTextContent(
-      'Not allowed (HTTP 403): requesters cannot approve their own request',
-    );
+    // the requester may not review their own request: no Approve / Deny, but Withdraw
+    expect(await screen.findByRole('button', { name: 'Withdraw request' })).toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Approve' })).not.toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Deny' })).not.toBeInTheDocument();
+    expect(api.review).not.toHaveBeenCalled();
   }, 60_000);
 
   it('shows my grants with time left and an expired one as expired', async () => {

@@ -1,5 +1,8 @@
+import { lazy, Suspense } from 'react';
 import {
   ApiBlueprint,
+  coreExtensionData,
+  createExtension,
   PageBlueprint,
   createFrontendPlugin,
   discoveryApiRef,
@@ -13,6 +16,8 @@ import {
 } from './api/AccessRequestsApi';
 import { isRequestableResource } from './components/entityFilter';
 import {
+  activeRouteRef,
+  grantRouteRef,
   inboxRouteRef,
   myAccessRouteRef,
   requestRouteRef,
@@ -34,7 +39,7 @@ export const accessRequestsApi = ApiBlueprint.make({
 export const accessRequestsPage = PageBlueprint.make({
   params: {
     path: '/access',
-    title: 'Access requests',
+    title: 'Access',
     icon: <VpnKeyIcon />,
     routeRef: rootRouteRef,
     noHeader: true,
@@ -54,6 +59,42 @@ export const entityAccessContent = EntityContentBlueprint.make({
   },
 });
 
+/**
+ * Home cards ("what needs me?"), attached to the app's home page input `cards`.
+ * Each renders nothing when it has nothing for the signed-in person.
+ */
+function homeCard(name: string, load: () => Promise<JSX.Element>) {
+  return createExtension({
+    kind: 'home-card',
+    name,
+    attachTo: { id: 'page:app/home', input: 'cards' },
+    output: [coreExtensionData.reactElement],
+    factory: () => {
+      const Lazy = lazy(() => load().then(element => ({ default: () => element })));
+      return [
+        coreExtensionData.reactElement(
+          <Suspense fallback={null}>
+            <Lazy />
+          </Suspense>,
+        ),
+      ];
+    },
+  });
+}
+
+export const pendingApprovalsHomeCard = homeCard('pending-approvals', () =>
+  import('./home/AccessHomeCards').then(m => <m.PendingApprovalsCard />),
+);
+export const myAccessHomeCard = homeCard('my-access', () =>
+  import('./home/AccessHomeCards').then(m => <m.MyActiveAccessCard />),
+);
+export const myRequestsHomeCard = homeCard('my-requests', () =>
+  import('./home/AccessHomeCards').then(m => <m.MyOpenRequestsCard />),
+);
+export const breakGlassHomeCard = homeCard('break-glass-reviews', () =>
+  import('./home/AccessHomeCards').then(m => <m.BreakGlassReviewsCard />),
+);
+
 export const accessRequestsPlugin = createFrontendPlugin({
   pluginId: 'access-requests',
   title: 'Access requests',
@@ -64,6 +105,16 @@ export const accessRequestsPlugin = createFrontendPlugin({
     myAccess: myAccessRouteRef,
     request: requestRouteRef,
     inbox: inboxRouteRef,
+    grant: grantRouteRef,
+    active: activeRouteRef,
   },
-  extensions: [accessRequestsApi, accessRequestsPage, entityAccessContent],
+  extensions: [
+    accessRequestsApi,
+    accessRequestsPage,
+    entityAccessContent,
+    pendingApprovalsHomeCard,
+    myAccessHomeCard,
+    myRequestsHomeCard,
+    breakGlassHomeCard,
+  ],
 });

@@ -19,6 +19,7 @@ export type AccessRequestsApi = Pick<
   | 'review'
   | 'withdraw'
   | 'listGrants'
+  | 'getGrant'
   | 'revokeGrant'
   | 'retryGrant'
   | 'renewGrant'

@@ -24,6 +24,7 @@ import {
   BREAK_GLASS_MAX_MINUTES,
   BREAK_GLASS_MIN_JUSTIFICATION,
   accessBreakGlassPermission,
+  breakGlassAllowed,
   breakGlassMaxMinutes,
 } from '@internal/plugin-access-requests-common';
 import { accessRequestsApiRef } from '../api/AccessRequestsApi';
@@ -92,6 +93,15 @@ export function BreakGlassButton(props: {
   const [busy, setBusy] = useState(false);
 
   if (loading || !allowed) return null;
+  // only where the resource's policy allows it (the backend refuses otherwise)
+  const policyCheck = breakGlassAllowed(policy);
+  if (!policyCheck.allowed) {
+    return (
+      <Typography variant="body2" color="textSecondary" data-testid="break-glass-not-allowed">
+        {policyCheck.reason}
+      </Typography>
+    );
+  }
 
   const close = () => {
     setOpen(false);

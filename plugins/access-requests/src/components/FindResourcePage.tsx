@@ -4,7 +4,6 @@ import {
   InfoCard,
   Page,
   Progress,
-  ResponseErrorPanel,
 } from '@backstage/core-components';
 import {
   useApi,
@@ -19,7 +18,9 @@ import {
 } from '@internal/plugin-access-requests-common';
 import { useSearchParams } from 'react-router-dom';
 import { accessRequestsApiRef } from '../api/AccessRequestsApi';
-import { requestRouteRef } from '../routes';
+import { requestRouteRef, rootRouteRef } from '../routes';
+import { NotFoundPanel, isNotFound } from './NotFoundPanel';
+import { describeError } from './format';
 import { AccessHeader } from './AccessHeader';
 import { RequestForm } from './RequestForm';
 import { BreakGlassButton } from './BreakGlass';
@@ -40,12 +41,11 @@ export function SuggestionBanner(props: {
         <strong>{resource?.title ?? suggestion.resourceRef}</strong>
       </Typography>
       <Typography variant="body2">{suggestion.explanation}</Typography>
-      <Typography variant="caption" data-testid="suggestion-source">
-        Source:{' '}
+      <Typography variant="caption" data-testid="suggestion-source" data-source={suggestion.source}>
         {suggestion.source === 'llm'
-          ? 'language model, checked against the policy'
-          : 'deterministic ranking (narrowest role that covers the request)'}
-        . The suggestion never changes who must approve.
+          ? 'Suggested by a language model and checked against the policy.'
+          : 'Suggested as the narrowest role that covers what you described.'}{' '}
+        The suggestion never changes who must approve.
       </Typography>
       {suggestion.rejectedLlmSuggestion && (
         <Typography variant="caption" display="block">
@@ -66,7 +66,7 @@ function ResourceCard(props: {
   return (
     <InfoCard
       title={item.title}
-      subheader={`${item.entityRef}${item.type ? ` · ${item.type}` : ''}`}
+      subheader={item.type ? item.type.replace(/-/g, ' ') : undefined}
     >
       <Box data-testid="resource-result" data-entity-ref={item.entityRef}>
         <Typography variant="body2" paragraph>
@@ -80,7 +80,7 @@ function ResourceCard(props: {
           {item.policy.roles.map(r => (
             <li key={r.id}>
               <Typography variant="body2">
-                <strong>{r.title}</strong> ({r.id}): {r.allows.join(', ')} —
+                <strong title={`Role id: ${r.id}`}>{r.title}</strong>: {r.allows.join(', ')} —
                 needs {describeApprovals(r)}
               </Typography>
             </li>
@@ -104,8 +104,10 @@ export function FindResourcePage() {
   const api = useApi(accessRequestsApiRef);
   const navigate = useAppNavigate();
   const requestLink = useRouteRef(requestRouteRef);
+  const root = useRouteRef(rootRouteRef);
   const [searchParams] = useSearchParams();
   const preselected = searchParams.get('resource') ?? undefined;
+  const preselectedRole = searchParams.get('role') ?? undefined;
   const [query, setQuery] = useState(searchParams.get('query') ?? '');
   const [results, setResults] = useState<{
     items: ResourceListItem[];
@@ -115,7 +117,21 @@ export function FindResourcePage() {
   const [error, setError] = useState<Error>();
   const [selected, setSelected] = useState<ResourceListItem>();
 
-  // From an entity's "Request access" button: load that resource directly.
+  // Lists start populated: every requestable resource until the person searches.
+  useEffect(() => {
+    if (preselected) return undefined;
+    let cancelled = false;
+    api.searchResources(searchParams.get('query') ?? '').then(
+      found => !cancelled && setResults(found),
+      e => !cancelled && setError(e),
+    );
+    return () => {
+      cancelled = true;
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [api, preselected]);
+
+  // From an entity's "Request access" button or "Request again": load that resource directly.
   useEffect(() => {
     if (!preselected) return undefined;
     let cancelled = false;
@@ -191,7 +207,11 @@ export function FindResourcePage() {
           )}
           {error && (
             <Grid item xs={12}>
-              <ResponseErrorPanel error={error} />
+              {isNotFound(error) ? (
+                <NotFoundPanel what="resource" backTo={root?.()} backLabel="Show all requestable resources" />
+              ) : (
+                <Alert severity="error">{describeError(error)}</Alert>
+              )}
             </Grid>
           )}
           {suggestion && results && (
@@ -213,7 +233,7 @@ export function FindResourcePage() {
                   suggestedRoleId={
                     suggestion?.resourceRef === selected.entityRef
                       ? suggestion.roleId
-                      : undefined
+                      : preselectedRole
                   }
                   onCreated={request => {
                     if (requestLink) navigate(requestLink({ id: request.id }));
@@ -232,7 +252,10 @@ export function FindResourcePage() {
           )}
           {results && results.items.length === 0 && (
             <Grid item xs={12}>
-              <Typography>No requestable resource matches.</Typography>
+              <Typography>
+                No requestable resource matches. Try other words (e.g. the model or cluster name), or
+                clear the search to see every resource.
+              </Typography>
             </Grid>
           )}
           {results?.items.map(item => (

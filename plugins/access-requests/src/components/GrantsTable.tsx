@@ -1,185 +1,29 @@
 import { useState } from 'react';
-import { Table, TableColumn } from '@backstage/core-components';
-import {
-  useApi,
-  useAppNavigate,
-  useRouteRef,
-} from '@backstage/frontend-plugin-api';
-import {
-  Box,
-  Button,
-  Chip,
-  Dialog,
-  DialogActions,
-  DialogContent,
-  DialogTitle,
-  TextField,
-  Typography,
-} from '@material-ui/core';
+import { Link, Table, TableColumn } from '@backstage/core-components';
+import { useApi, useRouteRef } from '@backstage/frontend-plugin-api';
+import { Box, Button, Chip, Typography } from '@material-ui/core';
 import { Alert } from '@material-ui/lab';
 import { Grant } from '@internal/plugin-access-requests-common';
 import { accessRequestsApiRef } from '../api/AccessRequestsApi';
-import { requestRouteRef } from '../routes';
+import { grantRouteRef } from '../routes';
+import { EndAccessButton, ExtendButton } from './GrantActions';
+import { PersonName, ResourceLink } from './Names';
+import { useCurrentUser } from './useCurrentUser';
 import { StatusChip } from './RequestStatusChip';
 import {
   describeError,
   formatTime,
   grantDisplayState,
   grantTimeLeft,
-  shortRef,
 } from './format';
 import { useNow } from './useNow';
-
-function RenewButton(props: { grant: Grant }) {
-  const { grant } = props;
-  const api = useApi(accessRequestsApiRef);
-  const navigate = useAppNavigate();
-  const requestLink = useRouteRef(requestRouteRef);
-  const [open, setOpen] = useState(false);
-  const [duration, setDuration] = useState(60);
-  const [justification, setJustification] = useState('');
-  const [error, setError] = useState<string>();
-  const submit = async () => {
-    setError(undefined);
-    try {
-      const { request } = await api.renewGrant(grant.id, {
-        durationMinutes: duration,
-        justification,
-      });
-      setOpen(false);
-      if (requestLink) navigate(requestLink({ id: request.id }));
-    } catch (e) {
-      setError(describeError(e));
-    }
-  };
-  return (
-    <>
-      <Button size="small" variant="outlined" onClick={() => setOpen(true)}>
-        Renew
-      </Button>
-      <Dialog open={open} onClose={() => setOpen(false)} fullWidth>
-        <DialogTitle>Renew access</DialogTitle>
-        <DialogContent>
-          <Typography variant="body2">
-            Renewing is a new request linked to this grant; it needs the same
-            approvals again.
-          </Typography>
-          {error && (
-            <Alert severity="error" role="alert">
-              {error}
-            </Alert>
-          )}
-          <TextField
-            id={`renew-duration-${grant.id}`}
-            label="Duration (minutes)"
-            type="number"
-            fullWidth
-            margin="normal"
-            value={duration}
-            onChange={e => setDuration(parseInt(e.target.value, 10))}
-          />
-          <TextField
-            id={`renew-justification-${grant.id}`}
-            label="Justification"
-            fullWidth
-            multiline
-            margin="normal"
-            value={justification}
-            onChange={e => setJustification(e.target.value)}
-          />
-        </DialogContent>
-        <DialogActions>
-          <Button onClick={() => setOpen(false)}>Cancel</Button>
-          <Button variant="contained" color="primary" onClick={submit}>
-            Request renewal
-          </Button>
-        </DialogActions>
-      </Dialog>
-    </>
-  );
-}
 
 /** Revoke an active grant with a reason (security reviewers / admins; the backend checks). */
 export function RevokeButton(props: {
   grant: Grant;
   onRevoked?: (grant: Grant) => void;
 }) {
-  const { grant, onRevoked } = props;
-  const api = useApi(accessRequestsApiRef);
-  const [open, setOpen] = useState(false);
-  const [reason, setReason] = useState('');
-  const [reasonError, setReasonError] = useState<string>();
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
-  const submit = async () => {
-    setError(undefined);
-    if (!reason.trim()) {
-      setReasonError('A reason is required to revoke access.');
-      return;
-    }
-    setReasonError(undefined);
-    setBusy(true);
-    try {
-      const { grant: revoked } = await api.revokeGrant(grant.id, reason.trim());
-      setOpen(false);
-      setReason('');
-      onRevoked?.(revoked);
-    } catch (e) {
-      setError(describeError(e));
-    } finally {
-      setBusy(false);
-    }
-  };
-  return (
-    <>
-      <Button
-        size="small"
-        variant="outlined"
-        style={{ color: '#b71c1c', borderColor: '#b71c1c' }}
-        onClick={() => setOpen(true)}
-        aria-label={`Revoke access of ${shortRef(grant.userRef)}`}
-      >
-        Revoke
-      </Button>
-      <Dialog open={open} onClose={() => setOpen(false)} fullWidth>
-        <DialogTitle>Revoke access</DialogTitle>
-        <DialogContent>
-          <Typography variant="body2">
-            {shortRef(grant.userRef)} loses <code>{grant.roleId}</code> on{' '}
-            {grant.resourceRef} now; the access is deprovisioned and the
-            revocation is audited.
-          </Typography>
-          {error && (
-            <Alert severity="error" role="alert" data-testid="revoke-error">
-              {error}
-            </Alert>
-          )}
-          <TextField
-            id={`revoke-reason-${grant.id}`}
-            label="Reason (required)"
-            fullWidth
-            multiline
-            margin="normal"
-            value={reason}
-            onChange={e => setReason(e.target.value)}
-            error={!!reasonError}
-            helperText={reasonError}
-          />
-        </DialogContent>
-        <DialogActions>
-          <Button onClick={() => setOpen(false)}>Cancel</Button>
-          <Button
-            variant="contained"
-            onClick={submit}
-            disabled={busy}
-            style={{ backgroundColor: '#b71c1c', color: '#fff' }}
-          >
-            Revoke access
-          </Button>
-        </DialogActions>
-      </Dialog>
-    </>
-  );
+  return <EndAccessButton grant={props.grant} own={false} onEnded={props.onRevoked} />;
 }
 
 /** A loud marker for break-glass grants, with their post-hoc review state. */
@@ -214,6 +58,8 @@ export function GrantsTable(props: {
   const { grants, title, showUser, allowRenew, allowRevoke, onChanged } = props;
   const api = useApi(accessRequestsApiRef);
   const now = useNow(1000);
+  const me = useCurrentUser();
+  const grantLink = useRouteRef(grantRouteRef);
   const [error, setError] = useState<string>();
   const retry = async (grant: Grant) => {
     setError(undefined);
@@ -226,14 +72,14 @@ export function GrantsTable(props: {
   };
   const columns: TableColumn<Grant>[] = [
     ...(showUser
-      ? [{ title: 'User', render: (g: Grant) => shortRef(g.userRef) }]
+      ? [{ title: 'Holder', field: 'userRef', render: (g: Grant) => <PersonName entityRef={g.userRef} /> }]
       : []),
-    { title: 'Resource', field: 'resourceRef' },
+    { title: 'Resource', field: 'resourceRef', render: g => <ResourceLink entityRef={g.resourceRef} /> },
     {
       title: 'Role',
       render: g => (
         <Box display="flex" flexDirection="column" style={{ gap: 4 }}>
-          <span>{g.roleId}</span>
+          {grantLink ? <Link to={grantLink({ id: g.id })} data-testid="grant-link">{g.roleId}</Link> : <span>{g.roleId}</span>}
           {g.breakGlass && <BreakGlassChip grant={g} />}
         </Box>
       ),
@@ -265,8 +111,8 @@ export function GrantsTable(props: {
           data-grant-id={g.id}
           data-state={g.provisioning.state}
         >
-          {g.provisioning.state}
-          {g.provisioning.error ? `: ${g.provisioning.error}` : ''}
+          {g.provisioning.state === 'provisioned' ? 'set up' : g.provisioning.state === 'deprovisioned' ? 'removed' : g.provisioning.state}
+          {g.provisioning.state === 'failed' ? ' (the platform team has been told)' : ''}
         </span>
       ),
     },
@@ -276,8 +122,12 @@ export function GrantsTable(props: {
         <Box display="flex" style={{ gap: 4 }}>
           {allowRenew &&
             !g.breakGlass &&
-            grantDisplayState(g, now) === 'active' && <RenewButton grant={g} />}
-          {allowRevoke && grantDisplayState(g, now) === 'active' && (
+            g.userRef === me.userRef &&
+            grantDisplayState(g, now) === 'active' && <ExtendButton grant={g} />}
+          {allowRenew && g.userRef === me.userRef && grantDisplayState(g, now) === 'active' && (
+            <EndAccessButton grant={g} own onEnded={() => onChanged?.()} />
+          )}
+          {allowRevoke && g.userRef !== me.userRef && grantDisplayState(g, now) === 'active' && (
             <RevokeButton grant={g} onRevoked={() => onChanged?.()} />
           )}
           {g.provisioning.state === 'failed' && (
@@ -298,7 +148,8 @@ export function GrantsTable(props: {
       )}
       <Table<Grant>
         title={title}
-        options={{ paging: false, search: false, padding: 'dense' }}
+        options={{ paging: grants.length > 20, pageSize: 20, search: grants.length > 20, padding: 'dense' }}
+        emptyContent={<Box p={2}><Typography variant="body2">No access here yet.</Typography></Box>}
         columns={columns}
         data={grants.map(g => ({ ...g }))}
       />

@@ -1,99 +1,238 @@
+import { useState } from 'react';
 import {
   Content,
-  InfoCard,
+  EmptyState,
   Link,
   Page,
-  Progress,
-  ResponseErrorPanel,
+  Table,
+  TableColumn,
 } from '@backstage/core-components';
 import { useApi, useRouteRef } from '@backstage/frontend-plugin-api';
-import { useState } from 'react';
-import { Box, Grid, Tab, Tabs, Typography } from '@material-ui/core';
+import { Box, Button, Chip, Tab, Tabs, Tooltip } from '@material-ui/core';
+import { Alert } from '@material-ui/lab';
 import { usePermission } from '@backstage/plugin-permission-react';
-import { accessGrantPostHocReviewPermission } from '@internal/plugin-access-requests-common';
+import {
+  AccessRequest,
+  accessGrantPostHocReviewPermission,
+} from '@internal/plugin-access-requests-common';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { accessRequestsApiRef } from '../api/AccessRequestsApi';
 import { requestRouteRef } from '../routes';
 import { AccessHeader } from './AccessHeader';
-import { RequestSummary } from './RequestSummary';
+import { PersonName, ResourceLink } from './Names';
+import { approvalsStillNeeded } from './RemainingApprovals';
+import { StatusChip } from './RequestStatusChip';
 import { ReviewPanel } from './ReviewPanel';
 import { BreakGlassReviews } from './PostHocReviews';
+import { describeError, formatMinutes, formatTime } from './format';
+import { useCurrentUser } from './useCurrentUser';
+
+export type Risk = 'high' | 'medium' | 'low';
 
 /**
- * /access/inbox: only the requests the signed-in reviewer may decide now, and
- * (for users with access-requests.grant.post-hoc-review) a "Break-glass reviews" tab.
+ * How risky granting a request is, for sorting: broad roles (privilege 3+) or roles that
+ * write/delete are high, privilege 2 is medium, the narrowest read roles are low.
+ */
+export function requestRisk(request: Pick<AccessRequest, 'policy' | 'roleId'>): Risk {
+  const role = request.policy.roles.find(r => r.id === request.roleId);
+  if (!role) return 'medium';
+  if (role.privilege >= 3 || role.allows.some(a => /write|delete|admin|\*/i.test(a))) return 'high';
+  return role.privilege >= 2 ? 'medium' : 'low';
+}
+
+const RISK_COLOR: Record<Risk, string> = { high: '#b71c1c', medium: '#ed6c02', low: '#2e7d32' };
+const RISK_ORDER: Record<Risk, number> = { high: 3, medium: 2, low: 1 };
+
+type Row = AccessRequest & {
+  requesterName: string;
+  roleTitle: string;
+  risk: Risk;
+  ageMinutes: number;
+  missing: number;
+};
+
+function toRow(r: AccessRequest, now: Date): Row {
+  const role = r.policy.roles.find(x => x.id === r.roleId);
+  return {
+    ...r,
+    requesterName: r.requester.slice(r.requester.lastIndexOf('/') + 1),
+    roleTitle: role?.title ?? r.roleId,
+    risk: requestRisk(r),
+    ageMinutes: Math.max(0, Math.round((now.getTime() - Date.parse(r.createdAt)) / 60_000)),
+    missing: approvalsStillNeeded(r.remaining),
+  };
+}
+
+/**
+ * /access/inbox: the requests the signed-in reviewer may decide (a table sorted by deadline,
+ * filterable by resource, role and risk), the requests they decided, and for security
+ * reviewers the break-glass reviews.
  */
 export function InboxPage() {
-  const postHoc = usePermission({
-    permission: accessGrantPostHocReviewPermission,
-  });
-  const [tab, setTab] = useState<'requests' | 'break-glass'>('requests');
-  const showBreakGlass = postHoc.allowed && tab === 'break-glass';
+  const postHoc = usePermission({ permission: accessGrantPostHocReviewPermission });
+  const [tab, setTab] = useState<'requests' | 'decided' | 'break-glass'>('requests');
   return (
     <Page themeId="tool">
-      <AccessHeader
-        title="Reviewer inbox"
-        subtitle="Requests you may decide, with the policy frozen when they were made"
-      />
+      <AccessHeader title="Reviewer inbox" subtitle="Requests waiting for your decision" tab="inbox" />
       <Content>
-        {postHoc.allowed && (
-          <Box mb={2}>
-            <Tabs
-              value={tab}
-              onChange={(_e, v) => setTab(v)}
-              indicatorColor="primary"
-            >
-              <Tab value="requests" label="Requests" />
-              <Tab value="break-glass" label="Break-glass reviews" />
-            </Tabs>
-          </Box>
-        )}
-        {showBreakGlass ? <BreakGlassReviews /> : <RequestInbox />}
+        <Box mb={2}>
+          <Tabs value={tab} onChange={(_e, v) => setTab(v)} indicatorColor="primary">
+            <Tab value="requests" label="To decide" data-testid="inbox-tab-requests" />
+            <Tab value="decided" label="Decided by me" data-testid="inbox-tab-decided" />
+            {postHoc.allowed && <Tab value="break-glass" label="Break-glass reviews" />}
+          </Tabs>
+        </Box>
+        {tab === 'requests' && <RequestInbox />}
+        {tab === 'decided' && <DecidedByMe />}
+        {tab === 'break-glass' && postHoc.allowed && <BreakGlassReviews />}
       </Content>
     </Page>
   );
 }
 
+function useColumns(options: { decided?: boolean; onReviewed?: (message: string) => void }): TableColumn<Row>[] {
+  const requestLink = useRouteRef(requestRouteRef);
+  const me = useCurrentUser();
+  const columns: TableColumn<Row>[] = [
+    {
+      title: 'Requester',
+      field: 'requesterName',
+      render: r => <PersonName entityRef={r.requester} />,
+    },
+    {
+      title: 'Resource',
+      field: 'resourceRef',
+      render: r => <ResourceLink entityRef={r.resourceRef} />,
+    },
+    {
+      title: 'Role',
+      field: 'roleTitle',
+      render: r =>
+        requestLink ? (
+          <Link to={requestLink({ id: r.id })} data-testid="inbox-request-link" data-request-id={r.id}>
+            {r.roleTitle}
+          </Link>
+        ) : (
+          r.roleTitle
+        ),
+    },
+    { title: 'For', field: 'durationMinutes', render: r => formatMinutes(r.durationMinutes), filtering: false },
+    {
+      title: 'Age',
+      field: 'ageMinutes',
+      render: r => <Tooltip title={formatTime(r.createdAt)}><span>{formatMinutes(r.ageMinutes)}</span></Tooltip>,
+      filtering: false,
+    },
+  ];
+  if (options.decided) {
+    columns.push(
+      { title: 'My decision', field: 'status', render: r => {
+        const mine = r.reviews.find(v => v.reviewer === me.userRef);
+        return mine ? (mine.decision === 'approve' ? 'approved' : 'denied') : '—';
+      }, filtering: false },
+      { title: 'Outcome', field: 'status', render: r => <StatusChip status={r.status} testId="request-status" /> },
+    );
+  } else {
+    columns.push(
+      {
+        title: 'Deadline',
+        field: 'expiresAt',
+        defaultSort: 'asc',
+        render: r => formatTime(r.expiresAt),
+        filtering: false,
+      },
+      { title: 'Approvals needed', field: 'missing', type: 'numeric', filtering: false },
+    );
+  }
+  columns.push({
+    title: 'Risk',
+    field: 'risk',
+    lookup: { high: 'high', medium: 'medium', low: 'low' },
+    customSort: (a, b) => RISK_ORDER[a.risk] - RISK_ORDER[b.risk],
+    render: r => (
+      <Chip size="small" label={r.risk} style={{ backgroundColor: RISK_COLOR[r.risk], color: '#fff' }} data-testid="risk" />
+    ),
+  });
+  if (!options.decided) {
+    columns.push({
+      title: 'Decide',
+      filtering: false,
+      sorting: false,
+      render: r => (
+        <div data-testid="inbox-item" data-request-id={r.id}>
+          <ReviewPanel compact request={r} onReviewed={(_res, message) => options.onReviewed?.(message)} />
+        </div>
+      ),
+    });
+  }
+  return columns;
+}
+
 function RequestInbox() {
   const api = useApi(accessRequestsApiRef);
-  const requestLink = useRouteRef(requestRouteRef);
-  const inbox = useAsyncRetry(
-    () => api.listRequests({ scope: 'inbox' }),
-    [api],
-  );
-  const items = inbox.value?.items ?? [];
+  const inbox = useAsyncRetry(() => api.listRequests({ scope: 'inbox' }), [api]);
+  const [message, setMessage] = useState<string>();
+  const columns = useColumns({
+    onReviewed: m => {
+      setMessage(m);
+      inbox.retry();
+    },
+  });
+  const now = new Date();
+  const rows = (inbox.value?.items ?? []).map(r => toRow(r, now));
   return (
     <>
-      {inbox.loading && !inbox.value && <Progress />}
-      {inbox.error && <ResponseErrorPanel error={inbox.error} />}
-      {inbox.value && items.length === 0 && (
-        <Typography data-testid="inbox-empty">Nothing to review.</Typography>
+      {message && (
+        <Alert severity="success" data-testid="inbox-decision-result" onClose={() => setMessage(undefined)}>
+          {message}
+        </Alert>
       )}
-      <Grid container spacing={3}>
-        {items.map(request => (
-          <Grid item xs={12} key={request.id}>
-            <InfoCard
-              title={
-                requestLink ? (
-                  <Link to={requestLink({ id: request.id })}>
-                    Request {request.id}
-                  </Link>
-                ) : (
-                  `Request ${request.id}`
-                )
-              }
-            >
-              <div data-testid="inbox-item" data-request-id={request.id}>
-                <RequestSummary request={request} />
-                <ReviewPanel
-                  request={request}
-                  onReviewed={() => inbox.retry()}
-                />
-              </div>
-            </InfoCard>
-          </Grid>
-        ))}
-      </Grid>
+      {inbox.error && (
+        <Alert severity="error" action={<Button onClick={inbox.retry}>Retry</Button>}>
+          {describeError(inbox.error)}
+        </Alert>
+      )}
+      {inbox.value && rows.length === 0 ? (
+        <Box data-testid="inbox-empty">
+          <EmptyState
+            missing="data"
+            title="Nothing to review"
+            description="Requests that need your approval appear here, with the oldest deadline first. You also get a notification for each."
+          />
+        </Box>
+      ) : (
+        <Table<Row>
+          title={`To decide (${rows.length})`}
+          isLoading={inbox.loading && !inbox.value}
+          options={{ paging: rows.length > 20, pageSize: 20, search: true, filtering: true, padding: 'dense' }}
+          columns={columns}
+          data={rows}
+        />
+      )}
+    </>
+  );
+}
+
+function DecidedByMe() {
+  const api = useApi(accessRequestsApiRef);
+  const me = useCurrentUser();
+  const all = useAsyncRetry(() => api.listRequests({ scope: 'all' }), [api]);
+  const columns = useColumns({ decided: true });
+  const now = new Date();
+  const rows = (all.value?.items ?? [])
+    .filter(r => me.userRef && r.reviews.some(v => v.reviewer === me.userRef))
+    .map(r => toRow(r, now));
+  return (
+    <>
+      {all.error && <Alert severity="error">{describeError(all.error)}</Alert>}
+      <Table<Row>
+        title={`Decided by me (${rows.length})`}
+        isLoading={all.loading}
+        options={{ paging: true, pageSize: 20, search: true, filtering: true, padding: 'dense' }}
+        columns={columns}
+        data={rows}
+        emptyContent={<Box p={2}>You have not reviewed any request yet.</Box>}
+      />
     </>
   );
 }

@@ -8,7 +8,9 @@ import {
   TableColumn,
 } from '@backstage/core-components';
 import { useApi, useRouteRef } from '@backstage/frontend-plugin-api';
-import { Button, Grid } from '@material-ui/core';
+import { Button, Grid, Typography } from '@material-ui/core';
+import { ResourceLink } from './Names';
+import { ReasonDialog } from './ReasonDialog';
 import { Alert } from '@material-ui/lab';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { AccessRequest } from '@internal/plugin-access-requests-common';
@@ -27,6 +29,7 @@ export function MyAccessPage() {
   const requests = useAsyncRetry(() => api.listRequests({ scope: 'mine' }), [api]);
   const grants = useAsyncRetry(() => api.listGrants({ scope: 'mine' }), [api]);
   const [error, setError] = useState<string>();
+  const [withdrawing, setWithdrawing] = useState<AccessRequest>();
 
   const withdraw = async (r: AccessRequest) => {
     setError(undefined);
@@ -41,14 +44,17 @@ export function MyAccessPage() {
   const columns: TableColumn<AccessRequest>[] = [
     {
       title: 'Resource',
-      render: r =>
-        requestLink ? (
-          <Link to={requestLink({ id: r.id })}>{r.resourceRef}</Link>
-        ) : (
-          r.resourceRef
-        ),
+      field: 'resourceRef',
+      render: r => <ResourceLink entityRef={r.resourceRef} />,
     },
-    { title: 'Role', field: 'roleId' },
+    {
+      title: 'Role',
+      field: 'roleId',
+      render: r => {
+        const title = r.policy.roles.find(x => x.id === r.roleId)?.title ?? r.roleId;
+        return requestLink ? <Link to={requestLink({ id: r.id })} data-testid="my-request-link" data-request-id={r.id}>{title}</Link> : title;
+      },
+    },
     { title: 'Duration', render: r => formatMinutes(r.durationMinutes) },
     { title: 'Status', render: r => <StatusChip status={r.status} testId="request-status" /> },
     {
@@ -59,7 +65,7 @@ export function MyAccessPage() {
             {approvalsStillNeeded(r.remaining)}
           </span>
         ) : (
-          '—'
+          'decided'
         ),
     },
     { title: 'Created', render: r => formatTime(r.createdAt) },
@@ -67,7 +73,7 @@ export function MyAccessPage() {
       title: '',
       render: r =>
         r.status === 'pending' ? (
-          <Button size="small" onClick={() => withdraw(r)}>
+          <Button size="small" onClick={() => setWithdrawing(r)}>
             Withdraw
           </Button>
         ) : null,
@@ -76,7 +82,19 @@ export function MyAccessPage() {
 
   return (
     <Page themeId="tool">
-      <AccessHeader title="My access" subtitle="Your requests and the access you hold" />
+      <AccessHeader title="My access" subtitle="Your requests and the access you hold" tab="mine" />
+      <ReasonDialog
+        open={!!withdrawing}
+        title="Withdraw this request?"
+        confirmLabel="Withdraw"
+        noReason
+        onClose={() => setWithdrawing(undefined)}
+        onConfirm={async () => {
+          if (withdrawing) await withdraw(withdrawing);
+        }}
+      >
+        <Typography variant="body2">The reviewers are told it is withdrawn. You can request again later.</Typography>
+      </ReasonDialog>
       <Content>
         {error && (
           <Alert severity="error" role="alert">
@@ -103,7 +121,8 @@ export function MyAccessPage() {
               <Table<AccessRequest>
                 title="My requests"
                 isLoading={requests.loading}
-                options={{ paging: false, search: false, padding: 'dense' }}
+                options={{ paging: true, pageSize: 10, search: true, padding: 'dense', sorting: true }}
+                emptyContent={<Typography style={{ padding: 16 }} variant="body2">You have no requests yet. Use “Request access” to ask for one.</Typography>}
                 columns={columns}
                 data={(requests.value?.items ?? []).map(r => ({ ...r }))}
               />

@@ -28,7 +28,7 @@ export function PolicySummary(props: {
       field: 'title',
       render: r => (
         <>
-          <strong>{r.title}</strong> <code>{r.id}</code>
+          <strong title={`Role id: ${r.id}`}>{r.title}</strong>
           {r.id === highlightRoleId && (
             <Chip size="small" label="requested" style={{ marginLeft: 8 }} />
           )}
@@ -41,19 +41,20 @@ export function PolicySummary(props: {
       ),
     },
     { title: 'Allows', render: r => r.allows.join(', ') },
-    { title: 'Privilege', field: 'privilege' },
+    { title: 'Breadth', render: r => (r.privilege <= 1 ? 'narrowest' : r.privilege === 2 ? 'broader' : 'broad') },
     { title: 'Approvals', render: r => describeApprovals(r) },
   ];
   return (
     <Box data-testid="policy-summary">
       <Typography variant="body2">
         Policy <strong>{policy.title ?? policy.name}</strong> ·{' '}
-        <span data-testid="policy-kind">{policy.kind}</span> ({policy.kind === 'rigid'
-          ? 'fixed approvers, no overrides; any denial ends a request'
-          : 'owner approvers, low-risk roles may be self-service'}) · at most{' '}
+        <span data-testid="policy-kind" data-kind={policy.kind}>{policy.kind}</span> ({policy.kind === 'rigid'
+          ? 'fixed approvers, no exceptions; one denial ends a request'
+          : 'the owning team approves; low-risk roles may be granted at once'}) · at most{' '}
         {formatMinutes(policy.maxDurationMinutes)}
         {policy.requireJustification ? ' · justification required' : ''}
         {policy.requireTicket ? ' · ticket required' : ''}
+        {'allowBreakGlass' in policy && policy.allowBreakGlass === false ? ' · no break-glass' : ''}
       </Typography>
       <Table<RoleRow>
         options={{ paging: false, search: false, toolbar: false, padding: 'dense' }}

@@ -1,6 +1,6 @@
 import { Box, Typography } from '@material-ui/core';
 import { RemainingApproval, Review } from '@internal/plugin-access-requests-common';
-import { shortRef } from './format';
+import { PersonName } from './Names';
 
 /** Total approvals still missing over all steps. */
 export function approvalsStillNeeded(remaining: RemainingApproval[]): number {
@@ -27,17 +27,20 @@ export function RemainingApprovals(props: {
         </strong>
       </Typography>
       {remaining.map(r => {
-        const approvers = reviews
-          .filter(v => v.decision === 'approve' && v.asGroup === r.group)
-          .map(v => shortRef(v.reviewer));
+        const approvers = reviews.filter(v => v.decision === 'approve' && v.asGroup === r.group);
         const still = Math.max(0, r.needed - r.have);
         return (
           <Typography key={r.group} variant="body2">
-            {still > 0
-              ? `${still} from ${shortRef(r.group)}`
-              : `${shortRef(r.group)}: complete`}{' '}
-            ({r.have} of {r.needed}
-            {approvers.length ? `: ${approvers.join(', ')}` : ''})
+            {still > 0 ? `${still} from ` : ''}
+            <PersonName entityRef={r.group} />
+            {still > 0 ? '' : ': complete'} ({r.have} of {r.needed}
+            {approvers.map((v, i) => (
+              <span key={v.reviewer}>
+                {i === 0 ? ': ' : ', '}
+                <PersonName entityRef={v.reviewer} />
+              </span>
+            ))}
+            )
           </Typography>
         );
       })}

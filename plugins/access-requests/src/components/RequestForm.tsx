@@ -17,7 +17,10 @@ import {
 } from '@internal/plugin-access-requests-common';
 import { accessRequestsApiRef } from '../api/AccessRequestsApi';
 import { describeApprovals } from './PolicySummary';
-import { describeError, formatMinutes } from './format';
+import { describeError, fieldErrorsFrom, formatMinutes } from './format';
+import { DurationField } from './DurationField';
+import { REASON_MAX } from './ReasonDialog';
+import { breakGlassAllowed } from '@internal/plugin-access-requests-common';
 
 export interface RequestFormValues {
   roleId: string;
@@ -41,7 +44,9 @@ export function validateRoleAndDuration(
     errors.roleId = 'Choose one of the roles of this policy.';
   }
   if (!Number.isInteger(values.durationMinutes) || values.durationMinutes < 1) {
-    errors.durationMinutes = 'Enter a whole number of minutes, at least 1.';
+    errors.durationMinutes = Number.isFinite(values.durationMinutes) && values.durationMinutes > 0
+      ? 'Enter a whole number of minutes (no fractions).'
+      : 'Enter a whole number of minutes, at least 1.';
   } else if (values.durationMinutes > maxMinutes) {
     errors.durationMinutes = tooLong;
   }
@@ -62,6 +67,8 @@ export function validateRequestForm(
   );
   if (policy.requireJustification && !values.justification.trim()) {
     errors.justification = 'This policy requires a justification.';
+  } else if (values.justification.trim().length > REASON_MAX) {
+    errors.justification = `At most ${REASON_MAX.toLocaleString('en-US')} characters.`;
   }
   if (policy.requireTicket && !values.ticket.trim()) {
     errors.ticket = 'This policy requires a ticket reference.';
@@ -81,7 +88,10 @@ export function RequestForm(props: {
   const api = useApi(accessRequestsApiRef);
   const narrowest = [...policy.roles].sort((a, b) => a.privilege - b.privilege)[0];
   const [values, setValues] = useState<RequestFormValues>({
-    roleId: suggestedRoleId ?? narrowest?.id ?? '',
+    roleId:
+      (suggestedRoleId && policy.roles.some(r => r.id === suggestedRoleId) ? suggestedRoleId : undefined) ??
+      narrowest?.id ??
+      '',
     durationMinutes: Math.min(60, policy.maxDurationMinutes),
     justification: '',
     ticket: '',
@@ -109,7 +119,9 @@ export function RequestForm(props: {
       });
       onCreated(request);
     } catch (e) {
-      setSubmitError(describeError(e));
+      const fields = fieldErrorsFrom(e);
+      if (Object.keys(fields).length) setErrors(fields);
+      else setSubmitError(describeError(e));
     } finally {
       setBusy(false);
     }
@@ -136,7 +148,7 @@ export function RequestForm(props: {
         >
           {policy.roles.map(r => (
             <MenuItem key={r.id} value={r.id}>
-              {r.title} ({r.id}){r.id === suggestedRoleId ? ' — suggested' : ''}
+              {r.title}{r.id === suggestedRoleId ? ' — suggested' : ''}
             </MenuItem>
           ))}
         </Select>
@@ -145,25 +157,16 @@ export function RequestForm(props: {
       {role && (
         <Typography variant="body2" color="textSecondary">
           {role.description ? `${role.description}. ` : ''}Allows {role.allows.join(', ')}.
-          Needs {describeApprovals(role)}.
+          Needs {describeApprovals(role)}.{' '}
+          {breakGlassAllowed(policy).allowed ? '' : 'This resource allows no break-glass access.'}
         </Typography>
       )}
-      <TextField
+      <DurationField
         id="request-duration"
-        label="Duration (minutes)"
-        type="number"
-        fullWidth
-        margin="normal"
-        value={Number.isNaN(values.durationMinutes) ? '' : values.durationMinutes}
-        inputProps={{ min: 1, max: policy.maxDurationMinutes }}
-        error={!!errors.durationMinutes}
-        helperText={
-          errors.durationMinutes ??
-          `At most ${formatMinutes(policy.maxDurationMinutes)}`
-        }
-        onChange={e =>
-          setValues(v => ({ ...v, durationMinutes: parseInt(e.target.value, 10) }))
-        }
+        value={values.durationMinutes}
+        maxMinutes={policy.maxDurationMinutes}
+        error={errors.durationMinutes}
+        onChange={m => setValues(v => ({ ...v, durationMinutes: m }))}
       />
       <TextField
         id="request-justification"
@@ -175,7 +178,7 @@ export function RequestForm(props: {
         margin="normal"
         value={values.justification}
         error={!!errors.justification}
-        helperText={errors.justification}
+        helperText={errors.justification ?? `${values.justification.length.toLocaleString('en-US')} / ${REASON_MAX.toLocaleString('en-US')}`}
         onChange={e => setValues(v => ({ ...v, justification: e.target.value }))}
       />
       {policy.requireTicket && (

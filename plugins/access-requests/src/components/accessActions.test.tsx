@@ -236,7 +236,7 @@ describe('BreakGlassButton', () => {
     expect(
       await within(dialog).findByTestId('break-glass-error'),
     ).toHaveTextContent(
-      'Not allowed (HTTP 403): policy weights-frontier-7b does not allow break-glass access',
+      'You are not allowed to do this. Policy weights-frontier-7b does not allow break-glass access.',
     );
     expect(screen.queryByTestId('break-glass-granted')).not.toBeInTheDocument();
   }, 30_000);
@@ -376,7 +376,7 @@ describe('post-hoc reviews of break-glass grants', () => {
     expect(
       await within(item).findByTestId('post-hoc-review-error'),
     ).toHaveTextContent(
-      'Conflict (HTTP 409): you have already reviewed this grant',
+      'You have already reviewed this grant. Reload the page to see the current state.',
     );
     expect(api.postHocReview).toHaveBeenLastCalledWith('bg-half', {
       decision: 'flag',
@@ -514,14 +514,14 @@ describe('revoke from the entity Access tab', () => {
     ).toBeInTheDocument();
     fireEvent.click(await screen.findByLabelText('Revoke access of erin'));
     // (role queries over the whole tab with its tables are slow in jsdom)
-    const dialog = (await screen.findByLabelText('Reason (required)')).closest(
+    const dialog = (await screen.findByLabelText('Reason (required)', {}, { timeout: 10_000 })).closest(
       '[role="dialog"]',
     ) as HTMLElement;
     fireEvent.click(
       within(dialog).getByRole('button', { name: 'Revoke access' }),
     );
     expect(
-      await within(dialog).findByText('A reason is required to revoke access.'),
+      await within(dialog).findByText('Please give a reason; the person concerned will see it.'),
     ).toBeInTheDocument();
     expect(api.revokeGrant).not.toHaveBeenCalled();
 
@@ -531,8 +531,8 @@ describe('revoke from the entity Access tab', () => {
     fireEvent.click(
       within(dialog).getByRole('button', { name: 'Revoke access' }),
     );
-    expect(await within(dialog).findByTestId('revoke-error')).toHaveTextContent(
-      'Conflict (HTTP 409): grant is already revoked',
+    expect(await within(dialog).findByTestId('reason-dialog-error')).toHaveTextContent(
+      'Grant is already revoked. Reload the page to see the current state.',
     );
     fireEvent.click(
       within(dialog).getByRole('button', { name: 'Revoke access' }),

@@ -1,4 +1,4 @@
-import { fireEvent, screen, waitFor } from '@testing-library/react';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { renderInTestApp } from '@backstage/frontend-test-utils';
 import {
@@ -167,28 +167,25 @@ describe('RemainingApprovals', () => {
 });
 
 describe('ReviewPanel', () => {
-  it('shows the backend refusal of a self-approval clearly', async () => {
+  it('approves after confirmation and shows the backend refusal in the dialog, without codes', async () => {
     const api = fakeApi();
     api.review.mockRejectedValue(
       Object.assign(new Error('Request failed with 403 Forbidden'), {
         response: { status: 403 },
-        body: { error: { name: 'NotAllowedError', message: 'You may not approve your own request' } },
+        body: { error: { name: 'NotAllowedError', message: 'you are not a current member of an approver group' } },
       }),
     );
     await renderInTestApp(<ReviewPanel request={request} />, {
       apis: [[accessRequestsApiRef, api]],
     });
-    fireEvent.change(screen.getByLabelText('Review comment'), {
-      target: { value: 'looks fine' },
-    });
     await userEvent.click(screen.getByRole('button', { name: 'Approve' }));
-    expect(api.review).toHaveBeenCalledWith('req-1', {
-      decision: 'approve',
-      comment: 'looks fine',
-    });
-    expect(await screen.findByTestId('review-error')).toHaveTextContent(
-      'Not allowed (HTTP 403): You may not approve your own request',
-    );
+    const dialog = await screen.findByTestId('approve-dialog');
+    fireEvent.change(within(dialog).getByLabelText('Comment (optional)'), { target: { value: 'looks fine' } });
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Approve' }));
+    expect(api.review).toHaveBeenCalledWith('req-1', { decision: 'approve', comment: 'looks fine' });
+    const error = await within(dialog).findByTestId('reason-dialog-error');
+    expect(error).toHaveTextContent('You are not allowed to do this. You are not a current member of an approver group.');
+    expect(error).not.toHaveTextContent('HTTP');
   }, 30_000);
 
   it('reports a decision and hands the result back', async () => {
@@ -199,10 +196,16 @@ describe('ReviewPanel', () => {
       apis: [[accessRequestsApiRef, api]],
     });
     await userEvent.click(screen.getByRole('button', { name: 'Deny' }));
-    expect(api.review).toHaveBeenCalledWith('req-1', { decision: 'deny' });
-    expect(await screen.findByTestId('review-result')).toHaveTextContent(
-      'Denied. The request is now denied.',
-    );
+    const dialog = await screen.findByTestId('deny-dialog');
+    // rigid policy: one denial ends the request, and the dialog says so
+    expect(within(dialog).getByTestId('deny-consequence')).toHaveTextContent('Denying ends this request now');
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Deny request' }));
+    expect(await within(dialog).findByText('Please give a reason; the person concerned will see it.')).toBeInTheDocument();
+    expect(api.review).not.toHaveBeenCalled();
+    fireEvent.change(within(dialog).getByLabelText('Reason (required)'), { target: { value: 'No ticket for this' } });
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Deny request' }));
+    expect(api.review).toHaveBeenCalledWith('req-1', { decision: 'deny', comment: 'No ticket for this' });
+    expect(await screen.findByTestId('review-result')).toHaveTextContent('Denied. The requester sees your reason.');
     expect(onReviewed).toHaveBeenCalled();
   }, 30_000);
 
@@ -214,7 +217,7 @@ describe('ReviewPanel', () => {
           body: { error: { message: 'already reviewed by you' } },
         }),
       ),
-    ).toBe('Conflict (HTTP 409): already reviewed by you');
+    ).toBe('Already reviewed by you. Reload the page to see the current state.');
   });
 });
 

@@ -80,17 +80,87 @@ export function formatTime(iso: string | undefined): string {
   return Number.isNaN(d.getTime()) ? iso : d.toLocaleString();
 }
 
-/** The message and HTTP status of an error from the client (ResponseError). */
-export function describeError(error: unknown): string {
+/** The HTTP status of an error from the typed client (ResponseError), if any. */
+export function errorStatus(error: unknown): number | undefined {
   const e = error as any;
-  const status: number | undefined = e?.response?.status ?? e?.statusCode;
-  const message: string =
-    e?.body?.error?.message ?? e?.message ?? String(error);
-  const prefixes: Record<number, string> = {
-    400: 'Invalid input',
-    403: 'Not allowed',
-    409: 'Conflict',
-  };
-  const prefix = status !== undefined ? prefixes[status] : undefined;
-  return prefix ? `${prefix} (HTTP ${status}): ${message}` : message;
+  return e?.response?.status ?? e?.statusCode;
 }
+
+function serverMessage(error: unknown): string {
+  const e = error as any;
+  return String(e?.body?.error?.message ?? e?.message ?? error);
+}
+
+/** A validation message from the server ("Too big: expected string to have <=4096 characters") as a sentence. */
+export function friendlyValidationMessage(message: string): string {
+  const m = message.trim();
+  let r = /expected string to have <=\s*(\d+) characters/.exec(m);
+  if (r) return `At most ${Number(r[1]).toLocaleString('en-US')} characters.`;
+  r = /expected string to have >=\s*(\d+) characters/.exec(m);
+  if (r) return `At least ${Number(r[1]).toLocaleString('en-US')} characters.`;
+  r = /expected number to be <=\s*(\d+)/.exec(m);
+  if (r) return `At most ${Number(r[1]).toLocaleString('en-US')}.`;
+  r = /expected number to be >=\s*(\d+)/.exec(m);
+  if (r) return `At least ${Number(r[1]).toLocaleString('en-US')}.`;
+  if (/expected int/.test(m)) return 'Enter a whole number.';
+  if (/received undefined|^Required$/i.test(m)) return 'Required.';
+  if (/control character|bidi/i.test(m)) return 'Contains characters that are not allowed (control or text-direction characters).';
+  const sentence = m.charAt(0).toUpperCase() + m.slice(1);
+  return /[.!?]$/.test(sentence) ? sentence : `${sentence}.`;
+}
+
+/**
+ * Field messages of a 400 from the server ("justification: Too big: ...; ticket: ..."):
+ * `{ justification: 'At most 4,096 characters.' }`. Empty when the error is not about fields.
+ */
+export function fieldErrorsFrom(error: unknown): Record<string, string> {
+  if (errorStatus(error) !== 400) return {};
+  const out: Record<string, string> = {};
+  for (const part of serverMessage(error).split(/;\s*/)) {
+    const match = /^([A-Za-z][\w.]*):\s*(.+)$/.exec(part.trim());
+    if (match && !(match[1] in out)) out[match[1]] = friendlyValidationMessage(match[2]);
+  }
+  return out;
+}
+
+/**
+ * A sentence for a person about a failed action: no HTTP codes, library messages or
+ * stack traces. `fieldLabels` names fields for 400s ("Justification: at most ...").
+ */
+export function describeError(error: unknown, fieldLabels: Record<string, string> = {}): string {
+  const status = errorStatus(error);
+  const message = serverMessage(error);
+  if (status === 400) {
+    const fields = fieldErrorsFrom(error);
+    const parts = Object.entries(fields).map(([f, m]) => `${fieldLabels[f] ?? f}: ${m}`);
+    return parts.length ? `Please check: ${parts.join(' ')}` : `Please check your input: ${friendlyValidationMessage(message.replace(/^[\w.]+:\s*/, ''))}`;
+  }
+  if (status === 401) return 'Your session has ended. Sign in again and retry.';
+  if (status === 403) return `You are not allowed to do this. ${/you |only |policy/i.test(message) ? friendlyValidationMessage(message) : ''}`.trim();
+  if (status === 404) return 'This item no longer exists, or you may not see it.';
+  if (status === 409) return `${friendlyValidationMessage(message)} Reload the page to see the current state.`;
+  if (status !== undefined && status >= 500) return 'The portal could not complete this right now. Try again in a moment.';
+  if (/failed to fetch|networkerror|getaddrinfo|ECONNREFUSED/i.test(message)) return 'The portal could not be reached. Check your connection and try again.';
+  return friendlyValidationMessage(message);
+}
+
+/** 90 → "1 h 30 min", relative-and-absolute time: "in 3 h 12 min, at 14:05". */
+export function formatRelative(iso: string | undefined, now: Date): string {
+  if (!iso) return '—';
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return iso;
+  const diffMin = Math.round((t - now.getTime()) / 60_000);
+  const abs = new Date(t).toLocaleString();
+  if (Math.abs(diffMin) < 1) return `just now (${abs})`;
+  const span = formatMinutes(Math.abs(diffMin));
+  return diffMin > 0 ? `in ${span}, at ${abs}` : `${span} ago (${abs})`;
+}
+
+/** Share of a grant's time already used, 0..100 (a bar of time left). */
+export function grantElapsedPercent(grant: Pick<Grant, 'startsAt' | 'expiresAt'>, now: Date): number {
+  const start = Date.parse(grant.startsAt);
+  const end = Date.parse(grant.expiresAt);
+  if (!(end > start)) return 100;
+  return Math.min(100, Math.max(0, ((now.getTime() - start) / (end - start)) * 100));
+}
+
