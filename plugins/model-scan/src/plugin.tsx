@@ -1,5 +1,8 @@
+import { lazy, Suspense } from 'react';
 import {
   ApiBlueprint,
+  coreExtensionData,
+  createExtension,
   PageBlueprint,
   createFrontendPlugin,
   discoveryApiRef,
@@ -32,7 +35,7 @@ export const modelScanApi = ApiBlueprint.make({
 export const modelScanPage = PageBlueprint.make({
   params: {
     path: '/model-scan',
-    title: 'Model scanning',
+    title: 'Scans',
     icon: <SecurityIcon />,
     routeRef: rootRouteRef,
     noHeader: true,
@@ -55,6 +58,24 @@ export const entityModelScansContent = EntityContentBlueprint.make({
   },
 });
 
+/** home-card:model-scan/risky-scans — recent malicious/suspicious scans on the home page. */
+export const riskyScansHomeCard = createExtension({
+  kind: 'home-card',
+  name: 'risky-scans',
+  attachTo: { id: 'page:app/home', input: 'cards' },
+  output: [coreExtensionData.reactElement],
+  factory: () => {
+    const Card = lazy(() => import('./home/RiskyScansCard').then(m => ({ default: m.RiskyScansCard })));
+    return [
+      coreExtensionData.reactElement(
+        <Suspense fallback={null}>
+          <Card />
+        </Suspense>,
+      ),
+    ];
+  },
+});
+
 export const modelScanPlugin = createFrontendPlugin({
   pluginId: 'model-scan',
   title: 'Model scanning',
@@ -65,5 +86,5 @@ export const modelScanPlugin = createFrontendPlugin({
     scan: scanRouteRef,
     newScan: newScanRouteRef,
   },
-  extensions: [modelScanApi, modelScanPage, entityModelScansContent],
+  extensions: [modelScanApi, modelScanPage, entityModelScansContent, riskyScansHomeCard],
 });

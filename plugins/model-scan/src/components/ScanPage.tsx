@@ -1,12 +1,17 @@
 import { useCallback, useEffect, useState } from 'react';
 import {
   Content,
+  EmptyState,
   Header,
   InfoCard,
+  Link,
+  LinkButton,
   Page,
   Progress,
   ResponseErrorPanel,
 } from '@backstage/core-components';
+import { EntityDisplayName } from '@backstage/plugin-catalog-react';
+import { EntityLink } from './EntityLink';
 import {
   useApi,
   useAppNavigate,
@@ -25,7 +30,7 @@ import { useParams } from 'react-router-dom';
 import { modelScanApiRef } from '../api/ModelScanApi';
 import { GateDecision, Scan, ScannedFile } from '../api/types';
 import { modelScanRescanPermission } from '../permissions';
-import { scanRouteRef } from '../routes';
+import { rootRouteRef, scanRouteRef } from '../routes';
 import { AcceptVerdictButton } from './AcceptVerdictDialog';
 import { FindingExplanation } from './FindingExplanation';
 import { formatBytes, formatTime, shortRef } from './format';
@@ -206,26 +211,35 @@ export function ScanDetails(props: { scan: Scan; onChanged: () => void }) {
           <Box data-testid="scan-status" data-status={scan.status}>
             <Typography variant="body1">
               Status: <strong>{scan.status}</strong>{' '}
-              {scan.status === 'completed' && (
-                <VerdictChip verdict={scan.verdict} severity={scan.severity} />
+              {(scan.status === 'completed' || scan.status === 'failed') && (
+                <VerdictChip verdict={scan.verdict} severity={scan.severity} status={scan.status} />
               )}
             </Typography>
             {active && <ScanProgressView scan={scan} />}
-            {scan.error && (
-              <Alert severity="error" role="alert">
-                {scan.error}
+            {scan.status === 'failed' && (
+              <Alert severity="error" role="alert" data-testid="scan-failed">
+                The scan did not finish, so the model is not verified and the promotion gate stays closed.
+                {canRescan ? ' Scan it again; if it keeps failing, ask a security reviewer.' : ' Ask a security reviewer to scan it again.'}
+                {scan.error && (
+                  <Typography variant="body2" style={{ wordBreak: 'break-word' }}>
+                    What went wrong: {friendlyScanError(scan.error)}
+                  </Typography>
+                )}
               </Alert>
             )}
             <Typography variant="body2" style={{ wordBreak: 'break-all' }}>
               Target: <code>{scan.target}</code>
             </Typography>
             <Typography variant="body2">
-              Trigger: {scan.trigger} · Requested by {shortRef(scan.requestedBy)} ·
+              Trigger: {scan.trigger} · Requested by{' '}
+              {scan.requestedBy.startsWith('user:') ? <EntityDisplayName entityRef={scan.requestedBy} hideIcon /> : shortRef(scan.requestedBy)} ·
               Created {formatTime(scan.createdAt)}
               {scan.completedAt ? ` · Completed ${formatTime(scan.completedAt)}` : ''}
             </Typography>
             {scan.entityRef && (
-              <Typography variant="body2">Entity: {scan.entityRef}</Typography>
+              <Typography variant="body2">
+                Model: <EntityLink entityRef={scan.entityRef} />
+              </Typography>
             )}
             {scan.scannerVersion && (
               <Typography variant="body2">
@@ -262,15 +276,51 @@ export function ScanDetails(props: { scan: Scan; onChanged: () => void }) {
   );
 }
 
+function isNotFoundError(error: unknown): boolean {
+  const e = error as { response?: { status?: number }; statusCode?: number; name?: string };
+  return e?.response?.status === 404 || e?.statusCode === 404 || e?.name === 'NotFoundError';
+}
+
+/** A scanner error as a sentence (no host lookups or library codes). */
+export function friendlyScanError(message: string): string {
+  if (/ENOTFOUND|getaddrinfo|ECONNREFUSED|ETIMEDOUT|fetch failed/i.test(message)) {
+    return 'the model source could not be reached.';
+  }
+  if (/timed? ?out/i.test(message)) return 'the scan took too long and was stopped.';
+  if (/too large|exceeds/i.test(message)) return 'the file is larger than the scanner accepts.';
+  return message.length > 300 ? `${message.slice(0, 300)}…` : message;
+}
+
 /** /model-scan/scans/:id */
 export function ScanPage() {
   const { id } = useParams();
+  const root = useRouteRef(rootRouteRef);
   const { scan, error, reload } = usePolledScan(id);
   return (
     <Page themeId="tool">
-      <Header title="Model scan" subtitle={scan?.target ?? id} />
+      <Header title="Model scan" subtitle={scan?.target ?? ''} />
       <Content>
-        {error && <ResponseErrorPanel error={error} />}
+        <Box mb={2}>
+          {root && (
+            <Link to={root()} data-testid="back-link">
+              ← Back to all scans
+            </Link>
+          )}
+        </Box>
+        {error && (isNotFoundError(error) ? (
+          <Box data-testid="not-found">
+            <EmptyState
+              missing="content"
+              title="This scan does not exist"
+              description="The link may be mistyped, or the scan was removed. Nothing was changed."
+              action={root ? <LinkButton to={root()} variant="contained" color="primary">Show all scans</LinkButton> : undefined}
+            />
+          </Box>
+        ) : (
+          <Alert severity="error" action={<Button onClick={reload}>Retry</Button>}>
+            The scan could not be loaded. Try again in a moment.
+          </Alert>
+        ))}
         {!error && !scan && <Progress />}
         {scan && <ScanDetails scan={scan} onChanged={reload} />}
       </Content>

@@ -1,5 +1,7 @@
 import { Link, Table, TableColumn } from '@backstage/core-components';
 import { useRouteRef } from '@backstage/frontend-plugin-api';
+import { EntityDisplayName } from '@backstage/plugin-catalog-react';
+import { EntityLink } from './EntityLink';
 import { Scan } from '../api/types';
 import { scanRouteRef } from '../routes';
 import { formatTime, shortRef } from './format';
@@ -25,17 +27,22 @@ export function ScansTable(props: {
           s.target
         ),
     },
+    {
+      title: 'Model',
+      field: 'entityRef',
+      render: s => (s.entityRef ? <EntityLink entityRef={s.entityRef} /> : '—'),
+    },
     { title: 'Trigger', field: 'trigger' },
-    { title: 'Status', field: 'status' },
+    { title: 'Status', field: 'status', lookup: { queued: 'queued', running: 'running', completed: 'completed', failed: 'failed' } },
     {
       title: 'Verdict',
       field: 'verdict',
-      render: s => <VerdictChip verdict={s.verdict} severity={s.severity} />,
+      render: s => <VerdictChip verdict={s.verdict} severity={s.severity} status={s.status} />,
     },
     {
       title: 'Requested by',
       field: 'requestedBy',
-      render: s => shortRef(s.requestedBy),
+      render: s => (s.requestedBy.startsWith('user:') ? <EntityDisplayName entityRef={s.requestedBy} hideIcon /> : shortRef(s.requestedBy)),
     },
     {
       title: 'Time',

@@ -36,14 +36,28 @@ export const VERDICT_MEANING: Record<Verdict, string> = {
     'The file could not be scanned completely and nothing dangerous was seen before the failure. Treat it as unverified.',
 };
 
-/** A coloured chip for a verdict; "Pending" while there is none yet. */
+/** A coloured chip for a verdict; "Pending" while a scan runs, "Scan failed" when it failed. */
 export function VerdictChip(props: {
   verdict?: Verdict;
   severity?: Severity;
   size?: 'small' | 'medium';
+  /** the scan's status: a failed scan without a verdict is "Scan failed", never "Pending" */
+  status?: string;
 }) {
   const classes = useStyles();
-  const { verdict, severity, size = 'small' } = props;
+  const { verdict, severity, size = 'small', status } = props;
+  if (!verdict && status === 'failed') {
+    return (
+      <Chip
+        size={size}
+        label="Scan failed · unverified"
+        title="The scan did not finish; the file is not verified. Look at the error and scan again."
+        className={classes.error}
+        data-testid="verdict-chip"
+        data-verdict="failed"
+      />
+    );
+  }
   if (!verdict) {
     return (
       <Chip
