@@ -22,5 +22,6 @@ export const auditEventsQuerySchema = z
     status: z.enum(['initiated', 'succeeded', 'failed']).optional(),
     from: isoTimestamp.optional(),
     to: isoTimestamp.optional(),
+    entityRef: singleLineText({ max: 500, min: 1 }).optional(),
   })
   .strict();

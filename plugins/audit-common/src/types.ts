@@ -86,6 +86,8 @@ export interface AuditEventsQuery {
   /** ISO 8601 timestamps, inclusive `from`, exclusive `to`. */
   from?: string;
   to?: string;
+  /** Only events whose meta names this entity ref (e.g. a resource or model), exact string. */
+  entityRef?: string;
 }
 
 /** One page of events; pass `nextCursor` back as the query's `before` (desc) or `after` (asc). */

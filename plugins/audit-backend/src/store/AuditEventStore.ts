@@ -144,6 +144,11 @@ export class AuditEventStore {
     if (query.status) q.where('status', query.status);
     if (query.from) q.where('occurred_at', '>=', query.from);
     if (query.to) q.where('occurred_at', '<', query.to);
+    if (query.entityRef) {
+      // an event concerns an entity when its canonical-JSON meta holds the ref as a string value
+      const needle = JSON.stringify(query.entityRef).replace(/[\\%_]/g, c => `\\${c}`);
+      q.whereRaw(`meta like ? escape '\\'`, [`%${needle}%`]);
+    }
     const rows = await q
       .select()
       .orderBy('seq', order)
