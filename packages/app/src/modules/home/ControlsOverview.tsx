@@ -19,6 +19,19 @@ const AREA_TITLES: Record<SecurityControl['area'], string> = {
   'third-party-models': 'Third-party models',
 };
 
+/** Plugin family → its page and a readable name (families not built yet have no page). */
+const PLUGIN_PAGES: Record<string, { title: string; path?: string }> = {
+  'access-requests': { title: 'Access', path: '/access' },
+  'model-scan': { title: 'Scans', path: '/model-scan' },
+  'weight-inventory': { title: 'Inventory', path: '/weight-inventory' },
+  'policy-exceptions': { title: 'Exceptions', path: '/policy-exceptions' },
+  detections: { title: 'Detections', path: '/detections' },
+  audit: { title: 'Audit trail', path: '/audit' },
+  foundation: { title: 'Portal foundation' },
+};
+
+const nowrap = { whiteSpace: 'nowrap' as const };
+
 const columns: TableColumn<SecurityControl>[] = [
   {
     title: 'Control',
@@ -28,47 +41,52 @@ const columns: TableColumn<SecurityControl>[] = [
         <Typography variant="body2">
           <strong>{c.title}</strong>
         </Typography>
-        <Typography variant="caption" color="textSecondary">
+        <Typography variant="caption" color="textSecondary" style={nowrap}>
           {c.id}
         </Typography>
       </>
     ),
   },
-  { title: 'Area', field: 'area', render: c => AREA_TITLES[c.area] },
-  { title: 'What it means', field: 'description', width: '35%' },
+  { title: 'Area', field: 'area', render: c => AREA_TITLES[c.area], lookup: AREA_TITLES },
+  { title: 'What it means', field: 'description', width: '40%' },
   {
     title: 'Covered by',
     field: 'plugins',
-    render: c => c.plugins.map(p => <Chip key={p} size="small" label={p} style={{ margin: 2 }} />),
+    render: c =>
+      c.plugins.map(p => {
+        const page = PLUGIN_PAGES[p] ?? { title: p };
+        return page.path ? (
+          <Chip key={p} size="small" label={page.title} clickable component={Link as any} to={page.path} style={{ margin: 2 }} />
+        ) : (
+          <Chip key={p} size="small" label={page.title} style={{ margin: 2 }} />
+        );
+      }),
   },
-  { title: 'DASF', field: 'dasf', render: c => c.dasf.join(', ') || '-' },
+  { title: 'DASF', field: 'dasf', render: c => <span style={nowrap}>{c.dasf.join(', ') || '-'}</span> },
   {
     title: 'MITRE ATLAS',
     field: 'atlas',
     render: c =>
       c.atlas.length
         ? c.atlas.map(t => (
-            <div key={t}>
+            <div key={t} style={nowrap}>
               <Link to={atlasTechniqueUrl(t)}>{t}</Link>
             </div>
           ))
         : '-',
   },
-  { title: 'NIST SP 800-218A', field: 'nist', render: c => c.nist.join(', ') },
+  { title: 'NIST SP 800-218A', field: 'nist', render: c => c.nist.map(n => <div key={n} style={nowrap}>{n}</div>) },
 ];
 
-/** The home page: the controls of the brief and the plugins that cover each. */
+/** /controls: the controls catalog, the plugins that cover each, and their references. */
 export function ControlsOverview() {
   return (
     <Page themeId="home">
-      <Header
-        title="Frontier Guard"
-        subtitle="Security controls for AI research infrastructure"
-      />
+      <Header title="Controls" subtitle="The security controls of Frontier Guard and what covers each" />
       <Content>
         <Table<SecurityControl>
-          title="Security controls"
-          options={{ paging: false, search: true, padding: 'dense' }}
+          title={`Security controls (${securityControls.length})`}
+          options={{ paging: true, pageSize: 20, pageSizeOptions: [20, 50, 100], search: true, filtering: false, padding: 'dense' }}
           columns={columns}
           data={[...securityControls]}
         />

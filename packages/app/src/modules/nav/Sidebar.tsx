@@ -22,6 +22,9 @@ export const SidebarContent = NavContentBlueprint.make({
 
       nav.take('page:notifications'); // rendered by NotificationsSidebarItem below
       nav.take('page:app/home'); // the Home item is the first entry below
+      // The catalog graph page is an empty canvas without an entity; it is reached from an
+      // entity's relations card instead, so it gets no sidebar entry.
+      nav.take('page:catalog-graph');
 
       return (
         <Sidebar>
