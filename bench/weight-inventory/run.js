@@ -26,7 +26,14 @@ const { execFile } = require('node:child_process');
 
 const root = path.resolve(__dirname, '../..');
 require(require.resolve('@backstage/cli/config/nodeTransform.cjs', { paths: [root] }));
-const { selfSignedCert } = require(path.join(root, 'plugins/weight-inventory-backend/src/testUtils/tls'));
+// self-signed certificate for the local servers (@internal/test-stand-ins; older trees: the plugin's testUtils)
+const selfSignedCert = (() => {
+  try {
+    return require(path.join(root, 'packages/test-stand-ins/src/tls')).selfSignedCertificateFiles;
+  } catch {
+    return require(path.join(root, 'plugins/weight-inventory-backend/src/testUtils/tls')).selfSignedCert;
+  }
+})();
 const { startFakeArm } = require(path.join(root, 'plugins/weight-inventory-backend/src/testUtils/fakeArm'));
 
 const ACCOUNTS = 2000;
