@@ -13,6 +13,7 @@ import StorageIcon from '@material-ui/icons/Storage';
 import { WeightInventoryClient } from '@internal/plugin-weight-inventory-common';
 import { AccessRequestsClient } from '@internal/plugin-access-requests-common';
 import { ModelScanClient } from '@internal/plugin-model-scan-common';
+import { PolicyExceptionsClient } from '@internal/plugin-policy-exceptions-common';
 import { weightInventoryApiRef, weightInventoryLinkedApiRef } from './api';
 import { rootRouteRef } from './routes';
 import { isInventoryEntity } from './components/format';
@@ -37,6 +38,7 @@ export const weightInventoryLinkedApi = ApiBlueprint.make({
       factory: ({ discoveryApi, fetchApi }) => ({
         accessRequests: new AccessRequestsClient({ discoveryApi, fetchApi }),
         modelScan: new ModelScanClient({ discoveryApi, fetchApi }),
+        policyExceptions: new PolicyExceptionsClient({ discoveryApi, fetchApi }),
       }),
     }),
 });

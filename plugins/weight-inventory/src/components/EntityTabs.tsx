@@ -7,9 +7,10 @@ import { Box, Button, Grid, Typography } from '@material-ui/core';
 import useAsync from 'react-use/esm/useAsync';
 import type { FindingHistoryEntry, PostureFinding, WeightFile } from '@internal/plugin-weight-inventory-common';
 import type { Grant } from '@internal/plugin-access-requests-common';
+import { describeCoverage, IsExceptedResult } from '@internal/plugin-policy-exceptions-common';
 import { weightInventoryApiRef, weightInventoryLinkedApiRef } from '../api';
 import { blobUrl, formatBytes, formatTime } from './format';
-import { PostureChip, SeverityChip, StatusChip } from './PostureChip';
+import { ExceptedChip, PostureChip, SeverityChip, StatusChip } from './PostureChip';
 
 function NotInInventory() {
   return (
@@ -42,18 +43,65 @@ function History(props: { storeId: string; findingKey: string }) {
   );
 }
 
-/** Entity tab "Posture": every check with status, evidence path, remediation, last change and history. */
+type CoveredFinding = PostureFinding & { coverage?: IsExceptedResult };
+
+/**
+ * Asks policy-exceptions' one answer (`isExceptedMany`) for every failing finding, with the
+ * inventory's own `entityRef` and `findingKey` (the keys the exception request form offers, as
+ * it picks from the inventory's open findings). `coverageError` when the answer is unavailable:
+ * the findings then stay failing (never shown as passing or excepted on a guess).
+ */
+async function withCoverage(
+  linked: { policyExceptions: { isExceptedMany(q: Array<{ controlId: string; entityRef: string; findingKey?: string }>): Promise<IsExceptedResult[]> } },
+  findings: PostureFinding[],
+): Promise<{ rows: CoveredFinding[]; coverageError?: string }> {
+  const failing = findings.filter(f => f.status === 'fail');
+  if (failing.length === 0) return { rows: findings };
+  try {
+    const answers = await linked.policyExceptions.isExceptedMany(
+      failing.map(f => ({ controlId: f.controlId, entityRef: f.entityRef, findingKey: f.findingKey })),
+    );
+    const byKey = new Map(failing.map((f, i) => [f.findingKey, answers[i]]));
+    return { rows: findings.map(f => (f.status === 'fail' && byKey.get(f.findingKey) ? { ...f, coverage: byKey.get(f.findingKey) } : f)) };
+  } catch (e) {
+    return { rows: findings, coverageError: (e as Error)?.message ?? String(e) };
+  }
+}
+
+/**
+ * Entity tab "Posture": every check with status, evidence path, remediation, last change and
+ * history. A failing check covered by an active policy exception reads "excepted until …, by …"
+ * (still failing, never passing); when the exception ends it is open again on the next read.
+ */
 export function EntityPostureContent() {
   const { entity } = useEntity();
   const api = useApi(weightInventoryApiRef);
+  const linked = useApi(weightInventoryLinkedApiRef);
   const entityRef = stringifyEntityRef(entity);
-  const state = useAsync(() => api.getEntityPosture(entityRef), [api, entityRef]);
+  const state = useAsync(async () => {
+    const posture = await api.getEntityPosture(entityRef);
+    return { ...posture, ...(await withCoverage(linked, posture.findings)) };
+  }, [api, linked, entityRef]);
   const [open, setOpen] = useState<string>();
   if (state.loading) return <Progress />;
   if (state.error) return isNotFound(state.error) ? <NotInInventory /> : <ResponseErrorPanel error={state.error} />;
-  const { store, findings } = state.value!;
-  const columns: TableColumn<PostureFinding>[] = [
-    { title: 'Status', field: 'status', render: f => <StatusChip status={f.status} /> },
+  const { store, rows, coverageError } = state.value!;
+  const excepted = rows.filter(f => f.coverage?.excepted).length;
+  const columns: TableColumn<CoveredFinding>[] = [
+    {
+      title: 'Status',
+      field: 'status',
+      render: f =>
+        f.coverage?.excepted ? (
+          <span data-testid={`finding-status-${f.findingKey}`}>
+            <StatusChip status={f.status} /> <ExceptedChip />
+            <br />
+            <Typography variant="caption" data-testid="finding-coverage">{describeCoverage(f.coverage)}</Typography>
+          </span>
+        ) : (
+          <span data-testid={`finding-status-${f.findingKey}`}><StatusChip status={f.status} />{f.status === 'fail' && !coverageError ? <Typography variant="caption" display="block">open</Typography> : null}</span>
+        ),
+    },
     { title: 'Severity', field: 'severity', render: f => <SeverityChip severity={f.severity} /> },
     { title: 'Check', field: 'title', render: f => <span title={f.rationale}><strong>{f.controlId}</strong><br />{f.title}</span> },
     { title: 'Subject', field: 'subjectKey' },
@@ -79,15 +127,20 @@ export function EntityPostureContent() {
           <Box display="flex" alignItems="center" style={{ gap: 12 }}>
             <PostureChip posture={store.posture} />
             <Typography variant="body2">
-              {store.failing.critical} critical, {store.failing.high} high, {store.failing.medium} medium, {store.failing.low} low failing · {store.passing} passing · evaluated {formatTime(store.lastRefreshAt)}
+              {store.failing.critical} critical, {store.failing.high} high, {store.failing.medium} medium, {store.failing.low} low failing{excepted > 0 ? ` (${excepted} excepted)` : ''} · {store.passing} passing · evaluated {formatTime(store.lastRefreshAt)}
               {store.demo ? ' · demo data' : ''}
             </Typography>
           </Box>
           {store.lastError && <Typography color="error" variant="body2">The last refresh could not read everything: {store.lastError}</Typography>}
+          {coverageError && (
+            <Typography color="error" variant="body2" data-testid="coverage-error">
+              Policy exceptions could not be read ({coverageError}): failing checks are shown without their exceptions.
+            </Typography>
+          )}
         </InfoCard>
       </Grid>
       <Grid item xs={12} data-testid="posture-findings">
-        <Table<PostureFinding> title="Checks" options={{ paging: true, pageSize: 25, search: true, padding: 'dense' }} columns={columns} data={findings} />
+        <Table<CoveredFinding> title="Checks" options={{ paging: true, pageSize: 25, search: true, padding: 'dense' }} columns={columns} data={rows} />
       </Grid>
     </Grid>
   );

@@ -16,3 +16,8 @@ export function StatusChip(props: { status: FindingStatus }) {
 export function SeverityChip(props: { severity: Severity }) {
   return <Chip size="small" variant="outlined" label={props.severity} style={{ borderColor: SEVERITY_COLOR[props.severity], color: SEVERITY_COLOR[props.severity] }} />;
 }
+
+/** A failing check covered by an active policy exception: still failing, never "pass". */
+export function ExceptedChip() {
+  return <Chip size="small" variant="outlined" label="excepted" data-testid="excepted-chip" style={{ borderColor: '#ef6c00', color: '#ef6c00' }} />;
+}

@@ -6,7 +6,7 @@ const mountedRoutes = { '/catalog/:namespace/:kind/:name': entityRouteRef };
 import { permissionApiRef } from '@backstage/plugin-permission-react';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import type { PostureFinding, WeightStore } from '@internal/plugin-weight-inventory-common';
-import { weightInventoryApiRef } from '../api';
+import { weightInventoryApiRef, weightInventoryLinkedApiRef } from '../api';
 import { InventoryPage } from './InventoryPage';
 import { EntityPostureContent } from './EntityTabs';
 import { blobUrl, formatBytes, isInventoryEntity } from './format';
@@ -38,13 +38,44 @@ describe('InventoryPage', () => {
 });
 
 describe('EntityPostureContent', () => {
-  it('shows failing checks with evidence path and remediation', async () => {
-    const api = { getEntityPosture: jest.fn().mockResolvedValue({ store: store({ id: 'storage-bad', posture: 'failing' }), findings: [finding] }) };
-    const entity = { apiVersion: 'backstage.io/v1alpha1', kind: 'Resource', metadata: { name: 'storage-bad' }, spec: { type: 'weight-store', owner: 'x' } };
-    await renderInTestApp(<EntityProvider entity={entity}><EntityPostureContent /></EntityProvider>, { apis: [[weightInventoryApiRef, api as any]], mountedRoutes });
-    expect(await screen.findByTestId('evidence-path')).toHaveTextContent('properties.publicNetworkAccess');
+  const entity = { apiVersion: 'backstage.io/v1alpha1', kind: 'Resource', metadata: { name: 'storage-bad' }, spec: { type: 'weight-store', owner: 'x' } };
+  const passingFinding: PostureFinding = { ...finding, findingKey: 'FG-STORAGE-TLS:storage-account/bad', controlId: 'FG-STORAGE-TLS', checkId: 'FG-STORAGE-TLS', status: 'pass', path: 'properties.minimumTlsVersion' };
+  const posture = () => ({ getEntityPosture: jest.fn().mockResolvedValue({ store: store({ id: 'storage-bad', posture: 'failing', failing: { critical: 0, high: 1, medium: 0, low: 0 } }), findings: [finding, passingFinding] }) });
+  const linkedWith = (isExceptedMany: jest.Mock) => ({ accessRequests: {}, modelScan: {}, policyExceptions: { isExceptedMany } });
+  const render = (api: any, linked: any) =>
+    renderInTestApp(<EntityProvider entity={entity}><EntityPostureContent /></EntityProvider>, { apis: [[weightInventoryApiRef, api], [weightInventoryLinkedApiRef, linked]], mountedRoutes });
+
+  it('shows failing checks with evidence path and remediation, open when no exception covers them', async () => {
+    const api = posture();
+    const isExceptedMany = jest.fn().mockResolvedValue([{ excepted: false, controlId: finding.controlId, subject: { entityRef: finding.entityRef, findingKey: finding.findingKey }, at: '2026-12-07T12:00:00Z' }]);
+    await render(api, linkedWith(isExceptedMany));
+    expect((await screen.findAllByTestId('evidence-path'))[0]).toHaveTextContent('properties.publicNetworkAccess');
     expect(screen.getByTestId('remediation')).toHaveTextContent('Disabled');
     expect(api.getEntityPosture).toHaveBeenCalledWith('resource:default/storage-bad');
+    // Only failing findings are asked about, with the inventory's own entity ref and finding key.
+    expect(isExceptedMany).toHaveBeenCalledWith([{ controlId: 'FG-STORAGE-PUBLIC-NETWORK', entityRef: 'resource:default/storage-bad', findingKey: 'FG-STORAGE-PUBLIC-NETWORK:storage-account/bad' }]);
+    expect(screen.getByTestId(`finding-status-${finding.findingKey}`)).toHaveTextContent(/fail\s*open/);
+    expect(screen.queryByTestId('excepted-chip')).toBeNull();
+  }, 30_000);
+
+  it('shows a covered failing check as "excepted until …, by …", still failing, and counts it in the summary', async () => {
+    const isExceptedMany = jest.fn().mockResolvedValue([
+      { excepted: true, controlId: finding.controlId, subject: { entityRef: finding.entityRef, findingKey: finding.findingKey }, at: '2026-12-07T12:00:00Z', exceptionId: 'ex-1', until: '2026-12-21T00:00:00.000Z', approvedBy: ['user:default/bob', 'user:default/carol'], owner: 'user:default/alice' },
+    ]);
+    await render(posture(), linkedWith(isExceptedMany));
+    expect(await screen.findByTestId('finding-coverage')).toHaveTextContent('excepted until 2026-12-21T00:00:00.000Z, by bob, carol');
+    const status = screen.getByTestId(`finding-status-${finding.findingKey}`);
+    expect(status).toHaveTextContent('fail');
+    expect(status).not.toHaveTextContent(/pass/);
+    expect(screen.getByTestId('excepted-chip')).toBeInTheDocument();
+    expect(screen.getByText(/1 high, 0 medium, 0 low failing \(1 excepted\)/)).toBeInTheDocument();
+  }, 30_000);
+
+  it('keeps failing checks failing and says so when policy exceptions cannot be read', async () => {
+    await render(posture(), linkedWith(jest.fn().mockRejectedValue(new Error('HTTP 503'))));
+    expect(await screen.findByTestId('coverage-error')).toHaveTextContent('HTTP 503');
+    expect(screen.queryByTestId('excepted-chip')).toBeNull();
+    expect(screen.getByTestId(`finding-status-${finding.findingKey}`)).toHaveTextContent('fail');
   }, 30_000);
 });
 
