@@ -12,6 +12,10 @@
 import { promises as fsp } from 'node:fs';
 import type { Finding } from '../types';
 import { clusterStoreId, storageStoreId, storeEntityRef } from '../naming';
+// The pure coverage module only (it imports nothing but its own plain types), not the package
+// index, which pulls @backstage/errors and the permission framework: the CLI keeps no Backstage
+// runtime import (tested in exceptions.test.ts).
+import { isExceptedFromExport } from '@internal/plugin-policy-exceptions-common/src/coverage';
 
 export interface PolicyException {
   id: string;
@@ -94,20 +98,42 @@ export function isActive(e: PolicyException, now: Date): boolean {
   return true;
 }
 
-/** The active exception that covers a finding, if any. */
+/**
+ * The active exception that covers a finding, if any. Exceptions from the policy-exceptions
+ * export are matched by its own function (`isExceptedFromExport`, the same answer as the API's
+ * `isExcepted`), asked for the finding's control id and, when they differ, its check id.
+ * Hand-written `subject` patterns keep their glob match.
+ */
 export function exceptionFor(f: Finding, exceptions: PolicyException[], now: Date, cluster?: string): PolicyException | undefined {
-  const ref = entityRefOf(f, cluster)?.toLowerCase();
-  const covers = (e: PolicyException) => {
-    if (e.subject !== undefined) return glob(e.subject, f.subject.key) || glob(e.subject, f.findingKey);
-    if (e.findingKey !== undefined && e.findingKey !== f.findingKey) return false;
-    if (ref && (e.entityRefs ?? []).some(r => r.trim().toLowerCase() === ref)) return true;
+  const ref = entityRefOf(f, cluster);
+  const controls = f.checkId && f.checkId !== f.controlId ? [f.controlId, f.checkId] : [f.controlId];
+  const fromExport = exceptions.filter(e => e.subject === undefined && (e.status === undefined || ACTIVE.has(e.status.toLowerCase())));
+  const items = fromExport.map(e => ({
+    id: e.id,
+    controlId: e.controlId,
     // Without a known entity (manifests with no kubernetes.cluster configured) only an exception
-    // narrowed to this exact finding covers it.
-    return !ref && e.findingKey === f.findingKey;
-  };
-  const matches = exceptions.filter(e => isActive(e, now) && (e.controlId === f.controlId || e.controlId === f.checkId) && covers(e));
+    // narrowed to this exact finding covers it: it is asked for with the exception's own entity.
+    scope: { entityRefs: e.entityRefs ?? [], findingKey: e.findingKey },
+    startsAt: e.startsAt ?? '0000-01-01T00:00:00Z',
+    endsAt: e.endsAt ?? '9999-12-31T00:00:00Z',
+    owner: '',
+  }));
+  const covering: PolicyException[] = [];
+  for (const controlId of controls) {
+    const narrowed = items.filter(i => i.scope.findingKey === f.findingKey);
+    const asks = ref ? [{ entityRef: ref, among: items }] : narrowed.flatMap(i => i.scope.entityRefs.slice(0, 1).map(entityRef => ({ entityRef, among: narrowed })));
+    for (const { entityRef, among } of asks) {
+      const r = isExceptedFromExport({ items: among }, controlId, { entityRef, findingKey: f.findingKey }, now);
+      const e = r.excepted ? fromExport.find(x => x.id === r.exceptionId) : undefined;
+      if (e) covering.push(e);
+    }
+  }
+  for (const e of exceptions) {
+    if (e.subject === undefined || !isActive(e, now) || !controls.includes(e.controlId)) continue;
+    if (glob(e.subject, f.subject.key) || glob(e.subject, f.findingKey)) covering.push(e);
+  }
   // Among several, name the one that lasts longest.
-  return matches.sort((a, b) => Date.parse(b.endsAt ?? '9999-12-31') - Date.parse(a.endsAt ?? '9999-12-31'))[0];
+  return covering.sort((a, b) => Date.parse(b.endsAt ?? '9999-12-31') - Date.parse(a.endsAt ?? '9999-12-31'))[0];
 }
 
 /**
