@@ -15,11 +15,13 @@ import { AzureBlobJobStaging } from './staging';
 import {
   AZURITE_ACCOUNT,
   AZURITE_KEY,
-  ApiRequest,
+  kubernetesStatus as status,
+  kubernetesUnauthorized,
+  RecordedRequest,
   selfSignedCertificate,
   startAzurite,
-  startHttpsJsonServer,
-} from './__testUtils__/servers';
+  startHttpsServer,
+} from '@internal/test-stand-ins';
 
 jest.setTimeout(180_000);
 
@@ -33,19 +35,6 @@ const PAYLOAD = Buffer.from(
   '8002636f730a73797374656d0a5802000000696485522e',
   'hex',
 );
-
-const status = (code: number, reason: string, message: string) => ({
-  status: code,
-  body: {
-    kind: 'Status',
-    apiVersion: 'v1',
-    metadata: {},
-    status: 'Failure',
-    message,
-    reason,
-    code,
-  },
-});
 
 /** A Job's status as the API server reports it, from its container's exit code (null: running). */
 function jobStatusOf(code: number | null | undefined) {
@@ -144,9 +133,9 @@ function fakeCluster() {
       fs.rmSync(scratch, { recursive: true, force: true });
     });
   };
-  const handler = (req: ApiRequest) => {
-    if (req.headers.authorization !== `Bearer ${TOKEN}`)
-      return status(401, 'Unauthorized', 'Unauthorized');
+  const handler = (req: RecordedRequest) => {
+    const refused = kubernetesUnauthorized(req, TOKEN);
+    if (refused) return refused;
     const route = ROUTES.find(([re]) => re.test(req.path));
     if (!route)
       return status(
@@ -198,7 +187,7 @@ function fakeCluster() {
 
 describe('KubernetesJobScanRunner (real @kubernetes/client-node and @azure/storage-blob against local stand-ins)', () => {
   let azurite: Awaited<ReturnType<typeof startAzurite>>;
-  let api: Awaited<ReturnType<typeof startHttpsJsonServer>>;
+  let api: Awaited<ReturnType<typeof startHttpsServer>>;
   let cluster: ReturnType<typeof fakeCluster>;
   let tls: { cert: string; key: string };
   const credential = () =>
@@ -208,7 +197,7 @@ describe('KubernetesJobScanRunner (real @kubernetes/client-node and @azure/stora
     azurite = await startAzurite();
     tls = selfSignedCertificate();
     cluster = fakeCluster();
-    api = await startHttpsJsonServer(tls, cluster.handler);
+    api = await startHttpsServer(tls, cluster.handler);
   });
   afterAll(async () => {
     await api?.close();

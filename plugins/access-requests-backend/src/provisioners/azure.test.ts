@@ -9,7 +9,7 @@ import {
   RecordedRequest,
   selfSignedCertificate,
   startHttpsServer,
-} from './__testUtils__/tls';
+} from '@internal/test-stand-ins';
 
 const SUB = '00000000-1111-2222-3333-444444444444';
 const SCOPE = `/subscriptions/${SUB}/resourceGroups/rg-weights/providers/Microsoft.Storage/storageAccounts/fgweights/blobServices/default/containers/frontier-7b`;

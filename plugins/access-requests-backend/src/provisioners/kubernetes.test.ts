@@ -13,37 +13,23 @@ const NAME = roleBindingNameFor(
   'viewer',
 );
 import {
+  kubernetesStatus as status,
+  kubernetesUnauthorized,
   RecordedRequest,
   selfSignedCertificate,
   startHttpsServer,
-} from './__testUtils__/tls';
+} from '@internal/test-stand-ins';
 
 const TOKEN = 'sa-token-for-tests';
 const BASE = '/apis/rbac.authorization.k8s.io/v1/namespaces';
-
-function status(code: number, reason: string, message: string) {
-  return {
-    status: code,
-    body: {
-      kind: 'Status',
-      apiVersion: 'v1',
-      metadata: {},
-      status: 'Failure',
-      message,
-      reason,
-      code,
-    },
-  };
-}
 
 /** Answers like the Kubernetes API server for namespaced RoleBindings. */
 function fakeKubernetesApi() {
   const bindings = new Map<string, any>();
   const forbiddenNamespaces = new Set<string>();
   const handler = (req: RecordedRequest) => {
-    if (req.headers.authorization !== `Bearer ${TOKEN}`) {
-      return status(401, 'Unauthorized', 'Unauthorized');
-    }
+    const refused = kubernetesUnauthorized(req, TOKEN);
+    if (refused) return refused;
     const m =
       req.path.match(
         /^\/apis\/rbac\.authorization\.k8s\.io\/v1\/namespaces\/([^/]+)\/rolebindings(?:\/([^/]+))?$/,

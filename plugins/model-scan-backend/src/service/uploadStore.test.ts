@@ -16,7 +16,7 @@ import {
   AZURITE_ACCOUNT,
   AZURITE_KEY,
   startAzurite,
-} from '../sources/__testUtils__/azurite';
+} from '@internal/test-stand-ins';
 import { ScanStore } from '../store/ScanStore';
 import { uploadTarget } from '../domain/targets';
 import { ScanService } from './ScanService';

@@ -15,7 +15,7 @@ import {
   AZURITE_ACCOUNT,
   AZURITE_KEY,
   startAzurite,
-} from './__testUtils__/azurite';
+} from '@internal/test-stand-ins';
 
 const SHA = 'a'.repeat(40);
 let workDir: string;

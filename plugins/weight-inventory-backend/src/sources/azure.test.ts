@@ -3,9 +3,8 @@ import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-bl
 import { mockServices } from '@backstage/backend-test-utils';
 import { evaluateProject } from '@internal/posture-checks';
 import { AzureStorageSource } from './azure';
-import { selfSignedCert } from '../testUtils/tls';
 import { startFakeArm, staticCredential } from '../testUtils/fakeArm';
-import { AZURITE_ACCOUNT, AZURITE_KEY, azuriteToken, startAzurite } from '../testUtils/azurite';
+import { AZURITE_ACCOUNT, AZURITE_KEY, azuriteToken, selfSignedCertificateFiles, startAzurite, trustCertificateInThisProcess } from '@internal/test-stand-ins';
 
 jest.setTimeout(60_000);
 
@@ -13,14 +12,15 @@ const SUB = '11111111-2222-3333-4444-555555555555';
 const id = (rg: string, name: string) => `/subscriptions/${SUB}/resourceGroups/${rg}/providers/Microsoft.Storage/storageAccounts/${name}`;
 
 describe('AzureStorageSource (real @azure/arm-storage, @azure/arm-monitor, @azure/storage-blob)', () => {
-  let tlsFiles: ReturnType<typeof selfSignedCert>;
+  let tlsFiles: ReturnType<typeof selfSignedCertificateFiles>;
   let azurite: Awaited<ReturnType<typeof startAzurite>>;
   let arm: Awaited<ReturnType<typeof startFakeArm>>;
   const token = azuriteToken();
 
   beforeAll(async () => {
-    tlsFiles = selfSignedCert();
-    azurite = await startAzurite(tlsFiles);
+    tlsFiles = selfSignedCertificateFiles();
+    trustCertificateInThisProcess(tlsFiles.cert);
+    azurite = await startAzurite({ tls: tlsFiles, oauth: true });
     // seed blobs through the data plane (test side: shared key of the emulator)
     const seed = new BlobServiceClient(azurite.endpoint, new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY));
     const weights = seed.getContainerClient('weights');

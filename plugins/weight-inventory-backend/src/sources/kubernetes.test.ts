@@ -4,9 +4,9 @@ import type { AddressInfo } from 'node:net';
 import { mockServices } from '@backstage/backend-test-utils';
 import { evaluateProject } from '@internal/posture-checks';
 import { KubernetesClusterSource, quantityBytes } from './kubernetes';
-import { selfSignedCert } from '../testUtils/tls';
+import { selfSignedCertificateFiles } from '@internal/test-stand-ins';
 
-const tlsFiles = selfSignedCert();
+const tlsFiles = selfSignedCertificateFiles();
 const caData = Buffer.from(tlsFiles.cert).toString('base64');
 afterAll(() => fs.rmSync(tlsFiles.dir, { recursive: true, force: true }));
 

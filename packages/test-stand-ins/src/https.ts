@@ -1,74 +1,51 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import https from 'node:https';
-import { AddressInfo } from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { CertificatePair } from './tls';
 
-/** A throwaway self-signed certificate for 127.0.0.1/localhost, made by the openssl CLI. */
-export function selfSignedCertificate(): { cert: string; key: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'fg-tls-'));
-  try {
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-        '-days',
-        '1',
-        '-subj',
-        '/CN=localhost',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1,DNS:localhost',
-      ],
-      { stdio: 'pipe' },
-    );
-    return {
-      cert: readFileSync(join(dir, 'cert.pem'), 'utf8'),
-      key: readFileSync(join(dir, 'key.pem'), 'utf8'),
-    };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
+/** A request as the stand-in server received it. */
 export interface RecordedRequest {
   method: string;
+  /** Raw request target (path and query as sent). */
   url: string;
+  /** Decoded path. */
   path: string;
   query: URLSearchParams;
   headers: Record<string, string | string[] | undefined>;
+  /** Parsed JSON body, the raw text when it is not JSON, undefined when empty. */
   body: any;
+  /** `https://127.0.0.1:<port>` of this server (for links such as nextLink). */
+  origin: string;
 }
+
+export type StandInResponse = {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+};
 
 export type Handler = (
   req: RecordedRequest,
-) =>
-  | { status: number; body?: unknown }
-  | Promise<{ status: number; body?: unknown }>;
+) => StandInResponse | Promise<StandInResponse>;
 
-/** Starts an HTTPS server on 127.0.0.1 that records every request and answers with `handler`. */
-export async function startHttpsServer(
-  tls: { cert: string; key: string },
-  handler: Handler,
-): Promise<{
+export interface StartedHttpsServer {
   url: string;
   requests: RecordedRequest[];
   close(): Promise<void>;
-}> {
+}
+
+/**
+ * Starts an HTTPS server on 127.0.0.1 (ephemeral port) that records every request and
+ * answers with `handler` (JSON out; a thrown error becomes a 500).
+ */
+export async function startHttpsServer(
+  certificate: CertificatePair,
+  handler: Handler,
+): Promise<StartedHttpsServer> {
   const requests: RecordedRequest[] = [];
+  let origin = '';
   const server = https.createServer(
-    tls,
+    { cert: certificate.cert, key: certificate.key },
     (req: IncomingMessage, res: ServerResponse) => {
       const chunks: Buffer[] = [];
       req.on('data', c => chunks.push(c));
@@ -90,11 +67,15 @@ export async function startHttpsServer(
           query: u.searchParams,
           headers: req.headers,
           body,
+          origin,
         };
         requests.push(recorded);
         try {
           const out = await handler(recorded);
-          res.writeHead(out.status, { 'content-type': 'application/json' });
+          res.writeHead(out.status, {
+            'content-type': 'application/json',
+            ...out.headers,
+          });
           res.end(out.body === undefined ? '' : JSON.stringify(out.body));
         } catch (e) {
           res.writeHead(500, { 'content-type': 'application/json' });
@@ -105,8 +86,9 @@ export async function startHttpsServer(
   );
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
+  origin = `https://127.0.0.1:${port}`;
   return {
-    url: `https://127.0.0.1:${port}`,
+    url: origin,
     requests,
     close: () =>
       new Promise<void>(resolve => {
