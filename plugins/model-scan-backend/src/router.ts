@@ -29,7 +29,7 @@ import { Clock, ScanService } from './service/ScanService';
 import { UploadReceiver } from './service/UploadReceiver';
 import { uploadTarget } from './domain/targets';
 import { authorizeRequest, principalRef } from './authorization';
-import { auditRefusals, markAudited, refuseUnsafeInput, rememberActor } from './refusals';
+import { auditRefusals, markAudited, refuseUnsafeInput, rememberActor } from '@internal/backend-input-guard';
 
 const uploadFieldsSchema = z.object({
   entityRef: z.preprocess(

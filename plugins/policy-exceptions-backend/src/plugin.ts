@@ -2,7 +2,7 @@ import { coreServices, createBackendPlugin } from '@backstage/backend-plugin-api
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { notificationService } from '@backstage/plugin-notifications-node';
 import { policyExceptionsPermissions } from '@internal/plugin-policy-exceptions-common';
-import { AdjustableClock, Clock, systemClock } from './clock';
+import { AdjustableClock, Clock, systemClock } from '@internal/clock';
 import { readSettings } from './domain/settings';
 import { createRouter } from './router';
 import { runCompensatingChecks } from './service/CompensatingChecks';

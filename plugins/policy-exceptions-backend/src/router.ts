@@ -25,7 +25,7 @@ import {
   reviseExceptionBodySchema,
 } from '@internal/plugin-policy-exceptions-common';
 import { z as zod } from 'zod';
-import { AdjustableClock } from './clock';
+import { AdjustableClock } from '@internal/clock';
 import { Actor, ExceptionsService } from './service/ExceptionsService';
 import { jsonExport, oscalAssessmentResults, oscalPoam } from './service/export';
 

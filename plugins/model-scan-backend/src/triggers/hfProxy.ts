@@ -25,7 +25,7 @@ import {
   safeRelativePath,
 } from '../sources';
 import { authorizeRequest, principalRef } from '../authorization';
-import { markAudited, refuseUnsafeInput } from '../refusals';
+import { markAudited, refuseUnsafeInput } from '@internal/backend-input-guard';
 import { Clock, ScanServiceLike } from './types';
 
 /** `/hf/<repo>/resolve/<rev>/<file>` — repo is "org/name" or a legacy one-segment name. */

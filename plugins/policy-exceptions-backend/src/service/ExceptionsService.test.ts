@@ -1,6 +1,6 @@
 import { TestDatabases, mockServices } from '@backstage/backend-test-utils';
 import { Knex } from 'knex';
-import { AdjustableClock } from '../clock';
+import { AdjustableClock } from '@internal/clock';
 import { ExceptionStore } from '../store/ExceptionStore';
 import { ExceptionsService } from './ExceptionsService';
 import { Notifier } from './Notifier';

@@ -15,7 +15,7 @@ import {
   MODEL_SCAN_CONTROL_ID,
   isExceptedAmong,
 } from '@internal/plugin-policy-exceptions-common';
-import { Clock } from '../clock';
+import { Clock } from '@internal/clock';
 import {
   ContentInput,
   ExceptionRecord,

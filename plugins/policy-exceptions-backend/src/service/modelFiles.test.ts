@@ -2,7 +2,7 @@ import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { TestDatabases, mockServices } from '@backstage/backend-test-utils';
 import { modelFileSubject } from '@internal/plugin-policy-exceptions-common';
-import { AdjustableClock } from '../clock';
+import { AdjustableClock } from '@internal/clock';
 import { ExceptionStore } from '../store/ExceptionStore';
 import { ExceptionsService } from './ExceptionsService';
 import { Notifier } from './Notifier';

@@ -6,8 +6,9 @@ export interface Clock {
 export const systemClock: Clock = { now: () => new Date() };
 
 /**
- * A clock that can be moved forward. Only used when `policyExceptions.testing.allowClockControl`
- * is true (browser tests; refused when NODE_ENV=production), and in unit tests.
+ * A clock that can be moved. Used in unit tests, and by a backend only when its
+ * `<plugin>.testing.allowClockControl` is true (browser tests; the backend's production guard
+ * refuses that setting in production). The offset lives in this process's memory.
  */
 export class AdjustableClock implements Clock {
   private offsetMs = 0;
@@ -15,11 +16,16 @@ export class AdjustableClock implements Clock {
   now(): Date {
     return new Date(this.base.now().getTime() + this.offsetMs);
   }
+  /** Moves the clock forward by `seconds`; returns the new time. */
   advance(seconds: number): Date {
     this.offsetMs += seconds * 1000;
     return this.now();
   }
+  /** Makes the clock read `at` now (it keeps running from there). */
   set(at: Date): void {
     this.offsetMs = at.getTime() - this.base.now().getTime();
+  }
+  get offsetSeconds(): number {
+    return this.offsetMs / 1000;
   }
 }
