@@ -13,7 +13,7 @@ export interface Config {
     worker?: {
       /** Scan jobs run at the same time by one backend replica. Default 2. */
       concurrency?: number;
-      /** Time limit of one file scan in seconds; on overrun the worker is terminated. Default 600. */
+      /** Time limit of one file scan in seconds (the engine stops itself 10% earlier with SCAN_TIME_LIMIT; on overrun the worker is terminated). Default 600. */
       timeoutSeconds?: number;
       /** Old-generation heap limit of a scan worker thread in MB. Default 512. */
       maxOldGenerationSizeMb?: number;

@@ -31,6 +31,10 @@ async function main() {
   let lastProgress = 0;
   const result = await engine.scanFile(workerData.path, {
     ...workerData.options,
+    // the engine stops itself before the backend's hard limit (SCAN_TIME_LIMIT, findings kept)
+    ...(typeof workerData.timeLimitAt === 'number'
+      ? { timeLimitMs: Math.max(1, workerData.timeLimitAt - Date.now()) }
+      : {}),
     onProgress(bytesDone, bytesTotal) {
       const now = Date.now();
       if (now - lastProgress >= 250 || bytesDone === bytesTotal) {

@@ -33,13 +33,26 @@ export interface ScanEngine {
 }
 
 export interface WorkerScanEngineOptions {
-  /** Time limit of one file scan; the worker is terminated on overrun. */
+  /**
+   * Time limit of one file scan; the worker is terminated on overrun. The engine itself is
+   * given a slightly shorter limit (`engineTimeLimitMs`), so a slow scan normally ends with
+   * a SCAN_TIME_LIMIT finding and keeps what it found; termination is the backstop.
+   */
   timeoutMs: number;
   /** Old-generation heap limit of each worker thread. */
   maxOldGenerationSizeMb: number;
   clamd?: { socket?: string; host?: string; port?: number };
   /** The worker script; defaults to this package's `worker/scanWorker.js`. */
   workerEntry?: string;
+}
+
+/**
+ * The engine's own time limit inside a worker whose hard limit is `timeoutMs`: 10% below it
+ * (at least 1 s, at most 60 s of margin for reporting the result), never less than half.
+ */
+export function engineTimeLimitMs(timeoutMs: number): number {
+  const margin = Math.min(60_000, Math.max(1_000, Math.round(timeoutMs * 0.1)));
+  return Math.max(Math.round(timeoutMs / 2), timeoutMs - margin);
 }
 
 const defaultWorkerEntry = resolvePackagePath(
@@ -108,6 +121,9 @@ export class WorkerScanEngine implements ScanEngine {
         {
           mode: 'scan',
           path,
+          // the worker turns this into ScanOptions.timeLimitMs when the engine starts, so the
+          // worker's start-up counts against the limit as it does against timeoutMs
+          timeLimitAt: Date.now() + engineTimeLimitMs(this.options.timeoutMs),
           options: {
             hash: false,
             ...(this.options.clamd ? { clamd: this.options.clamd } : {}),

@@ -11,30 +11,52 @@ import {
   KubernetesJobScanRunner,
   ScanRunner,
 } from '@internal/plugin-model-scan-node';
+import type {
+  KubernetesJobRunnerOptions,
+  ScanRunnerOptions,
+} from '@internal/plugin-model-scan-node';
+import type { Config as DeclaredConfig } from '../../config';
 import { credentialFor } from '../sources/azure';
 import type { EngineScanOptions, ScanEngine } from './ScanEngine';
 import type { UploadStorageConfig } from './config';
 
-export interface KubernetesRunnerConfig {
-  url: string;
-  token?: string;
-  tokenFile?: string;
-  caData?: string;
-  skipTLSVerify?: boolean;
-  namespace: string;
-  image: string;
-  command?: string[];
-  runtimeClassName?: string;
-  cpu?: string;
-  memory?: string;
-  ephemeralStorage?: string;
-  timeoutSeconds?: number;
-  egressCidrs: string[];
-  /** Files smaller than this stay in-process. Default 0 (every file runs as a Job). */
-  minBytes: number;
-  /** Origins whose files always run as Jobs, whatever their size (e.g. `remote`, `upload`). */
-  alwaysFor: Array<'upload' | 'remote' | 'local'>;
-}
+type JobOptions = KubernetesJobRunnerOptions;
+
+/**
+ * `modelScan.runner.kubernetes` as read from config: the node package's Job runner options
+ * (one definition, plugins/model-scan-node/src/kubernetes.ts) flattened as config.d.ts declares
+ * them (cluster and resources fields at the top level), plus when a file runs as a Job.
+ */
+export type KubernetesRunnerConfig = JobOptions['cluster'] &
+  NonNullable<JobOptions['resources']> &
+  Pick<
+    JobOptions,
+    | 'namespace'
+    | 'image'
+    | 'command'
+    | 'runtimeClassName'
+    | 'timeoutSeconds'
+    | 'egressCidrs'
+  > & {
+    /** Files smaller than this stay in-process. Default 0 (every file runs as a Job). */
+    minBytes: number;
+    /** Origins whose files always run as Jobs, whatever their size (e.g. `remote`, `upload`). */
+    alwaysFor: Array<NonNullable<ScanRunnerOptions['origin']>>;
+  };
+
+/**
+ * config.d.ts is a plain declaration file (read by the config loader) and cannot import the
+ * type above; this alias fails to compile when the two drift apart.
+ */
+type DeclaredKubernetesConfig = NonNullable<
+  NonNullable<NonNullable<DeclaredConfig['modelScan']>['runner']>['kubernetes']
+>;
+type Assignable<T extends U, U> = T;
+export type DeclaredRunnerConfigMatches = Assignable<
+  DeclaredKubernetesConfig,
+  Omit<KubernetesRunnerConfig, 'minBytes' | 'alwaysFor'> &
+    Partial<Pick<KubernetesRunnerConfig, 'minBytes' | 'alwaysFor'>>
+>;
 
 /** `modelScan.runner` (see config.d.ts); undefined for the in-process default. */
 export function readRunnerConfig(

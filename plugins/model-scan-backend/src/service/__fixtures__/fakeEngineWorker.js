@@ -9,6 +9,38 @@ if (workerData.mode === 'identity') {
     scannerVersion: '9',
     rulesetVersion: 'x',
   });
+} else if (workerData.path.includes('slow')) {
+  // an engine that honours the time limit it is given: it stops at timeLimitAt and reports
+  // SCAN_TIME_LIMIT next to what it had already found; without a limit it never ends
+  if (typeof workerData.timeLimitAt !== 'number') {
+    for (;;) {
+      // busy loop: only terminate() stops this
+    }
+  }
+  const timeLimitMs = workerData.timeLimitAt - Date.now();
+  setTimeout(() => {
+    parentPort.postMessage({
+      type: 'result',
+      result: {
+        path: workerData.path,
+        sha256: '',
+        size: 10,
+        format: 'zip',
+        verdict: 'malicious',
+        severity: 'critical',
+        findings: [
+          { ruleId: 'PICKLE_DANGEROUS_GLOBAL', severity: 'critical', message: 'os.system' },
+          {
+            ruleId: 'SCAN_TIME_LIMIT',
+            severity: 'medium',
+            message: 'scan stopped at its time limit',
+            details: { timeLimitMs },
+          },
+        ],
+        errors: [],
+      },
+    });
+  }, Math.max(0, timeLimitMs));
 } else if (workerData.path.includes('hang')) {
   for (;;) {
     // busy loop: only terminate() stops this
