@@ -62,6 +62,28 @@ describe('refuseUnsafeInput and auditRefusals', () => {
     expect(events).toEqual([expect.objectContaining({ eventId: 'input-rejected', failed: true })]);
   });
 
+  it('leaves the body to the schemas when asked, still checking path and query', async () => {
+    const router = express.Router();
+    router.use(express.json());
+    router.use((req, _res, next) => {
+      try {
+        refuseUnsafeInput(req, { body: false });
+        next();
+      } catch (e) {
+        next(e);
+      }
+    });
+    router.post('/items/:id', (_req, res) => res.json({ ok: true }));
+    router.use(((err, _req, res, _next) => {
+      res.status(err.name === 'InputError' ? 400 : 500).json({ message: err.message });
+    }) as express.ErrorRequestHandler);
+    const a = express().use(router);
+    expect((await request(a).post('/items/x').send({ text: 'a\u0000' })).status).toBe(200);
+    const path = await request(a).post('/items/x%00').send({});
+    expect(path.status).toBe(400);
+    expect(path.body.message).toMatch(/^path: contains/);
+  });
+
   it('lets clean input through, newlines and tabs included', async () => {
     const { auditor } = recordingAuditor();
     const res = await request(app(auditor)).post('/items').send({ text: 'line one\n\tline two' });

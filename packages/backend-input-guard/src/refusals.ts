@@ -65,8 +65,14 @@ export function auditRefusals(auditor: AuditorService): express.ErrorRequestHand
  * Called by the router right after authentication (so an unauthenticated call is still a 401),
  * before any schema or store sees the request: ids, keys and filters never reach SQL with a NUL
  * (a 500 on PostgreSQL otherwise). Throws an `InputError` naming the field.
+ *
+ * `body: false` leaves the body to the route's schemas (for a router whose every body string
+ * goes through `freeText`/`singleLineText`, which name every bad field at once).
  */
-export function refuseUnsafeInput(req: express.Request): void {
+export function refuseUnsafeInput(
+  req: express.Request,
+  options: { body?: boolean } = {},
+): void {
   let path: string;
   try {
     path = decodeURIComponent(req.path);
@@ -74,7 +80,8 @@ export function refuseUnsafeInput(req: express.Request): void {
     throw new InputError('path: is not valid percent-encoding');
   }
   const found =
-    findUnsafeValue(path, ['path']) ?? findUnsafeValue(req.query, ['query']) ?? findUnsafeValue(req.body, ['body']);
+    findUnsafeValue(path, ['path']) ?? findUnsafeValue(req.query, ['query']) ??
+    (options.body === false ? undefined : findUnsafeValue(req.body, ['body']));
   if (found) {
     const field = found.path.replace(/^body\.?/, '') || 'body';
     throw new InputError(`${field}: ${found.reason}`);

@@ -94,8 +94,10 @@ describe.each(databases.eachSupportedId())('policy-exceptions plugin on %p', dat
     // NUL and bidi characters never reach SQL, wherever they are
     const nul = await t.api('get', '/exceptions?entityRef=resource%3Adefault%2Fx%00', ALICE);
     expect(nul.status).toBe(400);
-    expect(nul.body.error.message).toContain('query.entityRef: must not contain control or formatting characters');
-    expect((await t.api('get', '/exceptions/%00', ALICE)).status).toBe(404);
+    expect(nul.body.error.message).toMatch(/^query\.entityRef: contains a NUL character/);
+    const nulPath = await t.api('get', '/exceptions/%00', ALICE);
+    expect(nulPath.status).toBe(400);
+    expect(nulPath.body.error.message).toMatch(/^path: contains a NUL character/);
     expect((await t.api('post', '/exceptions/not-a-uuid/reviews', BOB).send({ decision: 'approve' })).status).toBe(404);
   });
 

@@ -3,7 +3,7 @@ import Router from 'express-promise-router';
 import type { z } from 'zod';
 import { AuditorService, BackstageCredentials, HttpAuthService, PermissionsService } from '@backstage/backend-plugin-api';
 import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
-import { findUnsafeValue } from '@internal/input-validation';
+import { refuseUnsafeInput } from '@internal/backend-input-guard';
 import { AuthorizeResult, BasicPermission } from '@backstage/plugin-permission-common';
 import {
   createExceptionBodySchema,
@@ -60,11 +60,16 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   const { service, httpAuth, permissions, auditor, adjustableClock } = options;
   const router = Router();
   router.use(express.json({ limit: '256kb' }));
-  // backstop: no control or bidi character anywhere in the query reaches SQL (NUL is a 500 on
-  // PostgreSQL); every string of a body goes through a schema that refuses them
+  // backstop (shared with every backend): no control or bidi character in the path or query
+  // reaches SQL (NUL is a 500 on PostgreSQL); every string of a body goes through a schema that
+  // refuses them and names every bad field
   router.use((req, _res, next) => {
-    const bad = findUnsafeValue(req.query, ['query']);
-    next(bad ? new InputError(`${bad.path}: must not contain control or formatting characters: ${bad.reason}`) : undefined);
+    try {
+      refuseUnsafeInput(req, { body: false });
+      next();
+    } catch (error) {
+      next(error);
+    }
   });
   type Caller = Actor & { credentials: BackstageCredentials };
   const userOf = async (req: express.Request): Promise<Caller> => {
