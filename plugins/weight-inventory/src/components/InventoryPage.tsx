@@ -10,6 +10,7 @@ import { weightInventoryRefreshPermission, WeightStore } from '@internal/plugin-
 import { weightInventoryApiRef } from '../api';
 import { formatBytes, formatTime } from './format';
 import { PostureChip } from './PostureChip';
+import { exceptedSuffix, useExceptedCounts } from './exceptedCounts';
 
 const SIZE_FILTERS: Record<string, [number, number]> = {
   any: [0, Infinity],
@@ -38,6 +39,8 @@ export function InventoryPage() {
   const api = useApi(weightInventoryApiRef);
   const { allowed: mayRefresh } = usePermission({ permission: weightInventoryRefreshPermission });
   const state = useAsyncRetry(() => api.listStores(), [api]);
+  // Failing findings an active policy exception covers (same answer as the Posture tab).
+  const excepted = useExceptedCounts([state.value]);
   const [kind, setKind] = useState('all');
   const [posture, setPosture] = useState('all');
   const [scope, setScope] = useState('all');
@@ -81,7 +84,7 @@ export function InventoryPage() {
       customSort: (a, b) => ['critical', 'high', 'medium', 'low'].reduce((acc, k) => acc || (b.failing as any)[k] - (a.failing as any)[k], 0),
       render: s => (
         <span data-testid={`failing-${s.id}`}>
-          {s.failing.critical} critical · {s.failing.high} high · {s.failing.medium} medium · {s.failing.low} low
+          {s.failing.critical} critical · {s.failing.high} high · {s.failing.medium} medium · {s.failing.low} low{exceptedSuffix(excepted?.byStore[s.id])}
         </span>
       ),
     },

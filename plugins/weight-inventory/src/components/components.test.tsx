@@ -1,4 +1,4 @@
-import { screen } from '@testing-library/react';
+import { screen, waitFor } from '@testing-library/react';
 import { renderInTestApp } from '@backstage/frontend-test-utils';
 import { EntityProvider, entityRouteRef } from '@backstage/plugin-catalog-react';
 
@@ -10,6 +10,8 @@ import { weightInventoryApiRef, weightInventoryLinkedApiRef } from '../api';
 import { InventoryPage } from './InventoryPage';
 import { EntityPostureContent } from './EntityTabs';
 import { blobUrl, formatBytes, isInventoryEntity } from './format';
+import { countExcepted } from './exceptedCounts';
+import { PostureSummaryCard } from '../home/PostureSummaryCard';
 
 const store = (over: Partial<WeightStore>): WeightStore => ({
   id: 'storage-a', kind: 'storage-account', name: 'a', entityRef: 'resource:default/storage-a', source: 'demo', demo: true, tags: {},
@@ -29,10 +31,26 @@ describe('InventoryPage', () => {
   it('lists stores with posture, labels demo data, and hides refresh without permission', async () => {
     const api = { listStores: jest.fn().mockResolvedValue({ items: [store({ id: 'storage-bad', name: 'bad', entityRef: 'resource:default/storage-bad', posture: 'failing', failing: { critical: 1, high: 2, medium: 0, low: 0 } }), store({})] }) };
     await renderInTestApp(<InventoryPage />, { apis: [[weightInventoryApiRef, api as any], [permissionApiRef, permissions(false) as any]], mountedRoutes });
-    expect(await screen.findByText('bad')).toBeInTheDocument();
+    // the table re-renders once the excepted counts are in: query the settled DOM
+    await waitFor(() => expect(screen.getByText('bad')).toBeInTheDocument(), { timeout: 10_000 });
     expect(screen.getByTestId('failing-storage-bad')).toHaveTextContent('1 critical · 2 high');
     expect(screen.getByTestId('demo-banner')).toBeInTheDocument();
     expect(screen.queryByRole('button', { name: /Refresh now/ })).toBeNull();
+  }, 30_000);
+
+  it('counts failing findings covered by an active exception as "(N excepted)", still failing', async () => {
+    const api = {
+      listStores: jest.fn().mockResolvedValue({ items: [store({ id: 'storage-bad', name: 'bad', entityRef: 'resource:default/storage-bad', posture: 'failing', failing: { critical: 0, high: 2, medium: 0, low: 0 } })] }),
+      listFindings: jest.fn().mockResolvedValue({ items: [finding, { ...finding, findingKey: 'FG-STORAGE-SHARED-KEY:storage-account/bad', controlId: 'FG-STORAGE-SHARED-KEY' }] }),
+    };
+    const isExceptedMany = jest.fn().mockImplementation(async (qs: any[]) => qs.map(q => ({ excepted: q.controlId === 'FG-STORAGE-PUBLIC-NETWORK', controlId: q.controlId, subject: q, at: 'now' })));
+    await renderInTestApp(<InventoryPage />, {
+      apis: [[weightInventoryApiRef, api as any], [weightInventoryLinkedApiRef, { policyExceptions: { isExceptedMany } } as any], [permissionApiRef, permissions(false) as any]],
+      mountedRoutes,
+    });
+    await waitFor(() => expect(screen.getByText(/2 high · 0 medium · 0 low \(1 excepted\)/)).toBeInTheDocument(), { timeout: 10_000 });
+    expect(screen.getByTestId('failing-storage-bad')).toHaveTextContent('2 high');
+    expect(api.listFindings).toHaveBeenCalledWith({ status: 'fail' });
   }, 30_000);
 
 });
@@ -76,6 +94,32 @@ describe('EntityPostureContent', () => {
     expect(await screen.findByTestId('coverage-error')).toHaveTextContent('HTTP 503');
     expect(screen.queryByTestId('excepted-chip')).toBeNull();
     expect(screen.getByTestId(`finding-status-${finding.findingKey}`)).toHaveTextContent('fail');
+  }, 30_000);
+});
+
+describe('excepted counts', () => {
+  it('asks in batches of at most 1000 and counts covered failing findings per store', async () => {
+    const many: PostureFinding[] = Array.from({ length: 2500 }, (_, i) => ({ ...finding, storeId: i % 2 ? 'storage-a' : 'storage-b', findingKey: `k${i}` }));
+    const sizes: number[] = [];
+    const counts = await countExcepted([...many, { ...finding, status: 'pass' }], {
+      isExceptedMany: async qs => {
+        sizes.push(qs.length);
+        return qs.map(q => ({ excepted: Number(q.findingKey!.slice(1)) % 10 === 0, controlId: q.controlId, subject: q, at: 'now' }));
+      },
+    });
+    expect(sizes).toEqual([1000, 1000, 500]);
+    expect(counts.total).toBe(250);
+    expect(counts.byStore).toEqual({ 'storage-b': 250 });
+  });
+
+  it('the home card says how many failing checks are excepted', async () => {
+    const api = {
+      getSummary: jest.fn().mockResolvedValue({ storageAccounts: { failing: 1, passing: 0, unknown: 0 }, clusters: { failing: 0, passing: 0, unknown: 0 }, failingBySeverity: { critical: 0, high: 1, medium: 0, low: 0 }, lastRefreshAt: '2026-12-07T10:00:00Z' }),
+      listFindings: jest.fn().mockResolvedValue({ items: [finding] }),
+    };
+    const isExceptedMany = jest.fn().mockResolvedValue([{ excepted: true, controlId: finding.controlId, subject: {}, at: 'now' }]);
+    await renderInTestApp(<PostureSummaryCard />, { apis: [[weightInventoryApiRef, api as any], [weightInventoryLinkedApiRef, { policyExceptions: { isExceptedMany } } as any]] });
+    expect(await screen.findByText(/1 high, 0 medium, 0 low \(1 excepted\)/)).toBeInTheDocument();
   }, 30_000);
 });
 

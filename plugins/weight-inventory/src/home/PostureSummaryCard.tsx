@@ -6,12 +6,14 @@ import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { weightInventoryApiRef } from '../api';
 import { rootRouteRef } from '../routes';
 import { formatTime } from '../components/format';
+import { exceptedSuffix, useExceptedCounts } from '../components/exceptedCounts';
 
 /** Home card: storage accounts and clusters by posture. */
 export function PostureSummaryCard() {
   const api = useApi(weightInventoryApiRef);
   const root = useRouteRef(rootRouteRef);
   const state = useAsyncRetry(() => api.getSummary(), [api]);
+  const excepted = useExceptedCounts([state.value]);
   const s = state.value;
   return (
     <InfoCard title="Weight stores and clusters by posture" deepLink={root ? { title: 'Inventory', link: root() } : undefined}>
@@ -30,8 +32,8 @@ export function PostureSummaryCard() {
             <Typography variant="body2" data-testid="summary-clusters">
               Clusters: {s.clusters.failing} failing · {s.clusters.passing} passing{s.clusters.unknown ? ` · ${s.clusters.unknown} unknown` : ''}
             </Typography>
-            <Typography variant="body2">
-              Failing checks: {s.failingBySeverity.critical} critical, {s.failingBySeverity.high} high, {s.failingBySeverity.medium} medium, {s.failingBySeverity.low} low
+            <Typography variant="body2" data-testid="summary-failing-checks">
+              Failing checks: {s.failingBySeverity.critical} critical, {s.failingBySeverity.high} high, {s.failingBySeverity.medium} medium, {s.failingBySeverity.low} low{exceptedSuffix(excepted?.total)}
             </Typography>
             <Typography variant="caption">Last refresh: {formatTime(s.lastRefreshAt)}</Typography>
           </>
