@@ -85,6 +85,13 @@ describe.each(databases.eachSupportedId())('weight-inventory plugin on %p', data
       expect((await api('get', '/stores/NOT_AN_ID', RESEARCHER)).status).toBe(400);
       expect((await api('get', '/stores/storage-nope', RESEARCHER)).status).toBe(404);
       expect((await api('get', '/posture?entityRef=user:default/alice', RESEARCHER)).status).toBe(400);
+      // the shared backstop: a NUL anywhere, even in a parameter no schema reads, or in the path
+      const nul = await api('get', '/stores?extra=a%00b', RESEARCHER);
+      expect(nul.status).toBe(400);
+      expect(nul.body.error.message).toMatch(/^query\.extra: contains a NUL character/);
+      const nulPath = await api('get', '/stores/storage-%00', RESEARCHER);
+      expect(nulPath.status).toBe(400);
+      expect(nulPath.body.error.message).toMatch(/^path: contains a NUL character/);
     } finally {
       await backend.stop();
       await knex.destroy();

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { AuditorService, BackstageCredentials, HttpAuthService, PermissionsService } from '@backstage/backend-plugin-api';
 import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
 import { AuthorizeResult, BasicPermission } from '@backstage/plugin-permission-common';
+import { refuseUnsafeInput } from '@internal/backend-input-guard';
 import { describeZodError } from '@internal/input-validation';
 import { weightInventoryReadPermission, weightInventoryRefreshPermission } from '@internal/plugin-weight-inventory-common';
 import type { InventoryStore } from './store/InventoryStore';
@@ -65,6 +66,8 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   /** Authenticates (user or service) and checks one permission; a refusal is audited. */
   const authorize = async (req: express.Request, permission: BasicPermission): Promise<BackstageCredentials> => {
     const credentials = await httpAuth.credentials(req, { allow: ['user', 'service'] });
+    // the backends' shared backstop: no control or bidi character in path, query or body
+    refuseUnsafeInput(req);
     const [decision] = await permissions.authorize([{ permission }], { credentials });
     if (decision.result !== AuthorizeResult.ALLOW) {
       const event = await auditor.createEvent({
