@@ -6,8 +6,13 @@ export interface Config {
      * resolved from the backend's working directory. Default: ../../catalog/policies
      */
     policyDirectory?: string;
-    /** Frontend base URL used in notification links (default: app.baseUrl). */
+    /** Frontend base URL used in notification links when absoluteNotificationLinks is on (default: app.baseUrl). */
     appBaseUrl?: string;
+    /**
+     * Notification links as absolute URLs (appBaseUrl + path) instead of app paths. Default
+     * false: the portal opens app paths in the same tab (absolute ones open a new tab).
+     */
+    absoluteNotificationLinks?: boolean;
     /**
      * Where the app serves the access pages, for notification links: app base URL + these
      * paths. Give `mountPath` (default /access, the portal's access page) or single paths

@@ -104,6 +104,7 @@ export const accessRequestsPlugin = createBackendPlugin({
           reminderMinutesBefore: cfg?.getOptionalNumber('expiry.reminderMinutesBefore'),
           appBaseUrl: cfg?.getOptionalString('appBaseUrl') ?? config.getOptionalString('app.baseUrl'),
           appRoutes: appRoutesFromConfig(cfg),
+          absoluteLinks: cfg?.getOptionalBoolean('absoluteNotificationLinks') ?? false,
         });
 
         deps.permissionsRegistry.addPermissions(accessRequestsPermissions);

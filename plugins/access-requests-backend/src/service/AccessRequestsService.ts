@@ -78,6 +78,19 @@ export interface PolicySource {
   get(name: string): LoadedPolicy | undefined;
 }
 
+/** One grant of GET /grants/export (shape documented in the README). */
+export interface GrantExportItem {
+  id: string;
+  user: { ref: string; email?: string; upn?: string; objectId?: string; displayName?: string };
+  resource: { ref: string; title?: string; azureScope?: string };
+  role: string;
+  status: string;
+  start: string;
+  end: string;
+  revokedAt: string | null;
+  breakGlass: boolean;
+}
+
 export interface AccessRequestsServiceOptions {
   store: AccessStore;
   policies: PolicySource;
@@ -95,6 +108,11 @@ export interface AccessRequestsServiceOptions {
   appBaseUrl?: string;
   /** app route paths of the access pages (default: the paths the portal serves, from -common) */
   appRoutes?: Record<AccessAppPage, string>;
+  /**
+   * Links as app paths ('/access/requests/…', the default: the portal opens them in the same
+   * tab and prefixes its base path) or absolute with `appBaseUrl` (for e-mail-only setups).
+   */
+  absoluteLinks?: boolean;
 }
 
 function isUniqueViolation(e: unknown): boolean {
@@ -142,7 +160,8 @@ export class AccessRequestsService {
 
   /** An absolute link to an access page of the app (its route paths come from config). */
   private link(page: AccessAppPage, id?: string) {
-    return accessAppLink(this.o.appBaseUrl, this.o.appRoutes ?? defaultAccessAppRoutes(), page, id);
+    const base = this.o.absoluteLinks ? this.o.appBaseUrl : undefined;
+    return accessAppLink(base, this.o.appRoutes ?? defaultAccessAppRoutes(), page, id);
   }
 
   /** A person's or group's display name for notification text; the ref's name when unknown. */
@@ -694,6 +713,41 @@ export class AccessRequestsService {
       status: query.status,
     });
     return this.grantViews(records);
+  }
+
+  /**
+   * Every grant with who holds it (e-mail/UPN, Entra object id) and on what (Azure scope), for
+   * offline detection (`detections replay --grants`). `end` is the earlier of the expiry and the
+   * revocation. Callers: service tokens and read-all holders (checked by the router).
+   */
+  async exportGrants(limit = 50_000): Promise<{ generatedAt: string; grants: GrantExportItem[] }> {
+    const records = await this.o.store.listGrants({ limit });
+    const history = await this.o.store.listHistory(records.map(g => g.id));
+    const users = new Map<string, { email?: string; objectId?: string; displayName?: string } | undefined>();
+    const scopes = new Map<string, { title?: string; azureScope?: string }>();
+    for (const g of records) {
+      if (!users.has(g.userRef)) users.set(g.userRef, await this.o.directory.userIdentity?.(g.userRef).catch(() => undefined));
+      if (!scopes.has(g.resourceRef)) {
+        const r = await this.o.directory.getResource(g.resourceRef).catch(() => undefined);
+        scopes.set(g.resourceRef, { title: r?.title, azureScope: r?.snapshot.annotations['frontier-guard.io/azure-scope'] });
+      }
+    }
+    const grants = records.map(g => {
+      const ended = g.status === 'revoked' ? (history.get(g.id) ?? []).find(h => h.event === 'revoked')?.at : undefined;
+      const u = users.get(g.userRef);
+      return {
+        id: g.id,
+        user: { ref: g.userRef, email: u?.email, upn: u?.email, objectId: u?.objectId, displayName: u?.displayName },
+        resource: { ref: g.resourceRef, ...scopes.get(g.resourceRef) },
+        role: g.roleId,
+        status: g.status,
+        start: g.startsAt,
+        end: ended && ended < g.expiresAt ? ended : g.expiresAt,
+        revokedAt: ended ?? null,
+        breakGlass: g.breakGlass,
+      };
+    });
+    return { generatedAt: iso(this.now()), grants };
   }
 
   async getGrant(actor: Actor, id: string, canReadAll: boolean): Promise<Grant> {

@@ -19,7 +19,7 @@ jest.setTimeout(60_000);
 const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
 const DISPLAY: Record<string, string> = { alice: 'Alice Researcher', bob: 'Bob Reviewer', carol: 'Carol Reviewer', dave: 'Dave Admin' };
 
-async function setup(knex: Knex) {
+async function setup(knex: Knex, options: { absolute?: boolean } = {}) {
   const clock = new AdjustableClock({ now: () => T0 });
   const notifications = { send: jest.fn(async (_: any) => {}) };
   const logger = mockServices.logger.mock();
@@ -40,6 +40,7 @@ async function setup(knex: Knex) {
     clock,
     appBaseUrl: 'https://portal.example/',
     appRoutes: appRoutesFromConfig(undefined),
+    absoluteLinks: options.absolute,
   });
   const sent = async () => {
     await notifier.drain();
@@ -62,7 +63,7 @@ describe.each(databases.eachSupportedId())('access-requests notifications on %p'
     const req = await service.createRequest(as(ALICE), readerRequest);
     let all = await sent();
     const ask = all.find(n => JSON.stringify(n.recipients.entityRef) === JSON.stringify([SEC]))!;
-    expect(ask.payload.link).toBe(`https://portal.example/access/requests/${req.id}`);
+    expect(ask.payload.link).toBe(`/access/requests/${req.id}`);
     expect(ask.payload.title).toContain('Alice Researcher asks for');
     expect(ask.payload.title).not.toContain('user:default');
     expect(ask.payload.scope).toBe(`access-request:${req.id}`);
@@ -80,14 +81,14 @@ describe.each(databases.eachSupportedId())('access-requests notifications on %p'
     const denied = all.filter(n => n.recipients.entityRef === ALICE).pop();
     expect(denied.payload.title).toContain('Carol Reviewer denied your request');
     expect(denied.payload.description).toBe('Reason: No ticket for this evaluation');
-    expect(denied.payload.link).toBe(`https://portal.example/access/requests/${req.id}`);
+    expect(denied.payload.link).toBe(`/access/requests/${req.id}`);
     const groupDone = all.filter(n => JSON.stringify(n.recipients.entityRef) === JSON.stringify([SEC])).pop();
     expect(groupDone.payload).toMatchObject({ scope: `access-request:${req.id}`, severity: 'low' });
     expect(groupDone.payload.title).toMatch(/^Done: .* was denied/);
   });
 
   it('a withdrawn request clears the approvers\' ask; grant notifications link to the grant page', async () => {
-    const { service, sent } = await setup(knex);
+    const { service, sent } = await setup(knex, { absolute: true });
     const req = await service.createRequest(as(ALICE), readerRequest);
     await service.withdraw(as(ALICE), req.id);
     const done = (await sent()).filter(n => n.payload.scope === `access-request:${req.id}`).pop();
@@ -95,7 +96,7 @@ describe.each(databases.eachSupportedId())('access-requests notifications on %p'
 
     const grant = await service.breakGlass(as(DAVE), { resourceRef: W7B, roleId: 'blob-reader', durationMinutes: 30, justification: 'incident 42: restore eval' }, true);
     const bg = (await sent()).find(n => n.payload.severity === 'critical');
-    expect(bg.payload.link).toBe(`https://portal.example/access/grants/${grant.id}`);
+    expect(bg.payload.link).toBe(`https://portal.example/access/grants/${grant.id}`); // absolute when configured
     expect(bg.payload.title).toContain('Dave Admin took');
 
     await service.revokeGrant(as(BOB), grant.id, 'incident closed', true);
