@@ -1,9 +1,10 @@
 import { test, expect } from '@playwright/test';
 import { signInAs, backstageToken } from './helpers';
 
-test('a demo user signs in and sees the security controls on the home page', async ({ page }) => {
+test('a demo user signs in; the security controls are on the controls page', async ({ page }) => {
   await signInAs(page, 'alice');
   await expect(page.getByRole('heading', { name: 'Frontier Guard' })).toBeVisible();
+  await page.goto('/controls');
   await expect(page.getByText('Model scanning with safe/unsafe verdicts')).toBeVisible();
   await expect(page.getByText('Multi-party approval for sensitive resources')).toBeVisible();
   await expect(page.getByRole('link', { name: 'AML.T0010.003' }).first()).toBeVisible();

@@ -537,7 +537,7 @@ describe('revoke from the entity Access tab', () => {
     fireEvent.click(
       within(dialog).getByRole('button', { name: 'Revoke access' }),
     );
-    await waitFor(() => expect(api.getResource).toHaveBeenCalledTimes(2));
+    await waitFor(() => expect(api.getResource).toHaveBeenCalledTimes(2), { timeout: 10_000 });
     expect(api.revokeGrant).toHaveBeenLastCalledWith(
       'g-erin',
       'Left the project',

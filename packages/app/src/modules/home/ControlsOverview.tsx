@@ -86,7 +86,7 @@ export function ControlsOverview() {
       <Content>
         <Table<SecurityControl>
           title={`Security controls (${securityControls.length})`}
-          options={{ paging: true, pageSize: 20, pageSizeOptions: [20, 50, 100], search: true, filtering: false, padding: 'dense' }}
+          options={{ paging: true, pageSize: 50, pageSizeOptions: [50, 100], search: true, filtering: false, padding: 'dense' }}
           columns={columns}
           data={[...securityControls]}
         />
