@@ -8,3 +8,4 @@ export * from './azurite';
 export * from './tls';
 export * from './https';
 export * from './kubernetes';
+export * from './auditor';

@@ -7,7 +7,7 @@ import { notificationService } from '@backstage/plugin-notifications-node';
 import { weightInventoryPlugin } from './plugin';
 import { readSettings } from './config';
 import { storeToEntity } from './entityProvider';
-import { recordingAuditor } from './testUtils/recorders';
+import { recordingAuditor } from '@internal/test-stand-ins';
 
 jest.setTimeout(90_000);
 const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });

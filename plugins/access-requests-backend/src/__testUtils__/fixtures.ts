@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import yaml from 'js-yaml';
 import { Entity } from '@backstage/catalog-model';
-import type { AuditorService } from '@backstage/backend-plugin-api';
 import type { AccessProvisioner, ProvisioningTarget } from '@internal/plugin-access-requests-node';
 import { AccessPolicy } from '@internal/plugin-access-requests-common';
 import { LoadedPolicy, loadPolicyDirectory, parsePolicy } from '../domain/policies';
@@ -124,31 +123,6 @@ export class RecordingProvisioner implements AccessProvisioner {
   }
 }
 
-export interface RecordedAuditEvent {
-  eventId: string;
-  severityLevel?: string;
-  meta?: Record<string, unknown>;
-  outcome?: 'success' | 'fail';
-  error?: string;
-}
-
-export function recordingAuditor(): AuditorService & { events: RecordedAuditEvent[] } {
-  const events: RecordedAuditEvent[] = [];
-  return {
-    events,
-    async createEvent(options) {
-      const ev: RecordedAuditEvent = { eventId: options.eventId, severityLevel: options.severityLevel, meta: options.meta as any };
-      events.push(ev);
-      return {
-        async success(o) {
-          ev.outcome = 'success';
-          ev.meta = { ...ev.meta, ...(o?.meta as any) };
-        },
-        async fail(o) {
-          ev.outcome = 'fail';
-          ev.error = o.error.message;
-        },
-      };
-    },
-  };
-}
+// the recording auditor is shared by every backend's tests
+export { recordingAuditor } from '@internal/test-stand-ins';
+export type { RecordedAuditEvent } from '@internal/test-stand-ins';

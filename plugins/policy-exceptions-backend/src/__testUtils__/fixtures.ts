@@ -1,4 +1,3 @@
-import { AuditorService } from '@backstage/backend-plugin-api';
 import { Entity } from '@backstage/catalog-model';
 import { ContentInput } from '../domain/lifecycle';
 import { DEFAULT_SETTINGS, ExceptionSettings } from '../domain/settings';
@@ -68,34 +67,9 @@ export class FakePosture implements PostureSource {
   }
 }
 
-export interface RecordedAuditEvent {
-  eventId: string;
-  severityLevel: string;
-  meta: Record<string, unknown>;
-  outcome?: 'success' | 'fail';
-  error?: string;
-}
-
-export function recordingAuditor(): AuditorService & { events: RecordedAuditEvent[] } {
-  const events: RecordedAuditEvent[] = [];
-  return {
-    events,
-    async createEvent(options) {
-      const ev: RecordedAuditEvent = { eventId: options.eventId, severityLevel: options.severityLevel ?? 'low', meta: (options.meta ?? {}) as any };
-      events.push(ev);
-      return {
-        async success(o) {
-          ev.outcome = 'success';
-          ev.meta = { ...ev.meta, ...(o?.meta as any) };
-        },
-        async fail(o) {
-          ev.outcome = 'fail';
-          ev.error = o.error.message;
-        },
-      };
-    },
-  };
-}
+// the recording auditor is shared by every backend's tests
+export { recordingAuditor } from '@internal/test-stand-ins';
+export type { RecordedAuditEvent } from '@internal/test-stand-ins';
 
 const user = (name: string, groups: string[]): Entity => ({
   apiVersion: 'backstage.io/v1alpha1',

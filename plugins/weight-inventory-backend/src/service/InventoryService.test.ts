@@ -3,7 +3,7 @@ import { parseKubeYaml, resolveConfig, storageAccountFromLive } from '@internal/
 import { InventoryStore } from '../store/InventoryStore';
 import { InventoryService } from './InventoryService';
 import type { DiscoveredStore, InventorySource } from '../sources/types';
-import { recordingAuditor } from '../testUtils/recorders';
+import { recordingAuditor } from '@internal/test-stand-ins';
 import { DemoSource } from '../sources/demo';
 
 jest.setTimeout(60_000);
