@@ -157,6 +157,30 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     res.json({ items: await service.listGrants(actor, query, canReadAll) });
   });
 
+  // Grant export for detections (offline replay and the detections backend): service tokens, or
+  // users holding read-all. Defined before /grants/:id. Every export and refusal is audited.
+  router.get('/grants/export', async (req, res) => {
+    const credentials = await httpAuth.credentials(req, { allow: ['user', 'service'] });
+    const isUser = credentials.principal.type === 'user';
+    const userRef = isUser ? (credentials.principal as { userEntityRef: string }).userEntityRef : undefined;
+    if (isUser) {
+      const actor = { userRef: userRef!, request: req, credentials };
+      rememberActor(res, userRef!);
+      const [ok] = await decide(actor, accessReadAllPermission);
+      if (!ok) await refuse(actor, accessReadAllPermission);
+    }
+    const subject = isUser ? userRef! : (credentials.principal as { subject?: string }).subject ?? 'service';
+    const ev = await auditor.createEvent({ eventId: 'grants-export', severityLevel: 'medium', request: req, meta: { actor: subject } });
+    try {
+      const result = await service.exportGrants();
+      await ev.success({ meta: { grants: result.grants.length } });
+      res.json(result);
+    } catch (error) {
+      await ev.fail({ error: error as Error });
+      throw error;
+    }
+  });
+
   router.get('/grants/:id', async (req, res) => {
     const actor = await actorOf(req);
     const [canReadAll] = await require(actor, accessGrantReadPermission, accessReadAllPermission);

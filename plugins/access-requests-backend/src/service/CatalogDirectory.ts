@@ -32,6 +32,8 @@ export interface Directory {
    * credentials (optional; without it only existence is checked).
    */
   isVisibleTo?(entityRef: string, credentials: unknown): Promise<boolean>;
+  /** A user's e-mail/UPN and Entra object id (`graph.microsoft.com/user-id`), for the grant export (optional). */
+  userIdentity?(userRef: string): Promise<{ email?: string; objectId?: string; displayName?: string } | undefined>;
 }
 
 function normalizeRef(ref: string, defaultKind: string, defaultNamespace = 'default'): string | undefined {
@@ -176,6 +178,18 @@ export class CatalogDirectory implements Directory {
     if (this.names.size >= 1000) this.names.clear();
     this.names.set(entityRef, { at: now, name });
     return name;
+  }
+
+  async userIdentity(userRef: string): Promise<{ email?: string; objectId?: string; displayName?: string } | undefined> {
+    const user = await this.catalog.getEntityByRef(userRef, await this.credentials());
+    if (!user) return undefined;
+    const profile = (user.spec as { profile?: { email?: unknown; displayName?: unknown } } | undefined)?.profile;
+    const text = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
+    return {
+      email: text(profile?.email),
+      objectId: text(user.metadata.annotations?.['graph.microsoft.com/user-id']),
+      displayName: text(profile?.displayName) ?? text(user.metadata.title),
+    };
   }
 
   async currentGroups(userRef: string): Promise<Set<string>> {

@@ -1,0 +1,116 @@
+import request from 'supertest';
+import { Knex } from 'knex';
+import { TestDatabases, mockCredentials, mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import { coreServices, createBackendModule, createServiceFactory } from '@backstage/backend-plugin-api';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { notificationService } from '@backstage/plugin-notifications-node';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { accessProvisionersExtensionPoint } from '@internal/plugin-access-requests-node';
+import { accessRequestsPlugin } from './plugin';
+import { ALICE, BOB, NS, POLICY_DIR, RecordingProvisioner, orgEntities, recordingAuditor, resourceEntities } from './__testUtils__/fixtures';
+
+jest.setTimeout(90_000);
+const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
+
+const readAll: Record<string, boolean> = { [BOB]: true };
+const permissionsMock = mockServices.permissions.mock({
+  authorize: async (requests: any[], options: any) => {
+    const user = options.credentials.principal.userEntityRef;
+    return requests.map(r => ({
+      result: r.permission.name !== 'access-requests.read-all' || readAll[user] ? AuthorizeResult.ALLOW : AuthorizeResult.DENY,
+    })) as any;
+  },
+});
+
+function entities() {
+  return orgEntities().map(e =>
+    e.metadata.name === 'alice' && e.kind === 'User'
+      ? {
+          ...e,
+          metadata: { ...e.metadata, annotations: { ...e.metadata.annotations, 'graph.microsoft.com/user-id': 'oid-alice' } },
+          spec: { ...e.spec, profile: { displayName: 'Alice Researcher', email: 'alice@frontier.example' } },
+        }
+      : e,
+  );
+}
+
+describe.each(databases.eachSupportedId())('GET /grants/export on %p', databaseId => {
+  let knex: Knex;
+  let stop: (() => Promise<void>) | undefined;
+  beforeEach(async () => {
+    knex = await databases.init(databaseId);
+  });
+  afterEach(async () => {
+    await stop?.();
+    stop = undefined;
+  });
+
+  it('exports grants with UPN, object id and Azure scope to service tokens and read-all holders only, audited', async () => {
+    const auditor = recordingAuditor();
+    const provisioners = createBackendModule({
+      pluginId: 'access-requests',
+      moduleId: 'test-provisioners',
+      register(reg) {
+        reg.registerInit({
+          deps: { ep: accessProvisionersExtensionPoint },
+          async init({ ep }) {
+            ep.addProvisioner(new RecordingProvisioner('azure-role-assignment'), new RecordingProvisioner('kubernetes-rolebinding'));
+          },
+        });
+      },
+    });
+    const backend = await startTestBackend({
+      features: [
+        accessRequestsPlugin,
+        provisioners,
+        catalogServiceMock.factory({ entities: [...entities(), ...resourceEntities()] }),
+        createServiceFactory({ service: notificationService, deps: {}, factory: () => ({ send: async () => {} }) }),
+        mockServices.database.factory({ knex }),
+        mockServices.scheduler.factory({ skipTaskRunOnStartup: true }),
+        permissionsMock.factory,
+        createServiceFactory({ service: coreServices.auditor, deps: {}, factory: () => auditor }),
+        mockServices.rootConfig.factory({ data: { accessRequests: { policyDirectory: POLICY_DIR } } }),
+      ],
+    });
+    stop = () => backend.stop();
+    const api = (path: string, header: string) => request(backend.server).get(`/api/access-requests${path}`).set('Authorization', header);
+    // a self-service grant for alice on the namespace
+    const created = await request(backend.server)
+      .post('/api/access-requests/requests')
+      .set('Authorization', mockCredentials.user.header(ALICE))
+      .send({ resourceRef: NS, roleId: 'viewer', durationMinutes: 30, justification: 'logs' });
+    expect(created.status).toBe(201);
+
+    const asService = await api('/grants/export', mockCredentials.service.header({ onBehalfOf: mockCredentials.service('plugin:detections'), targetPluginId: 'access-requests' }));
+    expect(asService.status).toBe(200);
+    expect(asService.body.grants).toHaveLength(1);
+    const g = asService.body.grants[0];
+    expect(g).toMatchObject({
+      user: { ref: ALICE, email: 'alice@frontier.example', upn: 'alice@frontier.example', objectId: 'oid-alice' },
+      resource: { ref: NS },
+      role: 'viewer',
+      status: 'active',
+      revokedAt: null,
+    });
+    expect(Date.parse(g.end) - Date.parse(g.start)).toBe(30 * 60_000);
+
+    expect((await api('/grants/export', mockCredentials.user.header(BOB))).status).toBe(200);
+    const refused = await api('/grants/export', mockCredentials.user.header(ALICE));
+    expect(refused.status).toBe(403);
+    expect((await api('/grants/export', mockCredentials.none.header())).status).toBe(401);
+
+    const events = auditor.events.filter(e => ['grants-export', 'permission-denied'].includes(e.eventId));
+    expect(events.map(e => [e.eventId, e.outcome])).toEqual([
+      ['grants-export', 'success'],
+      ['grants-export', 'success'],
+      ['permission-denied', 'fail'],
+    ]);
+
+    // revoking ends the grant in the export at the revocation time
+    await request(backend.server).post(`/api/access-requests/grants/${g.id}/revoke`).set('Authorization', mockCredentials.user.header(ALICE)).send({ reason: 'done' }).expect(200);
+    const after = (await api('/grants/export', mockCredentials.user.header(BOB))).body.grants[0];
+    expect(after.status).toBe('revoked');
+    expect(after.revokedAt).toEqual(expect.any(String));
+    expect(after.end).toBe(after.revokedAt);
+  });
+});
