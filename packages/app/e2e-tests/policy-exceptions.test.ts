@@ -1,13 +1,29 @@
 import { test, expect, Page } from '@playwright/test';
 import { DemoUser, backstageToken, signInAs } from './helpers';
 
-// The weight store whose egress check fails. The posture tab of the weight-inventory family is
-// not in the portal yet, so the finding is shown (and checked) on the entity's Exceptions tab,
-// which lists the entity's findings with what isExcepted says of each.
-const ENTITY = 'resource:default/research-sandbox-namespace';
-const ENTITY_PAGE = '/catalog/default/resource/research-sandbox-namespace/exceptions';
-const CONTROL = 'FG-K8S-EGRESS-ALLOWLIST';
-const FINDING = `${CONTROL}:k8s/research-sandbox/NetworkPolicy/egress-data-example-org`;
+// A real failing egress finding of the weight inventory's demo data: the demo cluster "training"
+// has no default-deny egress NetworkPolicy in its high-risk namespace research-sandbox. The key is
+// the one the inventory produces; the request form offers it from the inventory's open findings.
+const ENTITY = 'resource:default/cluster-training';
+const POSTURE_TAB = '/catalog/default/resource/cluster-training/posture';
+const EXCEPTIONS_TAB = '/catalog/default/resource/cluster-training/exceptions';
+const CONTROL = 'FG-K8S-EGRESS-DENY';
+const FINDING = `${CONTROL}:k8s/Namespace/research-sandbox`;
+
+/** Reloads `url` until `check` passes: the inventory refreshes and the catalog ingests on a schedule. */
+async function eventually(page: Page, url: string, check: () => Promise<void>, timeoutMs = 120_000) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    await page.goto(url);
+    try {
+      await check();
+      return;
+    } catch (e) {
+      if (Date.now() > end) throw e;
+      await page.waitForTimeout(3000);
+    }
+  }
+}
 
 async function headers(page: Page, user: DemoUser) {
   return { authorization: `Bearer ${await backstageToken(page, user)}` };
@@ -26,15 +42,21 @@ async function approveAs(page: Page, user: DemoUser, exceptionId: string) {
 test('exception for a failing egress check: filed with a compensating control, two reviewers approve, the finding shows excepted until the clock passes its end', async ({
   page,
 }) => {
-  test.setTimeout(240_000);
+  test.setTimeout(330_000);
 
-  // --- alice files the exception from the entity's Exceptions tab ---------------------------
+  // --- the finding fails on the cluster's posture tab (failing first, one page), open ----------
   await signInAs(page, 'alice');
-  await page.goto(
-    `/policy-exceptions/new?entityRef=${encodeURIComponent(ENTITY)}&controlId=${CONTROL}&findingKey=${encodeURIComponent(FINDING)}`,
-  );
+  const status = page.getByTestId(`finding-status-${FINDING}`);
+  await eventually(page, POSTURE_TAB, async () => {
+    await expect(status).toBeVisible({ timeout: 5000 });
+  });
+  await expect(status).toContainText('fail');
+  await expect(status).toContainText('open');
+
+  // --- alice files the exception, picking the finding the inventory reports -----------------
+  await page.goto(`/policy-exceptions/new?entityRef=${encodeURIComponent(ENTITY)}&controlId=${CONTROL}`);
   await expect(page.getByTestId('entity-input')).toHaveValue(ENTITY);
-  await expect(page.getByTestId('finding-key-input')).toHaveValue(FINDING);
+  await page.getByTestId(`finding-${FINDING}`).click();
   await page.getByTestId('justification-input').fill('The RL team mirrors a public dataset from data.example.org for this benchmark.');
   await page.locator('[aria-labelledby^="likelihood-label"]').click();
   await page.getByTestId('likelihood-high').click();
@@ -57,15 +79,15 @@ test('exception for a failing egress check: filed with a compensating control, t
   });
   expect(selfApproval.status()).toBe(403);
 
-  // the finding is open on the entity's tab while the exception waits
-  await page.goto(ENTITY_PAGE);
-  const row = page.getByRole('row').filter({ hasText: FINDING });
-  await expect(row.getByTestId('coverage-open')).toBeVisible();
+  // the finding is open on the posture tab while the exception waits
+  await page.goto(POSTURE_TAB);
+  await expect(status).toContainText('open');
+  await expect(status.getByTestId('excepted-chip')).toHaveCount(0);
 
   // --- bob is notified; the notification's link opens the exception page ----------------------
   await signInAs(page, 'bob');
   await page.goto('/notifications');
-  const note = page.getByText(/asks for an exception to "Egress only to allowlisted destinations" \(high risk\); 2 approvals needed/).first();
+  const note = page.getByText(/asks for an exception to "Deny-by-default egress with an allowlist" \(high risk\); 2 approvals needed/).first();
   await expect(note).toBeVisible({ timeout: 30_000 });
   await note.click();
   await page.waitForURL(new RegExp(`/policy-exceptions/exceptions/${exceptionId}$`), { timeout: 30_000 });
@@ -78,14 +100,20 @@ test('exception for a failing egress check: filed with a compensating control, t
   await expect(page.getByTestId('status-active')).toBeVisible();
   await expect(page.getByTestId('coverage')).toContainText('excepted until');
 
-  // --- the finding shows as excepted, until …, by both reviewers -----------------------------
+  // --- the finding shows as excepted on the posture tab, until …, by both reviewers; still failing
   await signInAs(page, 'alice');
-  await page.goto(ENTITY_PAGE);
-  const covered = page.getByRole('row').filter({ hasText: FINDING }).getByTestId('coverage-excepted');
-  await expect(covered).toBeVisible();
-  await expect(covered).toContainText('until in 7 d');
-  await expect(covered).toContainText('Bob');
-  await expect(covered).toContainText('Carol');
+  await page.goto(POSTURE_TAB);
+  await expect(status.getByTestId('excepted-chip')).toBeVisible();
+  const coverage = status.getByTestId('finding-coverage');
+  await expect(coverage).toContainText('excepted until');
+  await expect(coverage).toContainText('bob');
+  await expect(coverage).toContainText('carol');
+  await expect(status).toContainText('fail');
+  await expect(status).not.toContainText('pass');
+  await expect(page.getByText(/failing \(1 excepted\)/)).toBeVisible();
+  // the entity's Exceptions tab gives the same answer
+  await page.goto(EXCEPTIONS_TAB);
+  await expect(page.getByRole('row').filter({ hasText: FINDING }).getByTestId('coverage-excepted')).toContainText('until in 7 d');
 
   // --- the clock moves past the end (test-only endpoint; refused to researchers) ------------
   const refused = await page.request.post('/api/policy-exceptions/admin/clock', {
@@ -100,8 +128,10 @@ test('exception for a failing egress check: filed with a compensating control, t
   expect(moved.status()).toBe(200);
 
   // --- the finding is open again on the next read; the exception reads expired ----------------
-  await page.goto(ENTITY_PAGE);
-  await expect(page.getByRole('row').filter({ hasText: FINDING }).getByTestId('coverage-open')).toBeVisible();
+  await page.goto(POSTURE_TAB);
+  await expect(status).toContainText('open');
+  await expect(status.getByTestId('excepted-chip')).toHaveCount(0);
+  await expect(page.getByText(/excepted\)/)).toHaveCount(0);
   await page.goto(`/policy-exceptions/exceptions/${encodeURIComponent(exceptionId)}`);
   await expect(page.getByTestId('status-expired')).toBeVisible();
   await expect(page.getByTestId('coverage')).toContainText('It has ended: its findings are open again.');
