@@ -1,7 +1,7 @@
 /** @internal/detection-rules: source recognition, normalization, Sigma and stateful rules, alert grouping, KQL. */
 export * from './types';
 export { normalizeRecord, expandRecords, RecordError, isK8sPerson, parseFirewallMsg } from './sources';
-export { parseLine, readFileEvents, mergeByTime, reorder, newStats } from './reader';
+export { parseLine, readFileEvents, readFileEventBatches, mergeByTime, mergeBatchesByTime, reorder, reorderBatches, newStats } from './reader';
 export type { ReadStats, LineError } from './reader';
 export { DEFAULT_CONFIG, resolveConfig, loadConfigFile, ConfigError, globMatch } from './config';
 export type { DetectionConfig, WeightStoreConfig } from './config';

@@ -52,4 +52,15 @@ describe('replay golden', () => {
     ]);
     expectGolden('mixed-2000.split.alerts.json', { alerts: r.alerts, stats: { ...r.stats, firstErrors: errors }, detections: r.detections });
   });
+
+  it('splits lines at LF, CRLF and CR across gzip chunk boundaries like readline', async () => {
+    const lines = zlib.gunzipSync(fs.readFileSync(LOG)).toString('utf8').split('\n').filter(Boolean);
+    const ends = ['\r\n', '\r', '\n', '\r\n\r\n'];
+    const text = lines.map((l, i) => l + ends[i % ends.length]).join('');
+    fs.writeFileSync(path.join(dir, 'mixed-crlf.ndjson.gz'), zlib.gzipSync(text));
+    const r = await replayFiles([path.join(dir, 'mixed-crlf.ndjson.gz')], { config: resolveConfig({}) });
+    const golden = JSON.parse(fs.readFileSync(path.join(GOLDEN, 'mixed-2000.alerts.json'), 'utf8'));
+    expect(r.stats).toMatchObject({ lines: 2000, events: 2000, errors: 0 });
+    expect(JSON.parse(JSON.stringify(r.alerts))).toEqual(golden.alerts);
+  });
 });

@@ -1,7 +1,7 @@
 import type { DetectionConfig } from './config';
 import { DetectionEngine, groupAlerts } from './engine';
 import type { GrantIndex } from './grants';
-import { mergeByTime, newStats, readFileEvents, reorder, type ReadStats } from './reader';
+import { mergeBatchesByTime, newStats, readFileEventBatches, reorderBatches, type ReadStats } from './reader';
 import type { Alert, Detection } from './types';
 
 export interface ReplayOptions {
@@ -22,12 +22,12 @@ export async function replayFiles(files: string[], opts: ReplayOptions): Promise
   const engine = new DetectionEngine({ config: opts.config, grants: opts.grants });
   const stats = newStats();
   const buffer = opts.reorderBuffer ?? 20_000;
-  const streams = files.map(f => reorder(readFileEvents(f, stats), buffer));
+  const streams = files.map(f => reorderBatches(readFileEventBatches(f, stats), buffer));
   const detections: Detection[] = [];
-  for await (const ev of mergeByTime(streams)) {
+  await mergeBatchesByTime(streams, ev => {
     const d = engine.process(ev);
     for (const x of d) detections.push(x);
-  }
+  });
   const alerts = groupAlerts(detections, { windowMinutes: opts.config.alertGroupWindowMinutes });
   return { alerts, stats, detections: detections.length };
 }
