@@ -26,8 +26,21 @@ export function portOf(value: unknown): number | undefined {
   return Number.isInteger(n) && n >= 0 && n <= 65535 ? n : undefined;
 }
 
-/** IP as a 128-bit bigint (IPv4 mapped into ::ffff:0:0/96), or undefined. */
-export function parseIp(ip: string): { v: bigint; v4: boolean } | undefined {
+type ParsedIp = { readonly v: bigint; readonly v4: boolean };
+const ipCache = new Map<string, ParsedIp | null>();
+
+/** IP as a 128-bit bigint (IPv4 mapped into ::ffff:0:0/96), or undefined. Memoised (logs repeat addresses). */
+export function parseIp(ip: string): ParsedIp | undefined {
+  let p = ipCache.get(ip);
+  if (p === undefined) {
+    if (ipCache.size >= 100_000) ipCache.clear();
+    p = parseIpUncached(ip) ?? null;
+    ipCache.set(ip, p);
+  }
+  return p ?? undefined;
+}
+
+function parseIpUncached(ip: string): ParsedIp | undefined {
   if (ip.includes('.') && !ip.includes(':')) {
     const parts = ip.split('.');
     if (parts.length !== 4) return undefined;
@@ -45,7 +58,7 @@ export function parseIp(ip: string): { v: bigint; v4: boolean } | undefined {
   let tailV4: bigint | undefined;
   const lastColon = ip.lastIndexOf(':');
   if (ip.slice(lastColon + 1).includes('.')) {
-    const v4 = parseIp(ip.slice(lastColon + 1));
+    const v4 = parseIpUncached(ip.slice(lastColon + 1));
     if (!v4) return undefined;
     tailV4 = v4.v & 0xffffffffn;
     head = `${ip.slice(0, lastColon + 1)}0:0`;
@@ -96,7 +109,11 @@ export function ipInCidr(ip: string | undefined, cidr: Cidr): boolean {
 }
 
 export function ipInAny(ip: string | undefined, cidrs: Cidr[]): boolean {
-  return cidrs.some(c => ipInCidr(ip, c));
+  if (!ip || !cidrs.length) return false;
+  const p = parseIp(ip); // once, not once per CIDR
+  if (!p) return false;
+  for (const c of cidrs) if ((p.v & c.mask) === c.base) return true;
+  return false;
 }
 
 const PRIVATE = [

@@ -1,0 +1,31 @@
+import { createHash } from 'node:crypto';
+import { sha256 } from './json';
+import { ipInAny, ipInCidr, isPrivateIp, parseCidr, parseIp } from './net';
+
+describe('sha256', () => {
+  it('gives the createHash digest of the UTF-8 text (idempotency keys must not change)', () => {
+    for (const t of ['', '{"a":1}', 'Zoë — 東京 🚀', 'x'.repeat(10_000)]) {
+      expect(sha256(t)).toBe(createHash('sha256').update(t, 'utf8').digest('hex'));
+    }
+  });
+});
+
+describe('memoised IP parsing', () => {
+  it('answers the same on repeated and invalid addresses', () => {
+    const cidrs = ['10.0.0.0/8', '2001:db8::/32'].map(parseCidr);
+    for (let k = 0; k < 3; k++) {
+      expect(ipInAny('10.1.2.3', cidrs)).toBe(true);
+      expect(ipInAny('11.1.2.3', cidrs)).toBe(false);
+      expect(ipInAny('2001:db8::1', cidrs)).toBe(true);
+      expect(ipInAny('::ffff:10.0.0.1', cidrs)).toBe(true);
+      expect(ipInAny('10.1.2.300', cidrs)).toBe(false);
+      expect(ipInAny('not-an-ip', cidrs)).toBe(false);
+      expect(ipInAny(undefined, cidrs)).toBe(false);
+      expect(ipInAny('10.1.2.3', [])).toBe(false);
+      expect(parseIp('1.2.3.999')).toBeUndefined();
+      expect(isPrivateIp('192.168.1.1')).toBe(true);
+      expect(isPrivateIp('8.8.8.8')).toBe(false);
+      expect(ipInCidr('10.9.9.9', cidrs[0])).toBe(true);
+    }
+  });
+});
