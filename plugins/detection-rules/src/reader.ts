@@ -164,7 +164,7 @@ function isJson(text: string): boolean {
   }
 }
 
-/** Binary min-heap on event time. */
+/** Binary min-heap on event time (sift with a hole: no swaps, the moving element's time read once). */
 class TimeHeap {
   private readonly a: DetectionEvent[] = [];
   get size() {
@@ -172,33 +172,42 @@ class TimeHeap {
   }
   push(e: DetectionEvent) {
     const a = this.a;
+    const t = e.time;
+    let i = a.length;
     a.push(e);
-    let i = a.length - 1;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (a[p].time <= a[i].time) break;
-      [a[p], a[i]] = [a[i], a[p]];
+      const parent = a[p];
+      if (parent.time <= t) break;
+      a[i] = parent;
       i = p;
     }
+    a[i] = e;
   }
   pop(): DetectionEvent | undefined {
     const a = this.a;
     if (!a.length) return undefined;
     const top = a[0];
     const last = a.pop()!;
-    if (a.length) {
-      a[0] = last;
+    const n = a.length;
+    if (n) {
+      const t = last.time;
       let i = 0;
       for (;;) {
         const l = 2 * i + 1;
+        if (l >= n) break;
         const r = l + 1;
-        let m = i;
-        if (l < a.length && a[l].time < a[m].time) m = l;
-        if (r < a.length && a[r].time < a[m].time) m = r;
-        if (m === i) break;
-        [a[m], a[i]] = [a[i], a[m]];
+        let m = l;
+        let mt = a[l].time;
+        if (r < n && a[r].time < mt) {
+          m = r;
+          mt = a[r].time;
+        }
+        if (!(mt < t)) break;
+        a[i] = a[m];
         i = m;
       }
+      a[i] = last;
     }
     return top;
   }

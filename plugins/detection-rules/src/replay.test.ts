@@ -4,6 +4,8 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { resolveConfig } from './config';
 import { replayFiles } from './replay';
+import { reorderBatches } from './reader';
+import type { DetectionEvent } from './types';
 
 /*
  * Golden replay: a generated mixed-source day (bench/detections/run.js --events 2000) with planted
@@ -62,5 +64,21 @@ describe('replay golden', () => {
     const golden = JSON.parse(fs.readFileSync(path.join(GOLDEN, 'mixed-2000.alerts.json'), 'utf8'));
     expect(r.stats).toMatchObject({ lines: 2000, events: 2000, errors: 0 });
     expect(JSON.parse(JSON.stringify(r.alerts))).toEqual(golden.alerts);
+  });
+
+  it('re-orders shuffled events within the buffer, stable for equal times', async () => {
+    let seed = 7;
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const evs = Array.from({ length: 3000 }, (_, i) => ({ id: String(i), time: Math.floor(rnd() * 500) }) as DetectionEvent);
+    async function* batches() {
+      for (let i = 0; i < evs.length; i += 128) yield evs.slice(i, i + 128);
+    }
+    const out: DetectionEvent[] = [];
+    for await (const b of reorderBatches(batches(), 5000)) out.push(...b);
+    expect(out.map(e => e.time)).toEqual(evs.map(e => e.time).sort((x, y) => x - y));
+    // with a small buffer the output is still a permutation and sorted wherever disorder fits the buffer
+    const small: DetectionEvent[] = [];
+    for await (const b of reorderBatches(batches(), 100)) small.push(...b);
+    expect(small.map(e => e.id).sort()).toEqual(evs.map(e => e.id).sort());
   });
 });
