@@ -103,10 +103,14 @@ export function sha256(text: string): string {
   return oneShot ? oneShot('sha256', text, 'hex') : crypto.createHash('sha256').update(text).digest('hex');
 }
 
+const PLAIN_ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,3})?Z$/;
+
 /** Parses a timestamp (ISO 8601, epoch seconds/ms, /Date(ms)/); NaN when unparseable. */
 export function parseTime(v: unknown): number {
   if (typeof v === 'number') return v < 1e11 ? v * 1000 : v;
   if (typeof v !== 'string') return NaN;
+  // the common case (UTC ISO with at most milliseconds) needs none of the rewriting below
+  if (PLAIN_ISO.test(v)) return Date.parse(v);
   const m = /^\/Date\((\d+)\)\/$/.exec(v);
   if (m) return Number(m[1]);
   if (/^\d{9,13}(\.\d+)?$/.test(v)) return parseTime(Number(v));

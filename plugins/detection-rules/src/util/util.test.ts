@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { sha256 } from './json';
+import { parseTime, sha256 } from './json';
 import { ipInAny, ipInCidr, isPrivateIp, parseCidr, parseIp } from './net';
 
 describe('sha256', () => {
@@ -27,5 +27,22 @@ describe('memoised IP parsing', () => {
       expect(isPrivateIp('8.8.8.8')).toBe(false);
       expect(ipInCidr('10.9.9.9', cidrs[0])).toBe(true);
     }
+  });
+});
+
+describe('parseTime', () => {
+  it('parses the plain UTC form and every other accepted form, and refuses the rest', () => {
+    expect(parseTime('2026-11-02T08:00:00Z')).toBe(Date.UTC(2026, 10, 2, 8));
+    expect(parseTime('2026-11-02T08:00:00.5Z')).toBe(Date.UTC(2026, 10, 2, 8, 0, 0, 500));
+    expect(parseTime('2026-11-02T08:00:00.123Z')).toBe(Date.UTC(2026, 10, 2, 8, 0, 0, 123));
+    expect(parseTime('2026-11-02T08:00:00.1234567Z')).toBe(Date.UTC(2026, 10, 2, 8, 0, 0, 123));
+    expect(parseTime('2026-11-02T08:00:00.1234567')).toBe(Date.UTC(2026, 10, 2, 8, 0, 0, 123));
+    expect(parseTime('2026-11-02T09:00:00+01:00')).toBe(Date.UTC(2026, 10, 2, 8));
+    expect(parseTime('/Date(1793606400000)/')).toBe(1793606400000);
+    expect(parseTime('1793606400')).toBe(1793606400000);
+    expect(parseTime(1793606400)).toBe(1793606400000);
+    expect(parseTime('2026-13-45T08:00:00Z')).toBeNaN();
+    expect(parseTime('yesterday')).toBeNaN();
+    expect(parseTime(undefined)).toBeNaN();
   });
 });
