@@ -12,10 +12,34 @@ import { PersonName } from './Names';
 import { REASON_MAX, ReasonDialog } from './ReasonDialog';
 import { describeError, fieldErrorsFrom, formatMinutes } from './format';
 
-/** "End my access early" (holder) or "Revoke" (reviewer): confirmation and a reason the holder sees. */
-export function EndAccessButton(props: { grant: Grant; own: boolean; onEnded?: (grant: Grant) => void }) {
-  const { grant, own, onEnded } = props;
+/** The confirmation of ending/revoking a grant, with a reason the holder sees. */
+export function EndAccessDialog(props: { grant: Grant; own: boolean; open: boolean; onClose: () => void; onEnded?: (grant: Grant) => void }) {
+  const { grant, own, open, onClose, onEnded } = props;
   const api = useApi(accessRequestsApiRef);
+  return (
+    <ReasonDialog
+      open={open}
+      title={own ? 'End your access now?' : 'Revoke this access?'}
+      confirmLabel={own ? 'End access now' : 'Revoke access'}
+      danger
+      testId={own ? 'end-early-dialog' : 'revoke-dialog'}
+      onClose={onClose}
+      onConfirm={async reason => {
+        const { grant: ended } = await api.revokeGrant(grant.id, reason);
+        onEnded?.(ended);
+      }}
+    >
+      <Typography variant="body2">
+        {own ? 'You lose' : <><PersonName entityRef={grant.userRef} /> loses</>} this access now; it is removed from
+        the resource and the reason is recorded in the audit trail{own ? '' : ' and shown to them'}.
+      </Typography>
+    </ReasonDialog>
+  );
+}
+
+/** The button that opens EndAccessDialog (`onOpen` lets a table keep the dialog outside its cells). */
+export function EndAccessButton(props: { grant: Grant; own: boolean; onEnded?: (grant: Grant) => void; onOpen?: () => void }) {
+  const { grant, own, onEnded, onOpen } = props;
   const [open, setOpen] = useState(false);
   return (
     <>
@@ -23,29 +47,13 @@ export function EndAccessButton(props: { grant: Grant; own: boolean; onEnded?: (
         size="small"
         variant="outlined"
         style={{ color: '#b71c1c', borderColor: '#b71c1c' }}
-        onClick={() => setOpen(true)}
+        onClick={() => (onOpen ? onOpen() : setOpen(true))}
         aria-label={own ? 'End my access early' : `Revoke access of ${grant.userRef.slice(grant.userRef.lastIndexOf('/') + 1)}`}
         data-testid={own ? 'end-early' : 'revoke'}
       >
         {own ? 'End my access early' : 'Revoke'}
       </Button>
-      <ReasonDialog
-        open={open}
-        title={own ? 'End your access now?' : 'Revoke this access?'}
-        confirmLabel={own ? 'End access now' : 'Revoke access'}
-        danger
-        testId={own ? 'end-early-dialog' : 'revoke-dialog'}
-        onClose={() => setOpen(false)}
-        onConfirm={async reason => {
-          const { grant: ended } = await api.revokeGrant(grant.id, reason);
-          onEnded?.(ended);
-        }}
-      >
-        <Typography variant="body2">
-          {own ? 'You lose' : <><PersonName entityRef={grant.userRef} /> loses</>} this access now; it is removed from
-          the resource and the reason is recorded in the audit trail{own ? '' : ' and shown to them'}.
-        </Typography>
-      </ReasonDialog>
+      {!onOpen && <EndAccessDialog grant={grant} own={own} open={open} onClose={() => setOpen(false)} onEnded={onEnded} />}
     </>
   );
 }

@@ -6,7 +6,7 @@ import { Alert } from '@material-ui/lab';
 import { Grant } from '@internal/plugin-access-requests-common';
 import { accessRequestsApiRef } from '../api/AccessRequestsApi';
 import { grantRouteRef } from '../routes';
-import { EndAccessButton, ExtendButton } from './GrantActions';
+import { EndAccessButton, EndAccessDialog, ExtendButton } from './GrantActions';
 import { PersonName, ResourceLink } from './Names';
 import { useCurrentUser } from './useCurrentUser';
 import { StatusChip } from './RequestStatusChip';
@@ -22,8 +22,9 @@ import { useNow } from './useNow';
 export function RevokeButton(props: {
   grant: Grant;
   onRevoked?: (grant: Grant) => void;
+  onOpen?: () => void;
 }) {
-  return <EndAccessButton grant={props.grant} own={false} onEnded={props.onRevoked} />;
+  return <EndAccessButton grant={props.grant} own={false} onEnded={props.onRevoked} onOpen={props.onOpen} />;
 }
 
 /** A loud marker for break-glass grants, with their post-hoc review state. */
@@ -61,6 +62,8 @@ export function GrantsTable(props: {
   const me = useCurrentUser();
   const grantLink = useRouteRef(grantRouteRef);
   const [error, setError] = useState<string>();
+  // the confirmation dialog lives outside the table: its cells re-render every second (time left)
+  const [ending, setEnding] = useState<{ grant: Grant; own: boolean }>();
   const retry = async (grant: Grant) => {
     setError(undefined);
     try {
@@ -125,10 +128,10 @@ export function GrantsTable(props: {
             g.userRef === me.userRef &&
             grantDisplayState(g, now) === 'active' && <ExtendButton grant={g} />}
           {allowRenew && g.userRef === me.userRef && grantDisplayState(g, now) === 'active' && (
-            <EndAccessButton grant={g} own onEnded={() => onChanged?.()} />
+            <EndAccessButton grant={g} own onOpen={() => setEnding({ grant: g, own: true })} />
           )}
           {allowRevoke && g.userRef !== me.userRef && grantDisplayState(g, now) === 'active' && (
-            <RevokeButton grant={g} onRevoked={() => onChanged?.()} />
+            <RevokeButton grant={g} onOpen={() => setEnding({ grant: g, own: false })} />
           )}
           {g.provisioning.state === 'failed' && (
             <Button size="small" onClick={() => retry(g)}>
@@ -145,6 +148,15 @@ export function GrantsTable(props: {
         <Alert severity="error" role="alert">
           {error}
         </Alert>
+      )}
+      {ending && (
+        <EndAccessDialog
+          grant={ending.grant}
+          own={ending.own}
+          open
+          onClose={() => setEnding(undefined)}
+          onEnded={() => onChanged?.()}
+        />
       )}
       <Table<Grant>
         title={title}
