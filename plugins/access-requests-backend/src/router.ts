@@ -163,9 +163,11 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     const credentials = await httpAuth.credentials(req, { allow: ['user', 'service'] });
     const isUser = credentials.principal.type === 'user';
     const userRef = isUser ? (credentials.principal as { userEntityRef: string }).userEntityRef : undefined;
+    if (isUser) rememberActor(res, userRef!);
+    // the same input backstop as every other route, right after authentication
+    refuseUnsafeInput(req);
     if (isUser) {
       const actor = { userRef: userRef!, request: req, credentials };
-      rememberActor(res, userRef!);
       const [ok] = await decide(actor, accessReadAllPermission);
       if (!ok) await refuse(actor, accessReadAllPermission);
     }
