@@ -10,8 +10,6 @@ export * from './types';
 export * from './config';
 export * from './engine';
 export * from './naming';
-export { exceptionFor, parseExceptions, loadExceptions, isActive } from './cli/exceptions';
-export type { PolicyException } from './cli/exceptions';
 export { CHECKS, getCheck } from './checks/catalog';
 export type { CheckDefinition, CheckDefinitionBase } from './checks/catalog';
 export { loadProject } from './adapters/load';
