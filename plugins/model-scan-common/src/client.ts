@@ -1,6 +1,7 @@
 import { ResponseError } from '@backstage/errors';
 import {
   Acceptance,
+  CreateAcceptanceResponse,
   GateDecision,
   Scan,
   ScanList,
@@ -110,16 +111,19 @@ export class ModelScanClient {
     return this.request<Stats>('GET', `/stats${toQuery(query)}`, options);
   }
 
+  /**
+   * Files the acceptance of a suspicious verdict. Since acceptances are exceptions
+   * (policy-exceptions), the answer carries the exception request that another reviewer
+   * approves; `acceptance` is there only where the exception service is not used.
+   */
   async createAcceptance(
     request: CreateAcceptanceRequest,
     options?: ModelScanRequestOptions,
-  ): Promise<Acceptance> {
-    const body = await this.request<{ acceptance: Acceptance }>(
-      'POST',
-      '/acceptances',
-      { ...options, json: request },
-    );
-    return body.acceptance;
+  ): Promise<CreateAcceptanceResponse> {
+    return this.request<CreateAcceptanceResponse>('POST', '/acceptances', {
+      ...options,
+      json: request,
+    });
   }
 
   async listAcceptances(

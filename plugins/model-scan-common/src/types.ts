@@ -125,6 +125,16 @@ export interface Acceptance {
   rulesetVersion: string;
 }
 
+/**
+ * The answer to filing an acceptance: the FG-MODEL-SCAN exception request (policy-exceptions;
+ * only the fields this family reads) that another reviewer approves, or a direct acceptance where
+ * no exception service is used.
+ */
+export interface CreateAcceptanceResponse {
+  acceptance?: Acceptance;
+  exception?: { id: string; status: string };
+}
+
 export interface Stats {
   filesScanned: number;
   byVerdict: Record<Verdict, number>;

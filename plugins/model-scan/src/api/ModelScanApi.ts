@@ -1,6 +1,7 @@
 import { createApiRef } from '@backstage/frontend-plugin-api';
 import {
   Acceptance,
+  CreateAcceptanceResponse,
   GateDecision,
   ListScansQuery,
   Scan,
@@ -30,7 +31,7 @@ export interface ModelScanApi {
     sha256: string;
     justification: string;
     expiresAt: string;
-  }): Promise<Acceptance>;
+  }): Promise<CreateAcceptanceResponse>;
   listAcceptances(): Promise<{ items: Acceptance[] }>;
   gate(target: string): Promise<GateDecision>;
 }

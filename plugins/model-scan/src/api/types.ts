@@ -4,6 +4,7 @@
  */
 export type {
   Acceptance,
+  CreateAcceptanceResponse,
   Finding,
   FindingLocation,
   GateDecision,

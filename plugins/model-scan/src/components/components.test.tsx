@@ -119,15 +119,9 @@ describe('FindingExplanation', () => {
 describe('AcceptVerdictButton', () => {
   it('lets a reviewer accept a suspicious file with a justification and expiry', async () => {
     const api = fakeApi();
+    // what POST /acceptances answers: the exception request another reviewer approves
     api.acceptVerdict.mockResolvedValue({
-      id: 'acc-1',
-      sha256: 'a'.repeat(64),
-      justification: 'x',
-      acceptedBy: 'user:default/bob',
-      createdAt: '2026-01-01T00:00:00Z',
-      expiresAt: '2030-01-01T00:00:00Z',
-      scannerVersion: '1',
-      rulesetVersion: 'r',
+      exception: { id: 'exc-1', status: 'submitted' },
     });
     const onAccepted = jest.fn();
     const asked: string[] = [];
