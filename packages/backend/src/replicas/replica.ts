@@ -1,9 +1,8 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort, HttpAnswer, request } from '../production/testing/backendProcess';
 
 /**
  * Test helper for the two-replica test: the real backend (packages/backend/src/index.ts, from
@@ -14,16 +13,7 @@ import path from 'node:path';
 export const REPO_ROOT = path.resolve(__dirname, '../../../..');
 const BACKEND_DIR = path.join(REPO_ROOT, 'packages/backend');
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 export function pgConnectionString(): string {
   return process.env.BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING ?? 'postgresql://postgres@127.0.0.1:5432';
@@ -61,47 +51,11 @@ export async function queryDatabase<T = any>(database: string, sql: string, para
   }
 }
 
-export type Answer = { status: number; json: any; body: string };
+export type Answer = HttpAnswer;
 
 /** One HTTP call (no keep-alive: a killed replica must not leave pooled sockets behind). */
-export function call(
-  url: string,
-  options: { method?: string; token?: string; body?: unknown; headers?: Record<string, string>; timeoutMs?: number } = {},
-): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
-    const req = http.request(
-      url,
-      {
-        method: options.method ?? 'GET',
-        agent: false,
-        headers: {
-          ...(payload ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) } : {}),
-          ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-          ...options.headers,
-          connection: 'close',
-        },
-      },
-      res => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', c => (body += c));
-        res.on('error', reject);
-        res.on('end', () => {
-          let json: any;
-          try {
-            json = JSON.parse(body);
-          } catch {
-            json = undefined;
-          }
-          resolve({ status: res.statusCode ?? 0, json, body });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.setTimeout(options.timeoutMs ?? 30_000, () => req.destroy(new Error(`timeout: ${url}`)));
-    req.end(payload);
-  });
+export function call(url: string, options: Parameters<typeof request>[1] = {}): Promise<Answer> {
+  return request(url, { timeoutMs: 30_000, ...options });
 }
 
 /** A log line with the time (ms since epoch) the test received it. */

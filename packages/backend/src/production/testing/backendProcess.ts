@@ -24,10 +24,20 @@ export async function freePort(): Promise<number> {
 
 export type HttpAnswer = { status: number; body: string; json: any };
 
-/** One HTTP request, optionally from a given loopback source address (127.0.0.x). */
+/**
+ * One HTTP request without keep-alive (a killed backend must not leave pooled sockets behind),
+ * optionally from a given loopback source address (127.0.0.x) and with a bearer token.
+ */
 export function request(
   url: string,
-  options: { method?: string; headers?: Record<string, string>; body?: unknown; localAddress?: string } = {},
+  options: {
+    method?: string;
+    headers?: Record<string, string>;
+    body?: unknown;
+    localAddress?: string;
+    token?: string;
+    timeoutMs?: number;
+  } = {},
 ): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
     const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
@@ -35,9 +45,13 @@ export function request(
       url,
       {
         method: options.method ?? 'GET',
+        agent: false,
         localAddress: options.localAddress,
         headers: {
-          ...(payload ? { 'content-type': 'application/json' } : {}),
+          ...(payload
+            ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) }
+            : {}),
+          ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
           ...options.headers,
           connection: 'close',
         },
@@ -46,6 +60,7 @@ export function request(
         let body = '';
         res.setEncoding('utf8');
         res.on('data', chunk => (body += chunk));
+        res.on('error', reject);
         res.on('end', () => {
           let json: any;
           try {
@@ -58,9 +73,8 @@ export function request(
       },
     );
     req.on('error', reject);
-    req.setTimeout(15_000, () => req.destroy(new Error(`timeout: ${url}`)));
-    if (payload) req.write(payload);
-    req.end();
+    req.setTimeout(options.timeoutMs ?? 15_000, () => req.destroy(new Error(`timeout: ${url}`)));
+    req.end(payload);
   });
 }
 
