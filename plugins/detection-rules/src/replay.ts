@@ -29,5 +29,9 @@ export async function replayFiles(files: string[], opts: ReplayOptions): Promise
     for (const x of d) detections.push(x);
   });
   const alerts = groupAlerts(detections, { windowMinutes: opts.config.alertGroupWindowMinutes });
+  // files are read side by side, so sources are first met in no fixed order: report them sorted
+  stats.bySource = Object.fromEntries(
+    Object.entries(stats.bySource).sort(([a], [b]) => a.localeCompare(b)),
+  );
   return { alerts, stats, detections: detections.length };
 }
