@@ -79,7 +79,7 @@ export function AcceptVerdictButton(props: {
         <DialogContent>
           <DialogContentText>
             This asks for an exception to the model-scanning control for exactly
-            this file (SHA-256 <code>{file.sha256}</code>) until the expiry date.
+            this file (SHA-256 <code style={{ wordBreak: 'break-all' }}>{file.sha256}</code>) until the expiry date.
             Another security reviewer approves it under Exceptions; until then the
             file stays blocked. Any other version of the file is scanned and judged
             again.
