@@ -59,10 +59,10 @@ describe('exceptionFor (policy-exceptions export, answered by isExceptedFromExpo
   });
 
   it('keeps no Backstage runtime import: the coverage module it uses imports only plain types', () => {
-    const coverage = fs.readFileSync(require.resolve('@internal/plugin-policy-exceptions-common/src/coverage'), 'utf8');
+    const coverage = fs.readFileSync(require.resolve('@internal/plugin-policy-exceptions-common/coverage'), 'utf8');
     const imports = [...coverage.matchAll(/from '([^']+)'/g)].map(m => m[1]);
     expect(imports).toEqual(['./types']);
-    const types = fs.readFileSync(path.join(path.dirname(require.resolve('@internal/plugin-policy-exceptions-common/src/coverage')), 'types.ts'), 'utf8');
+    const types = fs.readFileSync(path.join(path.dirname(require.resolve('@internal/plugin-policy-exceptions-common/coverage')), 'types.ts'), 'utf8');
     expect(types).not.toMatch(/^import /m);
     for (const file of ['exceptions.ts', 'main.ts']) {
       expect(fs.readFileSync(path.join(__dirname, file), 'utf8')).not.toMatch(/from '@backstage\//);

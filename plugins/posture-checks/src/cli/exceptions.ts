@@ -12,10 +12,10 @@
 import { promises as fsp } from 'node:fs';
 import type { Finding } from '../types';
 import { clusterStoreId, storageStoreId, storeEntityRef } from '../naming';
-// The pure coverage module only (it imports nothing but its own plain types), not the package
+// The package's pure `./coverage` entry point only (it imports nothing but its own plain types), not the package
 // index, which pulls @backstage/errors and the permission framework: the CLI keeps no Backstage
 // runtime import (tested in exceptions.test.ts).
-import { isExceptedFromExport } from '@internal/plugin-policy-exceptions-common/src/coverage';
+import { isExceptedFromExport } from '@internal/plugin-policy-exceptions-common/coverage';
 
 export interface PolicyException {
   id: string;
