@@ -12,7 +12,7 @@ import { PortalRole, rolesOf } from './roles';
  * (action "read") and otherwise only for platform admins: new write actions
  * are closed until someone decides who should have them.
  */
-type Audience = 'everyone' | PortalRole[];
+type Audience = 'everyone' | 'no-user' | PortalRole[];
 
 export const PERMISSION_RULES: Record<string, Audience> = {
   // catalog
@@ -64,6 +64,14 @@ export const PERMISSION_RULES: Record<string, Audience> = {
   // weight inventory (posture of stores and clusters is readable by every signed-in user)
   'weight-inventory.read': 'everyone',
   'weight-inventory.refresh': ['security-reviewer', 'platform-admin'],
+
+  // detections (alerts and events are for reviewers; ingest is for service principals only,
+  // which the framework authorizes before any policy: no user may ingest)
+  'detections.alert.read': ['security-reviewer', 'platform-admin'],
+  'detections.alert.triage': ['security-reviewer', 'platform-admin'],
+  'detections.alert.revoke': ['security-reviewer', 'platform-admin'],
+  'detections.event.read': ['security-reviewer', 'platform-admin'],
+  'detections.events.ingest': 'no-user',
 };
 
 export function decide(
@@ -76,6 +84,7 @@ export function decide(
     return roles.has('platform-admin') ? AuthorizeResult.ALLOW : AuthorizeResult.DENY;
   }
   if (audience === 'everyone') return AuthorizeResult.ALLOW;
+  if (audience === 'no-user') return AuthorizeResult.DENY;
   return audience.some(role => roles.has(role))
     ? AuthorizeResult.ALLOW
     : AuthorizeResult.DENY;
