@@ -10,6 +10,7 @@ import { auditorServiceFactory } from '@internal/plugin-audit-backend';
 import { frontierGuardDatabaseServiceFactory } from './database';
 import { productionGuardPlugin } from './production/productionGuard';
 import { exitOnStartupFailure } from './production/startup';
+import { pluginTokenCacheServiceFactory } from './auth/pluginTokenCache';
 
 const backend = createBackend();
 
@@ -25,6 +26,10 @@ backend.add(networkAuditPlugin);
 // Backstage's database service, with every plugin's SQLite file in WAL mode, a prepared-statement
 // cache and WAL checkpoints on a worker thread (PostgreSQL untouched); see src/database.
 backend.add(frontierGuardDatabaseServiceFactory);
+
+// Plugin-to-plugin tokens are reused (and an exact token already verified is not re-verified for
+// 60 s) instead of an ES256 signature per internal call; see src/auth/pluginTokenCache.ts.
+backend.add(pluginTokenCacheServiceFactory);
 
 // The auditor of every plugin logs as Backstage's default does and also appends each event to
 // the append-only, hash-chained audit trail; the audit plugin serves /api/audit/events and /verify.

@@ -5,6 +5,7 @@ import {
   ChainedAuditorService,
   createDefaultAuditLogFunction,
   getSeverityLogLevelMappings,
+  isInternalServiceRead,
 } from './auditorServiceFactory';
 import { AuditLogEntry, AuditLogService } from './AuditLog';
 
@@ -26,7 +27,7 @@ function recordingLogger() {
 }
 
 describe('ChainedAuditorService', () => {
-  function setup(config = {}) {
+  function setup(config = {}, pluginId = 'emitter') {
     const { logger, lines } = recordingLogger();
     const recorded: AuditLogEntry[] = [];
     const auditLog: AuditLogService = {
@@ -38,9 +39,9 @@ describe('ChainedAuditorService', () => {
       flush: jest.fn(),
     };
     const auditor = new ChainedAuditorService({
-      auth: mockServices.auth({ pluginId: 'emitter' }),
-      httpAuth: mockServices.httpAuth({ pluginId: 'emitter' }),
-      plugin: { getId: () => 'emitter' },
+      auth: mockServices.auth({ pluginId }),
+      httpAuth: mockServices.httpAuth({ pluginId }),
+      plugin: { getId: () => pluginId },
       logger,
       auditLog,
       logFn: createDefaultAuditLogFunction(
@@ -137,6 +138,78 @@ describe('ChainedAuditorService', () => {
         hostname: 'portal',
         userAgent: 'ua',
       },
+    });
+  });
+
+  describe("the catalog's reads by other plugins of this backend", () => {
+    const requestWith = (authorization?: string): any => {
+      const req: any = {
+        headers: authorization ? { authorization } : {},
+        ip: '127.0.0.1',
+        hostname: 'localhost',
+        method: 'GET',
+        originalUrl: '/api/catalog/entities/by-name/user/default/bob',
+      };
+      req.get = (name: string) => req.headers[name.toLowerCase()];
+      req.header = req.get;
+      return req;
+    };
+    const serviceHeader = (subject: string, targetPluginId = 'catalog') =>
+      mockCredentials.service.header({ onBehalfOf: mockCredentials.service(subject), targetPluginId });
+    async function fetchAs(authorization: string | undefined, outcome: 'success' | 'fail' = 'success', eventId = 'entity-fetch') {
+      const { auditor, recorded, lines } = setup({}, 'catalog');
+      const ev = await auditor.createEvent({ eventId, request: requestWith(authorization), meta: { queryType: 'by-name' } });
+      if (outcome === 'success') await ev.success();
+      else await ev.fail({ error: new Error('database unavailable') });
+      return { recorded, lines };
+    }
+
+    it('are logged but not appended when a plugin reads for itself (service token, no user)', async () => {
+      for (const subject of ['plugin:access-requests', 'plugin:notifications']) {
+        const { recorded, lines } = await fetchAs(serviceHeader(subject));
+        expect(recorded).toEqual([]);
+        expect(lines.map(l => l.message)).toEqual(['catalog.entity-fetch', 'catalog.entity-fetch']);
+      }
+      expect((await fetchAs(serviceHeader('plugin:notifications'), 'success', 'entity-facets')).recorded).toEqual([]);
+    });
+
+    it('are appended when a user reads (directly or through a plugin on their behalf), when an external caller reads, and when a read fails', async () => {
+      const user = await fetchAs(mockCredentials.user.header('user:default/alice'));
+      expect(user.recorded.map(r => [r.status, r.actor, r.actorType])).toEqual([
+        ['initiated', 'user:default/alice', 'user'],
+        ['succeeded', 'user:default/alice', 'user'],
+      ]);
+      // a plugin token carrying the user's token authenticates as the user
+      expect(isInternalServiceRead('catalog', 'entity-fetch', mockCredentials.user('user:default/alice'))).toBe(false);
+
+      const external = await fetchAs(serviceHeader('external:ci-exporter'));
+      expect(external.recorded.map(r => [r.status, r.actor])).toEqual([
+        ['initiated', 'external:ci-exporter'],
+        ['succeeded', 'external:ci-exporter'],
+      ]);
+      expect(
+        isInternalServiceRead('catalog', 'entity-fetch', {
+          principal: { type: 'service', subject: 'plugin:x', accessRestrictions: { permissionNames: ['catalog.entity.read'] } },
+        }),
+      ).toBe(false); // restricted (external) tokens are never internal
+
+      const failed = await fetchAs(serviceHeader('plugin:notifications'), 'fail');
+      expect(failed.recorded.map(r => [r.status, r.actor, r.error])).toEqual([
+        ['failed', 'plugin:notifications', { name: 'Error', message: 'database unavailable' }],
+      ]);
+
+      const anonymous = await fetchAs(undefined);
+      expect(anonymous.recorded).toHaveLength(2);
+    });
+
+    it('only catalog reads are left out: writes, and any other plugin\'s events by a service, are appended', async () => {
+      const mutate = await fetchAs(serviceHeader('plugin:catalog-module'), 'success', 'entity-mutate');
+      expect(mutate.recorded).toHaveLength(2);
+      const { auditor, recorded } = setup({}, 'access-requests');
+      const ev = await auditor.createEvent({ eventId: 'entity-fetch', request: requestWith(serviceHeader('plugin:scheduler', 'access-requests')) });
+      await ev.success();
+      expect(recorded).toHaveLength(2);
+      expect(isInternalServiceRead('catalog', 'location-fetch', mockCredentials.service('plugin:x'))).toBe(false);
     });
   });
 });

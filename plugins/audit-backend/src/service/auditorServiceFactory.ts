@@ -82,6 +82,34 @@ export function createDefaultAuditLogFunction(
   };
 }
 
+/** Read-only catalog events that are not written to the trail when another plugin of this backend reads for itself. */
+const INTERNAL_READ_EVENTS: Record<string, readonly string[]> = {
+  catalog: ['entity-fetch', 'entity-facets'],
+};
+
+/**
+ * Whether an event is a plugin-to-plugin read that the trail leaves out: a catalog read
+ * (`entity-fetch`, `entity-facets`) whose caller is a service principal with a Backstage plugin
+ * subject (`plugin:<id>`, i.e. another plugin of this backend with its own service token, on
+ * behalf of no user). Reads on behalf of a user (the user's token, or a plugin token carrying
+ * the user's), by external callers (static or JWKS access tokens: their own subjects), without a
+ * request, and every failed read are recorded; so is everything else any plugin emits.
+ */
+export function isInternalServiceRead(
+  pluginId: string,
+  eventId: string,
+  credentials: { principal: unknown } | undefined,
+): boolean {
+  if (!INTERNAL_READ_EVENTS[pluginId]?.includes(eventId)) return false;
+  const principal = credentials?.principal as { type?: string; subject?: string; accessRestrictions?: unknown } | undefined;
+  return (
+    principal?.type === 'service' &&
+    typeof principal.subject === 'string' &&
+    /^plugin:[a-z0-9_-]+$/i.test(principal.subject) &&
+    principal.accessRestrictions === undefined
+  );
+}
+
 /**
  * An AuditorService that logs exactly like Backstage's default one (it IS the default
  * `DefaultAuditorService`, with the default log function) and also appends each event
@@ -101,12 +129,27 @@ export class ChainedAuditorService implements AuditorService {
 
   async createEvent(options: AuditorServiceCreateEventOptions) {
     const correlationId = randomUUID();
+    const record = !(await this.internalServiceRead(options));
     // One DefaultAuditorService per event so that its rows share a correlation id.
     const inner = DefaultAuditorService.create(async event => {
       this.deps.logFn(event);
-      await this.append(event, correlationId, options.request);
+      // an internal service read is still logged; only a failed one goes to the trail
+      if (record || event.status === 'failed') {
+        await this.append(event, correlationId, options.request);
+      }
     }, this.deps);
     return inner.createEvent(options);
+  }
+
+  private async internalServiceRead(options: AuditorServiceCreateEventOptions): Promise<boolean> {
+    const pluginId = this.deps.plugin.getId();
+    if (!options.request || !INTERNAL_READ_EVENTS[pluginId]?.includes(options.eventId)) return false;
+    try {
+      // cached per request: the handler and the default auditor ask for the same credentials
+      return isInternalServiceRead(pluginId, options.eventId, await this.deps.httpAuth.credentials(options.request));
+    } catch {
+      return false;
+    }
   }
 
   private async append(
