@@ -32,6 +32,16 @@ export interface Config {
       /** Longest validity of an acceptance of a suspicious verdict, in days. Default 30. */
       maxDays?: number;
     };
+    /**
+     * Notifications (Backstage notifications service) when a scan ends suspicious or malicious,
+     * and when its requester asks for a review.
+     */
+    notifications?: {
+      /** Group whose members are notified. Default `group:default/security-reviewers`. */
+      reviewerGroup?: string;
+      /** Where the app serves the model-scan pages; links are `<appMountPath>/scans/<id>`. Default `/model-scan`. */
+      appMountPath?: string;
+    };
     uploads?: {
       /**
        * Uploaded files older than this many days (counted from the last time the same bytes

@@ -32,6 +32,8 @@ import {
 } from './triggers';
 import { readTriggerSettings } from './triggers/config';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { notificationService } from '@backstage/plugin-notifications-node';
+import { ScanNotifier } from './service/ScanNotifier';
 
 /**
  * The model-scan backend plugin: durable scan jobs, worker-thread scanning, results cached per
@@ -65,6 +67,7 @@ export const modelScanPlugin = createBackendPlugin({
         discovery: coreServices.discovery,
         cache: coreServices.cache,
         catalog: catalogServiceRef,
+        notifications: notificationService,
       },
       async init({
         config,
@@ -81,6 +84,7 @@ export const modelScanPlugin = createBackendPlugin({
         discovery,
         cache,
         catalog,
+        notifications,
       }) {
         const settings = readModelScanConfig(config);
         const clock = { now: () => new Date() };
@@ -110,6 +114,17 @@ export const modelScanPlugin = createBackendPlugin({
           settings.uploads.storage,
           uploadsDir,
         );
+        // suspicious and malicious scans reach the security reviewers and the requester
+        const notifier = new ScanNotifier({
+          notifications,
+          logger,
+          ...settings.notifications,
+          displayName: async ref => {
+            const entity = await catalog.getEntityByRef(ref, { credentials: await auth.getOwnServiceCredentials() });
+            const profile = (entity?.spec as { profile?: { displayName?: string } } | undefined)?.profile;
+            return profile?.displayName ?? entity?.metadata.title;
+          },
+        });
         const scanService = new ScanService({
           uploads: uploadStore,
           store,
@@ -122,7 +137,9 @@ export const modelScanPlugin = createBackendPlugin({
           remoteSources: sourceResolver,
           // acceptances are exceptions held by policy-exceptions (issue 9); the gate asks isExcepted
           exceptions: new PolicyExceptionsLink({ discovery, auth, logger }),
+          reviewNotifier: notifier,
         });
+        scanService.onScanCompleted(scan => notifier.scanFinished(scan));
         const queue = new ScanQueue({
           store,
           service: scanService,

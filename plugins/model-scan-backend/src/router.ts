@@ -17,12 +17,15 @@ import {
   describeZodError,
   entityRefSchema,
   gateQuerySchema,
+  isModelEntity,
   listScansQuerySchema,
   modelScanCreatePermission,
   modelScanGateReadPermission,
   modelScanReadPermission,
   modelScanRescanPermission,
   modelScanVerdictAcceptPermission,
+  ModelEntityLike,
+  reviewRequestSchema,
   statsQuerySchema,
 } from '@internal/plugin-model-scan-common';
 import { Clock, ScanService } from './service/ScanService';
@@ -89,12 +92,22 @@ export async function createRouter(
     return credentials;
   };
 
-  /** Parses a client's entity ref and checks it names an entity the caller may see (400 / 404). */
+  /**
+   * Parses a client's entity ref and checks it names a model entity (`isModelEntity`) the caller
+   * may see: 400 when malformed or not a model, 404 when missing or hidden from the caller.
+   */
   const visibleEntityRef = async (raw: string | undefined, credentials: BackstageCredentials) => {
     if (raw === undefined || !options.catalog) return raw;
-    const checked = await checkEntityRef(options.catalog, raw, credentials, { field: 'entityRef' });
-    if (checked.ok) return checked.ref;
-    throw checked.status === 404 ? new NotFoundError(checked.message) : new InputError(checked.message);
+    const checked = await checkEntityRef<BackstageCredentials, ModelEntityLike>(options.catalog, raw, credentials, { field: 'entityRef' });
+    if (!checked.ok) {
+      throw checked.status === 404 ? new NotFoundError(checked.message) : new InputError(checked.message);
+    }
+    if (!isModelEntity(checked.entity)) {
+      throw new InputError(
+        `entityRef: ${checked.ref} is not a model (a Component of type model, a Resource of type weight-store, or an entity with a model source)`,
+      );
+    }
+    return checked.ref;
   };
 
   router.post('/scans', express.json({ limit: '64kb' }), async (req, res) => {
@@ -188,6 +201,26 @@ export async function createRouter(
       .attachment(`model-scan-${scan.id}.cdx.json`)
       .type('application/vnd.cyclonedx+json; version=1.6')
       .send(JSON.stringify(scanBom(scan), null, 2));
+  });
+
+  // "Ask for review": the scan's requester asks the security reviewers to look at a flagged scan
+  router.post('/scans/:id/review-request', express.json({ limit: '64kb' }), async (req, res) => {
+    const event = await auditor.createEvent({
+      eventId: 'scan-review-request',
+      severityLevel: 'medium',
+      request: req,
+      meta: { actionType: 'create', scanId: req.params.id },
+    });
+    try {
+      const credentials = await authorize(req, modelScanReadPermission);
+      const body = parse(reviewRequestSchema, req.body);
+      const scan = await scanService.requestReview(req.params.id, principalRef(credentials), body.note);
+      await event.success({ meta: { scanId: scan.id, target: scan.target, verdict: scan.verdict ?? null } });
+      res.json({ scan });
+    } catch (error) {
+      await event.fail({ error: error as Error });
+      throw markAudited(error);
+    }
   });
 
   router.post('/scans/:id/rescan', async (req, res) => {

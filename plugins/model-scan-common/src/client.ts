@@ -8,7 +8,7 @@ import {
   Stats,
   Verdict,
 } from './types';
-import { CreateAcceptanceRequest, CreateScanRequest } from './schemas';
+import { CreateAcceptanceRequest, CreateScanRequest, ReviewRequestBody } from './schemas';
 
 /** The part of Backstage's DiscoveryApi / DiscoveryService the client needs. */
 export interface ModelScanDiscovery {
@@ -104,6 +104,34 @@ export class ModelScanClient {
     return body.scan;
   }
 
+  /** Asks the security reviewers to look at a suspicious or malicious scan (its requester only). */
+  async requestReview(
+    id: string,
+    request: ReviewRequestBody,
+    options?: ModelScanRequestOptions,
+  ): Promise<Scan> {
+    const body = await this.request<{ scan: Scan }>(
+      'POST',
+      `/scans/${encodeURIComponent(id)}/review-request`,
+      { ...options, json: request },
+    );
+    return body.scan;
+  }
+
+  /**
+   * The CycloneDX 1.6 ML-BOM of a completed scan (`GET /scans/:id/bom`), as the file the
+   * backend serves and the name it suggests.
+   */
+  async getBom(
+    id: string,
+    options?: ModelScanRequestOptions,
+  ): Promise<{ blob: Blob; fileName: string }> {
+    const response = await this.send('GET', `/scans/${encodeURIComponent(id)}/bom`, options);
+    const disposition = response.headers.get('content-disposition') ?? '';
+    const fileName = /filename="?([^";]+)"?/i.exec(disposition)?.[1] ?? `model-scan-${id}.cdx.json`;
+    return { blob: await response.blob(), fileName };
+  }
+
   async getStats(
     query: { days?: number } = {},
     options?: ModelScanRequestOptions,
@@ -152,6 +180,15 @@ export class ModelScanClient {
     path: string,
     options?: ModelScanRequestOptions & { json?: unknown; body?: FormData },
   ): Promise<T> {
+    const response = await this.send(method, path, options);
+    return (await response.json()) as T;
+  }
+
+  private async send(
+    method: string,
+    path: string,
+    options?: ModelScanRequestOptions & { json?: unknown; body?: FormData },
+  ): Promise<Response> {
     const baseUrl = await this.discoveryApi.getBaseUrl('model-scan');
     const headers: Record<string, string> = {};
     if (options?.token) headers.Authorization = `Bearer ${options.token}`;
@@ -169,7 +206,7 @@ export class ModelScanClient {
     if (!response.ok) {
       throw await ResponseError.fromResponse(response);
     }
-    return (await response.json()) as T;
+    return response;
   }
 }
 

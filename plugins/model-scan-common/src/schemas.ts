@@ -79,3 +79,14 @@ export function describeZodError(error: z.ZodError): string {
     })
     .join('; ');
 }
+
+/** Minimum length of the note sent with "Ask for review". */
+export const MIN_REVIEW_NOTE_LENGTH = 10;
+/** Maximum length of that note. */
+export const MAX_REVIEW_NOTE_LENGTH = 2000;
+
+/** Body of `POST /scans/:id/review-request`. */
+export const reviewRequestSchema = z.object({
+  note: freeText({ max: MAX_REVIEW_NOTE_LENGTH, min: MIN_REVIEW_NOTE_LENGTH, trim: true }),
+});
+export type ReviewRequestBody = z.infer<typeof reviewRequestSchema>;

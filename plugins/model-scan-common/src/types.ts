@@ -105,6 +105,15 @@ export interface Scan {
   scannerVersion?: string;
   rulesetVersion?: string;
   files?: ScanFileResult[];
+  /** Set once the person who requested a suspicious or malicious scan asked the security reviewers to look at it. */
+  reviewRequest?: ReviewRequest;
+}
+
+/** "Please review this scan": who asked, when, and their note to the reviewers. */
+export interface ReviewRequest {
+  requestedBy: string;
+  requestedAt: string;
+  note: string;
 }
 
 export interface ScanList {

@@ -6,7 +6,7 @@ import {
   LoggerService,
 } from '@backstage/backend-plugin-api';
 import type { PolicyException } from '@internal/plugin-policy-exceptions-common';
-import { InputError, NotFoundError } from '@backstage/errors';
+import { ConflictError, InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
 import {
   Acceptance,
   GateDecision,
@@ -15,6 +15,7 @@ import {
   ScanTrigger,
   Stats,
   Verdict,
+  reviewRequestRefusal,
 } from '@internal/plugin-model-scan-common';
 import { RecordedFile, ScanJob, ScanStore } from '../store/ScanStore';
 import { EngineScanOptions, ScanEngine } from './ScanEngine';
@@ -85,6 +86,10 @@ export interface ScanServiceOptions {
    * another received). Default: the local folder `<workDir>/uploads`.
    */
   uploads?: UploadStore;
+  /** Told when a requester asks for a review (the plugin wires the notifications service). */
+  reviewNotifier?: {
+    reviewRequested(scan: Scan, request: { requestedBy: string; note: string }): Promise<void>;
+  };
 }
 
 /** Progress callback of one job. */
@@ -159,6 +164,26 @@ export class ScanService {
       requestedBy,
       entityRef: previous.entityRef,
     });
+  }
+
+  /**
+   * "Please review this scan": only its requester, once, and only for a completed suspicious or
+   * malicious scan (`reviewRequestRefusal`: 403 / 409). Records the note, then tells the reviewers.
+   */
+  async requestReview(id: string, requestedBy: string, note: string): Promise<Scan> {
+    const scan = await this.options.store.getScan(id, { withFiles: false });
+    if (!scan) throw new NotFoundError(`No scan with id ${id}`);
+    const refusal = reviewRequestRefusal(scan, requestedBy);
+    if (refusal) {
+      throw refusal.status === 403 ? new NotAllowedError(refusal.reason) : new ConflictError(refusal.reason);
+    }
+    const request = { requestedBy, note };
+    if (!(await this.options.store.recordReviewRequest(id, request, this.options.clock.now()))) {
+      throw new ConflictError('A review of this scan has already been requested');
+    }
+    const updated = (await this.getScan(id))!;
+    await this.options.reviewNotifier?.reviewRequested(updated, request);
+    return updated;
   }
 
   /** A scan with its files; each file carries `acceptedUntil` when a valid acceptance lets it through. */

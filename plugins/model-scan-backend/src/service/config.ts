@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { Config } from '@backstage/config';
+import { MODEL_SCAN_APP_MOUNT_PATH } from '@internal/plugin-model-scan-common';
 
 /** The `modelScan` config with defaults applied (see config.d.ts). */
 export interface ModelScanConfig {
@@ -16,6 +17,8 @@ export interface ModelScanConfig {
   clamd?: { socket?: string; host?: string; port?: number };
   acceptance: { maxDays: number };
   uploads: { retentionDays: number; storage: UploadStorageConfig };
+  /** Who hears about suspicious and malicious scans, and where the scan page is. */
+  notifications: { reviewerGroup: string; appMountPath: string };
 }
 
 /** `modelScan.uploads.storage` (see config.d.ts). */
@@ -88,6 +91,10 @@ export function readModelScanConfig(root: Config): ModelScanConfig {
     uploads: {
       retentionDays,
       storage: readUploadStorage(c?.getOptionalConfig('uploads.storage')),
+    },
+    notifications: {
+      reviewerGroup: c?.getOptionalString('notifications.reviewerGroup') ?? 'group:default/security-reviewers',
+      appMountPath: c?.getOptionalString('notifications.appMountPath') ?? MODEL_SCAN_APP_MOUNT_PATH,
     },
   };
 }

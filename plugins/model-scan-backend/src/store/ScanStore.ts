@@ -399,6 +399,26 @@ export class ScanStore {
     }
   }
 
+  /**
+   * Records "please review this scan" once: false when a review was already requested (or the
+   * scan is gone), so two concurrent requests store exactly one.
+   */
+  async recordReviewRequest(
+    id: string,
+    request: { requestedBy: string; note: string },
+    now: Date,
+  ): Promise<boolean> {
+    const updated = await this.db(SCANS)
+      .where({ id })
+      .whereNull('review_requested_at')
+      .update({
+        review_requested_at: now,
+        review_requested_by: request.requestedBy,
+        review_note: request.note,
+      });
+    return updated === 1;
+  }
+
   async failScan(
     id: string,
     error: string,
@@ -744,6 +764,13 @@ export class ScanStore {
     if (row.error) scan.error = row.error;
     if (row.scanner_version) scan.scannerVersion = row.scanner_version;
     if (row.ruleset_version) scan.rulesetVersion = row.ruleset_version;
+    if (row.review_requested_at) {
+      scan.reviewRequest = {
+        requestedBy: row.review_requested_by,
+        requestedAt: iso(row.review_requested_at)!,
+        note: row.review_note ?? '',
+      };
+    }
     if (status !== 'queued') {
       scan.progress = {
         filesDone: num(row.files_done),

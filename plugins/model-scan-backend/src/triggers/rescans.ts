@@ -9,9 +9,10 @@ import type { Config } from '@backstage/config';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import { CATALOG_FILTER_EXISTS } from '@backstage/catalog-client';
 import { stringifyEntityRef } from '@backstage/catalog-model';
+import { MODEL_SOURCE_ANNOTATION } from '@internal/plugin-model-scan-common';
 import type { ScanServiceLike } from './types';
 
-export const MODEL_SOURCE_ANNOTATION = 'frontier-guard.io/model-source';
+export { MODEL_SOURCE_ANNOTATION };
 export const RESCAN_TASK_ID = 'model-scan-periodic-rescan';
 export const RESCAN_REQUESTED_BY = 'scheduler:model-scan-periodic-rescan';
 /** Applied when the configured schedule has no initialDelay. */

@@ -1,6 +1,8 @@
 import { Entity } from '@backstage/catalog-model';
+import { MODEL_SOURCE_ANNOTATION } from '@internal/plugin-model-scan-common';
 
-export const MODEL_SOURCE_ANNOTATION = 'frontier-guard.io/model-source';
+// one rule for "is this a model?" in the frontend and the backend (which checks a scan's entityRef)
+export { isModelEntity, MODEL_SOURCE_ANNOTATION } from '@internal/plugin-model-scan-common';
 
 /** The model-source targets of an entity (comma-separated annotation). */
 export function modelSourceTargets(entity: Entity): string[] {
@@ -9,15 +11,4 @@ export function modelSourceTargets(entity: Entity): string[] {
     .split(',')
     .map(t => t.trim())
     .filter(Boolean);
-}
-
-/** Entities that get the "Model scans" tab: models and weight stores. */
-export function isModelEntity(entity: Entity): boolean {
-  const kind = entity.kind.toLocaleLowerCase('en-US');
-  const type = String((entity.spec as any)?.type ?? '').toLocaleLowerCase('en-US');
-  return (
-    (kind === 'component' && type === 'model') ||
-    (kind === 'resource' && type === 'weight-store') ||
-    modelSourceTargets(entity).length > 0
-  );
 }
