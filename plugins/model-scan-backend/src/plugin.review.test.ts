@@ -14,6 +14,8 @@ import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { notificationService } from '@backstage/plugin-notifications-node';
 import type { NotificationSendOptions } from '@backstage/plugin-notifications-node';
 import { recordingAuditor } from '@internal/test-stand-ins';
+import type { Entity } from '@backstage/catalog-model';
+import type { JsonObject } from '@backstage/types';
 import { modelScanPlugin } from './plugin';
 
 /**
@@ -46,7 +48,7 @@ const permissions = mockServices.permissions.mock({
   },
 });
 
-const entity = (kind: string, name: string, spec: Record<string, unknown>) => ({
+const entity = (kind: string, name: string, spec: JsonObject): Entity => ({
   apiVersion: 'backstage.io/v1alpha1',
   kind,
   metadata: { name, namespace: 'default' },
