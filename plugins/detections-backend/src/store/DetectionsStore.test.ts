@@ -1,0 +1,136 @@
+import { TestDatabases, mockServices } from '@backstage/backend-test-utils';
+import { AdjustableClock } from '@internal/clock';
+import { DetectionEngine, resolveConfig } from '@internal/detection-rules';
+import { AlertNotifier } from '../service/AlertNotifier';
+import { IngestService } from '../service/IngestService';
+import { LiveGrantIndex } from '../service/liveGrants';
+import { AlertTriage } from '../domain/triage';
+import { DetectionsStore } from './DetectionsStore';
+import { ALICE, EVE, GiB, NOW, T0, egressDeny, hubbleDrop, iso, ndjson, podExec, signIn, weightReads } from '../__testUtils__/fixtures';
+
+jest.setTimeout(60_000);
+const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
+
+async function ingested(databaseId: any, records: unknown[]) {
+  const knex = await databases.init(databaseId);
+  const store = await DetectionsStore.create({ knex });
+  const grants = new LiveGrantIndex();
+  const service = new IngestService({
+    store, grants, engine: new DetectionEngine({ config: resolveConfig({}), grants }),
+    notifier: new AlertNotifier(undefined, 'group:default/security-reviewers', mockServices.logger.mock()),
+    clock: new AdjustableClock({ now: () => NOW }), logger: mockServices.logger.mock(), maxLines: 10_000, warmupHours: 24, warmupMaxEvents: 1000,
+  });
+  if (records.length) await service.ingest(ndjson(records));
+  return { knex, store, service };
+}
+
+describe.each(databases.eachSupportedId())('DetectionsStore on %p', databaseId => {
+  it('pages events newest first by keyset, with filters, and gives the original only one by one', async () => {
+    const { store } = await ingested(databaseId, [
+      ...Array.from({ length: 7 }, (_, i) => egressDeny(iso(T0, i))),
+      signIn(iso(T0, 3), EVE, 'GB'),
+    ]);
+    const seen: string[] = [];
+    let after: [number, string] | undefined;
+    for (let i = 0; i < 5; i++) {
+      const page = await store.listEvents({ limit: 3, after, source: ['azure_firewall'] });
+      seen.push(...page.items.map(e => e.time));
+      after = page.last;
+      if (!after) break;
+    }
+    expect(seen).toEqual(Array.from({ length: 7 }, (_, i) => iso(T0, 6 - i)).map(t => new Date(t).toISOString()));
+    const ranged = await store.listEvents({ limit: 50, from: Date.parse(iso(T0, 2)), to: Date.parse(iso(T0, 3)) });
+    expect(ranged.items.map(e => e.source).sort()).toEqual(['azure_firewall', 'azure_firewall', 'entra_signin']);
+    expect(ranged.items[0].raw).toBeUndefined();
+    const one = await store.getEvent(ranged.items[0].id);
+    expect(one?.raw).toEqual(expect.objectContaining({}));
+    expect((await store.listEvents({ limit: 50, principal: EVE })).items).toHaveLength(1);
+    expect(await store.getEvent('00000000-0000-4000-8000-000000000000')).toBeUndefined();
+  });
+
+  it('filters and pages alerts (status, severity, entity ref, words, time) with a total count', async () => {
+    const { store } = await ingested(databaseId, [
+      podExec(ALICE, T0), podExec('bob@corp.example', iso(T0, 1)), podExec('carol@corp.example', iso(T0, 2)), ...weightReads(4),
+    ]);
+    const all = await store.listAlerts({ limit: 2 });
+    expect(all.totalCount).toBeGreaterThanOrEqual(4);
+    const next = await store.listAlerts({ limit: 2, after: all.last });
+    expect(next.items.map(a => a.id)).not.toContain(all.items[0].id);
+    expect(next.totalCount).toBe(all.totalCount);
+    expect((await store.listAlerts({ limit: 50, q: 'EXEC into' })).items.map(a => a.principal).sort()).toEqual([ALICE, 'bob@corp.example', 'carol@corp.example']);
+    expect((await store.listAlerts({ limit: 50, q: '100%_' })).totalCount).toBe(0);
+    expect((await store.listAlerts({ limit: 50, principal: EVE, severity: ['informational'] })).totalCount).toBe(0);
+    expect((await store.listAlerts({ limit: 50, from: iso(T0, 60) })).totalCount).toBe(0);
+    expect((await store.listAlerts({ limit: 50, to: iso(T0, -1) })).totalCount).toBe(0);
+
+    const exec = (await store.listAlerts({ limit: 1, principal: ALICE })).items[0];
+    const t = new AlertTriage(exec, 'user:default/rita', NOW.toISOString()).close('benign_positive', 'planned maintenance');
+    expect(await store.transaction(tx => store.updateTriage(exec, t.patch, t.entry, tx))).toBe(true);
+    // a second writer with the old version loses
+    expect(await store.transaction(tx => store.updateTriage(exec, t.patch, t.entry, tx))).toBe(false);
+    expect((await store.listAlerts({ limit: 50, status: ['new', 'acknowledged'] })).items.map(a => a.id)).not.toContain(exec.id);
+    expect((await store.listAlerts({ limit: 50, status: ['closed'] })).items.map(a => a.id)).toEqual([exec.id]);
+    const history = await store.history([exec.id]);
+    expect(history.get(exec.id)!.map(h => h.action)).toEqual(['opened', 'closed']);
+  });
+
+  it('answers the dashboard aggregates for a time range and source', async () => {
+    const { store } = await ingested(databaseId, [
+      signIn(T0, EVE, 'GB'), signIn(iso(T0, 1), EVE, 'GB', 50126), signIn(iso(T0, 2), ALICE, 'FR'),
+      egressDeny(iso(T0, 3)), egressDeny(iso(T0, 4)), egressDeny(iso(T0, 5), 'other.example.org'), hubbleDrop(iso(T0, 6)),
+      ...weightReads(4), podExec(ALICE, iso(T0, 7)),
+    ]);
+    const d = await store.dashboard({ from: iso(T0, -60), to: iso(T0, 120), bucket: 'hour', top: 10 });
+    expect(d.totals.events).toBe(3 + 4 + 4 + 1);
+    expect(d.totals.alertsOpen).toBeGreaterThanOrEqual(2);
+    expect(Object.values(d.totals.alertsBySeverity).reduce((a, b) => a + b, 0)).toBe(d.totals.alertsOpen);
+    expect(d.signInsByCountry).toEqual([{ country: 'GB', success: 1, failure: 1 }, { country: 'FR', success: 1, failure: 0 }]);
+    expect(d.egressDeniesByDestination[0]).toEqual({ destination: 'exfil.example.net:443', count: 2 });
+    expect(d.egressDeniesByDestination).toHaveLength(3);
+    expect(d.weightReadsByPrincipal).toEqual([{ principal: EVE, bytes: 16 * GiB, reads: 4 }]);
+    expect(d.alertsOverTime.map(b => b.bucket)).toEqual(['2026-12-07T10:00:00.000Z']);
+    expect(d.openAlertsByRule.find(r => r.rule === 'k8s-exec-research-namespace')).toMatchObject({ count: 1, title: expect.stringContaining('Exec') });
+    expect(d.topPrincipals.map(p => p.principal)).toContain(EVE);
+    // narrowed to one source, and to a range with nothing in it
+    const only = await store.dashboard({ from: iso(T0, -60), to: iso(T0, 120), source: ['entra_signin'], bucket: 'day', top: 10 });
+    expect(only.totals.events).toBe(3);
+    expect(only.egressDeniesByDestination).toEqual([]);
+    expect(only.alertsOverTime.map(b => b.bucket)).toEqual(['2026-12-07T00:00:00.000Z']);
+    const empty = await store.dashboard({ from: iso(T0, 600), to: iso(T0, 700), bucket: 'hour', top: 10 });
+    expect(empty.totals).toEqual({ events: 0, alertsOpen: 0, alertsBySeverity: { informational: 0, low: 0, medium: 0, high: 0, critical: 0 } });
+  });
+
+  it('deletes old events and old closed alerts with their history and links, keeping the rest', async () => {
+    const { store } = await ingested(databaseId, [egressDeny(iso(T0, -3000)), egressDeny(T0), podExec(ALICE, T0), podExec('bob@corp.example', T0)]);
+    expect(await store.deleteEventsBefore(Date.parse(iso(T0, -60)), 1)).toBe(1);
+    expect((await store.listEvents({ limit: 50 })).items).toHaveLength(3);
+    const [a, b] = (await store.listAlerts({ limit: 50, rule: 'k8s-exec-research-namespace' })).items;
+    const close = new AlertTriage(a, 'user:default/rita', '2026-01-01T00:00:00.000Z').close('false_positive', 'old');
+    await store.transaction(tx => store.updateTriage(a, close.patch, close.entry, tx));
+    expect(await store.deleteClosedAlertsBefore('2026-06-01T00:00:00.000Z')).toBe(1);
+    expect(await store.getAlert(a.id)).toBeUndefined();
+    expect(await store.getAlert(b.id)).toBeDefined();
+    expect((await store.history([a.id])).get(a.id)).toEqual([]);
+    expect((await store.alertEvents(a.id, 10)).items).toEqual([]);
+  });
+
+  it('remembers blob read positions', async () => {
+    const { store } = await ingested(databaseId, []);
+    expect(await store.blobPosition('insights-logs', 'a.json')).toBeUndefined();
+    await store.setBlobPosition('insights-logs', 'a.json', '"e1"', 10, T0);
+    await store.setBlobPosition('insights-logs', 'a.json', '"e2"', 25, T0);
+    expect(await store.blobPosition('insights-logs', 'a.json')).toEqual({ etag: '"e2"', offset: 25 });
+  });
+});
+
+describe('migrations', () => {
+  it.each(databases.eachSupportedId())('go up and down on %p', async databaseId => {
+    const knex = await databases.init(databaseId);
+    await DetectionsStore.create({ knex });
+    const dir = require('node:path').resolve(__dirname, '../../migrations');
+    await knex.migrate.rollback({ directory: dir }, true);
+    expect(await knex.schema.hasTable('detection_events')).toBe(false);
+    await knex.migrate.latest({ directory: dir });
+    expect(await knex.schema.hasTable('detection_alerts')).toBe(true);
+  });
+});

@@ -1,0 +1,483 @@
+import { Knex } from 'knex';
+import { resolvePackagePath } from '@backstage/backend-plugin-api';
+import type {
+  AlertHistoryEntry,
+  AlertStatus,
+  CloseReason,
+  DashboardSummary,
+  Severity,
+  SourceId,
+  StoredEvent,
+} from '@internal/plugin-detections-common';
+import { SEVERITIES } from '@internal/plugin-detections-common';
+import { AlertRecord, severityRank } from '../domain/alerts';
+import type { AlertChange } from '../domain/grouping';
+import type { TriagePatch } from '../domain/triage';
+
+const migrationsDir = resolvePackagePath('@internal/plugin-detections-backend', 'migrations');
+
+export type Tx = Knex.Transaction;
+
+/** One event row to insert (built by the ingest service). */
+export interface EventRow {
+  id: string;
+  key: string;
+  source_id: string;
+  source: SourceId;
+  time: number;
+  activity: string;
+  outcome: string;
+  principal: string;
+  resource: string | null;
+  country: string | null;
+  bytes: number | null;
+  weight_store: boolean;
+  data: string;
+  raw: string;
+  ingested_at: number;
+}
+
+export interface EventFilter {
+  source?: SourceId[];
+  principal?: string;
+  resource?: string;
+  /** epoch ms, inclusive */
+  from?: number;
+  /** epoch ms, inclusive */
+  to?: number;
+  limit: number;
+  /** [time, id] of the last row of the previous page */
+  after?: [number, string];
+}
+
+export interface AlertFilter {
+  status?: AlertStatus[];
+  severity?: Severity[];
+  rule?: string;
+  principal?: string;
+  resource?: string;
+  entityRef?: string;
+  from?: string;
+  to?: string;
+  q?: string;
+  limit: number;
+  /** [lastSeen, id] of the last row of the previous page */
+  after?: [string, string];
+}
+
+const opt = <T>(v: T | null | undefined): T | undefined => (v === null || v === undefined ? undefined : v);
+const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v));
+
+/** Rows per INSERT statement (SQLite allows 32,766 variables; 15 columns × 500 rows stays below). */
+const INSERT_CHUNK = 500;
+/** Values per IN (...) list. */
+const IN_CHUNK = 500;
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** LIKE pattern of a user's words, with the wildcard characters of the words escaped. */
+function likeOf(s: string): string {
+  return `%${s.toLocaleLowerCase('en-US').replace(/[\\%_]/g, c => `\\${c}`)}%`;
+}
+
+/** The only place with SQL for detections: events, alerts and their history, blob read positions. */
+export class DetectionsStore {
+  static async create(options: { knex: Knex; skipMigrations?: boolean }): Promise<DetectionsStore> {
+    if (!options.skipMigrations) await options.knex.migrate.latest({ directory: migrationsDir });
+    return new DetectionsStore(options.knex);
+  }
+
+  readonly isPostgres: boolean;
+
+  constructor(private readonly db: Knex) {
+    this.isPostgres = String(db.client.config.client).includes('pg');
+  }
+
+  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.db.transaction(fn);
+  }
+
+  private q(tx?: Tx): Knex {
+    return tx ?? this.db;
+  }
+
+  // ---- events ----
+
+  /**
+   * Inserts events whose key is not stored yet (batched statements); returns the keys inserted.
+   * A key already stored (re-delivery, or another replica) is skipped, not an error.
+   */
+  async insertEvents(rows: EventRow[], tx?: Tx): Promise<Set<string>> {
+    const inserted = new Set<string>();
+    for (const part of chunks(rows, INSERT_CHUNK)) {
+      const got: Array<{ key: string }> = await this.q(tx)('detection_events').insert(part).onConflict('key').ignore().returning('key');
+      for (const r of got) inserted.add(r.key);
+    }
+    return inserted;
+  }
+
+  private static event(r: any, withRaw: boolean): StoredEvent {
+    const data = JSON.parse(String(r.data));
+    const ev: StoredEvent = { id: r.id, key: r.key, ...data };
+    if (withRaw) {
+      try {
+        ev.raw = JSON.parse(String(r.raw));
+      } catch {
+        ev.raw = String(r.raw);
+      }
+    }
+    return ev;
+  }
+
+  async listEvents(f: EventFilter): Promise<{ items: StoredEvent[]; last?: [number, string] }> {
+    let q = this.db('detection_events').select('id', 'key', 'time', 'data');
+    if (f.source?.length) q = q.whereIn('source', f.source);
+    if (f.principal) q = q.where('principal', f.principal);
+    if (f.resource) q = q.where('resource', f.resource);
+    if (f.from !== undefined) q = q.where('time', '>=', f.from);
+    if (f.to !== undefined) q = q.where('time', '<=', f.to);
+    if (f.after) {
+      const [t, id] = f.after;
+      q = q.where(w => w.where('time', '<', t).orWhere(w2 => w2.where('time', t).andWhere('id', '<', id)));
+    }
+    const rows = await q.orderBy([{ column: 'time', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(f.limit + 1);
+    const page = rows.slice(0, f.limit);
+    const last = rows.length > f.limit ? page[page.length - 1] : undefined;
+    return { items: page.map(r => DetectionsStore.event(r, false)), last: last ? [num(last.time), last.id] : undefined };
+  }
+
+  async getEvent(id: string): Promise<StoredEvent | undefined> {
+    const r = await this.db('detection_events').where({ id }).first();
+    return r ? DetectionsStore.event(r, true) : undefined;
+  }
+
+  /** Events linked to an alert, newest first (keyset on time, id). */
+  async alertEvents(alertId: string, limit: number, after?: [number, string]): Promise<{ items: StoredEvent[]; last?: [number, string] }> {
+    let q = this.db('detection_alert_events as ae')
+      .join('detection_events as e', 'e.source_id', 'ae.event_ref')
+      .where('ae.alert_id', alertId)
+      .select('e.id', 'e.key', 'e.time', 'e.data');
+    if (after) {
+      const [t, id] = after;
+      q = q.where(w => w.where('e.time', '<', t).orWhere(w2 => w2.where('e.time', t).andWhere('e.id', '<', id)));
+    }
+    const rows = await q.orderBy([{ column: 'e.time', order: 'desc' }, { column: 'e.id', order: 'desc' }]).limit(limit + 1);
+    const page = rows.slice(0, limit);
+    const last = rows.length > limit ? page[page.length - 1] : undefined;
+    return { items: page.map(r => DetectionsStore.event(r, false)), last: last ? [num(last.time), last.id] : undefined };
+  }
+
+  /** The originals of events since `fromMs`, oldest first (engine warm-up), at most `limit`. */
+  async rawEventsSince(fromMs: number, limit: number): Promise<string[]> {
+    const rows = await this.db('detection_events')
+      .where('time', '>=', fromMs)
+      .orderBy([{ column: 'time', order: 'asc' }, { column: 'id', order: 'asc' }])
+      .limit(limit)
+      .select('raw');
+    return rows.map(r => String(r.raw));
+  }
+
+  // ---- alerts ----
+
+  private static alertRow(a: AlertRecord) {
+    return {
+      group_key: a.groupKey,
+      rule: a.rule,
+      title: a.title,
+      severity: a.severity,
+      severity_rank: severityRank(a.severity),
+      principal: a.principal,
+      principal_ref: a.principalRef ?? null,
+      resource: a.resource,
+      resource_ref: a.resourceRef ?? null,
+      status: a.status,
+      close_reason: a.closeReason ?? null,
+      assignee: a.assignee ?? null,
+      first_seen: a.firstSeen,
+      last_seen: a.lastSeen,
+      count: a.count,
+      details: a.details ? JSON.stringify(a.details) : null,
+      created_at: a.createdAt,
+      updated_at: a.updatedAt,
+      closed_at: a.closedAt ?? null,
+    };
+  }
+
+  private static alert(r: any): AlertRecord {
+    return {
+      id: r.id,
+      groupKey: r.group_key,
+      rule: r.rule,
+      title: r.title,
+      severity: r.severity,
+      principal: r.principal,
+      principalRef: opt(r.principal_ref),
+      resource: r.resource,
+      resourceRef: opt(r.resource_ref),
+      status: r.status,
+      closeReason: opt(r.close_reason) as CloseReason | undefined,
+      assignee: opt(r.assignee),
+      firstSeen: r.first_seen,
+      lastSeen: r.last_seen,
+      count: num(r.count),
+      details: r.details ? JSON.parse(String(r.details)) : undefined,
+      createdAt: r.created_at,
+      updatedAt: r.updated_at,
+      closedAt: opt(r.closed_at),
+      version: num(r.version),
+    };
+  }
+
+  /** The newest alert that is not closed for each group key. */
+  async openAlertsFor(groupKeys: string[], tx?: Tx): Promise<Map<string, AlertRecord>> {
+    const out = new Map<string, AlertRecord>();
+    for (const part of chunks([...new Set(groupKeys)], IN_CHUNK)) {
+      const rows = await this.q(tx)('detection_alerts').whereIn('group_key', part).whereNot('status', 'closed').orderBy('last_seen', 'asc');
+      for (const r of rows) out.set(r.group_key, DetectionsStore.alert(r));
+    }
+    return out;
+  }
+
+  /** Which of `refs` are linked to each alert already. */
+  async linkedRefs(alertIds: string[], refs: string[], tx?: Tx): Promise<Map<string, Set<string>>> {
+    const out = new Map<string, Set<string>>();
+    if (!alertIds.length || !refs.length) return out;
+    for (const part of chunks([...new Set(refs)], IN_CHUNK)) {
+      const rows = await this.q(tx)('detection_alert_events').whereIn('alert_id', alertIds).whereIn('event_ref', part).select('alert_id', 'event_ref');
+      for (const r of rows) {
+        const s = out.get(r.alert_id) ?? new Set<string>();
+        s.add(r.event_ref);
+        out.set(r.alert_id, s);
+      }
+    }
+    return out;
+  }
+
+  /** Stores what grouping decided: new alerts, updated ones, event links, history. */
+  async applyAlertChanges(changes: AlertChange[], tx: Tx): Promise<void> {
+    const inserts = changes.filter(c => c.opened).map(c => ({ id: c.alert.id, ...DetectionsStore.alertRow(c.alert), version: 1 }));
+    for (const part of chunks(inserts, 100)) await tx('detection_alerts').insert(part);
+    // detections touch only what the engine owns (times, count, severity, details), never the
+    // triage fields, so they need no version check and a triage in flight is not disturbed
+    for (const c of changes.filter(x => !x.opened)) {
+      const a = c.alert;
+      await tx('detection_alerts')
+        .where({ id: a.id })
+        .update({
+          severity: a.severity,
+          severity_rank: severityRank(a.severity),
+          first_seen: a.firstSeen,
+          last_seen: a.lastSeen,
+          count: tx.raw('?? + ?', ['count', c.added]),
+          details: a.details ? JSON.stringify(a.details) : null,
+          updated_at: a.updatedAt,
+        });
+    }
+    const links = changes.flatMap(c => c.newEventRefs.map(ref => ({ alert_id: c.alert.id, event_ref: ref })));
+    for (const part of chunks(links, INSERT_CHUNK)) await tx('detection_alert_events').insert(part).onConflict(['alert_id', 'event_ref']).ignore();
+    const history = changes.flatMap(c => c.history.map(h => ({ alert_id: c.alert.id, at: h.at, actor: h.actor, action: h.action, comment: h.comment ?? null })));
+    for (const part of chunks(history, INSERT_CHUNK)) await tx('detection_alert_history').insert(part);
+  }
+
+  async getAlert(id: string, tx?: Tx, forUpdate = false): Promise<AlertRecord | undefined> {
+    let q = this.q(tx)('detection_alerts').where({ id }).first();
+    if (forUpdate && this.isPostgres) q = q.forUpdate();
+    const r = await q;
+    return r ? DetectionsStore.alert(r) : undefined;
+  }
+
+  async history(alertIds: string[]): Promise<Map<string, AlertHistoryEntry[]>> {
+    const out = new Map<string, AlertHistoryEntry[]>(alertIds.map(id => [id, []]));
+    for (const part of chunks(alertIds, IN_CHUNK)) {
+      const rows = await this.db('detection_alert_history').whereIn('alert_id', part).orderBy([{ column: 'alert_id' }, { column: 'seq' }]);
+      for (const r of rows) {
+        out.get(r.alert_id)!.push({ at: r.at, actor: r.actor, action: r.action, ...(r.comment ? { comment: r.comment } : {}) });
+      }
+    }
+    return out;
+  }
+
+  /** Applies a triage change if nobody changed the alert since it was read; returns whether it applied. */
+  async updateTriage(a: AlertRecord, patch: TriagePatch, entry: AlertHistoryEntry, tx: Tx): Promise<boolean> {
+    const row: Record<string, unknown> = { updated_at: entry.at, version: a.version + 1 };
+    if (patch.status !== undefined) {
+      row.status = patch.status;
+      row.closed_at = patch.status === 'closed' ? entry.at : null;
+    }
+    if (patch.closeReason !== undefined) row.close_reason = patch.closeReason;
+    if (patch.assignee !== undefined) row.assignee = patch.assignee;
+    const n = await tx('detection_alerts').where({ id: a.id, version: a.version }).update(row);
+    if (n !== 1) return false;
+    await tx('detection_alert_history').insert({ alert_id: a.id, at: entry.at, actor: entry.actor, action: entry.action, comment: entry.comment ?? null });
+    return true;
+  }
+
+  private filteredAlerts(f: Omit<AlertFilter, 'limit' | 'after'>) {
+    let q = this.db('detection_alerts');
+    if (f.status?.length) q = q.whereIn('status', f.status);
+    if (f.severity?.length) q = q.whereIn('severity', f.severity);
+    if (f.rule) q = q.where('rule', f.rule);
+    if (f.principal) q = q.where('principal', f.principal);
+    if (f.resource) q = q.where('resource', f.resource);
+    if (f.entityRef) q = q.where(w => w.where('principal_ref', f.entityRef!).orWhere('resource_ref', f.entityRef!));
+    // alerts active in the range: seen last after its start and first before its end
+    if (f.from) q = q.where('last_seen', '>=', f.from);
+    if (f.to) q = q.where('first_seen', '<=', f.to);
+    if (f.q) {
+      const like = likeOf(f.q);
+      q = q.where(w =>
+        w.whereRaw("lower(title) like ? escape '\\'", [like])
+          .orWhereRaw("lower(rule) like ? escape '\\'", [like])
+          .orWhereRaw("lower(principal) like ? escape '\\'", [like])
+          .orWhereRaw("lower(resource) like ? escape '\\'", [like]),
+      );
+    }
+    return q;
+  }
+
+  async listAlerts(f: AlertFilter): Promise<{ items: AlertRecord[]; last?: [string, string]; totalCount: number }> {
+    let q = this.filteredAlerts(f).select('*');
+    if (f.after) {
+      const [t, id] = f.after;
+      q = q.where(w => w.where('last_seen', '<', t).orWhere(w2 => w2.where('last_seen', t).andWhere('id', '<', id)));
+    }
+    const rows = await q.orderBy([{ column: 'last_seen', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(f.limit + 1);
+    const [{ n }] = await this.filteredAlerts(f).count({ n: '*' });
+    const page = rows.slice(0, f.limit).map(DetectionsStore.alert);
+    const last = rows.length > f.limit ? page[page.length - 1] : undefined;
+    return { items: page, last: last ? [last.lastSeen, last.id] : undefined, totalCount: num(n) };
+  }
+
+  // ---- dashboard ----
+
+  /**
+   * The dashboard's aggregates, each one SQL query bounded by the time range (events on their
+   * time indexes, alerts on last_seen/first_seen). `source` narrows the event aggregates.
+   */
+  async dashboard(range: { from: string; to: string; source?: SourceId[]; bucket: 'hour' | 'day'; top: number }): Promise<DashboardSummary> {
+    const fromMs = Date.parse(range.from);
+    const toMs = Date.parse(range.to);
+    const events = () => {
+      let q = this.db('detection_events').where('time', '>=', fromMs).andWhere('time', '<=', toMs);
+      if (range.source?.length) q = q.whereIn('source', range.source);
+      return q;
+    };
+    const sourceWanted = (s: SourceId) => !range.source?.length || range.source.includes(s);
+    const alerts = () => this.db('detection_alerts').where('last_seen', '>=', range.from).andWhere('first_seen', '<=', range.to);
+    const width = range.bucket === 'hour' ? 13 : 10;
+
+    const [{ n: eventCount }] = await events().count({ n: '*' });
+    const bySeverity: any[] = await alerts().select('severity', 'status').count({ n: '*' }).groupBy('severity', 'status');
+    const alertsBySeverity = Object.fromEntries(SEVERITIES.map(s => [s, 0])) as Record<Severity, number>;
+    let alertsOpen = 0;
+    for (const r of bySeverity) {
+      alertsBySeverity[r.severity as Severity] += num(r.n);
+      if (r.status !== 'closed') alertsOpen += num(r.n);
+    }
+
+    const bucketExpr = this.db.raw(`substr(first_seen, 1, ${width})`);
+    const overTime: any[] = await this.db('detection_alerts')
+      .where('first_seen', '>=', range.from)
+      .andWhere('first_seen', '<=', range.to)
+      .select({ bucket: bucketExpr, severity: 'severity' })
+      .count({ n: '*' })
+      .groupByRaw(`substr(first_seen, 1, ${width}), severity`);
+    const buckets = new Map<string, DashboardSummary['alertsOverTime'][number]>();
+    for (const r of overTime) {
+      const b = String(r.bucket);
+      const bucket = width === 13 ? `${b}:00:00.000Z` : `${b}T00:00:00.000Z`;
+      let row = buckets.get(bucket);
+      if (!row) buckets.set(bucket, (row = { bucket, informational: 0, low: 0, medium: 0, high: 0, critical: 0 }));
+      row[r.severity as Severity] += num(r.n);
+    }
+
+    const byRule: any[] = await alerts().whereNot('status', 'closed').select('rule').max({ title: 'title' }).count({ n: '*' })
+      .groupBy('rule').orderBy([{ column: 'n', order: 'desc' }, { column: 'rule' }]).limit(range.top);
+    const byPrincipal: any[] = await alerts().select('principal').max({ ref: 'principal_ref' }).count({ n: '*' })
+      .groupBy('principal').orderBy([{ column: 'n', order: 'desc' }, { column: 'principal' }]).limit(range.top);
+    const byResource: any[] = await alerts().select('resource').max({ ref: 'resource_ref' }).count({ n: '*' })
+      .groupBy('resource').orderBy([{ column: 'n', order: 'desc' }, { column: 'resource' }]).limit(range.top);
+
+    const signIns: any[] = sourceWanted('entra_signin')
+      ? await events().where('source', 'entra_signin').select('country', 'outcome').count({ n: '*' }).groupBy('country', 'outcome')
+      : [];
+    const countries = new Map<string, { country: string; success: number; failure: number }>();
+    for (const r of signIns) {
+      const country = r.country ? String(r.country) : 'unknown';
+      const c = countries.get(country) ?? { country, success: 0, failure: 0 };
+      if (r.outcome === 'success') c.success += num(r.n);
+      else if (r.outcome === 'failure') c.failure += num(r.n);
+      countries.set(country, c);
+    }
+
+    const netSources = (['azure_firewall', 'hubble'] as SourceId[]).filter(sourceWanted);
+    const denies: any[] = netSources.length
+      ? await events().whereIn('source', netSources).where('outcome', 'failure').select({ destination: 'resource' }).count({ n: '*' })
+        .groupBy('resource').orderBy([{ column: 'n', order: 'desc' }, { column: 'resource' }]).limit(range.top)
+      : [];
+
+    const reads: any[] = sourceWanted('storage_blob')
+      ? await events().where('source', 'storage_blob').where('weight_store', true).where('outcome', 'success')
+        .whereIn('activity', ['GetBlob', 'CopyBlob', 'CopyBlobSource'])
+        .select('principal').sum({ bytes: 'bytes' }).count({ n: '*' })
+        .groupBy('principal').orderBy([{ column: 'bytes', order: 'desc' }, { column: 'principal' }]).limit(range.top)
+      : [];
+
+    return {
+      from: range.from,
+      to: range.to,
+      totals: { events: num(eventCount), alertsOpen, alertsBySeverity },
+      alertsOverTime: [...buckets.values()].sort((a, b) => (a.bucket < b.bucket ? -1 : 1)),
+      openAlertsByRule: byRule.map(r => ({ rule: String(r.rule), title: String(r.title), count: num(r.n) })),
+      topPrincipals: byPrincipal.map(r => ({ principal: String(r.principal), ...(r.ref ? { principalRef: String(r.ref) } : {}), alerts: num(r.n) })),
+      topResources: byResource.map(r => ({ resource: String(r.resource), ...(r.ref ? { resourceRef: String(r.ref) } : {}), alerts: num(r.n) })),
+      signInsByCountry: [...countries.values()].sort((a, b) => b.success + b.failure - (a.success + a.failure) || (a.country < b.country ? -1 : 1)).slice(0, range.top),
+      egressDeniesByDestination: denies.map(r => ({ destination: String(r.destination ?? 'unknown'), count: num(r.n) })),
+      weightReadsByPrincipal: reads.map(r => ({ principal: String(r.principal), bytes: num(r.bytes ?? 0), reads: num(r.n) })),
+    };
+  }
+
+  // ---- retention ----
+
+  /** Deletes events older than `beforeMs` (in slices, so no statement holds the table for long). */
+  async deleteEventsBefore(beforeMs: number, slice = 5000): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const ids = (await this.db('detection_events').where('time', '<', beforeMs).select('id').limit(slice)).map(r => r.id);
+      if (!ids.length) return total;
+      total += await this.db('detection_events').whereIn('id', ids).delete();
+    }
+  }
+
+  /** Deletes closed alerts closed before `beforeIso`, with their history and event links. */
+  async deleteClosedAlertsBefore(beforeIso: string): Promise<number> {
+    return this.db.transaction(async tx => {
+      const ids = (await tx('detection_alerts').where('status', 'closed').andWhere('closed_at', '<', beforeIso).select('id')).map(r => r.id);
+      let n = 0;
+      for (const part of chunks(ids, IN_CHUNK)) {
+        await tx('detection_alert_events').whereIn('alert_id', part).delete();
+        await tx('detection_alert_history').whereIn('alert_id', part).delete();
+        n += await tx('detection_alerts').whereIn('id', part).delete();
+      }
+      return n;
+    });
+  }
+
+  // ---- blob pull positions ----
+
+  async blobPosition(container: string, blob: string): Promise<{ etag: string; offset: number } | undefined> {
+    const r = await this.db('detection_blob_cursor').where({ container, blob }).first();
+    return r ? { etag: r.etag, offset: num(r.offset) } : undefined;
+  }
+
+  async setBlobPosition(container: string, blob: string, etag: string, offset: number, at: string): Promise<void> {
+    await this.db('detection_blob_cursor')
+      .insert({ container, blob, etag, offset, read_at: at })
+      .onConflict(['container', 'blob'])
+      .merge({ etag, offset, read_at: at });
+  }
+}
