@@ -49,6 +49,36 @@ describe('retryMigrationLock', () => {
     );
   });
 
+  it.each(databases.eachSupportedId())(
+    'repairs a lock table that two processes filled with a row each, then migrates (%p)',
+    async databaseId => {
+      const knex = await databases.init(databaseId);
+      await knex.migrate.latest({ directory: fs.mkdtempSync(path.join(os.tmpdir(), 'fg-empty-')) });
+      // What a race in knex's table creation leaves: two unlocked rows, so no one can ever lock.
+      await knex('knex_migrations_lock').insert({ is_locked: 0 });
+      const directory = migrationsDir();
+      await expect(knex.migrate.latest({ directory })).rejects.toMatchObject({ name: 'MigrationLocked' });
+
+      retryMigrationLock(knex, { intervalMs: 50, timeoutMs: 5_000 });
+      await knex.migrate.latest({ directory });
+      expect(await knex.schema.hasTable('things')).toBe(true);
+      expect(await knex('knex_migrations_lock').select('is_locked')).toEqual([{ is_locked: 0 }]);
+    },
+  );
+
+  it.each(databases.eachSupportedId())(
+    'keeps waiting while the first of two lock rows is held (%p)',
+    async databaseId => {
+      const knex = await databases.init(databaseId);
+      await knex.migrate.latest({ directory: fs.mkdtempSync(path.join(os.tmpdir(), 'fg-empty-')) });
+      await knex('knex_migrations_lock').update({ is_locked: 1 });
+      await knex('knex_migrations_lock').insert({ is_locked: 0 });
+      retryMigrationLock(knex, { intervalMs: 50, timeoutMs: 400 });
+      await expect(knex.migrate.latest({ directory: migrationsDir() })).rejects.toThrow(/still locked/);
+      expect(await knex('knex_migrations_lock').select('is_locked')).toEqual([{ is_locked: 1 }]);
+    },
+  );
+
   it('leaves other migration errors alone', async () => {
     const knex = await databases.init('SQLITE_3');
     retryMigrationLock(knex, { intervalMs: 50, timeoutMs: 5_000 });

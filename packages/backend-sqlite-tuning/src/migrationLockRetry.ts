@@ -16,6 +16,27 @@ function isMigrationRace(error: unknown): boolean {
 }
 
 /**
+ * Two processes that create knex's lock table at the same moment can both insert its one row
+ * (knex inserts `{ is_locked: 0 }` when it finds the table empty). From then on knex's lock
+ * (`UPDATE ... SET is_locked = 1 WHERE is_locked = 0`, which must touch exactly one row) fails
+ * for everyone, forever: "Migration table is already locked" with nobody holding it. Keep the
+ * first row (its state is the lock's state) and delete the rest; a row locked by a migration in
+ * progress in another transaction makes the delete wait for it. Returns whether rows were removed.
+ */
+export async function repairDuplicatedLockRow(knex: Knex, config?: Knex.MigratorConfig): Promise<boolean> {
+  const table = `${config?.tableName ?? 'knex_migrations'}_lock`;
+  const qualified = config?.schemaName ? knex(table).withSchema(config.schemaName) : knex(table);
+  try {
+    const rows = await qualified.clone().select('index').orderBy('index');
+    if (rows.length < 2) return false;
+    await qualified.clone().where('index', '>', rows[0].index).delete();
+    return true;
+  } catch {
+    return false; // no lock table yet, or it has another shape: leave it to knex
+  }
+}
+
+/**
  * Makes `knex.migrate.latest()` wait while another process holds the migration lock, instead of
  * failing at once with knex's `MigrationLocked` ("Migration table is already locked"), and retry
  * when two processes create knex's bookkeeping tables at the same moment. Two replicas
@@ -42,11 +63,23 @@ export function retryMigrationLock<T extends Knex>(
       migrator.latest = async (config?: Knex.MigratorConfig) => {
         const deadline = Date.now() + timeoutMs;
         let logged = false;
+        const repair = async () => {
+          const repaired = await repairDuplicatedLockRow(knex, config);
+          if (repaired) {
+            options.logger?.warn(
+              `Removed a duplicated row of ${config?.tableName ?? 'knex_migrations'}_lock (two processes created the lock table at once)`,
+            );
+          }
+          return repaired;
+        };
+        // with two rows, one free and one held, knex would "lock" the free one beside the holder
+        await repair();
         for (;;) {
           try {
             return await latest(config);
           } catch (error) {
             if (!isMigrationRace(error)) throw error;
+            if ((error as Error).name === 'MigrationLocked' && (await repair())) continue;
             if (Date.now() >= deadline) {
               throw new Error(
                 `Migration table still locked after ${timeoutMs} ms (${(error as Error).message}); if no other process is ` +

@@ -95,10 +95,8 @@ const getRequest = (replica: Replica, id: string) =>
 beforeAll(async () => {
   await dropDatabases(prefix);
   const dir = tempDir('fg-replicas-');
-  // one after the other, as a rolling deployment does: two replicas starting together on EMPTY
-  // databases race in the plugins' first knex migrations (both create the same tables; the
-  // loser fails to start with "duplicate key value violates unique constraint
-  // pg_type_typname_nsp_index")
+  // one after the other, as a rolling deployment does (two replicas starting together on empty
+  // databases: simultaneousStart.test.ts)
   a = await startReplica('a', dir);
   tokens = await a.ready(USERS, 180_000);
   b = await startReplica('b', dir);

@@ -1,0 +1,50 @@
+import path from 'node:path';
+import fs from 'node:fs';
+import { Replica, REPO_ROOT, dropDatabases, freePort, pgConnectionString, tempDir } from './replica';
+
+/**
+ * Two replicas of the real backend started at the same moment on an EMPTY PostgreSQL (what a
+ * fresh deployment with two replicas does). Both run every plugin's migrations; knex's own
+ * bookkeeping tables are created by both at once, which used to leave a lock table with two rows
+ * and both replicas waiting for a lock nobody held ("Migration table is already locked") until
+ * they gave up (about one start in five). Both must become ready.
+ */
+
+jest.setTimeout(240_000);
+
+const prefix = `fg_simultaneous_${process.pid}_`;
+let replicas: Replica[] = [];
+
+async function startReplica(name: string, dir: string): Promise<Replica> {
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const overlay = path.join(dir, `overlay-${name}.json`);
+  fs.writeFileSync(
+    overlay,
+    JSON.stringify({
+      app: { baseUrl },
+      backend: {
+        baseUrl,
+        listen: { port },
+        cors: { origin: baseUrl },
+        database: { client: 'pg', connection: pgConnectionString(), prefix },
+      },
+      modelScan: { workDir: path.join(dir, `model-scan-${name}`) },
+    }),
+  );
+  return new Replica(name, port, [path.join(REPO_ROOT, 'app-config.yaml'), overlay]);
+}
+
+afterAll(async () => {
+  await Promise.all(replicas.map(r => r.stop()));
+  await dropDatabases(prefix);
+});
+
+it('starts two replicas together on an empty PostgreSQL', async () => {
+  await dropDatabases(prefix);
+  const dir = tempDir('fg-simultaneous-');
+  replicas = await Promise.all([startReplica('a', dir), startReplica('b', dir)]);
+  const outcomes = await Promise.allSettled(replicas.map(r => r.ready(['alice'], 180_000)));
+  const failures = outcomes.flatMap(o => (o.status === 'rejected' ? [String(o.reason)] : []));
+  expect(failures).toEqual([]);
+});
