@@ -1,0 +1,331 @@
+import { ReactNode, useEffect, useState } from 'react';
+import { CodeSnippet, Content, InfoCard, Link, LinkButton, Page, Progress, Table, TableColumn } from '@backstage/core-components';
+import { useApi, useRouteRef } from '@backstage/frontend-plugin-api';
+import { EntityDisplayName, EntityRefLink } from '@backstage/plugin-catalog-react';
+import { usePermission } from '@backstage/plugin-permission-react';
+import { Box, Button, Grid, Tooltip, Typography } from '@material-ui/core';
+import { Alert as MuiAlert, Timeline, TimelineConnector, TimelineContent, TimelineDot, TimelineItem, TimelineOppositeContent, TimelineSeparator } from '@material-ui/lab';
+import useAsyncRetry from 'react-use/esm/useAsyncRetry';
+import useAsync from 'react-use/esm/useAsync';
+import { useParams } from 'react-router-dom';
+import { Alert, AlertHistoryEntry, detectionsAlertReadPermission, detectionsApiRef, StoredEvent } from '../api';
+import { rootRouteRef } from '../routes';
+import { AlertActions } from './AlertActions';
+import {
+  ActorName,
+  CLOSE_REASON_LABEL,
+  DetectionsHeader,
+  describeError,
+  ForbiddenPanel,
+  formatAbsolute,
+  formatBytes,
+  formatSpan,
+  formatTime,
+  isForbidden,
+  isNotFound,
+  NotFoundPanel,
+  PrincipalName,
+  ResourceName,
+  SEVERITY_LABEL,
+  SeverityChip,
+  SOURCE_LABEL,
+  StatusChip,
+  useEventLink,
+} from './common';
+
+/** "bytesRead" → "Bytes read". */
+export function humanKey(key: string): string {
+  const words = key.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/[_-]+/g, ' ').trim().toLocaleLowerCase('en-US');
+  return words.charAt(0).toLocaleUpperCase('en-US') + words.slice(1);
+}
+
+/** A detail value in words: bytes as sizes, times as dates, lists joined. */
+export function detailValue(key: string, value: unknown): string {
+  if (value === null || value === undefined) return '—';
+  if (typeof value === 'number' && /bytes/i.test(key)) return formatBytes(value);
+  if (typeof value === 'number') return value.toLocaleString('en-US');
+  if (typeof value === 'boolean') return value ? 'yes' : 'no';
+  if (typeof value === 'string' && /^\d{4}-\d\d-\d\dT/.test(value)) return formatAbsolute(value);
+  if (Array.isArray(value)) return value.map(v => detailValue(key, v)).join(', ');
+  if (typeof value === 'object') return JSON.stringify(value);
+  return String(value);
+}
+
+/** What happened, in sentences: who, what, where, how often, since when. */
+export function AlertSummary(props: { alert: Alert; ruleDescription?: string }) {
+  const a = props.alert;
+  const span = Date.parse(a.lastSeen) - Date.parse(a.firstSeen);
+  const details = Object.entries(a.details ?? {}).filter(([, v]) => v !== undefined && v !== null && v !== '');
+  return (
+    <Box data-testid="alert-summary">
+      <Typography variant="body1" paragraph>
+        The rule “{a.title}” fired {a.count === 1 ? 'once' : `${a.count.toLocaleString('en-US')} times`} for{' '}
+        <strong><PrincipalName principal={a.principal} principalRef={a.principalRef} /></strong> on{' '}
+        <strong><ResourceName resource={a.resource} resourceRef={a.resourceRef} /></strong>
+        {a.count === 1 || span <= 0
+          ? `, ${formatTime(a.lastSeen)}.`
+          : ` over ${formatSpan(span)}: first ${formatAbsolute(a.firstSeen)}, last ${formatTime(a.lastSeen)}.`}
+      </Typography>
+      {props.ruleDescription && (
+        <Typography variant="body2" color="textSecondary" paragraph>
+          What the rule looks for: {props.ruleDescription}
+        </Typography>
+      )}
+      {(a.principalRef || a.resourceRef) && (
+        <Typography variant="body2" paragraph>
+          {a.principalRef && <>As the logs name the principal: <code>{a.principal}</code>. </>}
+          {a.resourceRef && <>As the logs name the resource: <code>{a.resource}</code>.</>}
+        </Typography>
+      )}
+      {details.length > 0 && (
+        <Box component="dl" m={0} display="grid" style={{ gridTemplateColumns: 'max-content 1fr', columnGap: 16, rowGap: 4 }} data-testid="alert-details">
+          {details.map(([k, v]) => (
+            <Box key={k} display="contents">
+              <Typography component="dt" variant="body2" color="textSecondary">{humanKey(k)}</Typography>
+              <Typography component="dd" variant="body2" style={{ margin: 0, overflowWrap: 'anywhere' }}>{detailValue(k, v)}</Typography>
+            </Box>
+          ))}
+        </Box>
+      )}
+    </Box>
+  );
+}
+
+const ACTION_TEXT: Record<AlertHistoryEntry['action'], string> = {
+  opened: 'opened the alert',
+  updated: 'added detections',
+  acknowledged: 'acknowledged',
+  assigned: 'assigned',
+  noted: 'added a note',
+  closed: 'closed',
+  reopened: 'reopened',
+  'grants-revoked': 'revoked access',
+};
+
+/** The alert's history, oldest first, as a timeline. */
+export function HistoryTimeline(props: { alert: Alert }) {
+  const entries = props.alert.history;
+  if (entries.length === 0) return <Typography variant="body2" color="textSecondary">No history yet.</Typography>;
+  return (
+    <Timeline align="left" style={{ padding: 0 }} data-testid="alert-history">
+      {entries.map((h, i) => (
+        <TimelineItem key={`${h.at}-${i}`} data-testid={`history-${h.action}`}>
+          <TimelineOppositeContent style={{ flex: 0.35 }}>
+            <Tooltip title={formatAbsolute(h.at)}>
+              <Typography variant="caption" color="textSecondary">{formatTime(h.at).split(', at')[0]}</Typography>
+            </Tooltip>
+          </TimelineOppositeContent>
+          <TimelineSeparator>
+            <TimelineDot color={h.action === 'closed' || h.action === 'grants-revoked' ? 'secondary' : h.action === 'opened' ? 'primary' : 'grey'} />
+            {i < entries.length - 1 && <TimelineConnector />}
+          </TimelineSeparator>
+          <TimelineContent>
+            <Typography variant="body2">
+              <ActorName actor={h.actor} /> {ACTION_TEXT[h.action] ?? h.action}
+              {h.action === 'assigned' && props.alert.assignee && i === lastIndexOf(entries, 'assigned') ? (
+                <> to <EntityDisplayName entityRef={props.alert.assignee} hideIcon /></>
+              ) : null}
+              {h.action === 'closed' && props.alert.closeReason && i === lastIndexOf(entries, 'closed')
+                ? ` as ${CLOSE_REASON_LABEL[props.alert.closeReason].toLocaleLowerCase('en-US')}`
+                : ''}
+            </Typography>
+            {h.comment && (
+              <Typography variant="body2" color="textSecondary" style={{ whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' }}>
+                “{h.comment}”
+              </Typography>
+            )}
+          </TimelineContent>
+        </TimelineItem>
+      ))}
+    </Timeline>
+  );
+}
+
+function lastIndexOf(entries: AlertHistoryEntry[], action: AlertHistoryEntry['action']): number {
+  for (let i = entries.length - 1; i >= 0; i--) if (entries[i].action === action) return i;
+  return -1;
+}
+
+/** The original record of one event, fetched when its row is expanded. */
+function OriginalRecord(props: { id: string }) {
+  const api = useApi(detectionsApiRef);
+  const event = useAsyncRetry(() => api.getEvent(props.id), [api, props.id]);
+  return (
+    <Box p={2} data-testid="event-raw">
+      {event.loading && <Progress />}
+      {event.error && (
+        <MuiAlert severity="error" action={<Button size="small" color="inherit" onClick={event.retry}>Retry</Button>}>
+          The original record could not be loaded. {describeError(event.error)}
+        </MuiAlert>
+      )}
+      {event.value && <CodeSnippet language="json" text={JSON.stringify(event.value.raw ?? null, null, 2)} showCopyCodeButton />}
+    </Box>
+  );
+}
+
+/** One line about what the actor did, for the events table. */
+export function eventWhere(e: StoredEvent): string {
+  const parts: string[] = [];
+  if (e.src?.ip) parts.push(`from ${e.src.ip}${e.src.country ? ` (${[e.src.city, e.src.country].filter(Boolean).join(', ')})` : ''}`);
+  if (e.dst?.host || e.dst?.ip) parts.push(`to ${e.dst.host ?? e.dst.ip}${e.dst.port ? `:${e.dst.port}` : ''}`);
+  return parts.join(' ');
+}
+
+/** The events behind an alert: a table, each row expandable to the original record. */
+export function AlertEvents(props: { alertId: string }) {
+  const api = useApi(detectionsApiRef);
+  const eventLink = useEventLink();
+  const [items, setItems] = useState<StoredEvent[]>([]);
+  const [cursor, setCursor] = useState<string>();
+  const [loading, setLoading] = useState(true);
+  const [error, setError] = useState<unknown>();
+  const [attempt, setAttempt] = useState(0);
+  useEffect(() => {
+    let cancelled = false;
+    setLoading(true);
+    setError(undefined);
+    api.listAlertEvents(props.alertId, { limit: 50 }).then(
+      p => { if (!cancelled) { setItems(p.items); setCursor(p.nextCursor); setLoading(false); } },
+      e => { if (!cancelled) { setError(e); setLoading(false); } },
+    );
+    return () => { cancelled = true; };
+  }, [api, props.alertId, attempt]);
+  const more = async () => {
+    setLoading(true);
+    try {
+      const p = await api.listAlertEvents(props.alertId, { limit: 50, cursor });
+      setItems(prev => [...prev, ...p.items]);
+      setCursor(p.nextCursor);
+    } catch (e) {
+      setError(e);
+    } finally {
+      setLoading(false);
+    }
+  };
+  const columns: TableColumn<StoredEvent>[] = [
+    { title: 'Time', field: 'time', defaultSort: 'asc', render: e => <Tooltip title={formatAbsolute(e.time)}><Link to={eventLink(e.id)} data-testid="event-link">{formatAbsolute(e.time)}</Link></Tooltip> },
+    { title: 'Source', field: 'source', render: e => SOURCE_LABEL[e.source] ?? e.source },
+    { title: 'Activity', field: 'activity' },
+    { title: 'Result', field: 'outcome', render: e => (e.outcome === 'success' ? 'succeeded' : e.outcome === 'failure' ? 'failed' : 'unknown') },
+    { title: 'Actor', render: e => e.actor.upn ?? e.actor.name ?? e.actor.uid ?? e.actor.type },
+    { title: 'Resource', render: e => (e.resource ? [e.resource.name, e.resource.objectKey].filter(Boolean).join(' / ') : '—') },
+    { title: 'Where', render: e => eventWhere(e) || '—' },
+    { title: 'Bytes', field: 'bytes', type: 'numeric', render: e => (e.bytes !== undefined ? formatBytes(e.bytes) : '—') },
+  ];
+  return (
+    <Box data-testid="alert-events">
+      {error !== undefined && (
+        <MuiAlert severity="error" action={<Button size="small" color="inherit" onClick={() => setAttempt(n => n + 1)}>Retry</Button>}>
+          The events could not be loaded. {describeError(error)}
+        </MuiAlert>
+      )}
+      <Table<StoredEvent>
+        title="Events behind this alert"
+        subtitle="Expand a row for the original record; open an event for all its fields"
+        isLoading={loading}
+        columns={columns}
+        data={items}
+        options={{ paging: false, search: false, padding: 'dense', draggable: false }}
+        detailPanel={[{ tooltip: 'Original record', render: ({ rowData }: { rowData: StoredEvent }) => <OriginalRecord id={rowData.id} /> } as any]}
+        emptyContent={<Box p={3}><Typography>No stored events: they may have been removed by retention. The alert keeps its counts.</Typography></Box>}
+      />
+      {cursor && (
+        <Box mt={1} display="flex" justifyContent="center">
+          <Button variant="outlined" onClick={more} disabled={loading} data-testid="events-load-more">Load more events</Button>
+        </Box>
+      )}
+    </Box>
+  );
+}
+
+function Section(props: { title: string; children: ReactNode; testId?: string }) {
+  return <InfoCard title={props.title}><Box data-testid={props.testId}>{props.children}</Box></InfoCard>;
+}
+
+function AlertView(props: { id: string }) {
+  const api = useApi(detectionsApiRef);
+  const loaded = useAsyncRetry(() => api.getAlert(props.id), [api, props.id]);
+  const [alert, setAlert] = useState<Alert>();
+  useEffect(() => setAlert(loaded.value), [loaded.value]);
+  let body: ReactNode = null;
+  if (loaded.loading && !alert) body = <Progress />;
+  else if (loaded.error) {
+    if (isNotFound(loaded.error)) body = <NotFoundPanel what="alert" />;
+    else if (isForbidden(loaded.error)) body = <ForbiddenPanel />;
+    else {
+      body = (
+        <MuiAlert severity="error" action={<Button color="inherit" size="small" onClick={loaded.retry}>Retry</Button>} data-testid="alert-error">
+          The alert could not be loaded. {describeError(loaded.error)}
+        </MuiAlert>
+      );
+    }
+  } else if (alert) body = <AlertBody alert={alert} onChange={setAlert} />;
+  return (
+    <>
+      <DetectionsHeader title={alert?.title ?? 'Alert'} subtitle={alert ? `${SEVERITY_LABEL[alert.severity]} alert, ${formatTime(alert.lastSeen)}` : undefined} />
+      <Content>{body}</Content>
+    </>
+  );
+}
+
+function AlertBody(props: { alert: Alert; onChange: (a: Alert) => void }) {
+  const { alert } = props;
+  const api = useApi(detectionsApiRef);
+  const root = useRouteRef(rootRouteRef);
+  const rules = useAsync(() => api.listRules(), [api]);
+  const rule = rules.value?.find(r => r.id === alert.rule);
+  return (
+    <Grid container spacing={3}>
+      <Grid item xs={12}>
+        <Box display="flex" alignItems="center" flexWrap="wrap" style={{ gap: 12 }}>
+          <LinkButton to={`${root?.() ?? ''}#alert-queue`} variant="text" data-testid="back-to-queue">← Alert queue</LinkButton>
+          <SeverityChip severity={alert.severity} />
+          <StatusChip status={alert.status} closeReason={alert.closeReason} />
+          <Typography variant="body2">
+            {alert.assignee ? <>Assigned to <EntityDisplayName entityRef={alert.assignee} hideIcon /></> : 'Unassigned'}
+          </Typography>
+          {alert.principalRef && <Typography variant="body2">Person: <EntityRefLink entityRef={alert.principalRef} hideIcon /></Typography>}
+          {alert.resourceRef && <Typography variant="body2">Resource: <EntityRefLink entityRef={alert.resourceRef} hideIcon /></Typography>}
+        </Box>
+      </Grid>
+      <Grid item xs={12} md={8}>
+        <Section title="What happened" testId="what-happened">
+          <AlertSummary alert={alert} ruleDescription={rule?.description} />
+        </Section>
+      </Grid>
+      <Grid item xs={12} md={4}>
+        <Section title="Triage" testId="triage">
+          <Typography variant="body2" color="textSecondary" paragraph data-testid="triage-state">
+            {alert.status === 'new' && 'Nobody has acknowledged this alert yet.'}
+            {alert.status === 'acknowledged' && 'Someone is looking into it. Close it with a reason when done.'}
+            {alert.status === 'closed' && `Closed${alert.closeReason ? ` as ${CLOSE_REASON_LABEL[alert.closeReason].toLocaleLowerCase('en-US')}` : ''}. Reopen it if it needs another look.`}
+          </Typography>
+          <AlertActions alert={alert} onChange={props.onChange} />
+        </Section>
+      </Grid>
+      <Grid item xs={12} md={8}>
+        <AlertEvents alertId={alert.id} />
+      </Grid>
+      <Grid item xs={12} md={4}>
+        <Section title="History">
+          <HistoryTimeline alert={alert} />
+        </Section>
+      </Grid>
+    </Grid>
+  );
+}
+
+/** /detections/alerts/:id */
+export function AlertPage() {
+  const { id = '' } = useParams();
+  const allowed = usePermission({ permission: detectionsAlertReadPermission, resourceRef: id });
+  if (allowed.allowed) {
+    return <Page themeId="tool"><AlertView id={id} /></Page>;
+  }
+  return (
+    <Page themeId="tool">
+      <DetectionsHeader title="Alert" />
+      <Content>{allowed.loading ? <Progress /> : <ForbiddenPanel />}</Content>
+    </Page>
+  );
+}

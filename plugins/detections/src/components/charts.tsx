@@ -1,0 +1,183 @@
+import { ReactNode } from 'react';
+import { InfoCard } from '@backstage/core-components';
+import { Box, Typography } from '@material-ui/core';
+import {
+  Bar,
+  BarChart,
+  CartesianGrid,
+  Legend,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from 'recharts';
+import { DashboardSummary, Severity } from '../api';
+import { formatBytes, SEVERITY_COLORS, SEVERITY_LABEL, SEVERITY_ORDER } from './common';
+
+const SUCCESS = '#2e7d32';
+const FAILURE = '#c62828';
+const NEUTRAL = '#1f5493';
+
+/** A chart card: the title, the chart, and a sentence when there is nothing to draw. */
+export function ChartCard(props: { title: string; testId: string; empty: boolean; emptyText: string; children: ReactNode; subheader?: string }) {
+  return (
+    <InfoCard title={props.title} subheader={props.subheader} noPadding={false}>
+      <Box data-testid={props.testId} minHeight={120}>
+        {props.empty ? (
+          <Box display="flex" alignItems="center" justifyContent="center" height={120}>
+            <Typography variant="body2" color="textSecondary">{props.emptyText}</Typography>
+          </Box>
+        ) : (
+          props.children
+        )}
+      </Box>
+    </InfoCard>
+  );
+}
+
+/** "14:00" within a day, "7 Dec" over longer ranges (UTC, as the buckets are). */
+export function bucketLabel(iso: string, spanMs: number): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  if (spanMs <= 2 * 86_400_000) {
+    return d.toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit', timeZone: 'UTC' });
+  }
+  return d.toLocaleDateString('en-GB', { day: 'numeric', month: 'short', timeZone: 'UTC' });
+}
+
+function truncate(s: string, n = 28): string {
+  return s.length > n ? `${s.slice(0, n - 1)}…` : s;
+}
+
+/** Alerts over time, stacked by severity (critical on top). */
+export function AlertsOverTimeChart(props: { summary: DashboardSummary }) {
+  const span = Date.parse(props.summary.to) - Date.parse(props.summary.from);
+  const data = props.summary.alertsOverTime.map(b => ({ ...b, label: bucketLabel(b.bucket, span) }));
+  const empty = data.every(b => SEVERITY_ORDER.every(s => !b[s]));
+  return (
+    <ChartCard title="Alerts over time" subheader="Detections per interval, by severity" testId="chart-alerts-over-time" empty={empty}
+      emptyText="No detections in this time range.">
+      <ResponsiveContainer width="100%" height={280}>
+        <BarChart data={data}>
+          <CartesianGrid strokeDasharray="3 3" vertical={false} />
+          <XAxis dataKey="label" minTickGap={16} />
+          <YAxis allowDecimals={false} />
+          <Tooltip />
+          <Legend />
+          {[...SEVERITY_ORDER].reverse().map((s: Severity) => (
+            <Bar key={s} dataKey={s} name={SEVERITY_LABEL[s]} stackId="severity" fill={SEVERITY_COLORS[s]} isAnimationActive={false} />
+          ))}
+        </BarChart>
+      </ResponsiveContainer>
+    </ChartCard>
+  );
+}
+
+/** Open alerts by rule; clicking a bar filters the queue by that rule. */
+export function OpenAlertsByRuleChart(props: { summary: DashboardSummary; onRule?: (rule: string) => void }) {
+  const data = props.summary.openAlertsByRule.slice(0, 10).map(r => ({ ...r, label: truncate(r.title, 34) }));
+  return (
+    <ChartCard title="Open alerts by rule" subheader="Click a bar to see those alerts in the queue" testId="chart-open-by-rule"
+      empty={data.length === 0} emptyText="No open alerts.">
+      <ResponsiveContainer width="100%" height={Math.max(160, data.length * 34 + 40)}>
+        <BarChart data={data} layout="vertical" margin={{ left: 8, right: 16 }}>
+          <XAxis type="number" allowDecimals={false} />
+          <YAxis type="category" dataKey="label" width={220} tick={{ fontSize: 12 }} />
+          <Tooltip formatter={(v: any) => [v, 'Open alerts']} labelFormatter={(_l: any, p: any) => p?.[0]?.payload?.title ?? _l} />
+          <Bar dataKey="count" name="Open alerts" fill={NEUTRAL} isAnimationActive={false} cursor={props.onRule ? 'pointer' : undefined}
+            onClick={(d: any) => d?.payload?.rule && props.onRule?.(d.payload.rule)} />
+        </BarChart>
+      </ResponsiveContainer>
+    </ChartCard>
+  );
+}
+
+/** Successful and failed sign-ins per country. */
+export function SignInsByCountryChart(props: { summary: DashboardSummary }) {
+  const data = props.summary.signInsByCountry.slice(0, 12);
+  return (
+    <ChartCard title="Sign-ins by country" subheader="Entra ID sign-ins, by result" testId="chart-signins-by-country"
+      empty={data.length === 0} emptyText="No sign-ins in this time range.">
+      <ResponsiveContainer width="100%" height={Math.max(160, data.length * 30 + 60)}>
+        <BarChart data={data} layout="vertical" margin={{ left: 8, right: 16 }}>
+          <XAxis type="number" allowDecimals={false} />
+          <YAxis type="category" dataKey="country" width={70} />
+          <Tooltip />
+          <Legend />
+          <Bar dataKey="success" name="Succeeded" stackId="result" fill={SUCCESS} isAnimationActive={false} />
+          <Bar dataKey="failure" name="Failed" stackId="result" fill={FAILURE} isAnimationActive={false} />
+        </BarChart>
+      </ResponsiveContainer>
+    </ChartCard>
+  );
+}
+
+/** Denied egress per destination (firewall and Hubble). */
+export function EgressDeniesChart(props: { summary: DashboardSummary }) {
+  const data = props.summary.egressDeniesByDestination.slice(0, 10).map(d => ({ ...d, label: truncate(d.destination, 30) }));
+  return (
+    <ChartCard title="Egress denies by destination" subheader="Azure Firewall and Cilium Hubble" testId="chart-egress-denies"
+      empty={data.length === 0} emptyText="No denied egress in this time range.">
+      <ResponsiveContainer width="100%" height={Math.max(160, data.length * 30 + 40)}>
+        <BarChart data={data} layout="vertical" margin={{ left: 8, right: 16 }}>
+          <XAxis type="number" allowDecimals={false} />
+          <YAxis type="category" dataKey="label" width={200} tick={{ fontSize: 12 }} />
+          <Tooltip labelFormatter={(_l: any, p: any) => p?.[0]?.payload?.destination ?? _l} />
+          <Bar dataKey="count" name="Denied connections" fill={FAILURE} isAnimationActive={false} />
+        </BarChart>
+      </ResponsiveContainer>
+    </ChartCard>
+  );
+}
+
+/** Bytes read from weight stores per principal, with the number of reads in the tooltip. */
+export function WeightReadsChart(props: { summary: DashboardSummary }) {
+  const data = props.summary.weightReadsByPrincipal.slice(0, 10).map(d => ({ ...d, label: truncate(d.principal, 30) }));
+  return (
+    <ChartCard title="Weight-store reads by principal" subheader="Bytes read from weight stores" testId="chart-weight-reads"
+      empty={data.length === 0} emptyText="No weight-store reads in this time range.">
+      <ResponsiveContainer width="100%" height={Math.max(160, data.length * 30 + 40)}>
+        <BarChart data={data} layout="vertical" margin={{ left: 8, right: 16 }}>
+          <XAxis type="number" tickFormatter={(v: number) => formatBytes(v)} />
+          <YAxis type="category" dataKey="label" width={200} tick={{ fontSize: 12 }} />
+          <Tooltip
+            formatter={(v: any, _n: any, p: any) => [`${formatBytes(Number(v))} in ${Number(p?.payload?.reads ?? 0).toLocaleString('en-US')} reads`, 'Read']}
+            labelFormatter={(_l: any, p: any) => p?.[0]?.payload?.principal ?? _l}
+          />
+          <Bar dataKey="bytes" name="Bytes read" fill={NEUTRAL} isAnimationActive={false} />
+        </BarChart>
+      </ResponsiveContainer>
+    </ChartCard>
+  );
+}
+
+/** A top-N list as horizontal bars in HTML, so names are links with display names. */
+export function TopList(props: {
+  title: string;
+  subheader?: string;
+  testId: string;
+  emptyText: string;
+  rows: Array<{ key: string; label: ReactNode; value: number }>;
+  unit: string;
+}) {
+  const max = Math.max(1, ...props.rows.map(r => r.value));
+  return (
+    <ChartCard title={props.title} subheader={props.subheader} testId={props.testId} empty={props.rows.length === 0} emptyText={props.emptyText}>
+      <Box component="ol" p={0} m={0} style={{ listStyle: 'none' }}>
+        {props.rows.map(r => (
+          <Box component="li" key={r.key} mb={1.5} data-testid={`${props.testId}-row`}>
+            <Box display="flex" justifyContent="space-between">
+              <Typography variant="body2" component="span" noWrap style={{ maxWidth: '75%' }}>{r.label}</Typography>
+              <Typography variant="body2" component="span" color="textSecondary">
+                {r.value.toLocaleString('en-US')} {r.value === 1 ? props.unit : `${props.unit}s`}
+              </Typography>
+            </Box>
+            <Box height={8} borderRadius={4} bgcolor="action.hover" mt={0.5}>
+              <Box height={8} borderRadius={4} bgcolor={SEVERITY_COLORS.high} style={{ width: `${(r.value / max) * 100}%`, opacity: 0.8 }} />
+            </Box>
+          </Box>
+        ))}
+      </Box>
+    </ChartCard>
+  );
+}
