@@ -6,6 +6,8 @@ import {
 } from '@backstage/frontend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { permissionApiRef } from '@backstage/plugin-permission-react';
+import { catalogApiRef } from '@backstage/plugin-catalog-react';
+import { catalogApiMock } from '@backstage/plugin-catalog-react/testUtils';
 import modelScanPlugin from './index';
 import { ModelScanApi, modelScanApiRef } from './api/ModelScanApi';
 import { Scan } from './api/types';
@@ -55,12 +57,23 @@ function fakeApi(): jest.Mocked<ModelScanApi> {
     createScan: jest.fn(),
     uploadScan: jest.fn(),
     rescan: jest.fn(),
+    requestReview: jest.fn(),
+    getBom: jest.fn(),
     getStats: jest.fn(),
     acceptVerdict: jest.fn(),
     listAcceptances: jest.fn(),
     gate: jest.fn(),
   } as any;
 }
+
+/** The catalog the model picker reads: one model, one weight store, one service (not offered). */
+const catalog = catalogApiMock({
+  entities: [
+    { apiVersion: 'backstage.io/v1alpha1', kind: 'Component', metadata: { name: 'frontier-7b-chat', namespace: 'default', title: 'Frontier 7B Chat' }, spec: { type: 'model' } },
+    { apiVersion: 'backstage.io/v1alpha1', kind: 'Resource', metadata: { name: 'weights-frontier-7b', namespace: 'default' }, spec: { type: 'weight-store' } },
+    { apiVersion: 'backstage.io/v1alpha1', kind: 'Component', metadata: { name: 'portal-web', namespace: 'default' }, spec: { type: 'website' } },
+  ],
+});
 
 describe('model-scan plugin pages', () => {
   it('uploads from the form, then follows the scan live until its verdict and gate decision', async () => {
@@ -86,6 +99,7 @@ describe('model-scan plugin pages', () => {
       apis: [
         [modelScanApiRef, api],
         [permissionApiRef, mockApis.permission({ authorize: AuthorizeResult.ALLOW })],
+        [catalogApiRef, catalog],
       ],
     });
 
@@ -94,10 +108,18 @@ describe('model-scan plugin pages', () => {
       {},
       { timeout: 15000 },
     )) as HTMLInputElement;
+    // the upload is tied to a model chosen from the catalog's models (services are not offered)
+    await userEvent.click(screen.getByTestId('scan-model-input'));
+    expect(await screen.findByText('weights-frontier-7b')).toBeInTheDocument();
+    expect(screen.queryByText('portal-web')).not.toBeInTheDocument();
+    await userEvent.click(screen.getByText('Frontier 7B Chat'));
     const file = new File([new Uint8Array(400)], 'evil.pt');
     await userEvent.upload(input, file);
     await userEvent.click(screen.getByRole('button', { name: 'Upload and scan' }));
-    expect(api.uploadScan).toHaveBeenCalledWith(file, expect.anything());
+    expect(api.uploadScan).toHaveBeenCalledWith(
+      file,
+      expect.objectContaining({ entityRef: 'component:default/frontier-7b-chat' }),
+    );
 
     // The scan page shows progress while running, then the verdict (polled every second).
     expect(await screen.findByTestId('scan-progress')).toHaveTextContent(
@@ -149,6 +171,7 @@ describe('model-scan plugin pages', () => {
       apis: [
         [modelScanApiRef, api],
         [permissionApiRef, mockApis.permission({ authorize: AuthorizeResult.ALLOW })],
+        [catalogApiRef, catalog],
       ],
     });
     const input = await screen.findByLabelText('Model location', {}, { timeout: 15000 });

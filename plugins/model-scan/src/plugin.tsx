@@ -15,6 +15,7 @@ import { modelScanApiRef } from './api/ModelScanApi';
 import { ModelScanClient } from './api/ModelScanClient';
 import { isModelEntity } from './components/entityFilter';
 import { newScanRouteRef, rootRouteRef, scanRouteRef } from './routes';
+import { MODEL_SCAN_APP_MOUNT_PATH } from '@internal/plugin-model-scan-common';
 
 /** api:model-scan */
 export const modelScanApi = ApiBlueprint.make({
@@ -34,7 +35,7 @@ export const modelScanApi = ApiBlueprint.make({
 /** page:model-scan — dashboard, /new and /scans/:id; also the nav item. */
 export const modelScanPage = PageBlueprint.make({
   params: {
-    path: '/model-scan',
+    path: MODEL_SCAN_APP_MOUNT_PATH,
     title: 'Scans',
     icon: <SecurityIcon />,
     routeRef: rootRouteRef,

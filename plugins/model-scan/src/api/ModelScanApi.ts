@@ -26,6 +26,10 @@ export interface ModelScanApi {
     },
   ): Promise<Scan>;
   rescan(id: string): Promise<Scan>;
+  /** Asks the security reviewers to look at a flagged scan (its requester only), with a note. */
+  requestReview(id: string, note: string): Promise<Scan>;
+  /** The CycloneDX 1.6 ML-BOM of a completed scan, as a file (fetched with the user's token). */
+  getBom(id: string): Promise<{ blob: Blob; fileName: string }>;
   getStats(days?: number): Promise<ScanStats>;
   acceptVerdict(input: {
     sha256: string;

@@ -97,6 +97,14 @@ export class ModelScanClient implements ModelScanApi {
     return this.client.rescan(id);
   }
 
+  requestReview(id: string, note: string) {
+    return this.client.requestReview(id, { note });
+  }
+
+  getBom(id: string) {
+    return this.client.getBom(id);
+  }
+
   getStats(days = 30) {
     return this.client.getStats({ days });
   }

@@ -3,6 +3,7 @@ import { Route, Routes } from 'react-router-dom';
 import { DashboardPage } from './DashboardPage';
 import { NewScanPage } from './NewScanPage';
 import { ScanPage } from './ScanPage';
+import { MODEL_SCAN_APP_SUB_PATHS } from '@internal/plugin-model-scan-common';
 
 /** Everything under /model-scan. */
 export function ModelScanRoutes() {
@@ -10,8 +11,8 @@ export function ModelScanRoutes() {
     <ReactRouterV6PageRouter>
       <Routes>
         <Route path="/" element={<DashboardPage />} />
-        <Route path="/new" element={<NewScanPage />} />
-        <Route path="/scans/:id" element={<ScanPage />} />
+        <Route path={MODEL_SCAN_APP_SUB_PATHS.newScan} element={<NewScanPage />} />
+        <Route path={MODEL_SCAN_APP_SUB_PATHS.scan} element={<ScanPage />} />
       </Routes>
     </ReactRouterV6PageRouter>
   );

@@ -35,6 +35,7 @@ import { AcceptVerdictButton } from './AcceptVerdictDialog';
 import { FindingExplanation } from './FindingExplanation';
 import { formatBytes, formatTime, shortRef } from './format';
 import { GateDecisionView } from './GateDecisionView';
+import { ReviewRequestNotice, ScanActions } from './ScanReview';
 import { VERDICT_MEANING, VerdictChip } from './VerdictChip';
 
 const POLL_MS = 1000;
@@ -246,6 +247,8 @@ export function ScanDetails(props: { scan: Scan; onChanged: () => void }) {
                 Scanner version: {scan.scannerVersion}
               </Typography>
             )}
+            <ReviewRequestNotice scan={scan} />
+            <ScanActions scan={scan} onChanged={onChanged} />
             {canRescan && !active && (
               <Box mt={1}>
                 <Button variant="outlined" onClick={rescan}>

@@ -1,4 +1,5 @@
 import { Link, Table, TableColumn } from '@backstage/core-components';
+import { Chip } from '@material-ui/core';
 import { useRouteRef } from '@backstage/frontend-plugin-api';
 import { EntityDisplayName } from '@backstage/plugin-catalog-react';
 import { EntityLink } from './EntityLink';
@@ -37,7 +38,22 @@ export function ScansTable(props: {
     {
       title: 'Verdict',
       field: 'verdict',
-      render: s => <VerdictChip verdict={s.verdict} severity={s.severity} status={s.status} />,
+      render: s => (
+        <>
+          <VerdictChip verdict={s.verdict} severity={s.severity} status={s.status} />
+          {s.reviewRequest && (
+            <Chip
+              size="small"
+              variant="outlined"
+              color="primary"
+              label="Review requested"
+              title={`Asked ${formatTime(s.reviewRequest.requestedAt)}: ${s.reviewRequest.note}`}
+              data-testid="review-requested-mark"
+              style={{ marginLeft: 4 }}
+            />
+          )}
+        </>
+      ),
     },
     {
       title: 'Requested by',
