@@ -21,9 +21,9 @@ export const SCOPE = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Sto
 export const ndjson = (records: unknown[]) => `${records.map(r => JSON.stringify(r)).join('\n')}\n`;
 
 /** `n` reads of `GiB`-sized weight blobs by `upn` a minute apart: over 10 GiB a bulk read. */
-export function weightReads(n: number, upn = EVE, start = T0, gib = 4) {
+export function weightReads(n: number, upn = EVE, start = T0, gib = 4, store = { account: 'wacct', container: 'weights' }) {
   return Array.from({ length: n }, (_, i) =>
-    diagnosticBlobLog({ time: iso(start, i), account: 'wacct', container: 'weights', blob: `llm/shard-${i}.safetensors`, op: 'GetBlob', bytes: gib * GiB, upn, correlationId: `corr-${upn}-${start}-${i}` }),
+    diagnosticBlobLog({ time: iso(start, i), ...store, blob: `llm/shard-${i}.safetensors`, op: 'GetBlob', bytes: gib * GiB, upn, correlationId: `corr-${upn}-${start}-${i}` }),
   );
 }
 

@@ -316,6 +316,12 @@ export class DetectionsStore {
     return true;
   }
 
+  /** A history line that changes nothing else (grants revoked). */
+  async appendHistory(alertId: string, entry: AlertHistoryEntry, tx: Tx): Promise<void> {
+    await tx('detection_alerts').where({ id: alertId }).update({ updated_at: entry.at });
+    await tx('detection_alert_history').insert({ alert_id: alertId, at: entry.at, actor: entry.actor, action: entry.action, comment: entry.comment ?? null });
+  }
+
   private filteredAlerts(f: Omit<AlertFilter, 'limit' | 'after'>) {
     let q = this.db('detection_alerts');
     if (f.status?.length) q = q.whereIn('status', f.status);

@@ -1,0 +1,133 @@
+import { coreServices, createBackendPlugin } from '@backstage/backend-plugin-api';
+import { notificationService } from '@backstage/plugin-notifications-node';
+import { systemClock } from '@internal/clock';
+import { DetectionEngine } from '@internal/detection-rules';
+import { detectionsPermissions } from '@internal/plugin-detections-common';
+import { readSettings } from './domain/settings';
+import { createRouter } from './router';
+import { AccessRequestsGrants } from './service/AccessRequestsGrants';
+import { AlertNotifier } from './service/AlertNotifier';
+import { AlertsService } from './service/AlertsService';
+import { BlobLogPuller } from './service/BlobLogPuller';
+import { DetectionsQueries } from './service/DetectionsQueries';
+import { IngestService } from './service/IngestService';
+import { LiveGrantIndex } from './service/liveGrants';
+import { DetectionsStore } from './store/DetectionsStore';
+
+/**
+ * Detections (issue 10), mounted at /api/detections: security events in (NDJSON ingest by
+ * service principals, pulled diagnostic-log exports), detections and alerts out, triage.
+ */
+export const detectionsPlugin = createBackendPlugin({
+  pluginId: 'detections',
+  register(env) {
+    env.registerInit({
+      deps: {
+        config: coreServices.rootConfig,
+        logger: coreServices.logger,
+        database: coreServices.database,
+        httpRouter: coreServices.httpRouter,
+        httpAuth: coreServices.httpAuth,
+        auth: coreServices.auth,
+        discovery: coreServices.discovery,
+        permissions: coreServices.permissions,
+        permissionsRegistry: coreServices.permissionsRegistry,
+        scheduler: coreServices.scheduler,
+        auditor: coreServices.auditor,
+        lifecycle: coreServices.lifecycle,
+        notifications: notificationService,
+      },
+      async init(deps) {
+        const { config, logger, database, scheduler, lifecycle } = deps;
+        const cfg = config.getOptionalConfig('detections');
+        const settings = readSettings(cfg);
+        const clock = systemClock;
+
+        const knex = await database.getClient();
+        const store = await DetectionsStore.create({ knex, skipMigrations: database.migrations?.skip });
+        deps.permissionsRegistry.addPermissions(detectionsPermissions);
+
+        const grantIndex = new LiveGrantIndex();
+        const grantsSource = cfg?.getOptionalString('grants.source') ?? 'access-requests';
+        const grantsApi = grantsSource === 'none' ? undefined : new AccessRequestsGrants(deps.discovery, deps.auth);
+        // one engine per process: its sliding windows are memory (see README, replicas)
+        const engine = new DetectionEngine({ config: settings.rules, grants: grantIndex });
+        const notifier = new AlertNotifier(deps.notifications, settings.notifyGroup, logger);
+        lifecycle.addShutdownHook(() => notifier.drain());
+
+        const ingest = new IngestService({
+          store, engine, grants: grantIndex, notifier, clock, logger,
+          maxLines: settings.ingest.maxLines,
+          warmupHours: settings.warmupHours,
+          warmupMaxEvents: settings.warmupMaxEvents,
+        });
+        // queued before any batch: ingest waits until the windows hold the recent past
+        ingest.warmUp().then(
+          r => logger.info(`detections: engine warmed with ${r.events} stored events of the last ${settings.warmupHours} h`),
+          e => logger.error(`detections: engine warm-up failed: ${(e as Error).message}`),
+        );
+
+        const alerts = new AlertsService({ store, auditor: deps.auditor, clock, grants: grantsApi });
+        const queries = new DetectionsQueries({ store, engine, clock });
+
+        if (grantsApi) {
+          const refreshGrants = async () => {
+            try {
+              grantIndex.replace(await grantsApi.exportGrants(), clock.now());
+            } catch (e) {
+              logger.warn(`detections: grant export of access-requests not read (read-without-grant stays quiet until it is): ${(e as Error).message}`);
+            }
+          };
+          lifecycle.addStartupHook(refreshGrants);
+          await scheduler.scheduleTask({
+            id: 'detections-grants-refresh',
+            // every replica keeps its own engine, so each refreshes its own copy
+            scope: 'local',
+            frequency: { minutes: settings.grants.refreshMinutes },
+            timeout: { minutes: 2 },
+            initialDelay: { seconds: 30 },
+            fn: refreshGrants,
+          });
+        }
+
+        await scheduler.scheduleTask({
+          id: 'detections-retention',
+          scope: 'global',
+          frequency: { minutes: settings.retention.frequencyMinutes },
+          timeout: { minutes: 30 },
+          initialDelay: { minutes: 1 },
+          fn: async () => {
+            const now = clock.now().getTime();
+            const events = await store.deleteEventsBefore(now - settings.retention.eventDays * 86_400_000);
+            const closed = await store.deleteClosedAlertsBefore(new Date(now - settings.retention.closedAlertDays * 86_400_000).toISOString());
+            if (events || closed) logger.info(`detections: retention deleted ${events} events and ${closed} closed alerts`);
+          },
+        });
+
+        if (settings.pull) {
+          const puller = BlobLogPuller.fromSettings(settings.pull, { store, ingest, clock, logger });
+          await scheduler.scheduleTask({
+            id: 'detections-blob-pull',
+            // one replica pulls at a time (positions are shared through the database)
+            scope: 'global',
+            frequency: { minutes: settings.pull.frequencyMinutes },
+            timeout: { minutes: 30 },
+            initialDelay: { seconds: 20 },
+            fn: async () => {
+              const r = await puller.pullOnce();
+              if (r.blobs) logger.info(`detections: pulled ${r.blobs} log blobs: ${r.accepted} events accepted, ${r.duplicates} duplicates, ${r.rejected} lines rejected`);
+            },
+          });
+        }
+
+        deps.httpRouter.use(
+          await createRouter({
+            ingest, alerts, queries,
+            httpAuth: deps.httpAuth, permissions: deps.permissions, auditor: deps.auditor,
+            maxIngestBytes: settings.ingest.maxBytes,
+          }),
+        );
+      },
+    });
+  },
+});
