@@ -84,7 +84,10 @@ export const accessRequestsPlugin = createBackendPlugin({
           logger.warn(`access-requests: role suggester unavailable: ${(e as Error).message}`);
         }
 
-        const notifier = new Notifier(deps.notifications, logger);
+        const directory = new CatalogDirectory(deps.catalog, deps.auth);
+        // groups among the recipients are resolved here (briefly cached): the notifications
+        // backend then makes no catalog call per send
+        const notifier = new Notifier(deps.notifications, logger, { usersOf: refs => directory.usersOf(refs) });
         // notifications are sent after the action commits, without holding up the response;
         // at shutdown wait for those still in flight
         lifecycle.addShutdownHook(() => notifier.drain());
@@ -92,7 +95,7 @@ export const accessRequestsPlugin = createBackendPlugin({
         const service = new AccessRequestsService({
           store,
           policies,
-          directory: new CatalogDirectory(deps.catalog, deps.auth),
+          directory,
           provisioners: registry,
           notifier,
           auditor: deps.auditor,

@@ -32,6 +32,12 @@ export interface Directory {
    * credentials (optional; without it only existence is checked).
    */
   isVisibleTo?(entityRef: string, credentials: unknown): Promise<boolean>;
+  /**
+   * The users a notification to these entities reaches (optional): users as they are; a group's
+   * members and, recursively, its child groups' members; another entity's owner's. Briefly
+   * cached: it only addresses notifications, never decides anything.
+   */
+  usersOf?(entityRefs: string[]): Promise<string[]>;
   /** A user's e-mail/UPN and Entra object id (`graph.microsoft.com/user-id`), for the grant export (optional). */
   userIdentity?(userRef: string): Promise<{ email?: string; objectId?: string; displayName?: string } | undefined>;
 }
@@ -42,6 +48,30 @@ function normalizeRef(ref: string, defaultKind: string, defaultNamespace = 'defa
   } catch {
     return undefined;
   }
+}
+
+function kindOf(ref: string): string | undefined {
+  try {
+    return parseEntityRef(ref).kind.toLocaleLowerCase('en-US');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Who a notification to this entity reaches directly, and which entities to follow. */
+function audienceOf(entity: Entity | undefined): { users: string[]; next: string[] } {
+  if (!entity) return { users: [], next: [] };
+  const kind = entity.kind.toLocaleLowerCase('en-US');
+  if (kind === 'user') return { users: [stringifyEntityRef(entity)], next: [] };
+  const relations = entity.relations ?? [];
+  if (kind === 'group') {
+    return {
+      users: relations.filter(r => r.type === 'hasMember' && kindOf(r.targetRef) === 'user').map(r => r.targetRef),
+      next: relations.filter(r => r.type === 'parentOf').map(r => r.targetRef),
+    };
+  }
+  const owner = relations.find(r => r.type === 'ownedBy')?.targetRef;
+  return { users: [], next: owner ? [owner] : [] };
 }
 
 /** Catalog text shown to people (titles, names): unsafe characters made visible (U+FFFD). */
@@ -82,11 +112,13 @@ export class CatalogDirectory implements Directory {
   private readonly resources = new Map<string, { at: number; resource: RequestableResource }>();
   private readonly names = new Map<string, { at: number; name: string | undefined }>();
   private readonly visible = new Map<string, number>();
+  private readonly audiences = new Map<string, { at: number; users: string[]; next: string[] }>();
 
   /**
    * `resourceCacheMs` (default 5000): found Resource entities are reused for this long, so a
    * burst of requests on one resource costs one catalog call. Only resources are cached —
-   * group membership (`currentGroups`) is looked up on every call, never cached.
+   * group membership (`currentGroups`) is looked up on every call, never cached. Group members
+   * for notification recipients (`usersOf`) are reused for as long.
    */
   constructor(
     private readonly catalog: CatalogService,
@@ -178,6 +210,52 @@ export class CatalogDirectory implements Directory {
     if (this.names.size >= 1000) this.names.clear();
     this.names.set(entityRef, { at: now, name });
     return name;
+  }
+
+  /**
+   * Resolves notification recipients as the notifications backend's default resolver does (users;
+   * a group's `hasMember` users and its `parentOf` child groups, recursively; another entity's
+   * `ownedBy` owner), so that a send names users and the notifications backend needs no catalog
+   * call of its own. One `getEntitiesByRefs` per level for the refs not seen within
+   * `resourceCacheMs`.
+   */
+  async usersOf(entityRefs: string[]): Promise<string[]> {
+    const ttl = this.options.resourceCacheMs ?? 5000;
+    const now = (this.options.now ?? Date.now)();
+    const users = new Set<string>();
+    const seen = new Set(entityRefs);
+    let todo = [...seen];
+    while (todo.length > 0) {
+      const others: string[] = [];
+      for (const ref of todo) {
+        if (kindOf(ref) === 'user') users.add(ref);
+        else others.push(ref);
+      }
+      todo = [];
+      const missing = others.filter(ref => {
+        const hit = this.audiences.get(ref);
+        return !hit || now - hit.at >= ttl;
+      });
+      if (missing.length > 0) {
+        const { items } = await this.catalog.getEntitiesByRefs(
+          { entityRefs: missing, fields: ['kind', 'metadata.name', 'metadata.namespace', 'relations'] },
+          await this.credentials(),
+        );
+        if (this.audiences.size >= 1000) this.audiences.clear();
+        missing.forEach((ref, i) => this.audiences.set(ref, { at: now, ...audienceOf(items[i]) }));
+      }
+      for (const ref of others) {
+        const entry = this.audiences.get(ref)!;
+        entry.users.forEach(u => users.add(u));
+        for (const next of entry.next) {
+          if (!seen.has(next)) {
+            seen.add(next);
+            todo.push(next);
+          }
+        }
+      }
+    }
+    return [...users];
   }
 
   async userIdentity(userRef: string): Promise<{ email?: string; objectId?: string; displayName?: string } | undefined> {

@@ -10,7 +10,7 @@ import { Notifier } from './Notifier';
 import { ProvisionerRegistry } from './ProvisionerRegistry';
 import { appRoutesFromConfig } from './appRoutes';
 import {
-  ALICE, BOB, CAROL, DAVE, SEC, T0, W7B,
+  ALICE, BOB, CAROL, DAVE, ERIN, MALLORY, SEC, T0, W7B,
   RecordingProvisioner, orgEntities, recordingAuditor, resourceEntities, testPolicies,
 } from '../__testUtils__/fixtures';
 
@@ -19,20 +19,52 @@ jest.setTimeout(60_000);
 const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
 const DISPLAY: Record<string, string> = { alice: 'Alice Researcher', bob: 'Bob Reviewer', carol: 'Carol Reviewer', dave: 'Dave Admin' };
 
-async function setup(knex: Knex, options: { absolute?: boolean } = {}) {
+/**
+ * A stand-in for the notifications backend's store as far as a recipient sees it: one
+ * notification per (user, scope); a send with the same scope replaces the user's one and makes
+ * it unread again (plugin-notifications-backend `restoreExistingNotification` sets `read: null`).
+ * Groups are resolved as its default resolver does (members of the group).
+ */
+function inboxes(entities: Entity[]) {
+  const byUser = new Map<string, Array<{ scope?: string; title: string; link?: string; read: boolean }>>();
+  const members = (ref: string) =>
+    ref.startsWith('user:')
+      ? [ref]
+      : (entities.find(e => `group:default/${e.metadata.name}` === ref)?.relations ?? []).filter(r => r.type === 'hasMember').map(r => r.targetRef);
+  return {
+    send: jest.fn(async (n: any) => {
+      const excluded = [n.recipients.excludeEntityRef ?? []].flat();
+      const users = new Set([n.recipients.entityRef].flat().flatMap(members).filter(u => !excluded.includes(u)));
+      for (const u of users) {
+        const list = byUser.get(u) ?? [];
+        const existing = n.payload.scope ? list.find(x => x.scope === n.payload.scope) : undefined;
+        if (existing) Object.assign(existing, { title: n.payload.title, link: n.payload.link, read: false });
+        else list.push({ scope: n.payload.scope, title: n.payload.title, link: n.payload.link, read: false });
+        byUser.set(u, list);
+      }
+    }),
+    of: (user: string) => byUser.get(user) ?? [],
+    markAllRead: (user: string) => (byUser.get(user) ?? []).forEach(x => (x.read = true)),
+  };
+}
+
+async function setup(knex: Knex, options: { absolute?: boolean; resolveHere?: boolean; inbox?: boolean } = {}) {
   const clock = new AdjustableClock({ now: () => T0 });
-  const notifications = { send: jest.fn(async (_: any) => {}) };
   const logger = mockServices.logger.mock();
   const entities: Entity[] = [...orgEntities(), ...resourceEntities()].map(e =>
     e.kind === 'User' && DISPLAY[e.metadata.name]
       ? { ...e, spec: { ...e.spec, profile: { displayName: DISPLAY[e.metadata.name] } } }
       : e,
   );
-  const notifier = new Notifier(notifications, logger);
+  const notifications = options.inbox ? inboxes(entities) : { send: jest.fn(async (_: any) => {}) };
+  const catalog = catalogServiceMock({ entities });
+  const byRefs = jest.spyOn(catalog, 'getEntitiesByRefs');
+  const directory = new CatalogDirectory(catalog, mockServices.auth());
+  const notifier = new Notifier(notifications, logger, options.resolveHere ? { usersOf: refs => directory.usersOf(refs) } : {});
   const service = new AccessRequestsService({
     store: await AccessStore.create({ knex }),
     policies: await testPolicies(),
-    directory: new CatalogDirectory(catalogServiceMock({ entities }), mockServices.auth()),
+    directory,
     provisioners: new ProvisionerRegistry(['azure-role-assignment', 'kubernetes-rolebinding', 'record-only'].map(t => new RecordingProvisioner(t))),
     notifier,
     auditor: recordingAuditor(),
@@ -46,7 +78,7 @@ async function setup(knex: Knex, options: { absolute?: boolean } = {}) {
     await notifier.drain();
     return notifications.send.mock.calls.map(c => c[0]);
   };
-  return { service, clock, sent };
+  return { service, clock, sent, notifications, byRefs };
 }
 
 const as = (userRef: string) => ({ userRef });
@@ -84,6 +116,8 @@ describe.each(databases.eachSupportedId())('access-requests notifications on %p'
     expect(denied.payload.link).toBe(`/access/requests/${req.id}`);
     const groupDone = all.filter(n => JSON.stringify(n.recipients.entityRef) === JSON.stringify([SEC])).pop();
     expect(groupDone.payload).toMatchObject({ scope: `access-request:${req.id}`, severity: 'low' });
+    // bob's notification already says "done" (he reviewed while it was pending): not replaced again
+    expect(groupDone.recipients.excludeEntityRef).toEqual([ALICE, BOB]);
     expect(groupDone.payload.title).toMatch(/^Done: .* was denied/);
   });
 
@@ -104,5 +138,61 @@ describe.each(databases.eachSupportedId())('access-requests notifications on %p'
     expect(revoked.payload.link).toBe(`https://portal.example/access/grants/${grant.id}`);
     expect(revoked.payload.title).toMatch(/^Bob Reviewer ended your .* access to /);
     expect(revoked.payload.description).toBe('Reason: incident closed');
+  });
+
+  it('a reviewer\'s "done" notification, once read, does not come back as unread when the request is decided', async () => {
+    const { service, sent, notifications } = await setup(knex, { inbox: true });
+    const inbox = notifications as ReturnType<typeof inboxes>;
+    const req = await service.createRequest(as(ALICE), readerRequest);
+    await sent();
+    expect(inbox.of(BOB)).toEqual([expect.objectContaining({ scope: `access-request:${req.id}`, read: false })]);
+    await service.review(as(BOB), req.id, { decision: 'approve' });
+    await sent();
+    expect(inbox.of(BOB)[0].title).toMatch(/^Done: you approved/);
+    inbox.markAllRead(BOB);
+    inbox.markAllRead(MALLORY); // read the ask, did not act
+
+    await service.review(as(CAROL), req.id, { decision: 'approve' });
+    await sent();
+    expect(inbox.of(BOB)).toEqual([expect.objectContaining({ title: expect.stringMatching(/^Done: you approved/), read: true })]);
+    // whoever had not reviewed learns there is nothing left to do (the ask must not stay as it was)
+    expect(inbox.of(MALLORY)).toEqual([expect.objectContaining({ title: expect.stringMatching(/was approved\. Nothing left to do/), read: false })]);
+    expect(inbox.of(CAROL)).toEqual([expect.objectContaining({ title: expect.stringMatching(/was approved\. Nothing left to do/), link: `/access/requests/${req.id}` })]);
+    expect(inbox.of(ALICE).map(n => n.title)).toEqual([
+      expect.stringMatching(/^Bob Reviewer approved your request/),
+      expect.stringMatching(/^Carol Reviewer approved your request.*Your access is being set up/),
+    ]);
+  });
+
+  it('resolving groups here: the same people, named as users, one catalog look-up for several sends', async () => {
+    const viaBackend = await setup(knex, { inbox: true });
+    const here = await setup(await databases.init(databaseId), { inbox: true, resolveHere: true });
+    for (const { service, sent } of [viaBackend, here]) {
+      const req = await service.createRequest(as(ALICE), readerRequest);
+      await service.review(as(BOB), req.id, { decision: 'approve' });
+      await service.review(as(CAROL), req.id, { decision: 'approve' });
+      const other = await service.createRequest(as(ERIN), readerRequest);
+      await service.withdraw(as(ERIN), other.id);
+      await sent();
+    }
+    const titles = (s: typeof here, u: string) => (s.notifications as ReturnType<typeof inboxes>).of(u).map(n => [n.title.replace(/[0-9a-f-]{36}/g, ''), n.link?.replace(/[0-9a-f-]{36}/g, ''), n.read]);
+    for (const u of [ALICE, ERIN, BOB, CAROL, MALLORY, DAVE]) {
+      expect(titles(here, u)).toEqual(titles(viaBackend, u));
+    }
+    expect(titles(here, MALLORY)).toHaveLength(2); // mallory (security reviewer) heard of both requests
+    const sends = here.notifications.send.mock.calls.map(c => c[0]);
+    expect(sends.every(n => [n.recipients.entityRef].flat().every((r: string) => r.startsWith('user:')))).toBe(true);
+    expect(sends.every(n => n.recipients.excludeEntityRef === undefined)).toBe(true);
+    expect(sends[0].recipients.entityRef).toEqual([BOB, CAROL, MALLORY]);
+    // the group was looked up once for the five group sends (reused for 5 s)
+    expect(here.byRefs.mock.calls.filter(c => c[0].entityRefs.includes(SEC))).toHaveLength(1);
+  });
+
+  it('falls back to sending the groups as they are when the catalog cannot resolve them', async () => {
+    const { service, sent, byRefs } = await setup(knex, { resolveHere: true });
+    byRefs.mockRejectedValue(new Error('catalog unavailable'));
+    const req = await service.createRequest(as(ALICE), readerRequest);
+    const ask = (await sent()).find(n => n.payload.scope === `access-request:${req.id}`)!;
+    expect(ask.recipients).toEqual({ type: 'entity', entityRef: [SEC], excludeEntityRef: ALICE });
   });
 });
