@@ -21,6 +21,7 @@ import {
   breakGlassBodySchema,
   clockBodySchema,
   createRequestBodySchema,
+  decisionTimeQuerySchema,
   describeZodError,
   listGrantsQuerySchema,
   listRequestsQuerySchema,
@@ -33,6 +34,7 @@ import { normalizeEntityRef } from '@internal/input-validation';
 import { AdjustableClock } from './clock';
 import { auditRefusals, markAudited, refuseUnsafeInput, rememberActor } from './refusals';
 import { AccessRequestsService, Actor } from './service/AccessRequestsService';
+import { decisionTimeFor } from './service/decisionTimes';
 
 export interface RouterOptions {
   service: AccessRequestsService;
@@ -131,6 +133,14 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     const actor = await actorOf(req);
     const [canReadAll] = await require(actor, accessRequestReadPermission, accessReadAllPermission);
     res.json(await service.getRequest(actor, req.params.id, canReadAll));
+  });
+
+  // median time-to-decision of recent decided requests the caller may read (read-only)
+  router.get('/decision-times', async (req, res) => {
+    const actor = await actorOf(req);
+    const query = parse(decisionTimeQuerySchema, req.query);
+    const [canReadAll] = await require(actor, accessRequestReadPermission, accessReadAllPermission);
+    res.json(await decisionTimeFor(service, actor, query, canReadAll));
   });
 
   router.post('/requests/:id/reviews', async (req, res) => {

@@ -1,4 +1,5 @@
 import {
+  CONFLICT_REFUSALS,
   breakGlassAllowed,
   denialReason,
   denyEndsRequest,
@@ -8,6 +9,7 @@ import {
   mayReviewRequest,
   mayRevokeGrant,
   mayWithdrawRequest,
+  reviewCheck,
 } from './actions';
 import { AccessRequest, FrozenPolicy, Review } from './types';
 
@@ -35,7 +37,7 @@ describe('mayReviewRequest', () => {
     expect(mayReviewRequest(request(), BOB, [SEC], NOW).allowed).toBe(true);
   });
   it('refuses the requester, a second review, a non-member, a decided or overdue request', () => {
-    expect(mayReviewRequest(request(), ALICE, [SEC], NOW)).toEqual({ allowed: false, reason: 'You cannot review your own request.' });
+    expect(mayReviewRequest(request(), ALICE, [SEC], NOW)).toEqual({ allowed: false, reason: 'You cannot review your own request.', code: 'own-request' });
     expect(mayReviewRequest(request({ reviews: [review(BOB, 'approve')] }), BOB, [SEC], NOW).allowed).toBe(false);
     expect(mayReviewRequest(request(), BOB, ['group:default/researchers'], NOW).allowed).toBe(false);
     expect(mayReviewRequest(request({ status: 'denied' }), BOB, [SEC], NOW).allowed).toBe(false);
@@ -75,6 +77,7 @@ describe('grant and break-glass rules', () => {
     expect(mayRenewGrant({ userRef: ALICE, active: true }, ALICE).allowed).toBe(true);
     expect(mayRenewGrant({ userRef: ALICE, active: true }, BOB).allowed).toBe(false);
     expect(mayRenewGrant({ userRef: ALICE, active: false }, ALICE).allowed).toBe(false);
+    expect(mayRenewGrant({ userRef: ALICE, active: true, breakGlass: true }, ALICE).code).toBe('break-glass-renew');
   });
   it('post-hoc review: a security reviewer other than the holder, once', () => {
     const g = { breakGlass: true, userRef: ALICE, postHocReviews: [] };
@@ -82,6 +85,32 @@ describe('grant and break-glass rules', () => {
     expect(mayPostHocReview(g, ALICE, true).allowed).toBe(false);
     expect(mayPostHocReview(g, BOB, false).allowed).toBe(false);
     expect(mayPostHocReview({ ...g, postHocReviews: [{ reviewer: BOB, decision: 'confirm', comment: '', createdAt: '' }] }, BOB, true).allowed).toBe(false);
+  });
+});
+
+describe('refusal codes (the backend maps them to 403 / 409)', () => {
+  it('names the rule that refused, checked in a fixed order', () => {
+    const codeOf = (r: AccessRequest, user: string, groups: string[], now = NOW) => mayReviewRequest(r, user, groups, now).code;
+    expect(codeOf(request({ status: 'approved' }), ALICE, [], NOW)).toBe('request-decided');
+    expect(codeOf(request(), BOB, [SEC], new Date('2026-01-02T11:00:00Z'))).toBe('request-overdue');
+    expect(codeOf(request(), ALICE, [SEC])).toBe('own-request');
+    expect(codeOf(request({ reviews: [review(BOB, 'approve')] }), BOB, [SEC])).toBe('already-reviewed');
+    expect(codeOf(request(), BOB, [])).toBe('not-approver');
+    expect(mayWithdrawRequest(request(), BOB).code).toBe('not-requester');
+    expect(mayWithdrawRequest(request({ status: 'denied' }), ALICE).code).toBe('request-decided');
+    expect(mayRevokeGrant({ status: 'revoked', userRef: ALICE }, ALICE, false).code).toBe('grant-ended');
+    expect(mayPostHocReview({ breakGlass: false, userRef: ALICE }, BOB, true).code).toBe('not-break-glass');
+    expect(breakGlassAllowed({ allowBreakGlass: false }).code).toBe('break-glass-forbidden');
+  });
+  it('state refusals are conflicts, person refusals are not', () => {
+    expect(CONFLICT_REFUSALS.has('already-reviewed')).toBe(true);
+    expect(CONFLICT_REFUSALS.has('request-decided')).toBe(true);
+    expect(CONFLICT_REFUSALS.has('own-request')).toBe(false);
+    expect(CONFLICT_REFUSALS.has('not-approver')).toBe(false);
+  });
+  it('reviewCheck takes the approver groups already worked out', () => {
+    expect(reviewCheck(request(), BOB, [SEC], NOW).allowed).toBe(true);
+    expect(reviewCheck(request(), BOB, [], NOW).code).toBe('not-approver');
   });
 });
 

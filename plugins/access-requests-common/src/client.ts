@@ -1,6 +1,7 @@
 import { ResponseError } from '@backstage/errors';
 import {
   AccessRequest,
+  DecisionTimeSummary,
   Grant,
   ResourceDetails,
   ResourceListItem,
@@ -118,6 +119,10 @@ export class AccessRequestsClient {
 
   breakGlass(body: BreakGlassBody, o?: { token?: string }) {
     return this.call<{ grant: Grant }>('POST', '/break-glass', body, o);
+  }
+
+  decisionTime(params: { resourceRef: string; policy?: string }, o?: { token?: string }) {
+    return this.call<DecisionTimeSummary>('GET', `/decision-times${AccessRequestsClient.qs(params)}`, undefined, o);
   }
 
   postHocReview(grantId: string, body: PostHocReviewBody, o?: { token?: string }) {

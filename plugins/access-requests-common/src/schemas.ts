@@ -149,6 +149,12 @@ export const listRequestsQuerySchema = z.object({
   status: z.enum(['pending', 'approved', 'denied', 'expired', 'withdrawn']).optional(),
 });
 
+/** GET /decision-times: how long decided requests on a resource (or its policy) took. */
+export const decisionTimeQuerySchema = z.object({
+  resourceRef: entityRef,
+  policy: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'a policy name: lowercase letters, digits and dashes').max(200).optional(),
+});
+
 export const listGrantsQuerySchema = z.object({
   scope: z.enum(['mine', 'all']).default('mine'),
   resourceRef: entityRef.optional(),

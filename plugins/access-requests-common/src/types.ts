@@ -194,3 +194,15 @@ export interface ResourceDetails {
   activeGrants: Grant[];
   history: Grant[];
 }
+
+/**
+ * GET /decision-times: the median time from asking to the decision of the most recent decided
+ * (approved or denied, not self-service) requests the caller may read, on the resource — or,
+ * when it has too few, on every resource of the same policy.
+ */
+export interface DecisionTimeSummary {
+  basis: 'resource' | 'policy' | 'none';
+  /** how many decided requests the median is taken over */
+  decided: number;
+  medianMinutes?: number;
+}

@@ -1,7 +1,9 @@
-import { ConflictError, InputError, NotAllowedError } from '@backstage/errors';
+import { InputError } from '@backstage/errors';
 import {
-  AccessPolicy, Grant, POST_HOC_REVIEWS_NEEDED, PostHocReview, breakGlassMaxMinutes, isGrantActive,
+  AccessPolicy, Grant, POST_HOC_REVIEWS_NEEDED, PostHocReview, breakGlassAllowed, breakGlassMaxMinutes, isGrantActive,
+  mayPostHocReview, mayRenewGrant, mayRevokeGrant,
 } from '@internal/plugin-access-requests-common';
+import { refusalError } from './refusalErrors';
 
 export { POST_HOC_REVIEWS_NEEDED };
 
@@ -33,8 +35,9 @@ export function otherHolder<G extends Pick<Grant, 'id' | 'status' | 'startsAt' |
 
 /** Break-glass: short, only where the policy allows it. Group/permission checks happen before. */
 export function validateBreakGlass(policy: AccessPolicy, input: { roleId: string; durationMinutes: number }) {
-  if (policy.allowBreakGlass === false) {
-    throw new NotAllowedError(`policy ${policy.name} does not allow break-glass access`);
+  const allowed = breakGlassAllowed(policy);
+  if (!allowed.allowed) {
+    throw refusalError(allowed, { 'break-glass-forbidden': `policy ${policy.name} does not allow break-glass access` });
   }
   const role = policy.roles.find(r => r.id === input.roleId);
   if (!role) throw new InputError(`roleId: policy ${policy.name} has no role '${input.roleId}'`);
@@ -55,18 +58,43 @@ export function checkPostHocReview(
   reviewer: string,
   reviewerIsSecurityReviewer: boolean,
 ) {
-  if (!grant.breakGlass) throw new ConflictError('post-hoc reviews apply to break-glass grants only');
-  if (reviewer === grant.userRef) throw new NotAllowedError('you cannot review your own break-glass grant');
-  if (!reviewerIsSecurityReviewer) throw new NotAllowedError('only current security reviewers can review break-glass grants');
-  if (existing.some(r => r.reviewer === reviewer)) throw new ConflictError('you have already reviewed this grant');
+  const check = mayPostHocReview({ ...grant, postHocReviews: existing }, reviewer, reviewerIsSecurityReviewer);
+  if (!check.allowed) {
+    throw refusalError(check, {
+      'not-break-glass': 'post-hoc reviews apply to break-glass grants only',
+      'own-break-glass': 'you cannot review your own break-glass grant',
+      'not-security-reviewer': 'only current security reviewers can review break-glass grants',
+      'already-post-hoc-reviewed': 'you have already reviewed this grant',
+    });
+  }
 }
 
 /** Revoke: by the holder, or by someone with the revoke permission; never twice. */
 export function checkRevoke(grant: Pick<Grant, 'status' | 'userRef'>, actor: string, hasRevokePermission: boolean) {
-  if (actor !== grant.userRef && !hasRevokePermission) {
-    throw new NotAllowedError('you may only revoke your own grants');
+  const check = mayRevokeGrant(grant, actor, hasRevokePermission);
+  if (!check.allowed) {
+    throw refusalError(check, {
+      'not-holder': 'you may only revoke your own grants',
+      'grant-ended': `grant is already ${grant.status}`,
+    });
   }
-  if (grant.status === 'revoked' || grant.status === 'expired') {
-    throw new ConflictError(`grant is already ${grant.status}`);
+}
+
+/**
+ * Renew: only the holder, never a break-glass grant (400: request normally), only while
+ * active (-common mayRenewGrant, the rule the portal uses to offer "Extend").
+ */
+export function checkRenew(
+  grant: Pick<Grant, 'status' | 'userRef' | 'breakGlass' | 'startsAt' | 'expiresAt' | 'provisioning'>,
+  actor: string,
+  now: Date,
+): void {
+  const check = mayRenewGrant({ ...grant, active: isGrantActive(grant, now) }, actor);
+  if (!check.allowed) {
+    throw refusalError(check, {
+      'not-holder': 'only the grant holder can renew it',
+      'break-glass-renew': 'break-glass grants cannot be renewed; request access normally',
+      'grant-not-active': `only active grants can be renewed; this one is ${grant.status}`,
+    });
   }
 }

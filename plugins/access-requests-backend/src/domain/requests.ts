@@ -1,4 +1,4 @@
-import { ConflictError, InputError, NotAllowedError } from '@backstage/errors';
+import { InputError } from '@backstage/errors';
 import {
   AccessPolicy,
   AccessRole,
@@ -9,8 +9,14 @@ import {
   ReviewDecision,
   approvalStepsOf,
   approvalsComplete,
+  approverGroupsOf,
+  denyEndsRequest,
+  mayReviewRequest,
+  mayWithdrawRequest,
   remainingApprovals,
+  reviewCheck,
 } from '@internal/plugin-access-requests-common';
+import { refusalError } from './refusalErrors';
 
 export const DEFAULT_DECISION_TIMEOUT_MINUTES = 24 * 60;
 
@@ -57,8 +63,7 @@ export function decisionDeadline(policy: AccessPolicy, createdAt: Date): Date {
 
 /** The step groups a reviewer may approve for, given the groups they CURRENTLY belong to. */
 export function eligibleStepGroups(policy: FrozenPolicy, currentGroups: Iterable<string>): string[] {
-  const groups = new Set(currentGroups);
-  return [...new Set(approvalStepsOf(policy).map(s => s.group))].filter(g => groups.has(g));
+  return approverGroupsOf({ policy }, currentGroups);
 }
 
 export interface ReviewableRequest {
@@ -87,40 +92,34 @@ export function applyReview(
   review: { reviewer: string; decision: ReviewDecision; eligibleGroups: string[] },
   now: Date,
 ): ReviewOutcome {
-  if (request.status !== 'pending') {
-    throw new ConflictError(`request is already ${request.status}; a decided request never changes`);
-  }
-  if (now.getTime() >= Date.parse(request.expiresAt)) {
-    throw new ConflictError('request passed its decision deadline and has expired');
-  }
-  if (review.reviewer === request.requester) {
-    throw new NotAllowedError('you cannot review your own request (no self-approval)');
-  }
-  if (existing.some(r => r.reviewer === review.reviewer)) {
-    throw new ConflictError('you have already reviewed this request');
-  }
-  if (review.eligibleGroups.length === 0) {
-    const groups = approvalStepsOf(request.policy).map(s => s.group).join(', ');
-    throw new NotAllowedError(`you are not a current member of an approver group for this request (${groups})`);
+  // the same rule the portal uses to offer Approve/Deny (-common reviewCheck)
+  const check = reviewCheck({ ...request, reviews: existing }, review.reviewer, review.eligibleGroups, now);
+  if (!check.allowed) {
+    throw refusalError(check, {
+      'request-decided': `request is already ${request.status}; a decided request never changes`,
+      'request-overdue': 'request passed its decision deadline and has expired',
+      'own-request': 'you cannot review your own request (no self-approval)',
+      'already-reviewed': 'you have already reviewed this request',
+      'not-approver': `you are not a current member of an approver group for this request (${approvalStepsOf(request.policy).map(s => s.group).join(', ')})`,
+    });
   }
   const all = [...existing, review];
   const remaining = remainingApprovals(request.policy, all);
   if (review.decision === 'deny') {
-    const denialsNeeded = request.policy.kind === 'rigid' ? 1 : request.policy.denialsToReject ?? 1;
-    const denials = new Set(all.filter(r => r.decision === 'deny').map(r => r.reviewer)).size;
-    if (denials >= denialsNeeded) return { status: 'denied', remaining };
-    return { status: 'pending', remaining };
+    // denyEndsRequest counts the existing denials plus this one (the reviewer has not reviewed yet)
+    return { status: denyEndsRequest({ policy: request.policy, reviews: existing }) ? 'denied' : 'pending', remaining };
   }
   return { status: approvalsComplete(remaining) ? 'approved' : 'pending', remaining };
 }
 
 /** Only the requester may withdraw, and only while pending. */
 export function checkWithdraw(request: ReviewableRequest, actor: string): void {
-  if (actor !== request.requester) {
-    throw new NotAllowedError('only the requester can withdraw a request');
-  }
-  if (request.status !== 'pending') {
-    throw new ConflictError(`request is already ${request.status}; a decided request never changes`);
+  const check = mayWithdrawRequest(request, actor);
+  if (!check.allowed) {
+    throw refusalError(check, {
+      'not-requester': 'only the requester can withdraw a request',
+      'request-decided': `request is already ${request.status}; a decided request never changes`,
+    });
   }
 }
 
@@ -131,11 +130,5 @@ export function canDecideNow(
   currentGroups: Iterable<string>,
   now: Date,
 ): boolean {
-  return (
-    request.status === 'pending' &&
-    now.getTime() < Date.parse(request.expiresAt) &&
-    request.requester !== user &&
-    !request.reviews.some(r => r.reviewer === user) &&
-    eligibleStepGroups(request.policy, currentGroups).length > 0
-  );
+  return mayReviewRequest(request, user, currentGroups, now).allowed;
 }

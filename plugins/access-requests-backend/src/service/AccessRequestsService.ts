@@ -47,6 +47,7 @@ import {
 import {
   POST_HOC_REVIEWS_NEEDED,
   checkPostHocReview,
+  checkRenew,
   checkRevoke,
   otherHolder,
   validateBreakGlass,
@@ -188,20 +189,15 @@ export class AccessRequestsService {
 
   /**
    * Turns the approvers' "please review" notification of a request (same scope) into a
-   * "decided, nothing to do" one once the request no longer needs them. `toldDone`: reviewers
-   * whose notification already says "done" (they reviewed while the request was pending) are
-   * left out — a replacement with the same scope would bring their notification back as unread
-   * (the notifications backend resets `read` on every replacement), for nothing they need to do.
+   * "decided, nothing to do" one once the request no longer needs them.
    */
   private notifyRequestDone(
     request: { id: string; policy: FrozenPolicy; requester: string },
     text: { what: string; resource: string; requesterName: string },
-    toldDone: string[],
   ) {
-    const exclude = [...new Set([request.requester, ...toldDone])];
     this.o.notifier.dispatch({
       to: mergeSteps(approvalStepsOf(request.policy)).map(s => s.group),
-      exclude: exclude.length === 1 ? exclude[0] : exclude,
+      exclude: request.requester,
       title: `Done: ${text.requesterName}'s request for ${text.resource} was ${text.what}. Nothing left to do.`,
       link: this.link('request', request.id),
       severity: 'low',
@@ -624,9 +620,7 @@ export class AccessRequestsService {
         });
         const requesterName = await this.nameOf(before.requester);
         if (result.status !== 'pending') {
-          // the earlier reviewers were told "done" when they reviewed (below)
-          const toldDone = result.reviews.map(r => r.reviewer).filter(r => r !== actor.userRef);
-          this.notifyRequestDone(before, { what: result.status, resource: resourceTitle, requesterName }, toldDone);
+          this.notifyRequestDone(before, { what: result.status, resource: resourceTitle, requesterName });
         } else {
           // the reviewer's own "please review" notification: nothing left for them to do
           this.o.notifier.dispatch({
@@ -664,7 +658,7 @@ export class AccessRequestsService {
       });
       const view = await this.getRequestView(id);
       const titles = await this.titlesOf(view);
-      this.notifyRequestDone(view, { what: 'withdrawn', resource: titles.resource, requesterName: await this.nameOf(view.requester) }, view.reviews.map(r => r.reviewer));
+      this.notifyRequestDone(view, { what: 'withdrawn', resource: titles.resource, requesterName: await this.nameOf(view.requester) });
       return view;
     });
   }
@@ -917,9 +911,14 @@ export class AccessRequestsService {
     const grant = await this.o.store.getGrant(id);
     let refusal: Error | undefined;
     if (!grant) refusal = new NotFoundError(`grant ${id} not found`);
-    else if (grant.userRef !== actor.userRef) refusal = new NotAllowedError('only the grant holder can renew it');
-    else if (grant.breakGlass) refusal = new InputError('break-glass grants cannot be renewed; request access normally');
-    else if (!isGrantActive(grant, this.now())) refusal = new ConflictError(`only active grants can be renewed; this one is ${grant.status}`);
+    else {
+      // -common mayRenewGrant, the rule the portal uses to offer "Extend"
+      try {
+        checkRenew(grant, actor.userRef, this.now());
+      } catch (e) {
+        refusal = e as Error;
+      }
+    }
     if (!grant || refusal) {
       // a refused renewal is audited under the same event id as an accepted one
       return this.audited('grant-renew-request', 'medium', actor, { renewsGrantId: id }, async () => {
@@ -1031,8 +1030,7 @@ export class AccessRequestsService {
           description: 'Nobody decided it before its deadline. You can request again.',
           link: this.link('request', r.id),
         });
-        const reviewers = ((await this.o.store.listReviews([r.id])).get(r.id) ?? []).map(x => x.reviewer);
-        this.notifyRequestDone(r, { what: 'not decided in time (expired)', resource: titles.resource, requesterName: await this.nameOf(r.requester) }, reviewers);
+        this.notifyRequestDone(r, { what: 'not decided in time (expired)', resource: titles.resource, requesterName: await this.nameOf(r.requester) });
       }
     }
     let expiredGrants = 0;
