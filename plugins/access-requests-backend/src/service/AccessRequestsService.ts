@@ -189,15 +189,20 @@ export class AccessRequestsService {
 
   /**
    * Turns the approvers' "please review" notification of a request (same scope) into a
-   * "decided, nothing to do" one once the request no longer needs them.
+   * "decided, nothing to do" one once the request no longer needs them. `toldDone`: reviewers
+   * whose notification already says "done" (they reviewed while the request was pending) are
+   * left out — a replacement with the same scope would bring their notification back as unread
+   * (the notifications backend resets `read` on every replacement), for nothing they need to do.
    */
   private notifyRequestDone(
     request: { id: string; policy: FrozenPolicy; requester: string },
     text: { what: string; resource: string; requesterName: string },
+    toldDone: string[],
   ) {
+    const exclude = [...new Set([request.requester, ...toldDone])];
     this.o.notifier.dispatch({
       to: mergeSteps(approvalStepsOf(request.policy)).map(s => s.group),
-      exclude: request.requester,
+      exclude: exclude.length === 1 ? exclude[0] : exclude,
       title: `Done: ${text.requesterName}'s request for ${text.resource} was ${text.what}. Nothing left to do.`,
       link: this.link('request', request.id),
       severity: 'low',
@@ -620,7 +625,9 @@ export class AccessRequestsService {
         });
         const requesterName = await this.nameOf(before.requester);
         if (result.status !== 'pending') {
-          this.notifyRequestDone(before, { what: result.status, resource: resourceTitle, requesterName });
+          // the earlier reviewers were told "done" when they reviewed (below)
+          const toldDone = result.reviews.map(r => r.reviewer).filter(r => r !== actor.userRef);
+          this.notifyRequestDone(before, { what: result.status, resource: resourceTitle, requesterName }, toldDone);
         } else {
           // the reviewer's own "please review" notification: nothing left for them to do
           this.o.notifier.dispatch({
@@ -658,7 +665,7 @@ export class AccessRequestsService {
       });
       const view = await this.getRequestView(id);
       const titles = await this.titlesOf(view);
-      this.notifyRequestDone(view, { what: 'withdrawn', resource: titles.resource, requesterName: await this.nameOf(view.requester) });
+      this.notifyRequestDone(view, { what: 'withdrawn', resource: titles.resource, requesterName: await this.nameOf(view.requester) }, view.reviews.map(r => r.reviewer));
       return view;
     });
   }
@@ -1030,7 +1037,8 @@ export class AccessRequestsService {
           description: 'Nobody decided it before its deadline. You can request again.',
           link: this.link('request', r.id),
         });
-        this.notifyRequestDone(r, { what: 'not decided in time (expired)', resource: titles.resource, requesterName: await this.nameOf(r.requester) });
+        const reviewers = ((await this.o.store.listReviews([r.id])).get(r.id) ?? []).map(x => x.reviewer);
+        this.notifyRequestDone(r, { what: 'not decided in time (expired)', resource: titles.resource, requesterName: await this.nameOf(r.requester) }, reviewers);
       }
     }
     let expiredGrants = 0;
