@@ -107,6 +107,41 @@ describe('CatalogDirectory caching', () => {
   });
 });
 
+describe('CatalogDirectory notification recipients (usersOf)', () => {
+  const g = (name: string, relations: Array<{ type: string; targetRef: string }>) => ({
+    apiVersion: 'backstage.io/v1alpha1', kind: 'Group', metadata: { name, namespace: 'default' }, spec: { type: 'team', children: [] }, relations,
+  });
+  const entities = [
+    ...orgEntities(),
+    g('ml-platform', [{ type: 'hasMember', targetRef: 'user:default/pat' }, { type: 'parentOf', targetRef: 'group:default/ml-oncall' }]),
+    g('ml-oncall', [{ type: 'hasMember', targetRef: 'user:default/quinn' }, { type: 'parentOf', targetRef: 'group:default/ml-platform' }]),
+    { apiVersion: 'backstage.io/v1alpha1', kind: 'Resource', metadata: { name: 'bucket', namespace: 'default' }, spec: {}, relations: [{ type: 'ownedBy', targetRef: 'group:default/ml-platform' }] },
+  ];
+
+  it('resolves like the notifications backend: members, child groups (cycles included), owners, users as they are; unknown refs reach nobody', async () => {
+    const dir = new CatalogDirectory(catalogServiceMock({ entities }), mockServices.auth());
+    expect((await dir.usersOf([SEC])).sort()).toEqual([BOB, 'user:default/carol', 'user:default/mallory']);
+    expect((await dir.usersOf(['group:default/ml-platform'])).sort()).toEqual(['user:default/pat', 'user:default/quinn']);
+    expect((await dir.usersOf(['resource:default/bucket', ALICE])).sort()).toEqual([ALICE, 'user:default/pat', 'user:default/quinn']);
+    expect(await dir.usersOf(['group:default/nobody'])).toEqual([]);
+  });
+
+  it('reuses a group for 5 s, then asks the catalog again (a member removed stops hearing)', async () => {
+    const catalog = catalogServiceMock({ entities });
+    const byRefs = jest.spyOn(catalog, 'getEntitiesByRefs');
+    let t = 0;
+    const dir = new CatalogDirectory(catalog, mockServices.auth(), { resourceCacheMs: 5000, now: () => t });
+    await dir.usersOf([SEC]);
+    t = 4999;
+    await dir.usersOf([SEC]);
+    expect(byRefs).toHaveBeenCalledTimes(1);
+    byRefs.mockResolvedValueOnce({ items: [g('security-reviewers', [{ type: 'hasMember', targetRef: BOB }]) as any] });
+    t = 5000;
+    expect(await dir.usersOf([SEC])).toEqual([BOB]);
+    expect(byRefs).toHaveBeenCalledTimes(2);
+  });
+});
+
 describe('Notifier', () => {
   it('logs and swallows failures', async () => {
     const logger = mockServices.logger.mock();
