@@ -67,6 +67,7 @@ backend.add(accessRequestsModuleProvisioners);
 backend.add(import('@internal/plugin-policy-exceptions-backend'));
 backend.add(import('@internal/plugin-weight-inventory-backend'));
 backend.add(catalogModuleWeightInventory);
+backend.add(import('@internal/plugin-detections-backend'));
 
 // A startup failure (bad config value, plugin that cannot start) ends the process with a clear
 // message and exit code 1, so a supervisor restarts it instead of keeping a backend that never

@@ -23,6 +23,9 @@ export function isDemoSignInAllowed(config: Config, env: NodeJS.ProcessEnv = pro
   );
 }
 
+/** The static ingest token of the embedded demo's log shipper (app-config.yaml): public, demo only. */
+export const DEMO_DETECTIONS_INGEST_TOKEN = 'demo-log-shipper-token-not-secret';
+
 /** Where the embedded demo's users (alice, bob, dave, ... with their demo roles) live. */
 const DEMO_ORG_FILE = /(^|[\\/])catalog[\\/]org\.yaml$/;
 
@@ -65,6 +68,11 @@ export function demoOnlySettings(config: Config, env: NodeJS.ProcessEnv = proces
   }
   if (config.getOptionalBoolean('weightInventory.demo.enabled')) {
     found.push('weightInventory.demo.enabled is true (fabricated demo stores and clusters in the inventory and catalog)');
+  }
+  for (const access of config.getOptionalConfigArray('backend.auth.externalAccess') ?? []) {
+    if (access.getOptionalString('options.token') === DEMO_DETECTIONS_INGEST_TOKEN) {
+      found.push('backend.auth.externalAccess has the demo log-shipper token of app-config.yaml (anyone who read the repository could ingest events)');
+    }
   }
   for (const location of config.getOptionalConfigArray('catalog.locations') ?? []) {
     const target = location.getOptionalString('target') ?? '';
