@@ -8,7 +8,7 @@ import { Alert as MuiAlert, Timeline, TimelineConnector, TimelineContent, Timeli
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import useAsync from 'react-use/esm/useAsync';
 import { useParams } from 'react-router-dom';
-import { Alert, AlertHistoryEntry, detectionsAlertReadPermission, detectionsApiRef, StoredEvent } from '../api';
+import { Alert, AlertHistoryEntry, CloseReason, detectionsAlertReadPermission, detectionsApiRef, StoredEvent } from '../api';
 import { rootRouteRef } from '../routes';
 import { AlertActions } from './AlertActions';
 import {
@@ -94,13 +94,48 @@ export function AlertSummary(props: { alert: Alert; ruleDescription?: string }) 
 const ACTION_TEXT: Record<AlertHistoryEntry['action'], string> = {
   opened: 'opened the alert',
   updated: 'added detections',
-  acknowledged: 'acknowledged',
-  assigned: 'assigned',
+  acknowledged: 'acknowledged it',
+  assigned: 'assigned it',
   noted: 'added a note',
-  closed: 'closed',
-  reopened: 'reopened',
+  closed: 'closed it',
+  reopened: 'reopened it',
   'grants-revoked': 'revoked access',
 };
+
+const ENTITY_REF = /^[a-z][a-z0-9-]*:[^/\s]+\/\S+$/i;
+const REASON_BY_WORDS: Record<string, CloseReason> = {
+  'true positive': 'true_positive',
+  'benign positive': 'benign_positive',
+  'false positive': 'false_positive',
+};
+
+/**
+ * One history entry in words. The backend's comments carry machine parts for some actions
+ * ("assigned to user:default/x", "true positive: …", "<grant ids> (1 of 1): …"): those become
+ * names and words, and only what a person wrote is shown as the comment.
+ */
+export function describeHistory(h: AlertHistoryEntry): { what: ReactNode; comment?: string } {
+  const comment = h.comment;
+  switch (h.action) {
+    case 'assigned': {
+      const ref = comment?.match(/^assigned to (\S+)$/)?.[1];
+      if (ref && ENTITY_REF.test(ref)) return { what: <>assigned it to <EntityDisplayName entityRef={ref} hideIcon /></> };
+      return { what: 'assigned it', comment };
+    }
+    case 'closed': {
+      const m = comment?.match(/^(true positive|benign positive|false positive): ([\s\S]*)$/);
+      if (m) return { what: `closed it as ${CLOSE_REASON_LABEL[REASON_BY_WORDS[m[1]]].toLocaleLowerCase('en-US')}`, comment: m[2] };
+      return { what: 'closed it', comment };
+    }
+    case 'grants-revoked': {
+      const m = comment?.match(/^[^()]*\((\d+) of (\d+)\): ([\s\S]*)$/);
+      if (m) return { what: `revoked ${m[1] === '1' ? '1 grant' : `${m[1]} grants`}${m[1] !== m[2] ? ` of ${m[2]}` : ''}`, comment: m[3] };
+      return { what: 'revoked access', comment };
+    }
+    default:
+      return { what: ACTION_TEXT[h.action] ?? h.action, comment };
+  }
+}
 
 /** The alert's history, oldest first, as a timeline. */
 export function HistoryTimeline(props: { alert: Alert }) {
@@ -108,42 +143,34 @@ export function HistoryTimeline(props: { alert: Alert }) {
   if (entries.length === 0) return <Typography variant="body2" color="textSecondary">No history yet.</Typography>;
   return (
     <Timeline align="left" style={{ padding: 0 }} data-testid="alert-history">
-      {entries.map((h, i) => (
-        <TimelineItem key={`${h.at}-${i}`} data-testid={`history-${h.action}`}>
-          <TimelineOppositeContent style={{ flex: 0.35 }}>
-            <Tooltip title={formatAbsolute(h.at)}>
-              <Typography variant="caption" color="textSecondary">{formatTime(h.at).split(', at')[0]}</Typography>
-            </Tooltip>
-          </TimelineOppositeContent>
-          <TimelineSeparator>
-            <TimelineDot color={h.action === 'closed' || h.action === 'grants-revoked' ? 'secondary' : h.action === 'opened' ? 'primary' : 'grey'} />
-            {i < entries.length - 1 && <TimelineConnector />}
-          </TimelineSeparator>
-          <TimelineContent>
-            <Typography variant="body2">
-              <ActorName actor={h.actor} /> {ACTION_TEXT[h.action] ?? h.action}
-              {h.action === 'assigned' && props.alert.assignee && i === lastIndexOf(entries, 'assigned') ? (
-                <> to <EntityDisplayName entityRef={props.alert.assignee} hideIcon /></>
-              ) : null}
-              {h.action === 'closed' && props.alert.closeReason && i === lastIndexOf(entries, 'closed')
-                ? ` as ${CLOSE_REASON_LABEL[props.alert.closeReason].toLocaleLowerCase('en-US')}`
-                : ''}
-            </Typography>
-            {h.comment && (
-              <Typography variant="body2" color="textSecondary" style={{ whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' }}>
-                “{h.comment}”
+      {entries.map((h, i) => {
+        const { what, comment } = describeHistory(h);
+        return (
+          <TimelineItem key={`${h.at}-${i}`} data-testid={`history-${h.action}`}>
+            <TimelineOppositeContent style={{ flex: 0.35 }}>
+              <Tooltip title={formatAbsolute(h.at)}>
+                <Typography variant="caption" color="textSecondary">{formatTime(h.at).split(', at')[0]}</Typography>
+              </Tooltip>
+            </TimelineOppositeContent>
+            <TimelineSeparator>
+              <TimelineDot color={h.action === 'closed' || h.action === 'grants-revoked' ? 'secondary' : h.action === 'opened' ? 'primary' : 'grey'} />
+              {i < entries.length - 1 && <TimelineConnector />}
+            </TimelineSeparator>
+            <TimelineContent>
+              <Typography variant="body2">
+                <ActorName actor={h.actor} /> {what}
               </Typography>
-            )}
-          </TimelineContent>
-        </TimelineItem>
-      ))}
+              {comment && (
+                <Typography variant="body2" color="textSecondary" style={{ whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' }}>
+                  “{comment}”
+                </Typography>
+              )}
+            </TimelineContent>
+          </TimelineItem>
+        );
+      })}
     </Timeline>
   );
-}
-
-function lastIndexOf(entries: AlertHistoryEntry[], action: AlertHistoryEntry['action']): number {
-  for (let i = entries.length - 1; i >= 0; i--) if (entries[i].action === action) return i;
-  return -1;
 }
 
 /** The original record of one event, fetched when its row is expanded. */

@@ -163,7 +163,7 @@ describe('AlertPage', () => {
     expect(await screen.findByTestId('action-result')).toHaveTextContent('Closed as true positive');
     expect(screen.getByTestId('action-reopen')).toBeInTheDocument();
     expect(screen.queryByTestId('action-close')).toBeNull();
-    expect(screen.getByTestId('history-closed')).toHaveTextContent('Bulk copy confirmed with Erin');
+    expect(screen.getByTestId('history-closed')).toHaveTextContent('Bob Reviewer closed it as true positive“Bulk copy confirmed with Erin; access revoked.”');
   }, 30_000);
 
   it('a refused transition shows the server sentence in the dialog', async () => {
@@ -190,7 +190,9 @@ describe('AlertPage', () => {
     fireEvent.change(within(dialog).getByTestId('revoke-reason'), { target: { value: 'Read weights without approval' } });
     fireEvent.click(within(dialog).getByTestId('revoke-dialog-confirm'));
     await waitFor(() => expect(api.revokeGrants).toHaveBeenCalledWith('a1', 'Read weights without approval'));
-    expect(await screen.findByTestId('revoke-result')).toHaveTextContent('Revoked 1 grant');
+    expect(await screen.findByTestId('revoke-result')).toHaveTextContent('Revoked 1 grant: Erin Researcher on Frontier 7B weights');
+    expect(screen.getByTestId('history-grants-revoked')).toHaveTextContent('Bob Reviewer revoked 1 grant“Read weights without approval”');
+    expect(screen.getByTestId('history-grants-revoked')).not.toHaveTextContent('g1');
   }, 30_000);
 
   it('with no active grant, says there is nothing to revoke and offers no confirm', async () => {
@@ -210,6 +212,8 @@ describe('AlertPage', () => {
     fireEvent.click(await screen.findByRole('option', { name: 'Erin Researcher' }));
     fireEvent.click(screen.getByTestId('assign-dialog-confirm'));
     await waitFor(() => expect(api.assign).toHaveBeenCalledWith('a1', ERIN));
+    expect(await screen.findByTestId('history-assigned')).toHaveTextContent('Bob Reviewer assigned it to Erin Researcher');
+    expect(screen.getByTestId('history-assigned')).not.toHaveTextContent('user:default');
   }, 30_000);
 
   it('a closed alert offers Reopen (comment required) and no Close', async () => {

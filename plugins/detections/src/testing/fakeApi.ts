@@ -73,13 +73,17 @@ export function fakeApi(over: Partial<Record<keyof DetectionsApi, jest.Mock>> = 
     listAlertEvents: jest.fn().mockResolvedValue({ items: [event()] }),
     acknowledge: jest.fn().mockImplementation(async (_id: string, comment?: string) =>
       alert({ status: 'acknowledged', history: [...alert().history, { at: '2026-12-07T11:00:00.000Z', actor: BOB, action: 'acknowledged', comment }] })),
-    assign: jest.fn().mockImplementation(async (_id: string, assignee: string) => alert({ assignee })),
+    assign: jest.fn().mockImplementation(async (_id: string, assignee: string) =>
+      alert({ assignee, history: [...alert().history, { at: '2026-12-07T11:00:00.000Z', actor: BOB, action: 'assigned', comment: `assigned to ${assignee}` }] })),
     addNote: jest.fn().mockResolvedValue(alert()),
     close: jest.fn().mockImplementation(async (_id: string, reason: any, comment: string) =>
-      alert({ status: 'closed', closeReason: reason, history: [...alert().history, { at: '2026-12-07T11:00:00.000Z', actor: BOB, action: 'closed', comment }] })),
+      alert({ status: 'closed', closeReason: reason, history: [...alert().history, { at: '2026-12-07T11:00:00.000Z', actor: BOB, action: 'closed', comment: `${String(reason).replace('_', ' ')}: ${comment}` }] })),
     reopen: jest.fn().mockResolvedValue(alert({ status: 'acknowledged' })),
     listAlertGrants: jest.fn().mockResolvedValue([GRANT]),
-    revokeGrants: jest.fn().mockResolvedValue({ revoked: [{ grantId: 'g1', userRef: ERIN, resourceRef: STORE }], alert: alert() }),
+    revokeGrants: jest.fn().mockImplementation(async (_id: string, reason: string) => ({
+      revoked: [{ grantId: 'g1', userRef: ERIN, resourceRef: STORE }],
+      alert: alert({ history: [...alert().history, { at: '2026-12-07T11:00:00.000Z', actor: BOB, action: 'grants-revoked', comment: `g1 (1 of 1): ${reason}` }] }),
+    })),
     getEvent: jest.fn().mockResolvedValue(event({ raw: { operationName: 'GetBlob', callerIpAddress: '203.0.113.9:443' } })),
     getDashboard: jest.fn().mockResolvedValue(summary()),
     listRules: jest.fn().mockResolvedValue([
