@@ -16,7 +16,7 @@ export function GateDecisionView(props: { decision: GateDecision }) {
         ) : (
           <StatusError>Gate: refused</StatusError>
         )}{' '}
-        <code>{decision.target}</code>
+        <code style={{ wordBreak: 'break-all' }}>{decision.target}</code>
       </Typography>
       {decision.reasons.length > 0 && (
         <ul>
