@@ -1,12 +1,15 @@
 import path from 'node:path';
 import fs from 'node:fs';
+import http from 'node:http';
+import { AZURITE_ACCOUNT, AZURITE_KEY, startAzurite } from '@internal/test-stand-ins';
 import { Replica, REPO_ROOT, call, dropDatabases, freePort, pgConnectionString, queryDatabase, tempDir } from './replica';
 
 /**
  * Two replicas of the real backend on one PostgreSQL (same database prefix, so every plugin
  * shares its database): scheduled global work runs once per interval across both, an approval
- * taken through one replica is seen and enforced by the other, and no approval is lost when a
- * replica is killed (SIGKILL) while approvals are in flight.
+ * taken through one replica is seen and enforced by the other, a model upload received by one
+ * replica is scanned by the other (uploads in shared blob storage: the real Azurite), and no
+ * approval is lost when a replica is killed (SIGKILL) while approvals are in flight.
  */
 
 jest.setTimeout(240_000);
@@ -23,8 +26,9 @@ const prefix = `fg_replicas_${process.pid}_`;
 let a: Replica;
 let b: Replica;
 let tokens: Record<string, string>;
+let azurite: Awaited<ReturnType<typeof startAzurite>>;
 
-async function startReplica(name: string, dir: string): Promise<Replica> {
+async function startReplica(name: string, dir: string, scanWorkers = 1): Promise<Replica> {
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const overlay = path.join(dir, `overlay-${name}.json`);
@@ -49,6 +53,17 @@ async function startReplica(name: string, dir: string): Promise<Replica> {
       },
       modelScan: {
         workDir: path.join(dir, `model-scan-${name}`),
+        // uploads where every replica reads them; `scanWorkers: 0` makes a replica that only receives
+        worker: { concurrency: scanWorkers, pollSeconds: 1 },
+        uploads: {
+          storage: {
+            type: 'azure-blob',
+            endpoint: azurite.endpoint,
+            container: 'replica-uploads',
+            accountName: AZURITE_ACCOUNT,
+            accountKey: AZURITE_KEY,
+          },
+        },
         rescan: {
           schedule: { frequency: { seconds: RESCAN_SECONDS }, timeout: { seconds: 60 }, initialDelay: { seconds: 1 } },
         },
@@ -95,9 +110,10 @@ const getRequest = (replica: Replica, id: string) =>
 beforeAll(async () => {
   await dropDatabases(prefix);
   const dir = tempDir('fg-replicas-');
+  azurite = await startAzurite();
   // one after the other, as a rolling deployment does (two replicas starting together on empty
   // databases: simultaneousStart.test.ts)
-  a = await startReplica('a', dir);
+  a = await startReplica('a', dir, 0);
   tokens = await a.ready(USERS, 180_000);
   b = await startReplica('b', dir);
   // tokens of one replica are accepted by the other (signing keys in the shared database)
@@ -107,8 +123,43 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all([a?.stop(), b?.stop()]);
+  await azurite?.stop();
   await dropDatabases(prefix);
 });
+
+/** A multipart upload of one file (no keep-alive, like `call`). */
+function upload(replica: Replica, token: string, fileName: string, data: Buffer): Promise<{ status: number; json: any }> {
+  const boundary = `fg-${Date.now()}`;
+  const body = Buffer.concat([
+    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${fileName}"\r\nContent-Type: application/octet-stream\r\n\r\n`),
+    data,
+    Buffer.from(`\r\n--${boundary}--\r\n`),
+  ]);
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      `${replica.api}/model-scan/scans/upload`,
+      {
+        method: 'POST',
+        agent: false,
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': `multipart/form-data; boundary=${boundary}`,
+          'content-length': String(body.length),
+          connection: 'close',
+        },
+      },
+      res => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', c => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(text || 'null') }));
+      },
+    );
+    req.on('error', reject);
+    req.setTimeout(30_000, () => req.destroy(new Error('upload timed out')));
+    req.end(body);
+  });
+}
 
 describe('two backend replicas on one PostgreSQL', () => {
   it('runs the global scheduled tasks (expiry sweep, model rescans) once per interval across both replicas', async () => {
@@ -159,6 +210,31 @@ describe('two backend replicas on one PostgreSQL', () => {
     const late = await approve(a, 'carol', id);
     expect(late.status).toBe(409);
     expect((await getRequest(a, id)).json.request.grantId).toBe(grantId);
+  });
+
+  it('a model upload received by one replica is scanned by the other, and its result read through the first', async () => {
+    // GLOBAL os.system, ("id",), REDUCE: a pickle that runs a shell command when loaded
+    const payload = Buffer.from('8002636f730a73797374656d0a5802000000696485522e', 'hex');
+    const received = await upload(a, tokens.alice, 'replica-evil.pkl', payload);
+    expect(received.status).toBe(202);
+    const id = received.json.scan.id;
+    // a runs no scans: b's worker claims the job, downloads the upload from blob storage, scans it
+    const deadline = Date.now() + 60_000;
+    let scan: any;
+    for (;;) {
+      scan = (await call(`${a.api}/model-scan/scans/${id}`, { token: tokens.alice })).json.scan;
+      if (scan.status === 'completed' || scan.status === 'failed' || Date.now() > deadline) break;
+      await new Promise(r => setTimeout(r, 250));
+    }
+    expect(scan).toMatchObject({ status: 'completed', verdict: 'malicious' });
+    expect(scan.files).toEqual([expect.objectContaining({ path: 'replica-evil.pkl', verdict: 'malicious' })]);
+    expect(b.lines.some(l => l.text.includes(`Scan ${id} claimed by`))).toBe(true);
+    expect(a.lines.some(l => l.text.includes(`Scan ${id} claimed by`))).toBe(false);
+    // the gate answers the same through either replica
+    for (const replica of [a, b]) {
+      const gate = await call(`${replica.api}/model-scan/gate?target=${encodeURIComponent(scan.target)}`, { token: tokens.alice });
+      expect(gate.json).toMatchObject({ allowed: false, scanId: id });
+    }
   });
 
   it('loses no approval when the replica taking them is killed (SIGKILL) mid-flow', async () => {
