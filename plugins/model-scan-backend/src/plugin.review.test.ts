@@ -178,7 +178,7 @@ describe.each(databases.eachSupportedId())('flagged scans reach people, on %p', 
       {
         recipients: { type: 'entity', entityRef: 'group:default/security-reviewers', excludeEntityRef: ALICE },
         payload: expect.objectContaining({
-          title: 'Alice Researcher asks for a review of evil-2.pkl (malicious)',
+          title: 'Review requested by Alice Researcher: evil-2.pkl (malicious)',
           description: `“${note}”`,
           link: `/model-scan/scans/${evil.id}`,
           severity: 'critical',

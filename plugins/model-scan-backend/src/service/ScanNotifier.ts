@@ -74,7 +74,7 @@ export class ScanNotifier {
     await this.send({
       to: this.o.reviewerGroup,
       exclude: request.requestedBy,
-      title: `${who} asks for a review of ${scanSubject(scan)} (${scan.verdict})`,
+      title: `Review requested by ${who}: ${scanSubject(scan)} (${scan.verdict})`,
       description: `“${note}”`,
       link: this.link(scan.id),
       severity: scan.verdict === 'malicious' ? 'critical' : 'high',
