@@ -3,7 +3,18 @@ import catalogPlugin from '@backstage/plugin-catalog/alpha';
 import { navModule } from './modules/nav';
 import { homeModule } from './modules/home';
 import { signInModule } from './modules/signIn';
+import { themeModule } from './modules/theme';
+import { catalogModule } from './modules/catalog';
+import { kubernetesEntityModule } from './modules/entity';
 
 export default createApp({
-  features: [catalogPlugin, navModule, homeModule, signInModule],
+  features: [
+    catalogPlugin,
+    navModule,
+    homeModule,
+    signInModule,
+    themeModule,
+    catalogModule,
+    kubernetesEntityModule,
+  ],
 });

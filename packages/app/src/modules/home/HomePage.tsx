@@ -1,7 +1,20 @@
 import { ReactElement } from 'react';
 import { Content, Header, Link, Page } from '@backstage/core-components';
-import { Box, Grid, Typography } from '@material-ui/core';
+import { Box, makeStyles, Typography } from '@material-ui/core';
 import { appHomeCards } from './cards';
+
+const useStyles = makeStyles(theme => ({
+  // A grid of cards in which a card with nothing to say (it renders null, so its cell is
+  // empty) takes no space: no holes between the cards that do say something.
+  cards: {
+    display: 'grid',
+    gap: theme.spacing(3),
+    gridTemplateColumns: 'repeat(auto-fill, minmax(min(100%, 480px), 1fr))',
+    alignItems: 'start',
+    '& > div': { minWidth: 0 },
+    '& > div:empty': { display: 'none' },
+  },
+}));
 
 /**
  * The home page: "what needs me?" for the person signed in. Cards come from the families
@@ -9,18 +22,19 @@ import { appHomeCards } from './cards';
  * only what concerns the person (a card with nothing to say renders nothing).
  */
 export function HomePage(props: { cards: ReactElement[] }) {
+  const classes = useStyles();
   const cards = [...props.cards, ...appHomeCards.map(c => c.element)];
   return (
     <Page themeId="home">
       <Header title="Frontier Guard" subtitle="What needs you now" />
       <Content>
-        <Grid container spacing={3} alignItems="stretch" data-testid="home-cards">
+        <div className={classes.cards} data-testid="home-cards">
           {cards.map((card, i) => (
-            <Grid item xs={12} md={6} xl={4} key={card.key ?? i}>
+            <div key={card.key ?? i} data-testid="home-card-cell">
               {card}
-            </Grid>
+            </div>
           ))}
-        </Grid>
+        </div>
         <Box mt={3}>
           <Typography variant="body2" color="textSecondary">
             The security controls this portal enforces, with their DASF, MITRE ATLAS and NIST references, are in

@@ -9,15 +9,16 @@ import { LogoIcon } from './LogoIcon';
 
 const useSidebarLogoStyles = makeStyles({
   root: {
-    width: sidebarConfig.drawerWidthClosed,
+    width: '100%',
     height: 3 * sidebarConfig.logoHeight,
     display: 'flex',
     flexFlow: 'row nowrap',
     alignItems: 'center',
     marginBottom: -14,
   },
+  // as wide as what it shows: the wordmark in the open sidebar, the icon in the closed one
   link: {
-    width: sidebarConfig.drawerWidthClosed,
+    display: 'inline-block',
     marginLeft: 24,
   },
 });
