@@ -56,6 +56,7 @@ function fakeApi(): jest.Mocked<AccessRequestsApi> {
     revokeGrant: jest.fn(),
     retryGrant: jest.fn(),
     renewGrant: jest.fn(),
+    decisionTime: jest.fn().mockResolvedValue({ basis: 'resource', decided: 4, medianMinutes: 180 }),
   } as any;
 }
 
@@ -128,6 +129,12 @@ describe('access-requests plugin pages', () => {
     ).toHaveAttribute('data-status', 'pending');
     expect(api.getRequest).toHaveBeenCalledWith('req-42');
     expect(screen.getByTestId('remaining-approvals')).toHaveAttribute('data-missing', '2');
+    // right after submitting: who was told, how many approvals, and how long it usually takes
+    const confirmation = await screen.findByTestId('submitted-confirmation');
+    expect(await within(confirmation).findByText(/usually decided within 3h/)).toBeInTheDocument();
+    expect(within(confirmation).getByTestId('notified-approvers')).toHaveTextContent('2 approvals needed');
+    expect(within(confirmation).getByTestId('notified-approvers')).toHaveTextContent('security-reviewers');
+    expect(api.decisionTime).toHaveBeenCalledWith({ resourceRef: 'resource:default/weights-frontier-7b', policy: policy.name });
 
     // the requester may not review their own request: no Approve / Deny, but Withdraw
     expect(await screen.findByRole('button', { name: 'Withdraw request' })).toBeInTheDocument();

@@ -25,6 +25,7 @@ export type AccessRequestsApi = Pick<
   | 'renewGrant'
   | 'breakGlass'
   | 'postHocReview'
+  | 'decisionTime'
 >;
 
 export const accessRequestsApiRef = createApiRef<AccessRequestsApi>({

@@ -57,6 +57,20 @@ describe('EntityAccessContent', () => {
         activeGrants: [holder, stale],
         history: [holder, stale],
       }),
+      // a denied request of mallory: it has no grant, but the history shows it with the reason
+      listRequests: jest.fn().mockResolvedValue({
+        items: [
+          {
+            id: 'req-denied', resourceRef: 'resource:default/weights-frontier-7b', roleId: 'blob-reader',
+            requester: 'user:default/mallory', justification: 'curious', durationMinutes: 60, status: 'denied',
+            createdAt: new Date(now - 600_000).toISOString(), decidedAt: new Date(now - 300_000).toISOString(),
+            expiresAt: new Date(now + 86_400_000).toISOString(),
+            policy: { name: 'weights-frontier-7b', kind: 'rigid', roleId: 'blob-reader', frozenAt: '', maxDurationMinutes: 480, requireJustification: true, requireTicket: false, roles: [] },
+            reviews: [{ reviewer: 'user:default/bob', decision: 'deny', comment: 'No ticket', createdAt: new Date(now - 300_000).toISOString(), eligibleGroups: [] }],
+            remaining: [],
+          },
+        ],
+      }),
     } as unknown as AccessRequestsApi;
 
     await renderInTestApp(
@@ -86,12 +100,21 @@ describe('EntityAccessContent', () => {
     const holders = screen.getAllByTestId('grant-time-left');
     expect(holders.map(h => h.getAttribute('data-grant-id'))).toEqual(['g-erin']);
     expect(holders[0]).toHaveTextContent(/^(1h 0m|59m \d+s) left$/);
-    // erin: holder row + history row; alice: history row only
-    expect(screen.getAllByText('erin')).toHaveLength(2);
-    expect(screen.getAllByText('alice')).toHaveLength(1);
-    // history lists both grants' events
-    expect(screen.getByText('created', { selector: 'td' })).toBeInTheDocument();
-    expect(screen.getByText('provisioned', { selector: 'td' })).toBeInTheDocument();
+    // the history: grant events and requests, a denied request with its reason
+    const rows = await screen.findAllByTestId('history-row');
+    const events = rows.map(r => r.getAttribute('data-event'));
+    expect(events).toEqual(expect.arrayContaining(['created', 'provisioned', 'request-created', 'review-deny', 'request-denied']));
+    const denied = rows.find(r => r.getAttribute('data-event') === 'request-denied')!;
+    expect(denied).toHaveAttribute('data-request-id', 'req-denied');
+    expect(screen.getByText('Denied: “No ticket”')).toBeInTheDocument();
+    // read-all (the test app allows every permission): everyone's requests
+    expect(api.listRequests).toHaveBeenCalledWith({ scope: 'all', resourceRef: 'resource:default/weights-frontier-7b' });
+    // the timeline: one entry per grant, how each ended
+    const ends = screen.getAllByTestId('timeline-end');
+    expect(Object.fromEntries(ends.map(e => [e.getAttribute('data-grant-id'), e.getAttribute('data-ended')]))).toEqual({
+      'g-erin': 'active',
+      'g-alice': 'expired',
+    });
     expect(screen.getByRole('button', { name: 'Request access' })).toHaveAttribute(
       'href',
       `/access?resource=${encodeURIComponent('resource:default/weights-frontier-7b')}`,

@@ -3,8 +3,6 @@ import {
   LinkButton,
   Progress,
   ResponseErrorPanel,
-  Table,
-  TableColumn,
 } from '@backstage/core-components';
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import { useApi, useRouteRef } from '@backstage/frontend-plugin-api';
@@ -13,8 +11,8 @@ import { Box, Grid, Typography } from '@material-ui/core';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { usePermission } from '@backstage/plugin-permission-react';
 import {
-  Grant,
   accessGrantRevokePermission,
+  accessReadAllPermission,
   isGrantActive,
 } from '@internal/plugin-access-requests-common';
 import { accessRequestsApiRef } from '../api/AccessRequestsApi';
@@ -22,10 +20,9 @@ import { rootRouteRef } from '../routes';
 import { BreakGlassButton } from './BreakGlass';
 import { GrantsTable } from './GrantsTable';
 import { PolicySummary } from './PolicySummary';
-import { formatTime, shortRef } from './format';
+import { AccessTimeline } from './AccessTimeline';
+import { EntityHistory } from './EntityHistory';
 import { useNow } from './useNow';
-
-type HistoryRow = { at: string; event: string; actor: string; grant: Grant };
 
 /** Entity tab "Access": policy, who holds access now and until when, history. */
 export function EntityAccessContent() {
@@ -39,22 +36,17 @@ export function EntityAccessContent() {
     [api, entityRef],
   );
   const revoke = usePermission({ permission: accessGrantRevokePermission });
+  // the same read rule as the grants in the resource view: own requests, everyone's with read-all
+  const readAll = usePermission({ permission: accessReadAllPermission });
+  const requests = useAsyncRetry(async () => {
+    if (readAll.loading) return undefined;
+    return api.listRequests({ scope: readAll.allowed ? 'all' : 'mine', resourceRef: entityRef });
+  }, [api, entityRef, readAll.loading, readAll.allowed]);
 
   if (details.loading && !details.value) return <Progress />;
   if (details.error) return <ResponseErrorPanel error={details.error} />;
   const value = details.value!;
   const holders = value.activeGrants.filter(g => isGrantActive(g, now));
-  const history: HistoryRow[] = value.history
-    .flatMap(grant => grant.history.map(h => ({ ...h, grant })))
-    .sort((a, b) => b.at.localeCompare(a.at));
-  const columns: TableColumn<HistoryRow>[] = [
-    { title: 'When', render: h => formatTime(h.at) },
-    { title: 'Event', field: 'event' },
-    { title: 'User', render: h => shortRef(h.grant.userRef) },
-    { title: 'Role', render: h => h.grant.roleId },
-    { title: 'By', render: h => shortRef(h.actor) },
-  ];
-
   return (
     <Grid container spacing={3}>
       <Grid item xs={12}>
@@ -101,16 +93,15 @@ export function EntityAccessContent() {
         )}
       </Grid>
       <Grid item xs={12}>
-        <Table<HistoryRow>
-          title="History"
-          options={{
-            paging: true,
-            pageSize: 20,
-            search: false,
-            padding: 'dense',
-          }}
-          columns={columns}
-          data={history}
+        <AccessTimeline grants={value.history} policy={value.policy} now={now} everyone={readAll.allowed} />
+      </Grid>
+      <Grid item xs={12}>
+        <EntityHistory
+          grants={value.history}
+          requests={requests.value?.items ?? []}
+          policy={value.policy}
+          everyone={readAll.allowed}
+          loading={requests.loading && !requests.value}
         />
       </Grid>
     </Grid>

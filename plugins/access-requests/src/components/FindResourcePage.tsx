@@ -236,7 +236,7 @@ export function FindResourcePage() {
                       : preselectedRole
                   }
                   onCreated={request => {
-                    if (requestLink) navigate(requestLink({ id: request.id }));
+                    if (requestLink) navigate(`${requestLink({ id: request.id })}?submitted=1`);
                   }}
                 />
                 <Box mt={3}>

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import {
   Content,
   EmptyState,
@@ -8,7 +8,7 @@ import {
   TableColumn,
 } from '@backstage/core-components';
 import { useApi, useRouteRef } from '@backstage/frontend-plugin-api';
-import { Box, Button, Chip, Tab, Tabs, Tooltip } from '@material-ui/core';
+import { Box, Button, Checkbox, Chip, Tab, Tabs, Tooltip } from '@material-ui/core';
 import { Alert } from '@material-ui/lab';
 import { usePermission } from '@backstage/plugin-permission-react';
 import {
@@ -24,6 +24,7 @@ import { approvalsStillNeeded } from './RemainingApprovals';
 import { StatusChip } from './RequestStatusChip';
 import { ReviewPanel } from './ReviewPanel';
 import { BreakGlassReviews } from './PostHocReviews';
+import { BulkApproveBar, BulkResult, BulkResults, bulkApprovable } from './BulkApprove';
 import { describeError, formatMinutes, formatTime } from './format';
 import { useCurrentUser } from './useCurrentUser';
 
@@ -90,10 +91,45 @@ export function InboxPage() {
   );
 }
 
-function useColumns(options: { decided?: boolean; onReviewed?: (message: string) => void }): TableColumn<Row>[] {
+/** The per-row checkbox of bulk approval: enabled only where bulkApprovable says yes. */
+export interface Selection {
+  selected: Set<string>;
+  toggle: (row: Row) => void;
+  check: (row: Row) => { allowed: boolean; reason?: string };
+}
+
+function useColumns(options: { decided?: boolean; onReviewed?: (message: string) => void; selection?: Selection }): TableColumn<Row>[] {
   const requestLink = useRouteRef(requestRouteRef);
   const me = useCurrentUser();
-  const columns: TableColumn<Row>[] = [
+  const { selection } = options;
+  const columns: TableColumn<Row>[] = [];
+  if (selection) {
+    columns.push({
+      title: 'Select',
+      filtering: false,
+      sorting: false,
+      width: '56px',
+      render: r => {
+        const check = selection.check(r);
+        const box = (
+          <Checkbox
+            size="small"
+            color="primary"
+            checked={check.allowed && selection.selected.has(r.id)}
+            disabled={!check.allowed}
+            onChange={() => selection.toggle(r)}
+            inputProps={{
+              'aria-label': `Select the request of ${r.requesterName} for ${r.roleTitle}`,
+              'data-testid': 'bulk-select',
+              'data-request-id': r.id,
+            } as any}
+          />
+        );
+        return check.allowed ? box : <Tooltip title={check.reason ?? ''}><span>{box}</span></Tooltip>;
+      },
+    });
+  }
+  columns.push(
     {
       title: 'Requester',
       field: 'requesterName',
@@ -123,7 +159,7 @@ function useColumns(options: { decided?: boolean; onReviewed?: (message: string)
       render: r => <Tooltip title={formatTime(r.createdAt)}><span>{formatMinutes(r.ageMinutes)}</span></Tooltip>,
       filtering: false,
     },
-  ];
+  );
   if (options.decided) {
     columns.push(
       { title: 'My decision', field: 'status', render: r => {
@@ -170,16 +206,38 @@ function useColumns(options: { decided?: boolean; onReviewed?: (message: string)
 
 function RequestInbox() {
   const api = useApi(accessRequestsApiRef);
+  const me = useCurrentUser();
   const inbox = useAsyncRetry(() => api.listRequests({ scope: 'inbox' }), [api]);
   const [message, setMessage] = useState<string>();
+  const [bulkResults, setBulkResults] = useState<BulkResult[]>();
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  // rows keep their identity between renders (the table keeps its sorting and filters)
+  const rows = useMemo(() => {
+    const now = new Date();
+    return (inbox.value?.items ?? []).map(r => toRow(r, now));
+  }, [inbox.value]);
+  const check = (r: Row) => bulkApprovable(r, me.userRef, me.groups, new Date());
+  const selectable = rows.filter(r => check(r).allowed);
+  const chosen = selectable.filter(r => selected.has(r.id));
+  const selection: Selection = {
+    selected,
+    check,
+    toggle: r =>
+      setSelected(prev => {
+        const next = new Set(prev);
+        if (next.has(r.id)) next.delete(r.id);
+        else next.add(r.id);
+        return next;
+      }),
+  };
   const columns = useColumns({
     onReviewed: m => {
       setMessage(m);
+      setBulkResults(undefined);
       inbox.retry();
     },
+    selection,
   });
-  const now = new Date();
-  const rows = (inbox.value?.items ?? []).map(r => toRow(r, now));
   return (
     <>
       {message && (
@@ -187,6 +245,7 @@ function RequestInbox() {
           {message}
         </Alert>
       )}
+      {bulkResults && <BulkResults results={bulkResults} onClose={() => setBulkResults(undefined)} />}
       {inbox.error && (
         <Alert severity="error" action={<Button onClick={inbox.retry}>Retry</Button>}>
           {describeError(inbox.error)}
@@ -201,13 +260,34 @@ function RequestInbox() {
           />
         </Box>
       ) : (
-        <Table<Row>
-          title={`To decide (${rows.length})`}
-          isLoading={inbox.loading && !inbox.value}
-          options={{ paging: rows.length > 20, pageSize: 20, search: true, filtering: true, padding: 'dense' }}
-          columns={columns}
-          data={rows}
-        />
+        <>
+          {selectable.length > 0 && (
+            <Box display="flex" alignItems="center" style={{ gap: 8 }}>
+              <BulkApproveBar
+                selected={chosen}
+                onClear={() => setSelected(new Set())}
+                onDone={results => {
+                  setBulkResults(results);
+                  setMessage(undefined);
+                  setSelected(new Set());
+                  inbox.retry();
+                }}
+              />
+              {chosen.length < selectable.length && (
+                <Button size="small" style={{ marginBottom: 8 }} onClick={() => setSelected(new Set(selectable.map(r => r.id)))}>
+                  Select all {selectable.length} I may approve
+                </Button>
+              )}
+            </Box>
+          )}
+          <Table<Row>
+            title={`To decide (${rows.length})`}
+            isLoading={inbox.loading && !inbox.value}
+            options={{ paging: rows.length > 20, pageSize: 20, search: true, filtering: true, padding: 'dense' }}
+            columns={columns}
+            data={rows}
+          />
+        </>
       )}
     </>
   );

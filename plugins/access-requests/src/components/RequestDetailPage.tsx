@@ -10,9 +10,10 @@ import {
 import { useApi, useRouteRef } from '@backstage/frontend-plugin-api';
 import { Box, Button, Grid, Typography } from '@material-ui/core';
 import { Alert } from '@material-ui/lab';
-import { useParams } from 'react-router-dom';
+import { useParams, useSearchParams } from 'react-router-dom';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import {
+  isGrantActive,
   mayRequestAgain,
   mayReviewRequest,
   mayWithdrawRequest,
@@ -26,12 +27,16 @@ import { NotFoundPanel, isNotFound } from './NotFoundPanel';
 import { ReasonDialog } from './ReasonDialog';
 import { RequestSummary } from './RequestSummary';
 import { ReviewPanel } from './ReviewPanel';
+import { SubmittedConfirmation } from './SubmittedConfirmation';
+import { UsageInstructions } from './GrantActions';
 import { describeError } from './format';
 import { useCurrentUser } from './useCurrentUser';
 
 /** /access/requests/:id — one request; only the actions the signed-in person may take. */
 export function RequestDetailPage() {
   const { id = '' } = useParams();
+  const [searchParams] = useSearchParams();
+  const submitted = searchParams.get('submitted') === '1';
   const api = useApi(accessRequestsApiRef);
   const me = useCurrentUser();
   const mine = useRouteRef(myAccessRouteRef);
@@ -83,6 +88,11 @@ export function RequestDetailPage() {
         )}
         {request && !me.loading && (
           <Grid container spacing={3}>
+            {submitted && isRequester && (
+              <Grid item xs={12}>
+                <SubmittedConfirmation request={request} />
+              </Grid>
+            )}
             <Grid item xs={12}>
               <InfoCard title="Request">
                 <RequestSummary request={request} />
@@ -122,6 +132,13 @@ export function RequestDetailPage() {
             {grant && (
               <Grid item xs={12}>
                 <GrantsTable title="Access granted" grants={[grant]} onChanged={state.retry} />
+              </Grid>
+            )}
+            {grant && grant.userRef === userRef && isGrantActive(grant, now) && (
+              <Grid item xs={12}>
+                <InfoCard title="Use it">
+                  <UsageInstructions resourceRef={grant.resourceRef} />
+                </InfoCard>
               </Grid>
             )}
           </Grid>
