@@ -1,5 +1,5 @@
 import { ReactNode } from 'react';
-import { Permission } from '@backstage/plugin-permission-common';
+import { BasicPermission } from '@backstage/plugin-permission-common';
 import { usePermission } from '@backstage/plugin-permission-react';
 import { auditEventsReadPermission } from '@internal/plugin-audit-common';
 
@@ -7,11 +7,11 @@ import { auditEventsReadPermission } from '@internal/plugin-audit-common';
  * Sidebar entries that lead to a page only some people may use: the entry shows only to those
  * the backend lets in (it still refuses everyone else). Keyed by the page's extension id.
  */
-export const NAV_ITEM_PERMISSIONS: Record<string, Permission> = {
+export const NAV_ITEM_PERMISSIONS: Record<string, BasicPermission> = {
   'page:audit': auditEventsReadPermission,
 };
 
-function Gate(props: { permission: Permission; children: ReactNode }) {
+function Gate(props: { permission: BasicPermission; children: ReactNode }) {
   const { allowed } = usePermission({ permission: props.permission });
   return allowed ? <>{props.children}</> : null;
 }
