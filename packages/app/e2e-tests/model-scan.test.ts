@@ -1,6 +1,7 @@
-import { test, expect } from '@playwright/test';
+import { test, expect, Page } from '@playwright/test';
+import { readFile } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
-import { backstageToken, signInAs } from './helpers';
+import { backstageToken, DemoUser, signInAs } from './helpers';
 
 /**
  * A PyTorch-style checkpoint (zip with archive/data.pkl) whose pickle calls
@@ -148,4 +149,104 @@ test('an uploaded malicious checkpoint is found, explained with ATLAS, and refus
   await expect(
     page.locator('[data-testid="verdict-chip"][data-verdict="malicious"]').first(),
   ).toBeVisible();
+});
+
+/** Opens the notifications page and follows the notification whose title matches, in the same tab. */
+async function followNotification(page: Page, title: RegExp) {
+  await page.goto('/notifications');
+  const link = page.getByRole('link', { name: title }).first();
+  await expect(link).toBeVisible();
+  expect(await link.getAttribute('target')).toBeNull();
+  const pagesBefore = page.context().pages().length;
+  await link.click();
+  expect(page.context().pages().length).toBe(pagesBefore);
+}
+
+async function authHeaders(page: Page, user: DemoUser) {
+  return { authorization: `Bearer ${await backstageToken(page, user)}` };
+}
+
+test('a malicious upload tied to a model: ML-BOM download, notifications, ask for review; screenshot of the scan page', async ({
+  page,
+}, testInfo) => {
+  test.setTimeout(240_000);
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await signInAs(page, 'alice');
+
+  // --- upload, tied to a catalog model chosen in the form --------------------------------------
+  await page.goto('/model-scan/new');
+  await page.getByTestId('scan-model-input').click();
+  await page.getByRole('option', { name: /Frontier 7B chat/ }).click();
+  await page.getByTestId('scan-file-input').setInputFiles({
+    name: 'evil-review.pt',
+    mimeType: 'application/octet-stream',
+    buffer: maliciousCheckpoint(),
+  });
+  await page.getByRole('button', { name: 'Upload and scan' }).click();
+  await page.waitForURL(/\/model-scan\/scans\/[^/]+$/, { timeout: 30_000 });
+  const scanPath = new URL(page.url()).pathname;
+  const scanId = decodeURIComponent(scanPath.split('/').pop()!);
+  const status = page.getByTestId('scan-status');
+  await expect(status).toHaveAttribute('data-status', 'completed', { timeout: 120_000 });
+  await expect(status.getByTestId('verdict-chip')).toHaveAttribute('data-verdict', 'malicious');
+  // the model is a link to its catalog page, by display name
+  const model = status.getByTestId('entity-link');
+  await expect(model).toHaveText('Frontier 7B chat');
+  await expect(model).toHaveAttribute('href', '/catalog/default/component/frontier-7b-chat');
+
+  // --- the scan detail page at 1440x900, kept in the test report --------------------------------
+  await expect(page.getByTestId('gate-decision')).toHaveAttribute('data-allowed', 'false');
+  const shot = await page.screenshot({ fullPage: false });
+  await testInfo.attach('scan-detail-page-malicious.png', { body: shot, contentType: 'image/png' });
+
+  // --- Download ML-BOM: a real file, fetched with the user's token -----------------------------
+  const downloading = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Download ML-BOM (CycloneDX)' }).click();
+  const download = await downloading;
+  expect(download.suggestedFilename()).toBe(`model-scan-${scanId}.cdx.json`);
+  const bom = JSON.parse(await readFile((await download.path())!, 'utf8'));
+  expect(bom).toMatchObject({ bomFormat: 'CycloneDX', specVersion: '1.6' });
+  const { scan } = await (
+    await page.request.get(`/api/model-scan/scans/${encodeURIComponent(scanId)}`, { headers: await authHeaders(page, 'alice') })
+  ).json();
+  expect(bom.components).toEqual(
+    scan.files.map((f: { path: string; sha256: string }) =>
+      expect.objectContaining({ name: f.path, hashes: [{ alg: 'SHA-256', content: f.sha256 }] }),
+    ),
+  );
+  expect(bom.components.map((c: { name: string }) => c.name)).toEqual(['evil-review.pt']);
+  expect(bom.vulnerabilities.length).toBeGreaterThan(0);
+
+  // --- the uploader is notified; the link opens the scan page ----------------------------------
+  await followNotification(page, /Your scan of evil-review\.pt is malicious/);
+  await expect(page).toHaveURL(new RegExp(`${scanPath}$`));
+
+  // --- ask for review (a note is required), then the mark ---------------------------------------
+  await page.getByRole('button', { name: 'Ask for review' }).click();
+  const send = page.getByRole('button', { name: 'Send to reviewers' });
+  await expect(send).toBeDisabled();
+  await page.getByLabel(/Note to the reviewers/).fill('Our own fine-tune from the eval cluster; the system call is the test harness.');
+  await send.click();
+  await expect(page.getByTestId('review-sent')).toBeVisible();
+  await expect(page.getByTestId('review-requested')).toContainText('Alice Researcher');
+  await expect(page.getByRole('button', { name: 'Ask for review' })).toHaveCount(0);
+
+  // --- a reviewer: notified of the upload and of the request; sees the mark; cannot ask ---------
+  await signInAs(page, 'carol');
+  await followNotification(page, /Malicious model file: evil-review\.pt/);
+  await expect(page).toHaveURL(new RegExp(`${scanPath}$`));
+  await followNotification(page, /Review requested by Alice Researcher: evil-review\.pt \(malicious\)/);
+  await expect(page).toHaveURL(new RegExp(`${scanPath}$`));
+  await expect(page.getByTestId('review-requested')).toContainText('the system call is the test harness');
+  await expect(page.getByTestId('scan-status')).toHaveAttribute('data-status', 'completed');
+  await expect(page.getByRole('button', { name: 'Ask for review' })).toHaveCount(0);
+  await page.goto('/model-scan');
+  await expect(page.getByTestId('review-requested-mark').first()).toBeVisible();
+
+  // someone else may read the scan but not ask for its review on the uploader's behalf
+  const refused = await page.request.post(`/api/model-scan/scans/${encodeURIComponent(scanId)}/review-request`, {
+    headers: await authHeaders(page, 'bob'),
+    data: { note: 'asking on behalf of alice' },
+  });
+  expect(refused.status()).toBe(403);
 });
