@@ -113,6 +113,26 @@ export class DetectionEngine {
     ];
   }
 
+  /**
+   * What normalization has to keep for these rules (NormalizeOptions): the Sigma view only for
+   * sources that a Sigma rule or a view-reading built-in rule looks at, the parsed record only for
+   * sources with a Sigma keyword (full-text) search. The replay CLI normalizes with this.
+   */
+  needs(): { views: Set<SourceId>; raw: Set<SourceId> } {
+    const views = new Set<SourceId>();
+    const raw = new Set<SourceId>();
+    for (const r of this.rules) for (const s of r.readsView ?? []) views.add(s);
+    for (const r of this.sigma) {
+      const searches = r.rule.searches ? [...r.rule.searches.values()] : undefined;
+      const keywords = !searches || searches.some(search => search.some(tests => tests.some(t => t.field === null)));
+      for (const s of r.sources) {
+        views.add(s);
+        if (keywords) raw.add(s);
+      }
+    }
+    return { views, raw };
+  }
+
   statefulRules(): StatefulRule[] {
     return this.rules;
   }

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as zlib from 'node:zlib';
 import { Readable } from 'node:stream';
-import { expandRecords, normalizeRecord, RecordError } from './sources';
+import { expandRecords, normalizeRecord, RecordError, type NormalizeOptions } from './sources';
 import type { DetectionEvent } from './types';
 
 export interface LineError {
@@ -28,24 +28,49 @@ function noteError(stats: ReadStats, e: LineError) {
 }
 
 /** Parses one text line (NDJSON): events, or an error message. Never throws. */
-export function parseLine(text: string): { events: DetectionEvent[]; errors: string[] } {
+export function parseLine(text: string, opts?: NormalizeOptions): { events: DetectionEvent[]; errors: string[] } {
+  const events: DetectionEvent[] = [];
+  const errors: string[] = [];
+  parseLineInto(text, opts, events, errors);
+  return { events, errors };
+}
+
+function recordError(e: unknown): string {
+  return e instanceof RecordError ? e.message : `cannot normalize: ${(e as Error).message}`;
+}
+
+/** parseLine appending to the caller's arrays; a plain one-record line allocates no arrays of its own. */
+function parseLineInto(text: string, opts: NormalizeOptions | undefined, events: DetectionEvent[], errors: string[]): void {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (e) {
-    return { events: [], errors: [`not JSON: ${(e as Error).message}`] };
+    errors.push(`not JSON: ${(e as Error).message}`);
+    return;
   }
-  const records = expandRecords(value);
-  const events: DetectionEvent[] = [];
-  const errors: string[] = [];
+  const records = isPlainRecord(value) ? undefined : expandRecords(value);
+  if (!records) {
+    try {
+      events.push(normalizeRecord(value, text, opts));
+    } catch (e) {
+      errors.push(recordError(e));
+    }
+    return;
+  }
   for (const rec of records) {
     try {
-      events.push(normalizeRecord(rec, records.length === 1 ? text : undefined));
+      events.push(normalizeRecord(rec, records.length === 1 ? text : undefined, opts));
     } catch (e) {
-      errors.push(e instanceof RecordError ? e.message : `cannot normalize: ${(e as Error).message}`);
+      errors.push(recordError(e));
     }
   }
-  return { events, errors };
+}
+
+/** An object that expandRecords would return as its only record (no records/value/items wrapper). */
+function isPlainRecord(v: unknown): boolean {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  const o = v as Record<string, unknown>;
+  return !Array.isArray(o.records) && !Array.isArray(o.value) && !Array.isArray(o.items);
 }
 
 async function openText(file: string): Promise<Readable> {
@@ -64,9 +89,11 @@ class LineSink {
   private first = true;
   private whole: string[] | undefined;
   batch: DetectionEvent[] = [];
+  private readonly errors: string[] = [];
   constructor(
     private readonly file: string,
     private readonly stats: ReadStats,
+    private readonly opts: NormalizeOptions | undefined,
   ) {}
 
   line(line: string) {
@@ -95,12 +122,17 @@ class LineSink {
   private add(text: string, lineNo: number) {
     const stats = this.stats;
     stats.lines++;
-    const r = parseLine(text);
-    for (const e of r.errors) noteError(stats, { file: this.file, line: lineNo, error: e });
-    for (const ev of r.events) {
+    const batch = this.batch;
+    const before = batch.length;
+    parseLineInto(text, this.opts, batch, this.errors);
+    if (this.errors.length) {
+      for (const e of this.errors) noteError(stats, { file: this.file, line: lineNo, error: e });
+      this.errors.length = 0;
+    }
+    for (let i = before; i < batch.length; i++) {
+      const source = batch[i].source;
       stats.events++;
-      stats.bySource[ev.source] = (stats.bySource[ev.source] ?? 0) + 1;
-      this.batch.push(ev);
+      stats.bySource[source] = (stats.bySource[source] ?? 0) + 1;
     }
   }
 
@@ -117,10 +149,10 @@ class LineSink {
  * (array or pretty-printed object) is read whole. Lines end at LF, CRLF or CR, as with readline.
  * Batching keeps the per-event cost free of promises and async-iterator steps.
  */
-export async function* readFileEventBatches(file: string, stats: ReadStats): AsyncGenerator<DetectionEvent[]> {
+export async function* readFileEventBatches(file: string, stats: ReadStats, opts?: NormalizeOptions): AsyncGenerator<DetectionEvent[]> {
   const stream = await openText(file);
   stream.setEncoding('utf8');
-  const sink = new LineSink(file, stats);
+  const sink = new LineSink(file, stats, opts);
   let rest = '';
   for await (const chunk of stream as AsyncIterable<string>) {
     const buf = rest ? rest + chunk : chunk;
@@ -151,8 +183,8 @@ export async function* readFileEventBatches(file: string, stats: ReadStats): Asy
 }
 
 /** The events of one file one by one (see readFileEventBatches). */
-export async function* readFileEvents(file: string, stats: ReadStats): AsyncGenerator<DetectionEvent> {
-  for await (const batch of readFileEventBatches(file, stats)) yield* batch;
+export async function* readFileEvents(file: string, stats: ReadStats, opts?: NormalizeOptions): AsyncGenerator<DetectionEvent> {
+  for await (const batch of readFileEventBatches(file, stats, opts)) yield* batch;
 }
 
 function isJson(text: string): boolean {
@@ -164,55 +196,87 @@ function isJson(text: string): boolean {
   }
 }
 
-/** Binary min-heap on event time (sift with a hole: no swaps, the moving element's time read once). */
+/**
+ * Binary min-heap on (event time, arrival): equal times leave in the order they came (stable), so
+ * the output does not depend on the buffer size for disorder that fits in it. Sift with a hole; the
+ * keys live in typed arrays beside the events, so sifting compares numbers that sit together in
+ * memory instead of reading `time` from thousands of scattered events.
+ */
 class TimeHeap {
-  private readonly a: DetectionEvent[] = [];
+  private ev: DetectionEvent[] = [];
+  private t = new Float64Array(1024);
+  private s = new Float64Array(1024);
+  private n = 0;
+  private seq = 0;
   get size() {
-    return this.a.length;
+    return this.n;
   }
   push(e: DetectionEvent) {
-    const a = this.a;
-    const t = e.time;
-    let i = a.length;
-    a.push(e);
+    if (this.n === this.t.length) {
+      const t = new Float64Array(this.t.length * 2);
+      t.set(this.t);
+      this.t = t;
+      const s = new Float64Array(this.s.length * 2);
+      s.set(this.s);
+      this.s = s;
+    }
+    const ts = this.t;
+    const ss = this.s;
+    const ev = this.ev;
+    const time = e.time;
+    const seq = this.seq++;
+    let i = this.n++;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      const parent = a[p];
-      if (parent.time <= t) break;
-      a[i] = parent;
+      if (ts[p] <= time) break; // an equal time in the parent arrived earlier: it stays above
+      ts[i] = ts[p];
+      ss[i] = ss[p];
+      ev[i] = ev[p];
       i = p;
     }
-    a[i] = e;
+    ts[i] = time;
+    ss[i] = seq;
+    ev[i] = e;
   }
   pop(): DetectionEvent | undefined {
-    const a = this.a;
-    if (!a.length) return undefined;
-    const top = a[0];
-    const last = a.pop()!;
-    const n = a.length;
+    if (!this.n) return undefined;
+    const ts = this.t;
+    const ss = this.s;
+    const ev = this.ev;
+    const top = ev[0];
+    const n = --this.n;
+    const last = ev[n];
+    const t = ts[n];
+    const q = ss[n];
+    ev[n] = undefined as unknown as DetectionEvent; // drop the reference
     if (n) {
-      const t = last.time;
       let i = 0;
       for (;;) {
         const l = 2 * i + 1;
         if (l >= n) break;
         const r = l + 1;
         let m = l;
-        let mt = a[l].time;
-        if (r < n && a[r].time < mt) {
+        let mt = ts[l];
+        let mq = ss[l];
+        if (r < n && (ts[r] < mt || (ts[r] === mt && ss[r] < mq))) {
           m = r;
-          mt = a[r].time;
+          mt = ts[r];
+          mq = ss[r];
         }
-        if (!(mt < t)) break;
-        a[i] = a[m];
+        if (!(mt < t || (mt === t && mq < q))) break;
+        ts[i] = mt;
+        ss[i] = mq;
+        ev[i] = ev[m];
         i = m;
       }
-      a[i] = last;
+      ts[i] = t;
+      ss[i] = q;
+      ev[i] = last;
     }
     return top;
   }
   peek(): DetectionEvent | undefined {
-    return this.a[0];
+    return this.n ? this.ev[0] : undefined;
   }
 }
 
@@ -226,14 +290,36 @@ export async function* reorder(src: AsyncIterable<DetectionEvent>, buffer: numbe
   while (heap.size) yield heap.pop()!;
 }
 
-/** Re-orders a mostly-ordered stream of batches with a bounded buffer (same order as reorder). */
-export async function* reorderBatches(src: AsyncIterable<DetectionEvent[]>, buffer: number): AsyncGenerator<DetectionEvent[]> {
+/** How reorderBatches sizes its buffer. */
+export interface ReorderOptions {
+  /**
+   * Start with this many events held and grow (×4, up to `buffer`) only when disorder is seen: an
+   * event earlier than one already released. That event is processed late, as any event whose
+   * disorder does not fit the buffer; from then on more is held. Holding few events while the input
+   * is in order keeps them out of the old generation (garbage collection was the largest cost of
+   * re-ordering). Without it, `buffer` events are held from the start.
+   */
+  initial?: number;
+}
+
+/**
+ * Re-orders a mostly-ordered stream of batches with a bounded buffer: the earliest event leaves when
+ * more than the buffer are held; equal times keep their arrival order.
+ */
+export async function* reorderBatches(src: AsyncIterable<DetectionEvent[]>, buffer: number, opts: ReorderOptions = {}): AsyncGenerator<DetectionEvent[]> {
   const heap = new TimeHeap();
+  let hold = opts.initial !== undefined ? Math.max(0, Math.min(opts.initial, buffer)) : buffer;
+  let released = -Infinity;
   for await (const batch of src) {
     const out: DetectionEvent[] = [];
     for (const e of batch) {
+      if (e.time < released && hold < buffer) hold = Math.min(buffer, Math.max(1, hold) * 4);
       heap.push(e);
-      if (heap.size > buffer) out.push(heap.pop()!);
+      if (heap.size > hold) {
+        const first = heap.pop()!;
+        if (first.time > released) released = first.time;
+        out.push(first);
+      }
     }
     if (out.length) yield out;
   }

@@ -81,4 +81,43 @@ describe('replay golden', () => {
     for await (const b of reorderBatches(batches(), 100)) small.push(...b);
     expect(small.map(e => e.id).sort()).toEqual(evs.map(e => e.id).sort());
   });
+
+  it('keeps equal times in arrival order whatever the buffer size', async () => {
+    const evs = [3, 1, 2, 1, 3, 2, 1].map((time, i) => ({ id: `e${i}`, time }) as DetectionEvent);
+    async function* one() {
+      yield evs;
+    }
+    for (const buffer of [7, 100]) {
+      const out: DetectionEvent[] = [];
+      for await (const b of reorderBatches(one(), buffer)) out.push(...b);
+      expect(out.map(e => e.id)).toEqual(['e1', 'e3', 'e6', 'e2', 'e5', 'e0', 'e4']);
+    }
+  });
+
+  it('holds few events while the input is in order and grows the buffer when disorder is seen', async () => {
+    // in order except one event 50 positions late, then a block reversed over 300 positions
+    const times = Array.from({ length: 2000 }, (_, i) => i * 10);
+    times.splice(100, 0, times.splice(150, 1)[0] - 5);
+    const block = times.slice(1000, 1300).reverse();
+    times.splice(1000, 300, ...block);
+    const evs = times.map((time, i) => ({ id: String(i), time }) as DetectionEvent);
+    async function* batches() {
+      for (let i = 0; i < evs.length; i += 64) yield evs.slice(i, i + 64);
+    }
+    const run = async (initial?: number) => {
+      const out: number[] = [];
+      for await (const b of reorderBatches(batches(), 5000, { initial })) out.push(...b.map(e => e.time));
+      return out;
+    };
+    const sorted = [...times].sort((x, y) => x - y);
+    // the whole buffer from the start: sorted
+    expect(await run()).toEqual(sorted);
+    // 100 held: the 50-late event fits; the reversed block is seen late once, then the buffer grows
+    const adaptive = await run(100);
+    expect(adaptive.slice(0, 1000)).toEqual(sorted.slice(0, 1000));
+    expect(adaptive).not.toEqual(sorted);
+    expect([...adaptive].sort((x, y) => x - y)).toEqual(sorted);
+    // 400 held: everything fits, same as the full buffer
+    expect(await run(400)).toEqual(sorted);
+  });
 });

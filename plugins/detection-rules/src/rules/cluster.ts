@@ -1,7 +1,7 @@
 import { anyGlob } from '../config';
 import type { DetectionEvent } from '../types';
 import { isObject, str } from '../util/json';
-import { kqlList, principalOf, type StatefulRule } from './types';
+import { kqlList, principalOf, SIGNIN_KQL, type StatefulRule } from './types';
 
 function k8sFinal(ev: DetectionEvent): boolean {
   const stage = str((ev.view as any).stage);
@@ -20,6 +20,7 @@ export function podExecResearch(): StatefulRule {
     description: 'A person (not a service account, node or system component) opens exec/attach (podExec.subresources) on a pod in a research namespace and the API server allows it.',
     severity: 'high',
     sources: ['k8s_audit'],
+    readsView: ['k8s_audit'],
     nearMiss: 'A CI service account exec-ing into a research pod, or a person exec-ing into a pod of a non-research namespace.',
     onEvent(ev, ctx) {
       const r = ev.resource;
@@ -30,7 +31,7 @@ export function podExecResearch(): StatefulRule {
       return detection(this, ev, r.name, { namespace: r.namespace, subresource: r.subresource, requestURI: (ev.view as any).requestURI, sourceIp: ev.src?.ip });
     },
     kql: cfg => `AKSAudit
-| where ObjectRef.resource == "pods" and tostring(ObjectRef.subresource) in (${kqlList(cfg.podExec.subresources)})
+| where tostring(ObjectRef.resource) == "pods" and tostring(ObjectRef.subresource) in (${kqlList(cfg.podExec.subresources)})
 | where Verb in ("create", "get") and Stage != "RequestReceived" and toint(ResponseStatus.code) < 400
 | extend user = tostring(User.username), ns = tostring(ObjectRef.namespace)
 | where user !startswith "system:"
@@ -68,6 +69,7 @@ export function clusterAdminBinding(): StatefulRule {
     description: 'A (cluster)rolebinding that references one of clusterAdmin.roles is created or changed, by anyone not in clusterAdmin.allowUsers.',
     severity: 'critical',
     sources: ['k8s_audit'],
+    readsView: ['k8s_audit'],
     nearMiss: 'A binding to the view or edit role.',
     onEvent(ev, ctx) {
       const r = ev.resource;
@@ -82,7 +84,7 @@ export function clusterAdminBinding(): StatefulRule {
       return detection(this, ev, r.name, { role: role ?? '(name)', subjects: isObject(obj) ? obj.subjects : undefined, verb: ev.activity });
     },
     kql: cfg => `AKSAudit
-| where ObjectRef.resource in ("clusterrolebindings", "rolebindings") and Verb in ("create", "update", "patch")
+| where tostring(ObjectRef.resource) in ("clusterrolebindings", "rolebindings") and Verb in ("create", "update", "patch")
 | where Stage != "RequestReceived" and toint(ResponseStatus.code) < 400
 | extend role = coalesce(tostring(RequestObject.roleRef.name), tostring(ResponseObject.roleRef.name)), user = tostring(User.username)
 | where role in (${kqlList(cfg.clusterAdmin.roles)})
@@ -99,6 +101,7 @@ export function secretsListClusterWide(): StatefulRule {
     description: 'A person lists or watches secrets without a namespace (all namespaces). High when allowed, medium when refused.',
     severity: 'high',
     sources: ['k8s_audit'],
+    readsView: ['k8s_audit'],
     nearMiss: "A reviewer listing one namespace's secrets.",
     onEvent(ev, ctx) {
       const r = ev.resource;
@@ -108,7 +111,7 @@ export function secretsListClusterWide(): StatefulRule {
       return detection(this, ev, r.name, { verb: ev.activity, allowed: ev.outcome !== 'failure', sourceIp: ev.src?.ip }, ev.outcome === 'failure' ? 'medium' : 'high');
     },
     kql: () => `AKSAudit
-| where ObjectRef.resource == "secrets" and isempty(tostring(ObjectRef.namespace)) and Verb in ("list", "watch")
+| where tostring(ObjectRef.resource) == "secrets" and isempty(tostring(ObjectRef.namespace)) and Verb in ("list", "watch")
 | where Stage != "RequestReceived"
 | extend user = tostring(User.username)
 | where user !startswith "system:"
@@ -124,6 +127,7 @@ export function egressDeniedResearch(): StatefulRule {
     description: 'A Hubble policy drop of egress traffic, or an Azure Firewall deny, whose source is a research namespace (by name, researchCidrs, or pod IPs learned from Hubble), to a destination not in egress.allowDestinations.',
     severity: 'medium',
     sources: ['hubble', 'azure_firewall'],
+    readsView: ['hubble'],
     nearMiss: 'The same deny from a non-research namespace; an allowed flow from a research namespace.',
     onEvent(ev, ctx) {
       if (ev.activity !== 'deny') return undefined;
@@ -163,6 +167,7 @@ export function breakGlassUse(): StatefulRule {
     description: 'A break-glass grant succeeded in the portal (access-requests.break-glass), or an emergency-access account (breakGlass.accounts) signed in successfully.',
     severity: 'high',
     sources: ['portal_audit', 'entra_signin'],
+    readsView: ['portal_audit'],
     nearMiss: 'A refused break-glass request; a failed sign-in of the emergency account.',
     onEvent(ev, ctx) {
       if (ev.outcome !== 'success') return undefined;
@@ -175,7 +180,7 @@ export function breakGlassUse(): StatefulRule {
       if (!upn || !anyGlob(ctx.config.breakGlass.accounts, upn)) return undefined;
       return detection(this, ev, 'Entra ID', { account: upn, ip: ev.src?.ip, country: ev.src?.country }, 'critical');
     },
-    kql: cfg => `SigninLogs
+    kql: cfg => `${SIGNIN_KQL}
 | where ResultType == "0"
 | where ${cfg.breakGlass.accounts.map(a => `UserPrincipalName matches regex ${JSON.stringify(`(?i)^${a.split('*').map(x => x.replace(/[.^$+?()[\]{}|\\]/g, '\\$&')).join('.*')}$`)}`).join(' or ') || 'false'}
 | project TimeGenerated, UserPrincipalName, IPAddress, Location, AppDisplayName`,
@@ -192,6 +197,7 @@ export function postureDrift(): StatefulRule {
     description: 'The weight inventory reports a posture check that passed before and fails now (portal audit event from the inventory with eventId containing "drift" or "posture", whose status moved to failing).',
     severity: 'high',
     sources: ['portal_audit'],
+    readsView: ['portal_audit'],
     nearMiss: 'A posture re-check that still passes, or that moves from failing to passing.',
     onEvent(ev) {
       if (ev.source !== 'portal_audit' || ev.outcome === 'failure') return undefined;

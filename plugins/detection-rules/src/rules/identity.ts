@@ -2,7 +2,7 @@ import { cidrs } from '../config';
 import type { DetectionEvent } from '../types';
 import { COUNTRY_POINTS, haversineKm } from '../util/geo';
 import { ipInAny, isPrivateIp } from '../util/net';
-import { kqlList, minutes, principalOf, SlidingWindow, type RuleContext, type StatefulRule } from './types';
+import { kqlList, minutes, principalOf, SIGNIN_KQL, SlidingWindow, type RuleContext, type StatefulRule } from './types';
 
 const ENTRA = 'Entra ID';
 
@@ -63,7 +63,7 @@ export function atypicalTravel(): StatefulRule {
     },
     kql: cfg => `let maxSpeedKmh = ${cfg.travel.maxSpeedKmh};
 let minDistanceKm = ${cfg.travel.minDistanceKm};
-SigninLogs
+${SIGNIN_KQL}
 | where ResultType == "0"
 | extend lat = toreal(LocationDetails.geoCoordinates.latitude), lon = toreal(LocationDetails.geoCoordinates.longitude)
 | where isnotnull(lat) and isnotnull(lon)
@@ -108,7 +108,7 @@ export function riskySignIn(): StatefulRule {
         },
       ];
     },
-    kql: cfg => `SigninLogs
+    kql: cfg => `${SIGNIN_KQL}
 | where ResultType == "0"
 | where RiskLevelDuringSignIn in (${kqlList(cfg.riskySignIn.levels)}) or RiskLevelAggregated in (${kqlList(cfg.riskySignIn.levels)})
 | where AuthenticationRequirement != "multiFactorAuthentication"
@@ -181,7 +181,7 @@ export function passwordSpray(): StatefulRule {
         },
       ];
     },
-    kql: cfg => `SigninLogs
+    kql: cfg => `${SIGNIN_KQL}
 | where ResultType in (${kqlList(cfg.passwordSpray.errorCodes.map(String))})
 | summarize accounts = dcount(UserPrincipalName), attempts = count(), sample = make_set(UserPrincipalName, 20) by IPAddress, bin(TimeGenerated, ${cfg.passwordSpray.windowMinutes}m)
 | where accounts >= ${cfg.passwordSpray.minAccounts}`,

@@ -93,7 +93,7 @@ export function bulkRead(): StatefulRule {
 let personBytes = ${cfg.bulkRead.minBytes};
 let workloadBytes = ${cfg.bulkRead.workloadMinBytes};
 StorageBlobLogs
-| where OperationName == "GetBlob" and StatusCode < 400
+| where OperationName == "GetBlob" and toint(StatusCode) < 400
 | extend container = tostring(split(ObjectKey, "/")[2])
 | extend principal = coalesce(RequesterUpn, RequesterObjectId, RequesterAppId, tostring(split(CallerIpAddress, ":")[0]))
 | summarize bytes = sum(ResponseBodySize), reads = count() by principal, isPerson = isnotempty(RequesterUpn), AccountName, container, bin(TimeGenerated, window)
@@ -132,7 +132,7 @@ export function readWithoutGrant(): StatefulRule {
     kql: cfg => `// GrantExport: the access-requests grant export loaded as a watchlist/external table (user, upn, objectId, azureScope, start, end)
 let GrantExport = _GetWatchlist('frontier-guard-grants') | project upn = tolower(tostring(upn)), objectId = tostring(objectId), azureScope = tolower(tostring(azureScope)), start = todatetime(start), ['end'] = todatetime(['end']);
 StorageBlobLogs
-| where OperationName in (${kqlList(cfg.noGrant.operations)}) and StatusCode < 400 and isnotempty(RequesterUpn)
+| where OperationName in (${kqlList(cfg.noGrant.operations)}) and toint(StatusCode) < 400 and isnotempty(RequesterUpn)
 | extend container = tostring(split(ObjectKey, "/")[2])
 | extend scope = tolower(strcat(tostring(split(_ResourceId, "/blobservices/")[0]), "/blobservices/default/containers/", container))
 | extend upn = tolower(RequesterUpn)
@@ -173,7 +173,7 @@ export function sharedKeyAccess(): StatefulRule {
       ];
     },
     kql: cfg => `StorageBlobLogs
-| where StatusCode < 400
+| where toint(StatusCode) < 400
 | where AuthenticationType in~ (${kqlList(cfg.sharedKeyAccess.methods.flatMap(m => (m === 'sas' ? ['SAS', 'SAS Key'] : m === 'accountkey' ? ['AccountKey', 'Account Key'] : ['Anonymous'])))})
 | extend container = tostring(split(ObjectKey, "/")[2])
 | where ${weightStoreKql(cfg)}

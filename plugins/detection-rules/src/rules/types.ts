@@ -20,6 +20,8 @@ export interface StatefulRule {
   description: string;
   severity: Severity;
   sources: SourceId[];
+  /** Sources whose `ev.view` onEvent reads (the replay CLI builds views only where something reads them). */
+  readsView?: SourceId[];
   /** The near miss this rule must stay quiet on (documentation, shown in the UI). */
   nearMiss: string;
   onEvent(ev: DetectionEvent, ctx: RuleContext): Detection[] | undefined;
@@ -67,6 +69,16 @@ export class SlidingWindow<T> {
 export function minutes(m: number) {
   return m * 60_000;
 }
+
+/**
+ * Entra sign-ins in Log Analytics: interactive (SigninLogs) and non-interactive
+ * (AADNonInteractiveUserSignInLogs) user sign-ins, as the engine sees both. The non-interactive table
+ * keeps DeviceDetail, LocationDetails, Status, ConditionalAccessPolicies and MfaDetail as JSON text
+ * where SigninLogs has dynamic columns: parsed first, so `DeviceDetail.trustType` works on both and
+ * the union does not split those columns by type.
+ */
+export const SIGNIN_KQL =
+  'union SigninLogs, (AADNonInteractiveUserSignInLogs | extend DeviceDetail = parse_json(DeviceDetail), LocationDetails = parse_json(LocationDetails), Status = parse_json(Status), ConditionalAccessPolicies = parse_json(ConditionalAccessPolicies), MfaDetail = parse_json(MfaDetail))';
 
 export function kqlList(values: (string | number)[]): string {
   return values.map(v => (typeof v === 'number' ? String(v) : JSON.stringify(v))).join(', ');

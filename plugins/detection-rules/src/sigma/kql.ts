@@ -14,7 +14,11 @@ function fieldExpr(field: string, m: LogsourceMapping): string {
   const cap = (s: string) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(s) ? s.charAt(0).toUpperCase() + s.slice(1) : `['${s}']`);
   if (parts.length === 1) return cap(field);
   const root = m.kqlRoots?.[parts[0].toLowerCase()] ?? cap(parts[0]);
-  const rest = parts.slice(1).map(p => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(p) ? `.${p}` : `['${p}']`)).join('');
+  const rest = parts
+    .slice(1)
+    .map(p => m.kqlProps?.[p.toLowerCase()] ?? p)
+    .map(p => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(p) ? `.${p}` : `['${p}']`))
+    .join('');
   return `tostring(${root}${rest})`;
 }
 

@@ -1,3 +1,4 @@
+import { SIGNIN_KQL } from '../rules/types';
 import type { SourceId } from '../types';
 import type { SigmaLogsource } from './types';
 
@@ -17,15 +18,46 @@ export interface LogsourceMapping {
   kql: Record<string, string>;
   /** first path segment (lower-cased) → KQL column, for dotted paths into dynamic columns */
   kqlRoots?: Record<string, string>;
+  /**
+   * lower-cased property → its spelling inside the dynamic columns. Property access in KQL is
+   * case-sensitive (`DeviceDetail.trusttype` is always empty; the property is `trustType`), while
+   * Sigma rules and the engine match field names case-insensitively.
+   */
+  kqlProps?: Record<string, string>;
+}
+
+/** Property names of Entra sign-in dynamic columns (Graph signIn resource; SigninLogs / AADNonInteractiveUserSignInLogs). */
+const SIGNIN_PROPS = propMap([
+  // DeviceDetail
+  'deviceId', 'displayName', 'operatingSystem', 'browser', 'isCompliant', 'isManaged', 'trustType',
+  // LocationDetails
+  'city', 'state', 'countryOrRegion', 'geoCoordinates', 'latitude', 'longitude', 'altitude',
+  // Status
+  'errorCode', 'failureReason', 'additionalDetails',
+  // ConditionalAccessPolicies[]
+  'id', 'enforcedGrantControls', 'enforcedSessionControls', 'result',
+]);
+
+/** Property names of the audit.k8s.io/v1 Event's objects (AKSAudit dynamic columns). */
+const K8S_PROPS = propMap([
+  'apiGroup', 'apiVersion', 'resource', 'subresource', 'namespace', 'name', 'uid', 'resourceVersion',
+  'username', 'groups', 'extra', 'code', 'status', 'reason', 'message', 'roleRef', 'subjects', 'kind',
+  'spec', 'containers', 'securityContext', 'capabilities', 'add', 'privileged', 'volumes', 'hostPath', 'path',
+  'hostNetwork', 'hostPID', 'hostIPC', 'metadata', 'labels', 'annotations',
+]);
+
+function propMap(names: string[]): Record<string, string> {
+  return Object.fromEntries(names.map(n => [n.toLowerCase(), n]));
 }
 
 export const LOGSOURCES: LogsourceMapping[] = [
   {
     name: 'azure/signinlogs',
     sources: ['entra_signin'],
-    kqlTable: 'SigninLogs',
+    kqlTable: SIGNIN_KQL,
     view: {},
     kql: { status: 'iff(ResultType == "0", "Success", "Failure")' },
+    kqlProps: SIGNIN_PROPS,
     kqlRoots: {
       devicedetail: 'DeviceDetail',
       locationdetails: 'LocationDetails',
@@ -55,7 +87,8 @@ export const LOGSOURCES: LogsourceMapping[] = [
       stage: 'Stage',
       requesturi: 'RequestUri',
       useragent: 'UserAgent',
-      sourceips: 'SourceIps',
+      // the originating client is the first address (the rest are proxies)
+      sourceips: 'tostring(SourceIps[0])',
       capabilities: 'RequestObject.spec.containers[0].securityContext.capabilities.add',
       hostpath: 'RequestObject.spec.volumes[0].hostPath.path',
     },
@@ -68,13 +101,15 @@ export const LOGSOURCES: LogsourceMapping[] = [
       impersonateduser: 'ImpersonatedUser',
       annotations: 'Annotations',
     },
+    kqlProps: K8S_PROPS,
   },
   {
     name: 'azure/storagebloblogs',
     sources: ['storage_blob'],
     kqlTable: 'StorageBlobLogs',
     view: {},
-    kql: { authenticationmethod: 'AuthenticationType', issuccess: '(StatusCode < 400)' },
+    // StatusCode is a string column ("200", or "Unknown" when interrupted)
+    kql: { authenticationmethod: 'AuthenticationType', issuccess: '(toint(StatusCode) < 400)' },
   },
   {
     name: 'firewall',

@@ -1,6 +1,7 @@
 import { loadSigmaText, loadSigmaDir, shippedRulesDir } from './load';
 import { SigmaError } from './ast';
 import { normalizeRecord } from '../sources';
+import { DetectionEngine } from '../engine';
 import * as b from '../testing/builders';
 import * as path from 'node:path';
 
@@ -79,6 +80,15 @@ describe('Sigma evaluation', () => {
   it('matches keyword lists against the whole record', () => {
     expect(rule('  keywords:\n    - kubectl/v1.30\n  condition: keywords')(ev())).toBe(true);
     expect(rule('  keywords:\n    - helm/v3\n  condition: keywords')(ev())).toBe(false);
+  });
+
+  it('tells the engine which sources need views and raw records (keyword searches read the raw record)', () => {
+    const fields = loadSigmaText('title: f\nlogsource:\n  product: azure\n  service: signinlogs\nlevel: low\ndetection:\n  s:\n    ResultType: 50126\n  condition: s');
+    const keywords = loadSigmaText('title: k\nlogsource:\n  product: kubernetes\n  service: audit\nlevel: low\ndetection:\n  keywords:\n    - kubectl\n  condition: keywords');
+    const needs = new DetectionEngine({ sigmaRules: [...fields, ...keywords] }).needs();
+    expect([...needs.views].sort()).toEqual(['entra_signin', 'hubble', 'k8s_audit', 'portal_audit']);
+    expect([...needs.raw]).toEqual(['k8s_audit']);
+    expect([...new DetectionEngine({ sigmaRules: [] }).needs().raw]).toEqual([]);
   });
 
   it('supports base64offset and windash', () => {

@@ -2,6 +2,7 @@ import type { DetectionEvent } from '../types';
 import { OCSF_CLASSES } from '../types';
 import { cleanIp } from '../util/net';
 import { dyn, getCI, isObject, num, parseTime, pick, str } from '../util/json';
+import { NO_VIEW, type RecordRef } from './record';
 
 const SIGNIN_CATEGORIES = new Set([
   'signinlogs',
@@ -17,13 +18,13 @@ const SIGNIN_LA_TYPES = new Set([
 ]);
 
 /** Graph `signIn` (camelCase) from any of the three export shapes, or undefined. */
-export function asGraphSignIn(rec: Record<string, unknown>): Record<string, unknown> | undefined {
+export function asGraphSignIn(rec: Record<string, unknown>, categoryValue: string | undefined = str(getCI(rec, 'category'))): Record<string, unknown> | undefined {
   const odata = str(rec['@odata.type']);
   if (odata && /signin$/i.test(odata)) return rec;
-  const category = str(getCI(rec, 'category'))?.toLowerCase();
-  const props = getCI(rec, 'properties');
-  if (category && SIGNIN_CATEGORIES.has(category) && isObject(props)) {
-    return { ...props, createdDateTime: props.createdDateTime ?? getCI(rec, 'time'), category };
+  const category = categoryValue?.toLowerCase();
+  if (category && SIGNIN_CATEGORIES.has(category)) {
+    const props = getCI(rec, 'properties');
+    if (isObject(props)) return { ...props, createdDateTime: props.createdDateTime ?? getCI(rec, 'time'), category };
   }
   const type = str(getCI(rec, 'Type'))?.toLowerCase();
   if ((type && SIGNIN_LA_TYPES.has(type)) || looksLikeLaSignIn(rec)) return fromLogAnalytics(rec, type);
@@ -105,11 +106,7 @@ function mfaSatisfied(g: Record<string, unknown>, success: boolean): boolean {
   return !!add && /mfa (requirement satisfied|completed)/i.test(add);
 }
 
-export function normalizeSignIn(
-  g: Record<string, unknown>,
-  raw: unknown,
-  key: string,
-): DetectionEvent {
+export function normalizeSignIn(g: Record<string, unknown>, r: RecordRef): DetectionEvent {
   const status = isObject(g.status) ? g.status : {};
   const errorCode = num(status.errorCode) ?? 0;
   const success = errorCode === 0;
@@ -122,7 +119,7 @@ export function normalizeSignIn(
   const time = parseTime(g.createdDateTime);
   const failureReason = str(status.failureReason);
   const device = dyn(g.deviceDetail);
-  const view: Record<string, unknown> = {
+  const view: Record<string, unknown> = !r.wantsView('entra_signin') ? NO_VIEW : {
     TimeGenerated: g.createdDateTime,
     CreatedDateTime: g.createdDateTime,
     Id: g.id,
@@ -155,8 +152,8 @@ export function normalizeSignIn(
     Category: g.category,
   };
   return {
-    id: str(g.id) ?? key,
-    key,
+    id: str(g.id) ?? r.digest(),
+    key: r.key(),
     source: 'entra_signin',
     classUid: OCSF_CLASSES.authentication.uid,
     className: OCSF_CLASSES.authentication.name,
@@ -199,7 +196,7 @@ export function normalizeSignIn(
       app: str(g.appDisplayName),
     },
     view,
-    raw,
+    raw: r.raw('entra_signin'),
   };
 }
 
@@ -208,13 +205,13 @@ function nonZero(n: number | undefined): number | undefined {
 }
 
 /** Graph `riskDetection` from Graph, diagnostic export or AADUserRiskEvents shape. */
-export function asRiskDetection(rec: Record<string, unknown>): Record<string, unknown> | undefined {
+export function asRiskDetection(rec: Record<string, unknown>, categoryValue: string | undefined = str(getCI(rec, 'category'))): Record<string, unknown> | undefined {
   const odata = str(rec['@odata.type']);
   if (odata && /riskdetection$/i.test(odata)) return rec;
-  const category = str(getCI(rec, 'category'))?.toLowerCase();
-  const props = getCI(rec, 'properties');
-  if ((category === 'userriskevents' || category === 'serviceprincipalriskevents') && isObject(props)) {
-    return { ...props, detectedDateTime: props.detectedDateTime ?? getCI(rec, 'time') };
+  const category = categoryValue?.toLowerCase();
+  if (category === 'userriskevents' || category === 'serviceprincipalriskevents') {
+    const props = getCI(rec, 'properties');
+    if (isObject(props)) return { ...props, detectedDateTime: props.detectedDateTime ?? getCI(rec, 'time') };
   }
   const type = str(rec.Type)?.toLowerCase();
   if (type === 'aaduserriskevents' || ('RiskEventType' in rec && ('DetectedDateTime' in rec || 'ActivityDateTime' in rec))) {
@@ -243,14 +240,14 @@ export function asRiskDetection(rec: Record<string, unknown>): Record<string, un
   return undefined;
 }
 
-export function normalizeRisk(g: Record<string, unknown>, raw: unknown, key: string): DetectionEvent {
+export function normalizeRisk(g: Record<string, unknown>, r: RecordRef): DetectionEvent {
   const loc = dyn(g.location);
   const geo = isObject(loc) ? dyn(loc.geoCoordinates) : undefined;
   const upn = str(g.userPrincipalName);
   const state = lower(g.riskState);
   return {
-    id: str(g.id) ?? key,
-    key,
+    id: str(g.id) ?? r.digest(),
+    key: r.key(),
     source: 'entra_risk',
     classUid: OCSF_CLASSES.detection_finding.uid,
     className: OCSF_CLASSES.detection_finding.name,
@@ -273,7 +270,7 @@ export function normalizeRisk(g: Record<string, unknown>, raw: unknown, key: str
       riskDetail: str(g.riskDetail),
       riskEventTypes: str(g.riskEventType) ? [String(g.riskEventType)] : undefined,
     },
-    view: g,
-    raw,
+    view: r.wantsView('entra_risk') ? g : NO_VIEW,
+    raw: r.raw('entra_risk'),
   };
 }

@@ -1,5 +1,6 @@
 import type { DetectionEvent } from '../types';
-import { isObject, sha256 } from '../util/json';
+import { getCI, isObject, str } from '../util/json';
+import { RecordRef, type NormalizeOptions } from './record';
 import { asGraphSignIn, asRiskDetection, normalizeRisk, normalizeSignIn } from './entra';
 import { asBlobLog, normalizeBlobLog } from './storage';
 import { asK8sAudit, normalizeK8sAudit } from './k8s';
@@ -8,6 +9,7 @@ import { asPortalAudit, normalizePortalAudit } from './portal';
 
 export { isK8sPerson } from './k8s';
 export { parseFirewallMsg } from './network';
+export { NO_VIEW, type NormalizeOptions } from './record';
 
 /** Why a line was not turned into an event. */
 export class RecordError extends Error {}
@@ -26,36 +28,41 @@ export function expandRecords(v: unknown): unknown[] {
   return [v];
 }
 
-/** Recognises the source of one record from its content and normalizes it. Throws RecordError. */
-export function normalizeRecord(rec: unknown, text?: string): DetectionEvent {
+/**
+ * Recognises the source of one record from its content and normalizes it. Throws RecordError.
+ * `text` is the line the record came from when it was alone on it (its hash is the idempotency key).
+ */
+export function normalizeRecord(rec: unknown, text?: string, opts?: NormalizeOptions): DetectionEvent {
   if (!isObject(rec)) throw new RecordError('record is not a JSON object');
-  const key = sha256(text ?? JSON.stringify(rec));
+  const r = new RecordRef(rec, text, opts);
+  // looked up once for all recognisers (a case-insensitive miss walks every key)
+  const category = str(getCI(rec, 'category'));
   let ev: DetectionEvent | undefined;
-  const k8s = asK8sAudit(rec);
-  if (k8s) ev = normalizeK8sAudit(k8s.ev, k8s.cluster, rec, key);
+  const k8s = asK8sAudit(rec, category);
+  if (k8s) ev = normalizeK8sAudit(k8s.ev, k8s.cluster, r);
   if (!ev) {
-    const blob = asBlobLog(rec);
-    if (blob) ev = normalizeBlobLog(blob, rec, key);
+    const blob = asBlobLog(rec, category);
+    if (blob) ev = normalizeBlobLog(blob, r);
   }
   if (!ev) {
-    const risk = asRiskDetection(rec);
-    if (risk) ev = normalizeRisk(risk, rec, key);
+    const risk = asRiskDetection(rec, category);
+    if (risk) ev = normalizeRisk(risk, r);
   }
   if (!ev) {
-    const signIn = asGraphSignIn(rec);
-    if (signIn) ev = normalizeSignIn(signIn, rec, key);
+    const signIn = asGraphSignIn(rec, category);
+    if (signIn) ev = normalizeSignIn(signIn, r);
   }
   if (!ev) {
     const hub = asHubbleFlow(rec);
-    if (hub) ev = normalizeHubble(hub, rec, key);
+    if (hub) ev = normalizeHubble(hub, r);
   }
   if (!ev) {
-    const fw = asFirewall(rec);
-    if (fw) ev = normalizeFirewall(fw, rec, key);
+    const fw = asFirewall(rec, category);
+    if (fw) ev = normalizeFirewall(fw, r);
   }
   if (!ev) {
     const portal = asPortalAudit(rec);
-    if (portal) ev = normalizePortalAudit(portal, rec, key);
+    if (portal) ev = normalizePortalAudit(portal, r);
   }
   if (!ev) throw new RecordError('unrecognised record: not a sign-in, risk detection, blob log, Kubernetes audit event, firewall or Hubble flow, or portal audit event');
   if (!Number.isFinite(ev.time)) throw new RecordError(`${ev.source} record has no valid timestamp`);

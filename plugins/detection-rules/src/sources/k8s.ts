@@ -2,15 +2,19 @@ import type { DetectionEvent } from '../types';
 import { OCSF_CLASSES } from '../types';
 import { cleanIp } from '../util/net';
 import { dyn, getCI, isObject, num, parseTime, str } from '../util/json';
+import type { RecordRef } from './record';
 
 /** The `audit.k8s.io/v1` Event, from the raw event, an AKS diagnostic export or the AKSAudit table. */
-export function asK8sAudit(rec: Record<string, unknown>): { ev: Record<string, unknown>; cluster?: string } | undefined {
+export function asK8sAudit(
+  rec: Record<string, unknown>,
+  categoryValue: string | undefined = str(getCI(rec, 'category')),
+): { ev: Record<string, unknown>; cluster?: string } | undefined {
   const kind = str(rec.kind);
   const apiVersion = str(rec.apiVersion);
   if ((kind === 'Event' && apiVersion?.startsWith('audit.k8s.io')) || ('auditID' in rec && 'verb' in rec)) {
     return { ev: rec };
   }
-  const category = str(getCI(rec, 'category'))?.toLowerCase();
+  const category = categoryValue?.toLowerCase();
   if ((category === 'kube-audit' || category === 'kube-audit-admin') && isObject(rec.properties)) {
     const log = dyn(rec.properties.log);
     if (isObject(log)) return { ev: log, cluster: clusterOf(str(rec.resourceId)) };
@@ -63,8 +67,7 @@ export function isK8sPerson(username: string | undefined, groups?: string[]): bo
 export function normalizeK8sAudit(
   ev: Record<string, unknown>,
   cluster: string | undefined,
-  raw: unknown,
-  key: string,
+  r: RecordRef,
 ): DetectionEvent {
   const user = isObject(ev.user) ? ev.user : {};
   const username = str(user.username);
@@ -82,8 +85,8 @@ export function normalizeK8sAudit(
     code !== undefined ? (code < 400 ? 'success' : 'failure') : decision === 'forbid' ? 'failure' : decision === 'allow' ? 'success' : 'unknown';
   const resName = [cluster, ns ?? '*', sub ? `${resource}/${sub}` : resource, name].filter(Boolean).join('/');
   return {
-    id: str(ev.auditID) ?? key,
-    key,
+    id: str(ev.auditID) ?? r.digest(),
+    key: r.key(),
     source: 'k8s_audit',
     classUid: OCSF_CLASSES.api_activity.uid,
     className: OCSF_CLASSES.api_activity.name,
@@ -105,7 +108,8 @@ export function normalizeK8sAudit(
       namespace: ns,
       subresource: sub,
     },
+    // the audit event itself (the built-in Kubernetes rules read it): no copy to save
     view: ev,
-    raw,
+    raw: r.raw('k8s_audit'),
   };
 }

@@ -2,6 +2,7 @@ import type { DetectionEvent } from '../types';
 import { OCSF_CLASSES } from '../types';
 import { cleanIp, portOf } from '../util/net';
 import { getCI, isObject, num, parseTime, str } from '../util/json';
+import { NO_VIEW, type RecordRef } from './record';
 
 const CLASSIC_FW = new Set([
   'azurefirewallnetworkrule',
@@ -66,8 +67,7 @@ export function parseFirewallMsg(msg: string): Partial<FwRecord> {
   return out;
 }
 
-export function asFirewall(rec: Record<string, unknown>): FwRecord | undefined {
-  const category = str(getCI(rec, 'category'));
+export function asFirewall(rec: Record<string, unknown>, category: string | undefined = str(getCI(rec, 'category'))): FwRecord | undefined {
   const type = str(rec.Type);
   const kind = (category ?? type ?? '').toString();
   const lk = kind.toLowerCase();
@@ -105,13 +105,13 @@ export function asFirewall(rec: Record<string, unknown>): FwRecord | undefined {
   return undefined;
 }
 
-export function normalizeFirewall(f: FwRecord, raw: unknown, key: string): DetectionEvent {
+export function normalizeFirewall(f: FwRecord, r: RecordRef): DetectionEvent {
   const action = f.action?.toLowerCase() ?? 'unknown';
   const deny = action === 'deny' || action === 'drop' || action === 'reject';
   const dstName = f.fqdn ?? f.dst ?? 'unknown';
   return {
-    id: key,
-    key,
+    id: r.digest(),
+    key: r.key(),
     source: 'azure_firewall',
     classUid: OCSF_CLASSES.network_activity.uid,
     className: OCSF_CLASSES.network_activity.name,
@@ -123,7 +123,7 @@ export function normalizeFirewall(f: FwRecord, raw: unknown, key: string): Detec
     src: { ip: f.srcIp, port: f.srcPort },
     dst: { ip: f.dst, port: f.dstPort, host: f.fqdn },
     resource: { type: 'network/destination', name: f.dstPort ? `${dstName}:${f.dstPort}` : dstName },
-    view: {
+    view: !r.wantsView('azure_firewall') ? NO_VIEW : {
       ...f,
       src_ip: f.srcIp,
       src_port: f.srcPort,
@@ -135,7 +135,7 @@ export function normalizeFirewall(f: FwRecord, raw: unknown, key: string): Detec
       protocol: f.protocol,
       category: f.kind,
     },
-    raw,
+    raw: r.raw('azure_firewall'),
   };
 }
 
@@ -158,7 +158,7 @@ function verdictName(v: unknown): string {
   return String(v ?? 'VERDICT_UNKNOWN').toUpperCase();
 }
 
-export function normalizeHubble(f: Record<string, unknown>, raw: unknown, key: string): DetectionEvent {
+export function normalizeHubble(f: Record<string, unknown>, r: RecordRef): DetectionEvent {
   const ip = isObject(f.IP) ? f.IP : {};
   const l4 = isObject(f.l4) ? f.l4 : {};
   const l4p = (isObject(l4.TCP) ? l4.TCP : isObject(l4.UDP) ? l4.UDP : isObject(l4.SCTP) ? l4.SCTP : {}) as Record<string, unknown>;
@@ -180,8 +180,8 @@ export function normalizeHubble(f: Record<string, unknown>, raw: unknown, key: s
   const dstName = dstHost ?? dstIp ?? 'unknown';
   const activity = policyDeny ? 'deny' : verdict === 'DROPPED' ? 'drop' : verdict === 'FORWARDED' ? 'allow' : verdict.toLowerCase();
   return {
-    id: key,
-    key,
+    id: r.digest(),
+    key: r.key(),
     source: 'hubble',
     classUid: OCSF_CLASSES.network_activity.uid,
     className: OCSF_CLASSES.network_activity.name,
@@ -194,7 +194,7 @@ export function normalizeHubble(f: Record<string, unknown>, raw: unknown, key: s
     src: { ip: cleanIp(ip.source), port: num(l4p.source_port), namespace: srcNs, pod: srcPod },
     dst: { ip: dstIp, port: dstPort, host: dstHost, namespace: str(dst.namespace), pod: str(dst.pod_name) },
     resource: { type: 'network/destination', name: dstPort ? `${dstName}:${dstPort}` : dstName },
-    view: {
+    view: !r.wantsView('hubble') ? NO_VIEW : {
       ...f,
       src_ip: cleanIp(ip.source),
       src_port: num(l4p.source_port),
@@ -207,6 +207,6 @@ export function normalizeHubble(f: Record<string, unknown>, raw: unknown, key: s
       direction,
       is_reply: f.is_reply === true,
     },
-    raw,
+    raw: r.raw('hubble'),
   };
 }

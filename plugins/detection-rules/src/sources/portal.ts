@@ -2,6 +2,7 @@ import type { DetectionEvent } from '../types';
 import { OCSF_CLASSES } from '../types';
 import { cleanIp } from '../util/net';
 import { isObject, parseTime, str } from '../util/json';
+import type { RecordRef } from './record';
 
 /** The portal's audit trail row (GET /api/audit/events) or the auditor's log line (isAuditEvent). */
 export function asPortalAudit(rec: Record<string, unknown>): Record<string, unknown> | undefined {
@@ -27,7 +28,7 @@ export function asPortalAudit(rec: Record<string, unknown>): Record<string, unkn
   return undefined;
 }
 
-export function normalizePortalAudit(a: Record<string, unknown>, raw: unknown, key: string): DetectionEvent {
+export function normalizePortalAudit(a: Record<string, unknown>, r: RecordRef): DetectionEvent {
   const meta = isObject(a.meta) ? a.meta : {};
   const status = str(a.status);
   const actorName = str(meta.actor) ?? str(a.actor);
@@ -35,10 +36,10 @@ export function normalizePortalAudit(a: Record<string, unknown>, raw: unknown, k
   const grant = isObject(meta.grant) ? meta.grant : {};
   const resource =
     str(meta.resourceRef) ?? str(grant.resourceRef) ?? str(meta.resource) ?? str(meta.entityRef) ?? str(a.pluginId) ?? 'portal';
-  const id = str(a.id) ?? key;
+  const id = str(a.id) ?? r.digest();
   return {
     id,
-    key,
+    key: r.key(),
     source: 'portal_audit',
     classUid: OCSF_CLASSES.api_activity.uid,
     className: OCSF_CLASSES.api_activity.name,
@@ -52,7 +53,8 @@ export function normalizePortalAudit(a: Record<string, unknown>, raw: unknown, k
     },
     src: { ip: cleanIp(request.ip) },
     resource: { type: 'portal', name: resource },
+    // the audit row itself (the built-in portal rules read it): no copy to save
     view: a,
-    raw,
+    raw: r.raw('portal_audit'),
   };
 }

@@ -129,4 +129,27 @@ describe('source recognition and normalization', () => {
     const other = JSON.stringify(b.firewallClassic({ time: T, src: '10.0.0.2', dst: '1.1.1.1', port: 53, action: 'Allow' }));
     expect(parseLine(other).events[0].key).not.toBe(parseLine(line).events[0].key);
   });
+
+  it('keeps only what NormalizeOptions asks for (the replay CLI) and everything by default', () => {
+    const line = JSON.stringify(b.firewallClassic({ time: T, src: '10.0.0.1', dst: '1.1.1.1', port: 53, action: 'Deny' }));
+    const full = parseLine(line).events[0];
+    expect(full.key).toMatch(/^[0-9a-f]{64}$/);
+    expect(full.view.dst_port).toBe(53);
+    expect(full.raw).toEqual(JSON.parse(line));
+    const lean = parseLine(line, { keys: false, views: new Set(['hubble']), raw: new Set() }).events[0];
+    // no idempotency key, but the id (the content hash for firewall records) is the same
+    expect(lean.key).toBe('');
+    expect(lean.id).toBe(full.id);
+    expect(lean.view).toEqual({});
+    expect(Object.isFrozen(lean.view)).toBe(true);
+    expect(lean.raw).toBeUndefined();
+    // everything normalized is unchanged
+    const strip = (e: typeof full) => ({ ...e, key: undefined, view: undefined, raw: undefined });
+    expect(strip(lean)).toEqual(strip(full));
+    const signIn = JSON.stringify(b.graphSignIn({ time: T, upn: 'a@c.com', ip: '1.2.3.4' }));
+    const kept = parseLine(signIn, { keys: false, views: new Set(['entra_signin']), raw: new Set(['entra_signin']) }).events[0];
+    expect(kept.view.UserPrincipalName).toBe('a@c.com');
+    expect(kept.raw).toEqual(JSON.parse(signIn));
+    expect(kept.id).toBe(parseLine(signIn).events[0].id);
+  });
 });

@@ -1,13 +1,14 @@
 import type { ActorType, DetectionEvent } from '../types';
 import { OCSF_CLASSES } from '../types';
 import { cleanIp, portOf } from '../util/net';
-import { dyn, getCI, isObject, num, parseTime, str } from '../util/json';
+import { getCI, isObject, num, parseTime, str } from '../util/json';
+import { NO_VIEW, type RecordRef } from './record';
 
 const STORAGE_CATEGORIES = new Set(['storageread', 'storagewrite', 'storagedelete']);
 
 /** StorageBlobLogs record in Log Analytics column shape, from the diagnostic export or LA shape. */
-export function asBlobLog(rec: Record<string, unknown>): Record<string, unknown> | undefined {
-  const category = str(getCI(rec, 'category'))?.toLowerCase();
+export function asBlobLog(rec: Record<string, unknown>, categoryValue: string | undefined = str(getCI(rec, 'category'))): Record<string, unknown> | undefined {
+  const category = categoryValue?.toLowerCase();
   const props = rec.properties;
   if (category && STORAGE_CATEGORIES.has(category) && 'operationName' in rec && !('TimeGenerated' in rec)) {
     const p = isObject(props) ? props : {};
@@ -92,7 +93,7 @@ export function splitObjectKey(key: string | undefined, uri?: string): { account
   return { account: parts[0] || undefined, container: parts[1] || undefined, blob: parts.slice(2).join('/') || undefined };
 }
 
-export function normalizeBlobLog(v: Record<string, unknown>, raw: unknown, key: string): DetectionEvent {
+export function normalizeBlobLog(v: Record<string, unknown>, r: RecordRef): DetectionEvent {
   const statusCode = num(v.StatusCode);
   const statusText = str(v.StatusText);
   const ok = statusCode !== undefined ? statusCode < 400 : statusText?.toLowerCase() === 'success';
@@ -112,10 +113,9 @@ export function normalizeBlobLog(v: Record<string, unknown>, raw: unknown, key: 
   const resourceId = str(v._ResourceId) ?? str(v.ResourceId);
   const accountScope = resourceId?.replace(/\/blobservices\/.*$/i, '');
   const op = str(v.OperationName) ?? 'unknown';
-  const view = { ...v, AuthenticationMethod: method, IsSuccess: ok };
   return {
-    id: str(v.CorrelationId) ? `${v.CorrelationId}` : key,
-    key,
+    id: str(v.CorrelationId) ? `${v.CorrelationId}` : r.digest(),
+    key: r.key(),
     source: 'storage_blob',
     classUid: OCSF_CLASSES.api_activity.uid,
     className: OCSF_CLASSES.api_activity.name,
@@ -146,7 +146,7 @@ export function normalizeBlobLog(v: Record<string, unknown>, raw: unknown, key: 
     },
     auth: { method },
     bytes: num(v.ResponseBodySize) ?? 0,
-    view: dyn(view) as Record<string, unknown>,
-    raw,
+    view: r.wantsView('storage_blob') ? { ...v, AuthenticationMethod: method, IsSuccess: ok } : NO_VIEW,
+    raw: r.raw('storage_blob'),
   };
 }
