@@ -103,7 +103,7 @@ describe('Download ML-BOM', () => {
     });
     Object.assign(URL, { createObjectURL, revokeObjectURL: jest.fn() });
     const clicks: string[] = [];
-    const click = jest.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(function (this: HTMLAnchorElement) {
+    const click = jest.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(function recordClick(this: HTMLAnchorElement) {
       clicks.push(this.download);
     });
     const api = fakeApi();

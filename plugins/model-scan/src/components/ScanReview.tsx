@@ -80,6 +80,12 @@ export function ReviewRequestNotice(props: { scan: Scan }) {
   );
 }
 
+/** The backend's refusals of a review request, in words. */
+const REFUSALS: Record<number, string> = {
+  403: 'Only the person who requested this scan may ask for its review.',
+  409: 'A review of this scan has already been requested.',
+};
+
 /**
  * "Ask for review", offered only where the backend's rule (`reviewRequestRefusal`, shared from
  * -common) lets the signed-in user ask: their own completed suspicious or malicious scan, once.
@@ -131,14 +137,7 @@ export function AskForReviewButton(props: { scan: Scan; onAsked: () => void }) {
       setSent(true);
       onAsked();
     } catch (e: any) {
-      const status = e?.response?.status;
-      setError(
-        status === 409
-          ? 'A review of this scan has already been requested.'
-          : status === 403
-            ? 'Only the person who requested this scan may ask for its review.'
-            : 'The request could not be sent. Try again in a moment.',
-      );
+      setError(REFUSALS[e?.response?.status] ?? 'The request could not be sent. Try again in a moment.');
     } finally {
       setBusy(false);
     }
