@@ -109,10 +109,14 @@ export function AccessTimeline(props: { grants: Grant[]; policy: Pick<FrozenPoli
   const entries = useMemo(() => timelineEntries(grants, now), [grants, tick]);
   const names = useDisplayNames(entries.map(e => e.grant.userRef));
   const roleTitle = (id: string) => policy.roles.find(r => r.id === id)?.title ?? id;
+  const first = Math.min(...entries.map(e => e.start));
+  const span = Math.max(...entries.map(e => e.end)) - first;
+  // a grant ended within seconds still gets a visible bar (1% of the shown time)
+  const minWidth = Math.max(span * 0.01, 1000);
   const data = entries.map(e => ({
     id: e.grant.id,
     label: `${names[e.grant.userRef] ?? shortRef(e.grant.userRef)} · ${roleTitle(e.grant.roleId)}${e.grant.breakGlass ? ' · BREAK-GLASS' : ''}`,
-    range: [e.start, e.end],
+    range: [e.start, Math.max(e.end, e.start + minWidth)],
     color: e.grant.breakGlass ? TIMELINE_COLORS['break-glass'] : TIMELINE_COLORS[e.ended],
     entry: e,
   }));
@@ -167,7 +171,6 @@ export function AccessTimeline(props: { grants: Grant[]; policy: Pick<FrozenPoli
       </InfoCard>
     );
   }
-  const span = Math.max(...entries.map(e => e.end)) - Math.min(...entries.map(e => e.start));
   const tickLabel = (ms: number) =>
     new Date(ms).toLocaleString(undefined, span > 2 * 86_400_000 ? { month: 'short', day: 'numeric' } : { hour: '2-digit', minute: '2-digit', month: 'short', day: 'numeric' });
   return (

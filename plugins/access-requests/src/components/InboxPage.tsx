@@ -105,10 +105,12 @@ function useColumns(options: { decided?: boolean; onReviewed?: (message: string)
   const columns: TableColumn<Row>[] = [];
   if (selection) {
     columns.push({
-      title: 'Select',
+      title: '',
       filtering: false,
       sorting: false,
-      width: '56px',
+      width: '40px',
+      cellStyle: { width: 40, maxWidth: 40, paddingLeft: 8, paddingRight: 0 },
+      headerStyle: { width: 40, maxWidth: 40, paddingLeft: 8, paddingRight: 0 },
       render: r => {
         const check = selection.check(r);
         const box = (
@@ -194,6 +196,7 @@ function useColumns(options: { decided?: boolean; onReviewed?: (message: string)
       title: 'Decide',
       filtering: false,
       sorting: false,
+      cellStyle: { whiteSpace: 'nowrap' },
       render: r => (
         <div data-testid="inbox-item" data-request-id={r.id}>
           <ReviewPanel compact request={r} onReviewed={(_res, message) => options.onReviewed?.(message)} />
