@@ -38,3 +38,14 @@ export async function backstageToken(page: Page, user: DemoUser): Promise<string
   expect(res.ok()).toBeTruthy();
   return (await res.json()).backstageIdentity.token;
 }
+
+/** Opens the notifications page and follows the notification whose title matches, in the same tab. */
+export async function followNotification(page: Page, title: RegExp) {
+  await page.goto('/notifications');
+  const link = page.getByRole('link', { name: title }).first();
+  await expect(link).toBeVisible();
+  expect(await link.getAttribute('target')).toBeNull();
+  const pagesBefore = page.context().pages().length;
+  await link.click();
+  expect(page.context().pages().length).toBe(pagesBefore);
+}

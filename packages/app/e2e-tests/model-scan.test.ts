@@ -1,7 +1,7 @@
 import { test, expect, Page } from '@playwright/test';
 import { readFile } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
-import { backstageToken, DemoUser, signInAs } from './helpers';
+import { backstageToken, DemoUser, followNotification, signInAs } from './helpers';
 
 /**
  * A PyTorch-style checkpoint (zip with archive/data.pkl) whose pickle calls
@@ -150,17 +150,6 @@ test('an uploaded malicious checkpoint is found, explained with ATLAS, and refus
     page.locator('[data-testid="verdict-chip"][data-verdict="malicious"]').first(),
   ).toBeVisible();
 });
-
-/** Opens the notifications page and follows the notification whose title matches, in the same tab. */
-async function followNotification(page: Page, title: RegExp) {
-  await page.goto('/notifications');
-  const link = page.getByRole('link', { name: title }).first();
-  await expect(link).toBeVisible();
-  expect(await link.getAttribute('target')).toBeNull();
-  const pagesBefore = page.context().pages().length;
-  await link.click();
-  expect(page.context().pages().length).toBe(pagesBefore);
-}
 
 async function authHeaders(page: Page, user: DemoUser) {
   return { authorization: `Bearer ${await backstageToken(page, user)}` };
