@@ -1,0 +1,2 @@
+export { SentinelAlertReader, workspaceRules } from './SentinelAlertReader';
+export type { SentinelAlertReaderOptions, WorkspaceReadResult, WorkspaceRule } from './SentinelAlertReader';
