@@ -150,6 +150,26 @@ describe('model-scan plugin pages', () => {
     ).not.toBeInTheDocument();
   }, 60_000);
 
+  it("preselects the model named in ?entityRef= (the model's Model scans tab links so)", async () => {
+    const api = fakeApi();
+    api.createScan.mockResolvedValue({ ...completed, id: 'scan-4', target: 'hf://org/repo', trigger: 'manual' });
+    api.getScan.mockResolvedValue({ ...completed, id: 'scan-4', target: 'hf://org/repo', verdict: 'safe', severity: 'none', files: [] });
+    api.gate.mockResolvedValue({ allowed: true, target: 'hf://org/repo', reasons: [], files: [] });
+    renderTestApp({
+      features: [modelScanPlugin],
+      initialRouteEntries: ['/model-scan/new?entityRef=resource%3Adefault%2Fweights-frontier-7b'],
+      apis: [
+        [modelScanApiRef, api],
+        [permissionApiRef, mockApis.permission({ authorize: AuthorizeResult.ALLOW })],
+        [catalogApiRef, catalog],
+      ],
+    });
+    await waitFor(() => expect(screen.getByTestId('scan-model-input')).toHaveValue('weights-frontier-7b'), { timeout: 15000 });
+    await userEvent.type(screen.getByLabelText('Model location'), 'hf://org/repo');
+    await userEvent.click(screen.getByRole('button', { name: 'Start scan' }));
+    expect(api.createScan).toHaveBeenCalledWith({ target: 'hf://org/repo', entityRef: 'resource:default/weights-frontier-7b' });
+  }, 60_000);
+
   it('scans a target from the form and rescans from the scan page', async () => {
     const api = fakeApi();
     const target = 'hf://org/repo@main';

@@ -1,11 +1,12 @@
 import { useEffect, useState } from 'react';
 import {
   InfoCard,
+  LinkButton,
   Progress,
   ResponseErrorPanel,
 } from '@backstage/core-components';
 import { stringifyEntityRef } from '@backstage/catalog-model';
-import { useApi } from '@backstage/frontend-plugin-api';
+import { useApi, useRouteRef } from '@backstage/frontend-plugin-api';
 import { useEntity } from '@backstage/plugin-catalog-react';
 import { Grid, Typography } from '@material-ui/core';
 import useAsync from 'react-use/esm/useAsync';
@@ -14,6 +15,7 @@ import { GateDecision } from '../api/types';
 import { MODEL_SOURCE_ANNOTATION, modelSourceTargets } from './entityFilter';
 import { GateDecisionView } from './GateDecisionView';
 import { ScansTable } from './ScansTable';
+import { newScanRouteRef } from '../routes';
 
 function GateForTarget(props: { target: string }) {
   const api = useApi(modelScanApiRef);
@@ -40,6 +42,7 @@ export function EntityModelScansContent() {
   const api = useApi(modelScanApiRef);
   const entityRef = stringifyEntityRef(entity);
   const targets = modelSourceTargets(entity);
+  const newScan = useRouteRef(newScanRouteRef);
   const scans = useAsync(
     () => api.listScans({ entityRef, limit: 100 }),
     [api, entityRef],
@@ -60,6 +63,18 @@ export function EntityModelScansContent() {
           ))}
         </InfoCard>
       </Grid>
+      {newScan && (
+        <Grid item xs={12}>
+          <LinkButton
+            to={`${newScan()}?entityRef=${encodeURIComponent(entityRef)}`}
+            variant="outlined"
+            color="primary"
+            data-testid="scan-for-entity"
+          >
+            Scan a file of this model
+          </LinkButton>
+        </Grid>
+      )}
       <Grid item xs={12}>
         {scans.error ? (
           <ResponseErrorPanel error={scans.error} />

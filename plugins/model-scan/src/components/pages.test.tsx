@@ -102,5 +102,10 @@ describe('EntityModelScansContent', () => {
     const link = await screen.findByTestId('scan-link');
     expect(link).toHaveTextContent('mlflow://frontier-7b-chat/3');
     expect(link).toHaveAttribute('href', '/model-scan/scans/scan-7');
+    // a scan of a new file starts with this model chosen
+    expect(screen.getByTestId('scan-for-entity')).toHaveAttribute(
+      'href',
+      '/model-scan/new?entityRef=component%3Adefault%2Ffrontier-7b-chat',
+    );
   }, 30_000);
 });
