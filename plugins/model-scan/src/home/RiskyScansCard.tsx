@@ -57,6 +57,7 @@ export function RiskyScansCard() {
                 </>
               )}{' '}
               · {formatTime(s.createdAt)}
+              {s.reviewRequest && ' · review requested'}
             </Typography>
           </Box>
         ))}
