@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { NotificationService } from '@backstage/plugin-notifications-node';
 import type { NotificationSeverity } from '@backstage/plugin-notifications-common';
@@ -49,8 +50,9 @@ export class ScanNotifier {
       description: `Scanned for ${by} (${scan.trigger}): ${verdict}, ${counted}. Open the scan to see the findings.`,
       link: this.link(scan.id),
       severity,
-      // one notice per scan: a rescan with the same outcome does not pile up
-      scope: `model-scan:scan:${scan.id}:flagged`,
+      // one notice per target: a periodic rescan with the same outcome replaces it (pointing at
+      // the latest scan) instead of piling up
+      scope: `model-scan:flagged:${createHash('sha256').update(scan.target).digest('hex').slice(0, 32)}`,
     });
     if (person) {
       await this.send({
