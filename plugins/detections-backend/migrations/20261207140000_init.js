@@ -20,8 +20,7 @@ exports.up = async function up(knex) {
     table.string('country', 8).nullable().comment('sign-in country (dashboard)');
     table.bigInteger('bytes').nullable();
     table.boolean('weight_store').notNullable().defaultTo(false).comment('a blob event on a weight store');
-    table.text('data').notNullable().comment('StoredEvent JSON without id, key and raw');
-    table.text('raw').notNullable().comment('the original record as received');
+    table.text('raw').notNullable().comment('the original record as received (the API normalises it again when read)');
     table.bigInteger('ingested_at').notNullable();
     table.index(['time', 'id'], 'detection_events_time_idx');
     table.index(['source', 'time'], 'detection_events_source_time_idx');

@@ -14,6 +14,7 @@ import type {
 } from '@internal/plugin-detections-common';
 import { AlertRecord, toAlert } from '../domain/alerts';
 import { encodeCursor } from '../domain/cursor';
+import { toStoredEvent } from '../domain/events';
 import { grantsForAlert } from '../domain/grants';
 import { AlertTriage, TriageOutcome } from '../domain/triage';
 import type { AlertFilter, DetectionsStore } from '../store/DetectionsStore';
@@ -96,7 +97,7 @@ export class AlertsService {
   async events(id: string, limit: number, after?: [number, string]): Promise<Page<StoredEvent>> {
     await this.record(id);
     const page = await this.o.store.alertEvents(id, limit, after);
-    return { items: page.items, ...(page.last ? { nextCursor: encodeCursor(page.last) } : {}) };
+    return { items: page.items.map(r => toStoredEvent(r, false)), ...(page.last ? { nextCursor: encodeCursor(page.last) } : {}) };
   }
 
   private decide(t: AlertTriage, a: TriageAction): TriageOutcome {

@@ -10,6 +10,7 @@ import type {
   StoredEvent,
 } from '@internal/plugin-detections-common';
 import { decodeCursor, encodeCursor } from '../domain/cursor';
+import { toStoredEvent } from '../domain/events';
 import type { DetectionsStore } from '../store/DetectionsStore';
 
 const DAY_MS = 86_400_000;
@@ -33,13 +34,14 @@ export class DetectionsQueries {
       limit: q.limit,
       after: q.cursor ? decodeCursor<number>(q.cursor, 'number') : undefined,
     });
-    return { items: page.items, ...(page.last ? { nextCursor: encodeCursor(page.last) } : {}) };
+    return { items: page.items.map(r => toStoredEvent(r, false)), ...(page.last ? { nextCursor: encodeCursor(page.last) } : {}) };
   }
 
+  /** One event with its original record. */
   async event(id: string): Promise<StoredEvent> {
-    const ev = await this.o.store.getEvent(id);
-    if (!ev) throw new NotFoundError(`event ${id} not found`);
-    return ev;
+    const rec = await this.o.store.getEvent(id);
+    if (!rec) throw new NotFoundError(`event ${id} not found`);
+    return toStoredEvent(rec, true);
   }
 
   /** Aggregates over [from, to] (default: the last 7 days); hourly buckets up to 2 days, else daily. */

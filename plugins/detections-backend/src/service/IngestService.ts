@@ -3,8 +3,9 @@ import type { LoggerService } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
 import type { Clock } from '@internal/clock';
 import { DetectionEngine, parseLine, type Detection, type DetectionEvent } from '@internal/detection-rules';
-import type { IngestLineError, IngestResult, StoredEvent } from '@internal/plugin-detections-common';
+import type { IngestLineError, IngestResult } from '@internal/plugin-detections-common';
 import { groupKeyOf } from '../domain/alerts';
+import { timeOrderedUuid } from '../domain/ids';
 import { groupDetections, type AlertChange } from '../domain/grouping';
 import type { DetectionsStore, EventRow } from '../store/DetectionsStore';
 import type { AlertNotifier } from './AlertNotifier';
@@ -21,27 +22,6 @@ export function principalOf(ev: DetectionEvent): string {
 
 /** PostgreSQL text cannot hold NUL: an indexed column never carries one (the original keeps it, escaped). */
 const clean = (s: string, max: number) => (s.includes('\u0000') ? s.replace(/\u0000/g, '') : s).slice(0, max);
-
-/** The stored form of an event (`StoredEvent` without id, key and raw). */
-function storedData(ev: DetectionEvent): Omit<StoredEvent, 'id' | 'key' | 'raw'> {
-  return {
-    sourceId: ev.id,
-    source: ev.source,
-    classUid: ev.classUid,
-    className: ev.className,
-    activity: ev.activity,
-    time: new Date(ev.time).toISOString(),
-    outcome: ev.outcome,
-    ...(ev.statusCode !== undefined ? { statusCode: ev.statusCode } : {}),
-    ...(ev.statusDetail !== undefined ? { statusDetail: ev.statusDetail } : {}),
-    actor: ev.actor,
-    ...(ev.src ? { src: ev.src } : {}),
-    ...(ev.dst ? { dst: ev.dst } : {}),
-    ...(ev.resource ? { resource: ev.resource } : {}),
-    ...(ev.auth ? { auth: ev.auth } : {}),
-    ...(ev.bytes !== undefined ? { bytes: ev.bytes } : {}),
-  };
-}
 
 export interface IngestServiceOptions {
   store: DetectionsStore;
@@ -100,7 +80,7 @@ export class IngestService {
   private row(ev: DetectionEvent, raw: string, nowMs: number): EventRow {
     const weight = ev.source === 'storage_blob' && this.o.engine.isWeightStore(ev);
     return {
-      id: randomUUID(),
+      id: timeOrderedUuid(nowMs),
       key: ev.key,
       source_id: clean(ev.id, 255),
       source: ev.source,
@@ -112,7 +92,6 @@ export class IngestService {
       country: ev.source === 'entra_signin' && ev.src?.country ? clean(ev.src.country, 8) : null,
       bytes: typeof ev.bytes === 'number' && Number.isFinite(ev.bytes) ? Math.round(ev.bytes) : null,
       weight_store: weight,
-      data: JSON.stringify(storedData(ev)),
       raw: clean(raw, Number.MAX_SAFE_INTEGER),
       ingested_at: nowMs,
     };
