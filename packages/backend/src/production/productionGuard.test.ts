@@ -72,11 +72,13 @@ describe('production guard', () => {
     for (const [setting, name] of [
       [{ weightInventory: { demo: { enabled: true } } }, 'weightInventory.demo.enabled'],
       [{ policyExceptions: { testing: { allowClockControl: true } } }, 'policyExceptions.testing.allowClockControl'],
-      [{ backend: { auth: { externalAccess: [{ type: 'static', options: { token: 'demo-log-shipper-token-not-secret', subject: 'log-shipper' } }] } } }, 'demo log-shipper token'],
     ] as const) {
       expect(() => assertProductionSafe(new ConfigReader({ ...prod, ...setting }), {})).toThrow(name);
       expect(demoOnlySettings(new ConfigReader({ ...prod, ...setting }), {})).toHaveLength(1);
     }
+    const demoShipper = { backend: { auth: { externalAccess: [{ type: 'static', options: { token: 'demo-log-shipper-token-not-secret', subject: 'log-shipper' } }] } } };
+    expect(() => assertProductionSafe(new ConfigReader({ ...prod, ...demoShipper }), {})).toThrow('demo log-shipper token');
+    expect(demoOnlySettings(new ConfigReader({ ...prod, ...demoShipper }), {})).toHaveLength(1);
     const off = {
       weightInventory: { demo: { enabled: false } },
       policyExceptions: { testing: { allowClockControl: false } },

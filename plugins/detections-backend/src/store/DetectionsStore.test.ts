@@ -31,7 +31,7 @@ describe.each(databases.eachSupportedId())('DetectionsStore on %p', databaseId =
       ...Array.from({ length: 7 }, (_, i) => egressDeny(iso(T0, i))),
       signIn(iso(T0, 3), EVE, 'GB'),
     ]);
-    const seen: string[] = [];
+    const seen: number[] = [];
     let after: [number, string] | undefined;
     for (let i = 0; i < 5; i++) {
       const page = await store.listEvents({ limit: 3, after, source: ['azure_firewall'] });
