@@ -3,6 +3,8 @@ import type { LoggerService } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
 import type { Clock } from '@internal/clock';
 import { DetectionEngine, parseLine, type Detection, type DetectionEvent } from '@internal/detection-rules';
+
+type NormalizeOptions = NonNullable<Parameters<typeof parseLine>[1]>;
 import type { IngestLineError, IngestResult } from '@internal/plugin-detections-common';
 import { groupKeyOf } from '../domain/alerts';
 import { timeOrderedUuid } from '../domain/ids';
@@ -43,7 +45,12 @@ export interface IngestServiceOptions {
 export class IngestService {
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly o: IngestServiceOptions) {}
+  /** Sigma views only for the sources a rule reads them of (the original is always kept). */
+  private readonly normalize: NormalizeOptions;
+
+  constructor(private readonly o: IngestServiceOptions) {
+    this.normalize = { views: o.engine.needs().views };
+  }
 
   /** Runs batches one after another (the engine's windows must see events in order). */
   private serial<T>(fn: () => Promise<T>): Promise<T> {
@@ -66,7 +73,7 @@ export class IngestService {
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i].trim();
       if (!line) continue;
-      const r = parseLine(line);
+      const r = parseLine(line, this.normalize);
       if (r.errors.length) {
         rejectedCount++;
         if (rejected.length < MAX_REPORTED_ERRORS) rejected.push({ line: i + 1, error: r.errors.join('; ').slice(0, 500) });
@@ -161,7 +168,7 @@ export class IngestService {
       let n = 0;
       for (const raw of raws) {
         // a line's original (a wrapper with one record, too) normalises as it did at ingest
-        for (const ev of parseLine(raw).events) {
+        for (const ev of parseLine(raw, this.normalize).events) {
           this.o.engine.process(ev);
           n++;
         }
