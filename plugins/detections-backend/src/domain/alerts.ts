@@ -1,29 +1,14 @@
-import type { Alert, AlertHistoryEntry, AlertStatus, CloseReason, Severity } from '@internal/plugin-detections-common';
+import type { Alert, AlertHistoryEntry, Severity } from '@internal/plugin-detections-common';
 import { SEVERITIES } from '@internal/plugin-detections-common';
 
 /** An alert as stored (history kept apart, read with it for the API). */
-export interface AlertRecord {
-  id: string;
+export type AlertRecord = Omit<Alert, 'history'> & {
+  /** rule, principal and resource joined (the grouping key) */
   groupKey: string;
-  rule: string;
-  title: string;
-  severity: Severity;
-  principal: string;
-  principalRef?: string;
-  resource: string;
-  resourceRef?: string;
-  status: AlertStatus;
-  closeReason?: CloseReason;
-  assignee?: string;
-  firstSeen: string;
-  lastSeen: string;
-  count: number;
-  details?: Record<string, unknown>;
-  createdAt: string;
-  updatedAt: string;
   closedAt?: string;
+  /** optimistic-concurrency version of triage changes */
   version: number;
-}
+};
 
 export function severityRank(s: Severity): number {
   return SEVERITIES.indexOf(s);

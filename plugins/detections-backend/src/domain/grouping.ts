@@ -1,19 +1,9 @@
+import type { Detection } from '@internal/detection-rules';
 import type { AlertHistoryEntry, Severity } from '@internal/plugin-detections-common';
 import { AlertRecord, groupKeyOf, severityRank } from './alerts';
 
-/** A detection of the rules engine (the fields grouping uses). */
-export interface GroupableDetection {
-  rule: string;
-  title: string;
-  severity: Severity;
-  principal: string;
-  resource: string;
-  time: number;
-  start?: number;
-  eventIds: string[];
-  eventCount?: number;
-  details?: Record<string, unknown>;
-}
+/** A detection of the rules engine. */
+export type GroupableDetection = Detection;
 
 export interface AlertChange {
   alert: AlertRecord;
