@@ -33,9 +33,18 @@ import {
   useEventLink,
 } from './common';
 
-/** "bytesRead" → "Bytes read". */
+const ACRONYMS: Record<string, string> = { ip: 'IP', ips: 'IPs', upn: 'UPN', id: 'ID', uid: 'UID', mfa: 'MFA', url: 'URL', sas: 'SAS', kql: 'KQL', ocsf: 'OCSF' };
+
+/** "bytesRead" → "Bytes read", "srcIp" → "Src IP". */
 export function humanKey(key: string): string {
-  const words = key.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/[_-]+/g, ' ').trim().toLocaleLowerCase('en-US');
+  const words = key
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/[_-]+/g, ' ')
+    .trim()
+    .toLocaleLowerCase('en-US')
+    .split(/\s+/)
+    .map(w => ACRONYMS[w] ?? w)
+    .join(' ');
   return words.charAt(0).toLocaleUpperCase('en-US') + words.slice(1);
 }
 
@@ -190,6 +199,19 @@ function OriginalRecord(props: { id: string }) {
   );
 }
 
+/** The resource of an event: the blob's file name (full key in a tooltip), else the resource name. */
+function EventResourceCell(props: { event: StoredEvent }) {
+  const r = props.event.resource;
+  if (!r) return <>—</>;
+  const full = r.objectKey ?? r.name;
+  const short = r.objectKey ? r.objectKey.split('/').filter(Boolean).pop() ?? r.objectKey : r.name;
+  return (
+    <Tooltip title={full}>
+      <span style={{ overflowWrap: 'anywhere' }}>{short}</span>
+    </Tooltip>
+  );
+}
+
 /** One line about what the actor did, for the events table. */
 export function eventWhere(e: StoredEvent): string {
   const parts: string[] = [];
@@ -235,7 +257,7 @@ export function AlertEvents(props: { alertId: string }) {
     { title: 'Activity', field: 'activity' },
     { title: 'Result', field: 'outcome', render: e => (e.outcome === 'success' ? 'succeeded' : e.outcome === 'failure' ? 'failed' : 'unknown') },
     { title: 'Actor', render: e => e.actor.upn ?? e.actor.name ?? e.actor.uid ?? e.actor.type },
-    { title: 'Resource', render: e => (e.resource ? [e.resource.name, e.resource.objectKey].filter(Boolean).join(' / ') : '—') },
+    { title: 'Resource', render: e => <EventResourceCell event={e} /> },
     { title: 'Where', render: e => eventWhere(e) || '—' },
     { title: 'Bytes', field: 'bytes', type: 'numeric', render: e => (e.bytes !== undefined ? formatBytes(e.bytes) : '—') },
   ];

@@ -49,21 +49,43 @@ function truncate(s: string, n = 28): string {
   return s.length > n ? `${s.slice(0, n - 1)}…` : s;
 }
 
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+/**
+ * Every bucket of the range, the empty ones as zeros: the backend answers only the hours (up to
+ * two days) or days that had alerts, and a trend needs its quiet stretches drawn too.
+ */
+export function fillBuckets(summary: Pick<DashboardSummary, 'from' | 'to' | 'alertsOverTime'>): DashboardSummary['alertsOverTime'] {
+  const from = Date.parse(summary.from);
+  const to = Date.parse(summary.to);
+  if (Number.isNaN(from) || Number.isNaN(to) || to <= from) return summary.alertsOverTime;
+  const step = to - from <= 2 * DAY ? HOUR : DAY;
+  const byTime = new Map(summary.alertsOverTime.map(b => [Date.parse(b.bucket), b]));
+  const out: DashboardSummary['alertsOverTime'] = [];
+  for (let t = Math.floor(from / step) * step; t <= to; t += step) {
+    out.push(byTime.get(t) ?? { bucket: new Date(t).toISOString(), informational: 0, low: 0, medium: 0, high: 0, critical: 0 });
+    byTime.delete(t);
+  }
+  // anything the backend put outside the grid (it should not) is kept, in order
+  return [...out, ...byTime.values()].sort((a, b) => Date.parse(a.bucket) - Date.parse(b.bucket));
+}
+
 /** Alerts over time, stacked by severity (critical on top). */
 export function AlertsOverTimeChart(props: { summary: DashboardSummary }) {
   const span = Date.parse(props.summary.to) - Date.parse(props.summary.from);
-  const data = props.summary.alertsOverTime.map(b => ({ ...b, label: bucketLabel(b.bucket, span) }));
+  const data = fillBuckets(props.summary).map(b => ({ ...b, label: bucketLabel(b.bucket, span) }));
   const empty = data.every(b => SEVERITY_ORDER.every(s => !b[s]));
   return (
-    <ChartCard title="Alerts over time" subheader="Detections per interval, by severity" testId="chart-alerts-over-time" empty={empty}
+    <ChartCard title="Alerts over time" subheader={`Alerts per ${span <= 2 * DAY ? 'hour' : 'day'} by severity, when first seen`} testId="chart-alerts-over-time" empty={empty}
       emptyText="No detections in this time range.">
       <ResponsiveContainer width="100%" height={280}>
         <BarChart data={data}>
           <CartesianGrid strokeDasharray="3 3" vertical={false} />
           <XAxis dataKey="label" minTickGap={16} />
           <YAxis allowDecimals={false} />
-          <Tooltip />
-          <Legend />
+          <Tooltip itemSorter={(item: any) => SEVERITY_ORDER.indexOf(item.dataKey)} />
+          <Legend itemSorter={(item: any) => SEVERITY_ORDER.indexOf(item.dataKey)} />
           {[...SEVERITY_ORDER].reverse().map((s: Severity) => (
             <Bar key={s} dataKey={s} name={SEVERITY_LABEL[s]} stackId="severity" fill={SEVERITY_COLORS[s]} isAnimationActive={false} />
           ))}

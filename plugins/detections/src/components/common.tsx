@@ -1,12 +1,10 @@
 import { ReactNode } from 'react';
 import { EmptyState, Header, LinkButton } from '@backstage/core-components';
-import { useApi, useRouteRef } from '@backstage/frontend-plugin-api';
-import { permissionApiRef } from '@backstage/plugin-permission-react';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import useAsync from 'react-use/esm/useAsync';
+import { useRouteRef } from '@backstage/frontend-plugin-api';
+import { usePermission } from '@backstage/plugin-permission-react';
 import { EntityDisplayName, EntityRefLink } from '@backstage/plugin-catalog-react';
 import { Box, Chip, Tooltip } from '@material-ui/core';
-import { AlertStatus, CloseReason, detectionsAlertReadPermission, Severity, SourceId } from '../api';
+import { AlertStatus, CloseReason, detectionsEventReadPermission, Severity, SourceId } from '../api';
 import { alertRouteRef, eventRouteRef, rootRouteRef } from '../routes';
 
 /** Highest first, as reviewers read them. */
@@ -221,12 +219,13 @@ export function useEventLink(): (id: string) => string {
 }
 
 /**
- * May the signed-in person read alerts at all (the dashboard, queue, tab, card and nav item)?
- * `usePermission` refuses a resource permission without a resource, so this asks the permission
- * API directly; the policy decides alert reading by role (each alert is still checked on read).
+ * May the signed-in person look at detections at all (the dashboard, queue, tab, card and nav
+ * item)? Reading an alert is a resource permission checked per alert (the permission backend
+ * refuses to decide it without an alert), so the gate is `detections.event.read`: a basic
+ * permission the policy gives to the same roles (security reviewers, platform admins). The
+ * backend still filters every list by the alert read rule.
  */
 export function useMayReadAlerts(): { loading: boolean; allowed: boolean } {
-  const permissionApi = useApi(permissionApiRef);
-  const { value, loading } = useAsync(() => permissionApi.authorize({ permission: detectionsAlertReadPermission }), [permissionApi]);
-  return { loading, allowed: value?.result === AuthorizeResult.ALLOW };
+  const { loading, allowed } = usePermission({ permission: detectionsEventReadPermission });
+  return { loading, allowed };
 }

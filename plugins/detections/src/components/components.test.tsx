@@ -12,6 +12,8 @@ import { HomeAlertsCard } from './HomeAlertsCard';
 import { isDetectionsEntity } from './entityFilter';
 import { allowedActions } from './AlertActions';
 import { describeError, formatBytes } from './common';
+import { fillBuckets } from './charts';
+import { humanKey } from './AlertPage';
 
 // usePermission caches decisions per permission for the whole file, so this file allows
 // everything; refusals are in permissions.denied.test.tsx and permissions.readonly.test.tsx.
@@ -44,7 +46,22 @@ describe('helpers', () => {
     expect(filtersFromParams(new URLSearchParams(''))).toEqual({ status: ['new', 'acknowledged'], severity: [], rule: undefined, q: undefined });
   });
 
+  it('draws the quiet hours of the range as zeros', () => {
+    const filled = fillBuckets({
+      from: '2026-12-07T08:30:00.000Z',
+      to: '2026-12-07T12:10:00.000Z',
+      alertsOverTime: [{ bucket: '2026-12-07T10:00:00.000Z', informational: 0, low: 0, medium: 1, high: 2, critical: 0 }],
+    });
+    expect(filled.map(b => b.bucket.slice(11, 13))).toEqual(['08', '09', '10', '11', '12']);
+    expect(filled[2]).toMatchObject({ high: 2, medium: 1 });
+    expect(filled[0]).toMatchObject({ high: 0, critical: 0 });
+    // over a week: days
+    expect(fillBuckets({ from: '2026-12-01T12:00:00.000Z', to: '2026-12-07T12:00:00.000Z', alertsOverTime: [] })).toHaveLength(7);
+  });
+
   it('formats sizes and errors for people', () => {
+    expect(humanKey('srcIp')).toBe('Src IP');
+    expect(humanKey('bytes_read')).toBe('Bytes read');
     expect(formatBytes(42_000_000_000)).toBe('42 GB');
     expect(formatBytes(512)).toBe('512 bytes');
     expect(describeError(Object.assign(new Error('Request failed with 500 Internal Server Error'), {}))).toBe('The detections service could not be reached or failed; try again.');
