@@ -47,9 +47,8 @@ export function bulkRead(): StatefulRule {
       commit(store, ev.time, span);
       let s = windows.get(key);
       if (!s) windows.set(key, (s = { w: new SlidingWindow(span), reported: new Set() }));
-      s.w.add(ev.time, { id: ev.id, bytes: ev.bytes, t: ev.time });
-      let sum = 0;
-      for (const e of s.w.entries) sum += e.v.bytes;
+      s.w.add(ev.time, { id: ev.id, bytes: ev.bytes, t: ev.time }, ev.bytes);
+      const sum = s.w.total;
       const person = ev.actor.type === 'user';
       const configured = ctx.config.weightStores.find(w => w.account.toLowerCase() === ev.resource?.account?.toLowerCase())?.normalBytesPerWindow;
       const storeNormal = configured ?? normal.get(store) ?? 0;

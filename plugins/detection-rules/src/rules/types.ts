@@ -34,23 +34,39 @@ export function principalOf(ev: DetectionEvent): string {
   return p.includes('@') ? p.toLowerCase() : p;
 }
 
-/** A time-ordered window of items per key, evicting by the newest time seen for that key. */
+/**
+ * A time-ordered window of items per key, evicting by the newest time seen for that key. Each item
+ * may carry a weight (bytes); `total` is their sum, kept as items come and go (exact while the
+ * weights are safe integers, as byte counts are; otherwise summed afresh).
+ */
 export class SlidingWindow<T> {
-  private readonly items: { t: number; v: T }[] = [];
+  private readonly items: { t: number; v: T; w: number }[] = [];
+  private sum = 0;
+  private exact = true;
   constructor(private readonly spanMs: number) {}
 
-  add(t: number, v: T) {
+  add(t: number, v: T, w = 0) {
     const items = this.items;
-    if (!items.length || items[items.length - 1].t <= t) items.push({ t, v });
+    if (!items.length || items[items.length - 1].t <= t) items.push({ t, v, w });
     else {
       let i = items.length - 1;
       while (i > 0 && items[i - 1].t > t) i--;
-      items.splice(i, 0, { t, v });
+      items.splice(i, 0, { t, v, w });
     }
+    this.sum += w;
+    if (!Number.isSafeInteger(w) || !Number.isSafeInteger(this.sum)) this.exact = false;
     const newest = items[items.length - 1].t;
     let drop = 0;
-    while (drop < items.length && items[drop].t < newest - this.spanMs) drop++;
+    while (drop < items.length && items[drop].t < newest - this.spanMs) this.sum -= items[drop++].w;
     if (drop) items.splice(0, drop);
+  }
+
+  /** Sum of the weights of the items in the window. */
+  get total(): number {
+    if (this.exact) return this.sum;
+    let s = 0;
+    for (const i of this.items) s += i.w;
+    return s;
   }
 
   get values(): T[] {

@@ -65,8 +65,23 @@ export function asBlobLog(rec: Record<string, unknown>, categoryValue: string | 
   return undefined;
 }
 
+const authMethods = new Map<string, string | undefined>();
+
+/** The authentication method of a blob request (memoised: logs repeat a handful of spellings). */
 function authMethod(v: unknown): string | undefined {
-  const t = str(v)?.toLowerCase().replace(/[\s_-]/g, '');
+  const s = str(v);
+  if (s === undefined) return undefined;
+  let m = authMethods.get(s);
+  if (m === undefined && !authMethods.has(s)) {
+    if (authMethods.size > 1000) authMethods.clear();
+    m = authMethodOf(s);
+    authMethods.set(s, m);
+  }
+  return m;
+}
+
+function authMethodOf(v: string): string | undefined {
+  const t = v.toLowerCase().replace(/[\s_-]/g, '');
   if (!t) return undefined;
   if (t.includes('sas')) return 'sas';
   if (t.includes('accountkey') || t === 'sharedkey' || t === 'key') return 'accountkey';
@@ -89,8 +104,14 @@ export function splitObjectKey(key: string | undefined, uri?: string): { account
     }
   }
   if (!path) return {};
-  const parts = path.replace(/^\/+/, '').split('/');
-  return { account: parts[0] || undefined, container: parts[1] || undefined, blob: parts.slice(2).join('/') || undefined };
+  // "/account/container/blob/with/slashes" (leading slashes optional), without regex or arrays
+  let start = 0;
+  while (path.charCodeAt(start) === 47) start++;
+  const a = path.indexOf('/', start);
+  if (a < 0) return { account: path.slice(start) || undefined, container: undefined, blob: undefined };
+  const c = path.indexOf('/', a + 1);
+  if (c < 0) return { account: path.slice(start, a) || undefined, container: path.slice(a + 1) || undefined, blob: undefined };
+  return { account: path.slice(start, a) || undefined, container: path.slice(a + 1, c) || undefined, blob: path.slice(c + 1) || undefined };
 }
 
 export function normalizeBlobLog(v: Record<string, unknown>, r: RecordRef): DetectionEvent {

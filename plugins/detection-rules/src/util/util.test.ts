@@ -31,6 +31,18 @@ describe('memoised IP parsing', () => {
 });
 
 describe('parseTime', () => {
+  it('reads plain UTC timestamps digit by digit to the same value as Date.parse', () => {
+    const samples = ['2026-11-02T08:00:00Z', '2026-11-02T08:00:00.5Z', '2026-11-02T08:00:00.05Z', '2026-11-02T23:59:59.999Z', '2024-02-28T00:00:00Z', '1999-12-31T23:59:59.1Z', '2026-01-01T00:00:00.000Z'];
+    for (const s of samples) expect(parseTime(s)).toBe(Date.parse(s));
+    // left to Date.parse: month ends, hour 24, and what Date.parse refuses
+    expect(parseTime('2024-02-29T12:00:00Z')).toBe(Date.parse('2024-02-29T12:00:00Z'));
+    expect(parseTime('2026-04-31T00:00:00Z')).toBe(Date.parse('2026-04-31T00:00:00Z'));
+    expect(parseTime('2026-11-02T24:00:00Z')).toBe(Date.parse('2026-11-02T24:00:00Z'));
+    expect(parseTime('2026-13-02T08:00:00Z')).toBeNaN();
+    expect(parseTime('2026-11-02T08:60:00Z')).toBeNaN();
+    expect(parseTime('2026-11-0xT08:00:00Z')).toBeNaN();
+  });
+
   it('parses the plain UTC form and every other accepted form, and refuses the rest', () => {
     expect(parseTime('2026-11-02T08:00:00Z')).toBe(Date.UTC(2026, 10, 2, 8));
     expect(parseTime('2026-11-02T08:00:00.5Z')).toBe(Date.UTC(2026, 10, 2, 8, 0, 0, 500));
