@@ -123,6 +123,12 @@ test('after submitting: who was notified and how long it usually takes; bulk app
   expect(revoked.status()).toBe(200);
 
   // --- alice: how to use the access, on the request page and the grant page ----------------------
+  // The pages decide "active" with the browser's clock; other browser tests may have moved the
+  // backend's test clock forward, so the browser reads the backend's time from here on.
+  const clock = await page.request.get('/api/access-requests/admin/clock', { headers: await headers(page, 'dave') });
+  expect(clock.status()).toBe(200);
+  const { offsetSeconds, now: serverNow } = await clock.json();
+  if (offsetSeconds > 0) await page.clock.install({ time: new Date(serverNow) });
   await signInAs(page, 'alice');
   await expect(async () => {
     await page.goto(`/access/requests/${encodeURIComponent(submitted)}`);
