@@ -8,4 +8,8 @@ export { detectionsPlugin as default } from './plugin';
 export { detectionsApiRef } from './api';
 export type { DetectionsApi } from './api';
 export { rootRouteRef, alertRouteRef, eventRouteRef } from './routes';
-export { DetectionsNavGate } from './components/DetectionsNavGate';
+/**
+ * The permission the sidebar's "Detections" entry asks for (packages/app NavPermissionGate): a
+ * basic permission given to the roles that read alerts (see useMayReadAlerts).
+ */
+export { detectionsEventReadPermission as detectionsNavPermission } from '@internal/plugin-detections-common';

@@ -3,7 +3,7 @@ import { mockApis } from '@backstage/frontend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { renderWith } from '../testing/render';
 import { AlertPage } from './AlertPage';
-import { DetectionsNavGate } from './DetectionsNavGate';
+import { HomeAlertsCard } from './HomeAlertsCard';
 
 // Someone who may read alerts but neither triage nor revoke (decisions are cached per file).
 const readOnly = mockApis.permission({
@@ -21,8 +21,8 @@ describe('read without triage', () => {
     expect(api.getAlert).toHaveBeenCalledWith('a1');
   }, 30_000);
 
-  it('shows the sidebar item to those who may read alerts', async () => {
-    await renderWith(<DetectionsNavGate><span data-testid="nav-item">Detections</span></DetectionsNavGate>, { path: '/', at: '/', permission: readOnly });
-    expect(await screen.findByTestId('nav-item')).toBeInTheDocument();
+  it('the home card counts the open alerts for a reader', async () => {
+    await renderWith(<HomeAlertsCard />, { path: '/', at: '/', permission: readOnly });
+    expect(await screen.findByTestId('home-detections-total')).toHaveTextContent('open alert');
   }, 30_000);
 });

@@ -2,6 +2,7 @@ import { ReactNode } from 'react';
 import { BasicPermission } from '@backstage/plugin-permission-common';
 import { usePermission } from '@backstage/plugin-permission-react';
 import { auditEventsReadPermission } from '@internal/plugin-audit-common';
+import { detectionsNavPermission } from '@internal/plugin-detections';
 
 /**
  * Sidebar entries that lead to a page only some people may use: the entry shows only to those
@@ -9,6 +10,7 @@ import { auditEventsReadPermission } from '@internal/plugin-audit-common';
  */
 export const NAV_ITEM_PERMISSIONS: Record<string, BasicPermission> = {
   'page:audit': auditEventsReadPermission,
+  'page:detections': detectionsNavPermission,
 };
 
 function Gate(props: { permission: BasicPermission; children: ReactNode }) {
