@@ -8,6 +8,7 @@ type NormalizeOptions = NonNullable<Parameters<typeof parseLine>[1]>;
 import type { IngestLineError, IngestResult } from '@internal/plugin-detections-common';
 import { groupKeyOf } from '../domain/alerts';
 import { timeOrderedUuid } from '../domain/ids';
+import { addToRollups, type RollupRow } from '../domain/rollups';
 import { groupDetections, type AlertChange } from '../domain/grouping';
 import type { DetectionsStore, EventRow } from '../store/DetectionsStore';
 import type { AlertNotifier } from './AlertNotifier';
@@ -119,7 +120,11 @@ export class IngestService {
 
     const result = await store.transaction(async tx => {
       const inserted = await store.insertEvents([...byKey.values()].map(x => x.row), tx);
-      const fresh = [...byKey.values()].filter(x => inserted.has(x.ev.key)).map(x => x.ev);
+      const freshRows = [...byKey.values()].filter(x => inserted.has(x.ev.key));
+      const rollups = new Map<string, RollupRow>();
+      for (const x of freshRows) addToRollups(rollups, x.row);
+      await store.addRollups([...rollups.values()], tx);
+      const fresh = freshRows.map(x => x.ev);
       fresh.sort((a, b) => a.time - b.time);
       const detections: Detection[] = [];
       for (const ev of fresh) for (const d of engine.process(ev)) detections.push(d);

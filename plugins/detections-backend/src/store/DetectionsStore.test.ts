@@ -107,6 +107,26 @@ describe.each(databases.eachSupportedId())('DetectionsStore on %p', databaseId =
     expect(empty.totals).toEqual({ events: 0, alertsOpen: 0, alertsBySeverity: { informational: 0, low: 0, medium: 0, high: 0, critical: 0 } });
   });
 
+  it('counts whole hours from roll-ups and the partial hours from events: exact at any range, re-delivery not counted twice', async () => {
+    const signIns = Array.from({ length: 15 }, (_, i) => signIn(iso(T0, i * 20), EVE, 'GB'));
+    const denies = Array.from({ length: 10 }, (_, i) => egressDeny(iso(T0, i * 30)));
+    const { store, service } = await ingested(databaseId, [...signIns, ...denies]);
+    await service.ingest(ndjson([...signIns.slice(0, 5), ...denies.slice(0, 5)]));
+    const facts = async (from: string, to: string) => {
+      const d = await store.dashboard({ from, to, bucket: 'hour', top: 10 });
+      return [d.totals.events, d.signInsByCountry.reduce((n, c) => n + c.success, 0), d.egressDeniesByDestination.reduce((n, c) => n + c.count, 0)];
+    };
+    // 10:30–13:15: sign-ins 10:40 … 13:00 (8), denies 10:30 … 13:00 (6), both ends inclusive
+    expect(await facts(iso(T0, 30), iso(T0, 195))).toEqual([14, 8, 6]);
+    // whole hours only, one partial hour only, everything
+    expect(await facts(iso(T0, 60), iso(T0, 180))).toEqual([12, 7, 5]);
+    expect(await facts(iso(T0, 5), iso(T0, 50))).toEqual([3, 2, 1]);
+    expect(await facts(iso(T0, -600), iso(T0, 600))).toEqual([25, 15, 10]);
+    // the source filter narrows roll-ups and edges alike
+    const onlyNet = await store.dashboard({ from: iso(T0, 30), to: iso(T0, 195), source: ['azure_firewall'], bucket: 'hour', top: 10 });
+    expect([onlyNet.totals.events, onlyNet.signInsByCountry]).toEqual([6, []]);
+  });
+
   it('deletes old events and old closed alerts with their history and links, keeping the rest', async () => {
     const { store } = await ingested(databaseId, [egressDeny(iso(T0, -3000)), egressDeny(T0), podExec(ALICE, T0), podExec('bob@corp.example', T0)]);
     expect(await store.deleteEventsBefore(Date.parse(iso(T0, -60)), 1)).toBe(1);

@@ -11,6 +11,7 @@ import type {
 import { SEVERITIES } from '@internal/plugin-detections-common';
 import { AlertRecord, severityRank } from '../domain/alerts';
 import type { EventRecord } from '../domain/events';
+import { HOUR_MS, NETWORK_SOURCES, WEIGHT_READ_OPERATIONS, type RollupRow } from '../domain/rollups';
 import type { AlertChange } from '../domain/grouping';
 import type { TriagePatch } from '../domain/triage';
 
@@ -71,6 +72,13 @@ const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v));
 const EVENT_COLUMNS = ['id', 'key', 'source_id', 'source', 'time', 'activity', 'outcome', 'principal', 'resource', 'country', 'bytes', 'weight_store', 'raw', 'ingested_at'] as const;
 
 const EVENT_READ_COLUMNS = ['id', 'key', 'source', 'time', 'activity', 'outcome', 'principal', 'resource', 'bytes', 'raw'];
+
+export interface EventFacts {
+  total: number;
+  signIns: Map<string, { country: string; success: number; failure: number }>;
+  denies: Map<string, { destination: string; count: number }>;
+  reads: Map<string, { principal: string; bytes: number; reads: number }>;
+}
 
 /** Rows per INSERT statement (SQLite allows 32,766 variables; 15 columns × 500 rows stays below). */
 const INSERT_CHUNK = 500;
@@ -381,18 +389,10 @@ export class DetectionsStore {
    * time indexes, alerts on last_seen/first_seen). `source` narrows the event aggregates.
    */
   async dashboard(range: { from: string; to: string; source?: SourceId[]; bucket: 'hour' | 'day'; top: number }): Promise<DashboardSummary> {
-    const fromMs = Date.parse(range.from);
-    const toMs = Date.parse(range.to);
-    const events = () => {
-      let q = this.db('detection_events').where('time', '>=', fromMs).andWhere('time', '<=', toMs);
-      if (range.source?.length) q = q.whereIn('source', range.source);
-      return q;
-    };
-    const sourceWanted = (s: SourceId) => !range.source?.length || range.source.includes(s);
     const alerts = () => this.db('detection_alerts').where('last_seen', '>=', range.from).andWhere('first_seen', '<=', range.to);
     const width = range.bucket === 'hour' ? 13 : 10;
 
-    const [{ n: eventCount }] = await events().count({ n: '*' });
+    const facts = await this.eventFacts(Date.parse(range.from), Date.parse(range.to), range.source);
     const bySeverity: any[] = await alerts().select('severity', 'status').count({ n: '*' }).groupBy('severity', 'status');
     const alertsBySeverity = Object.fromEntries(SEVERITIES.map(s => [s, 0])) as Record<Severity, number>;
     let alertsOpen = 0;
@@ -424,43 +424,94 @@ export class DetectionsStore {
     const byResource: any[] = await alerts().select('resource').max({ ref: 'resource_ref' }).count({ n: '*' })
       .groupBy('resource').orderBy([{ column: 'n', order: 'desc' }, { column: 'resource' }]).limit(range.top);
 
-    const signIns: any[] = sourceWanted('entra_signin')
-      ? await events().where('source', 'entra_signin').select('country', 'outcome').count({ n: '*' }).groupBy('country', 'outcome')
-      : [];
-    const countries = new Map<string, { country: string; success: number; failure: number }>();
-    for (const r of signIns) {
-      const country = r.country ? String(r.country) : 'unknown';
-      const c = countries.get(country) ?? { country, success: 0, failure: 0 };
-      if (r.outcome === 'success') c.success += num(r.n);
-      else if (r.outcome === 'failure') c.failure += num(r.n);
-      countries.set(country, c);
-    }
-
-    const netSources = (['azure_firewall', 'hubble'] as SourceId[]).filter(sourceWanted);
-    const denies: any[] = netSources.length
-      ? await events().whereIn('source', netSources).where('outcome', 'failure').select({ destination: 'resource' }).count({ n: '*' })
-        .groupBy('resource').orderBy([{ column: 'n', order: 'desc' }, { column: 'resource' }]).limit(range.top)
-      : [];
-
-    const reads: any[] = sourceWanted('storage_blob')
-      ? await events().where('source', 'storage_blob').where('weight_store', true).where('outcome', 'success')
-        .whereIn('activity', ['GetBlob', 'CopyBlob', 'CopyBlobSource'])
-        .select('principal').sum({ bytes: 'bytes' }).count({ n: '*' })
-        .groupBy('principal').orderBy([{ column: 'bytes', order: 'desc' }, { column: 'principal' }]).limit(range.top)
-      : [];
-
+    const top = <T>(m: Map<string, T>, order: (a: T, b: T) => number) => [...m.values()].sort(order).slice(0, range.top);
     return {
       from: range.from,
       to: range.to,
-      totals: { events: num(eventCount), alertsOpen, alertsBySeverity },
+      totals: { events: facts.total, alertsOpen, alertsBySeverity },
       alertsOverTime: [...buckets.values()].sort((a, b) => (a.bucket < b.bucket ? -1 : 1)),
       openAlertsByRule: byRule.map(r => ({ rule: String(r.rule), title: String(r.title), count: num(r.n) })),
       topPrincipals: byPrincipal.map(r => ({ principal: String(r.principal), ...(r.ref ? { principalRef: String(r.ref) } : {}), alerts: num(r.n) })),
       topResources: byResource.map(r => ({ resource: String(r.resource), ...(r.ref ? { resourceRef: String(r.ref) } : {}), alerts: num(r.n) })),
-      signInsByCountry: [...countries.values()].sort((a, b) => b.success + b.failure - (a.success + a.failure) || (a.country < b.country ? -1 : 1)).slice(0, range.top),
-      egressDeniesByDestination: denies.map(r => ({ destination: String(r.destination ?? 'unknown'), count: num(r.n) })),
-      weightReadsByPrincipal: reads.map(r => ({ principal: String(r.principal), bytes: num(r.bytes ?? 0), reads: num(r.n) })),
+      signInsByCountry: top(facts.signIns, (a, b) => b.success + b.failure - (a.success + a.failure) || (a.country < b.country ? -1 : 1)),
+      egressDeniesByDestination: top(facts.denies, (a, b) => b.count - a.count || (a.destination < b.destination ? -1 : 1)),
+      weightReadsByPrincipal: top(facts.reads, (a, b) => b.bytes - a.bytes || (a.principal < b.principal ? -1 : 1)),
     };
+  }
+
+  /**
+   * The event counts of the dashboard over [fromMs, toMs]: whole hours from the roll-ups, the
+   * partial hours at both ends from the events themselves (exact at any range, and at most two
+   * hours of events are read whatever the range).
+   */
+  async eventFacts(fromMs: number, toMs: number, sources?: SourceId[]): Promise<EventFacts> {
+    const facts: EventFacts = { total: 0, signIns: new Map(), denies: new Map(), reads: new Map() };
+    const firstWhole = Math.ceil(fromMs / HOUR_MS) * HOUR_MS;
+    const afterWhole = Math.floor((toMs + 1) / HOUR_MS) * HOUR_MS;
+    if (firstWhole >= afterWhole) {
+      await this.addEventFacts(facts, fromMs, toMs, sources);
+      return facts;
+    }
+    if (fromMs < firstWhole) await this.addEventFacts(facts, fromMs, firstWhole - 1, sources);
+    if (afterWhole <= toMs) await this.addEventFacts(facts, afterWhole, toMs, sources);
+    let q = this.db('detection_event_rollups').where('bucket', '>=', firstWhole).andWhere('bucket', '<', afterWhole);
+    if (sources?.length) q = q.whereIn('source', sources);
+    const rows: any[] = await q.select('kind', 'dim', 'outcome').sum({ n: 'count', bytes: 'bytes' }).groupBy('kind', 'dim', 'outcome');
+    for (const r of rows) DetectionsStore.addFact(facts, r.kind, String(r.dim), String(r.outcome), num(r.n), num(r.bytes ?? 0));
+    return facts;
+  }
+
+  private static addFact(f: EventFacts, kind: string, dim: string, outcome: string, n: number, bytes: number) {
+    if (kind === 'total') f.total += n;
+    else if (kind === 'signin') {
+      const country = dim || 'unknown';
+      const c = f.signIns.get(country) ?? { country, success: 0, failure: 0 };
+      if (outcome === 'success') c.success += n;
+      else if (outcome === 'failure') c.failure += n;
+      f.signIns.set(country, c);
+    } else if (kind === 'deny') {
+      const destination = dim || 'unknown';
+      const d = f.denies.get(destination) ?? { destination, count: 0 };
+      d.count += n;
+      f.denies.set(destination, d);
+    } else if (kind === 'weight_read') {
+      const w = f.reads.get(dim) ?? { principal: dim, bytes: 0, reads: 0 };
+      w.bytes += bytes;
+      w.reads += n;
+      f.reads.set(dim, w);
+    }
+  }
+
+  /** The same counts as the roll-ups (domain/rollups.ts), from the events of [fromMs, toMs]. */
+  private async addEventFacts(f: EventFacts, fromMs: number, toMs: number, sources?: SourceId[]) {
+    const events = () => {
+      let q = this.db('detection_events').where('time', '>=', fromMs).andWhere('time', '<=', toMs);
+      if (sources?.length) q = q.whereIn('source', sources);
+      return q;
+    };
+    const [{ n }] = await events().count({ n: '*' });
+    DetectionsStore.addFact(f, 'total', '', '', num(n), 0);
+    const signIns: any[] = await events().where('source', 'entra_signin').select('country', 'outcome').count({ n: '*' }).groupBy('country', 'outcome');
+    for (const r of signIns) DetectionsStore.addFact(f, 'signin', r.country ?? '', String(r.outcome), num(r.n), 0);
+    const denies: any[] = await events().whereIn('source', NETWORK_SOURCES).where('outcome', 'failure').select('resource').count({ n: '*' }).groupBy('resource');
+    for (const r of denies) DetectionsStore.addFact(f, 'deny', r.resource ?? '', '', num(r.n), 0);
+    const reads: any[] = await events().where('source', 'storage_blob').where('weight_store', true).where('outcome', 'success')
+      .whereIn('activity', WEIGHT_READ_OPERATIONS).select('principal').sum({ bytes: 'bytes' }).count({ n: '*' }).groupBy('principal');
+    for (const r of reads) DetectionsStore.addFact(f, 'weight_read', String(r.principal), '', num(r.n), num(r.bytes ?? 0));
+  }
+
+  /** Adds roll-up counts (ingest, same transaction as the events). */
+  async addRollups(rows: RollupRow[], tx: Tx): Promise<void> {
+    const row = '(?, ?, ?, ?, ?, ?, ?)';
+    for (const part of chunks(rows, INSERT_CHUNK)) {
+      const values: unknown[] = [];
+      for (const r of part) values.push(r.kind, r.bucket, r.source, r.dim, r.outcome, r.count, r.bytes);
+      await tx.raw(
+        `insert into detection_event_rollups (kind, bucket, source, dim, outcome, count, bytes) values ${new Array(part.length).fill(row).join(', ')} ` +
+          'on conflict (kind, bucket, source, dim, outcome) do update set count = detection_event_rollups.count + excluded.count, bytes = detection_event_rollups.bytes + excluded.bytes',
+        values as any[],
+      );
+    }
   }
 
   // ---- retention ----
@@ -468,6 +519,8 @@ export class DetectionsStore {
   /** Deletes events older than `beforeMs` (in slices, so no statement holds the table for long). */
   async deleteEventsBefore(beforeMs: number, slice = 5000): Promise<number> {
     let total = 0;
+    // roll-ups of the hours that end by then (an hour cut by the limit keeps its counts)
+    await this.db('detection_event_rollups').where('bucket', '<=', beforeMs - HOUR_MS).delete();
     for (;;) {
       const ids = (await this.db('detection_events').where('time', '<', beforeMs).select('id').limit(slice)).map(r => r.id);
       if (!ids.length) return total;
