@@ -1,16 +1,9 @@
 import request from 'supertest';
 import { Knex } from 'knex';
-import { TestDatabases, mockCredentials, mockServices, startTestBackend } from '@backstage/backend-test-utils';
-import { coreServices, createBackendModule, createServiceFactory } from '@backstage/backend-plugin-api';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import { notificationService } from '@backstage/plugin-notifications-node';
+import { TestDatabases, mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { accessProvisionersExtensionPoint } from '@internal/plugin-access-requests-node';
-import { accessRequestsPlugin } from './plugin';
-import {
-  ALICE, BOB, CAROL, DAVE, ERIN, MALLORY, POLICY_DIR, W7B,
-  RecordingProvisioner, orgEntities, recordingAuditor, resourceEntities,
-} from './__testUtils__/fixtures';
+import { ALICE, BOB, CAROL, DAVE, ERIN, MALLORY, W7B } from './__testUtils__/fixtures';
+import { startAccessRequestsBackend } from './__testUtils__/testBackend';
 
 jest.setTimeout(90_000);
 const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
@@ -40,31 +33,8 @@ describe.each(databases.eachSupportedId())('GET /decision-times on %p', database
   });
 
   it('is the median time to decision of the decided requests the caller may read', async () => {
-    const auditor = recordingAuditor();
-    const provisioners = createBackendModule({
-      pluginId: 'access-requests',
-      moduleId: 'test-provisioners',
-      register(reg) {
-        reg.registerInit({
-          deps: { ep: accessProvisionersExtensionPoint },
-          async init({ ep }) {
-            ep.addProvisioner(new RecordingProvisioner('azure-role-assignment'), new RecordingProvisioner('kubernetes-rolebinding'));
-          },
-        });
-      },
-    });
-    const backend = await startTestBackend({
-      features: [
-        accessRequestsPlugin,
-        provisioners,
-        catalogServiceMock.factory({ entities: [...orgEntities(), ...resourceEntities()] }),
-        createServiceFactory({ service: notificationService, deps: {}, factory: () => ({ send: async () => {} }) }),
-        mockServices.database.factory({ knex }),
-        mockServices.scheduler.factory({ skipTaskRunOnStartup: true }),
-        permissionsMock.factory,
-        createServiceFactory({ service: coreServices.auditor, deps: {}, factory: () => auditor }),
-        mockServices.rootConfig.factory({ data: { accessRequests: { policyDirectory: POLICY_DIR, testing: { allowClockControl: true } } } }),
-      ],
+    const { backend, auditor } = await startAccessRequestsBackend({
+      knex, permissions: permissionsMock, config: { testing: { allowClockControl: true } },
     });
     stop = () => backend.stop();
     const call = (method: 'get' | 'post', path: string, user: string) =>

@@ -1,13 +1,9 @@
 import request from 'supertest';
 import { Knex } from 'knex';
-import { TestDatabases, mockCredentials, mockServices, startTestBackend } from '@backstage/backend-test-utils';
-import { coreServices, createBackendModule, createServiceFactory } from '@backstage/backend-plugin-api';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import { notificationService } from '@backstage/plugin-notifications-node';
+import { TestDatabases, mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { accessProvisionersExtensionPoint } from '@internal/plugin-access-requests-node';
-import { accessRequestsPlugin } from './plugin';
-import { ALICE, BOB, NS, POLICY_DIR, RecordingProvisioner, orgEntities, recordingAuditor, resourceEntities } from './__testUtils__/fixtures';
+import { ALICE, BOB, NS, orgEntities } from './__testUtils__/fixtures';
+import { startAccessRequestsBackend } from './__testUtils__/testBackend';
 
 jest.setTimeout(90_000);
 const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
@@ -46,32 +42,7 @@ describe.each(databases.eachSupportedId())('GET /grants/export on %p', databaseI
   });
 
   it('exports grants with UPN, object id and Azure scope to service tokens and read-all holders only, audited', async () => {
-    const auditor = recordingAuditor();
-    const provisioners = createBackendModule({
-      pluginId: 'access-requests',
-      moduleId: 'test-provisioners',
-      register(reg) {
-        reg.registerInit({
-          deps: { ep: accessProvisionersExtensionPoint },
-          async init({ ep }) {
-            ep.addProvisioner(new RecordingProvisioner('azure-role-assignment'), new RecordingProvisioner('kubernetes-rolebinding'));
-          },
-        });
-      },
-    });
-    const backend = await startTestBackend({
-      features: [
-        accessRequestsPlugin,
-        provisioners,
-        catalogServiceMock.factory({ entities: [...entities(), ...resourceEntities()] }),
-        createServiceFactory({ service: notificationService, deps: {}, factory: () => ({ send: async () => {} }) }),
-        mockServices.database.factory({ knex }),
-        mockServices.scheduler.factory({ skipTaskRunOnStartup: true }),
-        permissionsMock.factory,
-        createServiceFactory({ service: coreServices.auditor, deps: {}, factory: () => auditor }),
-        mockServices.rootConfig.factory({ data: { accessRequests: { policyDirectory: POLICY_DIR } } }),
-      ],
-    });
+    const { backend, auditor } = await startAccessRequestsBackend({ knex, permissions: permissionsMock, entities: entities() });
     stop = () => backend.stop();
     const api = (path: string, header: string) => request(backend.server).get(`/api/access-requests${path}`).set('Authorization', header);
     // a self-service grant for alice on the namespace

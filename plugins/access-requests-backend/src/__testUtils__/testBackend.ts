@@ -1,0 +1,49 @@
+import { Knex } from 'knex';
+import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import { coreServices, createBackendModule, createServiceFactory } from '@backstage/backend-plugin-api';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { notificationService } from '@backstage/plugin-notifications-node';
+import { Entity } from '@backstage/catalog-model';
+import { accessProvisionersExtensionPoint } from '@internal/plugin-access-requests-node';
+import { accessRequestsPlugin } from '../plugin';
+import { POLICY_DIR, RecordingProvisioner, orgEntities, recordingAuditor, resourceEntities } from './fixtures';
+
+/**
+ * The access-requests plugin in a test backend on `knex`: recording Azure and Kubernetes
+ * provisioners, the demo org and resources in a mock catalog, a recording auditor, notifications
+ * dropped, the given permissions mock and `accessRequests` config (the policy directory is added).
+ */
+export async function startAccessRequestsBackend(options: {
+  knex: Knex;
+  permissions: { factory: any };
+  config?: Record<string, unknown>;
+  entities?: Entity[];
+}) {
+  const auditor = recordingAuditor();
+  const provisioners = createBackendModule({
+    pluginId: 'access-requests',
+    moduleId: 'test-provisioners',
+    register(reg) {
+      reg.registerInit({
+        deps: { ep: accessProvisionersExtensionPoint },
+        async init({ ep }) {
+          ep.addProvisioner(new RecordingProvisioner('azure-role-assignment'), new RecordingProvisioner('kubernetes-rolebinding'));
+        },
+      });
+    },
+  });
+  const backend = await startTestBackend({
+    features: [
+      accessRequestsPlugin,
+      provisioners,
+      catalogServiceMock.factory({ entities: [...(options.entities ?? orgEntities()), ...resourceEntities()] }),
+      createServiceFactory({ service: notificationService, deps: {}, factory: () => ({ send: async () => {} }) }),
+      mockServices.database.factory({ knex: options.knex }),
+      mockServices.scheduler.factory({ skipTaskRunOnStartup: true }),
+      options.permissions.factory,
+      createServiceFactory({ service: coreServices.auditor, deps: {}, factory: () => auditor }),
+      mockServices.rootConfig.factory({ data: { accessRequests: { policyDirectory: POLICY_DIR, ...options.config } } }),
+    ],
+  });
+  return { backend, auditor };
+}
