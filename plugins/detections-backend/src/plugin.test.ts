@@ -228,7 +228,12 @@ describe.each(databases.eachSupportedId())('detections plugin on %p', databaseId
     const r = await t.ingest(ndjson(weightReads(4, ALICE_UPN, now, 4, { account: 'frontierweights', container: 'frontier-7b' })));
     expect(r.body.accepted).toBe(4);
     const alert = (await t.api('get', '/alerts?rule=weight-store-bulk-read', t.as(BOB))).body.items[0];
-    expect(alert).toMatchObject({ principal: ALICE_UPN, resource: 'frontierweights/frontier-7b' });
+    // refs from the catalog: the user by e-mail, the store by its Azure scope; the entity tab's filter finds it
+    expect(alert).toMatchObject({ principal: ALICE_UPN, principalRef: ALICE, resource: 'frontierweights/frontier-7b', resourceRef: W7B });
+    for (const ref of [ALICE, W7B]) {
+      const tab = await t.api('get', `/alerts?entityRef=${encodeURIComponent(ref)}`, t.as(BOB));
+      expect(tab.body.items.map((a: any) => a.id)).toContain(alert.id);
+    }
 
     expect((await t.api('get', `/alerts/${alert.id}/grants`, t.as(ALICE))).status).toBe(403);
     const grants = await t.api('get', `/alerts/${alert.id}/grants`, t.as(BOB));

@@ -1,4 +1,5 @@
 import { coreServices, createBackendPlugin } from '@backstage/backend-plugin-api';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { notificationService } from '@backstage/plugin-notifications-node';
 import { systemClock } from '@internal/clock';
 import { DetectionEngine } from '@internal/detection-rules';
@@ -9,6 +10,7 @@ import { AccessRequestsGrants } from './service/AccessRequestsGrants';
 import { AlertNotifier } from './service/AlertNotifier';
 import { AlertsService } from './service/AlertsService';
 import { BlobLogPuller } from './service/BlobLogPuller';
+import { loadCatalogNames } from './service/catalogNames';
 import { DetectionsQueries } from './service/DetectionsQueries';
 import { IngestService } from './service/IngestService';
 import { LiveGrantIndex } from './service/liveGrants';
@@ -36,6 +38,7 @@ export const detectionsPlugin = createBackendPlugin({
         auditor: coreServices.auditor,
         lifecycle: coreServices.lifecycle,
         notifications: notificationService,
+        catalog: catalogServiceRef,
       },
       async init(deps) {
         const { config, logger, database, scheduler, lifecycle } = deps;
@@ -70,25 +73,34 @@ export const detectionsPlugin = createBackendPlugin({
         const alerts = new AlertsService({ store, auditor: deps.auditor, clock, grants: grantsApi });
         const queries = new DetectionsQueries({ store, engine, clock });
 
-        if (grantsApi) {
-          const refreshGrants = async () => {
+        // who is who: catalog users and stores, and the access-requests grant export (the
+        // engine's "read without a grant", the refs of alerts, what a revoke would end)
+        const refresh = async () => {
+          try {
+            grantIndex.setCatalog(await loadCatalogNames(deps.catalog, deps.auth));
+          } catch (e) {
+            logger.warn(`detections: catalog users and stores not read (alerts keep the names of the logs until they are): ${(e as Error).message}`);
+          }
+          if (grantsApi) {
             try {
               grantIndex.replace(await grantsApi.exportGrants(), clock.now());
             } catch (e) {
               logger.warn(`detections: grant export of access-requests not read (read-without-grant stays quiet until it is): ${(e as Error).message}`);
             }
-          };
-          lifecycle.addStartupHook(refreshGrants);
-          await scheduler.scheduleTask({
-            id: 'detections-grants-refresh',
-            // every replica keeps its own engine, so each refreshes its own copy
-            scope: 'local',
-            frequency: { minutes: settings.grants.refreshMinutes },
-            timeout: { minutes: 2 },
-            initialDelay: { seconds: 30 },
-            fn: refreshGrants,
-          });
-        }
+          }
+          const dir = grantIndex.directory;
+          await store.fillAlertRefs(p => dir.principalRef(p), r => dir.resourceRef(r));
+        };
+        lifecycle.addStartupHook(refresh);
+        await scheduler.scheduleTask({
+          id: 'detections-grants-refresh',
+          // every replica keeps its own engine, so each refreshes its own copy
+          scope: 'local',
+          frequency: { minutes: settings.grants.refreshMinutes },
+          timeout: { minutes: 2 },
+          initialDelay: { seconds: 30 },
+          fn: refresh,
+        });
 
         await scheduler.scheduleTask({
           id: 'detections-retention',

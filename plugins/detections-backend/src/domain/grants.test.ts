@@ -2,6 +2,7 @@ import type { ExportedGrant } from '@internal/detection-rules';
 import { GrantDirectory, grantsForAlert } from './grants';
 
 const NOW = Date.parse('2026-12-07T12:00:00Z');
+const EVE_UPN = 'eve@corp.example';
 const SCOPE = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/wacct';
 
 function grant(over: Partial<ExportedGrant> & { id: string }): ExportedGrant {
@@ -53,5 +54,16 @@ describe('GrantDirectory', () => {
     expect(d.resourceRef('wacct/weights')).toBe('resource:default/weights');
     expect(d.resourceRef('wacct/other')).toBe('resource:default/acct');
     expect(d.resourceRef('elsewhere/x')).toBeUndefined();
+  });
+
+  it('takes the catalog\'s names first and the grant export\'s where the catalog has none', () => {
+    const d = new GrantDirectory([grant({ id: 'g1' })], {
+      users: [{ ref: 'user:default/erin', names: ['erin@corp.example', 'oid-erin'] }, { ref: 'user:default/eve2', names: [EVE_UPN] }],
+      stores: [{ ref: 'resource:default/catalog-weights', azureScope: `${SCOPE}/blobServices/default/containers/weights` }],
+    });
+    expect(d.principalRef('OID-ERIN')).toBe('user:default/erin');
+    expect(d.principalRef(EVE_UPN)).toBe('user:default/eve2');
+    expect(d.principalRef('oid-eve')).toBe('user:default/eve');
+    expect(d.resourceRef('wacct/weights')).toBe('resource:default/catalog-weights');
   });
 });

@@ -44,19 +44,34 @@ export function grantsForAlert(
   return grants.filter(g => grantActiveAt(g, now) && userKeys(g).some(k => names.has(k)) && grantCoversResource(g, alert.resource, alert.resourceRef));
 }
 
+/** Names of catalog entities as logs show them (from the catalog, see service/catalogNames.ts). */
+export interface CatalogNames {
+  /** user ref and its UPN / e-mail / directory object id */
+  users: Array<{ ref: string; names: string[] }>;
+  /** resource ref and its Azure scope (`frontier-guard.io/azure-scope`) */
+  stores: Array<{ ref: string; azureScope: string }>;
+}
+
 /**
- * Resolves names seen in logs to catalog refs from the grant export: a principal to its user
- * ref, a storage `account/container` to the resource ref of a grant scoped to it.
+ * Resolves names seen in logs to catalog refs: a principal (UPN, e-mail, object id) to its user
+ * ref, a storage `account/container` to the resource whose Azure scope it is (the account's when
+ * no container matches). The catalog's names come first, the grant export's fill in.
  */
 export class GrantDirectory {
   private readonly users = new Map<string, string>();
   private readonly stores = new Map<string, string>();
 
-  constructor(grants: ExportedGrant[] = []) {
+  constructor(grants: ExportedGrant[] = [], catalog?: CatalogNames) {
+    const store = (scope: string | undefined, ref: string) => {
+      const { account, container } = scopeParts(scope);
+      const key = account && (container ? `${account}/${container}` : account);
+      if (key && ref && !this.stores.has(key)) this.stores.set(key, ref);
+    };
+    for (const u of catalog?.users ?? []) for (const n of u.names) this.users.set(n.toLocaleLowerCase('en-US'), u.ref);
+    for (const st of catalog?.stores ?? []) store(st.azureScope, st.ref);
     for (const g of grants) {
-      if (g.user.ref) for (const k of userKeys(g)) this.users.set(k, g.user.ref);
-      const { account, container } = scopeParts(g.resource.azureScope);
-      if (account && g.resource.ref) this.stores.set(container ? `${account}/${container}` : account, g.resource.ref);
+      if (g.user.ref) for (const k of userKeys(g)) if (!this.users.has(k)) this.users.set(k, g.user.ref);
+      store(g.resource.azureScope, g.resource.ref);
     }
   }
 

@@ -1,5 +1,5 @@
 import { GrantIndex, type DetectionEvent, type ExportedGrant } from '@internal/detection-rules';
-import { GrantDirectory } from '../domain/grants';
+import { GrantDirectory, type CatalogNames } from '../domain/grants';
 
 /** Stands for "some grant" while the export has not been read yet: the rule stays quiet. */
 const NOT_LOADED: ExportedGrant = {
@@ -26,11 +26,19 @@ export class LiveGrantIndex extends GrantIndex {
     super([]);
   }
 
+  private catalog?: CatalogNames;
+
   replace(grants: ExportedGrant[], at: Date): void {
     this.inner = new GrantIndex(grants);
-    this.dir = new GrantDirectory(grants);
     this.grantList = grants;
+    this.dir = new GrantDirectory(grants, this.catalog);
     this.loadedAt = at;
+  }
+
+  /** The catalog's names of users and stores (refs of alerts), refreshed with the grants. */
+  setCatalog(catalog: CatalogNames): void {
+    this.catalog = catalog;
+    this.dir = new GrantDirectory(this.grantList, catalog);
   }
 
   get loaded(): boolean {

@@ -141,6 +141,19 @@ describe.each(databases.eachSupportedId())('DetectionsStore on %p', databaseId =
     expect((await store.alertEvents(a.id, 10)).items).toEqual([]);
   });
 
+  it('fills in the refs of alerts opened before their names could be resolved, and only those', async () => {
+    const { store } = await ingested(databaseId, [podExec(ALICE, T0), podExec('bob@corp.example', T0)]);
+    // both alerts are on the same pod; only alice is known
+    expect(await store.fillAlertRefs(p => (p === ALICE ? 'user:default/alice' : undefined), () => 'resource:default/research-llm')).toBe(1 + 2);
+    const byPrincipal = Object.fromEntries((await store.listAlerts({ limit: 10 })).items.map(a => [a.principal, [a.principalRef, a.resourceRef]]));
+    expect(byPrincipal[ALICE][0]).toBe('user:default/alice');
+    expect(byPrincipal['bob@corp.example'][0]).toBeUndefined();
+    expect((await store.listAlerts({ limit: 10, entityRef: 'user:default/alice' })).items.map(a => a.principal)).toEqual([ALICE]);
+    // a resolved ref is not overwritten
+    expect(await store.fillAlertRefs(() => 'user:default/other', () => undefined)).toBe(1);
+    expect((await store.listAlerts({ limit: 10, entityRef: 'user:default/alice' })).totalCount).toBe(1);
+  });
+
   it('remembers blob read positions', async () => {
     const { store } = await ingested(databaseId, []);
     expect(await store.blobPosition('insights-logs', 'a.json')).toBeUndefined();

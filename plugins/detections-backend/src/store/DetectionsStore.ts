@@ -382,6 +382,26 @@ export class DetectionsStore {
     return { items: page, last: last ? [last.lastSeen, last.id] : undefined, totalCount: num(n) };
   }
 
+  /**
+   * Fills in the catalog refs of alerts opened before their principal or resource could be
+   * resolved (a user who had no grant yet, a store the catalog learnt later): at most `limit`
+   * distinct names per call.
+   */
+  async fillAlertRefs(resolvePrincipal: (p: string) => string | undefined, resolveResource: (r: string) => string | undefined, limit = 1000): Promise<number> {
+    let n = 0;
+    const principals = await this.db('detection_alerts').whereNull('principal_ref').distinct('principal').limit(limit);
+    for (const { principal } of principals) {
+      const ref = resolvePrincipal(principal);
+      if (ref) n += await this.db('detection_alerts').where({ principal }).whereNull('principal_ref').update({ principal_ref: ref });
+    }
+    const resources = await this.db('detection_alerts').whereNull('resource_ref').distinct('resource').limit(limit);
+    for (const { resource } of resources) {
+      const ref = resolveResource(resource);
+      if (ref) n += await this.db('detection_alerts').where({ resource }).whereNull('resource_ref').update({ resource_ref: ref });
+    }
+    return n;
+  }
+
   // ---- dashboard ----
 
   /**
