@@ -12,12 +12,16 @@ import MenuIcon from '@material-ui/icons/Menu';
 import HomeIcon from '@material-ui/icons/Home';
 import { UserSettingsSignInAvatar } from '@backstage/plugin-user-settings';
 import { NotificationsSidebarItem } from '@backstage/plugin-notifications';
+import { NavPermissionGate } from './NavPermissionGate';
 
 export const SidebarContent = NavContentBlueprint.make({
   params: {
     component: ({ navItems }) => {
+      // Entries of pages only some people may use show only to them (./NavPermissionGate).
       const nav = navItems.withComponent(item => (
-        <SidebarItem icon={() => item.icon} to={item.href} text={item.title} />
+        <NavPermissionGate id={item.node.spec.id}>
+          <SidebarItem icon={() => item.icon} to={item.href} text={item.title} />
+        </NavPermissionGate>
       ));
 
       nav.take('page:notifications'); // rendered by NotificationsSidebarItem below
