@@ -10,10 +10,10 @@ import { DemoUser, signInAs } from './helpers';
  * as a screenshot in the HTML report (and in $LAYOUT_SHOTS_DIR when set).
  */
 
-const ROLES: Array<{ user: DemoUser; role: string }> = [
-  { user: 'alice', role: 'researcher' },
-  { user: 'bob', role: 'reviewer' },
-  { user: 'dave', role: 'admin' },
+const ROLES: Array<{ user: DemoUser; role: string; auditor: boolean }> = [
+  { user: 'alice', role: 'researcher', auditor: false },
+  { user: 'bob', role: 'reviewer', auditor: true },
+  { user: 'dave', role: 'admin', auditor: true },
 ];
 
 /** The portal's main pages and the heading each shows (titles match the navigation labels). */
@@ -29,6 +29,7 @@ const PAGES: Array<{ path: string; heading: string | RegExp }> = [
   { path: '/audit', heading: /audit/i },
   // pages whose header the app draws (PortalPageLayout)
   { path: '/notifications', heading: 'Notifications' },
+  { path: '/settings', heading: 'Settings' },
   { path: '/catalog/default/component/frontier-7b-chat', heading: 'Catalog' },
 ];
 
@@ -76,7 +77,7 @@ async function headerStyle(page: Page) {
 const SIDEBAR_LABELS = 'nav a span, nav a div';
 const KEY_ELEMENTS = [SIDEBAR_LABELS, 'header h1', 'main table', '[data-testid="home-cards"] > div'];
 
-for (const { user, role } of ROLES) {
+for (const { user, role, auditor } of ROLES) {
   test(`the shell fits 1440×900 for a ${role} (${user}): one header style, labels and pages that fit`, async ({ page }, testInfo) => {
     test.setTimeout(240_000);
     await page.setViewportSize({ width: 1440, height: 900 });
@@ -84,10 +85,12 @@ for (const { user, role } of ROLES) {
 
     // The sidebar: short labels that fit, no "Catalog Graph" entry (an empty canvas without an entity).
     const nav = page.locator('nav');
-    for (const label of ['Home', 'Catalog', 'Access', 'Scans', 'Inventory', 'Exceptions', 'Audit']) {
+    for (const label of ['Home', 'Catalog', 'Access', 'Scans', 'Inventory', 'Exceptions']) {
       // (the logo is a "Home" link too; the entry is the last one)
       await expect(nav.getByRole('link', { name: label, exact: true }).last()).toBeVisible();
     }
+    // The audit trail is offered only to those who may read it (the backend refuses the others).
+    await expect(nav.getByRole('link', { name: 'Audit', exact: true })).toHaveCount(auditor ? 1 : 0);
     await expect(nav.getByRole('link', { name: /Catalog Graph/i })).toHaveCount(0);
 
     let homeHeader: string | undefined;
