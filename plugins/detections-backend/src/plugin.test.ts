@@ -262,8 +262,11 @@ describe.each(databases.eachSupportedId())('detections plugin on %p', databaseId
   });
 
   it('notifies the security reviewers of a new high alert with a link to its page', async () => {
-    await t.ingest(ndjson([podExec(ALICE_UPN)])).expect(200);
-    const id = (await t.api('get', '/alerts', t.as(BOB))).body.items[0].id;
+    await t.ingest(ndjson([podExec(ALICE_UPN, undefined, 'research-sandbox')])).expect(200);
+    const alert = (await t.api('get', '/alerts', t.as(BOB))).body.items[0];
+    const id = alert.id;
+    // the namespace is a catalog resource (frontier-guard.io/kubernetes-namespace): the alert names it
+    expect(alert).toMatchObject({ principalRef: ALICE, resourceRef: 'resource:default/research-sandbox-namespace' });
     for (let i = 0; i < 50 && !t.sent.some(n => n.payload.topic === 'detections'); i++) await new Promise(r => setTimeout(r, 20));
     expect(t.sent.filter(n => n.payload.topic === 'detections')).toEqual([
       expect.objectContaining({ recipients: { type: 'entity', entityRef: 'group:default/security-reviewers' }, payload: expect.objectContaining({ link: `/detections/alerts/${id}`, severity: 'high' }) }),

@@ -66,4 +66,11 @@ describe('GrantDirectory', () => {
     expect(d.principalRef('oid-eve')).toBe('user:default/eve');
     expect(d.resourceRef('wacct/weights')).toBe('resource:default/catalog-weights');
   });
+
+  it('resolves Kubernetes resource names by their namespace, with or without the cluster in front', () => {
+    const d = new GrantDirectory([], { users: [], stores: [], namespaces: [{ ref: 'resource:default/research-sandbox-namespace', namespace: 'research-sandbox' }] });
+    expect(d.resourceRef('research-sandbox/pods/exec/notebook-0')).toBe('resource:default/research-sandbox-namespace');
+    expect(d.resourceRef('training-cluster/research-sandbox/pods/exec/notebook-0')).toBe('resource:default/research-sandbox-namespace');
+    expect(d.resourceRef('training/pods/exec/trainer-0')).toBeUndefined();
+  });
 });

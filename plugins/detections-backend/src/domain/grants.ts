@@ -50,6 +50,8 @@ export interface CatalogNames {
   users: Array<{ ref: string; names: string[] }>;
   /** resource ref and its Azure scope (`frontier-guard.io/azure-scope`) */
   stores: Array<{ ref: string; azureScope: string }>;
+  /** resource ref of a Kubernetes namespace (`frontier-guard.io/kubernetes-namespace`) */
+  namespaces?: Array<{ ref: string; namespace: string }>;
 }
 
 /**
@@ -60,8 +62,10 @@ export interface CatalogNames {
 export class GrantDirectory {
   private readonly users = new Map<string, string>();
   private readonly stores = new Map<string, string>();
+  private readonly namespaces = new Map<string, string>();
 
   constructor(grants: ExportedGrant[] = [], catalog?: CatalogNames) {
+    for (const ns of catalog?.namespaces ?? []) this.namespaces.set(ns.namespace.toLocaleLowerCase('en-US'), ns.ref);
     const store = (scope: string | undefined, ref: string) => {
       const { account, container } = scopeParts(scope);
       const key = account && (container ? `${account}/${container}` : account);
@@ -79,8 +83,13 @@ export class GrantDirectory {
     return this.users.get(principal.toLocaleLowerCase('en-US'));
   }
 
+  /**
+   * A storage `account/container` (or its account); else a Kubernetes resource name
+   * (`[cluster/]namespace/resource/name`, as detection-rules names them) by its namespace.
+   */
   resourceRef(resource: string): string | undefined {
     const r = resource.toLocaleLowerCase('en-US');
-    return this.stores.get(r) ?? this.stores.get(r.split('/')[0]);
+    const parts = r.split('/');
+    return this.stores.get(r) ?? this.stores.get(parts[0]) ?? this.namespaces.get(parts[0]) ?? (parts.length > 3 ? this.namespaces.get(parts[1]) : undefined);
   }
 }

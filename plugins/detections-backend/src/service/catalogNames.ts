@@ -5,8 +5,8 @@ import type { CatalogNames } from '../domain/grants';
 const text = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
 
 /**
- * Users (with their e-mail / UPN and Entra object id) and Azure-scoped resources (weight stores)
- * of the catalog, read with the plugin's own credentials: the names logs use for them.
+ * Users (with their e-mail / UPN and Entra object id), Azure-scoped resources (weight stores) and
+ * Kubernetes namespaces of the catalog, read with the plugin's own credentials: the names logs use for them.
  */
 export async function loadCatalogNames(catalog: CatalogService, auth: AuthService): Promise<CatalogNames> {
   const credentials = await auth.getOwnServiceCredentials();
@@ -29,5 +29,8 @@ export async function loadCatalogNames(catalog: CatalogService, auth: AuthServic
     stores: stores.items
       .map(r => ({ ref: refOf('resource', r), azureScope: text(r.metadata.annotations?.['frontier-guard.io/azure-scope']) }))
       .filter((r): r is { ref: string; azureScope: string } => !!r.azureScope),
+    namespaces: stores.items
+      .map(r => ({ ref: refOf('resource', r), namespace: text(r.metadata.annotations?.['frontier-guard.io/kubernetes-namespace']) }))
+      .filter((r): r is { ref: string; namespace: string } => !!r.namespace),
   };
 }
