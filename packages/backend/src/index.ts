@@ -11,6 +11,7 @@ import { frontierGuardDatabaseServiceFactory } from './database';
 import { productionGuardPlugin } from './production/productionGuard';
 import { exitOnStartupFailure } from './production/startup';
 import { pluginTokenCacheServiceFactory } from './auth/pluginTokenCache';
+import { frontierGuardEventsServiceFactory } from './events/eventsServiceFactory';
 
 const backend = createBackend();
 
@@ -59,6 +60,9 @@ backend.add(import('@backstage/plugin-notifications-backend'));
 backend.add(import('@backstage/plugin-signals-backend'));
 // Events bus persisted in the database, so events (signals, notifications) reach every replica.
 backend.add(import('@backstage/plugin-events-backend'));
+// ... posted to only when there can be other replicas: not on SQLite (one process; events are
+// delivered in-process), see src/events.
+backend.add(frontierGuardEventsServiceFactory);
 
 // Frontier Guard plugins
 backend.add(import('@internal/plugin-model-scan-backend'));
