@@ -154,12 +154,13 @@ function useColumns(options: { decided?: boolean; onReviewed?: (message: string)
           r.roleTitle
         ),
     },
-    { title: 'For', field: 'durationMinutes', render: r => formatMinutes(r.durationMinutes), filtering: false },
+    { title: 'For', field: 'durationMinutes', render: r => formatMinutes(r.durationMinutes), filtering: false, width: '56px' },
     {
       title: 'Age',
       field: 'ageMinutes',
       render: r => <Tooltip title={formatTime(r.createdAt)}><span>{formatMinutes(r.ageMinutes)}</span></Tooltip>,
       filtering: false,
+      width: '56px',
     },
   );
   if (options.decided) {
@@ -196,7 +197,7 @@ function useColumns(options: { decided?: boolean; onReviewed?: (message: string)
       title: 'Decide',
       filtering: false,
       sorting: false,
-      cellStyle: { whiteSpace: 'nowrap' },
+      cellStyle: { minWidth: 96 },
       render: r => (
         <div data-testid="inbox-item" data-request-id={r.id}>
           <ReviewPanel compact request={r} onReviewed={(_res, message) => options.onReviewed?.(message)} />

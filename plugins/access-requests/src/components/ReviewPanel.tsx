@@ -52,11 +52,11 @@ export function ReviewPanel(props: {
           {done}
         </Alert>
       )}
-      <Box mt={compact ? 0 : 1} display="flex" style={{ gap: 8 }}>
-        <Button variant="contained" color="primary" size={compact ? 'small' : 'medium'} onClick={() => setDialog('approve')}>
+      <Box mt={compact ? 0 : 1} display="flex" style={{ gap: 8, flexWrap: 'wrap' }}>
+        <Button variant="contained" color="primary" size={compact ? 'small' : 'medium'} style={{ whiteSpace: 'nowrap' }} onClick={() => setDialog('approve')}>
           Approve
         </Button>
-        <Button variant="outlined" size={compact ? 'small' : 'medium'} onClick={() => setDialog('deny')}>
+        <Button variant="outlined" size={compact ? 'small' : 'medium'} style={{ whiteSpace: 'nowrap' }} onClick={() => setDialog('deny')}>
           Deny
         </Button>
       </Box>
