@@ -164,6 +164,10 @@ describe.each(databases.eachSupportedId())('access-requests security on %p', dat
     expect(asReviewer.body.grant).toBeUndefined();
     const asRequester = await t.api('get', `/requests/${pending}`, ALICE).expect(200);
     expect(asRequester.body.grant.userRef).toBe(ALICE);
+    // "decided by me" without read-all: mallory lists what she reviewed, erin (no review) nothing
+    const reviewed = await t.api('get', '/requests?scope=reviewed', 'user:default/mallory').expect(200);
+    expect(reviewed.body.items.map((r: any) => r.id)).toEqual([pending]);
+    expect((await t.api('get', '/requests?scope=reviewed', ERIN).expect(200)).body.items).toEqual([]);
     expect(failed(t, 'permission-denied').map(e => [e.meta?.actor, e.meta?.path])).toEqual([
       [ERIN, `/api/access-requests/requests/${other}`],
       [ERIN, `/api/access-requests/requests/${pending}`],

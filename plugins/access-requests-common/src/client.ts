@@ -75,7 +75,7 @@ export class AccessRequestsClient {
   }
 
   listRequests(
-    params: { scope?: 'mine' | 'inbox' | 'all'; resourceRef?: string; status?: string } = {},
+    params: { scope?: 'mine' | 'inbox' | 'reviewed' | 'all'; resourceRef?: string; status?: string } = {},
     o?: { token?: string },
   ) {
     return this.call<{ items: AccessRequest[] }>('GET', `/requests${AccessRequestsClient.qs(params)}`, undefined, o);

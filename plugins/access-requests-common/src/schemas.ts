@@ -144,7 +144,7 @@ export const postHocReviewBodySchema = z
   .strict();
 
 export const listRequestsQuerySchema = z.object({
-  scope: z.enum(['mine', 'inbox', 'all']).default('mine'),
+  scope: z.enum(['mine', 'inbox', 'reviewed', 'all']).default('mine'),
   resourceRef: entityRef.optional(),
   status: z.enum(['pending', 'approved', 'denied', 'expired', 'withdrawn']).optional(),
 });

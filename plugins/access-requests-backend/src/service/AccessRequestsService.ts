@@ -509,7 +509,7 @@ export class AccessRequestsService {
 
   async listRequests(
     actor: Actor,
-    query: { scope: 'mine' | 'inbox' | 'all'; resourceRef?: string; status?: RequestStatus },
+    query: { scope: 'mine' | 'inbox' | 'reviewed' | 'all'; resourceRef?: string; status?: RequestStatus },
     canReadAll: boolean,
   ): Promise<AccessRequest[]> {
     if (query.scope === 'all' && !canReadAll) throw new NotAllowedError('scope=all requires access-requests.read-all');
@@ -520,6 +520,8 @@ export class AccessRequestsService {
     } else {
       records = await this.o.store.listRequests({
         requester: query.scope === 'mine' ? actor.userRef : undefined,
+        // requests the caller reviewed: readable by their reviewer (same rule as GET /requests/:id)
+        reviewer: query.scope === 'reviewed' ? actor.userRef : undefined,
         resourceRef: query.resourceRef,
         status: query.status,
       });

@@ -40,6 +40,8 @@ export interface ReviewRecord extends Review {
 
 export interface RequestFilter {
   requester?: string;
+  /** Only requests this user reviewed. */
+  reviewer?: string;
   resourceRef?: string;
   status?: RequestStatus;
   ids?: string[];
@@ -132,6 +134,9 @@ export class AccessStore {
   async listRequests(filter: RequestFilter, tx?: Tx): Promise<RequestRecord[]> {
     const query = this.q(tx)('access_requests').orderBy('created_at', 'desc').orderBy('id', 'asc');
     if (filter.requester) query.where('requester', filter.requester);
+    if (filter.reviewer) {
+      query.whereIn('id', this.q(tx)('access_request_reviews').select('request_id').where('reviewer', filter.reviewer));
+    }
     if (filter.resourceRef) query.where('resource_ref', filter.resourceRef);
     if (filter.status) query.where('status', filter.status);
     if (filter.ids) query.whereIn('id', filter.ids);

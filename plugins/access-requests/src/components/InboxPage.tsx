@@ -300,7 +300,8 @@ function RequestInbox() {
 function DecidedByMe() {
   const api = useApi(accessRequestsApiRef);
   const me = useCurrentUser();
-  const all = useAsyncRetry(() => api.listRequests({ scope: 'all' }), [api]);
+  // scope=reviewed: what I reviewed, readable without read-all (an owner-group approver has none)
+  const all = useAsyncRetry(() => api.listRequests({ scope: 'reviewed' }), [api]);
   const columns = useColumns({ decided: true });
   const now = new Date();
   const rows = (all.value?.items ?? [])
