@@ -38,7 +38,13 @@ export function getCI(obj: unknown, key: string): unknown {
   if (!isObject(obj)) return undefined;
   if (key in obj) return obj[key];
   const lower = key.toLowerCase();
-  for (const k of Object.keys(obj)) if (k.toLowerCase() === lower) return obj[k];
+  const n = lower.length;
+  // Lower-casing keeps the length of every string without U+0130 (the one character whose lower
+  // case is two code units), so other keys of another length cannot match: they are skipped
+  // without lower-casing them (no garbage per key).
+  for (const k in obj) {
+    if ((k.length === n || k.includes('\u0130')) && Object.hasOwn(obj, k) && k.toLowerCase() === lower) return obj[k];
+  }
   return undefined;
 }
 

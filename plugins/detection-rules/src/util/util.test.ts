@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { parseTime, sha256 } from './json';
+import { getCI, parseTime, sha256 } from './json';
 import { ipInAny, ipInCidr, isPrivateIp, parseCidr, parseIp } from './net';
 
 describe('sha256', () => {
@@ -56,5 +56,18 @@ describe('parseTime', () => {
     expect(parseTime('2026-13-45T08:00:00Z')).toBeNaN();
     expect(parseTime('yesterday')).toBeNaN();
     expect(parseTime(undefined)).toBeNaN();
+  });
+});
+
+describe('getCI', () => {
+  it('finds keys whatever their case, the exact key first, and only own keys', () => {
+    const o = { Category: 'a', category: 'b', TYPE: 'c', 'İd': 'd' };
+    expect(getCI(o, 'category')).toBe('b');
+    expect(getCI({ Category: 'a' }, 'CATEGORY')).toBe('a');
+    expect(getCI(o, 'type')).toBe('c');
+    expect(getCI(o, 'typ')).toBeUndefined();
+    // U+0130 lower-cases to two code units: still found
+    expect(getCI(o, 'i\u0307d')).toBe('d');
+    expect(getCI(Object.create({ inherited: 1 }), 'Inherited')).toBeUndefined();
   });
 });
