@@ -31,13 +31,19 @@ interface FwRecord {
   msg?: string;
 }
 
+/** `s.split(sep)[0]` without splitting the whole rest (the separators here never match empty). */
+function before(s: string, sep: string | RegExp): string {
+  const i = typeof sep === 'string' ? s.indexOf(sep) : s.search(sep);
+  return i < 0 ? s : s.slice(0, i);
+}
+
 /** Parses the classic `msg` string: "TCP request from A:p to B:q. Action: Deny. ..." (no regex backtracking). */
 export function parseFirewallMsg(msg: string): Partial<FwRecord> {
   const out: Partial<FwRecord> = { msg };
   const m = msg.slice(0, 4096);
   const reqAt = m.indexOf(' request from ');
   if (reqAt > 0) {
-    out.protocol = m.slice(0, reqAt).split(' ')[0];
+    out.protocol = before(m.slice(0, reqAt), ' ');
     const rest = m.slice(reqAt + ' request from '.length);
     const toAt = rest.indexOf(' to ');
     const src = rest.slice(0, toAt >= 0 ? toAt : undefined).trim();
@@ -56,14 +62,14 @@ export function parseFirewallMsg(msg: string): Partial<FwRecord> {
     }
   }
   const act = m.indexOf('Action: ');
-  if (act >= 0) out.action = m.slice(act + 8).split(/[.\s]/)[0];
+  if (act >= 0) out.action = before(m.slice(act + 8), /[.\s]/);
   const urlAt = m.indexOf('Url: ');
-  if (urlAt >= 0) out.url = m.slice(urlAt + 5).split(/\. |\s/)[0];
+  if (urlAt >= 0) out.url = before(m.slice(urlAt + 5), /\. |\s/);
   if (/no rule matched/i.test(m)) out.reason = 'Default Action';
   const rc = m.indexOf('Rule Collection: ');
-  if (rc >= 0) out.ruleCollection = m.slice(rc + 17).split('.')[0];
+  if (rc >= 0) out.ruleCollection = before(m.slice(rc + 17), '.');
   const r = m.indexOf('Rule: ');
-  if (r >= 0) out.rule = m.slice(r + 6).split(/\.(\s|$)/)[0];
+  if (r >= 0) out.rule = before(m.slice(r + 6), /\.(\s|$)/);
   return out;
 }
 
