@@ -100,6 +100,8 @@ describe('EntityAccessContent', () => {
     const holders = screen.getAllByTestId('grant-time-left');
     expect(holders.map(h => h.getAttribute('data-grant-id'))).toEqual(['g-erin']);
     expect(holders[0]).toHaveTextContent(/^(1h 0m|59m \d+s) left$/);
+    // the holder's role by its title, not its id
+    expect(screen.getByTestId('grant-link')).toHaveTextContent('Storage Blob Data Reader');
     // the history: grant events and requests, a denied request with its reason
     const rows = await screen.findAllByTestId('history-row');
     const events = rows.map(r => r.getAttribute('data-event'));

@@ -86,6 +86,7 @@ export function EntityAccessContent() {
           <GrantsTable
             title="Who holds access now"
             grants={holders}
+            roleTitle={id => value.policy.roles.find(r => r.id === id)?.title ?? id}
             showUser
             allowRevoke={revoke.allowed}
             onChanged={() => details.retry()}

@@ -55,8 +55,11 @@ export function GrantsTable(props: {
   /** show Revoke on active grants (pass the access-requests.grant.revoke decision) */
   allowRevoke?: boolean;
   onChanged?: () => void;
+  /** the role's title where the resource's policy is at hand (else its id is shown) */
+  roleTitle?: (roleId: string) => string;
 }) {
   const { grants, title, showUser, allowRenew, allowRevoke, onChanged } = props;
+  const roleName = (roleId: string) => props.roleTitle?.(roleId) ?? roleId;
   const api = useApi(accessRequestsApiRef);
   const now = useNow(1000);
   const me = useCurrentUser();
@@ -82,7 +85,7 @@ export function GrantsTable(props: {
       title: 'Role',
       render: g => (
         <Box display="flex" flexDirection="column" style={{ gap: 4 }}>
-          {grantLink ? <Link to={grantLink({ id: g.id })} data-testid="grant-link">{g.roleId}</Link> : <span>{g.roleId}</span>}
+          {grantLink ? <Link to={grantLink({ id: g.id })} data-testid="grant-link">{roleName(g.roleId)}</Link> : <span>{roleName(g.roleId)}</span>}
           {g.breakGlass && <BreakGlassChip grant={g} />}
         </Box>
       ),
