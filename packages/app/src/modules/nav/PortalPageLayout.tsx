@@ -34,14 +34,19 @@ export function PortalPageLayout(props: PageLayoutProps) {
   const { title, noHeader, titleLink, headerActions, tabs, children } = props;
   const location = useLocation();
   if (noHeader) return <>{children}</>;
-  const top = backLinkTarget(location.pathname, titleLink);
+  // on one of the plugin's tabbed sub-pages the tabs are the way around; no back link there
+  const onTab = (tabs ?? []).some(t => {
+    const href = t.href.replace(/\/+$/, '');
+    return location.pathname === href || location.pathname.startsWith(`${href}/`);
+  });
+  const top = onTab ? undefined : backLinkTarget(location.pathname, titleLink);
   return (
     <Page themeId="home">
       <Header
         title={title ?? ''}
         subtitle={
           top && title ? (
-            <Link to={top} style={{ color: 'inherit', textDecoration: 'underline' }} data-testid="page-back-link">
+            <Link to={top} style={{ color: '#fff', textDecoration: 'underline' }} data-testid="page-back-link">
               ← Back to {title}
             </Link>
           ) : undefined
