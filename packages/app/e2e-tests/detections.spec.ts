@@ -137,6 +137,11 @@ test('detections: a planted bulk download by a user without a grant raises an al
   await expect(queue).not.toContainText('user:default/');
   await page.evaluate(() => window.scrollTo(0, 0));
   await shot(page, testInfo, 'detections-dashboard');
+  // the lower half: top lists, sign-ins, egress, weight reads, then the queue
+  await page.getByTestId('top-principals').scrollIntoViewIfNeeded();
+  await shot(page, testInfo, 'detections-dashboard-lower');
+  await queue.scrollIntoViewIfNeeded();
+  await shot(page, testInfo, 'detections-alert-queue');
 
   // --- the alert page says what happened, with the events behind it ---------------------------
   await row.getByTestId('alert-link').click();

@@ -16,6 +16,7 @@ import {
   CLOSE_REASON_LABEL,
   DetectionsHeader,
   describeError,
+  FieldList,
   ForbiddenPanel,
   formatAbsolute,
   formatBytes,
@@ -86,16 +87,7 @@ export function AlertSummary(props: { alert: Alert; ruleDescription?: string }) 
           {a.resourceRef && <>As the logs name the resource: <code>{a.resource}</code>.</>}
         </Typography>
       )}
-      {details.length > 0 && (
-        <Box component="dl" m={0} display="grid" style={{ gridTemplateColumns: 'max-content 1fr', columnGap: 16, rowGap: 4 }} data-testid="alert-details">
-          {details.map(([k, v]) => (
-            <Box key={k} display="contents">
-              <Typography component="dt" variant="body2" color="textSecondary">{humanKey(k)}</Typography>
-              <Typography component="dd" variant="body2" style={{ margin: 0, overflowWrap: 'anywhere' }}>{detailValue(k, v)}</Typography>
-            </Box>
-          ))}
-        </Box>
-      )}
+      {details.length > 0 && <FieldList testId="alert-details" rows={details.map(([k, v]) => [humanKey(k), detailValue(k, v)])} />}
     </Box>
   );
 }
@@ -199,6 +191,14 @@ function OriginalRecord(props: { id: string }) {
   );
 }
 
+/** "7 Dec 11:58:04" (UTC), for tables where the year and zone are in the header or tooltip. */
+export function shortTime(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const day = d.toLocaleDateString('en-GB', { day: 'numeric', month: 'short', timeZone: 'UTC' });
+  return `${day} ${d.toISOString().slice(11, 19)}`;
+}
+
 /** The resource of an event: the blob's file name (full key in a tooltip), else the resource name. */
 function EventResourceCell(props: { event: StoredEvent }) {
   const r = props.event.resource;
@@ -252,7 +252,16 @@ export function AlertEvents(props: { alertId: string }) {
     }
   };
   const columns: TableColumn<StoredEvent>[] = [
-    { title: 'Time', field: 'time', defaultSort: 'asc', render: e => <Tooltip title={formatAbsolute(e.time)}><Link to={eventLink(e.id)} data-testid="event-link">{formatAbsolute(e.time)}</Link></Tooltip> },
+    {
+      title: 'Time (UTC)',
+      field: 'time',
+      defaultSort: 'asc',
+      render: e => (
+        <Tooltip title={formatAbsolute(e.time)}>
+          <Link to={eventLink(e.id)} data-testid="event-link" style={{ whiteSpace: 'nowrap' }}>{shortTime(e.time)}</Link>
+        </Tooltip>
+      ),
+    },
     { title: 'Source', field: 'source', render: e => SOURCE_LABEL[e.source] ?? e.source },
     { title: 'Activity', field: 'activity' },
     { title: 'Result', field: 'outcome', render: e => (e.outcome === 'success' ? 'succeeded' : e.outcome === 'failure' ? 'failed' : 'unknown') },

@@ -130,6 +130,7 @@ export function AlertsTable(props: {
       title: 'Alert',
       field: 'title',
       highlight: true,
+      width: '28%',
       render: a => (
         <Link to={alertLink(a.id)} data-testid="alert-link">
           {a.title}
@@ -139,9 +140,9 @@ export function AlertsTable(props: {
     {
       title: 'Principal',
       field: 'principal',
-      render: a => <PrincipalName principal={a.principal} principalRef={a.principalRef} />,
+      render: a => <span style={{ overflowWrap: 'anywhere' }}><PrincipalName principal={a.principal} principalRef={a.principalRef} /></span>,
     },
-    { title: 'Resource', field: 'resource', render: a => <ResourceName resource={a.resource} resourceRef={a.resourceRef} /> },
+    { title: 'Resource', field: 'resource', render: a => <span style={{ overflowWrap: 'anywhere' }}><ResourceName resource={a.resource} resourceRef={a.resourceRef} /></span> },
     { title: 'Count', field: 'count', type: 'numeric', width: '80px' },
     {
       title: 'Last seen',

@@ -11,6 +11,7 @@ import { rootRouteRef } from '../routes';
 import {
   DetectionsHeader,
   describeError,
+  FieldList,
   ForbiddenPanel,
   formatAbsolute,
   formatBytes,
@@ -52,19 +53,6 @@ export function eventFields(e: StoredEvent): Array<{ group: string; rows: Array<
   return groups.filter(g => g.rows.length > 0);
 }
 
-function Fields(props: { rows: Array<[string, string]> }) {
-  return (
-    <Box component="dl" m={0} display="grid" style={{ gridTemplateColumns: 'max-content 1fr', columnGap: 16, rowGap: 4 }}>
-      {props.rows.map(([k, v]) => (
-        <Box key={k} display="contents">
-          <Typography component="dt" variant="body2" color="textSecondary">{k}</Typography>
-          <Typography component="dd" variant="body2" style={{ margin: 0, overflowWrap: 'anywhere' }}>{v}</Typography>
-        </Box>
-      ))}
-    </Box>
-  );
-}
-
 function EventView(props: { id: string }) {
   const api = useApi(detectionsApiRef);
   const root = useRouteRef(rootRouteRef);
@@ -94,7 +82,7 @@ function EventView(props: { id: string }) {
               {eventFields(e).map(g => (
                 <Box key={g.group} mb={2}>
                   <Typography variant="subtitle2" gutterBottom>{g.group}</Typography>
-                  <Fields rows={g.rows} />
+                  <FieldList rows={g.rows} />
                 </Box>
               ))}
             </Box>

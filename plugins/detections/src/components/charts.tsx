@@ -95,21 +95,50 @@ export function AlertsOverTimeChart(props: { summary: DashboardSummary }) {
   );
 }
 
+/** One horizontal bar chart of the dashboard: a category per row, one or more (stacked) bars. */
+function HorizontalBars<T extends Record<string, unknown>>(props: {
+  data: T[];
+  categoryKey: keyof T & string;
+  categoryWidth: number;
+  bars: Array<{ dataKey: keyof T & string; name: string; color: string; stack?: boolean }>;
+  rowHeight?: number;
+  legend?: boolean;
+  tickFormatter?: (v: number) => string;
+  tooltipFormatter?: (value: any, name: any, item: any) => any;
+  /** The full name of a row, when the axis shows it shortened. */
+  fullLabel?: (row: T) => string;
+  onBarClick?: (row: T) => void;
+}) {
+  const rowHeight = props.rowHeight ?? 30;
+  return (
+    <ResponsiveContainer width="100%" height={Math.max(160, props.data.length * rowHeight + (props.legend ? 60 : 40))}>
+      <BarChart data={props.data} layout="vertical" margin={{ left: 8, right: 16 }}>
+        <XAxis type="number" allowDecimals={false} tickFormatter={props.tickFormatter} />
+        <YAxis type="category" dataKey={props.categoryKey as string} width={props.categoryWidth} tick={{ fontSize: 12 }} />
+        <Tooltip
+          formatter={props.tooltipFormatter}
+          labelFormatter={(label: any, payload: any) => (props.fullLabel && payload?.[0]?.payload ? props.fullLabel(payload[0].payload) : label)}
+        />
+        {props.legend && <Legend itemSorter={(item: any) => props.bars.findIndex(b => b.dataKey === item.dataKey)} />}
+        {props.bars.map(bar => (
+          <Bar key={bar.dataKey} dataKey={bar.dataKey as string} name={bar.name} fill={bar.color} stackId={bar.stack ? 'stack' : undefined}
+            isAnimationActive={false} cursor={props.onBarClick ? 'pointer' : undefined}
+            onClick={props.onBarClick ? (d: any) => d?.payload && props.onBarClick!(d.payload as T) : undefined} />
+        ))}
+      </BarChart>
+    </ResponsiveContainer>
+  );
+}
+
 /** Open alerts by rule; clicking a bar filters the queue by that rule. */
 export function OpenAlertsByRuleChart(props: { summary: DashboardSummary; onRule?: (rule: string) => void }) {
   const data = props.summary.openAlertsByRule.slice(0, 10).map(r => ({ ...r, label: truncate(r.title, 34) }));
   return (
     <ChartCard title="Open alerts by rule" subheader="Click a bar to see those alerts in the queue" testId="chart-open-by-rule"
       empty={data.length === 0} emptyText="No open alerts.">
-      <ResponsiveContainer width="100%" height={Math.max(160, data.length * 34 + 40)}>
-        <BarChart data={data} layout="vertical" margin={{ left: 8, right: 16 }}>
-          <XAxis type="number" allowDecimals={false} />
-          <YAxis type="category" dataKey="label" width={220} tick={{ fontSize: 12 }} />
-          <Tooltip formatter={(v: any) => [v, 'Open alerts']} labelFormatter={(_l: any, p: any) => p?.[0]?.payload?.title ?? _l} />
-          <Bar dataKey="count" name="Open alerts" fill={NEUTRAL} isAnimationActive={false} cursor={props.onRule ? 'pointer' : undefined}
-            onClick={(d: any) => d?.payload?.rule && props.onRule?.(d.payload.rule)} />
-        </BarChart>
-      </ResponsiveContainer>
+      <HorizontalBars data={data} categoryKey="label" categoryWidth={220} rowHeight={34} fullLabel={r => r.title}
+        bars={[{ dataKey: 'count', name: 'Open alerts', color: NEUTRAL }]}
+        onBarClick={props.onRule ? r => props.onRule!(r.rule) : undefined} />
     </ChartCard>
   );
 }
@@ -120,16 +149,8 @@ export function SignInsByCountryChart(props: { summary: DashboardSummary }) {
   return (
     <ChartCard title="Sign-ins by country" subheader="Entra ID sign-ins, by result" testId="chart-signins-by-country"
       empty={data.length === 0} emptyText="No sign-ins in this time range.">
-      <ResponsiveContainer width="100%" height={Math.max(160, data.length * 30 + 60)}>
-        <BarChart data={data} layout="vertical" margin={{ left: 8, right: 16 }}>
-          <XAxis type="number" allowDecimals={false} />
-          <YAxis type="category" dataKey="country" width={70} />
-          <Tooltip />
-          <Legend />
-          <Bar dataKey="success" name="Succeeded" stackId="result" fill={SUCCESS} isAnimationActive={false} />
-          <Bar dataKey="failure" name="Failed" stackId="result" fill={FAILURE} isAnimationActive={false} />
-        </BarChart>
-      </ResponsiveContainer>
+      <HorizontalBars data={data} categoryKey="country" categoryWidth={70} legend
+        bars={[{ dataKey: 'success', name: 'Succeeded', color: SUCCESS, stack: true }, { dataKey: 'failure', name: 'Failed', color: FAILURE, stack: true }]} />
     </ChartCard>
   );
 }
@@ -140,14 +161,8 @@ export function EgressDeniesChart(props: { summary: DashboardSummary }) {
   return (
     <ChartCard title="Egress denies by destination" subheader="Azure Firewall and Cilium Hubble" testId="chart-egress-denies"
       empty={data.length === 0} emptyText="No denied egress in this time range.">
-      <ResponsiveContainer width="100%" height={Math.max(160, data.length * 30 + 40)}>
-        <BarChart data={data} layout="vertical" margin={{ left: 8, right: 16 }}>
-          <XAxis type="number" allowDecimals={false} />
-          <YAxis type="category" dataKey="label" width={200} tick={{ fontSize: 12 }} />
-          <Tooltip labelFormatter={(_l: any, p: any) => p?.[0]?.payload?.destination ?? _l} />
-          <Bar dataKey="count" name="Denied connections" fill={FAILURE} isAnimationActive={false} />
-        </BarChart>
-      </ResponsiveContainer>
+      <HorizontalBars data={data} categoryKey="label" categoryWidth={200} fullLabel={d => d.destination}
+        bars={[{ dataKey: 'count', name: 'Denied connections', color: FAILURE }]} />
     </ChartCard>
   );
 }
@@ -158,17 +173,9 @@ export function WeightReadsChart(props: { summary: DashboardSummary }) {
   return (
     <ChartCard title="Weight-store reads by principal" subheader="Bytes read from weight stores" testId="chart-weight-reads"
       empty={data.length === 0} emptyText="No weight-store reads in this time range.">
-      <ResponsiveContainer width="100%" height={Math.max(160, data.length * 30 + 40)}>
-        <BarChart data={data} layout="vertical" margin={{ left: 8, right: 16 }}>
-          <XAxis type="number" tickFormatter={(v: number) => formatBytes(v)} />
-          <YAxis type="category" dataKey="label" width={200} tick={{ fontSize: 12 }} />
-          <Tooltip
-            formatter={(v: any, _n: any, p: any) => [`${formatBytes(Number(v))} in ${Number(p?.payload?.reads ?? 0).toLocaleString('en-US')} reads`, 'Read']}
-            labelFormatter={(_l: any, p: any) => p?.[0]?.payload?.principal ?? _l}
-          />
-          <Bar dataKey="bytes" name="Bytes read" fill={NEUTRAL} isAnimationActive={false} />
-        </BarChart>
-      </ResponsiveContainer>
+      <HorizontalBars data={data} categoryKey="label" categoryWidth={200} fullLabel={d => d.principal} tickFormatter={v => formatBytes(v)}
+        tooltipFormatter={(v: any, _n: any, p: any) => [`${formatBytes(Number(v))} in ${Number(p?.payload?.reads ?? 0).toLocaleString('en-US')} reads`, 'Read']}
+        bars={[{ dataKey: 'bytes', name: 'Bytes read', color: NEUTRAL }]} />
     </ChartCard>
   );
 }

@@ -3,7 +3,7 @@ import { EmptyState, Header, LinkButton } from '@backstage/core-components';
 import { useRouteRef } from '@backstage/frontend-plugin-api';
 import { usePermission } from '@backstage/plugin-permission-react';
 import { EntityDisplayName, EntityRefLink } from '@backstage/plugin-catalog-react';
-import { Box, Chip, Tooltip } from '@material-ui/core';
+import { Box, Chip, Tooltip, Typography } from '@material-ui/core';
 import { AlertStatus, CloseReason, detectionsEventReadPermission, Severity, SourceId } from '../api';
 import { alertRouteRef, eventRouteRef, rootRouteRef } from '../routes';
 
@@ -228,4 +228,18 @@ export function useEventLink(): (id: string) => string {
 export function useMayReadAlerts(): { loading: boolean; allowed: boolean } {
   const { loading, allowed } = usePermission({ permission: detectionsEventReadPermission });
   return { loading, allowed };
+}
+
+/** Label/value rows (a definition list in two columns), long values wrapping anywhere. */
+export function FieldList(props: { rows: Array<[string, ReactNode]>; testId?: string }) {
+  return (
+    <Box component="dl" m={0} display="grid" style={{ gridTemplateColumns: 'max-content 1fr', columnGap: 16, rowGap: 4 }} data-testid={props.testId}>
+      {props.rows.map(([k, v]) => (
+        <Box key={k} display="contents">
+          <Typography component="dt" variant="body2" color="textSecondary">{k}</Typography>
+          <Typography component="dd" variant="body2" style={{ margin: 0, overflowWrap: 'anywhere' }}>{v}</Typography>
+        </Box>
+      ))}
+    </Box>
+  );
 }
