@@ -116,6 +116,16 @@ describe('SentinelAlertReader (real @azure/monitor-query-logs against a local HT
     expect(result.errors).toEqual([{ rule: 'posture-drift', error: expect.stringContaining('could not be resolved'), partial: false }]);
   });
 
+  it('gives the rows as detections, one per row, for a store that groups them itself', async () => {
+    const { detections, errors } = await reader().readDetections({ from: FROM, to: TO });
+    expect(detections.filter(d => d.rule === 'password-spray').map(d => [d.time, d.eventCount])).toEqual([
+      [Date.parse('2026-11-02T06:00:00Z'), 15],
+      [Date.parse('2026-11-02T07:00:00Z'), 12],
+    ]);
+    expect(detections).toHaveLength(4);
+    expect(errors.map(e => e.rule)).toEqual(['posture-drift']);
+  });
+
   it('reports every rule as failed, and no alerts, when the workspace refuses the token', async () => {
     const result = await reader('wrong-token').read({ from: FROM, to: TO });
     expect(result.alerts).toEqual([]);

@@ -155,6 +155,16 @@ export class SentinelAlertReader {
 
   /** Runs every rule over [from, to) (one query each, in turn) and groups the rows into alerts. */
   async read(range: { from: Date; to: Date }): Promise<WorkspaceReadResult> {
+    const { detections, rows, errors } = await this.readDetections(range);
+    const alerts = groupAlerts(detections, { windowMinutes: this.opts.engine.config.alertGroupWindowMinutes });
+    return { alerts, rows, errors };
+  }
+
+  /**
+   * The rows as detection-rules Detections, one per row, before grouping: for a store that groups
+   * detections into its own alerts (as ingest does) instead of the replay's Alert list.
+   */
+  async readDetections(range: { from: Date; to: Date }): Promise<Omit<WorkspaceReadResult, 'alerts'> & { detections: Detection[] }> {
     const detections: Detection[] = [];
     const rows: Record<string, number> = {};
     const errors: WorkspaceReadResult['errors'] = [];
@@ -177,8 +187,7 @@ export class SentinelAlertReader {
       rows[rule.id] = found.length;
       for (const row of found) detections.push(this.detection(rule, row, range.to.getTime()));
     }
-    const alerts = groupAlerts(detections, { windowMinutes: this.opts.engine.config.alertGroupWindowMinutes });
-    return { alerts, rows, errors };
+    return { detections, rows, errors };
   }
 
   private detection(rule: WorkspaceRule, row: Row, fallbackTime: number): Detection {
