@@ -184,7 +184,8 @@ function Dashboard() {
         </TextField>
         <Button size="small" onClick={() => setRefreshed(Date.now())} data-testid="refresh">Refresh</Button>
         <Typography variant="body2" color="textSecondary">
-          {RANGE_LABEL[range]}{source ? `, ${SOURCE_LABEL[source]} only` : ', all sources'}; times in UTC.
+          {RANGE_LABEL[range]}
+          {source ? `; events of ${SOURCE_LABEL[source]} only (alerts from every source)` : ', all sources'}; times in UTC.
         </Typography>
       </Box>
       {summary.loading && !summary.value && <Progress />}
