@@ -12,3 +12,4 @@ export {
   refuseUnsafeInput,
   rememberActor,
 } from './refusals';
+export { endAbandonedRequests } from './abandonedRequests';

@@ -32,7 +32,7 @@ import {
 } from '@internal/plugin-access-requests-common';
 import { normalizeEntityRef } from '@internal/input-validation';
 import { AdjustableClock } from './clock';
-import { auditRefusals, markAudited, refuseUnsafeInput, rememberActor } from './refusals';
+import { auditRefusals, endAbandonedRequests, markAudited, refuseUnsafeInput, rememberActor } from './refusals';
 import { AccessRequestsService, Actor } from './service/AccessRequestsService';
 import { decisionTimeFor } from './service/decisionTimes';
 
@@ -269,6 +269,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   }
 
   // every refusal not audited where it happened (service NotAllowedError, schema 400 on writes)
+  router.use(endAbandonedRequests());
   router.use(auditRefusals(auditor));
 
   return router;

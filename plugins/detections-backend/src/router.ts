@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import type { AuditorService, BackstageCredentials, HttpAuthService, PermissionsService } from '@backstage/backend-plugin-api';
 import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
 import { AuthorizeResult, type Permission } from '@backstage/plugin-permission-common';
-import { auditRefusals, markAudited, refuseUnsafeInput, rememberActor } from '@internal/backend-input-guard';
+import { auditRefusals, endAbandonedRequests, markAudited, refuseUnsafeInput, rememberActor } from '@internal/backend-input-guard';
 import {
   acknowledgeBodySchema,
   alertEventsQuerySchema,
@@ -202,6 +202,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     res.json({ items: queries.rules() });
   });
 
+  router.use(endAbandonedRequests());
   router.use(auditRefusals(auditor));
   return router;
 }

@@ -32,7 +32,7 @@ import { Clock, ScanService } from './service/ScanService';
 import { UploadReceiver } from './service/UploadReceiver';
 import { uploadTarget } from './domain/targets';
 import { authorizeRequest, principalRef } from './authorization';
-import { auditRefusals, markAudited, refuseUnsafeInput, rememberActor } from '@internal/backend-input-guard';
+import { auditRefusals, endAbandonedRequests, markAudited, refuseUnsafeInput, rememberActor } from '@internal/backend-input-guard';
 
 const uploadFieldsSchema = z.object({
   entityRef: z.preprocess(
@@ -338,6 +338,7 @@ export async function createRouter(
   });
 
   // every refusal not audited by its route's own event (403 on reads; see refusals.ts)
+  router.use(endAbandonedRequests());
   router.use(auditRefusals(auditor));
 
   return router;

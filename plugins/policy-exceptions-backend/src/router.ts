@@ -3,7 +3,7 @@ import Router from 'express-promise-router';
 import type { z } from 'zod';
 import { AuditorService, BackstageCredentials, HttpAuthService, PermissionsService } from '@backstage/backend-plugin-api';
 import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
-import { refuseUnsafeInput } from '@internal/backend-input-guard';
+import { endAbandonedRequests, refuseUnsafeInput } from '@internal/backend-input-guard';
 import { AuthorizeResult, BasicPermission } from '@backstage/plugin-permission-common';
 import {
   createExceptionBodySchema,
@@ -204,5 +204,6 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     });
   }
 
+  router.use(endAbandonedRequests());
   return router;
 }

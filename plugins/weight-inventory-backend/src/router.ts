@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { AuditorService, BackstageCredentials, HttpAuthService, PermissionsService } from '@backstage/backend-plugin-api';
 import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
 import { AuthorizeResult, BasicPermission } from '@backstage/plugin-permission-common';
-import { refuseUnsafeInput } from '@internal/backend-input-guard';
+import { endAbandonedRequests, refuseUnsafeInput } from '@internal/backend-input-guard';
 import { describeZodError } from '@internal/input-validation';
 import { weightInventoryReadPermission, weightInventoryRefreshPermission } from '@internal/plugin-weight-inventory-common';
 import type { InventoryStore } from './store/InventoryStore';
@@ -163,5 +163,6 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     }
   });
 
+  router.use(endAbandonedRequests());
   return router;
 }
