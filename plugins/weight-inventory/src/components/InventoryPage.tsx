@@ -106,7 +106,7 @@ export function InventoryPage() {
         </ContentHeader>
         {anyDemo && (
           <Alert severity="info" style={{ marginBottom: 16 }} data-testid="demo-banner">
-            Demo data: stores marked demo are fabricated by the demo source (weightInventory.demo), not read from Azure or a cluster.
+            Demo data: stores marked demo are made up for this demonstration portal, not read from Azure or a cluster.
           </Alert>
         )}
         {refreshError && <ResponseErrorPanel error={refreshError} />}
