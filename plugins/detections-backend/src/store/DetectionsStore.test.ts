@@ -5,7 +5,7 @@ import { AlertNotifier } from '../service/AlertNotifier';
 import { IngestService } from '../service/IngestService';
 import { LiveGrantIndex } from '../service/liveGrants';
 import { AlertTriage } from '../domain/triage';
-import { DetectionsStore } from './DetectionsStore';
+import { DetectionsStore, type EventRow } from './DetectionsStore';
 import { toStoredEvent } from '../domain/events';
 import { ALICE, EVE, GiB, NOW, T0, egressDeny, hubbleDrop, iso, ndjson, podExec, signIn, weightReads } from '../__testUtils__/fixtures';
 
@@ -152,6 +152,39 @@ describe.each(databases.eachSupportedId())('DetectionsStore on %p', databaseId =
     // a resolved ref is not overwritten
     expect(await store.fillAlertRefs(() => 'user:default/other', () => undefined)).toBe(1);
     expect((await store.listAlerts({ limit: 10, entityRef: 'user:default/alice' })).totalCount).toBe(1);
+  });
+
+  it('inserts large batches in several statements, skipping the keys already stored, and reads every column back', async () => {
+    const { store } = await ingested(databaseId, []);
+    const row = (i: number): EventRow => ({
+      id: `0000${String(i).padStart(4, '0')}-0000-7000-8000-000000000000`,
+      key: `k${i}`,
+      source_id: `s${i % 7}`,
+      source: i % 2 ? 'storage_blob' : 'azure_firewall',
+      time: Date.parse(T0) + i,
+      activity: i % 2 ? 'GetBlob' : 'deny',
+      outcome: 'success',
+      principal: `p${i % 3}@corp.example`,
+      resource: i % 5 ? `acct/c${i % 4}` : null,
+      country: i % 11 ? null : 'GB',
+      bytes: i % 2 ? i * 1000 : null,
+      weight_store: i % 4 === 1,
+      raw: `{"n":${i},"text":"a \\"quoted\\" value, {braces}, back\\\\slash"}`,
+      ingested_at: 1,
+    });
+    // 5,203 rows: more than one statement on both databases (500 rows on SQLite, 5,000 on PostgreSQL)
+    const first = await store.transaction(tx => store.insertEvents(Array.from({ length: 5203 }, (_, i) => row(i)), tx));
+    expect(first.size).toBe(5203);
+    // a second delivery overlapping the first: only the new keys come back
+    const again = await store.transaction(tx => store.insertEvents(Array.from({ length: 5010 }, (_, i) => row(i + 200)), tx));
+    expect(again.size).toBe(7);
+    expect([...again].sort()).toEqual(['k5203', 'k5204', 'k5205', 'k5206', 'k5207', 'k5208', 'k5209']);
+    expect(await store.insertEvents([])).toEqual(new Set());
+    const back = await store.getEvent(row(5205).id);
+    expect(back).toEqual({ id: row(5205).id, key: 'k5205', source: 'storage_blob', time: Date.parse(T0) + 5205, activity: 'GetBlob', outcome: 'success', principal: 'p0@corp.example', bytes: 5205000, raw: row(5205).raw });
+    expect(await store.getEvent(row(10).id)).toEqual({ id: row(10).id, key: 'k10', source: 'azure_firewall', time: Date.parse(T0) + 10, activity: 'deny', outcome: 'success', principal: 'p1@corp.example', raw: row(10).raw });
+    const d = await store.dashboard({ from: iso(T0, -1), to: iso(T0, 1), bucket: 'hour', top: 10 });
+    expect(d.totals.events).toBe(5210);
   });
 
   it('remembers blob read positions', async () => {

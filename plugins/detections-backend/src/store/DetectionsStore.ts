@@ -82,6 +82,33 @@ export interface EventFacts {
 
 /** Rows per INSERT statement (SQLite allows 32,766 variables; 15 columns × 500 rows stays below). */
 const INSERT_CHUNK = 500;
+/** Rows per PostgreSQL insert (arrays per column, so no parameter limit; bounds the statement's size). */
+const PG_INSERT_CHUNK = 5000;
+/** PostgreSQL array types of EVENT_COLUMNS for `unnest` (varchar lengths are checked on insert). */
+const EVENT_PG_TYPES = ['text', 'text', 'text', 'text', 'int8', 'text', 'text', 'text', 'text', 'text', 'int8', 'bool', 'text', 'int8'];
+
+interface SqliteStatement {
+  all(values: unknown[]): unknown[];
+}
+/** Prepared multi-row insert statements per better-sqlite3 connection, by row count. */
+const sqliteInserts = new WeakMap<object, Map<number, SqliteStatement>>();
+
+function sqliteInsertStatement(connection: { prepare(sql: string): SqliteStatement }, rows: number): SqliteStatement {
+  let byRows = sqliteInserts.get(connection);
+  if (!byRows) sqliteInserts.set(connection, (byRows = new Map()));
+  let statement = byRows.get(rows);
+  if (!statement) {
+    const row = `(${EVENT_COLUMNS.map(() => '?').join(', ')})`;
+    statement = connection.prepare(
+      `insert into detection_events (${EVENT_COLUMNS.join(', ')}) values ${new Array(rows).fill(row).join(', ')} on conflict (key) do nothing returning key`,
+    );
+    // the remainder of a batch has its own size: keep only the full-chunk statement and a few others
+    if (byRows.size > 8) byRows.delete([...byRows.keys()].find(k => k !== INSERT_CHUNK)!);
+    byRows.set(rows, statement);
+  }
+  return statement;
+}
+
 /** Values per IN (...) list. */
 const IN_CHUNK = 500;
 
@@ -120,24 +147,55 @@ export class DetectionsStore {
   // ---- events ----
 
   /**
-   * Inserts events whose key is not stored yet (batched statements); returns the keys inserted.
-   * A key already stored (re-delivery, or another replica) is skipped, not an error.
+   * Inserts events whose key is not stored yet; returns the keys inserted. A key already stored
+   * (re-delivery, or another replica) is skipped, not an error (`ON CONFLICT (key) DO NOTHING
+   * RETURNING key`: the duplicate check is the insert itself, no query per event).
    */
   async insertEvents(rows: EventRow[], tx?: Tx): Promise<Set<string>> {
     const inserted = new Set<string>();
+    if (!rows.length) return inserted;
     const db = this.q(tx);
-    // plain SQL with positional values (knex's builder compiling a 500-row insert cost about a
-    // fifth of the insert); ON CONFLICT … RETURNING runs on PostgreSQL and SQLite ≥ 3.35
-    const row = `(${EVENT_COLUMNS.map(() => '?').join(', ')})`;
-    for (const part of chunks(rows, INSERT_CHUNK)) {
-      const values: unknown[] = [];
-      for (const r of part) {
-        values.push(r.id, r.key, r.source_id, r.source, r.time, r.activity, r.outcome, r.principal, r.resource, r.country, r.bytes, r.weight_store, r.raw, r.ingested_at);
+    if (this.isPostgres) {
+      // one statement per 5,000 rows with one array parameter per column: a handful of
+      // parameters to send and plan instead of 7,000 per 500 rows
+      const sql =
+        `insert into detection_events (${EVENT_COLUMNS.join(', ')}) select * from unnest(${EVENT_PG_TYPES.map(t => `?::${t}[]`).join(', ')}) ` +
+        'on conflict (key) do nothing returning key';
+      for (const part of chunks(rows, PG_INSERT_CHUNK)) {
+        const result = await db.raw(sql, EVENT_COLUMNS.map(c => part.map(r => r[c])) as any[]);
+        for (const r of result.rows as Array<{ key: string }>) inserted.add(r.key);
       }
-      const sql = `insert into detection_events (${EVENT_COLUMNS.join(', ')}) values ${new Array(part.length).fill(row).join(', ')} on conflict (key) do nothing returning key`;
-      const result: any = await db.raw(sql, values as any[]);
-      const got: Array<{ key: string }> = Array.isArray(result) ? result : result.rows;
-      for (const r of got) inserted.add(r.key);
+      return inserted;
+    }
+    const connection = await db.client.acquireConnection();
+    try {
+      // better-sqlite3 directly, on the transaction's connection: knex formatting 7,000 bindings
+      // per statement cost a tenth of the ingest; the 500-row statement is prepared once
+      for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+        const n = Math.min(INSERT_CHUNK, rows.length - i);
+        const values: unknown[] = new Array(n * EVENT_COLUMNS.length);
+        let v = 0;
+        for (let j = i; j < i + n; j++) {
+          const r = rows[j];
+          values[v++] = r.id;
+          values[v++] = r.key;
+          values[v++] = r.source_id;
+          values[v++] = r.source;
+          values[v++] = r.time;
+          values[v++] = r.activity;
+          values[v++] = r.outcome;
+          values[v++] = r.principal;
+          values[v++] = r.resource;
+          values[v++] = r.country;
+          values[v++] = r.bytes;
+          values[v++] = r.weight_store ? 1 : 0;
+          values[v++] = r.raw;
+          values[v++] = r.ingested_at;
+        }
+        for (const r of sqliteInsertStatement(connection, n).all(values) as Array<{ key: string }>) inserted.add(r.key);
+      }
+    } finally {
+      await db.client.releaseConnection(connection);
     }
     return inserted;
   }
