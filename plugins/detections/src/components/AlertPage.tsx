@@ -303,8 +303,9 @@ function Section(props: { title: string; children: ReactNode; testId?: string })
 function AlertView(props: { id: string }) {
   const api = useApi(detectionsApiRef);
   const loaded = useAsyncRetry(() => api.getAlert(props.id), [api, props.id]);
-  const [alert, setAlert] = useState<Alert>();
-  useEffect(() => setAlert(loaded.value), [loaded.value]);
+  // the alert as a triage action answered it, else as loaded
+  const [updated, setAlert] = useState<Alert>();
+  const alert = updated ?? loaded.value;
   let body: ReactNode = null;
   if (loaded.loading && !alert) body = <Progress />;
   else if (loaded.error) {
