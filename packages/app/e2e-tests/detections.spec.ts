@@ -107,6 +107,8 @@ test('detections: a planted bulk download by a user without a grant raises an al
   await expect(page.getByRole('link', { name: 'Detections' })).toHaveCount(0);
   await page.goto('/detections');
   await expect(page.getByTestId('forbidden')).toBeVisible();
+  await page.goto('/catalog/default/resource/weights-frontier-7b/detections');
+  await expect(page.getByTestId('forbidden')).toContainText('Only security reviewers and platform admins see detections');
 
   // --- after the download, Erin asked for access and two reviewers approved it ----------------
   const created = await page.request.post('/api/access-requests/requests', {
@@ -199,6 +201,11 @@ test('detections: a planted bulk download by a user without a grant raises an al
   await expect(page).toHaveURL(/\/detections\/events\//);
   await expect(page.getByTestId('event-original')).toContainText('GetBlob');
   await expect(page.getByTestId('event-fields')).toContainText('Azure Storage blob logs');
+
+  // --- the weight store's Detections tab lists its alerts for a reviewer ------------------------
+  await page.goto('/catalog/default/resource/weights-frontier-7b/detections');
+  await expect(page.getByTestId('entity-detections')).toBeVisible();
+  await expect(page.getByTestId('entity-detections')).not.toContainText('user:default/');
 
   // --- a missing alert is a friendly not-found with a way back ---------------------------------
   await page.goto('/detections/alerts/00000000-0000-4000-8000-000000000000');
