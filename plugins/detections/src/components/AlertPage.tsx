@@ -22,9 +22,7 @@ import {
   formatBytes,
   formatSpan,
   formatTime,
-  isForbidden,
-  isNotFound,
-  NotFoundPanel,
+  LoadFailure,
   PrincipalName,
   ResourceName,
   SEVERITY_LABEL,
@@ -309,15 +307,7 @@ function AlertView(props: { id: string }) {
   let body: ReactNode = null;
   if (loaded.loading && !alert) body = <Progress />;
   else if (loaded.error) {
-    if (isNotFound(loaded.error)) body = <NotFoundPanel what="alert" />;
-    else if (isForbidden(loaded.error)) body = <ForbiddenPanel />;
-    else {
-      body = (
-        <MuiAlert severity="error" action={<Button color="inherit" size="small" onClick={loaded.retry}>Retry</Button>} data-testid="alert-error">
-          The alert could not be loaded. {describeError(loaded.error)}
-        </MuiAlert>
-      );
-    }
+    body = <LoadFailure what="alert" error={loaded.error} retry={loaded.retry} />;
   } else if (alert) body = <AlertBody alert={alert} onChange={setAlert} />;
   return (
     <>

@@ -2,22 +2,18 @@ import { ReactNode } from 'react';
 import { CodeSnippet, Content, InfoCard, LinkButton, Page, Progress } from '@backstage/core-components';
 import { useApi, useRouteRef } from '@backstage/frontend-plugin-api';
 import { usePermission } from '@backstage/plugin-permission-react';
-import { Box, Button, Grid, Typography } from '@material-ui/core';
-import { Alert as MuiAlert } from '@material-ui/lab';
+import { Box, Grid, Typography } from '@material-ui/core';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { useParams } from 'react-router-dom';
 import { detectionsApiRef, detectionsEventReadPermission, StoredEvent } from '../api';
 import { rootRouteRef } from '../routes';
 import {
   DetectionsHeader,
-  describeError,
   FieldList,
   ForbiddenPanel,
   formatAbsolute,
   formatBytes,
-  isForbidden,
-  isNotFound,
-  NotFoundPanel,
+  LoadFailure,
   SOURCE_LABEL,
 } from './common';
 import { detailValue, humanKey } from './AlertPage';
@@ -60,15 +56,7 @@ function EventView(props: { id: string }) {
   let body: ReactNode = null;
   if (event.loading) body = <Progress />;
   else if (event.error) {
-    if (isNotFound(event.error)) body = <NotFoundPanel what="event" />;
-    else if (isForbidden(event.error)) body = <ForbiddenPanel />;
-    else {
-      body = (
-        <MuiAlert severity="error" action={<Button color="inherit" size="small" onClick={event.retry}>Retry</Button>} data-testid="event-error">
-          The event could not be loaded. {describeError(event.error)}
-        </MuiAlert>
-      );
-    }
+    body = <LoadFailure what="event" error={event.error} retry={event.retry} />;
   } else if (event.value) {
     const e = event.value;
     body = (

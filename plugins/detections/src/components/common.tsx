@@ -3,7 +3,8 @@ import { EmptyState, Header, LinkButton } from '@backstage/core-components';
 import { useRouteRef } from '@backstage/frontend-plugin-api';
 import { usePermission } from '@backstage/plugin-permission-react';
 import { EntityDisplayName, EntityRefLink } from '@backstage/plugin-catalog-react';
-import { Box, Chip, Tooltip, Typography } from '@material-ui/core';
+import { Box, Button, Chip, Tooltip, Typography } from '@material-ui/core';
+import { Alert as MuiAlert } from '@material-ui/lab';
 import { AlertStatus, CloseReason, detectionsEventReadPermission, Severity, SourceId } from '../api';
 import { alertRouteRef, eventRouteRef, rootRouteRef } from '../routes';
 
@@ -241,5 +242,16 @@ export function FieldList(props: { rows: Array<[string, ReactNode]>; testId?: st
         </Box>
       ))}
     </Box>
+  );
+}
+
+/** Why an alert or event could not be shown: not found, not allowed, or a failure with a retry. */
+export function LoadFailure(props: { what: 'alert' | 'event'; error: unknown; retry: () => void }) {
+  if (isNotFound(props.error)) return <NotFoundPanel what={props.what} />;
+  if (isForbidden(props.error)) return <ForbiddenPanel />;
+  return (
+    <MuiAlert severity="error" action={<Button color="inherit" size="small" onClick={props.retry}>Retry</Button>} data-testid={`${props.what}-error`}>
+      The {props.what} could not be loaded. {describeError(props.error)}
+    </MuiAlert>
   );
 }
