@@ -46,7 +46,7 @@ export function allowedActions(alert: Pick<Alert, 'status'>) {
 }
 
 /** A text field with a counter and the backend's limit. */
-function CommentField(props: { label: string; value: string; onChange: (v: string) => void; testId: string; required?: boolean; helper?: string; autoFocus?: boolean }) {
+function CommentField(props: { label: string; value: string; onChange: (v: string) => void; testId: string; required?: boolean; helper?: string }) {
   return (
     <TextField
       label={props.label}
@@ -55,7 +55,6 @@ function CommentField(props: { label: string; value: string; onChange: (v: strin
       minRows={3}
       fullWidth
       margin="normal"
-      autoFocus={props.autoFocus}
       value={props.value}
       onChange={e => props.onChange(e.target.value)}
       inputProps={{ maxLength: COMMENT_MAX, 'data-testid': props.testId }}
@@ -176,7 +175,7 @@ function NoteDialog(props: { alert: Alert; open: boolean; onClose: () => void; o
         setText('');
         props.onDone(alert, 'Note added to the history.');
       }}>
-      <CommentField label="Note" required autoFocus value={text} onChange={setText} testId="note-text" helper="Other reviewers see it in the history." />
+      <CommentField label="Note" required value={text} onChange={setText} testId="note-text" helper="Other reviewers see it in the history." />
     </ActionDialog>
   );
 }
@@ -218,7 +217,7 @@ function ReopenDialog(props: { alert: Alert; open: boolean; onClose: () => void;
         const alert = await api.reopen(props.alert.id, comment.trim());
         props.onDone(alert, 'Reopened: it is back in the open queue.');
       }}>
-      <CommentField label="Why reopen" required autoFocus value={comment} onChange={setComment} testId="reopen-comment" />
+      <CommentField label="Why reopen" required value={comment} onChange={setComment} testId="reopen-comment" />
     </ActionDialog>
   );
 }

@@ -136,6 +136,8 @@ export function describeHistory(h: AlertHistoryEntry): { what: ReactNode; commen
   }
 }
 
+const DOT_COLOR: Partial<Record<AlertHistoryEntry['action'], 'primary' | 'secondary'>> = { opened: 'primary', closed: 'secondary', 'grants-revoked': 'secondary' };
+
 /** The alert's history, oldest first, as a timeline. */
 export function HistoryTimeline(props: { alert: Alert }) {
   const entries = props.alert.history;
@@ -152,7 +154,7 @@ export function HistoryTimeline(props: { alert: Alert }) {
               </Tooltip>
             </TimelineOppositeContent>
             <TimelineSeparator>
-              <TimelineDot color={h.action === 'closed' || h.action === 'grants-revoked' ? 'secondary' : h.action === 'opened' ? 'primary' : 'grey'} />
+              <TimelineDot color={DOT_COLOR[h.action] ?? 'grey'} />
               {i < entries.length - 1 && <TimelineConnector />}
             </TimelineSeparator>
             <TimelineContent>
@@ -210,6 +212,8 @@ function EventResourceCell(props: { event: StoredEvent }) {
   );
 }
 
+const OUTCOME_WORD: Record<StoredEvent['outcome'], string> = { success: 'succeeded', failure: 'failed', unknown: 'unknown' };
+
 /** One line about what the actor did, for the events table. */
 export function eventWhere(e: StoredEvent): string {
   const parts: string[] = [];
@@ -262,7 +266,7 @@ export function AlertEvents(props: { alertId: string }) {
     },
     { title: 'Source', field: 'source', render: e => SOURCE_LABEL[e.source] ?? e.source },
     { title: 'Activity', field: 'activity' },
-    { title: 'Result', field: 'outcome', render: e => (e.outcome === 'success' ? 'succeeded' : e.outcome === 'failure' ? 'failed' : 'unknown') },
+    { title: 'Result', field: 'outcome', render: e => OUTCOME_WORD[e.outcome] ?? e.outcome },
     { title: 'Actor', render: e => e.actor.upn ?? e.actor.name ?? e.actor.uid ?? e.actor.type },
     { title: 'Resource', render: e => <EventResourceCell event={e} /> },
     { title: 'Where', render: e => eventWhere(e) || '—' },

@@ -2,8 +2,8 @@ import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { mockApis } from '@backstage/frontend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { EntityProvider } from '@backstage/plugin-catalog-react';
-import { alert, ERIN, fakeApi, STORE, summary } from '../testing/fakeApi';
-import { renderWith } from '../testing/render';
+import { alert, ERIN, fakeApi, STORE, summary } from '../__testUtils__/fakeApi';
+import { renderWith } from '../__testUtils__/render';
 import { AlertPage } from './AlertPage';
 import { DashboardPage, filtersFromParams } from './DashboardPage';
 import { EventPage } from './EventPage';
@@ -287,7 +287,8 @@ describe('EntityDetectionsContent', () => {
 
 describe('HomeAlertsCard', () => {
   it('counts open alerts by severity, each linking to the filtered queue', async () => {
-    const listAlerts = jest.fn().mockImplementation(async (q: any) => ({ items: [], totalCount: q.severity[0] === 'critical' ? 2 : q.severity[0] === 'high' ? 1 : 0 }));
+    const open: Record<string, number> = { critical: 2, high: 1 };
+    const listAlerts = jest.fn().mockImplementation(async (q: any) => ({ items: [], totalCount: open[q.severity[0]] ?? 0 }));
     await render(<HomeAlertsCard />, '/', '/', fakeApi({ listAlerts }));
     expect(await screen.findByTestId('home-detections-total')).toHaveTextContent('3 open alerts');
     expect(screen.getByTestId('home-detections-critical')).toHaveTextContent('2 critical');

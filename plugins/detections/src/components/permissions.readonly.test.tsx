@@ -1,7 +1,7 @@
 import { screen } from '@testing-library/react';
 import { mockApis } from '@backstage/frontend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { renderWith } from '../testing/render';
+import { renderWith } from '../__testUtils__/render';
 import { AlertPage } from './AlertPage';
 import { HomeAlertsCard } from './HomeAlertsCard';
 
