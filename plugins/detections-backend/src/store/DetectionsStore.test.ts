@@ -187,6 +187,17 @@ describe.each(databases.eachSupportedId())('DetectionsStore on %p', databaseId =
     expect(d.totals.events).toBe(5210);
   });
 
+  it('stores a lone surrogate (a JSON \\ud800 escape in a record) as U+FFFD instead of failing the batch', async () => {
+    const { store } = await ingested(databaseId, []);
+    const id = '00000001-0000-7000-8000-000000000000';
+    const inserted = await store.insertEvents([{
+      id, key: 'lone', source_id: 's', source: 'entra_signin', time: Date.parse(T0), activity: 'logon', outcome: 'failure',
+      principal: 'eve\ud800@corp.example', resource: null, country: null, bytes: null, weight_store: false, raw: '{"u":"\udc00"}', ingested_at: 1,
+    }]);
+    expect([...inserted]).toEqual(['lone']);
+    expect(await store.getEvent(id)).toMatchObject({ principal: 'eve\ufffd@corp.example', raw: '{"u":"\ufffd"}' });
+  });
+
   it('remembers blob read positions', async () => {
     const { store } = await ingested(databaseId, []);
     expect(await store.blobPosition('insights-logs', 'a.json')).toBeUndefined();

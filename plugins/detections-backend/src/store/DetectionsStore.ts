@@ -82,10 +82,18 @@ export interface EventFacts {
 
 /** Rows per INSERT statement (SQLite allows 32,766 variables; 15 columns × 500 rows stays below). */
 const INSERT_CHUNK = 500;
-/** Rows per PostgreSQL insert (arrays per column, so no parameter limit; bounds the statement's size). */
+/** Rows per PostgreSQL insert (one JSON parameter, so no parameter limit; bounds the statement's size). */
 const PG_INSERT_CHUNK = 5000;
-/** PostgreSQL array types of EVENT_COLUMNS for `unnest` (varchar lengths are checked on insert). */
-const EVENT_PG_TYPES = ['text', 'text', 'text', 'text', 'int8', 'text', 'text', 'text', 'text', 'text', 'int8', 'bool', 'text', 'int8'];
+
+/** The row with its strings made well-formed (PostgreSQL's json → text refuses a lone surrogate). */
+function wellFormed(row: EventRow): EventRow {
+  let out: EventRow | undefined;
+  for (const c of EVENT_COLUMNS) {
+    const v = row[c];
+    if (typeof v === 'string' && !v.isWellFormed()) (out ??= { ...row })[c] = v.toWellFormed() as never;
+  }
+  return out ?? row;
+}
 
 interface SqliteStatement {
   all(values: unknown[]): unknown[];
@@ -156,13 +164,15 @@ export class DetectionsStore {
     if (!rows.length) return inserted;
     const db = this.q(tx);
     if (this.isPostgres) {
-      // one statement per 5,000 rows with one array parameter per column: a handful of
-      // parameters to send and plan instead of 7,000 per 500 rows
+      // one statement per 5,000 rows, the rows as one JSON parameter (JSON.stringify is native:
+      // half the client CPU of array parameters, a third of 7,000 positional ones per 500 rows).
+      // Strings are made well-formed first, as the UTF-8 encoding of parameters did (a lone
+      // surrogate becomes U+FFFD instead of failing the JSON's conversion to text).
       const sql =
-        `insert into detection_events (${EVENT_COLUMNS.join(', ')}) select * from unnest(${EVENT_PG_TYPES.map(t => `?::${t}[]`).join(', ')}) ` +
-        'on conflict (key) do nothing returning key';
+        `insert into detection_events (${EVENT_COLUMNS.join(', ')}) select ${EVENT_COLUMNS.join(', ')} ` +
+        'from json_populate_recordset(null::detection_events, ?::json) on conflict (key) do nothing returning key';
       for (const part of chunks(rows, PG_INSERT_CHUNK)) {
-        const result = await db.raw(sql, EVENT_COLUMNS.map(c => part.map(r => r[c])) as any[]);
+        const result = await db.raw(sql, [JSON.stringify(part.map(wellFormed))]);
         for (const r of result.rows as Array<{ key: string }>) inserted.add(r.key);
       }
       return inserted;
