@@ -292,8 +292,9 @@ async function runDb(db, file) {
   fs.mkdirSync(WORK, { recursive: true });
   const file = path.join(WORK, `events-${N}.ndjson`);
   const t0 = Date.now();
-  const g = fs.existsSync(file) && args.includes('--keep') ? { events: N, bytes: fs.statSync(file).size } : generate(file, N);
-  console.log(`generated ${g.events} events, ${(g.bytes / 2 ** 20).toFixed(0)} MiB in ${((Date.now() - t0) / 1000).toFixed(1)} s; batches of ${BATCH} lines, ${CONCURRENCY} in flight`);
+  const reuse = fs.existsSync(file) && args.includes('--keep');
+  const g = reuse ? { events: N, bytes: fs.statSync(file).size } : generate(file, N);
+  console.log(`${reuse ? 'reused (--keep)' : 'generated'} ${g.events} events, ${(g.bytes / 2 ** 20).toFixed(0)} MiB in ${((Date.now() - t0) / 1000).toFixed(1)} s; batches of ${BATCH} lines, ${CONCURRENCY} in flight`);
   console.log(`load average before: ${os.loadavg().map(x => x.toFixed(2)).join(' ')} (${os.cpus().length} CPUs)`);
   const results = [];
   for (const db of DBS) {
