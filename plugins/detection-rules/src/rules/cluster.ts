@@ -36,7 +36,7 @@ export function podExecResearch(): StatefulRule {
 | extend user = tostring(User.username), ns = tostring(ObjectRef.namespace)
 | where user !startswith "system:"
 | where ${namespaceKql(cfg.researchNamespaces)}
-| project TimeGenerated, user, ns, pod = tostring(ObjectRef.name), RequestUri, SourceIps`,
+| project TimeGenerated, user, cluster = extract("managedclusters/([^/]+)", 1, _ResourceId), ns, resource = strcat("pods/", tostring(ObjectRef.subresource)), pod = tostring(ObjectRef.name), RequestUri, SourceIps`,
   };
 }
 
@@ -89,7 +89,7 @@ export function clusterAdminBinding(): StatefulRule {
 | extend role = coalesce(tostring(RequestObject.roleRef.name), tostring(ResponseObject.roleRef.name)), user = tostring(User.username)
 | where role in (${kqlList(cfg.clusterAdmin.roles)})
 | where user !in (${kqlList(cfg.clusterAdmin.allowUsers)})
-| project TimeGenerated, user, binding = tostring(ObjectRef.name), role, subjects = RequestObject.subjects`,
+| project TimeGenerated, user, cluster = extract("managedclusters/([^/]+)", 1, _ResourceId), resource = tostring(ObjectRef.resource), binding = tostring(ObjectRef.name), role, subjects = RequestObject.subjects`,
   };
 }
 
@@ -115,7 +115,7 @@ export function secretsListClusterWide(): StatefulRule {
 | where Stage != "RequestReceived"
 | extend user = tostring(User.username)
 | where user !startswith "system:"
-| project TimeGenerated, user, Verb, code = toint(ResponseStatus.code), SourceIps`,
+| project TimeGenerated, user, cluster = extract("managedclusters/([^/]+)", 1, _ResourceId), resource = "secrets", Verb, code = toint(ResponseStatus.code), SourceIps`,
   };
 }
 

@@ -65,8 +65,8 @@ function logAnalytics(req: RecordedRequest) {
         tables: [
           {
             name: 'PrimaryResult',
-            columns: [col('TimeGenerated', 'datetime'), col('user', 'string'), col('ns', 'string'), col('pod', 'string'), col('RequestUri', 'string'), col('SourceIps', 'dynamic')],
-            rows: [['2026-11-02T12:05:00Z', 'eve@contoso.com', 'research-llm', 'trainer-0', '/api/v1/namespaces/research-llm/pods/trainer-0/exec', '["203.0.113.9"]']],
+            columns: [col('TimeGenerated', 'datetime'), col('user', 'string'), col('cluster', 'string'), col('ns', 'string'), col('resource', 'string'), col('pod', 'string'), col('RequestUri', 'string'), col('SourceIps', 'dynamic')],
+            rows: [['2026-11-02T12:05:00Z', 'eve@contoso.com', 'aks-train', 'research-llm', 'pods/exec', 'trainer-0', '/api/v1/namespaces/research-llm/pods/trainer-0/exec', '["203.0.113.9"]']],
           },
         ],
       },
@@ -110,7 +110,8 @@ describe('SentinelAlertReader (real @azure/monitor-query-logs against a local HT
     expect(byRule['password-spray']).toMatchObject({ severity: 'medium', principal: '198.51.100.23', resource: 'Entra ID', firstSeen: '2026-11-02T06:00:00.000Z', lastSeen: '2026-11-02T07:00:00.000Z', count: 27 });
     expect(byRule['weight-store-bulk-read']).toMatchObject({ title: 'Bulk read of a weight store', principal: 'mallory@contoso.com', resource: 'stweights01/checkpoints', count: 60 });
     expect(byRule['weight-store-bulk-read'].details).toMatchObject({ source: 'log-analytics', bytes: 64424509440 });
-    expect(byRule['k8s-exec-research-namespace']).toMatchObject({ principal: 'eve@contoso.com', resource: 'research-llm/trainer-0', severity: 'high' });
+    // named as the engine names the same event (cluster/namespace/pods/exec/pod), so both group alike
+    expect(byRule['k8s-exec-research-namespace']).toMatchObject({ principal: 'eve@contoso.com', resource: 'aks-train/research-llm/pods/exec/trainer-0', severity: 'high' });
     expect(result.rows).toMatchObject({ 'password-spray': 2, 'weight-store-bulk-read': 1, 'atypical-travel': 0 });
     // a query the workspace cannot run is reported with the service's message; the other rules still ran
     expect(result.errors).toEqual([{ rule: 'posture-drift', error: expect.stringContaining('could not be resolved'), partial: false }]);

@@ -118,11 +118,16 @@ function resourceOfRow(rule: string, row: Row): string {
     const port = text(row.DestinationPort);
     return port ? `${destination}:${port}` : destination;
   }
+  // Kubernetes: named as the engine names it, cluster/namespace/resource[/subresource]/name
   const ref = obj(row.ObjectRef);
-  const ns = first(row, 'ns') ?? text(ref?.namespace);
-  const name = first(row, 'pod', 'binding') ?? text(ref?.name);
-  const kind = text(ref?.resource);
-  if (ns || name || kind) return [ns ?? '*', kind, name].filter(Boolean).join('/');
+  if (ref || 'cluster' in row) {
+    const cluster = first(row, 'cluster') ?? (text(row._ResourceId) ? /managedclusters\/([^/]+)/i.exec(String(row._ResourceId))?.[1] : undefined);
+    const ns = first(row, 'ns') ?? text(ref?.namespace);
+    const sub = text(ref?.subresource);
+    const kind = first(row, 'resource') ?? (text(ref?.resource) && sub ? `${ref!.resource}/${sub}` : text(ref?.resource));
+    const name = first(row, 'pod', 'binding') ?? text(ref?.name);
+    return [cluster, ns ?? '*', kind, name].filter(Boolean).join('/') || 'cluster';
+  }
   return first(row, 'resource', 'AppDisplayName', 'ResourceDisplayName') ?? rule;
 }
 
