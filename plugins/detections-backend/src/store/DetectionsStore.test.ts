@@ -180,11 +180,19 @@ describe.each(databases.eachSupportedId())('DetectionsStore on %p', databaseId =
     expect(again.size).toBe(7);
     expect([...again].sort()).toEqual(['k5203', 'k5204', 'k5205', 'k5206', 'k5207', 'k5208', 'k5209']);
     expect(await store.insertEvents([])).toEqual(new Set());
+    // a key twice in one call: stored once, and the transaction goes on
+    const [twice, after] = await store.transaction(async tx => [
+      await store.insertEvents([row(9000), { ...row(9001), key: 'k9000' }, row(9002)], tx),
+      await store.insertEvents([row(9003)], tx),
+    ]);
+    expect([[...twice].sort(), [...after]]).toEqual([['k9000', 'k9002'], ['k9003']]);
+    expect((await store.getEvent(row(9000).id))?.key).toBe('k9000');
+    expect(await store.getEvent(row(9001).id)).toBeUndefined();
     const back = await store.getEvent(row(5205).id);
     expect(back).toEqual({ id: row(5205).id, key: 'k5205', source: 'storage_blob', time: Date.parse(T0) + 5205, activity: 'GetBlob', outcome: 'success', principal: 'p0@corp.example', bytes: 5205000, raw: row(5205).raw });
     expect(await store.getEvent(row(10).id)).toEqual({ id: row(10).id, key: 'k10', source: 'azure_firewall', time: Date.parse(T0) + 10, activity: 'deny', outcome: 'success', principal: 'p1@corp.example', raw: row(10).raw });
     const d = await store.dashboard({ from: iso(T0, -1), to: iso(T0, 1), bucket: 'hour', top: 10 });
-    expect(d.totals.events).toBe(5210);
+    expect(d.totals.events).toBe(5213);
   });
 
   it('stores a lone surrogate (a JSON \\ud800 escape in a record) as U+FFFD instead of failing the batch', async () => {

@@ -168,12 +168,26 @@ export class DetectionsStore {
       // half the client CPU of array parameters, a third of 7,000 positional ones per 500 rows).
       // Strings are made well-formed first, as the UTF-8 encoding of parameters did (a lone
       // surrogate becomes U+FFFD instead of failing the JSON's conversion to text).
-      const sql =
-        `insert into detection_events (${EVENT_COLUMNS.join(', ')}) select ${EVENT_COLUMNS.join(', ')} ` +
-        'from json_populate_recordset(null::detection_events, ?::json) on conflict (key) do nothing returning key';
+      const rowsOf = `from json_populate_recordset(null::detection_events, ?::json) r`;
+      const columns = EVENT_COLUMNS.join(', ');
       for (const part of chunks(rows, PG_INSERT_CHUNK)) {
-        const result = await db.raw(sql, [JSON.stringify(part.map(wellFormed))]);
-        for (const r of result.rows as Array<{ key: string }>) inserted.add(r.key);
+        const json = JSON.stringify(part.map(wellFormed));
+        let got: Array<{ key: string }>;
+        try {
+          // keys already stored are left out by the statement itself: a plain insert, without the
+          // speculative insertion of ON CONFLICT (a tenth less server CPU)…
+          got = (await db.transaction(sp => sp.raw(
+            `insert into detection_events (${columns}) select ${EVENT_COLUMNS.map(c => `r.${c}`).join(', ')} ${rowsOf} ` +
+              'where not exists (select 1 from detection_events e where e.key = r.key) returning key',
+            [json],
+          ))).rows;
+        } catch (e) {
+          // …and when a key arrives twice in the rows or from another replica meanwhile, the
+          // savepoint is rolled back and ON CONFLICT skips it
+          if ((e as { code?: string }).code !== '23505') throw e;
+          got = (await db.raw(`insert into detection_events (${columns}) select ${columns} ${rowsOf} on conflict (key) do nothing returning key`, [json])).rows;
+        }
+        for (const r of got) inserted.add(r.key);
       }
       return inserted;
     }
