@@ -105,7 +105,7 @@ export function readWithoutGrant(): StatefulRule {
   return {
     id: 'weight-store-read-without-grant',
     title: 'Weight store read by a principal with no active grant',
-    description: 'A successful read (noGrant.operations) of a weight store by a person who has no grant covering that store at that moment in the access-requests grant export.',
+    description: 'A successful read of a weight store by a person who, at that moment, holds no access grant covering that store.',
     severity: 'high',
     sources: ['storage_blob'],
     nearMiss: 'The same read by a researcher whose grant is active.',
@@ -147,7 +147,7 @@ export function sharedKeyAccess(): StatefulRule {
   return {
     id: 'weight-store-shared-key-access',
     title: 'Shared-key, SAS or anonymous access to a weight store',
-    description: 'A successful request to a weight store authenticated with an account key, a SAS or anonymously (sharedKeyAccess.methods) instead of Entra ID.',
+    description: 'A successful request to a weight store authenticated with an account key, a SAS or anonymously instead of Entra ID.',
     severity: 'high',
     sources: ['storage_blob'],
     nearMiss: 'A CI pipeline using a SAS on a storage account that holds no weights.',
