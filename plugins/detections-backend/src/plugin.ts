@@ -10,7 +10,7 @@ import { AccessRequestsGrants } from './service/AccessRequestsGrants';
 import { AlertNotifier } from './service/AlertNotifier';
 import { AlertsService } from './service/AlertsService';
 import { BlobLogPuller } from './service/BlobLogPuller';
-import { loadCatalogNames } from './service/catalogNames';
+import { loadCatalogNames, readCatalogNamesUntilSettled } from './service/catalogNames';
 import { DetectionsQueries } from './service/DetectionsQueries';
 import { IngestService } from './service/IngestService';
 import { LiveGrantIndex } from './service/liveGrants';
@@ -75,12 +75,22 @@ export const detectionsPlugin = createBackendPlugin({
 
         // who is who: catalog users and stores, and the access-requests grant export (the
         // engine's "read without a grant", the refs of alerts, what a revoke would end)
-        const refresh = async () => {
+        let stopped = false;
+        lifecycle.addShutdownHook(() => {
+          stopped = true;
+        });
+        const readNames = async () => {
+          if (stopped) return undefined;
           try {
-            grantIndex.setCatalog(await loadCatalogNames(deps.catalog, deps.auth));
+            return await loadCatalogNames(deps.catalog, deps.auth);
           } catch (e) {
             logger.warn(`detections: catalog users and stores not read (alerts keep the names of the logs until they are): ${(e as Error).message}`);
+            return undefined;
           }
+        };
+        const refresh = async () => {
+          const names = await readNames();
+          if (names) grantIndex.setCatalog(names);
           if (grantsApi) {
             try {
               grantIndex.replace(await grantsApi.exportGrants(), clock.now());
@@ -91,7 +101,21 @@ export const detectionsPlugin = createBackendPlugin({
           const dir = grantIndex.directory;
           await store.fillAlertRefs(p => dir.principalRef(p), r => dir.resourceRef(r));
         };
-        lifecycle.addStartupHook(refresh);
+        lifecycle.addStartupHook(async () => {
+          await refresh();
+          // the catalog is usually still filling at this point: read it again until it settles
+          readCatalogNamesUntilSettled({
+            read: readNames,
+            apply: async names => {
+              if (stopped) return;
+              grantIndex.setCatalog(names);
+              const dir = grantIndex.directory;
+              await store.fillAlertRefs(p => dir.principalRef(p), r => dir.resourceRef(r));
+            },
+            intervalMs: 5_000,
+            maxReads: 24,
+          }).catch(e => logger.warn(`detections: catalog names not settled: ${(e as Error).message}`));
+        });
         await scheduler.scheduleTask({
           id: 'detections-grants-refresh',
           // every replica keeps its own engine, so each refreshes its own copy

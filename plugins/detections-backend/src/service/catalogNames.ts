@@ -34,3 +34,34 @@ export async function loadCatalogNames(catalog: CatalogService, auth: AuthServic
       .filter((r): r is { ref: string; namespace: string } => !!r.namespace),
   };
 }
+
+const sizeOf = (n: CatalogNames) => `${n.users.length}/${n.stores.length}/${n.namespaces?.length ?? 0}`;
+
+/**
+ * After a start the catalog fills its entities a few seconds after this plugin's first read (the
+ * first answer is often empty), so the names are read again every `intervalMs` until two reads
+ * agree and are not empty (at most `maxReads`); each read is applied (alert refs filled in).
+ * Without this an alert raised in the first minutes after a start kept the log's raw names until
+ * the scheduled refresh.
+ */
+export async function readCatalogNamesUntilSettled(opts: {
+  read: () => Promise<CatalogNames | undefined>;
+  apply: (names: CatalogNames) => Promise<void>;
+  intervalMs: number;
+  maxReads: number;
+  sleep?: (ms: number) => Promise<void>;
+}): Promise<number> {
+  const sleep = opts.sleep ?? (ms => new Promise<void>(r => setTimeout(r, ms).unref?.()));
+  let previous: string | undefined;
+  for (let reads = 1; reads <= opts.maxReads; reads++) {
+    const names = await opts.read();
+    if (names) {
+      await opts.apply(names);
+      const size = sizeOf(names);
+      if (size === previous && names.users.length + names.stores.length > 0) return reads;
+      previous = size;
+    }
+    if (reads < opts.maxReads) await sleep(opts.intervalMs);
+  }
+  return opts.maxReads;
+}
