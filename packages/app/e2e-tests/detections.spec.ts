@@ -133,9 +133,12 @@ test('detections: a planted bulk download by a user without a grant raises an al
   await expect(page.getByTestId('chart-alerts-over-time')).toBeVisible();
   await expect(Number(await page.getByTestId('total-events').innerText())).toBeGreaterThan(0);
   const queue = page.getByTestId('alert-queue');
-  const row = queue.locator('tr', { hasText: 'Weight store read by a principal with no active grant' }).filter({ hasText: /Erin|erin@/ });
+  // people and stores by display name (resolved from the catalog), the logs' names beneath
+  const row = queue.locator('tr', { hasText: 'Weight store read by a principal with no active grant' }).filter({ hasText: 'Erin Researcher' });
   await expect(row).toHaveCount(1);
-  await expect(queue.locator('tr', { hasText: 'Bulk read of a weight store' }).filter({ hasText: /Erin|erin@/ })).toHaveCount(1);
+  await expect(row).toContainText(ERIN_UPN);
+  await expect(row.getByRole('link', { name: 'Frontier 7B weights' })).toBeVisible();
+  await expect(queue.locator('tr', { hasText: 'Bulk read of a weight store' }).filter({ hasText: 'Erin Researcher' })).toHaveCount(1);
   await expect(queue).not.toContainText('user:default/');
   await page.evaluate(() => window.scrollTo(0, 0));
   await shot(page, testInfo, 'detections-dashboard');
@@ -149,7 +152,13 @@ test('detections: a planted bulk download by a user without a grant raises an al
   await row.getByTestId('alert-link').click();
   await expect(page).toHaveURL(/\/detections\/alerts\//);
   const alertUrl = page.url();
-  await expect(page.getByTestId('alert-summary')).toContainText('fired');
+  const summary = page.getByTestId('alert-summary');
+  await expect(summary).toContainText('fired');
+  // "… for Erin Researcher (erin@…) on Frontier 7B weights (frontierweights/frontier-7b)", names linking to the entities
+  await expect(summary.getByRole('link', { name: 'Erin Researcher' })).toHaveAttribute('href', /\/catalog\/default\/user\/erin$/);
+  await expect(summary.getByRole('link', { name: 'Frontier 7B weights' })).toHaveAttribute('href', /\/catalog\/default\/resource\/weights-frontier-7b$/);
+  await expect(summary).toContainText(`Erin Researcher(${ERIN_UPN}) on Frontier 7B weights(frontierweights/frontier-7b)`);
+  await expect(summary).not.toContainText('noGrant.');
   await expect(page.getByTestId('alert-events')).toContainText('GetBlob');
   await expect(page.getByTestId('status-new')).toBeVisible();
 

@@ -23,6 +23,7 @@ import {
   formatSpan,
   formatTime,
   LoadFailure,
+  LogName,
   PrincipalName,
   ResourceName,
   SEVERITY_LABEL,
@@ -68,8 +69,10 @@ export function AlertSummary(props: { alert: Alert; ruleDescription?: string }) 
     <Box data-testid="alert-summary">
       <Typography variant="body1" paragraph>
         The rule “{a.title}” fired {a.count === 1 ? 'once' : `${a.count.toLocaleString('en-US')} times`} for{' '}
-        <strong><PrincipalName principal={a.principal} principalRef={a.principalRef} /></strong> on{' '}
+        <strong><PrincipalName principal={a.principal} principalRef={a.principalRef} /></strong>
+        {a.principalRef && <LogName value={a.principal} />} on{' '}
         <strong><ResourceName resource={a.resource} resourceRef={a.resourceRef} /></strong>
+        {a.resourceRef && <LogName value={a.resource} />}
         {a.count === 1 || span <= 0
           ? `, ${formatTime(a.lastSeen)}.`
           : ` over ${formatSpan(span)}: first ${formatAbsolute(a.firstSeen)}, last ${formatTime(a.lastSeen)}.`}
@@ -77,12 +80,6 @@ export function AlertSummary(props: { alert: Alert; ruleDescription?: string }) 
       {props.ruleDescription && (
         <Typography variant="body2" color="textSecondary" paragraph>
           What the rule looks for: {props.ruleDescription}
-        </Typography>
-      )}
-      {(a.principalRef || a.resourceRef) && (
-        <Typography variant="body2" paragraph>
-          {a.principalRef && <>As the logs name the principal: <code>{a.principal}</code>. </>}
-          {a.resourceRef && <>As the logs name the resource: <code>{a.resource}</code>.</>}
         </Typography>
       )}
       {details.length > 0 && <FieldList testId="alert-details" rows={details.map(([k, v]) => [humanKey(k), detailValue(k, v)])} />}
@@ -199,15 +196,34 @@ export function shortTime(iso: string): string {
   return `${day} ${d.toISOString().slice(11, 19)}`;
 }
 
+/**
+ * A long name that may wrap only after its separators ("erin@" / "frontier-lab." / "example"),
+ * not letter by letter: break opportunities after @ . / - _ : and no break inside a part unless
+ * a part alone is wider than the cell.
+ */
+export function Breakable(props: { text: string }) {
+  const parts = props.text.split(/(?<=[@./\-_:])/);
+  return (
+    <span style={{ overflowWrap: 'break-word', wordBreak: 'normal' }}>
+      {parts.map((p, i) => (
+        <span key={i}>
+          {p}
+          {i < parts.length - 1 && <wbr />}
+        </span>
+      ))}
+    </span>
+  );
+}
+
 /** The resource of an event: the blob's file name (full key in a tooltip), else the resource name. */
 function EventResourceCell(props: { event: StoredEvent }) {
   const r = props.event.resource;
   if (!r) return <>—</>;
-  const full = r.objectKey ?? r.name;
+  const full = r.objectKey && !r.name.endsWith(r.objectKey) ? `${r.name}/${r.objectKey}` : r.name;
   const short = r.objectKey ? r.objectKey.split('/').filter(Boolean).pop() ?? r.objectKey : r.name;
   return (
     <Tooltip title={full}>
-      <span style={{ overflowWrap: 'anywhere' }}>{short}</span>
+      <span data-testid="event-resource"><Breakable text={short} /></span>
     </Tooltip>
   );
 }
@@ -264,13 +280,13 @@ export function AlertEvents(props: { alertId: string }) {
         </Tooltip>
       ),
     },
-    { title: 'Source', field: 'source', render: e => SOURCE_LABEL[e.source] ?? e.source },
-    { title: 'Activity', field: 'activity' },
-    { title: 'Result', field: 'outcome', render: e => OUTCOME_WORD[e.outcome] ?? e.outcome },
-    { title: 'Actor', render: e => e.actor.upn ?? e.actor.name ?? e.actor.uid ?? e.actor.type },
-    { title: 'Resource', render: e => <EventResourceCell event={e} /> },
-    { title: 'Where', render: e => eventWhere(e) || '—' },
-    { title: 'Bytes', field: 'bytes', type: 'numeric', render: e => (e.bytes !== undefined ? formatBytes(e.bytes) : '—') },
+    { title: 'Source', field: 'source', width: '13%', render: e => SOURCE_LABEL[e.source] ?? e.source },
+    { title: 'Activity', field: 'activity', width: '10%', render: e => <Breakable text={e.activity} /> },
+    { title: 'Result', field: 'outcome', width: '8%', render: e => OUTCOME_WORD[e.outcome] ?? e.outcome },
+    { title: 'Actor', width: '20%', render: e => <Breakable text={e.actor.upn ?? e.actor.name ?? e.actor.uid ?? e.actor.type} /> },
+    { title: 'Resource', width: '20%', render: e => <EventResourceCell event={e} /> },
+    { title: 'Where', width: '17%', render: e => eventWhere(e) || '—' },
+    { title: 'Bytes', field: 'bytes', type: 'numeric', width: '8%', render: e => <span style={{ whiteSpace: 'nowrap' }}>{e.bytes !== undefined ? formatBytes(e.bytes) : '—'}</span> },
   ];
   return (
     <Box data-testid="alert-events">

@@ -9,6 +9,7 @@ import {
   describeError,
   formatAbsolute,
   formatTime,
+  LogName,
   PrincipalName,
   ResourceName,
   SEVERITY_LABEL,
@@ -140,9 +141,23 @@ export function AlertsTable(props: {
     {
       title: 'Principal',
       field: 'principal',
-      render: a => <span style={{ overflowWrap: 'anywhere' }}><PrincipalName principal={a.principal} principalRef={a.principalRef} /></span>,
+      render: a => (
+        <span style={{ overflowWrap: 'anywhere' }}>
+          <PrincipalName principal={a.principal} principalRef={a.principalRef} />
+          {a.principalRef && <LogName value={a.principal} block />}
+        </span>
+      ),
     },
-    { title: 'Resource', field: 'resource', render: a => <span style={{ overflowWrap: 'anywhere' }}><ResourceName resource={a.resource} resourceRef={a.resourceRef} /></span> },
+    {
+      title: 'Resource',
+      field: 'resource',
+      render: a => (
+        <span style={{ overflowWrap: 'anywhere' }}>
+          <ResourceName resource={a.resource} resourceRef={a.resourceRef} />
+          {a.resourceRef && <LogName value={a.resource} block />}
+        </span>
+      ),
+    },
     { title: 'Count', field: 'count', type: 'numeric', width: '80px' },
     {
       title: 'Last seen',

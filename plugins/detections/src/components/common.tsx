@@ -91,6 +91,24 @@ export function PrincipalName(props: { principal: string; principalRef?: string;
   );
 }
 
+/**
+ * The name the logs use for a principal or resource, as secondary text after its display name
+ * ("Erin Example  erin@frontier-lab.example"); on its own line in table cells.
+ */
+export function LogName(props: { value: string; block?: boolean }) {
+  return (
+    <Typography
+      component="span"
+      variant="caption"
+      color="textSecondary"
+      data-testid="log-name"
+      style={{ display: props.block ? 'block' : 'inline', overflowWrap: 'anywhere', marginLeft: props.block ? 0 : 4 }}
+    >
+      {props.block ? props.value : `(${props.value})`}
+    </Typography>
+  );
+}
+
 /** A resource: the catalog entity by title when known, else the name the logs use. */
 export function ResourceName(props: { resource: string; resourceRef?: string }) {
   if (props.resourceRef) return <EntityRefLink entityRef={props.resourceRef} hideIcon />;

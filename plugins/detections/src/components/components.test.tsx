@@ -92,6 +92,9 @@ describe('DashboardPage', () => {
     const queue = screen.getByTestId('alert-queue');
     expect(await within(queue).findByText('Weight store read without an active grant')).toBeInTheDocument();
     expect(await within(queue).findByText('Frontier 7B weights')).toBeInTheDocument();
+    // under each display name, the name the logs use
+    expect(within(queue).getByText('erin@frontier-lab.example')).toBeInTheDocument();
+    expect(within(queue).getByText('frontierweights/frontier-7b')).toBeInTheDocument();
     expect(within(queue).queryByText(/user:default/)).toBeNull();
     expect(within(queue).getByText('Unassigned')).toBeInTheDocument();
   }, 30_000);
@@ -147,11 +150,19 @@ describe('AlertPage', () => {
     const summaryBox = await screen.findByTestId('alert-summary');
     expect(summaryBox).toHaveTextContent('fired 3 times for');
     expect(await within(summaryBox).findByText('Erin Researcher')).toBeInTheDocument();
+    // display names link to the entities; the names the logs use follow as secondary text
+    expect(within(summaryBox).getByText('Erin Researcher').closest('a')).toHaveAttribute('href', expect.stringContaining('/user/erin'));
+    expect(summaryBox).toHaveTextContent('Erin Researcher(erin@frontier-lab.example) on Frontier 7B weights(frontierweights/frontier-7b)');
     expect(summaryBox).toHaveTextContent('over 38 min');
     expect(summaryBox).toHaveTextContent('Reads of a weight store by a principal with no active grant on it.');
     expect(within(summaryBox).getByTestId('alert-details')).toHaveTextContent('Bytes read42 GB');
     expect(summaryBox).not.toHaveTextContent('user:default');
     expect(await screen.findByText('GetBlob')).toBeInTheDocument();
+    // the actor's e-mail may wrap only after its separators, not letter by letter
+    const events = screen.getByTestId('alert-events');
+    const actor = within(events).getByText('erin@', { exact: false }).closest('td')!;
+    expect(actor).toHaveTextContent('erin@frontier-lab.example');
+    expect(actor.querySelectorAll('wbr')).toHaveLength(3);
     expect(screen.getByTestId('history-opened')).toHaveTextContent('Detections (automatic) opened the alert');
     expect(api.listAlertEvents).toHaveBeenCalledWith('a1', { limit: 50 });
   }, 30_000);
