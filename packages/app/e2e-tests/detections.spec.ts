@@ -32,6 +32,12 @@ async function shot(page: Page, testInfo: TestInfo, name: string) {
   await testInfo.attach(`${name}.png`, { body, contentType: 'image/png' });
 }
 
+async function streamText(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(Buffer.from(c as Buffer));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 async function auth(page: Page, user: DemoUser) {
   return { authorization: `Bearer ${await backstageToken(page, user)}` };
 }
@@ -147,6 +153,13 @@ test('detections: a planted bulk download by a user without a grant raises an al
   await shot(page, testInfo, 'detections-dashboard-lower');
   await queue.scrollIntoViewIfNeeded();
   await shot(page, testInfo, 'detections-alert-queue');
+  // the queue exports as CSV with its filters (every matching alert, not only the loaded page)
+  const [download] = await Promise.all([page.waitForEvent('download'), queue.getByTestId('export-csv').click()]);
+  expect(download.suggestedFilename()).toMatch(/^alerts-.*\.csv$/);
+  const csv = await streamText(await download.createReadStream());
+  expect(csv.split('\r\n')[0]).toBe('id,severity,status,closeReason,title,rule,principal,principalRef,resource,resourceRef,count,firstSeen,lastSeen,assignee');
+  expect(csv).toContain(`,${ERIN_UPN},user:default/erin,frontierweights/frontier-7b,${STORE_REF},`);
+  await expect(queue.getByTestId('export-result')).toContainText(/Exported [1-9]\d* alerts? matching the filters/);
 
   // --- the alert page says what happened, with the events behind it ---------------------------
   await row.getByTestId('alert-link').click();

@@ -13,6 +13,7 @@ import { rootRouteRef } from '../routes';
 import { AlertActions } from './AlertActions';
 import {
   ActorName,
+  Breakable,
   CLOSE_REASON_LABEL,
   DetectionsHeader,
   describeError,
@@ -145,7 +146,7 @@ export function HistoryTimeline(props: { alert: Alert }) {
         const { what, comment } = describeHistory(h);
         return (
           <TimelineItem key={`${h.at}-${i}`} data-testid={`history-${h.action}`}>
-            <TimelineOppositeContent style={{ flex: 0.35 }}>
+            <TimelineOppositeContent style={{ flex: '0 0 120px' }}>
               <Tooltip title={formatAbsolute(h.at)}>
                 <Typography variant="caption" color="textSecondary">{formatTime(h.at).split(', at')[0]}</Typography>
               </Tooltip>
@@ -194,25 +195,6 @@ export function shortTime(iso: string): string {
   if (Number.isNaN(d.getTime())) return iso;
   const day = d.toLocaleDateString('en-GB', { day: 'numeric', month: 'short', timeZone: 'UTC' });
   return `${day} ${d.toISOString().slice(11, 19)}`;
-}
-
-/**
- * A long name that may wrap only after its separators ("erin@" / "frontier-lab." / "example"),
- * not letter by letter: break opportunities after @ . / - _ : and no break inside a part unless
- * a part alone is wider than the cell.
- */
-export function Breakable(props: { text: string }) {
-  const parts = props.text.split(/(?<=[@./\-_:])/);
-  return (
-    <span style={{ overflowWrap: 'break-word', wordBreak: 'normal' }}>
-      {parts.map((p, i) => (
-        <span key={i}>
-          {p}
-          {i < parts.length - 1 && <wbr />}
-        </span>
-      ))}
-    </span>
-  );
 }
 
 /** The resource of an event: the blob's file name (full key in a tooltip), else the resource name. */
@@ -372,10 +354,11 @@ function AlertBody(props: { alert: Alert; onChange: (a: Alert) => void }) {
           <AlertActions alert={alert} onChange={props.onChange} />
         </Section>
       </Grid>
-      <Grid item xs={12} md={8}>
+      {/* the evidence gets the page's full width: its columns (actor, blob, source address) are long */}
+      <Grid item xs={12}>
         <AlertEvents alertId={alert.id} />
       </Grid>
-      <Grid item xs={12} md={4}>
+      <Grid item xs={12}>
         <Section title="History">
           <HistoryTimeline alert={alert} />
         </Section>

@@ -19,6 +19,7 @@ import {
   StatusChip,
   useAlertLink,
 } from './common';
+import { alertsToCsv, EXPORT_MAX, fetchAllAlerts, saveFile } from './exportAlerts';
 
 export interface AlertFilters {
   status: AlertStatus[];
@@ -119,6 +120,34 @@ export function AlertsTable(props: {
 
   const change = (f: Partial<AlertFilters>) => props.onFiltersChange?.({ ...filters, ...f });
 
+  // export: every alert the current filters match, not only the loaded pages
+  const [exported, setExported] = useState<{ ok: boolean; text: string }>();
+  const [exporting, setExporting] = useState(false);
+  const exportAs = async (format: 'csv' | 'json') => {
+    setExporting(true);
+    setExported(undefined);
+    try {
+      const { limit: _limit, ...filter } = JSON.parse(queryKey);
+      const { items: all, truncated } = await fetchAllAlerts(api, filter);
+      const exportedAt = new Date().toISOString();
+      const name = `alerts-${exportedAt.replace(/[:.]/g, '-')}.${format}`;
+      if (format === 'csv') saveFile(name, alertsToCsv(all), 'text/csv');
+      else saveFile(name, `${JSON.stringify({ filters: filter, exportedAt, items: all }, null, 2)}\n`, 'application/json');
+      const n = `${all.length.toLocaleString('en-US')} alert${all.length === 1 ? '' : 's'}`;
+      setExported({ ok: true, text: `Exported ${n} matching the filters${truncated ? ` (the first ${EXPORT_MAX.toLocaleString('en-US')}; narrow the filters for the rest)` : ''}.` });
+    } catch (e) {
+      setExported({ ok: false, text: `The export failed. ${describeError(e)}` });
+    } finally {
+      setExporting(false);
+    }
+  };
+  const exportButtons = (
+    <Box display="flex" alignItems="center" style={{ gap: 8, marginLeft: 'auto' }}>
+      <Button variant="outlined" size="small" disabled={exporting} onClick={() => exportAs('csv')} data-testid="export-csv">Export CSV</Button>
+      <Button variant="outlined" size="small" disabled={exporting} onClick={() => exportAs('json')} data-testid="export-json">Export JSON</Button>
+    </Box>
+  );
+
   const columns: TableColumn<Alert>[] = [
     {
       title: 'Severity',
@@ -142,7 +171,7 @@ export function AlertsTable(props: {
       title: 'Principal',
       field: 'principal',
       render: a => (
-        <span style={{ overflowWrap: 'anywhere' }}>
+        <span style={{ overflowWrap: 'break-word' }}>
           <PrincipalName principal={a.principal} principalRef={a.principalRef} />
           {a.principalRef && <LogName value={a.principal} block />}
         </span>
@@ -152,7 +181,7 @@ export function AlertsTable(props: {
       title: 'Resource',
       field: 'resource',
       render: a => (
-        <span style={{ overflowWrap: 'anywhere' }}>
+        <span style={{ overflowWrap: 'break-word' }}>
           <ResourceName resource={a.resource} resourceRef={a.resourceRef} />
           {a.resourceRef && <LogName value={a.resource} block />}
         </span>
@@ -205,7 +234,14 @@ export function AlertsTable(props: {
           {filtered && (
             <Button size="small" onClick={() => { setSearch(''); props.onFiltersChange?.(DEFAULT_FILTERS); }}>Reset filters</Button>
           )}
+          {exportButtons}
         </Box>
+      )}
+      {!props.onFiltersChange && <Box display="flex" mb={1}>{exportButtons}</Box>}
+      {exported && (
+        <MuiAlert severity={exported.ok ? 'success' : 'error'} onClose={() => setExported(undefined)} data-testid="export-result" style={{ marginBottom: 8 }}>
+          {exported.text}
+        </MuiAlert>
       )}
       {error !== undefined && (
         <MuiAlert severity="error" action={<Button color="inherit" size="small" onClick={() => setAttempt(n => n + 1)}>Retry</Button>} data-testid="queue-error">

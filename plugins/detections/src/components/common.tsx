@@ -92,6 +92,25 @@ export function PrincipalName(props: { principal: string; principalRef?: string;
 }
 
 /**
+ * A long name that may wrap only after its separators ("erin@" / "frontier-lab." / "example"),
+ * not letter by letter: break opportunities after @ . / - _ : and no break inside a part unless
+ * a part alone is wider than the cell.
+ */
+export function Breakable(props: { text: string }) {
+  const parts = props.text.split(/(?<=[@./\-_:])/);
+  return (
+    <span style={{ overflowWrap: 'break-word', wordBreak: 'normal' }}>
+      {parts.map((p, i) => (
+        <span key={i}>
+          {p}
+          {i < parts.length - 1 && <wbr />}
+        </span>
+      ))}
+    </span>
+  );
+}
+
+/**
  * The name the logs use for a principal or resource, as secondary text after its display name
  * ("Erin Example  erin@frontier-lab.example"); on its own line in table cells.
  */
@@ -102,9 +121,9 @@ export function LogName(props: { value: string; block?: boolean }) {
       variant="caption"
       color="textSecondary"
       data-testid="log-name"
-      style={{ display: props.block ? 'block' : 'inline', overflowWrap: 'anywhere', marginLeft: props.block ? 0 : 4 }}
+      style={{ display: props.block ? 'block' : 'inline', marginLeft: props.block ? 0 : 4 }}
     >
-      {props.block ? props.value : `(${props.value})`}
+      {props.block ? <Breakable text={props.value} /> : <>(<Breakable text={props.value} />)</>}
     </Typography>
   );
 }

@@ -93,8 +93,7 @@ describe('DashboardPage', () => {
     expect(await within(queue).findByText('Weight store read without an active grant')).toBeInTheDocument();
     expect(await within(queue).findByText('Frontier 7B weights')).toBeInTheDocument();
     // under each display name, the name the logs use
-    expect(within(queue).getByText('erin@frontier-lab.example')).toBeInTheDocument();
-    expect(within(queue).getByText('frontierweights/frontier-7b')).toBeInTheDocument();
+    expect(within(queue).getAllByTestId('log-name').map(e => e.textContent)).toEqual(['erin@frontier-lab.example', 'frontierweights/frontier-7b']);
     expect(within(queue).queryByText(/user:default/)).toBeNull();
     expect(within(queue).getByText('Unassigned')).toBeInTheDocument();
   }, 30_000);
