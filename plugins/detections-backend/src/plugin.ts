@@ -4,8 +4,10 @@ import { notificationService } from '@backstage/plugin-notifications-node';
 import { systemClock } from '@internal/clock';
 import { DetectionEngine } from '@internal/detection-rules';
 import { detectionsPermissions } from '@internal/plugin-detections-common';
+import { DefaultAzureCredential } from '@azure/identity';
 import { readSettings } from './domain/settings';
 import { createRouter } from './router';
+import { SentinelAlertReader } from './sentinel';
 import { AccessRequestsGrants } from './service/AccessRequestsGrants';
 import { AlertNotifier } from './service/AlertNotifier';
 import { AlertsService } from './service/AlertsService';
@@ -72,6 +74,35 @@ export const detectionsPlugin = createBackendPlugin({
 
         const alerts = new AlertsService({ store, auditor: deps.auditor, clock, grants: grantsApi });
         const queries = new DetectionsQueries({ store, engine, clock });
+
+        // At scale (issue 10): the same rules' KQL run in a Log Analytics workspace (Microsoft
+        // Sentinel) where the logs already are, read back with the Azure Monitor Logs SDK
+        // (src/sentinel). Optional: detections.sentinel.workspaceId (+ endpoint, frequencyMinutes).
+        // The alerts read back are logged; storing them goes through the store's grouping
+        // (SentinelAlertReader.readDetections gives the Detections for it).
+        const sentinelCfg = cfg?.getOptionalConfig('sentinel');
+        if (sentinelCfg) {
+          const reader = new SentinelAlertReader({
+            workspaceId: sentinelCfg.getString('workspaceId'),
+            endpoint: sentinelCfg.getOptionalString('endpoint'),
+            credential: new DefaultAzureCredential(),
+            engine,
+          });
+          const minutes = sentinelCfg.getOptionalNumber('frequencyMinutes') ?? 60;
+          await scheduler.scheduleTask({
+            id: 'detections-sentinel-read',
+            scope: 'global',
+            frequency: { minutes },
+            timeout: { minutes: 30 },
+            initialDelay: { minutes: 2 },
+            fn: async () => {
+              const to = clock.now();
+              const r = await reader.read({ from: new Date(to.getTime() - minutes * 60_000), to });
+              logger.info(`detections: Log Analytics workspace: ${r.alerts.length} alerts from ${Object.values(r.rows).reduce((a, b) => a + b, 0)} rows of ${reader.listRules().length} rules`);
+              for (const e of r.errors) logger.warn(`detections: Log Analytics rule ${e.rule} ${e.partial ? 'returned part of its rows' : 'failed'}: ${e.error}`);
+            },
+          });
+        }
 
         // who is who: catalog users and stores, and the access-requests grant export (the
         // engine's "read without a grant", the refs of alerts, what a revoke would end)
