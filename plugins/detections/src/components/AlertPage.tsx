@@ -251,9 +251,11 @@ export function AlertEvents(props: { alertId: string }) {
       setLoading(false);
     }
   };
+  // widths: the time as narrow as its text; an e-mail, a file name and an address get room for one line
   const columns: TableColumn<StoredEvent>[] = [
     {
       title: 'Time (UTC)',
+      width: '1%',
       field: 'time',
       defaultSort: 'asc',
       render: e => (
@@ -262,13 +264,22 @@ export function AlertEvents(props: { alertId: string }) {
         </Tooltip>
       ),
     },
-    { title: 'Source', field: 'source', width: '13%', render: e => SOURCE_LABEL[e.source] ?? e.source },
-    { title: 'Activity', field: 'activity', width: '10%', render: e => <Breakable text={e.activity} /> },
-    { title: 'Result', field: 'outcome', width: '8%', render: e => OUTCOME_WORD[e.outcome] ?? e.outcome },
-    { title: 'Actor', width: '20%', render: e => <Breakable text={e.actor.upn ?? e.actor.name ?? e.actor.uid ?? e.actor.type} /> },
-    { title: 'Resource', width: '20%', render: e => <EventResourceCell event={e} /> },
-    { title: 'Where', width: '17%', render: e => eventWhere(e) || '—' },
-    { title: 'Bytes', field: 'bytes', type: 'numeric', width: '8%', render: e => <span style={{ whiteSpace: 'nowrap' }}>{e.bytes !== undefined ? formatBytes(e.bytes) : '—'}</span> },
+    { title: 'Source', field: 'source', render: e => SOURCE_LABEL[e.source] ?? e.source },
+    {
+      title: 'Activity',
+      field: 'activity',
+      render: e => (
+        <>
+          <Breakable text={e.activity} />
+          <Typography variant="caption" color="textSecondary" display="block">{OUTCOME_WORD[e.outcome] ?? e.outcome}</Typography>
+        </>
+      ),
+    },
+    { title: 'Actor', cellStyle: { minWidth: 230 }, render: e => <Breakable text={e.actor.upn ?? e.actor.name ?? e.actor.uid ?? e.actor.type} /> },
+    { title: 'Resource', cellStyle: { minWidth: 240 }, render: e => <EventResourceCell event={e} /> },
+    // an address wraps at its spaces only ("from 203.0.113.14 (London, GB)")
+    { title: 'Where', cellStyle: { wordBreak: 'normal', overflowWrap: 'normal' }, render: e => eventWhere(e) || '—' },
+    { title: 'Bytes', field: 'bytes', type: 'numeric', render: e => <span style={{ whiteSpace: 'nowrap' }}>{e.bytes !== undefined ? formatBytes(e.bytes) : '—'}</span> },
   ];
   return (
     <Box data-testid="alert-events">

@@ -162,6 +162,8 @@ describe('AlertPage', () => {
     const actor = within(events).getByText('erin@', { exact: false }).closest('td')!;
     expect(actor).toHaveTextContent('erin@frontier-lab.example');
     expect(actor.querySelectorAll('wbr')).toHaveLength(3);
+    // the result under the activity
+    expect(within(events).getByText('GetBlob').closest('td')).toHaveTextContent('GetBlobsucceeded');
     expect(screen.getByTestId('history-opened')).toHaveTextContent('Detections (automatic) opened the alert');
     expect(api.listAlertEvents).toHaveBeenCalledWith('a1', { limit: 50 });
   }, 30_000);
