@@ -124,7 +124,7 @@ export const detectionsPlugin = createBackendPlugin({
           if (names) grantIndex.setCatalog(names);
           if (grantsApi) {
             try {
-              grantIndex.replace(await grantsApi.exportGrants(), clock.now());
+              grantIndex.replace((await grantsApi.exportGrants()).grants, clock.now());
             } catch (e) {
               logger.warn(`detections: grant export of access-requests not read (read-without-grant stays quiet until it is): ${(e as Error).message}`);
             }

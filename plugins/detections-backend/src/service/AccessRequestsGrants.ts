@@ -5,8 +5,12 @@ import { AccessRequestsClient } from '@internal/plugin-access-requests-common';
 
 /** What detections needs of the access-requests plugin. */
 export interface GrantsApi {
-  /** Every grant (`GET /api/access-requests/grants/export`), read with the plugin's own service credentials. */
-  exportGrants(): Promise<ExportedGrant[]>;
+  /**
+   * Every grant (`GET /api/access-requests/grants/export`), read with the plugin's own service
+   * credentials, and when access-requests made the export (its clock: whether a grant is in force
+   * "now" is that plugin's answer, not ours).
+   */
+  exportGrants(): Promise<{ grants: ExportedGrant[]; generatedAt?: Date }>;
   /** Revokes one grant on behalf of the reviewer (access-requests checks and audits them). */
   revoke(grantId: string, reason: string, onBehalfOf: BackstageCredentials): Promise<void>;
 }
@@ -30,11 +34,13 @@ export class AccessRequestsGrants implements GrantsApi {
     return token;
   }
 
-  async exportGrants(): Promise<ExportedGrant[]> {
+  async exportGrants(): Promise<{ grants: ExportedGrant[]; generatedAt?: Date }> {
     const base = await this.discovery.getBaseUrl('access-requests');
     const res = await fetch(`${base}/grants/export`, { headers: { Authorization: `Bearer ${await this.token()}` } });
     if (!res.ok) throw await ResponseError.fromResponse(res);
-    return parseGrantExport(await res.json());
+    const body = await res.json();
+    const at = typeof body?.generatedAt === 'string' ? new Date(body.generatedAt) : undefined;
+    return { grants: parseGrantExport(body), generatedAt: at && Number.isFinite(at.getTime()) ? at : undefined };
   }
 
   async revoke(grantId: string, reason: string, onBehalfOf: BackstageCredentials): Promise<void> {

@@ -143,7 +143,9 @@ export class AlertsService {
   /** The alert principal's active grants on the alert resource (what a revoke would end). */
   async grantsFor(id: string): Promise<AlertGrant[]> {
     const alert = await this.record(id);
-    const grants = grantsForAlert(alert, await this.api().exportGrants(), this.o.clock.now().getTime());
+    // in force at the export's own time: access-requests decides whether its grants are active
+    const exported = await this.api().exportGrants();
+    const grants = grantsForAlert(alert, exported.grants, (exported.generatedAt ?? this.o.clock.now()).getTime());
     return grants.map(g => ({ grantId: g.id, userRef: g.user.ref, resourceRef: g.resource.ref, ...(g.role ? { role: g.role } : {}), end: g.end }));
   }
 
