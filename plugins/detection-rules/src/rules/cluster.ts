@@ -17,7 +17,7 @@ export function podExecResearch(): StatefulRule {
   return {
     id: 'k8s-exec-research-namespace',
     title: 'Exec into a pod of a research namespace by a person',
-    description: 'A person (not a service account, node or system component) opens exec/attach (podExec.subresources) on a pod in a research namespace and the API server allows it.',
+    description: 'A person (not a service account, node or system component) opens a shell in (exec) or attaches to a pod in a research namespace, and the API server allows it.',
     severity: 'high',
     sources: ['k8s_audit'],
     readsView: ['k8s_audit'],
@@ -66,7 +66,7 @@ export function clusterAdminBinding(): StatefulRule {
   return {
     id: 'k8s-cluster-admin-binding',
     title: 'Binding to cluster-admin',
-    description: 'A (cluster)rolebinding that references one of clusterAdmin.roles is created or changed, by anyone not in clusterAdmin.allowUsers.',
+    description: 'A role binding or cluster role binding to cluster-admin (or another role configured as equivalent) is created or changed by anyone other than the allowed control-plane components.',
     severity: 'critical',
     sources: ['k8s_audit'],
     readsView: ['k8s_audit'],
@@ -164,7 +164,7 @@ export function breakGlassUse(): StatefulRule {
   return {
     id: 'break-glass-use',
     title: 'Break-glass access used',
-    description: 'A break-glass grant succeeded in the portal (access-requests.break-glass), or an emergency-access account (breakGlass.accounts) signed in successfully.',
+    description: 'A break-glass grant succeeded in the portal, or an emergency-access account (a name containing "break-glass" or starting with "emergency", configurable) signed in successfully.',
     severity: 'high',
     sources: ['portal_audit', 'entra_signin'],
     readsView: ['portal_audit'],

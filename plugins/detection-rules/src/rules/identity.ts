@@ -83,7 +83,7 @@ export function riskySignIn(): StatefulRule {
   return {
     id: 'risky-signin-no-mfa',
     title: 'Risky sign-in not remediated by MFA',
-    description: 'A successful sign-in with risk at one of riskySignIn.levels, no multi-factor authentication, and a risk state that is not remediated, dismissed or confirmed safe.',
+    description: 'A successful sign-in that Entra ID rated at medium or high risk (configurable), completed without multi-factor authentication, whose risk was not remediated, dismissed or confirmed safe.',
     severity: 'high',
     sources: ['entra_signin'],
     nearMiss: 'A medium-risk sign-in where the user passed MFA (riskDetail userPassedMFADrivenByRiskBasedPolicy).',
@@ -128,7 +128,7 @@ export function passwordSpray(): StatefulRule {
   return {
     id: 'password-spray',
     title: 'Password spray: failed sign-ins against many accounts from one address',
-    description: 'Failed sign-ins (passwordSpray.errorCodes) for at least passwordSpray.minAccounts different accounts from one IP address within passwordSpray.windowMinutes; a later success of a sprayed account from that address raises it to high.',
+    description: 'Failed sign-ins (wrong password, locked or disabled account and the like) against at least 10 different accounts from one IP address within an hour (both configurable); a later successful sign-in of one of those accounts from that address raises it to high.',
     severity: 'medium',
     sources: ['entra_signin'],
     nearMiss: 'One user mistyping their password several times.',

@@ -32,7 +32,7 @@ export function bulkRead(): StatefulRule {
     id: 'weight-store-bulk-read',
     title: 'Bulk read of a weight store',
     description:
-      'Bytes read (GetBlob responseBodySize) by one principal from one weight store within bulkRead.windowMinutes exceed the threshold: bulkRead.minBytes for a person; for a workload identity max(bulkRead.workloadMinBytes, bulkRead.multiplier × what the store\'s normal jobs read per window, configured as weightStores[].normalBytesPerWindow or learned from workload identities).',
+      'One principal reads more from one weight store within an hour (configurable) than its threshold: 10 GiB for a person by default; for a workload identity, the larger of 100 GiB and 1.5 times what the store\'s normal jobs read in such a window (configured per store, or learned from its workload identities).',
     severity: 'high',
     sources: ['storage_blob'],
     nearMiss: 'A long training job that reads a lot over many hours at its usual rate.',
@@ -203,7 +203,7 @@ export function enumerationByNewPrincipal(): StatefulRule {
   return {
     id: 'storage-enumeration-new-principal',
     title: 'Enumeration of containers and blobs by a never-seen principal',
-    description: 'A principal first seen on a storage account within the last enumeration.windowMinutes performs at least enumeration.minListOps list operations or lists at least enumeration.minContainers containers.',
+    description: 'A principal first seen on a storage account within the last hour (configurable) lists its contents at length: at least 15 list operations, or at least 4 containers, by default.',
     severity: 'medium',
     sources: ['storage_blob'],
     nearMiss: 'A known job listing its container; a new principal listing once.',
