@@ -26,7 +26,7 @@ import {
 import { decodeCursor } from './domain/cursor';
 import type { AlertsService, TriageAction } from './service/AlertsService';
 import type { DetectionsQueries } from './service/DetectionsQueries';
-import type { IngestService } from './service/IngestService';
+import type { IngestService, IngestSlot } from './service/IngestService';
 
 export interface RouterOptions {
   ingest: IngestService;
@@ -92,9 +92,10 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   };
 
   // ---- ingest: service principals only, NDJSON body ----
+  // Authentication, permission and a place in the ingest queue before the body is read: batches
+  // reach the engine in the order their requests arrived (a later body may finish uploading first).
   router.post(
     '/ingest',
-    express.text({ type: ['application/x-ndjson', 'application/ndjson', 'text/plain'], limit: options.maxIngestBytes }),
     async (req, res) => {
       const credentials = await httpAuth.credentials(req, { allow: ['user', 'service'] });
       const principal = credentials.principal as { type: string; userEntityRef?: string; subject?: string };
@@ -107,11 +108,20 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
         await refuse(caller, detectionsEventsIngestPermission.name, 'events are ingested by service principals only (a service token), not by users');
       }
       await require(caller, detectionsEventsIngestPermission);
+      const slot = ingest.reserve();
+      // a request that ends without a batch (body too large, bad gzip, client gone) gives its place up
+      res.once('close', () => slot.release());
+      res.locals.ingest = { caller, slot };
+      return 'next';
+    },
+    express.text({ type: ['application/x-ndjson', 'application/ndjson', 'text/plain'], limit: options.maxIngestBytes }),
+    async (req, res) => {
+      const { caller, slot } = res.locals.ingest as { caller: Caller; slot: IngestSlot };
       if (typeof req.body !== 'string' || !req.body.trim()) {
         throw new InputError('body: send NDJSON lines with Content-Type application/x-ndjson (or text/plain)');
       }
       const text = req.body;
-      const result = await alerts.audited('events-ingest', 'low', caller, { bytes: text.length }, () => ingest.ingest(text), r => ({
+      const result = await alerts.audited('events-ingest', 'low', caller, { bytes: text.length }, () => ingest.ingest(text, slot), r => ({
         accepted: r.accepted, duplicates: r.duplicates, rejected: r.rejected.length, detections: r.detections, alertsOpened: r.alertsOpened, alertsUpdated: r.alertsUpdated,
       }));
       res.json(result);

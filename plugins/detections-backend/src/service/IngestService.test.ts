@@ -110,6 +110,45 @@ describe.each(databases.eachSupportedId())('IngestService on %p', databaseId => 
     expect((await t.store.listAlerts({ limit: 50, principal: 'other@corp.example' })).totalCount).toBe(0);
   });
 
+  it('runs two batches in flight at once in arrival order, with the alerts of sending them one after the other', async () => {
+    const first = ndjson([...weightReads(2, EVE, T0), signIn(T0, EVE, 'GB'), podExec(ALICE, T0)]);
+    const second = ndjson([...weightReads(2, EVE, iso(T0, 10)), signIn(iso(T0, 30), EVE, 'US'), podExec(ALICE, iso(T0, 200))]);
+    const alertsOf = async (t: Awaited<ReturnType<typeof setup>>) =>
+      (await t.store.listAlerts({ limit: 50 })).items.map(a => [a.rule, a.principal, a.severity, a.count, a.firstSeen, a.lastSeen].join(' ')).sort();
+
+    const oneByOne = await setup(await databases.init(databaseId));
+    const expected = [await oneByOne.service.ingest(first), await oneByOne.service.ingest(second)];
+    const expectedAlerts = await alertsOf(oneByOne);
+    expect(expectedAlerts.length).toBeGreaterThanOrEqual(3);
+
+    // the order matters: the second batch before the first gives other alerts
+    const reversed = await setup(await databases.init(databaseId));
+    await reversed.service.ingest(second);
+    await reversed.service.ingest(first);
+    expect(await alertsOf(reversed)).not.toEqual(expectedAlerts);
+
+    // overlapping calls
+    const overlapping = await setup(await databases.init(databaseId));
+    expect(await Promise.all([overlapping.service.ingest(first), overlapping.service.ingest(second)])).toEqual(expected);
+    expect(await alertsOf(overlapping)).toEqual(expectedAlerts);
+
+    // places taken on arrival (as the router does), the second body ready first
+    const arrival = await setup(await databases.init(databaseId));
+    const [placeA, placeB] = [arrival.service.reserve(), arrival.service.reserve()];
+    const secondDone = arrival.service.ingest(second, placeB);
+    await new Promise(r => setTimeout(r, 50));
+    const firstDone = arrival.service.ingest(first, placeA);
+    expect(await Promise.all([firstDone, secondDone])).toEqual(expected);
+    expect(await alertsOf(arrival)).toEqual(expectedAlerts);
+
+    // a place given up (a request that ended without a batch) does not hold the ones after it
+    const [gone, next] = [arrival.service.reserve(), arrival.service.reserve()];
+    gone.release();
+    gone.release();
+    await expect(arrival.service.ingest(first, next)).resolves.toMatchObject({ accepted: 0, duplicates: 4 });
+    await expect(next.run(async () => 1)).rejects.toThrow('already used');
+  });
+
   it('refuses a batch over the line limit before storing anything', async () => {
     const t = await setup(await databases.init(databaseId));
     const body = ndjson(Array.from({ length: 101 }, (_, i) => egressDeny(iso(T0, i))));

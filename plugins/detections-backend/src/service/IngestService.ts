@@ -14,6 +14,13 @@ import type { DetectionsStore, EventRow } from '../store/DetectionsStore';
 import type { AlertNotifier } from './AlertNotifier';
 import type { LiveGrantIndex } from './liveGrants';
 
+/** A place in the ingest queue: `run` once, or `release` (a request that ends without a batch). */
+export interface IngestSlot {
+  run<T>(fn: () => Promise<T>): Promise<T>;
+  /** Gives the place up unless `run` took it; safe to call more than once. */
+  release(): void;
+}
+
 /** Most line errors listed in one answer (the count of rejected lines is always complete). */
 const MAX_REPORTED_ERRORS = 1000;
 
@@ -53,11 +60,36 @@ export class IngestService {
     this.normalize = { views: o.engine.needs().views };
   }
 
+  /**
+   * Takes the next place in the queue now; the work handed to `run` starts once every earlier
+   * place has run or been released. The router reserves when a request arrives (after
+   * authentication, before its body is read), so batches reach the engine in arrival order even
+   * when a later body finishes uploading or parsing first.
+   */
+  reserve(): IngestSlot {
+    let start!: (fn?: () => Promise<unknown>) => void;
+    const turn = new Promise<(() => Promise<unknown>) | undefined>(resolve => { start = resolve; });
+    this.queue = this.queue.then(() => turn).then(fn => fn?.()).catch(() => undefined);
+    let taken = false;
+    const take = () => {
+      if (taken) return false;
+      taken = true;
+      return true;
+    };
+    return {
+      run: <T>(fn: () => Promise<T>) => {
+        if (!take()) return Promise.reject(new Error('ingest slot already used'));
+        return new Promise<T>((resolve, reject) => start(() => fn().then(resolve, reject)));
+      },
+      release: () => {
+        if (take()) start();
+      },
+    };
+  }
+
   /** Runs batches one after another (the engine's windows must see events in order). */
   private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(fn, fn);
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.reserve().run(fn);
   }
 
   /** Splits NDJSON text and normalises it: events (with their original text) and line errors. */
@@ -105,9 +137,21 @@ export class IngestService {
     };
   }
 
-  async ingest(text: string): Promise<IngestResult> {
-    const parsed = this.parse(text);
-    return this.serial(() => this.store(parsed));
+  /**
+   * One batch: parsed at once; stored, run through the engine and grouped into alerts in its
+   * turn (the whole of it in the critical section, so a line in two batches
+   * in flight is inserted, and run by the engine, exactly once and in order). `slot`: a place
+   * taken earlier with `reserve()` (else one is taken now).
+   */
+  async ingest(text: string, slot: IngestSlot = this.reserve()): Promise<IngestResult> {
+    let parsed: ReturnType<IngestService['parse']>;
+    try {
+      parsed = this.parse(text);
+    } catch (e) {
+      slot.release();
+      throw e;
+    }
+    return slot.run(() => this.store(parsed));
   }
 
   private async store(parsed: ReturnType<IngestService['parse']>): Promise<IngestResult> {
