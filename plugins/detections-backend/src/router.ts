@@ -92,11 +92,15 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   };
 
   // ---- ingest: service principals only, NDJSON body ----
-  // Authentication, permission and a place in the ingest queue before the body is read: batches
-  // reach the engine in the order their requests arrived (a later body may finish uploading first).
+  // A place in the ingest queue as the request arrives (before authentication and the permission
+  // check, which answer asynchronously, and before the body is read): batches reach the engine in
+  // the order their requests arrived even when a later one gets through those steps first.
   router.post(
     '/ingest',
     async (req, res) => {
+      const slot = ingest.reserve();
+      // a request that ends without a batch (refused, body too large, bad gzip, client gone) gives its place up
+      res.once('close', () => slot.release());
       const credentials = await httpAuth.credentials(req, { allow: ['user', 'service'] });
       const principal = credentials.principal as { type: string; userEntityRef?: string; subject?: string };
       const subject = principal.type === 'user' ? principal.userEntityRef!.toLocaleLowerCase('en-US') : principal.subject ?? 'service';
@@ -108,9 +112,6 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
         await refuse(caller, detectionsEventsIngestPermission.name, 'events are ingested by service principals only (a service token), not by users');
       }
       await require(caller, detectionsEventsIngestPermission);
-      const slot = ingest.reserve();
-      // a request that ends without a batch (body too large, bad gzip, client gone) gives its place up
-      res.once('close', () => slot.release());
       res.locals.ingest = { caller, slot };
       return 'next';
     },
