@@ -19,7 +19,7 @@
  *      the generated day and GET /alerts (first page, then filtered), --queries times each, p50/p99.
  * Load model: closed loop, one client with --concurrency requests in flight.
  * Usage: node bench/detections/ingest.js [--events 1000000] [--db sqlite,postgres] [--batch 5000]
- *        [--concurrency 2] [--queries 50] [--keep] [--backend-cpu-prof]
+ *        [--concurrency 2] [--queries 50] [--keep] [--backend-cpu-prof] [--backend-heap MiB]
  */
 const fs = require('node:fs');
 const path = require('node:path');
@@ -137,6 +137,8 @@ async function startBackend(db) {
     [
       // --backend-cpu-prof: V8 profile of the backend process (written when it stops) into bench/.work/detections-ingest/profiles
       ...(args.includes('--backend-cpu-prof') ? ['--cpu-prof', `--cpu-prof-dir=${path.join(WORK, 'profiles')}`] : []),
+      // --backend-heap MiB: V8's old-space limit of the backend (tells retained memory from garbage not yet collected)
+      ...(args.includes('--backend-heap') ? [`--max-old-space-size=${Number(opt('--backend-heap'))}`] : []),
       '--require',
       path.join(ROOT, 'node_modules/@backstage/cli-node/config/nodeTransform.cjs'),
       'src/index.ts', '--config', path.join(ROOT, 'app-config.yaml'), '--config', overlayFile],
