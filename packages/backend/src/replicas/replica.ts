@@ -164,3 +164,35 @@ export class Replica {
 export function tempDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
+
+/**
+ * Starts the real backend as one replica on PostgreSQL: app-config.yaml plus an overlay with its
+ * own port and base URLs, every plugin's database named with `prefix` (replicas given the same
+ * prefix share them), and `extra` config (its `backend` keys merged into the replica's own).
+ */
+export async function startPgReplica(
+  name: string,
+  dir: string,
+  prefix: string,
+  extra: { backend?: Record<string, unknown>; [key: string]: unknown } = {},
+): Promise<Replica> {
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const overlay = path.join(dir, `overlay-${name}.json`);
+  const { backend, ...rest } = extra;
+  fs.writeFileSync(
+    overlay,
+    JSON.stringify({
+      ...rest,
+      app: { baseUrl },
+      backend: {
+        ...backend,
+        baseUrl,
+        listen: { port },
+        cors: { origin: baseUrl },
+        database: { client: 'pg', connection: pgConnectionString(), prefix },
+      },
+    }),
+  );
+  return new Replica(name, port, [path.join(REPO_ROOT, 'app-config.yaml'), overlay]);
+}

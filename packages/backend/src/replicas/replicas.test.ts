@@ -1,8 +1,7 @@
 import path from 'node:path';
-import fs from 'node:fs';
 import http from 'node:http';
 import { AZURITE_ACCOUNT, AZURITE_KEY, startAzurite } from '@internal/test-stand-ins';
-import { Replica, REPO_ROOT, call, dropDatabases, freePort, pgConnectionString, queryDatabase, tempDir } from './replica';
+import { Replica, REPO_ROOT, call, dropDatabases, queryDatabase, startPgReplica, tempDir } from './replica';
 
 /**
  * Two replicas of the real backend on one PostgreSQL (same database prefix, so every plugin
@@ -29,49 +28,37 @@ let tokens: Record<string, string>;
 let azurite: Awaited<ReturnType<typeof startAzurite>>;
 
 async function startReplica(name: string, dir: string, scanWorkers = 1): Promise<Replica> {
-  const port = await freePort();
-  const baseUrl = `http://127.0.0.1:${port}`;
-  const overlay = path.join(dir, `overlay-${name}.json`);
-  fs.writeFileSync(
-    overlay,
-    JSON.stringify({
-      app: { baseUrl },
-      backend: {
-        baseUrl,
-        listen: { port },
-        cors: { origin: baseUrl },
-        database: { client: 'pg', connection: pgConnectionString(), prefix },
-        // one debug line per scheduled expiry sweep run (plugin.ts), nothing else at debug
-        logger: { overrides: [{ matchers: { plugin: 'access-requests' }, level: 'debug' }] },
-      },
-      // the org and the resources; no models, so a rescan run queues nothing (and logs one line)
-      catalog: {
-        locations: [
-          { type: 'file', target: path.join(REPO_ROOT, 'catalog/org.yaml'), rules: [{ allow: ['User', 'Group'] }] },
-          { type: 'file', target: path.join(REPO_ROOT, 'catalog/resources.yaml') },
-        ],
-      },
-      modelScan: {
-        workDir: path.join(dir, `model-scan-${name}`),
-        // uploads where every replica reads them; `scanWorkers: 0` makes a replica that only receives
-        worker: { concurrency: scanWorkers, pollSeconds: 1 },
-        uploads: {
-          storage: {
-            type: 'azure-blob',
-            endpoint: azurite.endpoint,
-            container: 'replica-uploads',
-            accountName: AZURITE_ACCOUNT,
-            accountKey: AZURITE_KEY,
-          },
-        },
-        rescan: {
-          schedule: { frequency: { seconds: RESCAN_SECONDS }, timeout: { seconds: 60 }, initialDelay: { seconds: 1 } },
+  return startPgReplica(name, dir, prefix, {
+    backend: {
+      // one debug line per scheduled expiry sweep run (plugin.ts), nothing else at debug
+      logger: { overrides: [{ matchers: { plugin: 'access-requests' }, level: 'debug' }] },
+    },
+    // the org and the resources; no models, so a rescan run queues nothing (and logs one line)
+    catalog: {
+      locations: [
+        { type: 'file', target: path.join(REPO_ROOT, 'catalog/org.yaml'), rules: [{ allow: ['User', 'Group'] }] },
+        { type: 'file', target: path.join(REPO_ROOT, 'catalog/resources.yaml') },
+      ],
+    },
+    modelScan: {
+      workDir: path.join(dir, `model-scan-${name}`),
+      // uploads where every replica reads them; `scanWorkers: 0` makes a replica that only receives
+      worker: { concurrency: scanWorkers, pollSeconds: 1 },
+      uploads: {
+        storage: {
+          type: 'azure-blob',
+          endpoint: azurite.endpoint,
+          container: 'replica-uploads',
+          accountName: AZURITE_ACCOUNT,
+          accountKey: AZURITE_KEY,
         },
       },
-      accessRequests: { expiry: { frequencyMinutes: SWEEP_SECONDS / 60 } },
-    }),
-  );
-  return new Replica(name, port, [path.join(REPO_ROOT, 'app-config.yaml'), overlay]);
+      rescan: {
+        schedule: { frequency: { seconds: RESCAN_SECONDS }, timeout: { seconds: 60 }, initialDelay: { seconds: 1 } },
+      },
+    },
+    accessRequests: { expiry: { frequencyMinutes: SWEEP_SECONDS / 60 } },
+  });
 }
 
 /** Waits until the catalog (as read through `replica`) has the reviewers in security-reviewers. */

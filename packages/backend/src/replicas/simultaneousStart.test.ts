@@ -1,6 +1,5 @@
 import path from 'node:path';
-import fs from 'node:fs';
-import { Replica, REPO_ROOT, dropDatabases, freePort, pgConnectionString, tempDir } from './replica';
+import { Replica, dropDatabases, startPgReplica, tempDir } from './replica';
 
 /**
  * Two replicas of the real backend started at the same moment on an EMPTY PostgreSQL (what a
@@ -15,25 +14,8 @@ jest.setTimeout(240_000);
 const prefix = `fg_simultaneous_${process.pid}_`;
 let replicas: Replica[] = [];
 
-async function startReplica(name: string, dir: string): Promise<Replica> {
-  const port = await freePort();
-  const baseUrl = `http://127.0.0.1:${port}`;
-  const overlay = path.join(dir, `overlay-${name}.json`);
-  fs.writeFileSync(
-    overlay,
-    JSON.stringify({
-      app: { baseUrl },
-      backend: {
-        baseUrl,
-        listen: { port },
-        cors: { origin: baseUrl },
-        database: { client: 'pg', connection: pgConnectionString(), prefix },
-      },
-      modelScan: { workDir: path.join(dir, `model-scan-${name}`) },
-    }),
-  );
-  return new Replica(name, port, [path.join(REPO_ROOT, 'app-config.yaml'), overlay]);
-}
+const startReplica = (name: string, dir: string) =>
+  startPgReplica(name, dir, prefix, { modelScan: { workDir: path.join(dir, `model-scan-${name}`) } });
 
 afterAll(async () => {
   await Promise.all(replicas.map(r => r.stop()));
