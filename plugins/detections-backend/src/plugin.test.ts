@@ -1,3 +1,5 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { Knex } from 'knex';
 import { TestDatabases, mockCredentials, mockServices, startTestBackend } from '@backstage/backend-test-utils';
@@ -147,6 +149,39 @@ describe.each(databases.eachSupportedId())('detections plugin on %p', databaseId
     const tooMany = await t.ingest(ndjson(Array.from({ length: 1001 }, (_, i) => podExec('x@corp.example', iso('2026-12-07T00:00:00.000Z', i)))));
     expect(tooMany.status).toBe(400);
     expect((await t.api('get', '/events?principal=x%40corp.example', t.as(BOB))).body.items).toEqual([]);
+  });
+
+  it('stores batches in the order their requests arrived, also when a later body is complete first', async () => {
+    const first = ndjson(weightReads(2, ALICE_UPN, '2026-12-07T09:00:00.000Z'));
+    const second = ndjson(weightReads(2, ALICE_UPN, '2026-12-07T09:10:00.000Z'));
+    const { port } = t.backend.server.address() as AddressInfo;
+    const finished: string[] = [];
+    // the first request arrives with half of its body
+    const req = http.request({
+      port, method: 'POST', path: '/api/detections/ingest',
+      headers: { authorization: t.service, 'content-type': 'application/x-ndjson', 'content-length': Buffer.byteLength(first) },
+    });
+    const firstDone = new Promise<{ status?: number; body: any }>((resolve, reject) => {
+      req.on('response', res => {
+        let text = '';
+        res.setEncoding('utf8').on('data', c => { text += c; }).on('end', () => {
+          finished.push('first');
+          resolve({ status: res.statusCode, body: JSON.parse(text) });
+        });
+      });
+      req.on('error', reject);
+    });
+    const half = Math.floor(first.length / 2);
+    req.write(first.slice(0, half));
+    await new Promise(r => setTimeout(r, 200));
+    // the second is sent whole and waits for the first
+    const secondDone = t.ingest(second).then(r => { finished.push('second'); return r; });
+    await new Promise(r => setTimeout(r, 300));
+    expect(finished).toEqual([]);
+    req.end(first.slice(half));
+    const [a, b] = await Promise.all([firstDone, secondDone]);
+    expect(finished).toEqual(['first', 'second']);
+    expect([a.status, a.body.accepted, b.status, b.body.accepted]).toEqual([200, 2, 200, 2]);
   });
 
   it('keeps alerts and events from researchers (403, audited) and shows them to reviewers', async () => {
