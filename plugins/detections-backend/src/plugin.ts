@@ -13,6 +13,7 @@ import { AlertNotifier } from './service/AlertNotifier';
 import { AlertsService } from './service/AlertsService';
 import { BlobLogPuller } from './service/BlobLogPuller';
 import { loadCatalogNames, readCatalogNamesUntilSettled } from './service/catalogNames';
+import { SentinelImport } from './service/SentinelImport';
 import { DetectionsQueries } from './service/DetectionsQueries';
 import { IngestService } from './service/IngestService';
 import { LiveGrantIndex } from './service/liveGrants';
@@ -78,8 +79,8 @@ export const detectionsPlugin = createBackendPlugin({
         // At scale (issue 10): the same rules' KQL run in a Log Analytics workspace (Microsoft
         // Sentinel) where the logs already are, read back with the Azure Monitor Logs SDK
         // (src/sentinel). Optional: detections.sentinel.workspaceId (+ endpoint, frequencyMinutes).
-        // The alerts read back are logged; storing them goes through the store's grouping
-        // (SentinelAlertReader.readDetections gives the Detections for it).
+        // The rows become alerts as ingest groups them (SentinelImport), each rule read from its
+        // read mark on, so rows read again change nothing.
         const sentinelCfg = cfg?.getOptionalConfig('sentinel');
         if (sentinelCfg) {
           const reader = new SentinelAlertReader({
@@ -89,6 +90,13 @@ export const detectionsPlugin = createBackendPlugin({
             engine,
           });
           const minutes = sentinelCfg.getOptionalNumber('frequencyMinutes') ?? 60;
+          const sentinelImport = new SentinelImport({
+            reader, workspaceId: sentinelCfg.getString('workspaceId'), store, grants: grantIndex, notifier, clock,
+            windowMinutes: engine.config.alertGroupWindowMinutes,
+            firstReadMinutes: minutes,
+            // in turn with ingest batches: both group into the same alerts
+            serial: fn => ingest.reserve().run(fn),
+          });
           await scheduler.scheduleTask({
             id: 'detections-sentinel-read',
             scope: 'global',
@@ -96,9 +104,8 @@ export const detectionsPlugin = createBackendPlugin({
             timeout: { minutes: 30 },
             initialDelay: { minutes: 2 },
             fn: async () => {
-              const to = clock.now();
-              const r = await reader.read({ from: new Date(to.getTime() - minutes * 60_000), to });
-              logger.info(`detections: Log Analytics workspace: ${r.alerts.length} alerts from ${Object.values(r.rows).reduce((a, b) => a + b, 0)} rows of ${reader.listRules().length} rules`);
+              const r = await sentinelImport.importOnce();
+              logger.info(`detections: Log Analytics workspace: ${r.detections} new detections (${r.skipped} read before) from ${Object.values(r.rows).reduce((a, b) => a + b, 0)} rows of ${reader.listRules().length} rules: ${r.alertsOpened} alerts opened, ${r.alertsUpdated} updated`);
               for (const e of r.errors) logger.warn(`detections: Log Analytics rule ${e.rule} ${e.partial ? 'returned part of its rows' : 'failed'}: ${e.error}`);
             },
           });

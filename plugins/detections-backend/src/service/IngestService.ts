@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
 import type { Clock } from '@internal/clock';
@@ -6,13 +5,12 @@ import { DetectionEngine, parseLine, type Detection, type DetectionEvent } from 
 
 type NormalizeOptions = NonNullable<Parameters<typeof parseLine>[1]>;
 import type { IngestLineError, IngestResult } from '@internal/plugin-detections-common';
-import { groupKeyOf } from '../domain/alerts';
 import { timeOrderedUuid } from '../domain/ids';
 import { addToRollups, type RollupRow } from '../domain/rollups';
-import { groupDetections, type AlertChange } from '../domain/grouping';
 import type { DetectionsStore, EventRow } from '../store/DetectionsStore';
 import type { AlertNotifier } from './AlertNotifier';
 import type { LiveGrantIndex } from './liveGrants';
+import { groupIntoAlerts, notifyChanges } from './storeAlerts';
 
 /** A place in the ingest queue: `run` once, or `release` (a request that ends without a batch). */
 export interface IngestSlot {
@@ -172,30 +170,13 @@ export class IngestService {
       fresh.sort((a, b) => a.time - b.time);
       const detections: Detection[] = [];
       for (const ev of fresh) for (const d of engine.process(ev)) detections.push(d);
-      let changes: AlertChange[] = [];
-      if (detections.length) {
-        const keys = detections.map(groupKeyOf);
-        const open = await store.openAlertsFor(keys, tx);
-        const linked = await store.linkedRefs([...open.values()].map(a => a.id), detections.flatMap(d => d.eventIds), tx);
-        const dir = this.o.grants.directory;
-        changes = groupDetections(detections, {
-          openAlerts: open,
-          linked,
-          windowMinutes: engine.config.alertGroupWindowMinutes,
-          now: nowIso,
-          newId: randomUUID,
-          resolvePrincipal: p => dir.principalRef(p),
-          resolveResource: r => dir.resourceRef(r),
-        });
-        await store.applyAlertChanges(changes, tx);
-      }
+      const changes = await groupIntoAlerts(detections, {
+        store, grants: this.o.grants, windowMinutes: engine.config.alertGroupWindowMinutes, now: nowIso,
+      }, tx);
       return { accepted: fresh.length, detections: detections.length, changes };
     });
 
-    for (const c of result.changes) {
-      if (c.opened) this.o.notifier.alertRaised(c.alert);
-      else if (c.previousSeverity && c.previousSeverity !== c.alert.severity) this.o.notifier.alertRaised(c.alert, c.previousSeverity);
-    }
+    notifyChanges(this.o.notifier, result.changes);
     return {
       accepted: result.accepted,
       duplicates: parsed.events.length - result.accepted,

@@ -657,4 +657,22 @@ export class DetectionsStore {
       .onConflict(['container', 'blob'])
       .merge({ etag, offset, read_at: at });
   }
+
+  // ---- read marks of scheduled readers (the Log Analytics import) ----
+
+  /** The marks (epoch ms: rows before it were stored) of the given names that exist. */
+  async readMarks(names: string[], tx?: Tx): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    for (const part of chunks(names, 500)) {
+      const rows = await (tx ?? this.db)('detection_read_marks').whereIn('name', part).select('name', 'read_to');
+      for (const r of rows) out.set(r.name, num(r.read_to));
+    }
+    return out;
+  }
+
+  async setReadMarks(marks: Map<string, number>, at: string, tx: Tx): Promise<void> {
+    for (const [name, readTo] of marks) {
+      await tx('detection_read_marks').insert({ name, read_to: readTo, read_at: at }).onConflict('name').merge({ read_to: readTo, read_at: at });
+    }
+  }
 }
