@@ -56,5 +56,17 @@ export interface Config {
       /** Minutes between pulls. Default 5. */
       frequencyMinutes?: number;
     };
+    /**
+     * Run every rule's compiled KQL in a Log Analytics workspace (Microsoft Sentinel) and store
+     * the rows as alerts (absent: not used). Authenticates with DefaultAzureCredential.
+     */
+    sentinel?: {
+      /** The Log Analytics workspace id (a GUID). */
+      workspaceId: string;
+      /** Logs query endpoint; default the public cloud's (https://api.loganalytics.io/v1). */
+      endpoint?: string;
+      /** Minutes between reads; a rule's first read looks back this far. Default 60. */
+      frequencyMinutes?: number;
+    };
   };
 }
