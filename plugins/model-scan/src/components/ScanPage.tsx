@@ -294,6 +294,16 @@ export function friendlyScanError(message: string): string {
   return message.length > 300 ? `${message.slice(0, 300)}…` : message;
 }
 
+/**
+ * What the page is about, for its title: an upload's file name (its target is
+ * `upload://<sha-256>/<name>`, the hash is shown below), else the target as given (URL, hf:// id).
+ */
+export function scanTitle(target: string | undefined): string {
+  if (!target) return 'Model scan';
+  const upload = /^upload:\/\/[0-9a-f]{64}\/(.+)$/i.exec(target);
+  return upload ? upload[1] : target;
+}
+
 /** /model-scan/scans/:id */
 export function ScanPage() {
   const { id } = useParams();
@@ -301,7 +311,7 @@ export function ScanPage() {
   const { scan, error, reload } = usePolledScan(id);
   return (
     <Page themeId="tool">
-      <Header title="Model scan" subtitle={scan?.target ?? ''} />
+      <Header title={scanTitle(scan?.target)} subtitle="Model scan" />
       <Content>
         <Box mb={2}>
           {root && (

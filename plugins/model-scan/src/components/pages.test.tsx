@@ -6,6 +6,7 @@ import { Scan } from '../api/types';
 import { rootRouteRef } from '../routes';
 import { DashboardPage } from './DashboardPage';
 import { EntityModelScansContent } from './EntityModelScansContent';
+import { scanTitle } from './ScanPage';
 
 function fakeApi(): jest.Mocked<ModelScanApi> {
   return {
@@ -108,4 +109,13 @@ describe('EntityModelScansContent', () => {
       '/model-scan/new?entityRef=component%3Adefault%2Ffrontier-7b-chat',
     );
   }, 30_000);
+});
+
+describe('scanTitle', () => {
+  it("titles an upload by its file name, not its content-hash id; other targets as given", () => {
+    const sha = 'a11e59db4008d0e0986701995feac329fb008ced1029f4c713fb92053d6c6ee0';
+    expect(scanTitle(`upload://${sha}/evil-review.pt`)).toBe('evil-review.pt');
+    expect(scanTitle('hf://org/model@main')).toBe('hf://org/model@main');
+    expect(scanTitle(undefined)).toBe('Model scan');
+  });
 });
