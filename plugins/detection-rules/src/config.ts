@@ -73,13 +73,14 @@ export const DEFAULT_CONFIG: DetectionConfig = {
     allowCidrs: [],
   },
   bulkRead: { windowMinutes: 60, minBytes: 10 * GiB, workloadMinBytes: 100 * GiB, multiplier: 1.5, allowPrincipals: [] },
-  noGrant: { operations: ['GetBlob', 'GetBlobProperties', 'GetBlockList', 'CopyBlob', 'CopyBlobSource', 'GetBlobMetadata'], includeWorkloads: false },
+  // Blob API and Data Lake (dfs endpoint, hierarchical namespace) names of the same reads
+  noGrant: { operations: ['GetBlob', 'GetBlobProperties', 'GetBlockList', 'CopyBlob', 'CopyBlobSource', 'GetBlobMetadata', 'ReadFile', 'GetFileProperties'], includeWorkloads: false },
   sharedKeyAccess: { methods: ['sas', 'accountkey', 'anonymous'], allowPrincipals: [] },
   enumeration: {
     windowMinutes: 60,
     minListOps: 15,
     minContainers: 4,
-    operations: ['ListBlobs', 'ListContainers', 'GetContainerProperties', 'GetContainerACL', 'GetContainerMetadata', 'FindBlobsByTags'],
+    operations: ['ListBlobs', 'ListContainers', 'GetContainerProperties', 'GetContainerACL', 'GetContainerMetadata', 'FindBlobsByTags', 'ListFilesystems', 'ListFilesystemDir', 'ListFilesystemFile', 'GetFilesystemProperties'],
     knownPrincipals: [],
   },
   egress: { allowDestinations: [] },

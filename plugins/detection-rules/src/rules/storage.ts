@@ -1,6 +1,6 @@
 import { anyGlob } from '../config';
 import type { Detection, DetectionEvent } from '../types';
-import { kqlList, minutes, principalOf, SlidingWindow, type RuleContext, type StatefulRule } from './types';
+import { kqlList, minutes, principalOf, RecentIds, SlidingWindow, type RuleContext, type StatefulRule } from './types';
 
 const GiB = 1024 ** 3;
 
@@ -8,8 +8,11 @@ function storeOf(ev: DetectionEvent): string {
   return ev.resource?.name ?? 'unknown';
 }
 
+/** Reads of blob content: the Blob API's GetBlob (whole or ranged) and Data Lake's ReadFile (dfs endpoint). */
+const READ_OPERATIONS = ['GetBlob', 'ReadFile'];
+
 function isRead(ev: DetectionEvent): boolean {
-  return ev.activity === 'GetBlob' && ev.outcome === 'success';
+  return (ev.activity === 'GetBlob' || ev.activity === 'ReadFile') && ev.outcome === 'success';
 }
 
 /** Bytes read per principal and store in a sliding window over a threshold. */
@@ -18,6 +21,7 @@ export function bulkRead(): StatefulRule {
   /** per store: the largest window a workload read without alerting, counted once that window is over */
   const normal = new Map<string, number>();
   const pending = new Map<string, Map<string, { peak: number; at: number }>>();
+  let delivered: RecentIds | undefined;
   const commit = (store: string, now: number, span: number) => {
     const p = pending.get(store);
     if (!p) return;
@@ -44,6 +48,8 @@ export function bulkRead(): StatefulRule {
       const store = storeOf(ev);
       const key = `${principal}\u0000${store}`;
       const span = minutes(cfg.windowMinutes);
+      // a record delivered twice is one read, not twice the bytes
+      if ((delivered ??= new RecentIds(span)).repeat(ev.id, ev.time)) return undefined;
       commit(store, ev.time, span);
       let s = windows.get(key);
       if (!s) windows.set(key, (s = { w: new SlidingWindow(span), reported: new Set() }));
@@ -92,7 +98,7 @@ export function bulkRead(): StatefulRule {
 let personBytes = ${cfg.bulkRead.minBytes};
 let workloadBytes = ${cfg.bulkRead.workloadMinBytes};
 StorageBlobLogs
-| where OperationName == "GetBlob" and toint(StatusCode) < 400
+| where OperationName in (${kqlList(READ_OPERATIONS)}) and toint(StatusCode) < 400
 | extend container = tostring(split(ObjectKey, "/")[2])
 | extend principal = coalesce(RequesterUpn, RequesterObjectId, RequesterAppId, tostring(split(CallerIpAddress, ":")[0]))
 | summarize bytes = sum(ResponseBodySize), reads = count() by principal, isPerson = isnotempty(RequesterUpn), AccountName, container, bin(TimeGenerated, window)
@@ -200,6 +206,7 @@ export function weightStoreKql(cfg: RuleContext['config']): string {
 export function enumerationByNewPrincipal(): StatefulRule {
   const firstSeen = new Map<string, number>();
   const windows = new Map<string, { w: SlidingWindow<{ id: string; container?: string }>; reported: Set<string> }>();
+  let delivered: RecentIds | undefined;
   return {
     id: 'storage-enumeration-new-principal',
     title: 'Enumeration of containers and blobs by a never-seen principal',
@@ -218,6 +225,7 @@ export function enumerationByNewPrincipal(): StatefulRule {
       if (!cfg.operations.includes(ev.activity)) return undefined;
       if (ev.time - first > span) return undefined;
       if (anyGlob(cfg.knownPrincipals, principal) || ctx.grants?.knows(ev)) return undefined;
+      if ((delivered ??= new RecentIds(span)).repeat(ev.id, ev.time)) return undefined;
       let s = windows.get(key);
       if (!s) windows.set(key, (s = { w: new SlidingWindow(span), reported: new Set() }));
       s.w.add(ev.time, { id: ev.id, container: ev.resource?.container });

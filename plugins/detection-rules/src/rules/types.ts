@@ -82,6 +82,45 @@ export class SlidingWindow<T> {
   }
 }
 
+/**
+ * Event ids seen recently, to count a re-delivered record once: diagnostic exports, Event Hub and
+ * overlapping log exports are at-least-once, so a week of logs repeats lines (same request id, or
+ * the same line and so the same content hash). Bounded: ids older than the span are swept as the
+ * map grows, and past `max` the oldest half is dropped.
+ */
+export class RecentIds {
+  private readonly seen = new Map<string, number>();
+  private newest = -Infinity;
+  private sweepAt = 4096;
+  constructor(
+    private readonly spanMs: number,
+    private readonly max = 500_000,
+  ) {}
+
+  /** Was this id seen within the span of `t`? Records it when not. */
+  repeat(id: string, t: number): boolean {
+    const prev = this.seen.get(id);
+    if (prev !== undefined && Math.abs(t - prev) <= this.spanMs) return true;
+    this.seen.set(id, t);
+    if (t > this.newest) this.newest = t;
+    if (this.seen.size >= this.sweepAt) this.sweep();
+    return false;
+  }
+
+  private sweep() {
+    const limit = this.newest - this.spanMs;
+    for (const [k, t] of this.seen) if (t < limit) this.seen.delete(k);
+    if (this.seen.size > this.max) {
+      let drop = this.seen.size - Math.floor(this.max / 2);
+      for (const k of this.seen.keys()) {
+        if (drop-- <= 0) break;
+        this.seen.delete(k);
+      }
+    }
+    this.sweepAt = Math.max(4096, this.seen.size * 2);
+  }
+}
+
 export function minutes(m: number) {
   return m * 60_000;
 }

@@ -101,6 +101,10 @@ function mfaSatisfied(g: Record<string, unknown>, success: boolean): boolean {
     const steps = details.filter(d => isObject(d) && d.succeeded === true);
     if (steps.some(d => /mfa|multi|authenticator|fido|sms|phone|otp|windows hello|passkey/i.test(String((d as any).authenticationMethod ?? '')) && !/password/i.test(String((d as any).authenticationMethod ?? ''))))
       return true;
+    // the second factor as Entra names the step ("Multi-factor authentication" / "Multifactor
+    // authentication"), whatever the method's wording ("Mobile app notification", "Text message",
+    // "OATH verification code", "Passwordless phone sign-in")
+    if (steps.some(d => /multi-?factor|^mfa$/i.test(String((d as any).authenticationStepRequirement ?? '')))) return true;
   }
   const add = str(isObject(g.status) ? (g.status as any).additionalDetails : undefined);
   return !!add && /mfa (requirement satisfied|completed)/i.test(add);

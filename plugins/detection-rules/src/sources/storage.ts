@@ -117,7 +117,8 @@ export function splitObjectKey(key: string | undefined, uri?: string): { account
 export function normalizeBlobLog(v: Record<string, unknown>, r: RecordRef): DetectionEvent {
   const statusCode = num(v.StatusCode);
   const statusText = str(v.StatusText);
-  const ok = statusCode !== undefined ? statusCode < 400 : statusText?.toLowerCase() === 'success';
+  // without a code, the Storage status message: Success, SASSuccess, AnonymousSuccess…
+  const ok = statusCode !== undefined ? statusCode < 400 : !!statusText?.toLowerCase().endsWith('success');
   const method = authMethod(v.AuthenticationType);
   const ip = cleanIp(v.CallerIpAddress);
   const upn = str(v.RequesterUpn);
