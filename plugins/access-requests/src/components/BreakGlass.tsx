@@ -30,6 +30,7 @@ import {
 import { accessRequestsApiRef } from '../api/AccessRequestsApi';
 import { describeError, formatMinutes } from './format';
 import { validateRoleAndDuration } from './RequestForm';
+import { describeAllowsText } from './permissionWords';
 
 const DANGER = '#b71c1c';
 
@@ -204,8 +205,8 @@ export function BreakGlassButton(props: {
               }
             >
               {policy.roles.map(r => (
-                <MenuItem key={r.id} value={r.id}>
-                  {r.title} ({r.id}) — {r.allows.join(', ')}
+                <MenuItem key={r.id} value={r.id} title={`Role id: ${r.id}; policy values: ${r.allows.join(', ')}`}>
+                  {r.title} — {describeAllowsText(r.allows)}
                 </MenuItem>
               ))}
             </Select>

@@ -40,6 +40,7 @@ describe('EntityAccessContent', () => {
         title: 'Frontier 7B weights',
         policy: {
           name: 'weights-frontier-7b',
+          title: 'Frontier 7B weights',
           kind: 'rigid',
           maxDurationMinutes: 480,
           requireJustification: true,
@@ -94,7 +95,17 @@ describe('EntityAccessContent', () => {
       },
     );
 
-    expect(await screen.findByTestId('policy-kind')).toHaveTextContent('rigid');
+    // the policy by its title and kind in words; the ids stay in data attributes and tooltips
+    const kind = await screen.findByTestId('policy-kind');
+    expect(kind).toHaveAttribute('data-kind', 'rigid');
+    expect(kind).toHaveTextContent(/^fixed approvers/);
+    expect(screen.getByTestId('policy-title')).toHaveTextContent('Frontier 7B weights');
+    expect(screen.getByTestId('policy-title')).toHaveAttribute('data-policy', 'weights-frontier-7b');
+    // what the role allows in words, the exact policy values with it
+    const allowed = screen.getByTestId('allowed-action');
+    expect(allowed).toHaveTextContent('Read and list files');
+    expect(allowed).toHaveAttribute('data-permissions', 'blob:read blob:list');
+    expect(screen.queryByText(/blob:read/)).not.toBeInTheDocument();
     expect(screen.getByText('2 from security-reviewers')).toBeInTheDocument();
     expect(api.getResource).toHaveBeenCalledWith('resource:default/weights-frontier-7b');
     const holders = screen.getAllByTestId('grant-time-left');

@@ -10,7 +10,7 @@ import {
   useAppNavigate,
   useRouteRef,
 } from '@backstage/frontend-plugin-api';
-import { Box, Button, Grid, TextField, Typography } from '@material-ui/core';
+import { Box, Button, Grid, TextField, Tooltip, Typography } from '@material-ui/core';
 import { Alert } from '@material-ui/lab';
 import {
   ResourceListItem,
@@ -26,6 +26,8 @@ import { RequestForm } from './RequestForm';
 import { BreakGlassButton } from './BreakGlass';
 import { describeApprovals } from './PolicySummary';
 import { formatMinutes } from './format';
+import { AllowedActions, PolicyTitle } from './Names';
+import { describePolicyKind } from './permissionWords';
 
 export function SuggestionBanner(props: {
   suggestion: RoleSuggestion;
@@ -73,15 +75,18 @@ function ResourceCard(props: {
           {item.description}
         </Typography>
         <Typography variant="body2">
-          Policy {item.policy.name} ({item.policy.kind}), at most{' '}
-          {formatMinutes(item.policy.maxDurationMinutes)}
+          <PolicyTitle policy={item.policy} /> policy ·{' '}
+          <Tooltip title={`Policy kind: ${item.policy.kind}`}>
+            <span data-testid="policy-kind" data-kind={item.policy.kind}>{describePolicyKind(item.policy.kind)}</span>
+          </Tooltip>{' '}
+          · at most {formatMinutes(item.policy.maxDurationMinutes)}
         </Typography>
         <ul>
           {item.policy.roles.map(r => (
             <li key={r.id}>
               <Typography variant="body2">
-                <strong title={`Role id: ${r.id}`}>{r.title}</strong>: {r.allows.join(', ')} —
-                needs {describeApprovals(r)}
+                <Tooltip title={`Role id: ${r.id}`}><strong>{r.title}</strong></Tooltip>:{' '}
+                <AllowedActions allows={r.allows} /> — needs {describeApprovals(r)}
               </Typography>
             </li>
           ))}
@@ -170,8 +175,9 @@ export function FindResourcePage() {
   return (
     <Page themeId="tool">
       <AccessHeader
-        title="Request access"
+        title="Access"
         subtitle="Find a resource, get the narrowest role that does the job, and ask for it"
+        tab="find"
       />
       <Content>
         <Grid container spacing={3}>

@@ -1,10 +1,12 @@
-import { Box, Chip, Typography } from '@material-ui/core';
+import { Box, Chip, Tooltip, Typography } from '@material-ui/core';
 import { Table, TableColumn } from '@backstage/core-components';
 import {
   AccessRole,
   FrozenPolicySummary,
 } from '@internal/plugin-access-requests-common';
 import { formatMinutes, shortRef } from './format';
+import { AllowedActions, PolicyTitle } from './Names';
+import { describePolicyKind } from './permissionWords';
 
 type RoleRow = FrozenPolicySummary['roles'][number];
 
@@ -40,17 +42,18 @@ export function PolicySummary(props: {
         </>
       ),
     },
-    { title: 'Allows', render: r => r.allows.join(', ') },
+    { title: 'Allows', render: r => <AllowedActions allows={r.allows} /> },
     { title: 'Breadth', render: r => (r.privilege <= 1 ? 'narrowest' : r.privilege === 2 ? 'broader' : 'broad') },
     { title: 'Approvals', render: r => describeApprovals(r) },
   ];
   return (
     <Box data-testid="policy-summary">
       <Typography variant="body2">
-        Policy <strong>{policy.title ?? policy.name}</strong> ·{' '}
-        <span data-testid="policy-kind" data-kind={policy.kind}>{policy.kind}</span> ({policy.kind === 'rigid'
-          ? 'fixed approvers, no exceptions; one denial ends a request'
-          : 'the owning team approves; low-risk roles may be granted at once'}) · at most{' '}
+        <PolicyTitle policy={policy} /> policy ·{' '}
+        <Tooltip title={`Policy kind: ${policy.kind}`}>
+          <span data-testid="policy-kind" data-kind={policy.kind}>{describePolicyKind(policy.kind)}</span>
+        </Tooltip>{' '}
+        · at most{' '}
         {formatMinutes(policy.maxDurationMinutes)}
         {policy.requireJustification ? ' · justification required' : ''}
         {policy.requireTicket ? ' · ticket required' : ''}

@@ -19,6 +19,7 @@ import { accessRequestsApiRef } from '../api/AccessRequestsApi';
 import { describeApprovals } from './PolicySummary';
 import { describeError, fieldErrorsFrom, formatMinutes } from './format';
 import { DurationField } from './DurationField';
+import { AllowedActions } from './Names';
 import { REASON_MAX } from './ReasonDialog';
 import { breakGlassAllowed } from '@internal/plugin-access-requests-common';
 
@@ -156,7 +157,7 @@ export function RequestForm(props: {
       </FormControl>
       {role && (
         <Typography variant="body2" color="textSecondary">
-          {role.description ? `${role.description}. ` : ''}Allows {role.allows.join(', ')}.
+          {role.description ? `${role.description}. ` : ''}Allows: <AllowedActions allows={role.allows} />.
           Needs {describeApprovals(role)}.{' '}
           {breakGlassAllowed(policy).allowed ? '' : 'This resource allows no break-glass access.'}
         </Typography>
