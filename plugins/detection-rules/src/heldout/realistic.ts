@@ -64,7 +64,7 @@ export function laSignIn(sec: number, upn: string, ip: string, loc: Loc, o: Reco
 }
 
 /** Entra diagnostic-settings sign-in record (storage account / Event Hub export). */
-export function diagSignIn(sec: number, upn: string, ip: string, props: Record<string, any> = {}) {
+export function diagSignIn(sec: number, upn: string, ip: string, props: Record<string, any> = {}): Record<string, any> {
   const code = props.status?.errorCode ?? 0;
   return {
     time: at(sec, '.5170000'), resourceId: `/tenants/${TEN}/providers/Microsoft.aadiam`, operationName: 'Sign-in activity', operationVersion: '1.0',

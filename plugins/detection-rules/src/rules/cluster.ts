@@ -36,7 +36,7 @@ export function podExecResearch(): StatefulRule {
 | extend user = tostring(User.username), ns = tostring(ObjectRef.namespace)
 | where user !startswith "system:"
 | where ${namespaceKql(cfg.researchNamespaces)}
-| project TimeGenerated, user, cluster = extract("managedclusters/([^/]+)", 1, _ResourceId), ns, resource = strcat("pods/", tostring(ObjectRef.subresource)), pod = tostring(ObjectRef.name), RequestUri, SourceIps`,
+| project TimeGenerated, user, cluster = tolower(extract("(?i)managedclusters/([^/]+)", 1, _ResourceId)), ns, resource = strcat("pods/", tostring(ObjectRef.subresource)), pod = tostring(ObjectRef.name), RequestUri, SourceIps`,
   };
 }
 
@@ -78,7 +78,9 @@ export function clusterAdminBinding(): StatefulRule {
       if (anyGlob(ctx.config.clusterAdmin.allowUsers, ev.actor.name)) return undefined;
       const role = roleRefName(ev);
       const roles = ctx.config.clusterAdmin.roles.map(x => x.toLowerCase());
-      const hit = role ? roles.includes(role.toLowerCase()) : ev.activity === 'create' && roles.some(x => r.name.toLowerCase().includes(x));
+      // without the object (audit level Metadata) the binding's name is all there is: creating one
+      // named after the role, or changing one such as the built-in `cluster-admin` binding (adding a subject)
+      const hit = role ? roles.includes(role.toLowerCase()) : roles.some(x => r.name.toLowerCase().includes(x));
       if (!hit) return undefined;
       const obj = (ev.view as any).requestObject;
       return detection(this, ev, r.name, { role: role ?? '(name)', subjects: isObject(obj) ? obj.subjects : undefined, verb: ev.activity });
@@ -87,9 +89,9 @@ export function clusterAdminBinding(): StatefulRule {
 | where tostring(ObjectRef.resource) in ("clusterrolebindings", "rolebindings") and Verb in ("create", "update", "patch")
 | where Stage != "RequestReceived" and toint(ResponseStatus.code) < 400
 | extend role = coalesce(tostring(RequestObject.roleRef.name), tostring(ResponseObject.roleRef.name)), user = tostring(User.username)
-| where role in (${kqlList(cfg.clusterAdmin.roles)})
+| where role in (${kqlList(cfg.clusterAdmin.roles)}) or (isempty(role) and (${cfg.clusterAdmin.roles.map(x => `tostring(ObjectRef.name) contains ${JSON.stringify(x)}`).join(' or ') || 'false'}))
 | where user !in (${kqlList(cfg.clusterAdmin.allowUsers)})
-| project TimeGenerated, user, cluster = extract("managedclusters/([^/]+)", 1, _ResourceId), resource = tostring(ObjectRef.resource), binding = tostring(ObjectRef.name), role, subjects = RequestObject.subjects`,
+| project TimeGenerated, user, cluster = tolower(extract("(?i)managedclusters/([^/]+)", 1, _ResourceId)), resource = tostring(ObjectRef.resource), binding = tostring(ObjectRef.name), role, subjects = RequestObject.subjects`,
   };
 }
 
@@ -115,7 +117,7 @@ export function secretsListClusterWide(): StatefulRule {
 | where Stage != "RequestReceived"
 | extend user = tostring(User.username)
 | where user !startswith "system:"
-| project TimeGenerated, user, cluster = extract("managedclusters/([^/]+)", 1, _ResourceId), resource = "secrets", Verb, code = toint(ResponseStatus.code), SourceIps`,
+| project TimeGenerated, user, cluster = tolower(extract("(?i)managedclusters/([^/]+)", 1, _ResourceId)), resource = "secrets", Verb, code = toint(ResponseStatus.code), SourceIps`,
   };
 }
 

@@ -118,7 +118,13 @@ describe('weight store rules', () => {
   const list = (n: number, who: Partial<b.BlobOpts>, start = 0, containers = 1) =>
     Array.from({ length: n }, (_, i) => b.diagnosticBlobLog({ time: at(start + i), account: 'frontierweights', container: `c${i % containers}`, op: 'ListBlobs', ...who }));
   it('enumeration: fires on a never-seen principal listing many containers', () => {
-    expect(run(list(20, mallory, 0, 8))).toMatchObject([{ rule: 'storage-enumeration-new-principal', principal: 'mallory@contoso.com', severity: 'high' }]);
+    expect(run([...shards(1, job, 0), ...list(20, mallory, 120, 8)])).toMatchObject([{ rule: 'storage-enumeration-new-principal', principal: 'mallory@contoso.com', severity: 'high' }]);
+  });
+  it('enumeration: quiet for a principal already active in the first window of the logs (it was not seen arriving)', () => {
+    expect(run(list(20, job, 0, 8))).toEqual([]);
+    expect(run([...shards(1, mallory, 0), ...list(20, job, 59, 8)])).toEqual([]);
+    // the same listing an hour into the logs is a new principal's
+    expect(rulesOf(run([...shards(1, mallory, 0), ...list(20, job, 61, 8)]))).toEqual(['storage-enumeration-new-principal']);
   });
   it('enumeration: quiet for a known principal and for a new principal listing once', () => {
     expect(run([...shards(1, job, 0), ...list(20, job, 200, 8)])).toEqual([]);

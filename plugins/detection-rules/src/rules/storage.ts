@@ -207,10 +207,12 @@ export function enumerationByNewPrincipal(): StatefulRule {
   const firstSeen = new Map<string, number>();
   const windows = new Map<string, { w: SlidingWindow<{ id: string; container?: string }>; reported: Set<string> }>();
   let delivered: RecentIds | undefined;
+  /** time of the earliest blob event seen: the logs say nothing of who was active before it */
+  let streamStart = Infinity;
   return {
     id: 'storage-enumeration-new-principal',
     title: 'Enumeration of containers and blobs by a never-seen principal',
-    description: 'A principal first seen on a storage account within the last hour (configurable) lists its contents at length: at least 15 list operations, or at least 4 containers, by default.',
+    description: 'A principal first seen on a storage account within the last hour (configurable) lists its contents at length: at least 15 list operations, or at least 4 containers, by default. Principals already active in the first hour of the logs are treated as known.',
     severity: 'medium',
     sources: ['storage_blob'],
     nearMiss: 'A known job listing its container; a new principal listing once.',
@@ -222,8 +224,12 @@ export function enumerationByNewPrincipal(): StatefulRule {
       const span = minutes(cfg.windowMinutes);
       let first = firstSeen.get(key);
       if (first === undefined || ev.time < first) firstSeen.set(key, (first = ev.time));
+      if (ev.time < streamStart) streamStart = ev.time;
       if (!cfg.operations.includes(ev.activity)) return undefined;
       if (ev.time - first > span) return undefined;
+      // a principal already active in the first window of the logs (a week's export, a restart)
+      // was not seen arriving: its jobs are not "new", so it is not judged here
+      if (first - streamStart < span) return undefined;
       if (anyGlob(cfg.knownPrincipals, principal) || ctx.grants?.knows(ev)) return undefined;
       if ((delivered ??= new RecentIds(span)).repeat(ev.id, ev.time)) return undefined;
       let s = windows.get(key);
@@ -248,6 +254,7 @@ export function enumerationByNewPrincipal(): StatefulRule {
       ];
     },
     kql: cfg => `let window = ${cfg.enumeration.windowMinutes}m;
+let logStart = toscalar(StorageBlobLogs | summarize min(TimeGenerated));
 let firstSeen = StorageBlobLogs
 | extend principal = coalesce(RequesterUpn, RequesterObjectId, RequesterAppId, tostring(split(CallerIpAddress, ":")[0]))
 | summarize firstSeen = min(TimeGenerated) by principal, AccountName;
@@ -255,7 +262,7 @@ StorageBlobLogs
 | where OperationName in (${kqlList(cfg.enumeration.operations)})
 | extend principal = coalesce(RequesterUpn, RequesterObjectId, RequesterAppId, tostring(split(CallerIpAddress, ":")[0]))
 | join kind=inner firstSeen on principal, AccountName
-| where TimeGenerated - firstSeen <= window
+| where TimeGenerated - firstSeen <= window and firstSeen - logStart >= window
 | extend container = tostring(split(ObjectKey, "/")[2])
 | summarize listOps = count(), containers = dcount(container) by principal, AccountName, firstSeen
 | where listOps >= ${cfg.enumeration.minListOps} or containers >= ${cfg.enumeration.minContainers}`,

@@ -22,10 +22,18 @@ export function expandRecords(v: unknown): unknown[] {
   if (Array.isArray(v)) return v.flatMap(expandRecords);
   if (isObject(v)) {
     if (Array.isArray(v.records) && Object.keys(v).length <= 2) return v.records;
-    if (Array.isArray(v.value) && '@odata.context' in v) return v.value;
+    if (Array.isArray(v.value) && ('@odata.context' in v || onlyKeys(v, 'value', '@odata.'))) return v.value;
     if (Array.isArray(v.items) && v.kind === 'EventList') return v.items;
+    // a page of the portal's GET /api/audit/events: {"items": [...], "nextCursor": {...}}
+    if (Array.isArray(v.items) && onlyKeys(v, 'items', 'nextCursor')) return v.items;
   }
   return [v];
+}
+
+/** Every key of `v` is `a` or starts with `b` (a prefix, or a whole key). */
+function onlyKeys(v: Record<string, unknown>, a: string, b: string): boolean {
+  for (const k in v) if (k !== a && !k.startsWith(b)) return false;
+  return true;
 }
 
 /**

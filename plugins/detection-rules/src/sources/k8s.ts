@@ -51,7 +51,9 @@ export function asK8sAudit(
 
 function clusterOf(resourceId?: string): string | undefined {
   const m = resourceId ? /managedclusters\/([^/]+)/i.exec(resourceId) : null;
-  return m ? m[1] : undefined;
+  // Azure names are case-insensitive and exports differ (diagnostic resourceId upper case, AKSAudit
+  // _ResourceId lower case): one spelling, so alerts of both shapes and the KQL's group together
+  return m ? m[1].toLowerCase() : undefined;
 }
 
 /** Is a Kubernetes username a person (not a controller, node or service account)? */

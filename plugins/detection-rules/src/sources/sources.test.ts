@@ -69,7 +69,7 @@ describe('source recognition and normalization', () => {
     const raw = normalizeRecord(b.k8sAudit(o));
     expect(raw).toMatchObject({ source: 'k8s_audit', activity: 'create', outcome: 'success', actor: { name: 'bob@contoso.com', type: 'user' }, resource: { type: 'k8s/pods', namespace: 'research-llm', subresource: 'exec' } });
     const aks = normalizeRecord(b.aksDiagnosticAudit(o));
-    expect(aks.resource?.name).toBe('AKS-RESEARCH/research-llm/pods/exec/trainer-0');
+    expect(aks.resource?.name).toBe('aks-research/research-llm/pods/exec/trainer-0'); // the resourceId's AKS-RESEARCH, lower-cased as AKSAudit writes it
     const ev = b.k8sAudit(o) as any;
     const la = normalizeRecord({ TimeGenerated: T, Type: 'AKSAudit', AuditId: ev.auditID, Verb: 'create', User: JSON.stringify(ev.user), ObjectRef: JSON.stringify(ev.objectRef), ResponseStatus: '{"code":101}', Stage: 'ResponseComplete', StageReceivedTime: T, SourceIps: '["10.0.0.1"]' });
     expect(la).toMatchObject({ source: 'k8s_audit', id: ev.auditID, resource: { namespace: 'research-llm' } });
