@@ -74,7 +74,7 @@ export const detectionsPlugin = createBackendPlugin({
         );
 
         const alerts = new AlertsService({ store, auditor: deps.auditor, clock, grants: grantsApi });
-        const queries = new DetectionsQueries({ store, engine, clock });
+        const queries = new DetectionsQueries({ store, engine, clock, directory: () => grantIndex.directory });
 
         // At scale (issue 10): the same rules' KQL run in a Log Analytics workspace (Microsoft
         // Sentinel) where the logs already are, read back with the Azure Monitor Logs SDK

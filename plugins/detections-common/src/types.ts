@@ -183,7 +183,8 @@ export interface DashboardSummary {
   topResources: Array<{ resource: string; resourceRef?: string; alerts: number }>;
   signInsByCountry: Array<{ country: string; success: number; failure: number }>;
   egressDeniesByDestination: Array<{ destination: string; count: number }>;
-  weightReadsByPrincipal: Array<{ principal: string; bytes: number; reads: number }>;
+  /** principalRef: the catalog user the principal (UPN, e-mail, object id) is, when known */
+  weightReadsByPrincipal: Array<{ principal: string; principalRef?: string; bytes: number; reads: number }>;
 }
 
 export interface RuleSummary {

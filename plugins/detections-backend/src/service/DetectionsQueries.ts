@@ -12,6 +12,7 @@ import type {
 import { decodeCursor, encodeCursor } from '../domain/cursor';
 import { toStoredEvent } from '../domain/events';
 import type { DetectionsStore } from '../store/DetectionsStore';
+import type { GrantDirectory } from '../domain/grants';
 
 const DAY_MS = 86_400_000;
 /** Default dashboard range, and the longest one answered in hourly buckets. */
@@ -22,7 +23,15 @@ const HOURLY_UP_TO_MS = 2 * DAY_MS;
 export class DetectionsQueries {
   private ruleList?: RuleSummary[];
 
-  constructor(private readonly o: { store: DetectionsStore; engine: DetectionEngine; clock: Clock }) {}
+  constructor(
+    private readonly o: {
+      store: DetectionsStore;
+      engine: DetectionEngine;
+      clock: Clock;
+      /** Who is who (catalog users by UPN / e-mail / object id), as alerts' refs are resolved. */
+      directory?: () => Pick<GrantDirectory, 'principalRef'>;
+    },
+  ) {}
 
   async events(q: ParsedListEventsQuery): Promise<Page<StoredEvent>> {
     const page = await this.o.store.listEvents({
@@ -49,7 +58,8 @@ export class DetectionsQueries {
     const to = q.to ? new Date(q.to) : this.o.clock.now();
     const from = q.from ? new Date(q.from) : new Date(to.getTime() - DEFAULT_RANGE_MS);
     const bucket = to.getTime() - from.getTime() <= HOURLY_UP_TO_MS ? 'hour' : 'day';
-    return this.o.store.dashboard({ from: from.toISOString(), to: to.toISOString(), source: q.source, bucket, top: 10 });
+    const summary = await this.o.store.dashboard({ from: from.toISOString(), to: to.toISOString(), source: q.source, bucket, top: 10 });
+    return withPrincipalRefs(summary, this.o.directory?.());
   }
 
   /** Every active rule with its KQL (what runs on Sentinel / Log Analytics at scale). */
@@ -70,9 +80,11 @@ export class DetectionsQueries {
     };
     this.ruleList = engine.ruleInfo().map(r => {
       const kql = kqlOf(r.id);
-      const fromSigmaHq = /sigmahq/i.test(r.origin ?? '');
-      const attribution = r.kind !== 'sigma' ? undefined
-        : fromSigmaHq ? `${r.author ?? 'SigmaHQ contributors'} (SigmaHQ, Detection Rule License 1.1)` : r.author;
+      let attribution: string | undefined;
+      if (r.kind === 'sigma') {
+        const fromSigmaHq = /sigmahq/i.test(r.origin ?? '');
+        attribution = fromSigmaHq ? `${r.author ?? 'SigmaHQ contributors'} (SigmaHQ, Detection Rule License 1.1)` : r.author;
+      }
       return {
         id: r.id,
         title: r.title,
@@ -86,4 +98,22 @@ export class DetectionsQueries {
     });
     return this.ruleList;
   }
+}
+
+/**
+ * The dashboard's principals with the catalog user each is, so the page shows names: weight-store
+ * reads (events carry the log's name only) and top principals whose alerts were raised before the
+ * catalog was read. A ref the alerts already carry is kept.
+ */
+export function withPrincipalRefs(summary: DashboardSummary, directory?: Pick<GrantDirectory, 'principalRef'>): DashboardSummary {
+  if (!directory) return summary;
+  const refOf = (principal: string) => {
+    const ref = directory.principalRef(principal);
+    return ref ? { principalRef: ref } : {};
+  };
+  return {
+    ...summary,
+    topPrincipals: summary.topPrincipals.map(p => (p.principalRef ? p : { ...p, ...refOf(p.principal) })),
+    weightReadsByPrincipal: summary.weightReadsByPrincipal.map(r => (r.principalRef ? r : { ...r, ...refOf(r.principal) })),
+  };
 }

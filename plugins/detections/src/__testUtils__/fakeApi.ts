@@ -58,7 +58,10 @@ export function summary(over: Partial<DashboardSummary> = {}): DashboardSummary 
     topResources: [{ resource: 'frontierweights/frontier-7b', resourceRef: STORE, alerts: 2 }],
     signInsByCountry: [{ country: 'NL', success: 40, failure: 2 }],
     egressDeniesByDestination: [{ destination: 'pastebin.com:443', count: 7 }],
-    weightReadsByPrincipal: [{ principal: 'erin@frontier-lab.example', bytes: 42_000_000_000, reads: 120 }],
+    weightReadsByPrincipal: [
+      { principal: 'erin@frontier-lab.example', principalRef: ERIN, bytes: 42_000_000_000, reads: 120 },
+      { principal: '6f1c0d2e-unknown-object-id', bytes: 1_000_000, reads: 1 },
+    ],
     ...over,
   };
 }

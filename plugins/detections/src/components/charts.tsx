@@ -12,7 +12,7 @@ import {
   YAxis,
 } from 'recharts';
 import { DashboardSummary, Severity } from '../api';
-import { formatBytes, SEVERITY_COLORS, SEVERITY_LABEL, SEVERITY_ORDER } from './common';
+import { formatBytes, PrincipalName, SEVERITY_COLORS, SEVERITY_LABEL, SEVERITY_ORDER } from './common';
 
 const SUCCESS = '#2e7d32';
 const FAILURE = '#c62828';
@@ -167,16 +167,21 @@ export function EgressDeniesChart(props: { summary: DashboardSummary }) {
   );
 }
 
-/** Bytes read from weight stores per principal, with the number of reads in the tooltip. */
+/**
+ * Bytes read from weight stores per principal: people by display name, linked to their catalog
+ * page when the backend matched the log's name (UPN, object id) to a catalog user; the others as
+ * the logs name them. An HTML list (like the top lists) so names can be links.
+ */
 export function WeightReadsChart(props: { summary: DashboardSummary }) {
-  const data = props.summary.weightReadsByPrincipal.slice(0, 10).map(d => ({ ...d, label: truncate(d.principal, 30) }));
+  const rows = props.summary.weightReadsByPrincipal.slice(0, 10).map(d => ({
+    key: d.principal,
+    value: d.bytes,
+    valueLabel: `${formatBytes(d.bytes)} in ${d.reads.toLocaleString('en-US')} ${d.reads === 1 ? 'read' : 'reads'}`,
+    label: <PrincipalName principal={d.principal} principalRef={d.principalRef} />,
+  }));
   return (
-    <ChartCard title="Weight-store reads by principal" subheader="Bytes read from weight stores" testId="chart-weight-reads"
-      empty={data.length === 0} emptyText="No weight-store reads in this time range.">
-      <HorizontalBars data={data} categoryKey="label" categoryWidth={200} fullLabel={d => d.principal} tickFormatter={v => formatBytes(v)}
-        tooltipFormatter={(v: any, _n: any, p: any) => [`${formatBytes(Number(v))} in ${Number(p?.payload?.reads ?? 0).toLocaleString('en-US')} reads`, 'Read']}
-        bars={[{ dataKey: 'bytes', name: 'Bytes read', color: NEUTRAL }]} />
-    </ChartCard>
+    <TopList title="Weight-store reads by principal" subheader="Bytes read from weight stores" testId="chart-weight-reads" unit="byte"
+      emptyText="No weight-store reads in this time range." rows={rows} color={NEUTRAL} />
   );
 }
 
@@ -186,8 +191,11 @@ export function TopList(props: {
   subheader?: string;
   testId: string;
   emptyText: string;
-  rows: Array<{ key: string; label: ReactNode; value: number }>;
+  /** valueLabel: what the number means, when "<value> <unit>s" would not say it */
+  rows: Array<{ key: string; label: ReactNode; value: number; valueLabel?: string }>;
   unit: string;
+  /** the bars' colour (default: the high-severity colour, for alert counts) */
+  color?: string;
 }) {
   const max = Math.max(1, ...props.rows.map(r => r.value));
   return (
@@ -198,11 +206,11 @@ export function TopList(props: {
             <Box display="flex" justifyContent="space-between">
               <Typography variant="body2" component="span" noWrap style={{ maxWidth: '75%' }}>{r.label}</Typography>
               <Typography variant="body2" component="span" color="textSecondary">
-                {r.value.toLocaleString('en-US')} {r.value === 1 ? props.unit : `${props.unit}s`}
+                {r.valueLabel ?? `${r.value.toLocaleString('en-US')} ${r.value === 1 ? props.unit : `${props.unit}s`}`}
               </Typography>
             </Box>
             <Box height={8} borderRadius={4} bgcolor="action.hover" mt={0.5}>
-              <Box height={8} borderRadius={4} bgcolor={SEVERITY_COLORS.high} style={{ width: `${(r.value / max) * 100}%`, opacity: 0.8 }} />
+              <Box height={8} borderRadius={4} bgcolor={props.color ?? SEVERITY_COLORS.high} style={{ width: `${(r.value / max) * 100}%`, opacity: 0.8 }} />
             </Box>
           </Box>
         ))}

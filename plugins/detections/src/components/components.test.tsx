@@ -87,6 +87,15 @@ describe('DashboardPage', () => {
     const top = screen.getByTestId('top-principals');
     expect(await within(top).findByText('Erin Researcher')).toBeInTheDocument();
     expect(within(top).getByText('10.0.0.7')).toBeInTheDocument();
+    // weight-store reads: the reader by display name, linked to the catalog; an unmatched one as logged
+    const reads = screen.getByTestId('chart-weight-reads');
+    expect((await within(reads).findByText('Erin Researcher')).closest('a')).toHaveAttribute('href', expect.stringContaining('/catalog/default/user/erin'));
+    expect(within(reads).queryByText('erin@frontier-lab.example')).not.toBeInTheDocument();
+    expect(within(reads).getByText('6f1c0d2e-unknown-object-id')).toBeInTheDocument();
+    expect(within(reads).getAllByTestId('chart-weight-reads-row').map(r => r.textContent)).toEqual([
+      expect.stringMatching(/Erin Researcher.*in 120 reads$/),
+      expect.stringMatching(/6f1c0d2e-unknown-object-id.*in 1 read$/),
+    ]);
     // the queue: open alerts, newest first, with people and resources by name
     expect(api.listAlerts).toHaveBeenCalledWith(expect.objectContaining({ status: ['new', 'acknowledged'], limit: 50 }));
     const queue = screen.getByTestId('alert-queue');
