@@ -65,8 +65,21 @@ export interface Config {
       workspaceId: string;
       /** Logs query endpoint; default the public cloud's (https://api.loganalytics.io/v1). */
       endpoint?: string;
-      /** Minutes between reads; a rule's first read looks back this far. Default 60. */
+      /** Minutes between reads; a rule's first read looks back this far (and overlapMinutes). Default 60. */
       frequencyMinutes?: number;
+      /**
+       * Every read of a rule starts this many minutes before where the last one ended, for rows
+       * that reached the workspace after that read (ingestion latency is typically 20 s to 3 min,
+       * sometimes much longer). Rows read twice are known by their keys and change nothing.
+       * Default 15; 0 turns the overlap off.
+       */
+      overlapMinutes?: number;
+      /**
+       * No read goes back further than this many minutes (after an outage, or a rule whose query
+       * kept failing): older unread time is left out, logged and audited (sentinel-lookback-exceeded).
+       * At least frequencyMinutes + overlapMinutes. Default 1440 (24 h).
+       */
+      maxLookbackMinutes?: number;
     };
   };
 }

@@ -7,7 +7,7 @@ import { detectionsPermissions } from '@internal/plugin-detections-common';
 import { DefaultAzureCredential } from '@azure/identity';
 import { readSettings } from './domain/settings';
 import { createRouter } from './router';
-import { SentinelAlertReader } from './sentinel';
+import { readSentinelSettings, SentinelAlertReader } from './sentinel';
 import { AccessRequestsGrants } from './service/AccessRequestsGrants';
 import { AlertNotifier } from './service/AlertNotifier';
 import { AlertsService } from './service/AlertsService';
@@ -78,22 +78,26 @@ export const detectionsPlugin = createBackendPlugin({
 
         // At scale (issue 10): the same rules' KQL run in a Log Analytics workspace (Microsoft
         // Sentinel) where the logs already are, read back with the Azure Monitor Logs SDK
-        // (src/sentinel). Optional: detections.sentinel.workspaceId (+ endpoint, frequencyMinutes).
-        // The rows become alerts as ingest groups them (SentinelImport), each rule read from its
-        // read mark on, so rows read again change nothing.
-        const sentinelCfg = cfg?.getOptionalConfig('sentinel');
-        if (sentinelCfg) {
+        // (src/sentinel). Optional: detections.sentinel.workspaceId (+ endpoint, frequencyMinutes,
+        // overlapMinutes, maxLookbackMinutes). The rows become alerts as ingest groups them
+        // (SentinelImport): each rule read from overlapMinutes before its read mark (rows ingested
+        // late), at most maxLookbackMinutes back; rows read again are known by their keys.
+        const sentinel = readSentinelSettings(cfg?.getOptionalConfig('sentinel'));
+        if (sentinel) {
           const reader = new SentinelAlertReader({
-            workspaceId: sentinelCfg.getString('workspaceId'),
-            endpoint: sentinelCfg.getOptionalString('endpoint'),
+            workspaceId: sentinel.workspaceId,
+            endpoint: sentinel.endpoint,
             credential: new DefaultAzureCredential(),
             engine,
           });
-          const minutes = sentinelCfg.getOptionalNumber('frequencyMinutes') ?? 60;
+          const minutes = sentinel.frequencyMinutes;
           const sentinelImport = new SentinelImport({
-            reader, workspaceId: sentinelCfg.getString('workspaceId'), store, grants: grantIndex, notifier, clock,
+            reader, workspaceId: sentinel.workspaceId, store, grants: grantIndex, notifier, clock,
             windowMinutes: engine.config.alertGroupWindowMinutes,
             firstReadMinutes: minutes,
+            overlapMinutes: sentinel.overlapMinutes,
+            maxLookbackMinutes: sentinel.maxLookbackMinutes,
+            auditor: deps.auditor,
             // in turn with ingest batches: both group into the same alerts
             serial: fn => ingest.reserve().run(fn),
           });
@@ -106,6 +110,10 @@ export const detectionsPlugin = createBackendPlugin({
             fn: async () => {
               const r = await sentinelImport.importOnce();
               logger.info(`detections: Log Analytics workspace: ${r.detections} new detections (${r.skipped} read before) from ${Object.values(r.rows).reduce((a, b) => a + b, 0)} rows of ${reader.listRules().length} rules: ${r.alertsOpened} alerts opened, ${r.alertsUpdated} updated`);
+              if (r.notRead.length) {
+                const gap = r.notRead[0];
+                logger.warn(`detections: Log Analytics: time older than detections.sentinel.maxLookbackMinutes (${sentinel.maxLookbackMinutes}) was left unread for ${r.notRead.length} rules (${gap.rule}: ${gap.from.toISOString()} to ${gap.to.toISOString()}); audited as sentinel-lookback-exceeded`);
+              }
               for (const e of r.errors) logger.warn(`detections: Log Analytics rule ${e.rule} ${e.partial ? 'returned part of its rows' : 'failed'}: ${e.error}`);
             },
           });

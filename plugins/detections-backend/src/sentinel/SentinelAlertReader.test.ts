@@ -2,6 +2,7 @@ import type { TokenCredential } from '@azure/identity';
 import { DetectionEngine, resolveConfig } from '@internal/detection-rules';
 import { selfSignedCertificate, startHttpsServer, type RecordedRequest } from '@internal/test-stand-ins';
 import { SentinelAlertReader } from './SentinelAlertReader';
+import { isAggregated, rowKey } from './rowKey';
 
 const WORKSPACE = '0b6f2c1e-1111-2222-3333-444455556666';
 const TOKEN = 'fake-log-analytics-token';
@@ -125,6 +126,38 @@ describe('SentinelAlertReader (real @azure/monitor-query-logs against a local HT
     ]);
     expect(detections).toHaveLength(4);
     expect(errors.map(e => e.rule)).toEqual(['posture-drift']);
+  });
+
+  it('queries a rule over its own range when one is given, and keys each row so a re-read row is known', async () => {
+    const r = reader();
+    const later = new Date('2026-11-02T12:00:00Z');
+    const first = await r.readDetections({ from: FROM, to: TO, fromByRule: { 'password-spray': later } });
+    const spans = new Map(server.requests.map(q => [q.body.query, q.body.timespan]));
+    const kqlOf = (id: string) => r.listRules().find(x => x.id === id)!.kql;
+    expect(spans.get(kqlOf('password-spray'))).toBe(`${later.toISOString()}/${TO.toISOString()}`);
+    expect(spans.get(kqlOf('weight-store-bulk-read'))).toBe(`${FROM.toISOString()}/${TO.toISOString()}`);
+
+    // the same rows read again over another range have the same keys; different rows differ
+    const second = await r.readDetections({ from: new Date('2026-11-01T12:00:00Z'), to: new Date('2026-11-03T06:00:00Z') });
+    const keys = (ds: typeof first.detections) => ds.map(d => `${d.rule} ${d.rowKey}`).sort();
+    expect(keys(second.detections)).toEqual(keys(first.detections));
+    expect(new Set(first.detections.map(d => d.rowKey)).size).toBe(first.detections.length);
+    expect(first.detections.every(d => /^[0-9a-f]{64}$/.test(d.rowKey))).toBe(true);
+  });
+
+  it('keys an aggregated row by what it is about, not by its counts', () => {
+    const identity = { principal: '198.51.100.23', resource: 'Entra ID', time: Date.parse('2026-11-02T06:00:00Z'), eventIds: [] };
+    expect(isAggregated(reader().listRules().find(x => x.id === 'password-spray')!.kql)).toBe(true);
+    expect(isAggregated(reader().listRules().find(x => x.id === 'k8s-exec-research-namespace')!.kql)).toBe(false);
+    // same bin: the same key whatever the count; another bin, principal or rule: another key
+    expect(rowKey('password-spray', identity, undefined)).toBe(rowKey('password-spray', { ...identity }, undefined));
+    expect(rowKey('password-spray', identity, undefined)).not.toBe(rowKey('password-spray', { ...identity, time: identity.time + 3600_000 }, undefined));
+    expect(rowKey('password-spray', identity, undefined)).not.toBe(rowKey('password-spray', { ...identity, principal: '198.51.100.24' }, undefined));
+    expect(rowKey('password-spray', identity, undefined)).not.toBe(rowKey('atypical-travel', identity, undefined));
+    // a record row: the whole row, its column order and Date objects aside
+    const row = { TimeGenerated: new Date('2026-11-02T12:05:00Z'), user: 'eve@contoso.com', pod: 'trainer-0' };
+    expect(rowKey('x', identity, row)).toBe(rowKey('x', { ...identity, time: 0 }, { pod: 'trainer-0', user: 'eve@contoso.com', TimeGenerated: '2026-11-02T12:05:00.000Z' }));
+    expect(rowKey('x', identity, row)).not.toBe(rowKey('x', identity, { ...row, pod: 'trainer-1' }));
   });
 
   it('reports every rule as failed, and no alerts, when the workspace refuses the token', async () => {

@@ -1,6 +1,7 @@
 import type { TokenCredential } from '@azure/identity';
 import { LogsQueryClient, LogsQueryResultStatus, type LogsQueryClientOptions, type LogsTable } from '@azure/monitor-query-logs';
 import { compileSigmaToKql, groupAlerts, type Alert, type Detection, type DetectionEngine, type Severity } from '@internal/detection-rules';
+import { isAggregated, rowKey } from './rowKey';
 
 /** One rule as run in Log Analytics: its id, title, severity and compiled KQL. */
 export interface WorkspaceRule {
@@ -39,6 +40,16 @@ export interface WorkspaceReadResult {
   rows: Record<string, number>;
   /** Rules whose query failed, or returned only part of its rows, with the service's message. */
   errors: Array<{ rule: string; error: string; partial: boolean }>;
+}
+
+/** A result row as a detection, with the key that tells the same row read again (see rowKey). */
+export type WorkspaceDetection = Detection & { rowKey: string };
+
+/** The time range of a read: [from, to), or per rule [fromByRule[rule] ?? from, to). */
+export interface WorkspaceRange {
+  from: Date;
+  to: Date;
+  fromByRule?: Record<string, Date>;
 }
 
 type Row = Record<string, unknown>;
@@ -159,7 +170,7 @@ export class SentinelAlertReader {
   }
 
   /** Runs every rule over [from, to) (one query each, in turn) and groups the rows into alerts. */
-  async read(range: { from: Date; to: Date }): Promise<WorkspaceReadResult> {
+  async read(range: WorkspaceRange): Promise<WorkspaceReadResult> {
     const { detections, rows, errors } = await this.readDetections(range);
     const alerts = groupAlerts(detections, { windowMinutes: this.opts.engine.config.alertGroupWindowMinutes });
     return { alerts, rows, errors };
@@ -167,16 +178,19 @@ export class SentinelAlertReader {
 
   /**
    * The rows as detection-rules Detections, one per row, before grouping: for a store that groups
-   * detections into its own alerts (as ingest does) instead of the replay's Alert list.
+   * detections into its own alerts (as ingest does) instead of the replay's Alert list. Each rule
+   * is queried over its own range when `fromByRule` names it (the query API's timespan, applied to
+   * the tables' TimeGenerated).
    */
-  async readDetections(range: { from: Date; to: Date }): Promise<Omit<WorkspaceReadResult, 'alerts'> & { detections: Detection[] }> {
-    const detections: Detection[] = [];
+  async readDetections(range: WorkspaceRange): Promise<Omit<WorkspaceReadResult, 'alerts'> & { detections: WorkspaceDetection[] }> {
+    const detections: WorkspaceDetection[] = [];
     const rows: Record<string, number> = {};
     const errors: WorkspaceReadResult['errors'] = [];
     for (const rule of this.rules) {
       let tables: LogsTable[];
       try {
-        const result = await this.client.queryWorkspace(this.opts.workspaceId, rule.kql, { startTime: range.from, endTime: range.to }, {
+        const startTime = range.fromByRule?.[rule.id] ?? range.from;
+        const result = await this.client.queryWorkspace(this.opts.workspaceId, rule.kql, { startTime, endTime: range.to }, {
           serverTimeoutInSeconds: this.opts.serverTimeoutInSeconds ?? 180,
         });
         if (result.status === LogsQueryResultStatus.Success) tables = result.tables;
@@ -190,7 +204,11 @@ export class SentinelAlertReader {
       }
       const found = tables.flatMap(rowsOf);
       rows[rule.id] = found.length;
-      for (const row of found) detections.push(this.detection(rule, row, range.to.getTime()));
+      const aggregated = isAggregated(rule.kql);
+      for (const row of found) {
+        const d = this.detection(rule, row, range.to.getTime());
+        detections.push({ ...d, rowKey: rowKey(rule.id, d, aggregated ? undefined : row) });
+      }
     }
     return { detections, rows, errors };
   }

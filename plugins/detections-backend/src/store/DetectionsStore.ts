@@ -675,4 +675,26 @@ export class DetectionsStore {
       await tx('detection_read_marks').insert({ name, read_to: readTo, read_at: at }).onConflict('name').merge({ read_to: readTo, read_at: at });
     }
   }
+
+  /** Events counted so far of the given row keys that were stored (rows read before). */
+  async readRowCounts(keys: string[], tx?: Tx): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    for (const part of chunks([...new Set(keys)], IN_CHUNK)) {
+      const rows = await this.q(tx)('detection_read_rows').whereIn('row_key', part).select('row_key', 'counted');
+      for (const r of rows) out.set(r.row_key, num(r.counted));
+    }
+    return out;
+  }
+
+  async setRowCounts(rows: Array<{ key: string; time: number; counted: number }>, at: string, tx: Tx): Promise<void> {
+    const values = rows.map(r => ({ row_key: r.key, row_time: r.time, counted: r.counted, read_at: at }));
+    for (const part of chunks(values, 200)) {
+      await tx('detection_read_rows').insert(part).onConflict('row_key').merge(['counted', 'row_time', 'read_at']);
+    }
+  }
+
+  /** Forgets the keys of rows older than `beforeMs` (no read reaches back that far). */
+  async deleteRowCountsBefore(beforeMs: number, tx?: Tx): Promise<number> {
+    return this.q(tx)('detection_read_rows').where('row_time', '<', beforeMs).delete();
+  }
 }
