@@ -210,6 +210,16 @@ describe('Kubernetes audit', () => {
     expect(a).toMatchObject([{ resource: 'aks-research-weu/research-llm/pods/exec/trainer-7b-0', count: 2 }]);
   });
 
+  it('exec from the Log Analytics AzureDiagnostics table (AKS default mode: the event as text in log_s) (failed before: unreadable)', async () => {
+    const ev = r.k8sEvent(0, { verb: 'create', uri: execUri, objectRef: execRef, code: 101, stage: 'ResponseStarted' });
+    const row = {
+      TenantId: r.TEN, TimeGenerated: r.at(1, '.1234567'), ResourceId: `/SUBSCRIPTIONS/${r.SUB.toUpperCase()}/RESOURCEGROUPS/RG-AKS/PROVIDERS/MICROSOFT.CONTAINERSERVICE/MANAGEDCLUSTERS/AKS-RESEARCH-WEU`,
+      Category: 'kube-audit', ResourceGroup: 'RG-AKS', SubscriptionId: r.SUB, ResourceProvider: 'MICROSOFT.CONTAINERSERVICE', Resource: 'AKS-RESEARCH-WEU', ResourceType: 'MANAGEDCLUSTERS',
+      OperationName: 'Microsoft.ContainerService/managedClusters/diagnosticLogs/Read', log_s: JSON.stringify(ev), pod_s: 'kube-apiserver-6d9c8f7b9d-x2x4l', stream_s: 'stdout', SourceSystem: 'Azure', Type: 'AzureDiagnostics',
+    };
+    expect(only(await replay([[row]]), 'k8s-exec-research-namespace')).toMatchObject([{ principal: 'alice@contoso.com', resource: 'aks-research-weu/research-llm/pods/exec/trainer-7b-0' }]);
+  });
+
   it('stays quiet on a CI service account exec-ing into the same pod', async () => {
     expect(await replay([[r.k8sEvent(0, { verb: 'create', uri: execUri, objectRef: execRef, code: 101, user: r.CI_SA })]])).toEqual([]);
   });
@@ -248,6 +258,15 @@ describe('Kubernetes audit', () => {
     const one = r.k8sEvent(0, { verb: 'list', uri: '/api/v1/namespaces/team-a/secrets?limit=500', objectRef: { resource: 'secrets', namespace: 'team-a', apiVersion: 'v1' }, code: 200 });
     const ctrl = r.k8sEvent(0, { verb: 'watch', uri: '/api/v1/secrets?allowWatchBookmarks=true&watch=true', objectRef: { resource: 'secrets', apiVersion: 'v1' }, code: 200, user: { username: 'system:serviceaccount:cert-manager:cert-manager', groups: ['system:serviceaccounts'] } });
     expect(await replay([[one, ctrl]])).toEqual([]);
+  });
+});
+
+describe('posture drift', () => {
+  it('the weight inventory\'s posture-drift event (pass → fail) fires; a check that stays failing or recovers does not', async () => {
+    const drift = (from: string, to: string) =>
+      r.portalAudit(0, 'weight-inventory', 'posture-drift', 'succeeded', 'plugin:weight-inventory', { storeId: 'stfrontierprod', entityRef: 'resource:default/stfrontierprod', controlId: 'public-network-access', findingKey: 'k1', from, to, refreshId: 'r1', driftEventId: 'd1' });
+    expect(only(await replay([[drift('pass', 'fail')]]), 'posture-drift')).toMatchObject([{ resource: 'resource:default/stfrontierprod' }]);
+    expect(await replay([[drift('fail', 'fail'), drift('fail', 'pass')]])).toEqual([]);
   });
 });
 

@@ -15,9 +15,11 @@ export function asK8sAudit(
     return { ev: rec };
   }
   const category = categoryValue?.toLowerCase();
-  if ((category === 'kube-audit' || category === 'kube-audit-admin') && isObject(rec.properties)) {
-    const log = dyn(rec.properties.log);
-    if (isObject(log)) return { ev: log, cluster: clusterOf(str(rec.resourceId)) };
+  if (category === 'kube-audit' || category === 'kube-audit-admin') {
+    // diagnostic export: the event in properties.log; Log Analytics AzureDiagnostics table (AKS's
+    // default collection mode): the same text in the log_s column
+    const log = dyn(isObject(rec.properties) ? rec.properties.log : rec.log_s);
+    if (isObject(log)) return { ev: log, cluster: clusterOf(str(rec.resourceId) ?? str(rec.ResourceId) ?? str(rec._ResourceId)) };
     return undefined;
   }
   const type = str(rec.Type)?.toLowerCase();
