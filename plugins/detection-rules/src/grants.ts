@@ -59,7 +59,8 @@ export class GrantIndex {
   constructor(grants: ExportedGrant[]) {
     this.size = grants.length;
     for (const g of grants) {
-      const revoked = g.revokedAt ? parseTime(g.revokedAt) : Infinity;
+      // a grant whose provisioning failed never gave access: it covers no read (the holder is still known)
+      const revoked = g.status?.toLowerCase() === 'failed' ? -Infinity : g.revokedAt ? parseTime(g.revokedAt) : Infinity;
       const entry: IndexedGrant = {
         grant: g,
         start: parseTime(g.start),

@@ -151,6 +151,13 @@ describe('StorageBlobLogs', () => {
     expect(await replay([[holder]], { grants })).toEqual([]);
   });
 
+  it('a grant whose provisioning failed (status failed) covers no read (failed before: treated as active until its end)', async () => {
+    const failed = { ...grants, grants: [{ ...grants.grants[0], status: 'failed' }] };
+    const read = r.blobDiag(0, { acct: 'stfrontierprod', cont: 'llm-70b', blob: 'ckpt/model-00001-of-00006.safetensors', bytes: 4 * r.GiB, ...r.ALICE });
+    expect(only(await replay([[read]], { grants: failed }), 'weight-store-read-without-grant')).toMatchObject([{ principal: 'alice@contoso.com' }]);
+    expect(await replay([[read]], { grants })).toEqual([]);
+  });
+
   it('shared key and SAS on a weight store, also when only the status message says it succeeded (failed before: "SASSuccess" read as a failure)', async () => {
     const key = r.blobDiag(0, { acct: 'stfrontierprod', cont: 'llm-70b', blob: 'model-00001-of-00006.safetensors', bytes: 4 * r.GiB, auth: 'AccountKey', ip: '52.174.10.20' });
     const sas = r.blobLa(60, { acct: 'stfrontierprod', cont: 'llm-70b', blob: 'model-00002-of-00006.safetensors', bytes: 4 * r.GiB, auth: 'SAS', ip: '20.50.2.3' });

@@ -134,8 +134,8 @@ export function readWithoutGrant(): StatefulRule {
         },
       ];
     },
-    kql: cfg => `// GrantExport: the access-requests grant export loaded as a watchlist/external table (user, upn, objectId, azureScope, start, end)
-let GrantExport = _GetWatchlist('frontier-guard-grants') | project upn = tolower(tostring(upn)), objectId = tostring(objectId), azureScope = tolower(tostring(azureScope)), start = todatetime(start), ['end'] = todatetime(['end']);
+    kql: cfg => `// GrantExport: the access-requests grant export loaded as a watchlist/external table (user, upn, objectId, azureScope, status, start, end; a failed grant covers nothing)
+let GrantExport = _GetWatchlist('frontier-guard-grants') | where tolower(tostring(status)) != "failed" | project upn = tolower(tostring(upn)), objectId = tostring(objectId), azureScope = tolower(tostring(azureScope)), start = todatetime(start), ['end'] = todatetime(['end']);
 StorageBlobLogs
 | where OperationName in (${kqlList(cfg.noGrant.operations)}) and toint(StatusCode) < 400 and isnotempty(RequesterUpn)
 | extend container = tostring(split(ObjectKey, "/")[2])
