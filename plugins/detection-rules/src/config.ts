@@ -26,7 +26,12 @@ export interface DetectionConfig {
   weightStores: WeightStoreConfig[];
   /** Accounts/containers whose name contains one of these words count as weight stores. */
   weightStoreNameHints: string[];
-  /** Blobs with these suffixes make a container a weight store. */
+  /**
+   * Blobs with these suffixes make a container a weight store. Formats that hold model weights and
+   * little else; generic binary or data formats (.bin, .pkl, .npz, .h5, .msgpack) are left out by
+   * default, as build caches and datasets use them too (add them for stores that keep e.g.
+   * pytorch_model.bin shards, or name the store in weightStores).
+   */
   weightBlobSuffixes: string[];
   /** Research namespaces: exact names or `*` globs. */
   researchNamespaces: string[];
@@ -61,7 +66,7 @@ export const DEFAULT_CONFIG: DetectionConfig = {
   severityOverrides: {},
   weightStores: [],
   weightStoreNameHints: ['weight', 'checkpoint', 'ckpt', 'model'],
-  weightBlobSuffixes: ['.safetensors', '.bin', '.pt', '.pth', '.ckpt', '.gguf', '.onnx', '.h5', '.msgpack', '.pkl', '.npz', '.tflite'],
+  weightBlobSuffixes: ['.safetensors', '.pt', '.pth', '.ckpt', '.gguf', '.onnx', '.tflite', '.mlmodel', '.keras'],
   researchNamespaces: ['research', 'research-*', '*-research', 'training', 'training-*', 'train-*', 'ml-*', 'llm-*', 'inference-*', 'eval-*', 'frontier-*'],
   researchCidrs: [],
   travel: { maxSpeedKmh: 1000, minDistanceKm: 500, ignoreCidrs: [] },

@@ -174,8 +174,16 @@ describe('StorageBlobLogs', () => {
       r.blobDiag(0, { ...ci, cont: 'pip-cache', blob: 'torch-2.3.1-cp311-cp311-linux_x86_64.whl', bytes: 700 * r.MiB }),
       r.blobDiag(30, { ...ci, cont: 'artifacts', blob: 'build-4711/app.tar.gz', bytes: 30 * r.MiB }),
       r.blobDiag(60, { ...ci, cont: 'artifacts', op: 'ListBlobs' }),
+      // generic binary and data formats in a build cache (failed before: .bin/.pkl/.npz/.h5 made the container a weight store)
+      r.blobDiag(90, { ...ci, cont: 'artifacts', blob: 'build-4711/firmware.bin', bytes: 30 * r.MiB }),
+      r.blobDiag(95, { ...ci, cont: 'test-data', blob: 'fixtures/embeddings.npz', bytes: 3 * r.MiB }),
+      r.blobDiag(96, { ...ci, cont: 'test-data', blob: 'fixtures/features.h5', bytes: 8 * r.MiB }),
+      r.blobDiag(97, { ...ci, cont: 'pip-cache', blob: 'wheels-index.pkl', bytes: r.MiB }),
     ];
     expect(await replay([lines])).toEqual([]);
+    // the same SAS reading a safetensors shard from that account is on weights
+    const shard = r.blobDiag(120, { ...ci, cont: 'artifacts', blob: 'release/model-00001-of-00002.safetensors', bytes: 4 * r.GiB });
+    expect(only(await replay([[...lines, shard]]), 'weight-store-shared-key-access')).toHaveLength(1);
   });
 
   it('enumeration by a new principal through Data Lake list operations (failed before); quiet on a single list', async () => {
