@@ -45,6 +45,13 @@ function logAnalytics(req: RecordedRequest) {
       },
     };
   }
+  if (query.includes('containers = dcount(container)')) {
+    // an aggregate without a time column (the reader stamps it with the end of the range)
+    return {
+      status: 200,
+      body: { tables: [{ name: 'PrimaryResult', columns: [col('principal', 'string'), col('AccountName', 'string'), col('listOps', 'long')], rows: [['eve@contoso.com', 'stweights01', 20]] }] },
+    };
+  }
   if (query.includes('sum(ResponseBodySize)')) {
     return {
       status: 200,
@@ -124,7 +131,7 @@ describe('SentinelAlertReader (real @azure/monitor-query-logs against a local HT
       [Date.parse('2026-11-02T06:00:00Z'), 15],
       [Date.parse('2026-11-02T07:00:00Z'), 12],
     ]);
-    expect(detections).toHaveLength(4);
+    expect(detections).toHaveLength(5);
     expect(errors.map(e => e.rule)).toEqual(['posture-drift']);
   });
 
@@ -143,6 +150,10 @@ describe('SentinelAlertReader (real @azure/monitor-query-logs against a local HT
     expect(keys(second.detections)).toEqual(keys(first.detections));
     expect(new Set(first.detections.map(d => d.rowKey)).size).toBe(first.detections.length);
     expect(first.detections.every(d => /^[0-9a-f]{64}$/.test(d.rowKey))).toBe(true);
+    // a row without a time column: stamped with each read's end, keyed without it
+    const enumeration = (ds: typeof first.detections) => ds.find(d => d.rule === 'storage-enumeration-new-principal')!;
+    expect(enumeration(first.detections).time).not.toBe(enumeration(second.detections).time);
+    expect(enumeration(first.detections).rowKey).toBe(enumeration(second.detections).rowKey);
   });
 
   it('keys an aggregated row by what it is about, not by its counts', () => {

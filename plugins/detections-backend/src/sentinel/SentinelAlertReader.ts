@@ -207,7 +207,9 @@ export class SentinelAlertReader {
       const aggregated = isAggregated(rule.kql);
       for (const row of found) {
         const d = this.detection(rule, row, range.to.getTime());
-        detections.push({ ...d, rowKey: rowKey(rule.id, d, aggregated ? undefined : row) });
+        // a row without a time column is stamped with the read's end: not part of what it is about
+        const timed = [row.TimeGenerated, row.last, row.firstSeen, row.first].some(v => timeOf(v) !== undefined);
+        detections.push({ ...d, rowKey: rowKey(rule.id, timed ? d : { ...d, time: 0 }, aggregated ? undefined : row) });
       }
     }
     return { detections, rows, errors };
