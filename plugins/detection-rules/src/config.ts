@@ -51,7 +51,19 @@ export interface DetectionConfig {
   };
   noGrant: { operations: string[]; includeWorkloads: boolean };
   sharedKeyAccess: { methods: string[]; allowPrincipals: string[] };
-  enumeration: { windowMinutes: number; minListOps: number; minContainers: number; operations: string[]; knownPrincipals: string[] };
+  enumeration: {
+    windowMinutes: number;
+    minListOps: number;
+    minContainers: number;
+    operations: string[];
+    knownPrincipals: string[];
+    /**
+     * Principals first seen within this long of the first storage event (a log file's start, a
+     * restart) were already around, not arriving: they are not judged on stores without weights
+     * (daily jobs show up within a day). On weight stores only the first window counts so.
+     */
+    baselineMinutes: number;
+  };
   egress: { allowDestinations: string[] };
   podExec: { subresources: string[]; allowUsers: string[] };
   clusterAdmin: { roles: string[]; allowUsers: string[] };
@@ -87,6 +99,7 @@ export const DEFAULT_CONFIG: DetectionConfig = {
     minContainers: 4,
     operations: ['ListBlobs', 'ListContainers', 'GetContainerProperties', 'GetContainerACL', 'GetContainerMetadata', 'FindBlobsByTags', 'ListFilesystems', 'ListFilesystemDir', 'ListFilesystemFile', 'GetFilesystemProperties'],
     knownPrincipals: [],
+    baselineMinutes: 24 * 60,
   },
   egress: { allowDestinations: [] },
   podExec: { subresources: ['exec', 'attach'], allowUsers: [] },

@@ -196,6 +196,15 @@ describe('StorageBlobLogs', () => {
     expect(await replay([[before, r.blobDiag(7200, { acct: 'stfrontierprod', cont: 'evals', op: 'ListBlobs', ...sp })]])).toEqual([]);
   });
 
+  it('stays quiet on a daily CI job (SAS) listing its build cache hours after the logs begin, and fires on a newcomer listing it a day later (failed before: the CI job was "never seen" on the first day)', async () => {
+    const loader = r.blobDiag(0, { acct: 'stfrontierprod', cont: 'llm-70b', blob: 'shard-0.safetensors', bytes: r.GiB, ...r.TRAINER_MI });
+    const ci = (startSec: number, ip: string) =>
+      Array.from({ length: 20 }, (_, k) => r.blobDiag(startSec + k * 130, { acct: 'stcibuildcache', cont: ['artifacts', 'pip-cache', 'test-data', 'logs', 'junit'][k % 5], op: 'ListBlobs', auth: 'SAS', ip }));
+    expect(await replay([[loader, ...ci(9 * 3600, '20.50.2.3'), ...ci(33 * 3600, '20.50.2.3')]])).toEqual([]);
+    const a = await replay([[loader, ...ci(9 * 3600, '20.50.2.3'), ...ci(33 * 3600, '198.51.100.66')]]);
+    expect(only(a, 'storage-enumeration-new-principal')).toMatchObject([{ principal: '198.51.100.66', resource: 'stcibuildcache', severity: 'medium' }]);
+  });
+
   it('stays quiet on a data loader that lists its shard prefixes when the logs begin (failed before: everyone in the first hour of a file was "never seen")', async () => {
     const loader = Array.from({ length: 40 }, (_, i) => r.blobDiag(i * 30, { acct: 'stfrontierprod', cont: ['llm-70b', 'llm-8b', 'evals', 'datasets', 'tokenizers'][i % 5], op: 'ListBlobs', ...r.TRAINER_MI }));
     expect(await replay([loader])).toEqual([]);

@@ -209,10 +209,12 @@ export function enumerationByNewPrincipal(): StatefulRule {
   let delivered: RecentIds | undefined;
   /** time of the earliest blob event seen: the logs say nothing of who was active before it */
   let streamStart = Infinity;
+  /** accounts with a container known to hold weights (listing such an account is listing weights) */
+  const weightAccounts = new Set<string>();
   return {
     id: 'storage-enumeration-new-principal',
     title: 'Enumeration of containers and blobs by a never-seen principal',
-    description: 'A principal first seen on a storage account within the last hour (configurable) lists its contents at length: at least 15 list operations, or at least 4 containers, by default. Principals already active in the first hour of the logs are treated as known.',
+    description: 'A principal first seen on a storage account within the last hour (configurable) lists its contents at length: at least 15 list operations, or at least 4 containers, by default. Principals already active when the logs begin are treated as known: those of the first hour on a weight store, of the first day elsewhere (configurable).',
     severity: 'medium',
     sources: ['storage_blob'],
     nearMiss: 'A known job listing its container; a new principal listing once.',
@@ -225,11 +227,14 @@ export function enumerationByNewPrincipal(): StatefulRule {
       let first = firstSeen.get(key);
       if (first === undefined || ev.time < first) firstSeen.set(key, (first = ev.time));
       if (ev.time < streamStart) streamStart = ev.time;
+      if (!weightAccounts.has(account) && ctx.isWeightStore(ev)) weightAccounts.add(account);
       if (!cfg.operations.includes(ev.activity)) return undefined;
       if (ev.time - first > span) return undefined;
-      // a principal already active in the first window of the logs (a week's export, a restart)
-      // was not seen arriving: its jobs are not "new", so it is not judged here
-      if (first - streamStart < span) return undefined;
+      // a principal already active when the logs begin (a week's export, a restart) was not seen
+      // arriving: its jobs are not "new". The baseline is the first window on a weight store, the
+      // first baselineMinutes (a day: daily jobs show up) elsewhere
+      const weights = weightAccounts.has(account);
+      if (first - streamStart < (weights ? span : minutes(cfg.baselineMinutes))) return undefined;
       if (anyGlob(cfg.knownPrincipals, principal) || ctx.grants?.knows(ev)) return undefined;
       if ((delivered ??= new RecentIds(span)).repeat(ev.id, ev.time)) return undefined;
       let s = windows.get(key);
@@ -239,7 +244,6 @@ export function enumerationByNewPrincipal(): StatefulRule {
       if (s.w.size < cfg.minListOps && containers.size < cfg.minContainers) return undefined;
       const fresh = s.w.values.filter(v => !s!.reported.has(v.id));
       for (const v of fresh) s.reported.add(v.id);
-      const weights = ctx.isWeightStore(ev);
       return [
         {
           rule: this.id,
@@ -254,7 +258,9 @@ export function enumerationByNewPrincipal(): StatefulRule {
       ];
     },
     kql: cfg => `let window = ${cfg.enumeration.windowMinutes}m;
+let baseline = ${cfg.enumeration.baselineMinutes}m;
 let logStart = toscalar(StorageBlobLogs | summarize min(TimeGenerated));
+let weightAccounts = StorageBlobLogs | extend container = tostring(split(ObjectKey, "/")[2]) | where ${weightStoreKql(cfg)} | distinct AccountName;
 let firstSeen = StorageBlobLogs
 | extend principal = coalesce(RequesterUpn, RequesterObjectId, RequesterAppId, tostring(split(CallerIpAddress, ":")[0]))
 | summarize firstSeen = min(TimeGenerated) by principal, AccountName;
@@ -262,8 +268,9 @@ StorageBlobLogs
 | where OperationName in (${kqlList(cfg.enumeration.operations)})
 | extend principal = coalesce(RequesterUpn, RequesterObjectId, RequesterAppId, tostring(split(CallerIpAddress, ":")[0]))
 | join kind=inner firstSeen on principal, AccountName
-| where TimeGenerated - firstSeen <= window and firstSeen - logStart >= window
+| where TimeGenerated - firstSeen <= window
 | extend container = tostring(split(ObjectKey, "/")[2])
+| where firstSeen - logStart >= iff(AccountName in (weightAccounts), window, baseline)
 | summarize listOps = count(), containers = dcount(container) by principal, AccountName, firstSeen
 | where listOps >= ${cfg.enumeration.minListOps} or containers >= ${cfg.enumeration.minContainers}`,
   };
