@@ -5,7 +5,7 @@ export interface RecordedAuditEvent {
   eventId: string;
   /** As given, `low` when not (the auditor's default). */
   severityLevel: string;
-  /** The event's meta, merged with the meta given to `success`. */
+  /** The event's meta, merged with the meta given to `success` or `fail`. */
   meta: Record<string, unknown>;
   outcome?: 'success' | 'fail';
   /** The message of the error given to `fail`. */
@@ -33,6 +33,7 @@ export function recordingAuditor(): AuditorService & {
         },
         async fail(o) {
           ev.outcome = 'fail';
+          ev.meta = { ...ev.meta, ...(o.meta as Record<string, unknown>) };
           ev.error = o.error.message;
         },
       };

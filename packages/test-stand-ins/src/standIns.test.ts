@@ -5,6 +5,7 @@ import {
   AZURITE_ACCOUNT,
   AZURITE_KEY,
   kubernetesUnauthorized,
+  recordingAuditor,
   selfSignedCertificate,
   selfSignedCertificateFiles,
   startAzurite,
@@ -65,5 +66,19 @@ describe('test stand-ins', () => {
     expect(fs.readFileSync(files.certFile, 'utf8')).toBe(files.cert);
     fs.rmSync(files.dir, { recursive: true, force: true });
     expect(fs.existsSync(files.certFile)).toBe(false);
+  });
+
+  it('records audit events with the meta given at creation and at the outcome', async () => {
+    const auditor = recordingAuditor();
+    const ok = await auditor.createEvent({ eventId: 'a', meta: { actor: 'alice' } });
+    await ok.success({ meta: { decision: 'allowed' } });
+    const refused = await auditor.createEvent({ eventId: 'b', severityLevel: 'high', meta: { actor: 'bob' } });
+    await refused.fail({ error: new Error('no'), meta: { status: 403 } });
+    await auditor.createEvent({ eventId: 'c' });
+    expect(auditor.events).toEqual([
+      { eventId: 'a', severityLevel: 'low', meta: { actor: 'alice', decision: 'allowed' }, outcome: 'success' },
+      { eventId: 'b', severityLevel: 'high', meta: { actor: 'bob', status: 403 }, outcome: 'fail', error: 'no' },
+      { eventId: 'c', severityLevel: 'low', meta: {} },
+    ]);
   });
 });
