@@ -143,6 +143,16 @@ describe('StorageBlobLogs', () => {
     expect(await replay([job])).toEqual([]);
   });
 
+  it('stays quiet on an inference fleet\'s identity reading 150 GiB an hour from the start of the logs for ten hours; the same rate starting mid-way, with no history, fires (failed before: its first hour alerted and nothing was learned)', async () => {
+    const job = (startSec: number, hours: number) =>
+      Array.from({ length: hours * 60 }, (_, i) => r.blobDiag(startSec + i * 60, { acct: 'stfrontierprod', cont: 'llm-70b', blob: `shard-${i % 30}.safetensors`, bytes: 2.5 * r.GiB, ...r.TRAINER_MI }));
+    expect(await replay([job(0, 10)])).toEqual([]);
+    const other = { oid: '5a5a5a5a-0000-4000-8000-00000000005a', appId: 'e6', ip: '10.20.4.12' };
+    const late = job(3 * 3600, 2).map(x => ({ ...x, identity: { ...x.identity, requester: { ...x.identity.requester, objectId: other.oid }, authorization: [{ ...x.identity.authorization[0], principals: [{ id: other.oid, type: 'ServicePrincipal' }] }] } }));
+    const calm = Array.from({ length: 120 }, (_, i) => r.blobDiag(i * 60, { acct: 'stfrontierprod', cont: 'llm-70b', blob: `shard-${i % 30}.safetensors`, bytes: 256 * r.MiB, ...r.TRAINER_MI }));
+    expect(only(await replay([[...calm, ...late]]), 'weight-store-bulk-read')).toMatchObject([{ principal: other.oid }]);
+  });
+
   it('read without a grant through ReadFile (failed before); quiet for a holder matched by object id alone (RequesterUpn empty)', async () => {
     const mallory = { upn: 'mallory@contoso.com', oid: 'dddddddd-0000-4000-8000-00000000000d', appId: 'cli', ip: '10.20.1.9' };
     const read = r.blobDiag(0, { acct: 'stfrontierprod', cont: 'llm-70b', blob: 'ckpt/model-00001-of-00006.safetensors', bytes: 4 * r.GiB, op: 'ReadFile', ...mallory });

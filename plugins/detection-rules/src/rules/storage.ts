@@ -22,6 +22,8 @@ export function bulkRead(): StatefulRule {
   const normal = new Map<string, number>();
   const pending = new Map<string, Map<string, { peak: number; at: number }>>();
   let delivered: RecentIds | undefined;
+  /** time of the earliest blob event seen (the logs' start, or a restart) */
+  let streamStart = Infinity;
   const commit = (store: string, now: number, span: number) => {
     const p = pending.get(store);
     if (!p) return;
@@ -36,11 +38,12 @@ export function bulkRead(): StatefulRule {
     id: 'weight-store-bulk-read',
     title: 'Bulk read of a weight store',
     description:
-      'One principal reads more from one weight store within an hour (configurable) than its threshold: 10 GiB for a person by default; for a workload identity, the larger of 100 GiB and 1.5 times what the store\'s normal jobs read in such a window (configured per store, or learned from its workload identities).',
+      'One principal reads more from one weight store within an hour (configurable) than its threshold: 10 GiB for a person by default; for a workload identity, the larger of 100 GiB and 1.5 times what the store\'s normal jobs read in such a window (configured per store, or learned from its workload identities, including what they read in the first hour of the logs).',
     severity: 'high',
     sources: ['storage_blob'],
     nearMiss: 'A long training job that reads a lot over many hours at its usual rate.',
     onEvent(ev, ctx) {
+      if (ev.time < streamStart) streamStart = ev.time;
       if (!isRead(ev) || !ev.bytes || !ctx.isWeightStore(ev)) return undefined;
       const cfg = ctx.config.bulkRead;
       const principal = principalOf(ev);
@@ -59,6 +62,12 @@ export function bulkRead(): StatefulRule {
       const configured = ctx.config.weightStores.find(w => w.account.toLowerCase() === ev.resource?.account?.toLowerCase())?.normalBytesPerWindow;
       const storeNormal = configured ?? normal.get(store) ?? 0;
       const threshold = person ? cfg.minBytes : Math.max(cfg.workloadMinBytes, cfg.multiplier * storeNormal);
+      if (!person && configured === undefined && ev.time - streamStart < span) {
+        // a workload already reading when the logs begin (a week's export, a restart): what the
+        // store's jobs read in that first window is their normal, not a burst — learned, not judged
+        if (sum > (normal.get(store) ?? 0)) normal.set(store, sum);
+        return undefined;
+      }
       if (sum <= threshold) {
         if (!person && configured === undefined) {
           let p = pending.get(store);
