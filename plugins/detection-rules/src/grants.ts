@@ -17,6 +17,8 @@ export function parseGrantExport(json: unknown): ExportedGrant[] {
     const end = str(g.end);
     if (!start || !Number.isFinite(parseTime(start))) throw new Error(`grants[${i}].start: must be an ISO timestamp`);
     if (!end || !Number.isFinite(parseTime(end))) throw new Error(`grants[${i}].end: must be an ISO timestamp`);
+    // an unreadable revocation time would leave the grant active for ever
+    if (str(g.revokedAt) && !Number.isFinite(parseTime(g.revokedAt))) throw new Error(`grants[${i}].revokedAt: must be an ISO timestamp or null`);
     if (!str(user.ref) && !str(user.email) && !str(user.upn) && !str(user.objectId)) {
       throw new Error(`grants[${i}].user: needs ref, email, upn or objectId`);
     }

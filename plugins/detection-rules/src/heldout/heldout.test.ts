@@ -161,6 +161,13 @@ describe('StorageBlobLogs', () => {
     expect(await replay([[holder]], { grants })).toEqual([]);
   });
 
+  it('a revocation time that cannot be read is refused naming the field (failed before: the grant stayed active for ever); a readable one ends the grant', async () => {
+    expect(() => parseGrantExport({ grants: [{ ...grants.grants[0], revokedAt: 'yesterday' }] })).toThrow('grants[0].revokedAt: must be an ISO timestamp or null');
+    const revoked = { grants: [{ ...grants.grants[0], status: 'revoked', revokedAt: r.atOffset(-60, 2) }] };
+    const read = r.blobDiag(0, { acct: 'stfrontierprod', cont: 'llm-70b', blob: 'ckpt/model-00001-of-00006.safetensors', bytes: 4 * r.GiB, ...r.ALICE });
+    expect(only(await replay([[read]], { grants: revoked }), 'weight-store-read-without-grant')).toMatchObject([{ principal: 'alice@contoso.com' }]);
+  });
+
   it('a grant whose provisioning failed (status failed) covers no read (failed before: treated as active until its end)', async () => {
     const failed = { ...grants, grants: [{ ...grants.grants[0], status: 'failed' }] };
     const read = r.blobDiag(0, { acct: 'stfrontierprod', cont: 'llm-70b', blob: 'ckpt/model-00001-of-00006.safetensors', bytes: 4 * r.GiB, ...r.ALICE });
