@@ -5,6 +5,7 @@ import { resolveConfig } from '../config';
 import { GrantIndex, parseGrantExport } from '../grants';
 import { replayFiles } from '../replay';
 import type { Alert } from '../types';
+import { randomUUID as uuid } from 'node:crypto';
 import * as r from './realistic';
 
 /*
@@ -68,6 +69,19 @@ describe('Entra sign-ins', () => {
     const failed = structuredClone(rec);
     failed.properties.authenticationDetails[1].succeeded = false;
     expect(only(await replay([[{ records: [failed] }]]), 'risky-signin-no-mfa')).toHaveLength(1);
+  });
+
+  it('stays quiet on a risky Graph v1.0 sign-in whose Conditional Access policy enforced MFA and succeeded, in the Graph and Log Analytics shapes (failed before)', async () => {
+    const policies = [
+      { id: uuid(), displayName: 'Require MFA for all users', enforcedGrantControls: ['Mfa'], enforcedSessionControls: [], result: 'success' },
+      { id: uuid(), displayName: 'Block legacy auth', enforcedGrantControls: ['Block'], enforcedSessionControls: [], result: 'notApplied' },
+    ];
+    const g = r.graphSignIn(0, 'gina@contoso.com', '185.220.101.6', r.LONDON, { riskLevelDuringSignIn: 'medium', riskLevelAggregated: 'medium', riskState: 'atRisk', appliedConditionalAccessPolicies: policies });
+    const la = r.laSignIn(0, 'gina@contoso.com', '185.220.101.6', r.LONDON, { RiskLevelDuringSignIn: 'medium', RiskState: 'atRisk', ConditionalAccessStatus: 'success', ConditionalAccessPolicies: JSON.stringify(policies) });
+    expect(only(await replay([[g], [la]]), 'risky-signin-no-mfa')).toEqual([]);
+    // the MFA policy only reported (report-only) or failed: no MFA
+    const reportOnly = policies.map(p => ({ ...p, result: p.result === 'success' ? 'reportOnlySuccess' : p.result }));
+    expect(only(await replay([[{ ...g, appliedConditionalAccessPolicies: reportOnly }]]), 'risky-signin-no-mfa')).toHaveLength(1);
   });
 
   it('password spray from an IPv6 address in Event Hub batches; quiet on one user mistyping', async () => {

@@ -114,6 +114,8 @@ export function riskySignIn(): StatefulRule {
 | where AuthenticationRequirement != "multiFactorAuthentication"
 | where RiskDetail != "userPassedMFADrivenByRiskBasedPolicy"
 | where RiskState !in ("remediated", "dismissed", "confirmedSafe")
+| mv-apply p = ConditionalAccessPolicies on (summarize mfaByCa = countif(tostring(p.result) == "success" and tostring(p.enforcedGrantControls) has "Mfa"))
+| where mfaByCa == 0
 | project TimeGenerated, UserPrincipalName, IPAddress, RiskLevelDuringSignIn, RiskState, RiskEventTypes_V2, AppDisplayName`,
   };
 }

@@ -81,6 +81,7 @@ function fromLogAnalytics(rec: Record<string, unknown>, type?: string): Record<s
     correlationId: rec.CorrelationId,
     mfaDetail: dyn(rec.MfaDetail),
     authenticationDetails: dyn(rec.AuthenticationDetails),
+    appliedConditionalAccessPolicies: dyn(rec.ConditionalAccessPolicies),
     userAgent: rec.UserAgent,
     category: type === 'aadnoninteractiveusersigninlogs' ? 'NonInteractiveUserSignInLogs' : rec.Category,
   };
@@ -106,6 +107,11 @@ function mfaSatisfied(g: Record<string, unknown>, success: boolean): boolean {
     // "OATH verification code", "Passwordless phone sign-in")
     if (steps.some(d => /multi-?factor|^mfa$/i.test(String((d as any).authenticationStepRequirement ?? '')))) return true;
   }
+  // a Conditional Access policy that enforced MFA and was satisfied (Graph v1.0 has no
+  // authenticationRequirement or authenticationDetails; appliedConditionalAccessPolicies it has)
+  const ca = dyn(g.appliedConditionalAccessPolicies);
+  if (Array.isArray(ca) && ca.some(p => isObject(p) && lower(p.result) === 'success' && Array.isArray(p.enforcedGrantControls) && p.enforcedGrantControls.some(c => /^(require)?mfa$|multifactor/i.test(String(c)))))
+    return true;
   const add = str(isObject(g.status) ? (g.status as any).additionalDetails : undefined);
   return !!add && /mfa (requirement satisfied|completed)/i.test(add);
 }
