@@ -64,7 +64,7 @@ describe('Entra sign-ins', () => {
         { authenticationStepDateTime: r.at(0), authenticationMethod: 'Mobile app notification', succeeded: true, authenticationStepResultDetail: 'MFA successfully completed', authenticationStepRequirement: 'Multi-factor authentication' },
       ],
     });
-    expect(await replay([[{ records: [rec] }]])).toEqual([]);
+    expect(only(await replay([[{ records: [rec] }]]), 'risky-signin-no-mfa')).toEqual([]);
     // the same sign-in whose MFA step failed is not remediated
     const failed = structuredClone(rec);
     failed.properties.authenticationDetails[1].succeeded = false;
@@ -82,6 +82,16 @@ describe('Entra sign-ins', () => {
     // the MFA policy only reported (report-only) or failed: no MFA
     const reportOnly = policies.map(p => ({ ...p, result: p.result === 'success' ? 'reportOnlySuccess' : p.result }));
     expect(only(await replay([[{ ...g, appliedConditionalAccessPolicies: reportOnly }]]), 'risky-signin-no-mfa')).toHaveLength(1);
+  });
+
+  it('SigmaHQ "Suspicious SignIns From A Non Registered Device" fires on a Graph sign-in whose deviceDetail.trustType is null, as its KQL (isempty) does (failed before: only "" matched); not on a joined device', async () => {
+    const risky = { authenticationRequirement: 'singleFactorAuthentication', riskLevelDuringSignIn: 'medium', riskState: 'atRisk' };
+    const g = r.graphSignIn(0, 'hank@contoso.com', '185.220.101.8', r.LONDON, risky);
+    const sigma = (a: Alert[]) => a.filter(x => x.title === 'Suspicious SignIns From A Non Registered Device');
+    expect(sigma(await replay([[g]]))).toHaveLength(1);
+    const { trustType: _t, ...noTrust } = g.deviceDetail;
+    expect(sigma(await replay([[{ ...g, deviceDetail: noTrust }]]))).toHaveLength(1);
+    expect(sigma(await replay([[{ ...g, deviceDetail: { ...g.deviceDetail, trustType: 'Azure AD joined', isManaged: true } }]]))).toEqual([]);
   });
 
   it('password spray from an IPv6 address in Event Hub batches; quiet on one user mistyping', async () => {

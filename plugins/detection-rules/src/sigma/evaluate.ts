@@ -62,6 +62,9 @@ function compileValue(value: Scalar, mods: string[], field: string | null): ((v:
     };
   }
   if (value === null) return v => v === null || v === undefined || v === '';
+  // an empty value is an empty field, as the compiled KQL's isempty() reads it: absent, null or ''
+  // (Graph writes deviceDetail.trustType null where Log Analytics has "")
+  if (value === '' && mods.every(m => m === 'cased' || m === 'neq')) return v => v === null || v === undefined || v === '';
   if (mods.some(m => ['gt', 'gte', 'lt', 'lte'].includes(m))) {
     const n = Number(value);
     if (!Number.isFinite(n)) throw new SigmaError(`${field}: numeric modifier needs a number, got ${JSON.stringify(value)}`);
