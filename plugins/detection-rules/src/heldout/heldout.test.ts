@@ -104,6 +104,22 @@ describe('Entra sign-ins', () => {
     expect(await replay([[...typo, r.graphSignIn(420, 'frank@contoso.com', '81.2.69.170', r.LONDON)]])).toEqual([]);
   });
 
+  it('service principal and managed identity sign-ins (Log Analytics and diagnostic shapes) are workloads: no travel between regions, no spray from many apps failing their secrets', async () => {
+    const sp = (sec: number, name: string, ip: string, loc: typeof r.LONDON, code = 0) => ({
+      TenantId: r.TEN, TimeGenerated: r.at(sec, '.1234567'), Type: 'AADServicePrincipalSignInLogs', Category: 'ServicePrincipalSignInLogs', ResultType: String(code), ResultDescription: code ? 'Invalid client secret provided.' : '',
+      ServicePrincipalId: uuid(), ServicePrincipalName: name, AppId: uuid(), IPAddress: ip, LocationDetails: JSON.stringify(loc), Location: loc.countryOrRegion, ResourceDisplayName: 'Azure Storage', CorrelationId: uuid(), Id: uuid(),
+    });
+    const mi = (sec: number, ip: string, loc: typeof r.LONDON) => ({
+      time: r.at(sec, '.5170000'), category: 'ManagedIdentitySignInLogs', resultType: '0', properties: { id: uuid(), createdDateTime: r.at(sec, '.5170000'), servicePrincipalId: uuid(), servicePrincipalName: 'mi-trainer', appId: uuid(), ipAddress: ip, location: loc, status: { errorCode: 0 }, resourceDisplayName: 'Azure Storage' },
+    });
+    const lines = [
+      sp(0, 'ci-deployer', '20.50.2.3', r.LONDON), sp(600, 'ci-deployer', '95.173.136.70', r.MOSCOW),
+      mi(0, '20.77.10.9', r.LONDON), mi(300, '52.1.2.3', r.NEW_YORK),
+      ...Array.from({ length: 12 }, (_, i) => sp(900 + i * 10, `app-${i}`, '20.50.2.3', r.LONDON, 7000215)),
+    ];
+    expect(await replay([lines])).toEqual([]);
+  });
+
   it('break-glass: an emergency account signs in; a portal break-glass grant; quiet when refused', async () => {
     expect(only(await replay([[r.graphSignIn(0, 'BreakGlass01@contoso.onmicrosoft.com', '81.2.69.171', r.LONDON)]]), 'break-glass-use')).toMatchObject([{ severity: 'critical' }]);
     const ok = r.portalAudit(0, 'access-requests', 'break-glass', 'succeeded', 'user:default/oncall-sre', { actor: 'user:default/oncall-sre', justification: 'SEV1', grant: { id: 'g-77', resourceRef: 'resource:default/llm-70b' } });
