@@ -153,11 +153,12 @@ export function egressDeniedResearch(): StatefulRule {
         },
       ];
     },
-    kql: cfg => `// Azure Firewall denies from research subnets (researchCidrs)
+    kql: cfg => `// Azure Firewall denies from research subnets (researchCidrs); principal named as the engine names it
 union AZFWNetworkRule, AZFWApplicationRule
 | where Action == "Deny"
 | where ${cfg.researchCidrs.length ? `ipv4_is_in_any_range(SourceIp, ${kqlList(cfg.researchCidrs)})` : 'false'}
-| summarize denies = count(), first = min(TimeGenerated), last = max(TimeGenerated) by SourceIp, destination = coalesce(Fqdn, DestinationIp), DestinationPort`,
+| summarize denies = count(), first = min(TimeGenerated), last = max(TimeGenerated) by SourceIp, destination = coalesce(Fqdn, DestinationIp), DestinationPort
+| extend principal = strcat("research subnet ", SourceIp)`,
   };
 }
 
