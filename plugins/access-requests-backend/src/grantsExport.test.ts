@@ -9,9 +9,17 @@ jest.setTimeout(90_000);
 const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
 
 const readAll: Record<string, boolean> = { [BOB]: true };
+/** External-access subjects and the only permissions their token allows (accessRestrictions). */
+const restricted: Record<string, string[]> = { 'external:requests-reader': ['access-requests.request.read'] };
 const permissionsMock = mockServices.permissions.mock({
   authorize: async (requests: any[], options: any) => {
-    const user = options.credentials.principal.userEntityRef;
+    const principal = options.credentials.principal;
+    if (principal.type === 'service') {
+      // as Backstage's ServerPermissionClient: a service principal is limited only by its access restrictions
+      const names = restricted[principal.subject];
+      return requests.map(r => ({ result: !names || names.includes(r.permission.name) ? AuthorizeResult.ALLOW : AuthorizeResult.DENY })) as any;
+    }
+    const user = principal.userEntityRef;
     return requests.map(r => ({
       result: r.permission.name !== 'access-requests.read-all' || readAll[user] ? AuthorizeResult.ALLOW : AuthorizeResult.DENY,
     })) as any;
@@ -83,5 +91,25 @@ describe.each(databases.eachSupportedId())('GET /grants/export on %p', databaseI
     expect(after.status).toBe('revoked');
     expect(after.revokedAt).toEqual(expect.any(String));
     expect(after.end).toBe(after.revokedAt);
+  });
+
+  it('refuses (403, audited) a service token whose access restrictions do not include read-all', async () => {
+    const { backend, auditor } = await startAccessRequestsBackend({ knex, permissions: permissionsMock, entities: entities() });
+    stop = () => backend.stop();
+    await request(backend.server)
+      .post('/api/access-requests/requests')
+      .set('Authorization', mockCredentials.user.header(ALICE))
+      .send({ resourceRef: NS, roleId: 'viewer', durationMinutes: 30, justification: 'logs' })
+      .expect(201);
+    // an external-access token restricted to access-requests.request.read (e.g. a reporting job)
+    const header = mockCredentials.service.header({ onBehalfOf: mockCredentials.service('external:requests-reader'), targetPluginId: 'access-requests' });
+    const refused = await request(backend.server).get('/api/access-requests/grants/export').set('Authorization', header);
+    expect(refused.status).toBe(403);
+    expect(refused.body.grants).toBeUndefined();
+    expect(JSON.stringify(refused.body)).not.toContain('alice');
+    const denied = auditor.events.filter(e => e.eventId === 'permission-denied');
+    expect(denied).toHaveLength(1);
+    expect(denied[0]).toMatchObject({ outcome: 'fail', meta: { actor: 'external:requests-reader', permission: 'access-requests.read-all' } });
+    expect(auditor.events.some(e => e.eventId === 'grants-export')).toBe(false);
   });
 });

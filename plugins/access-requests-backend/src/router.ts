@@ -172,16 +172,18 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   router.get('/grants/export', async (req, res) => {
     const credentials = await httpAuth.credentials(req, { allow: ['user', 'service'] });
     const isUser = credentials.principal.type === 'user';
-    const userRef = isUser ? (credentials.principal as { userEntityRef: string }).userEntityRef : undefined;
-    if (isUser) rememberActor(res, userRef!);
+    const subject = isUser
+      ? (credentials.principal as { userEntityRef: string }).userEntityRef
+      : (credentials.principal as { subject?: string }).subject ?? 'service';
+    rememberActor(res, subject);
     // the same input backstop as every other route, right after authentication
     refuseUnsafeInput(req);
-    if (isUser) {
-      const actor = { userRef: userRef!, request: req, credentials };
-      const [ok] = await decide(actor, accessReadAllPermission);
-      if (!ok) await refuse(actor, accessReadAllPermission);
-    }
-    const subject = isUser ? userRef! : (credentials.principal as { subject?: string }).subject ?? 'service';
+    // Users need read-all. Service principals are asked too: a plugin's own token passes, but an
+    // external-access token restricted to other permissions (backend.auth.externalAccess
+    // accessRestrictions) is refused instead of reading every grant.
+    const actor = { userRef: subject, request: req, credentials };
+    const [ok] = await decide(actor, accessReadAllPermission);
+    if (!ok) await refuse(actor, accessReadAllPermission);
     const ev = await auditor.createEvent({ eventId: 'grants-export', severityLevel: 'medium', request: req, meta: { actor: subject } });
     try {
       const result = await service.exportGrants();
