@@ -2,7 +2,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { newStats, readFileEventBatches, textChunks } from './reader';
+import * as crypto from 'node:crypto';
+import { newStats, parseLine, readFileEventBatches, textChunks } from './reader';
+import * as b from './testing/builders';
 
 async function* blocks(bytes: Buffer, size: number): AsyncGenerator<Buffer> {
   for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
@@ -82,5 +84,35 @@ describe('readFileEventBatches', () => {
       expect(stats).toMatchObject({ lines: 9000, events: 9000, errors: 0 });
       expect(got).toEqual(expected);
     }
+  });
+});
+
+describe('event ids of firewall and Hubble lines (computed on first read)', () => {
+  const T = '2026-12-07T10:00:00Z';
+  const sha = (t: string) => crypto.createHash('sha256').update(t).digest('hex');
+  const lines = [
+    JSON.stringify(b.firewallClassic({ time: T, src: '10.0.0.1', dst: '1.1.1.1', port: 53, action: 'Deny' })),
+    JSON.stringify(b.firewallStructured({ time: T, src: '10.0.0.1', fqdn: 'x.example', port: 443, action: 'Allow', la: true })),
+    JSON.stringify(b.hubbleFlow({ time: T, ns: 'research-a', pod: 'p', srcIp: '10.1.0.1', dstIp: '8.8.8.8', port: 53, verdict: 'DROPPED' })),
+  ];
+
+  it('is the SHA-256 of the line, with and without idempotency keys, and survives copies and JSON', () => {
+    for (const line of lines) {
+      for (const opts of [undefined, { keys: false }]) {
+        const ev = parseLine(line, opts).events[0];
+        expect(['azure_firewall', 'hubble']).toContain(ev.source);
+        expect(ev.id).toBe(sha(line));
+        expect(ev.id).toBe(ev.id);
+        expect({ ...ev }.id).toBe(sha(line));
+        expect(JSON.parse(JSON.stringify(ev)).id).toBe(sha(line));
+      }
+    }
+  });
+
+  it('is the SHA-256 of each record of a multi-record line', () => {
+    const recs = lines.map(l => JSON.parse(l));
+    const events = parseLine(JSON.stringify({ records: recs }), { keys: false }).events;
+    expect(events.map(e => e.id)).toEqual(recs.map(r => sha(JSON.stringify(r))));
+    expect(new Set(events.map(e => e.id)).size).toBe(3);
   });
 });

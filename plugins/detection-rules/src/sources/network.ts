@@ -116,7 +116,10 @@ export function normalizeFirewall(f: FwRecord, r: RecordRef): DetectionEvent {
   const deny = action === 'deny' || action === 'drop' || action === 'reject';
   const dstName = f.fqdn ?? f.dst ?? 'unknown';
   return {
-    id: r.digest(),
+    // the line's SHA-256, computed when first read (a rule reporting the event, the store), not per line
+    get id() {
+      return r.digest();
+    },
     key: r.key(),
     source: 'azure_firewall',
     classUid: OCSF_CLASSES.network_activity.uid,
@@ -186,7 +189,10 @@ export function normalizeHubble(f: Record<string, unknown>, r: RecordRef): Detec
   const dstName = dstHost ?? dstIp ?? 'unknown';
   const activity = policyDeny ? 'deny' : verdict === 'DROPPED' ? 'drop' : verdict === 'FORWARDED' ? 'allow' : verdict.toLowerCase();
   return {
-    id: r.digest(),
+    // as for the firewall: the line's SHA-256 on first read
+    get id() {
+      return r.digest();
+    },
     key: r.key(),
     source: 'hubble',
     classUid: OCSF_CLASSES.network_activity.uid,
