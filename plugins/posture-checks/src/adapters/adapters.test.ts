@@ -127,11 +127,14 @@ items:
 
   it('reports a syntax error with its line', () => {
     expect(() => parseKubeYaml('apiVersion: v1\nkind: Pod\nmetadata:\n  name: [unclosed\n', 'bad.yaml')).toThrow(ParseError);
+    let error: unknown;
     try {
       parseKubeYaml('a: 1\nb: : :\n  - x\n', 'bad.yaml');
     } catch (e) {
-      expect((e as ParseError).line).toBeGreaterThanOrEqual(1);
+      error = e;
     }
+    expect(error).toBeInstanceOf(ParseError);
+    expect((error as ParseError).line).toBeGreaterThanOrEqual(1);
   });
 });
 

@@ -26,7 +26,8 @@ export function toKubeObject(v: Record<string, any>): KubeObject {
   if (isObj(meta.labels)) for (const [k, val] of Object.entries(meta.labels)) labels[k] = String(val);
   const annotations: Record<string, string> = {};
   if (isObj(meta.annotations)) for (const [k, val] of Object.entries(meta.annotations)) annotations[k] = String(val);
-  const name = typeof meta.name === 'string' && meta.name ? meta.name : typeof meta.generateName === 'string' ? `${meta.generateName}*` : '<unnamed>';
+  const generated = typeof meta.generateName === 'string' ? `${meta.generateName}*` : '<unnamed>';
+  const name = typeof meta.name === 'string' && meta.name ? meta.name : generated;
   return {
     ...v,
     kind: v.kind,

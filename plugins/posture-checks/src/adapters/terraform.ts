@@ -52,8 +52,8 @@ export function terraformResources(plan: Record<string, any>, file: string): TfR
       changes.set(rc.address, rc);
     }
   }
-  const root = isObj(plan.planned_values?.root_module) ? plan.planned_values.root_module : isObj(plan.values?.root_module) ? plan.values.root_module : undefined;
   const rootKey = isObj(plan.planned_values?.root_module) ? 'planned_values' : 'values';
+  const root = isObj(plan[rootKey]?.root_module) ? plan[rootKey].root_module : undefined;
   const walk = (mod: Record<string, any>, pointer: PathSeg[]) => {
     if (Array.isArray(mod.resources)) {
       mod.resources.forEach((r: any, i: number) => {
@@ -115,10 +115,10 @@ function collectRefs(expr: unknown, out: string[]): void {
 }
 
 /** References of an attribute expression (e.g. `private_service_connection`), module-qualified. */
-function refsOf(plan: Record<string, any>, r: TfResource, attr: string): string[] {
+function refsOf(plan: Record<string, any>, r: TfResource, attribute: string): string[] {
   const cfg = configResource(plan, r);
   const refs: string[] = [];
-  collectRefs(cfg?.expressions?.[attr], refs);
+  collectRefs(cfg?.expressions?.[attribute], refs);
   const prefix = configModulePath(r.module).map(m => `module.${m}.`).join('');
   const out: string[] = [];
   for (const ref of refs) {
@@ -137,12 +137,36 @@ function refsOf(plan: Record<string, any>, r: TfResource, attr: string): string[
 }
 
 function configAddress(r: TfResource): string {
-  return configModulePath(r.module).map(m => `module.${m}.`).join('') + `${r.type}.${r.name}`;
+  return `${configModulePath(r.module).map(m => `module.${m}.`).join('')}${r.type}.${r.name}`;
 }
 
 function refersTo(refs: string[], target: TfResource): boolean {
   const addr = configAddress(target);
   return refs.some(ref => ref === addr || ref.startsWith(`${addr}.`) || ref.startsWith(`${addr}[`));
+}
+
+/** `public_network_access_enabled` in ARM terms: false is Disabled, a written true Enabled, absent the default. */
+function publicNetworkAccessValue(pna: Evidence<boolean>): Evidence<string>['value'] {
+  if (pna.value === UNKNOWN) return UNKNOWN;
+  if (pna.value === false) return 'Disabled';
+  return pna.present ? 'Enabled' : undefined;
+}
+
+/** The account's key source from its `customer_managed_key` block: a key id means Key Vault, a block without one is not known yet. */
+function keySourceOf(cmk: Record<string, any> | undefined): Evidence<string> {
+  if (!cmk) return { present: false, value: undefined, path: 'customer_managed_key' };
+  const keyId = cmk.key_vault_key_id || cmk.managed_hsm_key_id;
+  return keyId
+    ? { present: true, value: 'Microsoft.Keyvault', raw: cmk.key_vault_key_id ?? cmk.managed_hsm_key_id, path: 'customer_managed_key[0].key_vault_key_id' }
+    : { present: true, value: UNKNOWN, path: 'customer_managed_key[0].key_vault_key_id' };
+}
+
+const CONTAINER_ACCESS: Record<string, string> = { private: 'None', blob: 'Blob', container: 'Container' };
+
+/** `container_access_type` in ARM terms (`private` is None); any other text is kept as written. */
+function containerPublicAccess(raw: string | typeof UNKNOWN | undefined): Evidence<string>['value'] {
+  if (raw === UNKNOWN || raw === undefined) return raw;
+  return CONTAINER_ACCESS[raw.toLowerCase()] ?? raw;
 }
 
 function firstBlock(v: unknown): Record<string, any> | undefined {
@@ -191,7 +215,8 @@ export function storageAccountsFromTerraform(plan: Record<string, any>, resource
     const tags: Record<string, string> = {};
     if (isObj(v.tags)) for (const [k, t] of Object.entries(v.tags)) if (typeof t === 'string') tags[k] = t;
     const pna = attr(a, 'public_network_access_enabled', bool);
-    const nested = 'allow_nested_items_to_be_public' in a.values ? 'allow_nested_items_to_be_public' : 'allow_blob_public_access' in a.values ? 'allow_blob_public_access' : 'allow_nested_items_to_be_public';
+    // azurerm 3.x names it allow_nested_items_to_be_public, 2.x allow_blob_public_access
+    const nested = !('allow_nested_items_to_be_public' in a.values) && 'allow_blob_public_access' in a.values ? 'allow_blob_public_access' : 'allow_nested_items_to_be_public';
     const anon = attr(a, nested, bool);
     const blobProps = firstBlock(v.blob_properties);
     const netRules = firstBlock(v.network_rules);
@@ -202,17 +227,14 @@ export function storageAccountsFromTerraform(plan: Record<string, any>, resource
       resourceGroup: typeof v.resource_group_name === 'string' ? v.resource_group_name : undefined,
       tags,
       location: a.location,
-      publicNetworkAccess: { ...pna, value: pna.value === UNKNOWN ? UNKNOWN : pna.value === false ? 'Disabled' : pna.present ? 'Enabled' : undefined },
+      publicNetworkAccess: { ...pna, value: publicNetworkAccessValue(pna) },
       allowBlobPublicAccess: anon,
       allowSharedKeyAccess: attr(a, 'shared_access_key_enabled', bool),
       minimumTlsVersion: attr(a, 'min_tls_version', string),
       networkDefaultAction: netRules && 'default_action' in netRules
         ? { present: true, value: string(netRules.default_action), path: 'network_rules[0].default_action' }
         : { present: false, value: undefined, path: 'network_rules[0].default_action' },
-      keySource: cmk && (cmk.key_vault_key_id || cmk.managed_hsm_key_id)
-        ? { present: true, value: 'Microsoft.Keyvault', raw: cmk.key_vault_key_id ?? cmk.managed_hsm_key_id, path: 'customer_managed_key[0].key_vault_key_id' }
-        : cmk ? { present: true, value: UNKNOWN, path: 'customer_managed_key[0].key_vault_key_id' }
-          : { present: false, value: undefined, path: 'customer_managed_key' },
+      keySource: keySourceOf(cmk),
       blobSoftDelete: softDelete(blobProps, 'delete_retention_policy'),
       containerSoftDelete: softDelete(blobProps, 'container_delete_retention_policy'),
       containers: [],
@@ -242,7 +264,7 @@ export function storageAccountsFromTerraform(plan: Record<string, any>, resource
         if (!a) break;
         const e = attr(r, 'container_access_type', string, r.location);
         const raw = e.value;
-        const value = raw === UNKNOWN ? UNKNOWN : raw === undefined ? undefined : raw.toLowerCase() === 'private' ? 'None' : raw.toLowerCase() === 'blob' ? 'Blob' : raw.toLowerCase() === 'container' ? 'Container' : raw;
+        const value = containerPublicAccess(raw);
         models.get(a)!.containers.push({ name: typeof r.values.name === 'string' ? r.values.name : r.address, publicAccess: { ...e, value, raw }, location: r.location });
         break;
       }
@@ -274,7 +296,9 @@ export function storageAccountsFromTerraform(plan: Record<string, any>, resource
         let a: TfResource | undefined;
         let kind: 'blob' | 'account' | 'other' | 'unknown' = 'unknown';
         if (typeof target === 'string') {
-          kind = /blobServices/i.test(target) ? 'blob' : /(queue|table|file)Services/i.test(target) ? 'other' : /storageAccounts\/[^/]+$/i.test(target) ? 'account' : 'other';
+          if (/blobServices/i.test(target)) kind = 'blob';
+          else if (/(queue|table|file)Services/i.test(target)) kind = 'other';
+          else kind = /storageAccounts\/[^/]+$/i.test(target) ? 'account' : 'other';
           a = accounts.find(x => (typeof x.values.id === 'string' && target.toLowerCase().startsWith(x.values.id.toLowerCase())) || (typeof x.values.name === 'string' && new RegExp(`/storageAccounts/${x.values.name}(/|$)`, 'i').test(target)));
         } else {
           const refs = refsOf(plan, r, 'target_resource_id');
@@ -420,7 +444,7 @@ export function armResourcesFromAzapi(resources: TfResource[]): { type: string; 
       type,
       name,
       properties: isObj(body.properties) ? body.properties : {},
-      tags: isObj(r.values.tags) ? r.values.tags : isObj(body.tags) ? body.tags : {},
+      tags: [r.values.tags, body.tags].find(isObj) ?? {},
       scope: type.toLowerCase() === 'microsoft.insights/diagnosticsettings' ? r.values.parent_id : undefined,
       file: r.location.file,
       pointer: r.location.pointer ?? '',

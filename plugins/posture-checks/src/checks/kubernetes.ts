@@ -20,16 +20,21 @@ function isObj(v: unknown): v is Record<string, any> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** The subject type of the kinds that are not workloads. */
+const SUBJECT_TYPE_OF_KIND: Partial<Record<string, Subject['type']>> = {
+  NetworkPolicy: 'network-policy',
+  RuntimeClass: 'runtime-class',
+  Role: 'role',
+  ClusterRole: 'role',
+  RoleBinding: 'role-binding',
+  ClusterRoleBinding: 'role-binding',
+  Namespace: 'namespace',
+};
+
 export function objectSubject(item: KubeItem, cfg: PostureConfig): Subject {
   const o = item.object;
   const ns = namespaceOf(item, cfg);
-  const type: Subject['type'] =
-    o.kind === 'NetworkPolicy' ? 'network-policy'
-      : o.kind === 'RuntimeClass' ? 'runtime-class'
-        : o.kind === 'Role' || o.kind === 'ClusterRole' ? 'role'
-          : o.kind === 'RoleBinding' || o.kind === 'ClusterRoleBinding' ? 'role-binding'
-            : o.kind === 'Namespace' ? 'namespace'
-              : 'workload';
+  const type: Subject['type'] = SUBJECT_TYPE_OF_KIND[o.kind] ?? 'workload';
   return {
     type,
     key: ns ? `k8s/${ns}/${o.kind}/${o.metadata.name}` : `k8s/${o.kind}/${o.metadata.name}`,
@@ -211,7 +216,9 @@ export function checkSeccomp(index: KubeIndex, cfg: PostureConfig): CheckResult[
       const own = c.securityContext?.seccompProfile?.type ?? seccompFromAnnotation(ann[`container.seccomp.security.alpha.kubernetes.io/${name}`]);
       const type = own ?? podType;
       if (type !== 'RuntimeDefault' && type !== 'Localhost') {
-        const where = own !== undefined ? `${path}.securityContext.seccompProfile.type` : podType !== undefined ? `${p.specPath}.securityContext.seccompProfile.type` : `${path}.securityContext.seccompProfile.type`;
+        // the pod's profile is to blame when the container sets none of its own
+        const blamed = own === undefined && podType !== undefined ? p.specPath : path;
+        const where = `${blamed}.securityContext.seccompProfile.type`;
         violations.push({ path: where, message: type === undefined ? `Container ${name} has no seccomp profile (Unconfined)` : `Container ${name} uses seccomp profile ${JSON.stringify(type)}` });
       }
     }

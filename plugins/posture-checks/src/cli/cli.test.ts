@@ -127,7 +127,7 @@ describe('posture CLI', () => {
   });
 
   it('exits 2 on a malformed file, naming it, even when other files are fine', async () => {
-    await fsp.writeFile(path.join(dir, 'ok.yaml'), NAMESPACE + '---\n' + DENY);
+    await fsp.writeFile(path.join(dir, 'ok.yaml'), `${NAMESPACE}---\n${DENY}`);
     await fsp.writeFile(path.join(dir, 'broken.yaml'), 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: [oops\n');
     const r = await runCli([dir]);
     expect(r.code).toBe(2);
@@ -150,7 +150,7 @@ describe('posture CLI', () => {
   });
 
   it('--fail-on ignores lower severities; bad options exit 2', async () => {
-    await fsp.writeFile(path.join(dir, 'ns.yaml'), NAMESPACE + '---\n' + DENY + `---
+    await fsp.writeFile(path.join(dir, 'ns.yaml'), `${NAMESPACE}---\n${DENY}---
 apiVersion: v1
 kind: Pod
 metadata: { name: p, namespace: research }

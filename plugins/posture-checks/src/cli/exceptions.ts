@@ -44,7 +44,8 @@ function parseDate(v: unknown, field: string): string | undefined {
 
 export function parseExceptions(doc: unknown, source: string): PolicyException[] {
   const d = doc as any;
-  const list = Array.isArray(doc) ? doc : d && typeof d === 'object' ? d.items ?? d.exceptions : undefined;
+  let list: unknown = doc;
+  if (!Array.isArray(doc)) list = d && typeof d === 'object' ? d.items ?? d.exceptions : undefined;
   if (!Array.isArray(list)) throw new ExceptionsError(`${source}: expected a policy-exceptions export {"items": [...]} or {"exceptions": [...]}`);
   return list.map((e: any, i: number) => {
     const at = `${source}: ${Array.isArray(d?.items) ? 'items' : 'exceptions'}[${i}]`;
@@ -58,7 +59,7 @@ export function parseExceptions(doc: unknown, source: string): PolicyException[]
       status: typeof e.status === 'string' ? e.status : undefined,
       startsAt: parseDate(e.startsAt, `${at}.startsAt`),
       endsAt: parseDate(e.endsAt ?? e.expiresAt, `${at}.endsAt`),
-      title: typeof e.title === 'string' ? e.title : typeof e.justification === 'string' ? e.justification : undefined,
+      title: [e.title, e.justification].find((t): t is string => typeof t === 'string'),
     };
     if (e.scope !== undefined) {
       const refs = e.scope?.entityRefs;
@@ -149,23 +150,23 @@ export async function loadExceptions(source: string, env: NodeJS.ProcessEnv, fet
       u.pathname = `${u.pathname.replace(/\/+$/, '')}/export`;
       u.searchParams.set('format', 'json');
     }
-    source = u.toString();
+    const url = u.toString();
     const headers: Record<string, string> = { Accept: 'application/json' };
     if (env.FRONTIER_GUARD_TOKEN) headers.Authorization = `Bearer ${env.FRONTIER_GUARD_TOKEN}`;
     let res: Response;
     try {
-      res = await fetchImpl(source, { headers });
+      res = await fetchImpl(url, { headers });
     } catch (e) {
-      throw new ExceptionsError(`${source}: ${(e as Error).message}`);
+      throw new ExceptionsError(`${url}: ${(e as Error).message}`);
     }
-    if (!res.ok) throw new ExceptionsError(`${source}: HTTP ${res.status}`);
+    if (!res.ok) throw new ExceptionsError(`${url}: HTTP ${res.status}`);
     let doc: unknown;
     try {
       doc = await res.json();
     } catch {
-      throw new ExceptionsError(`${source}: response is not JSON`);
+      throw new ExceptionsError(`${url}: response is not JSON`);
     }
-    return parseExceptions(doc, source);
+    return parseExceptions(doc, url);
   }
   let text: string;
   try {

@@ -117,7 +117,8 @@ async function run(argv: string[], io: Io): Promise<number> {
   const blocking = findings.filter(f => f.status === 'fail' && !exceptedSet.has(f) && severityRank(f.severity) >= severityRank(failOn));
   const noInput = loaded.errors.length === 0 && loaded.files.every(f => f.kind === 'skipped');
   if (noInput) loaded.errors.push({ file: positional.join(' '), message: 'no infrastructure code found (Kubernetes YAML, ARM/Bicep JSON or Terraform plan JSON)' });
-  const exitCode = loaded.errors.length > 0 ? 2 : blocking.length > 0 ? 1 : 0;
+  let exitCode = blocking.length > 0 ? 1 : 0;
+  if (loaded.errors.length > 0) exitCode = 2;
   const report: RunReport = { findings, excepted, summary: summarize(findings), files: loaded.files, errors: loaded.errors, failOn, exitCode };
 
   const chunks: Iterable<string> = format === 'json' ? toJsonChunks(report) : [format === 'sarif' ? `${JSON.stringify(toSarif(report))}\n` : toTable(report)];

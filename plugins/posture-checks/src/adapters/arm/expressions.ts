@@ -114,7 +114,7 @@ export function parseExpression(src: string): Ast {
     }
     throw new ExpressionError(`unexpected "${t.v}"`);
   };
-  const expr = (): Ast => {
+  function expr(): Ast {
     let node = primary();
     for (;;) {
       const t = peek();
@@ -130,7 +130,7 @@ export function parseExpression(src: string): Ast {
         node = { k: 'index', target: node, index };
       } else return node;
     }
-  };
+  }
   const ast = expr();
   if (pos !== toks.length) throw new ExpressionError('unexpected text after the expression');
   return ast;
@@ -312,7 +312,7 @@ function call(ast: Extract<Ast, { k: 'call' }>, scope: EvalScope): unknown {
     case 'variables':
       return anyUnknown ? UNKNOWN : scope.variable(str(args[0]));
     case 'copyindex': {
-      const loop = typeof args[0] === 'string' ? args[0] : typeof args[1] === 'string' ? args[1] : undefined;
+      const loop = [args[0], args[1]].find((a): a is string => typeof a === 'string');
       const offset = typeof args[0] === 'number' ? args[0] : 0;
       const i = scope.copyIndex(loop);
       return i === undefined ? UNKNOWN : i + offset;
@@ -333,6 +333,8 @@ function call(ast: Extract<Ast, { k: 'call' }>, scope: EvalScope): unknown {
       return { name: scope.deploymentName, properties: { templateLink: {} } };
     case 'environment':
       return { name: 'AzureCloud', resourceManager: 'https://management.azure.com/', suffixes: { storage: 'core.windows.net', keyvaultDns: '.vault.azure.net' }, authentication: { loginEndpoint: 'https://login.microsoftonline.com/' } };
+    default:
+      break; // the functions below need every argument known
   }
   if (anyUnknown) return UNKNOWN;
   switch (name) {
@@ -529,7 +531,7 @@ function call(ast: Extract<Ast, { k: 'call' }>, scope: EvalScope): unknown {
       let prefix = '';
       if (name === 'resourceid') {
         const s = before.length >= 2 ? before[0] : sub;
-        const g = before.length >= 2 ? before[1] : before.length === 1 ? before[0] : rg;
+        const g = before.length >= 2 ? before[1] : before[0] ?? rg;
         prefix = `/subscriptions/${s}/resourceGroups/${g}`;
       } else if (name === 'subscriptionresourceid') {
         prefix = `/subscriptions/${before[0] ?? sub}`;

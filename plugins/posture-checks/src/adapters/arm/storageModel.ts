@@ -151,7 +151,8 @@ export function storageAccountsFromArm(resources: ArmResource[], defaults: { sub
           const groups = readPath(c, ['properties', 'groupIds'], '').value;
           if (Array.isArray(groups) && groups.length > 0 && !groups.some(g => typeof g === 'string' && /^blob/i.test(g))) return;
           const explicit = readPath(c, ['properties', 'privateLinkServiceConnectionState', 'status'], '');
-          const status = explicit.present ? normString(explicit.value) : manual ? 'Pending' : 'Approved';
+          const implicitStatus = manual ? 'Pending' : 'Approved';
+          const status = explicit.present ? normString(explicit.value) : implicitStatus;
           a.privateEndpointConnections.push({
             name: `${r.name}/${String(c?.name ?? i)}`,
             status,
@@ -167,11 +168,14 @@ export function storageAccountsFromArm(resources: ArmResource[], defaults: { sub
         const scope = r.scope;
         if (typeof scope === 'string') {
           accountName = accountNameFromId(scope);
-          target = /blobServices/i.test(scope) ? 'blob' : /\/(queue|table|file)Services/i.test(scope) ? 'other' : accountName ? 'account' : 'other';
+          if (/blobServices/i.test(scope)) target = 'blob';
+          else if (/\/(queue|table|file)Services/i.test(scope)) target = 'other';
+          else target = accountName ? 'account' : 'other';
         }
       } else if (t.startsWith('microsoft.storage/storageaccounts')) {
         accountName = segs[0];
-        target = t.startsWith('microsoft.storage/storageaccounts/blobservices/') ? 'blob' : t === 'microsoft.storage/storageaccounts/providers/diagnosticsettings' ? 'account' : 'other';
+        if (t.startsWith('microsoft.storage/storageaccounts/blobservices/')) target = 'blob';
+        else target = t === 'microsoft.storage/storageaccounts/providers/diagnosticsettings' ? 'account' : 'other';
       } else continue;
       const a = byName(accountName) ?? (accountName === undefined && target === 'unknown' ? single : undefined);
       if (!a) continue;

@@ -67,7 +67,10 @@ function makeScope(st: ScopeState): EvalScope {
       const k = Object.keys(st.variables).find(x => x.toLowerCase() === name.toLowerCase());
       return k === undefined ? UNKNOWN : st.variables[k];
     },
-    copyIndex: loop => (loop !== undefined ? st.copy.get(loop) : st.currentCopy !== undefined ? st.copy.get(st.currentCopy) : undefined),
+    copyIndex: loop => {
+      const name = loop ?? st.currentCopy;
+      return name === undefined ? undefined : st.copy.get(name);
+    },
     subscriptionId: st.subscriptionId,
     resourceGroup: st.resourceGroup,
     location: 'westeurope',
@@ -138,7 +141,10 @@ function resolveParameters(template: Record<string, any>, provided: Record<strin
   };
   // parameters() inside defaults may refer to other parameters: resolve lazily through a proxy scope.
   const lazy = new Proxy(values, {
-    get: (target, key: string) => (key in target ? target[key] : pending.has(key) ? resolve(key) : undefined),
+    get: (target, key: string) => {
+      if (key in target) return target[key];
+      return pending.has(key) ? resolve(key) : undefined;
+    },
     has: (target, key: string) => key in target || pending.has(key),
     ownKeys: () => [...new Set([...Object.keys(values), ...pending.keys()])],
     getOwnPropertyDescriptor: () => ({ enumerable: true, configurable: true }),
@@ -162,7 +168,10 @@ function resolveVariables(template: Record<string, any>, st: ScopeState): void {
     return v;
   };
   st.variables = new Proxy(values, {
-    get: (target, key: string) => (key in target ? target[key] : keys.includes(key) ? resolve(key) : undefined),
+    get: (target, key: string) => {
+      if (key in target) return target[key];
+      return keys.includes(key) ? resolve(key) : undefined;
+    },
     has: (target, key: string) => key in target || keys.includes(key),
     ownKeys: () => [...new Set([...Object.keys(values), ...keys, ...(Array.isArray(decl.copy) ? decl.copy.map((c: any) => String(c?.name)) : [])])],
     getOwnPropertyDescriptor: () => ({ enumerable: true, configurable: true }),
@@ -235,12 +244,7 @@ export function expandTemplate(template: unknown, provided: Record<string, unkno
   }
   const out: ArmResource[] = [];
   const resources = template.resources;
-  const entries: [PathSeg, any][] = Array.isArray(resources)
-    ? resources.map((r, i) => [i, r])
-    : isObj(resources)
-      ? Object.entries(resources)
-      : [];
-  for (const [key, res] of entries) {
+  for (const [key, res] of resourceEntries(resources)) {
     expandResource(res, [...basePointer, 'resources', key], undefined, st, ctx, out);
   }
   return out;
@@ -311,8 +315,7 @@ function expandOne(
     raw: res,
   });
   const children = res.resources;
-  const childEntries: [PathSeg, any][] = Array.isArray(children) ? children.map((r, i) => [i, r]) : isObj(children) ? Object.entries(children) : [];
-  for (const [k, child] of childEntries) {
+  for (const [k, child] of resourceEntries(children)) {
     expandResource(child, [...pointer, 'resources', k], { type, name }, st, ctx, out);
   }
 }
@@ -385,3 +388,9 @@ export function isArmParameters(doc: unknown): boolean {
 }
 
 export { isExpression };
+
+/** A `resources` value as [index or symbolic name, resource] pairs: an array, a languageVersion 2.0 object, or none. */
+function resourceEntries(resources: unknown): [PathSeg, any][] {
+  if (Array.isArray(resources)) return resources.map((r, i) => [i, r]);
+  return isObj(resources) ? Object.entries(resources) : [];
+}
