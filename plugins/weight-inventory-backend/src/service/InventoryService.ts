@@ -73,8 +73,7 @@ export class InventoryService {
     const { store, clock, logger } = this.options;
     const refresh = await store.startRefresh({ trigger, startedAt: clock.now().toISOString(), requestedBy });
     const errors: string[] = [];
-    let storeCount = 0;
-    let driftCount = 0;
+    const counts = { stores: 0, drift: 0 };
     const okKinds = new Set<string>();
     const failedKinds = new Set<string>();
     for (const source of this.options.sources) {
@@ -84,8 +83,8 @@ export class InventoryService {
         if (source.discoverEach) {
           // streaming: each store is evaluated and written as soon as it is read
           await source.discoverEach(async d => {
-            driftCount += await this.saveOne(d, refresh.id);
-            storeCount++;
+            counts.drift += await this.saveOne(d, refresh.id);
+            counts.stores++;
             if (d.error) errors.push(`${d.name}: ${d.error}`);
           });
         } else {
@@ -100,15 +99,16 @@ export class InventoryService {
         continue;
       }
       const results = await mapLimit(discovered, this.options.concurrency ?? 4, d => this.saveOne(d, refresh.id));
-      for (const r of results) driftCount += r;
-      storeCount += discovered.length;
+      for (const r of results) counts.drift += r;
+      counts.stores += discovered.length;
       for (const d of discovered) if (d.error) errors.push(`${d.name}: ${d.error}`);
     }
     // A store a source no longer lists is gone, unless a source of the same kind failed this time.
     const removable = [...okKinds].filter(k => !failedKinds.has(k));
     if (removable.length) await store.removeStoresNotSeenIn(refresh.id, removable);
-    const status: Refresh['status'] = errors.length === 0 ? 'succeeded' : storeCount > 0 ? 'partial' : 'failed';
-    return store.finishRefresh(refresh.id, { finishedAt: clock.now().toISOString(), status, stores: storeCount, driftEvents: driftCount, errors });
+    let status: Refresh['status'] = 'succeeded';
+    if (errors.length > 0) status = counts.stores > 0 ? 'partial' : 'failed';
+    return store.finishRefresh(refresh.id, { finishedAt: clock.now().toISOString(), status, stores: counts.stores, driftEvents: counts.drift, errors });
   }
 
   private async saveOne(d: DiscoveredStore, refreshId: string): Promise<number> {
@@ -124,7 +124,8 @@ export class InventoryService {
       if (f.status === 'fail') failing[f.severity]++;
       else if (f.status === 'pass') passing++;
     }
-    const anyFail = Object.values(failing).some(n => n > 0);
+    let postureStatus: WeightStore['posture'] = 'unknown';
+    if (findings.length > 0) postureStatus = Object.values(failing).some(n => n > 0) ? 'failing' : 'passing';
     const weights = d.weights.map(w => ({ ...w, bytes: Math.round(w.bytes), storeId: d.id }));
     const lastModified = weights.reduce<string | undefined>((m, w) => (w.lastModified && (!m || w.lastModified > m) ? w.lastModified : m), undefined);
     const record: Omit<WeightStore, 'lastRefreshAt'> = {
@@ -139,7 +140,7 @@ export class InventoryService {
       resourceId: d.resourceId,
       owner: d.owner,
       tags: d.tags,
-      posture: findings.length === 0 ? 'unknown' : anyFail ? 'failing' : 'passing',
+      posture: postureStatus,
       failing,
       passing,
       weights: { files: weights.length, bytes: Math.round(weights.reduce((s, w) => s + w.bytes, 0)), lastModified },

@@ -10,7 +10,7 @@ export class NotificationsDriftNotifier implements DriftNotifier {
 
   async notify(store: WeightStore, events: DriftEvent[]): Promise<void> {
     const recipients = [SECURITY_REVIEWERS, ...(store.owner ? [store.owner] : [])];
-    const worst = events.some(e => e.severity === 'critical') ? 'critical' : events.some(e => e.severity === 'high') ? 'high' : 'normal';
+    const worst = (['critical', 'high'] as const).find(s => events.some(e => e.severity === s)) ?? 'normal';
     await this.notifications.send({
       recipients: { type: 'entity', entityRef: recipients },
       payload: {
