@@ -28,11 +28,11 @@ export async function countExcepted(
   for (let i = 0; i < open.length; i += BATCH) {
     const batch = open.slice(i, i + BATCH);
     const answers = await policyExceptions.isExceptedMany(batch.map(f => ({ controlId: f.controlId, entityRef: f.entityRef, findingKey: f.findingKey })));
-    batch.forEach((f, j) => {
-      if (!answers[j]?.excepted) return;
+    for (const [j, f] of batch.entries()) {
+      if (!answers[j]?.excepted) continue;
       byStore[f.storeId] = (byStore[f.storeId] ?? 0) + 1;
       total += 1;
-    });
+    }
   }
   return { byStore, total };
 }
