@@ -4,7 +4,8 @@ const CSV_COLUMNS = ['seq', 'occurredAt', 'pluginId', 'eventId', 'severity', 'st
 
 /** One CSV cell: quoted when needed; a leading = + - @ is prefixed with ' so spreadsheets do not run it. */
 export function csvCell(value: unknown): string {
-  let s = value === undefined || value === null ? '' : typeof value === 'string' ? value : JSON.stringify(value);
+  let s = '';
+  if (value !== undefined && value !== null) s = typeof value === 'string' ? value : JSON.stringify(value);
   if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }

@@ -8,6 +8,12 @@ import { auditEventsReadPermission } from '@internal/plugin-audit-common';
 import { auditApiRef } from '../api';
 import { AuditEventsView } from './AuditEventsView';
 
+/** What a broken chain lost, in words; an unknown reason reads as a broken link. */
+const BREAK_REASON: Partial<Record<string, string>> = {
+  'hash-mismatch': 'its content was changed',
+  'missing-row': 'an event is missing',
+};
+
 /** The hash chain's verification status, checked when the page opens and on demand. */
 export function ChainStatus() {
   const api = useApi(auditApiRef);
@@ -23,7 +29,7 @@ export function ChainStatus() {
           </Alert>
         ) : (
           <Alert severity="error">
-            Broken at event #{result.value.firstBrokenSeq}: {result.value.reason === 'hash-mismatch' ? 'its content was changed' : result.value.reason === 'missing-row' ? 'an event is missing' : 'it no longer links to the event before it'}.
+            Broken at event #{result.value.firstBrokenSeq}: {BREAK_REASON[result.value.reason ?? ''] ?? 'it no longer links to the event before it'}.
             {` ${result.value.checked.toLocaleString('en-US')} events before it verify. Tell the security team.`}
           </Alert>
         ))}
