@@ -39,11 +39,13 @@ export function getCI(obj: unknown, key: string): unknown {
   if (key in obj) return obj[key];
   const lower = key.toLowerCase();
   const n = lower.length;
-  // Lower-casing keeps the length of every string without U+0130 (the one character whose lower
-  // case is two code units), so other keys of another length cannot match: they are skipped
-  // without lower-casing them (no garbage per key).
+  // Lower-casing keeps the length of every string without U+0130 (the one code point whose lower
+  // case is longer: two code units; none is shorter, checked over all of Unicode), so only keys of
+  // the same length, or shorter ones holding U+0130, can match: the others are skipped without
+  // lower-casing or scanning them (no garbage per key).
   for (const k in obj) {
-    if ((k.length === n || k.includes('\u0130')) && Object.hasOwn(obj, k) && k.toLowerCase() === lower) return obj[k];
+    const kn = k.length;
+    if ((kn === n || (kn < n && k.includes('\u0130'))) && Object.hasOwn(obj, k) && k.toLowerCase() === lower) return obj[k];
   }
   return undefined;
 }

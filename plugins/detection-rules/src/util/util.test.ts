@@ -68,6 +68,10 @@ describe('getCI', () => {
     expect(getCI(o, 'typ')).toBeUndefined();
     // U+0130 lower-cases to two code units: still found
     expect(getCI(o, 'i\u0307d')).toBe('d');
+    expect(getCI({ 'xİİ': 1 }, 'XI\u0307I\u0307')).toBe(1);
+    // a longer key never matches a shorter name, U+0130 or not
+    expect(getCI({ 'İdİ': 1, categoryX: 2 }, 'id')).toBeUndefined();
+    expect(getCI({ 'İdİ': 1, categoryX: 2 }, 'category')).toBeUndefined();
     expect(getCI(Object.create({ inherited: 1 }), 'Inherited')).toBeUndefined();
   });
 });
