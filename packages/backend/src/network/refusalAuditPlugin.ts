@@ -2,6 +2,7 @@ import { AuditorService, coreServices, createBackendPlugin } from '@backstage/ba
 import { NotAllowedError } from '@backstage/errors';
 import type { JsonObject } from '@backstage/types';
 import { RefusedRequests, ipAccessListRefusals } from './RefusedRequests';
+import { auditUnauthenticatedRequests, unauthenticatedRefusals } from './unauthenticatedRefusals';
 
 /** How often refused requests are summarised into one audit event. */
 export const REFUSAL_SUMMARY_INTERVAL_MS = 60_000;
@@ -27,11 +28,16 @@ export async function auditRefusedRequests(refusals: RefusedRequests, auditor: A
 
 /**
  * Backend plugin `network`: the root HTTP router cannot reach a plugin's auditor, so it counts
- * IP access list refusals (./RefusedRequests) and this plugin writes them to the audit trail,
- * one summary event per minute with refusals, and a last one at shutdown.
+ * IP access list refusals (./RefusedRequests) and 401 answers (./unauthenticatedRefusals), and
+ * this plugin writes them to the audit trail, one summary event of each kind per minute with
+ * refusals, and a last one at shutdown.
  */
-export function createNetworkAuditPlugin(options: { refusals?: RefusedRequests; intervalMs?: number } = {}) {
+export function createNetworkAuditPlugin(
+  options: { refusals?: RefusedRequests; unauthenticated?: RefusedRequests; intervalMs?: number } = {},
+) {
   const refusals = options.refusals ?? ipAccessListRefusals;
+  // 401s counted by the root router (./unauthenticatedRefusals): one summary per minute as well
+  const unauthenticated = options.unauthenticated ?? unauthenticatedRefusals;
   return createBackendPlugin({
     pluginId: 'network',
     register(env) {
@@ -39,9 +45,14 @@ export function createNetworkAuditPlugin(options: { refusals?: RefusedRequests; 
         deps: { auditor: coreServices.auditor, lifecycle: coreServices.lifecycle, logger: coreServices.logger },
         async init({ auditor, lifecycle, logger }) {
           const flush = () =>
-            auditRefusedRequests(refusals, auditor).catch(e =>
-              logger.error(`could not audit IP access list refusals: ${(e as Error).message}`),
-            );
+            Promise.all([
+              auditRefusedRequests(refusals, auditor).catch(e =>
+                logger.error(`could not audit IP access list refusals: ${(e as Error).message}`),
+              ),
+              auditUnauthenticatedRequests(unauthenticated, auditor).catch(e =>
+                logger.error(`could not audit refused unauthenticated requests: ${(e as Error).message}`),
+              ),
+            ]);
           const timer = setInterval(flush, options.intervalMs ?? REFUSAL_SUMMARY_INTERVAL_MS);
           timer.unref();
           lifecycle.addShutdownHook(async () => {

@@ -1,0 +1,59 @@
+import type { RequestHandler } from 'express';
+import type { AuditorService } from '@backstage/backend-plugin-api';
+import { AuthenticationError } from '@backstage/errors';
+import type { JsonObject } from '@backstage/types';
+import { RefusedRequests } from './RefusedRequests';
+
+/**
+ * Requests refused with 401 (no credentials, or a token that is forged, expired, signed with an
+ * unknown key, `alg: none`, a static token nobody configured...) never reach a plugin's own audit
+ * code: the framework's `httpAuth` refuses them first. The root router counts them here, per
+ * client address with sample paths, and the `network` plugin writes one bounded
+ * `authentication-refused` summary event per minute (the same bounded shape as the IP access
+ * list's summary, so a flood of bad tokens cannot flood the hash chain).
+ *
+ * Not counted: a sign-in page asking an auth provider whether a session exists
+ * (`GET /api/auth/<provider>/refresh`), which answers 401 for every visitor who is not signed in.
+ */
+export const unauthenticatedRefusals = new RefusedRequests();
+
+const SESSION_PROBE = /^\/api\/auth\/[^/]+\/refresh$/;
+
+/** How the refused request tried to authenticate (never the credential itself). */
+function credentialKind(authorization: string | undefined, cookie: string | undefined): string {
+  if (authorization) return /^bearer\s/i.test(authorization) ? 'bearer token' : 'authorization header';
+  if (cookie) return 'cookie';
+  return 'no credentials';
+}
+
+/** Root middleware: counts every 401 answer (after it is sent) in `refusals`. */
+export function countUnauthenticatedRefusals(refusals: RefusedRequests = unauthenticatedRefusals): RequestHandler {
+  return (req, res, next) => {
+    res.once('finish', () => {
+      if (res.statusCode !== 401) return;
+      const path = (req.originalUrl ?? req.url).split('?')[0];
+      if (req.method === 'GET' && SESSION_PROBE.test(path)) return;
+      const kind = credentialKind(req.headers.authorization, req.headers.cookie);
+      refusals.record(req.ip ?? req.socket.remoteAddress ?? 'unknown', req.method, `${path} (${kind})`);
+    });
+    next();
+  };
+}
+
+/**
+ * Writes the 401s counted since the last call as ONE audit event (`authentication-refused`,
+ * severity medium, outcome failed, meta = the summary); nothing when there were none.
+ */
+export async function auditUnauthenticatedRequests(refusals: RefusedRequests, auditor: AuditorService): Promise<boolean> {
+  const summary = refusals.takeSummary();
+  if (!summary) return false;
+  const event = await auditor.createEvent({
+    eventId: 'authentication-refused',
+    severityLevel: 'medium',
+    meta: summary as unknown as JsonObject,
+  });
+  await event.fail({
+    error: new AuthenticationError(`${summary.total} request(s) without valid credentials were refused (401)`),
+  });
+  return true;
+}
