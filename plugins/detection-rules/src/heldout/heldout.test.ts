@@ -94,6 +94,20 @@ describe('Entra sign-ins', () => {
     expect(sigma(await replay([[{ ...g, deviceDetail: { ...g.deviceDetail, trustType: 'Azure AD joined', isManaged: true } }]]))).toEqual([]);
   });
 
+  it('Entra risk detections (Graph, AADUserRiskEvents row, diagnostic UserRiskEvents) raise the SigmaHQ rules; a flight\'s unlikelyTravel remediated by MFA or dismissed does not (failed before)', async () => {
+    const det = (riskState: string, o: Record<string, unknown> = {}) => ({
+      '@odata.type': '#microsoft.graph.riskDetection', id: uuid(), requestId: uuid(), correlationId: uuid(), riskEventType: 'unlikelyTravel', riskState, riskLevel: 'medium',
+      riskDetail: riskState === 'remediated' ? 'userPassedMFADrivenByRiskBasedPolicy' : riskState === 'dismissed' ? 'adminDismissedAllRiskForUser' : 'none', source: 'IdentityProtection',
+      detectionTimingType: 'offline', activity: 'signin', tokenIssuerType: 'AzureAD', ipAddress: '72.229.28.185', location: r.NEW_YORK, activityDateTime: r.at(0, '.1234567'),
+      detectedDateTime: r.at(1800, '.1234567'), lastUpdatedDateTime: r.at(3600), userId: uuid(), userDisplayName: 'Bob', userPrincipalName: 'bob@contoso.com', additionalInfo: '[]', ...o,
+    });
+    const row = { TenantId: r.TEN, TimeGenerated: r.at(1800, '.1234567'), Type: 'AADUserRiskEvents', Id: uuid(), RiskEventType: 'anonymizedIPAddress', RiskState: 'atRisk', RiskLevel: 'medium', DetectedDateTime: r.at(0), ActivityDateTime: r.at(0), IpAddress: '185.220.101.4', Location: '{"countryOrRegion":"DE"}', UserPrincipalName: 'dave@contoso.com' };
+    const diag = { time: r.at(1800), category: 'UserRiskEvents', properties: { ...det('atRisk'), riskEventType: 'leakedCredentials', activity: 'user', ipAddress: null, location: null } };
+    const fired = (await replay([[det('atRisk'), row, { records: [diag] }]])).map(a => a.title).sort();
+    expect(fired).toEqual(['Anonymous IP Address', 'Atypical Travel', 'Azure AD Account Credential Leaked']);
+    expect(await replay([[det('remediated'), det('dismissed'), det('confirmedSafe')]])).toEqual([]);
+  });
+
   it('password spray from an IPv6 address in Event Hub batches; quiet on one user mistyping', async () => {
     const spray = Array.from({ length: 12 }, (_, i) =>
       r.diagSignIn(i * 180, `user${i}@contoso.com`, '2001:db8:85a3::8a2e:370:7334', { status: { errorCode: 50126, failureReason: 'Error validating credentials due to invalid username or password.' } }),

@@ -77,7 +77,7 @@ export function compileSigmaRule(rule: ParsedSigmaRule): CompiledSigmaRule {
   return {
     rule,
     sources: mapping.sources,
-    matches: (view, raw) => cond(view, raw, new Map()),
+    matches: mapping.skip ? (view, raw) => !mapping.skip!(view) && cond(view, raw, new Map()) : (view, raw) => cond(view, raw, new Map()),
   };
 }
 

@@ -24,7 +24,14 @@ export interface LogsourceMapping {
    * Sigma rules and the engine match field names case-insensitively.
    */
   kqlProps?: Record<string, string>;
+  /**
+   * Events of this logsource no rule of it should alert on (the compiled KQL's table filters the
+   * same rows out): e.g. risk detections already closed.
+   */
+  skip?: (view: Record<string, unknown>) => boolean;
 }
+
+const CLOSED_RISK = new Set(['remediated', 'dismissed', 'confirmedsafe']);
 
 /** Property names of Entra sign-in dynamic columns (Graph signIn resource; SigninLogs / AADNonInteractiveUserSignInLogs). */
 const SIGNIN_PROPS = propMap([
@@ -68,9 +75,12 @@ export const LOGSOURCES: LogsourceMapping[] = [
   {
     name: 'azure/riskdetection',
     sources: ['entra_risk'],
-    kqlTable: 'AADUserRiskEvents',
+    // a detection whose risk was remediated (the user passed MFA), dismissed or confirmed safe is
+    // closed: Entra raises unlikelyTravel for many flights and closes it when the traveller passes MFA
+    kqlTable: 'AADUserRiskEvents\n| where RiskState !in~ ("remediated", "dismissed", "confirmedSafe")',
     view: {},
     kql: {},
+    skip: view => CLOSED_RISK.has(String(view.riskState ?? '').toLowerCase()),
   },
   {
     name: 'kubernetes/audit',
