@@ -1,17 +1,10 @@
 import request from 'supertest';
 import { Knex } from 'knex';
-import { TestDatabases, mockCredentials, mockServices, startTestBackend } from '@backstage/backend-test-utils';
-import { coreServices, createBackendModule, createServiceFactory } from '@backstage/backend-plugin-api';
-import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { TestDatabases, mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import { notificationService } from '@backstage/plugin-notifications-node';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { accessProvisionersExtensionPoint } from '@internal/plugin-access-requests-node';
-import { accessRequestsPlugin } from './plugin';
-import {
-  ALICE, BOB, CAROL, ERIN, NS, POLICY_DIR, W7B, W70B,
-  RecordingProvisioner, orgEntities, recordingAuditor, resourceEntities,
-} from './__testUtils__/fixtures';
+import { ALICE, BOB, CAROL, ERIN, NS, W7B, W70B, orgEntities, resourceEntities } from './__testUtils__/fixtures';
+import { startAccessRequestsBackend } from './__testUtils__/testBackend';
 
 /**
  * Issue 11 (security probe), items 2, 3, 4 and 7, and "reads by URL": every aggregate view
@@ -37,7 +30,6 @@ const permissionsMock = mockServices.permissions.mock({
 const HIDDEN_FROM: Record<string, string[]> = { [ERIN]: [W70B] };
 
 async function start(knex: Knex) {
-  const auditor = recordingAuditor();
   const entities = [...orgEntities(), ...resourceEntities()];
   const inner = catalogServiceMock({ entities });
   const hidden = (user: string | undefined, ref: string) => (HIDDEN_FROM[user ?? ''] ?? []).includes(ref.toLowerCase());
@@ -52,30 +44,7 @@ async function start(knex: Knex) {
       return { ...result, items: result.items.filter((e: any) => !hidden(user, `resource:${e.metadata.namespace ?? 'default'}/${e.metadata.name}`)) };
     },
   });
-  const backend = await startTestBackend({
-    features: [
-      accessRequestsPlugin,
-      createBackendModule({
-        pluginId: 'access-requests',
-        moduleId: 'test-provisioners',
-        register(reg) {
-          reg.registerInit({
-            deps: { ep: accessProvisionersExtensionPoint },
-            async init({ ep }) {
-              ep.addProvisioner(new RecordingProvisioner('azure-role-assignment'), new RecordingProvisioner('kubernetes-rolebinding'));
-            },
-          });
-        },
-      }),
-      createServiceFactory({ service: catalogServiceRef, deps: {}, factory: () => catalog }),
-      createServiceFactory({ service: notificationService, deps: {}, factory: () => ({ send: async () => {} }) }),
-      mockServices.database.factory({ knex }),
-      mockServices.scheduler.factory({ skipTaskRunOnStartup: true }),
-      permissionsMock.factory,
-      createServiceFactory({ service: coreServices.auditor, deps: {}, factory: () => auditor }),
-      mockServices.rootConfig.factory({ data: { accessRequests: { policyDirectory: POLICY_DIR } } }),
-    ],
-  });
+  const { backend, auditor } = await startAccessRequestsBackend({ knex, permissions: permissionsMock, catalog });
   const api = (method: 'get' | 'post', path: string, user: string) =>
     request(backend.server)[method](`/api/access-requests${path}`).set('Authorization', mockCredentials.user.header(user));
   return { backend, api, auditor };

@@ -1,22 +1,10 @@
 import request from 'supertest';
 import { Knex } from 'knex';
-import {
-  TestDatabases,
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
-import { coreServices, createBackendModule, createServiceFactory } from '@backstage/backend-plugin-api';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import { notificationService } from '@backstage/plugin-notifications-node';
+import { TestDatabases, mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { accessProvisionersExtensionPoint } from '@internal/plugin-access-requests-node';
-import { accessRequestsPlugin } from './plugin';
 import { AccessStore } from './store/AccessStore';
-import {
-  ALICE, BOB, CAROL, DAVE, ERIN, MALLORY, NS, POLICY_DIR, W7B,
-  RecordingProvisioner, orgEntities, recordingAuditor, resourceEntities,
-} from './__testUtils__/fixtures';
+import { ALICE, BOB, CAROL, DAVE, ERIN, MALLORY, NS, W7B } from './__testUtils__/fixtures';
+import { startAccessRequestsBackend } from './__testUtils__/testBackend';
 
 jest.setTimeout(90_000);
 const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
@@ -44,42 +32,17 @@ const permissionsMock = mockServices.permissions.mock({
 });
 
 async function start(knex: Knex, options: { allowClockControl?: boolean } = {}) {
-  const azure = new RecordingProvisioner('azure-role-assignment');
-  const k8s = new RecordingProvisioner('kubernetes-rolebinding');
-  const sent: any[] = [];
-  const auditor = recordingAuditor();
-  const provisionersModule = createBackendModule({
-    pluginId: 'access-requests',
-    moduleId: 'test-provisioners',
-    register(reg) {
-      reg.registerInit({
-        deps: { ep: accessProvisionersExtensionPoint },
-        async init({ ep }) {
-          ep.addProvisioner(azure, k8s);
-        },
-      });
-    },
+  const started = await startAccessRequestsBackend({
+    knex,
+    permissions: permissionsMock,
+    config: { testing: { allowClockControl: options.allowClockControl ?? false } },
   });
-  const backend = await startTestBackend({
-    features: [
-      accessRequestsPlugin,
-      provisionersModule,
-      catalogServiceMock.factory({ entities: [...orgEntities(), ...resourceEntities()] }),
-      createServiceFactory({ service: notificationService, deps: {}, factory: () => ({ send: async (n: any) => { sent.push(n); } }) }),
-      mockServices.database.factory({ knex }),
-      mockServices.scheduler.factory({ skipTaskRunOnStartup: true }),
-      permissionsMock.factory,
-      createServiceFactory({ service: coreServices.auditor, deps: {}, factory: () => auditor }),
-      mockServices.rootConfig.factory({
-        data: { accessRequests: { policyDirectory: POLICY_DIR, testing: { allowClockControl: options.allowClockControl ?? false } } },
-      }),
-    ],
-  });
+  const { backend } = started;
   const api = (method: 'get' | 'post', path: string, user?: string) => {
     const r = request(backend.server)[method](`/api/access-requests${path}`);
     return user ? r.set('Authorization', mockCredentials.user.header(user)) : r;
   };
-  return { backend, api, azure, k8s, sent, auditor };
+  return { ...started, api };
 }
 
 const body = { resourceRef: W7B, roleId: 'blob-reader', durationMinutes: 60, justification: 'evaluate 7b' };
@@ -137,7 +100,7 @@ describe.each(databases.eachSupportedId())('access-requests plugin on %p', datab
     const id = created.body.request.id;
     // the approvers (security reviewers) are asked: the plugin resolves the group to its members
     // (one cached catalog look-up) and the send names them, without the requester
-    expect(t.sent.find(n => n.payload.scope === `access-request:${id}`)?.recipients.entityRef).toEqual([BOB, CAROL, MALLORY]);
+    expect(t.sent.find(n => n.payload.scope === `access-request:${id}`)?.recipients).toMatchObject({ type: 'entity', entityRef: [BOB, CAROL, MALLORY] });
 
     const self = await t.api('post', `/requests/${id}/reviews`, ALICE).send({ decision: 'approve' });
     expect(self.status).toBe(403);

@@ -34,14 +34,15 @@ type RequestCase = Pick<AccessRequest, 'requester' | 'status' | 'expiresAt' | 'p
 const base: RequestCase = { requester: ALICE, status: 'pending', expiresAt: '2026-03-02T10:00:00.000Z', policy, reviews: [] };
 const bobApproved = { reviewer: BOB, decision: 'approve' as const, comment: '', createdAt: '', eligibleGroups: [SEC] };
 
+const STATUS_OF_ERROR: Record<string, number> = { NotAllowedError: 403, ConflictError: 409, InputError: 400 };
+
 /** The backend's answer as an HTTP status (200 when it lets the action through). */
 function statusOf(fn: () => unknown): number {
   try {
     fn();
     return 200;
   } catch (e) {
-    const name = (e as Error).name;
-    return name === 'NotAllowedError' ? 403 : name === 'ConflictError' ? 409 : name === 'InputError' ? 400 : 500;
+    return STATUS_OF_ERROR[(e as Error).name] ?? 500;
   }
 }
 

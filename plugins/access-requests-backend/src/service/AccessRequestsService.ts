@@ -123,6 +123,12 @@ function isUniqueViolation(e: unknown): boolean {
 
 const iso = (d: Date) => d.toISOString();
 
+/** The sentence that ends the requester's notification of a review, by the request's status after it. */
+const REVIEW_OUTCOME_SENTENCE: Partial<Record<string, string>> = {
+  approved: ' Your access is being set up.',
+  denied: ' The request is denied.',
+};
+
 /** A scheduled grant whose provisioning has not finished after this long is provisioned by the sweep. */
 const STALE_PROVISIONING_MS = 2 * 60_000;
 
@@ -617,7 +623,7 @@ export class AccessRequestsService {
         }
         const reviewerName = await this.nameOf(actor.userRef);
         const resourceTitle = before.resource.title ?? before.resourceRef;
-        const outcome = result.status === 'approved' ? ' Your access is being set up.' : result.status === 'denied' ? ' The request is denied.' : '';
+        const outcome = REVIEW_OUTCOME_SENTENCE[result.status] ?? '';
         this.o.notifier.dispatch({
           to: before.requester,
           title: `${reviewerName} ${body.decision === 'approve' ? 'approved' : 'denied'} your request for ${result.role.title} on ${resourceTitle}.${outcome}`,
