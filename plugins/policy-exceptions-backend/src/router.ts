@@ -3,7 +3,7 @@ import Router from 'express-promise-router';
 import type { z } from 'zod';
 import { AuditorService, BackstageCredentials, HttpAuthService, PermissionsService } from '@backstage/backend-plugin-api';
 import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
-import { endAbandonedRequests, refuseUnsafeInput } from '@internal/backend-input-guard';
+import { auditRefusals, endAbandonedRequests, markAudited, refuseUnsafeInput, rememberActor } from '@internal/backend-input-guard';
 import { AuthorizeResult, BasicPermission } from '@backstage/plugin-permission-common';
 import {
   createExceptionBodySchema,
@@ -74,13 +74,17 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   type Caller = Actor & { credentials: BackstageCredentials };
   const userOf = async (req: express.Request): Promise<Caller> => {
     const credentials = await httpAuth.credentials(req, { allow: ['user'] });
-    return { userRef: credentials.principal.userEntityRef.toLocaleLowerCase('en-US'), request: req, credentials };
+    const userRef = credentials.principal.userEntityRef.toLocaleLowerCase('en-US');
+    rememberActor(req.res!, userRef);
+    return { userRef, request: req, credentials };
   };
   /** Users and other plugins (service credentials): coverage and exports. */
   const callerOf = async (req: express.Request): Promise<Caller> => {
     const credentials = await httpAuth.credentials(req, { allow: ['user', 'service'] });
     const p = credentials.principal as { type?: string; userEntityRef?: string; subject?: string };
-    return { userRef: p.userEntityRef?.toLocaleLowerCase('en-US') ?? p.subject ?? 'service', request: req, credentials };
+    const userRef = p.userEntityRef?.toLocaleLowerCase('en-US') ?? p.subject ?? 'service';
+    rememberActor(req.res!, userRef);
+    return { userRef, request: req, credentials };
   };
   const require = async (caller: Caller, permission: BasicPermission) => {
     const [d] = await permissions.authorize([{ permission }], { credentials: caller.credentials });
@@ -91,7 +95,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
       meta: { actor: caller.userRef, permission: permission.name },
     });
     await ev.fail({ error });
-    throw error;
+    throw markAudited(error);
   };
 
   router.get('/is-excepted', async (req, res) => {
@@ -205,5 +209,8 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   }
 
   router.use(endAbandonedRequests());
+  // every refusal not audited where it happened: a 400 on a write (schema, backstop) and a 403
+  // from a rule outside the service's audited actions (see backend-input-guard refusals.ts)
+  router.use(auditRefusals(auditor));
   return router;
 }

@@ -39,6 +39,7 @@ import { Directory } from './Directory';
 import { Notifier } from './Notifier';
 import { ExceptionNotices } from './ExceptionNotices';
 import { VerdictSource, checkModelFileException } from './modelFiles';
+import { markAudited } from '@internal/backend-input-guard';
 
 export const SYSTEM_ACTOR = 'system:policy-exceptions';
 
@@ -96,7 +97,8 @@ export class ExceptionsService {
       return result;
     } catch (error) {
       await ev.fail({ error: error as Error });
-      throw error;
+      // audited here: the router's refusal handler does not write a second event
+      throw markAudited(error);
     }
   }
 
