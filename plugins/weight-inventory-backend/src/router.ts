@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { AuditorService, BackstageCredentials, HttpAuthService, PermissionsService } from '@backstage/backend-plugin-api';
 import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
 import { AuthorizeResult, BasicPermission } from '@backstage/plugin-permission-common';
-import { endAbandonedRequests, refuseUnsafeInput } from '@internal/backend-input-guard';
+import { auditRefusals, endAbandonedRequests, markAudited, refuseUnsafeInput, rememberActor } from '@internal/backend-input-guard';
 import { describeZodError } from '@internal/input-validation';
 import { weightInventoryReadPermission, weightInventoryRefreshPermission } from '@internal/plugin-weight-inventory-common';
 import type { InventoryStore } from './store/InventoryStore';
@@ -66,6 +66,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   /** Authenticates (user or service) and checks one permission; a refusal is audited. */
   const authorize = async (req: express.Request, permission: BasicPermission): Promise<BackstageCredentials> => {
     const credentials = await httpAuth.credentials(req, { allow: ['user', 'service'] });
+    rememberActor(req.res!, principalRef(credentials));
     // the backends' shared backstop: no control or bidi character in path, query or body
     refuseUnsafeInput(req);
     const [decision] = await permissions.authorize([{ permission }], { credentials });
@@ -78,7 +79,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
       });
       const error = new NotAllowedError(`Not allowed: the permission ${permission.name} is required`);
       await event.fail({ error });
-      throw error;
+      throw markAudited(error);
     }
     return credentials;
   };
@@ -159,10 +160,12 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
       res.status(201).json({ refresh });
     } catch (error) {
       await event.fail({ error: error as Error });
-      throw error;
+      throw markAudited(error);
     }
   });
 
   router.use(endAbandonedRequests());
+  // a refused write not audited above (400: body schema, backstop) gets its input-rejected event
+  router.use(auditRefusals(auditor));
   return router;
 }
