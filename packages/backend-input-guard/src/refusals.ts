@@ -4,7 +4,8 @@ import { InputError } from '@backstage/errors';
 import { findUnsafeValue } from '@internal/input-validation';
 
 /**
- * Every refusal is audited exactly once. Code that already wrote a failed audit event for an
+ * Every refusal is audited exactly once (an unreadable body is turned into an InputError first,
+ * see asInputError). Code that already wrote a failed audit event for an
  * error (the router's permission check, the service's audited actions) marks it; the router's
  * error handler audits every error that is not marked:
  *
@@ -30,8 +31,26 @@ export function rememberActor(res: express.Response, userRef: string) {
   res.locals.frontierGuardActor = userRef;
 }
 
+/**
+ * A body the parser could not read (express.json/text: malformed JSON, corrupt gzip/deflate) is a
+ * 400 like any other bad input: `body: <reason>` as an InputError, instead of body-parser's
+ * SyntaxError, which names no field and echoes the raw body back. Anything else is returned as is.
+ */
+export function asInputError(error: unknown, req: express.Request): unknown {
+  const e = error as { type?: unknown; status?: unknown; code?: unknown; message?: unknown } | undefined;
+  if (!e || typeof e !== 'object' || e.status !== 400) return error;
+  const reason = String(e.message ?? '').slice(0, 200);
+  if (e.type === 'entity.parse.failed') return new InputError(`body: is not valid JSON (${reason})`);
+  if (typeof e.code === 'string' && e.code.startsWith('Z_')) {
+    const encoding = String(req.headers['content-encoding'] ?? 'compressed').slice(0, 20);
+    return new InputError(`body: is not valid ${encoding} data (${reason})`);
+  }
+  return error;
+}
+
 export function auditRefusals(auditor: AuditorService): express.ErrorRequestHandler {
-  return (error, req, res, next) => {
+  return (original, req, res, next) => {
+    const error = asInputError(original, req);
     const name = (error as Error)?.name;
     const refused = name === 'NotAllowedError' || (name === 'InputError' && WRITES.has(req.method));
     if (!refused || isAudited(error)) {
