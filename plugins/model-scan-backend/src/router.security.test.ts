@@ -14,6 +14,7 @@ import { Entity } from '@backstage/catalog-model';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { recordingAuditor } from '@internal/test-stand-ins';
 import { modelScanPlugin } from './plugin';
 
 /**
@@ -67,25 +68,8 @@ function routesOf(server: any): Array<{ method: string; path: string }> {
   return [...found.values()];
 }
 
-type Recorded = { eventId: string; severityLevel?: string; meta?: any; outcome?: string; error?: string };
-
 async function start(knex: Knex, workDir: string) {
-  const events: Recorded[] = [];
-  const auditor = {
-    async createEvent(o: any) {
-      const ev: Recorded = { eventId: o.eventId, severityLevel: o.severityLevel, meta: o.meta };
-      events.push(ev);
-      return {
-        async success() {
-          ev.outcome = 'success';
-        },
-        async fail(f: any) {
-          ev.outcome = 'fail';
-          ev.error = f.error?.message;
-        },
-      };
-    },
-  };
+  const auditor = recordingAuditor();
   const inner = catalogServiceMock({ entities: [component('frontier-7b'), component('frontier-secret')] });
   const getEntityByRef = async (ref: any, o: any) => {
     const user = o?.credentials?.principal?.userEntityRef;
@@ -105,7 +89,7 @@ async function start(knex: Knex, workDir: string) {
       permissions.factory,
       mockServices.database.factory({ knex }),
       createServiceFactory({ service: catalogServiceRef, deps: {}, factory: () => catalog }),
-      createServiceFactory({ service: coreServices.auditor, deps: {}, factory: () => auditor as any }),
+      createServiceFactory({ service: coreServices.auditor, deps: {}, factory: () => auditor }),
       mockServices.rootConfig.factory({ data: { modelScan: { workDir, maxUploadBytes: 4096 } } }),
     ],
   });
@@ -113,7 +97,7 @@ async function start(knex: Knex, workDir: string) {
   const stop = () => backend.stop();
   const api = (method: 'get' | 'post', path: string, user: string) =>
     (request(server) as any)[method](`/api/model-scan${path}`).set('Authorization', mockCredentials.user.header(user));
-  return { server, stop, api, events };
+  return { server, stop, api, events: auditor.events };
 }
 
 describe.each(databases.eachSupportedId())('model-scan security on %p', databaseId => {

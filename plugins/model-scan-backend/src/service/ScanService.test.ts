@@ -3,11 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import knexFactory, { Knex } from 'knex';
 import { mockServices } from '@backstage/backend-test-utils';
-import { FileScanResult, Scan } from '@internal/plugin-model-scan-common';
+import { Scan } from '@internal/plugin-model-scan-common';
 import { ScanStore } from '../store/ScanStore';
 import { ScanService } from './ScanService';
 import { ScanQueue } from './ScanQueue';
-import { ScanEngine, WorkerScanEngine } from './ScanEngine';
+import { WorkerScanEngine } from './ScanEngine';
+import { SafeEngine } from './__testUtils__/SafeEngine';
 
 jest.setTimeout(60_000);
 
@@ -31,28 +32,6 @@ async function newStore() {
   });
   knexClients.push(knex);
   return ScanStore.create({ database: mockServices.database({ knex }) });
-}
-
-/** Counts engine runs; answers from the file's first byte. A unit-test stand-in for the worker engine. */
-class CountingEngine implements ScanEngine {
-  runs = 0;
-  async identity() {
-    return { scannerName: 'test', scannerVersion: '1', rulesetVersion: 'r' };
-  }
-  async scanFile(path: string): Promise<FileScanResult> {
-    this.runs += 1;
-    await new Promise(r => setTimeout(r, 20));
-    return {
-      path,
-      sha256: '',
-      size: 0,
-      format: 'pickle',
-      verdict: 'safe',
-      severity: 'none',
-      findings: [],
-      errors: [],
-    };
-  }
 }
 
 describe('ScanService with the real engine in worker threads', () => {
@@ -118,7 +97,7 @@ describe('ScanService with the real engine in worker threads', () => {
 describe('ScanService and ScanQueue', () => {
   it('refuses local paths unless allowLocalPaths is set, and scans a folder when it is', async () => {
     const store = await newStore();
-    const engine = new CountingEngine();
+    const engine = new SafeEngine(20);
     const common = {
       store,
       engine,
@@ -176,7 +155,7 @@ describe('ScanService and ScanQueue', () => {
     const store = await newStore();
     const service = new ScanService({
       store,
-      engine: new CountingEngine(),
+      engine: new SafeEngine(20),
       logger: mockServices.logger.mock(),
       clock: { now: () => new Date() },
       workDir: dir,
@@ -207,7 +186,7 @@ describe('ScanService and ScanQueue', () => {
 
   it('shares the queue between replicas: every job runs exactly once', async () => {
     const store = await newStore();
-    const engine = new CountingEngine();
+    const engine = new SafeEngine(20);
     const logger = mockServices.logger.mock();
     const clock = { now: () => new Date() };
     const folder = join(dir, 'many');
@@ -264,7 +243,7 @@ describe('ScanService and ScanQueue', () => {
 
   it("takes over a crashed replica's job after its lease, and gives up after repeated crashes", async () => {
     const store = await newStore();
-    const engine = new CountingEngine();
+    const engine = new SafeEngine(20);
     const logger = mockServices.logger.mock();
     let now = new Date('2026-06-01T10:00:00Z');
     const clock = { now: () => now };

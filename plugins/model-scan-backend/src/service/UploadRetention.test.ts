@@ -4,36 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TestDatabases, mockServices } from '@backstage/backend-test-utils';
 import { InputError } from '@backstage/errors';
-import { FileScanResult } from '@internal/plugin-model-scan-common';
 import { ScanStore } from '../store/ScanStore';
 import { ScanService } from './ScanService';
 import { ScanQueue } from './ScanQueue';
-import { ScanEngine } from './ScanEngine';
+import { SafeEngine } from './__testUtils__/SafeEngine';
 import { UploadRetention } from './UploadRetention';
 
 jest.setTimeout(60_000);
 
 const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
 const DAY = 24 * 60 * 60 * 1000;
-
-/** A unit-test stand-in for the worker engine: every file is safe. */
-class SafeEngine implements ScanEngine {
-  async identity() {
-    return { scannerName: 'test', scannerVersion: '1', rulesetVersion: 'r' };
-  }
-  async scanFile(path: string): Promise<FileScanResult> {
-    return {
-      path,
-      sha256: '',
-      size: 0,
-      format: 'pickle',
-      verdict: 'safe',
-      severity: 'none',
-      findings: [],
-      errors: [],
-    };
-  }
-}
 
 describe.each(databases.eachSupportedId())(
   'upload retention and canonical gate targets on %s',

@@ -1,31 +1,14 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { TestDatabases, mockServices } from '@backstage/backend-test-utils';
 import { ScanStore } from '../store/ScanStore';
 import { DatabaseReplayStore, splitReplayKey } from './replayStore';
-import { startTriggersApp } from './__testUtils__/harness';
+import { MLFLOW_SECRET, mlflowDelivery, startTriggersApp } from './__testUtils__/harness';
 
 jest.setTimeout(60_000);
 
 const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
-const MLFLOW_SECRET = 'mlflow-webhook-secret';
-
-function mlflowDelivery(body: string, id: string) {
-  const ts = String(Math.floor(Date.now() / 1000));
-  const sig = crypto
-    .createHmac('sha256', MLFLOW_SECRET)
-    .update(`${id}.${ts}.${body}`)
-    .digest('base64');
-  return {
-    'Content-Type': 'application/json',
-    'X-MLflow-Delivery-Id': id,
-    'X-MLflow-Timestamp': ts,
-    'X-MLflow-Signature': `v1,${sig}`,
-  };
-}
-
 const mvCreated = `{"entity": "model_version", "action": "created", "timestamp": "2026-11-25T10:00:00+00:00", "data": {"name": "fraud model", "version": "7", "source": "models:/m-1", "run_id": "r1", "tags": {}, "description": ""}}`;
 
 describe.each(databases.eachSupportedId())(
@@ -65,7 +48,7 @@ describe.each(databases.eachSupportedId())(
       });
 
     it('two concurrent deliveries of the same id to two replicas: exactly one 202 and one 409', async () => {
-      const headers = mlflowDelivery(mvCreated, crypto.randomUUID());
+      const headers = mlflowDelivery(mvCreated);
       const answers = await Promise.all([
         deliver(0, headers),
         deliver(1, headers),
@@ -84,16 +67,16 @@ describe.each(databases.eachSupportedId())(
     });
 
     it('a later replay to either replica is refused; a new delivery id is accepted', async () => {
-      const headers = mlflowDelivery(mvCreated, crypto.randomUUID());
+      const headers = mlflowDelivery(mvCreated);
       expect((await deliver(0, headers)).status).toBe(202);
       expect((await deliver(1, headers)).status).toBe(409);
       expect((await deliver(0, headers)).status).toBe(409);
-      const fresh = mlflowDelivery(mvCreated, crypto.randomUUID());
+      const fresh = mlflowDelivery(mvCreated);
       expect((await deliver(1, fresh)).status).toBe(202);
     });
 
     it('forgets a delivery whose scan could not be queued, so the retry is accepted', async () => {
-      const headers = mlflowDelivery(mvCreated, crypto.randomUUID());
+      const headers = mlflowDelivery(mvCreated);
       replicas[0].scanService.failEnqueue = true;
       expect((await deliver(0, headers)).status).toBe(500);
       replicas[0].scanService.failEnqueue = false;

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import http from 'node:http';
-import { startTriggersApp } from './__testUtils__/harness';
+import { MLFLOW_SECRET, mlflowDelivery, startTriggersApp } from './__testUtils__/harness';
 import { startFakeHub } from '../sources/__testUtils__/fakeHub';
 import { startFakeMlflow } from '../sources/__testUtils__/fakeMlflow';
 
@@ -23,7 +23,6 @@ function rawGet(url: string, rawPath: string): Promise<number> {
   });
 }
 
-const MLFLOW_SECRET = 'mlflow-webhook-secret';
 const DBX_SECRET = 'dbx-webhook-secret';
 const HF_SECRET = 'hf-webhook-secret';
 
@@ -36,24 +35,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await fs.promises.rm(workDir, { recursive: true, force: true });
 });
-
-function mlflowDelivery(
-  body: string,
-  opts: { secret?: string; ts?: number; id?: string } = {},
-) {
-  const id = opts.id ?? crypto.randomUUID();
-  const ts = String(opts.ts ?? Math.floor(Date.now() / 1000));
-  const sig = crypto
-    .createHmac('sha256', opts.secret ?? MLFLOW_SECRET)
-    .update(`${id}.${ts}.${body}`)
-    .digest('base64');
-  return {
-    'Content-Type': 'application/json',
-    'X-MLflow-Delivery-Id': id,
-    'X-MLflow-Timestamp': ts,
-    'X-MLflow-Signature': `v1,${sig}`,
-  };
-}
 
 const webhookConfig = {
   webhooks: {
@@ -273,9 +254,8 @@ describe('registry webhooks over HTTP', () => {
     expect(app.auditor.events).toEqual([
       expect.objectContaining({
         eventId: 'webhook-delivery',
-        meta: expect.objectContaining({ source: 'gitlab' }),
+        meta: expect.objectContaining({ source: 'gitlab', status: 404 }),
         outcome: 'fail',
-        resultMeta: { status: 404 },
       }),
     ]);
     const bare = await startTriggersApp({ workDir });
@@ -492,7 +472,7 @@ describe('Hugging Face scan-on-download proxy', () => {
     expect(
       app.auditor.events
         .filter(e => e.eventId === 'hf-download')
-        .map(e => [e.outcome, (e.resultMeta as any).decision]),
+        .map(e => [e.outcome, e.meta.decision]),
     ).toEqual([
       ['success', 'served'],
       ['success', 'served'],
@@ -532,7 +512,7 @@ describe('Hugging Face scan-on-download proxy', () => {
       app.auditor.events.find(e => e.eventId === 'hf-download'),
     ).toMatchObject({
       outcome: 'fail',
-      resultMeta: { decision: 'blocked', verdict: 'malicious' },
+      meta: { decision: 'blocked', verdict: 'malicious' },
     });
   });
 

@@ -3,11 +3,11 @@ import fs from 'node:fs';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import express from 'express';
-import type { AuditorService } from '@backstage/backend-plugin-api';
 import { ConfigReader } from '@backstage/config';
 import type { JsonObject } from '@backstage/types';
 import { mockServices } from '@backstage/backend-test-utils';
 import { MiddlewareFactory } from '@backstage/backend-defaults/rootHttpRouter';
+import { recordingAuditor } from '@internal/test-stand-ins';
 import { createTriggersRouter, TriggersRouterOptions } from '../router';
 import type { Scan, ScanServiceLike } from '../types';
 
@@ -82,43 +82,6 @@ export class FakeScanService implements ScanServiceLike {
   }
 }
 
-export interface RecordedAuditEvent {
-  eventId: string;
-  severityLevel?: string;
-  meta?: unknown;
-  outcome?: 'success' | 'fail';
-  resultMeta?: unknown;
-  error?: string;
-}
-
-export function recordingAuditor(): AuditorService & {
-  events: RecordedAuditEvent[];
-} {
-  const events: RecordedAuditEvent[] = [];
-  return {
-    events,
-    async createEvent(options) {
-      const ev: RecordedAuditEvent = {
-        eventId: options.eventId,
-        severityLevel: options.severityLevel,
-        meta: options.meta,
-      };
-      events.push(ev);
-      return {
-        async success(o) {
-          ev.outcome = 'success';
-          ev.resultMeta = o?.meta;
-        },
-        async fail(o) {
-          ev.outcome = 'fail';
-          ev.resultMeta = o.meta;
-          ev.error = String(o.error?.message ?? o.error);
-        },
-      };
-    },
-  };
-}
-
 /** Serves the triggers router over real HTTP, with Backstage's error middleware behind it. */
 export async function startTriggersApp(
   modelScan: Record<string, unknown>,
@@ -155,5 +118,27 @@ export async function startTriggersApp(
         server.closeAllConnections();
         server.close(() => r());
       }),
+  };
+}
+
+/** The webhook secret the MLflow deliveries below are signed with. */
+export const MLFLOW_SECRET = 'mlflow-webhook-secret';
+
+/** Headers of an MLflow webhook delivery of `body`, signed as MLflow does (HMAC-SHA256 of id.timestamp.body). */
+export function mlflowDelivery(
+  body: string,
+  opts: { secret?: string; ts?: number; id?: string } = {},
+) {
+  const id = opts.id ?? crypto.randomUUID();
+  const ts = String(opts.ts ?? Math.floor(Date.now() / 1000));
+  const sig = crypto
+    .createHmac('sha256', opts.secret ?? MLFLOW_SECRET)
+    .update(`${id}.${ts}.${body}`)
+    .digest('base64');
+  return {
+    'Content-Type': 'application/json',
+    'X-MLflow-Delivery-Id': id,
+    'X-MLflow-Timestamp': ts,
+    'X-MLflow-Signature': `v1,${sig}`,
   };
 }
