@@ -10,8 +10,9 @@ import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { accessProvisionersExtensionPoint } from '@internal/plugin-access-requests-node';
 import accessRequestsPlugin from '@internal/plugin-access-requests-backend';
 import {
-  BOB, CAROL, POLICY_DIR, RecordingProvisioner, W7B, orgEntities, recordingAuditor, resourceEntities,
+  BOB, CAROL, POLICY_DIR, RecordingProvisioner, W7B, orgEntities, resourceEntities,
 } from '@internal/plugin-access-requests-backend/src/__testUtils__/fixtures';
+import { recordingAuditor } from '@internal/test-stand-ins';
 import { detectionsPlugin } from './plugin';
 import { GiB, iso, ndjson, podExec, weightReads } from './__testUtils__/fixtures';
 
@@ -126,7 +127,7 @@ describe.each(databases.eachSupportedId())('detections plugin on %p', databaseId
   });
 
   it('ingests from service principals only: a user token is refused and audited', async () => {
-    const ok = await t.ingest(ndjson([podExec(ALICE_UPN)]) + 'garbage\n');
+    const ok = await t.ingest(`${ndjson([podExec(ALICE_UPN)])}garbage\n`);
     expect(ok.status).toBe(200);
     expect(ok.body).toMatchObject({ accepted: 1, duplicates: 0, rejected: [{ line: 2, error: expect.stringContaining('not JSON') }], alertsOpened: 1 });
     expect(t.auditor.events.filter(e => e.eventId === 'events-ingest').map(e => e.outcome)).toEqual(['success']);
