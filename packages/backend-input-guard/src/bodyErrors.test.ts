@@ -2,27 +2,8 @@ import express from 'express';
 import request from 'supertest';
 import zlib from 'node:zlib';
 import type { AuditorService } from '@backstage/backend-plugin-api';
+import { recordingAuditor } from '@internal/test-stand-ins';
 import { auditRefusals, rememberActor } from './refusals';
-
-function recorder() {
-  const events: Array<{ eventId: string; meta?: any; outcome?: string; error?: string }> = [];
-  const auditor: AuditorService = {
-    async createEvent(options) {
-      const ev: (typeof events)[number] = { eventId: options.eventId, meta: options.meta };
-      events.push(ev);
-      return {
-        async success() {
-          ev.outcome = 'success';
-        },
-        async fail({ error }) {
-          ev.outcome = 'fail';
-          ev.error = error.message;
-        },
-      };
-    },
-  };
-  return { auditor, events };
-}
 
 /** A router shaped like the portal's: body parsers, routes, auditRefusals; then an error handler like Backstage's. */
 function app(auditor: AuditorService) {
@@ -45,21 +26,21 @@ function app(auditor: AuditorService) {
 
 describe('an unreadable request body is a 400 naming the body, audited like any refused write', () => {
   it('malformed JSON: InputError "body: is not valid JSON (...)", no echo of the raw body, one input-rejected event', async () => {
-    const { auditor, events } = recorder();
+    const auditor = recordingAuditor();
     const res = await request(app(auditor)).post('/notes').set('Content-Type', 'application/json').send('{"text":"secret-ish');
     expect(res.status).toBe(400);
     expect(res.body.error.name).toBe('InputError');
     expect(res.body.error.message).toMatch(/^body: is not valid JSON \(/);
     expect(JSON.stringify(res.body)).not.toContain('secret-ish');
-    expect(events).toEqual([expect.objectContaining({ eventId: 'input-rejected', outcome: 'fail', meta: expect.objectContaining({ actor: 'user:default/bob', path: '/notes' }) })]);
+    expect(auditor.events).toEqual([expect.objectContaining({ eventId: 'input-rejected', outcome: 'fail', meta: expect.objectContaining({ actor: 'user:default/bob', path: '/notes' }) })]);
   });
 
   it('a corrupt gzip body: "body: is not valid gzip data (...)"; a good gzip body is read', async () => {
-    const { auditor, events } = recorder();
+    const auditor = recordingAuditor();
     const bad = await request(app(auditor)).post('/ingest').set('Content-Type', 'application/x-ndjson').set('Content-Encoding', 'gzip').send('not gzip at all');
     expect(bad.status).toBe(400);
     expect(bad.body.error).toMatchObject({ name: 'InputError', message: expect.stringMatching(/^body: is not valid gzip data \(/) });
-    expect(events.map(e => e.eventId)).toEqual(['input-rejected']);
+    expect(auditor.events.map(e => e.eventId)).toEqual(['input-rejected']);
 
     const good = await request(app(auditor)).post('/ingest').set('Content-Type', 'application/x-ndjson').set('Content-Encoding', 'gzip').send(zlib.gzipSync('{"a":1}\n'));
     expect(good.status).toBe(200);
@@ -67,7 +48,7 @@ describe('an unreadable request body is a 400 naming the body, audited like any 
   });
 
   it('other body errors keep their status (413 too large is not turned into a 400)', async () => {
-    const { auditor } = recorder();
+    const auditor = recordingAuditor();
     const res = await request(app(auditor)).post('/notes').set('Content-Type', 'application/json').send(JSON.stringify({ text: 'x'.repeat(5000) }));
     expect(res.status).toBe(413);
   });

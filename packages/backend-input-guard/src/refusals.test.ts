@@ -2,19 +2,10 @@ import express from 'express';
 import request from 'supertest';
 import type { AuditorService } from '@backstage/backend-plugin-api';
 import { NotAllowedError } from '@backstage/errors';
+import { recordingAuditor } from '@internal/test-stand-ins';
 import { auditRefusals, markAudited, refuseUnsafeInput, rememberActor } from './refusals';
 
-function recordingAuditor() {
-  const events: { eventId: string; severityLevel?: string; meta?: any; failed?: boolean }[] = [];
-  const auditor = {
-    createEvent: async (o: any) => {
-      const e = { eventId: o.eventId, severityLevel: o.severityLevel, meta: o.meta, failed: false };
-      events.push(e);
-      return { success: async () => {}, fail: async () => { e.failed = true; } };
-    },
-  } as unknown as AuditorService;
-  return { auditor, events };
-}
+const STATUS_OF_ERROR: Record<string, number> = { InputError: 400, NotAllowedError: 403 };
 
 function app(auditor: AuditorService) {
   const router = express.Router();
@@ -38,14 +29,14 @@ function app(auditor: AuditorService) {
   });
   router.use(auditRefusals(auditor));
   router.use(((err, _req, res, _next) => {
-    res.status(err.name === 'InputError' ? 400 : err.name === 'NotAllowedError' ? 403 : 500).json({ message: err.message });
+    res.status(STATUS_OF_ERROR[err.name] ?? 500).json({ message: err.message });
   }) as express.ErrorRequestHandler);
   return express().use(router);
 }
 
 describe('refuseUnsafeInput and auditRefusals', () => {
   it('refuses control characters and bidi overrides in the path, query and body, naming the field', async () => {
-    const { auditor, events } = recordingAuditor();
+    const auditor = recordingAuditor();
     const a = app(auditor);
     const path = await request(a).get('/items/a%00b');
     expect(path.status).toBe(400);
@@ -59,7 +50,7 @@ describe('refuseUnsafeInput and auditRefusals', () => {
     const badEncoding = await request(a).get('/items/%E0%A4%A');
     expect(badEncoding.status).toBe(400);
     // only the refused write is audited; refused reads change nothing
-    expect(events).toEqual([expect.objectContaining({ eventId: 'input-rejected', failed: true })]);
+    expect(auditor.events).toEqual([expect.objectContaining({ eventId: 'input-rejected', outcome: 'fail' })]);
   });
 
   it('leaves the body to the schemas when asked, still checking path and query', async () => {
@@ -85,21 +76,21 @@ describe('refuseUnsafeInput and auditRefusals', () => {
   });
 
   it('lets clean input through, newlines and tabs included', async () => {
-    const { auditor } = recordingAuditor();
+    const auditor = recordingAuditor();
     const res = await request(app(auditor)).post('/items').send({ text: 'line one\n\tline two' });
     expect(res.status).toBe(200);
   });
 
   it('audits a 403 once with the actor, and not again when already audited', async () => {
-    const { auditor, events } = recordingAuditor();
+    const auditor = recordingAuditor();
     const a = app(auditor);
     expect((await request(a).get('/secret')).status).toBe(403);
     expect((await request(a).get('/already')).status).toBe(403);
-    expect(events).toEqual([
+    expect(auditor.events).toEqual([
       expect.objectContaining({
         eventId: 'permission-denied',
         severityLevel: 'medium',
-        failed: true,
+        outcome: 'fail',
         meta: expect.objectContaining({ actor: 'user:default/alice', method: 'GET', path: '/secret' }),
       }),
     ]);

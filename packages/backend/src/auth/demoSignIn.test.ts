@@ -1,29 +1,11 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import { NotFoundError } from '@backstage/errors';
+import { recordingAuditor } from '@internal/test-stand-ins';
 import { createDemoSignInResolver, demoAuthenticator } from './demoSignIn';
-
-function recordingAuditor() {
-  const auditor = mockServices.auditor.mock();
-  const events: Array<{ opts: any; outcome: string; error?: unknown }> = [];
-  auditor.createEvent.mockImplementation(async (opts: any) => {
-    const ev = { opts, outcome: 'initiated', error: undefined as unknown };
-    events.push(ev);
-    return {
-      success: jest.fn(async () => {
-        ev.outcome = 'success';
-      }),
-      fail: jest.fn(async ({ error }: { error: unknown }) => {
-        ev.outcome = 'fail';
-        ev.error = error;
-      }),
-    } as any;
-  });
-  return { auditor, events };
-}
 
 describe('demo sign-in', () => {
   it('signs a demo user in as their catalog User and audits it', async () => {
-    const { auditor, events } = recordingAuditor();
+    const auditor = recordingAuditor();
     const ctx = {
       signInWithCatalogUser: jest.fn(async () => ({
         token: 'backstage-token',
@@ -38,16 +20,17 @@ describe('demo sign-in', () => {
     expect(ctx.signInWithCatalogUser).toHaveBeenCalledWith({
       entityRef: { kind: 'User', namespace: 'default', name: 'alice' },
     });
-    expect(events).toHaveLength(1);
-    expect(events[0].opts).toMatchObject({
-      eventId: 'demo-sign-in',
-      meta: { userName: 'alice' },
-    });
-    expect(events[0].outcome).toBe('success');
+    expect(auditor.events).toEqual([
+      expect.objectContaining({
+        eventId: 'demo-sign-in',
+        meta: { userName: 'alice' },
+        outcome: 'success',
+      }),
+    ]);
   });
 
   it('refuses a user missing from the catalog and audits the failure', async () => {
-    const { auditor, events } = recordingAuditor();
+    const auditor = recordingAuditor();
     const ctx = {
       signInWithCatalogUser: jest.fn(async () => {
         throw new NotFoundError('User not found');
@@ -59,8 +42,14 @@ describe('demo sign-in', () => {
         ctx,
       ),
     ).rejects.toThrow('User not found');
-    expect(events).toHaveLength(1);
-    expect(events[0].outcome).toBe('fail');
+    expect(auditor.events).toEqual([
+      expect.objectContaining({
+        eventId: 'demo-sign-in',
+        meta: { userName: 'mallory' },
+        outcome: 'fail',
+        error: 'User not found',
+      }),
+    ]);
   });
 
   it('takes the profile from the catalog User, else the user name', async () => {

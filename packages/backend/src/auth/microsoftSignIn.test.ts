@@ -1,6 +1,7 @@
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { mockServices } from '@backstage/backend-test-utils';
+import { recordingAuditor } from '@internal/test-stand-ins';
 import { GraphRiskClient } from './GraphRiskClient';
 import {
   createRiskAwareSignInResolver,
@@ -84,22 +85,7 @@ describe('risk-aware Microsoft sign-in (real HTTP to a Graph stand-in)', () => {
   afterAll(() => graph.close());
 
   function resolver(refuseAt: 'high' | 'medium') {
-    const auditor = mockServices.auditor.mock();
-    const events: any[] = [];
-    auditor.createEvent.mockImplementation(async (opts: any) => {
-      const ev = {
-        opts,
-        outcome: '' as string,
-        success: jest.fn(async () => {
-          ev.outcome = 'success';
-        }),
-        fail: jest.fn(async () => {
-          ev.outcome = 'fail';
-        }),
-      };
-      events.push(ev);
-      return ev as any;
-    });
+    const auditor = recordingAuditor();
     const config = mockServices.rootConfig({
       data: {
         frontierGuard: {
@@ -118,16 +104,20 @@ describe('risk-aware Microsoft sign-in (real HTTP to a Graph stand-in)', () => {
         token: 'backstage-token',
       })),
     } as any;
-    return { signIn, ctx, events };
+    return { signIn, ctx, events: auditor.events };
   }
 
   it('refuses a high-risk user and audits the refusal', async () => {
     const { signIn, ctx, events } = resolver('high');
     await expect(signIn(signInInfo(HIGH), ctx)).rejects.toThrow(/risk is high/);
     expect(ctx.signInWithCatalogUser).not.toHaveBeenCalled();
-    expect(events).toHaveLength(1);
-    expect(events[0].opts.eventId).toBe('microsoft-sign-in');
-    expect(events[0].outcome).toBe('fail');
+    expect(events).toEqual([
+      expect.objectContaining({
+        eventId: 'microsoft-sign-in',
+        outcome: 'fail',
+        meta: expect.objectContaining({ decision: 'refused' }),
+      }),
+    ]);
     expect(
       graph.seen.some(
         s => s.url.endsWith(HIGH) && s.auth === 'Bearer graph-token',
@@ -154,15 +144,16 @@ describe('risk-aware Microsoft sign-in (real HTTP to a Graph stand-in)', () => {
     expect(ctx.signInWithCatalogUser).toHaveBeenCalledWith({
       annotations: { 'graph.microsoft.com/user-id': CLEAN },
     });
-    expect(events[0].outcome).toBe('success');
+    expect(events).toEqual([
+      expect.objectContaining({
+        outcome: 'success',
+        meta: expect.objectContaining({ decision: 'allowed' }),
+      }),
+    ]);
   });
 
   it('fails closed when Graph cannot be reached', async () => {
-    const auditor = mockServices.auditor.mock();
-    auditor.createEvent.mockResolvedValue({
-      success: jest.fn(),
-      fail: jest.fn(),
-    } as any);
+    const auditor = recordingAuditor();
     const signIn = createRiskAwareSignInResolver({
       risk: {
         client: new GraphRiskClient({
@@ -180,22 +171,17 @@ describe('risk-aware Microsoft sign-in (real HTTP to a Graph stand-in)', () => {
       /could not be determined/,
     );
     expect(ctx.signInWithCatalogUser).not.toHaveBeenCalled();
+    expect(auditor.events).toEqual([
+      expect.objectContaining({
+        eventId: 'microsoft-sign-in',
+        outcome: 'fail',
+        meta: expect.objectContaining({ decision: 'refused' }),
+      }),
+    ]);
   });
 
   it('audits every sign-in, refused when no catalog user matches, also with the risk check off', async () => {
-    const auditor = mockServices.auditor.mock();
-    const outcomes: string[] = [];
-    auditor.createEvent.mockImplementation(
-      async () =>
-        ({
-          success: jest.fn(async () => {
-            outcomes.push('success');
-          }),
-          fail: jest.fn(async () => {
-            outcomes.push('fail');
-          }),
-        } as any),
-    );
+    const auditor = recordingAuditor();
     const signIn = createRiskAwareSignInResolver({
       auditor,
       logger: mockServices.logger.mock(),
@@ -214,12 +200,19 @@ describe('risk-aware Microsoft sign-in (real HTTP to a Graph stand-in)', () => {
     await expect(signIn(signInInfo(CLEAN), missing)).rejects.toThrow(
       /no such user/,
     );
-    expect(auditor.createEvent).toHaveBeenCalledTimes(2);
-    expect(auditor.createEvent.mock.calls[0][0]).toMatchObject({
-      eventId: 'microsoft-sign-in',
-      meta: { riskCheck: 'off' },
-    });
-    expect(outcomes).toEqual(['success', 'fail']);
+    expect(auditor.events).toEqual([
+      expect.objectContaining({
+        eventId: 'microsoft-sign-in',
+        meta: expect.objectContaining({ riskCheck: 'off' }),
+        outcome: 'success',
+      }),
+      expect.objectContaining({
+        eventId: 'microsoft-sign-in',
+        meta: expect.objectContaining({ riskCheck: 'off' }),
+        outcome: 'fail',
+        error: 'no such user',
+      }),
+    ]);
   });
 
   it('is off unless enabled in config', () => {

@@ -1,35 +1,8 @@
-import { createServiceFactory, coreServices, AuditorService } from '@backstage/backend-plugin-api';
+import { createServiceFactory, coreServices } from '@backstage/backend-plugin-api';
 import { startTestBackend } from '@backstage/backend-test-utils';
+import { recordingAuditor } from '@internal/test-stand-ins';
 import { RefusedRequests } from './RefusedRequests';
 import { auditRefusedRequests, createNetworkAuditPlugin } from './refusalAuditPlugin';
-
-interface Recorded {
-  eventId: string;
-  severityLevel?: string;
-  meta?: unknown;
-  outcome?: 'success' | 'fail';
-  error?: string;
-}
-
-function recordingAuditor(): AuditorService & { events: Recorded[] } {
-  const events: Recorded[] = [];
-  return {
-    events,
-    async createEvent(options) {
-      const event: Recorded = { eventId: options.eventId, severityLevel: options.severityLevel, meta: options.meta };
-      events.push(event);
-      return {
-        async success() {
-          event.outcome = 'success';
-        },
-        async fail({ error }) {
-          event.outcome = 'fail';
-          event.error = error.message;
-        },
-      };
-    },
-  };
-}
 
 describe('auditing IP access list refusals', () => {
   it('writes one failed ip-access-refused event per window with refusals, none without', async () => {

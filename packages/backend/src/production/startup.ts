@@ -27,14 +27,16 @@ export function exitOnStartupFailure(
   const exit = options.exit ?? ((code: number) => process.exit(code));
   const write = options.write ?? ((text: string) => process.stderr.write(text));
   let done = false;
-  const fail = (what: string, error: unknown) => {
+  function onUnhandled(reason: unknown) {
+    fail('hit an unhandled rejection during startup', reason);
+  }
+  function fail(what: string, error: unknown) {
     if (done) return;
     done = true;
     process.off('unhandledRejection', onUnhandled);
     write(`Frontier Guard backend ${what}, exiting with code 1:\n  ${describeStartupError(error)}\n`);
     exit(1);
-  };
-  const onUnhandled = (reason: unknown) => fail('hit an unhandled rejection during startup', reason);
+  }
   process.on('unhandledRejection', onUnhandled);
   return started.then(
     () => {

@@ -2,7 +2,8 @@ import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, HttpAnswer, request } from '../production/testing/backendProcess';
+import { stripVTControlCharacters } from 'node:util';
+import { BACKEND_DIR, freePort, HttpAnswer, REPO_ROOT, request } from '../production/testing/backendProcess';
 
 /**
  * Test helper for the two-replica test: the real backend (packages/backend/src/index.ts, from
@@ -10,10 +11,7 @@ import { freePort, HttpAnswer, request } from '../production/testing/backendProc
  * app-config.yaml plus an overlay, its log kept in memory with the time each line arrived.
  */
 
-export const REPO_ROOT = path.resolve(__dirname, '../../../..');
-const BACKEND_DIR = path.join(REPO_ROOT, 'packages/backend');
-
-export { freePort };
+export { freePort, REPO_ROOT };
 
 export function pgConnectionString(): string {
   return process.env.BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING ?? 'postgresql://postgres@127.0.0.1:5432';
@@ -87,7 +85,7 @@ export class Replica {
       const parts = text.split('\n');
       this.partial = parts.pop() ?? '';
       const at = Date.now();
-      for (const p of parts) this.lines.push({ at, text: p.replace(/\x1b\[[0-9;]*m/g, '') });
+      for (const p of parts) this.lines.push({ at, text: stripVTControlCharacters(p) });
     };
     this.child.stdout!.on('data', onData);
     this.child.stderr!.on('data', onData);

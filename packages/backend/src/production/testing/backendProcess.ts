@@ -4,11 +4,12 @@ import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { resolvePackagePath } from '@backstage/backend-plugin-api';
 
 /** Test helper: the real backend (packages/backend/src/index.ts) as a child process. */
 
-export const REPO_ROOT = path.resolve(__dirname, '../../../../..');
-const BACKEND_DIR = path.join(REPO_ROOT, 'packages/backend');
+export const BACKEND_DIR = resolvePackagePath('backend');
+export const REPO_ROOT = path.resolve(BACKEND_DIR, '../..');
 
 /** A TCP port nobody listens on right now (the backend needs it up front for backend.baseUrl). */
 export async function freePort(): Promise<number> {
