@@ -13,7 +13,7 @@ import { EntityContentBlueprint } from '@backstage/plugin-catalog-react/alpha';
 import SecurityIcon from '@material-ui/icons/Security';
 import { modelScanApiRef } from './api/ModelScanApi';
 import { ModelScanClient } from './api/ModelScanClient';
-import { isModelEntity } from './components/entityFilter';
+import { hasModelScansTab } from './components/entityFilter';
 import { newScanRouteRef, rootRouteRef, scanRouteRef } from './routes';
 import { MODEL_SCAN_APP_MOUNT_PATH } from '@internal/plugin-model-scan-common';
 
@@ -51,7 +51,7 @@ export const entityModelScansContent = EntityContentBlueprint.make({
   params: {
     path: '/model-scans',
     title: 'Model scans',
-    filter: isModelEntity,
+    filter: hasModelScansTab,
     loader: () =>
       import('./components/EntityModelScansContent').then(m => (
         <m.EntityModelScansContent />

@@ -10,7 +10,7 @@ import { ModelScanApi, modelScanApiRef } from '../api/ModelScanApi';
 import { Finding, ScannedFile } from '../api/types';
 import { AcceptVerdictButton } from './AcceptVerdictDialog';
 import { atlasTechniqueUrl } from './atlas';
-import { isModelEntity, modelSourceTargets } from './entityFilter';
+import { hasModelScansTab, isModelEntity, modelSourceTargets } from './entityFilter';
 import { FindingExplanation, describeLocation } from './FindingExplanation';
 import { validateTarget } from './NewScanPage';
 import { explainRuleFamily } from './ruleFamilies';
@@ -214,6 +214,17 @@ describe('model entities and targets', () => {
         }),
       ),
     ).toEqual(['hf://a/b@v1', 'mlflow://m/3']);
+  });
+
+  it('shows the Model scans tab on models only, not on weight stores or other entities', () => {
+    expect(hasModelScansTab(entity('Component', 'model'))).toBe(true);
+    expect(hasModelScansTab(entity('component', 'Model'))).toBe(true);
+    expect(hasModelScansTab(entity('Component', 'service', { 'frontier-guard.io/model-source': 'hf://org/repo' }))).toBe(true);
+    expect(hasModelScansTab(entity('Resource', 'weight-store'))).toBe(false);
+    expect(hasModelScansTab(entity('Resource', 'Weight-Store', { 'frontier-guard.io/model-source': 'hf://org/repo' }))).toBe(false);
+    expect(hasModelScansTab(entity('Resource', 'cluster'))).toBe(false);
+    expect(hasModelScansTab(entity('Component', 'service'))).toBe(false);
+    expect(hasModelScansTab(entity('User'))).toBe(false);
   });
 
   it('accepts the shared target notation and refuses anything else', () => {
