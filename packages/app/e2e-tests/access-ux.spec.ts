@@ -163,3 +163,39 @@ test('after submitting: who was notified and how long it usually takes; bulk app
   await page.getByTestId('access-timeline').scrollIntoViewIfNeeded();
   await shot(page, testInfo, 'access-timeline-bob');
 });
+
+test('the request page speaks in words: policy titles and what roles allow, the exact values on hover', async ({ page }, testInfo) => {
+  await signInAs(page, 'alice');
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await page.goto('/access');
+  // the sidebar's "Access" leads here, and the page is titled so (the tab says which part)
+  await expect(page.getByRole('heading', { level: 1 }).first()).toHaveText('Access');
+  await expect(page.getByTestId('access-tab-find')).toHaveAttribute('aria-selected', 'true');
+
+  const cluster = page.locator('[data-testid="resource-result"][data-entity-ref="resource:default/training-cluster"]');
+  await expect(cluster).toBeVisible();
+  await expect(cluster.getByTestId('policy-title')).toHaveText('Training cluster');
+  await expect(cluster.getByTestId('policy-kind')).toHaveText(/^fixed approvers/);
+  await expect(cluster.getByTestId('policy-kind')).toHaveAttribute('data-kind', 'rigid');
+  const viewer = cluster.getByTestId('allowed-action').first();
+  await expect(viewer).toHaveText('Read and list pods');
+  await expect(viewer).toHaveAttribute('data-permissions', 'pods:get pods:list');
+  await expect(cluster.getByTestId('allowed-action').filter({ hasText: /^Full control/ })).toHaveCount(1);
+  // no policy ids, kinds or raw verbs in the text
+  await expect(cluster).not.toContainText('training-cluster');
+  await expect(cluster).not.toContainText('pods:get');
+  await expect(cluster).not.toContainText('(rigid)');
+  // the exact value is one hover away
+  await viewer.hover();
+  await expect(page.getByRole('tooltip')).toHaveText('Policy value: pods:get, pods:list');
+  await shot(page, testInfo, 'find-resources-in-words-alice');
+
+  // the request form says the same
+  await page.locator(`[data-testid="resource-result"][data-entity-ref="${RESOURCE}"]`).getByRole('button', { name: /Request access/ }).click();
+  const form = page.getByTestId('request-form');
+  await form.getByTestId('request-role-select').click();
+  await page.getByRole('option', { name: /Storage Blob Data Reader/ }).click();
+  await expect(form.getByTestId('allowed-actions')).toHaveText('Read and list files');
+  await expect(form).not.toContainText('blob:read');
+  await shot(page, testInfo, 'request-form-in-words-alice');
+});

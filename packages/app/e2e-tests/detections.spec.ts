@@ -151,6 +151,14 @@ test('detections: a planted bulk download by a user without a grant raises an al
   // the lower half: top lists, sign-ins, egress, weight reads, then the queue
   await page.getByTestId('top-principals').scrollIntoViewIfNeeded();
   await shot(page, testInfo, 'detections-dashboard-lower');
+  // weight-store readers and top principals by display name, linked to the person's catalog page
+  for (const id of ['chart-weight-reads', 'top-principals']) {
+    const card = page.getByTestId(id);
+    await expect(card.getByRole('link', { name: 'Erin Researcher' })).toHaveAttribute('href', /\/catalog\/default\/user\/erin$/);
+    await expect(card).not.toContainText(ERIN_UPN);
+  }
+  await page.getByTestId('chart-weight-reads').scrollIntoViewIfNeeded();
+  await shot(page, testInfo, 'detections-dashboard-weight-reads');
   await queue.scrollIntoViewIfNeeded();
   await shot(page, testInfo, 'detections-alert-queue');
   // the queue exports as CSV with its filters (every matching alert, not only the loaded page)

@@ -21,12 +21,12 @@ const PAGES: Array<{ path: string; heading: string | RegExp }> = [
   { path: '/', heading: 'Frontier Guard' },
   { path: '/catalog', heading: 'Catalog' },
   { path: '/controls', heading: 'Controls' },
-  { path: '/access', heading: 'Request access' },
-  { path: '/access/requests', heading: 'My access' },
-  { path: '/model-scan', heading: 'Model scanning' },
-  { path: '/weight-inventory', heading: /inventory/i },
-  { path: '/policy-exceptions', heading: /exceptions/i },
-  { path: '/audit', heading: /audit/i },
+  { path: '/access', heading: 'Access' },
+  { path: '/access/requests', heading: 'Access' },
+  { path: '/model-scan', heading: 'Scans' },
+  { path: '/weight-inventory', heading: 'Inventory' },
+  { path: '/policy-exceptions', heading: 'Exceptions' },
+  { path: '/audit', heading: 'Audit trail' },
   // pages whose header the app draws (PortalPageLayout)
   { path: '/notifications', heading: 'Notifications' },
   { path: '/settings', heading: 'Settings' },
@@ -90,8 +90,17 @@ for (const { user, role, auditor } of ROLES) {
       await expect(nav.getByRole('link', { name: label, exact: true }).last()).toBeVisible();
     }
     // The audit trail is offered only to those who may read it (the backend refuses the others).
-    await expect(nav.getByRole('link', { name: 'Audit', exact: true })).toHaveCount(auditor ? 1 : 0);
+    await expect(nav.getByRole('link', { name: 'Audit trail', exact: true })).toHaveCount(auditor ? 1 : 0);
     await expect(nav.getByRole('link', { name: /Catalog Graph/i })).toHaveCount(0);
+
+    // Every sidebar entry opens a page titled with the entry's label ("you are here"); the
+    // home page, reached by the logo and "Home", carries the portal's name instead.
+    // (the controls page has no entry: it is one click from home)
+    const labels = ['Catalog', 'Access', 'Scans', 'Inventory', 'Exceptions', ...(auditor ? ['Audit trail', 'Detections'] : [])];
+    for (const label of labels) {
+      await nav.getByRole('link', { name: label, exact: true }).last().click({ timeout: 30_000 });
+      await expect(page.getByRole('heading', { level: 1 }).first()).toHaveText(label);
+    }
 
     let homeHeader: string | undefined;
     for (const { path, heading } of PAGES) {
@@ -176,5 +185,12 @@ test('clusters and namespaces have a Kubernetes tab that says plainly there is n
   await page.goto('/catalog/default/resource/weights-frontier-7b');
   await expect(page.getByText('Frontier 7B weights').first()).toBeVisible();
   await expect(page.getByRole('tab', { name: 'Kubernetes' }).or(page.getByRole('link', { name: 'Kubernetes', exact: true }))).toHaveCount(0);
+  // Nor a model: no "Model scans" tab on a weight store (its files' verdicts are on its Weights tab).
+  const modelScansTab = page.getByRole('tab', { name: 'Model scans' }).or(page.getByRole('link', { name: 'Model scans', exact: true }));
+  await expect(page.getByRole('tab', { name: 'Weights' }).or(page.getByRole('link', { name: 'Weights', exact: true })).first()).toBeVisible();
+  await expect(modelScansTab).toHaveCount(0);
   await shot(page, testInfo, 'entity-weight-store');
+  // ... while a model has it
+  await page.goto('/catalog/default/component/frontier-7b-chat');
+  await expect(modelScansTab.first()).toBeVisible();
 });

@@ -145,7 +145,7 @@ test('an uploaded malicious checkpoint is found, explained with ATLAS, and refus
 
   // The scan is listed on the dashboard with its verdict.
   await page.goto('/model-scan');
-  await expect(page.getByRole('heading', { name: 'Model scanning', exact: true })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Scans', exact: true })).toBeVisible();
   await expect(
     page.locator('[data-testid="verdict-chip"][data-verdict="malicious"]').first(),
   ).toBeVisible();

@@ -24,11 +24,11 @@ export const auditApi = ApiBlueprint.make({
     }),
 });
 
-/** page:audit — /audit; also the nav item "Audit". */
+/** page:audit — /audit; also the nav item "Audit trail" (the page's title). */
 export const auditPage = PageBlueprint.make({
   params: {
     path: '/audit',
-    title: 'Audit',
+    title: 'Audit trail',
     icon: <HistoryIcon />,
     routeRef: rootRouteRef,
     noHeader: true,

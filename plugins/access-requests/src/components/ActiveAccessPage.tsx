@@ -19,7 +19,7 @@ export function ActiveAccessPage() {
   const active = (grants.value?.items ?? []).filter(g => isGrantActive(g, now));
   return (
     <Page themeId="tool">
-      <AccessHeader title="All active access" subtitle="Who holds access to what right now" tab="active" />
+      <AccessHeader title="Access" subtitle="Who holds access to what right now" tab="active" />
       <Content>
         {grants.loading && !grants.value && <Progress />}
         {grants.error && (

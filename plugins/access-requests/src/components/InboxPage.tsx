@@ -74,7 +74,7 @@ export function InboxPage() {
   const [tab, setTab] = useState<'requests' | 'decided' | 'break-glass'>('requests');
   return (
     <Page themeId="tool">
-      <AccessHeader title="Reviewer inbox" subtitle="Requests waiting for your decision" tab="inbox" />
+      <AccessHeader title="Access" subtitle="Requests waiting for your decision" tab="inbox" />
       <Content>
         <Box mb={2}>
           <Tabs value={tab} onChange={(_e, v) => setTab(v)} indicatorColor="primary">

@@ -82,7 +82,7 @@ export function MyAccessPage() {
 
   return (
     <Page themeId="tool">
-      <AccessHeader title="My access" subtitle="Your requests and the access you hold" tab="mine" />
+      <AccessHeader title="Access" subtitle="Your requests and the access you hold" tab="mine" />
       <ReasonDialog
         open={!!withdrawing}
         title="Withdraw this request?"

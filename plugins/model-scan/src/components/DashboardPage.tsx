@@ -143,7 +143,7 @@ export function DashboardPage() {
   return (
     <Page themeId="tool">
       <Header
-        title="Model scanning"
+        title="Scans"
         subtitle="Model files checked for code that runs when they are loaded"
       />
       <Content>

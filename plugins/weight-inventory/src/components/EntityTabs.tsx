@@ -17,7 +17,7 @@ function NotInInventory() {
     <EmptyState
       missing="data"
       title="Not in the weight inventory yet"
-      description="This entity has no inventory result. The inventory refreshes on a schedule; a security reviewer or platform admin can refresh it now from the Weight inventory page."
+      description="This entity has no inventory result. The inventory refreshes on a schedule; a security reviewer or platform admin can refresh it now from the Inventory page."
     />
   );
 }

@@ -95,7 +95,7 @@ export function InventoryPage() {
 
   return (
     <Page themeId="tool">
-      <Header title="Weight inventory" subtitle="Where model weights live and how each store and research cluster is configured" />
+      <Header title="Inventory" subtitle="Where model weights live and how each store and research cluster is configured" />
       <Content>
         <ContentHeader title="Stores and clusters">
           {mayRefresh && (
