@@ -26,14 +26,31 @@ function credentialKind(authorization: string | undefined, cookie: string | unde
   return 'no credentials';
 }
 
-/** Root middleware: counts every 401 answer (after it is sent) in `refusals`. */
+/** The framework's 403 for a valid token used on a plugin its access restrictions exclude. */
+const RESTRICTED_TOKEN = "This token's access is restricted to plugin(s)";
+
+/**
+ * Root middleware: counts every 401 answer (after it is sent) in `refusals`, and every 403 the
+ * framework gives a valid token used on a plugin outside its access restrictions (e.g. the log
+ * shipper's ingest token on /api/access-requests): that refusal, too, happens before any plugin
+ * code could audit it.
+ */
 export function countUnauthenticatedRefusals(refusals: RefusedRequests = unauthenticatedRefusals): RequestHandler {
   return (req, res, next) => {
+    const json = res.json.bind(res);
+    res.json = (body?: unknown) => {
+      const message = (body as { error?: { message?: unknown } } | undefined)?.error?.message;
+      if (res.statusCode === 403 && typeof message === 'string' && message.startsWith(RESTRICTED_TOKEN)) {
+        res.locals.frontierGuardRestrictedToken = true;
+      }
+      return json(body);
+    };
     res.once('finish', () => {
-      if (res.statusCode !== 401) return;
+      const restricted = res.statusCode === 403 && res.locals.frontierGuardRestrictedToken === true;
+      if (res.statusCode !== 401 && !restricted) return;
       const path = (req.originalUrl ?? req.url).split('?')[0];
       if (req.method === 'GET' && SESSION_PROBE.test(path)) return;
-      const kind = credentialKind(req.headers.authorization, req.headers.cookie);
+      const kind = restricted ? 'token restricted to other plugins' : credentialKind(req.headers.authorization, req.headers.cookie);
       refusals.record(req.ip ?? req.socket.remoteAddress ?? 'unknown', req.method, `${path} (${kind})`);
     });
     next();
@@ -41,7 +58,7 @@ export function countUnauthenticatedRefusals(refusals: RefusedRequests = unauthe
 }
 
 /**
- * Writes the 401s counted since the last call as ONE audit event (`authentication-refused`,
+ * Writes the refusals counted since the last call as ONE audit event (`authentication-refused`,
  * severity medium, outcome failed, meta = the summary); nothing when there were none.
  */
 export async function auditUnauthenticatedRequests(refusals: RefusedRequests, auditor: AuditorService): Promise<boolean> {
@@ -53,7 +70,9 @@ export async function auditUnauthenticatedRequests(refusals: RefusedRequests, au
     meta: summary as unknown as JsonObject,
   });
   await event.fail({
-    error: new AuthenticationError(`${summary.total} request(s) without valid credentials were refused (401)`),
+    error: new AuthenticationError(
+      `${summary.total} request(s) without valid credentials (401) or with a token restricted to other plugins (403) were refused`,
+    ),
   });
   return true;
 }
