@@ -109,6 +109,16 @@ function cpuSeconds(pid) {
   }
 }
 
+/** CPU seconds of the process's main (JavaScript) thread so far: the thread that stores and runs the rules. */
+function mainThreadCpuSeconds(pid) {
+  try {
+    const f = fs.readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
 /** The real backend as a child process on `db`; resolves when detections answers a reviewer. */
 async function startBackend(db) {
   const port = await freePort();
@@ -267,6 +277,7 @@ async function runDb(db, file) {
     }, be.pid);
     const sum = { accepted: 0, duplicates: 0, rejected: 0, detections: 0, alertsOpened: 0, alertsUpdated: 0 };
     const cpu0 = cpuSeconds(be.pid);
+    const main0 = mainThreadCpuSeconds(be.pid);
     const ing = await upload(file, `${be.api}/detections/ingest`, (r, events) => {
       if (r.status !== 200) throw new Error(`ingest: ${r.status} ${r.text.slice(0, 300)}`);
       const a = JSON.parse(r.text);
@@ -274,6 +285,7 @@ async function runDb(db, file) {
       if (a.accepted + a.duplicates + a.rejected.length !== events) throw new Error(`ingest answered for ${a.accepted + a.duplicates + a.rejected.length} of ${events} lines`);
     }, be.pid);
     const cpu = cpuSeconds(be.pid) - cpu0;
+    const mainCpu = mainThreadCpuSeconds(be.pid) - main0;
     const hwm = procStatus(be.pid).hwmMiB;
     const from = new Date(DAY).toISOString();
     const to = new Date(DAY + 86_400_000).toISOString();
@@ -284,7 +296,7 @@ async function runDb(db, file) {
       events: await timedGets(`${be.api}/detections/events?source=storage_blob&limit=50`, be.reviewer),
     };
     const total = (await request('GET', `${be.api}/detections/alerts?limit=1`, { headers: { authorization: be.reviewer } })).text;
-    return { db, base, baseEvents, ing, sum, cpu, hwm, hwmBefore, q, totalAlerts: JSON.parse(total).totalCount };
+    return { db, base, baseEvents, ing, sum, cpu, mainCpu, hwm, hwmBefore, q, totalAlerts: JSON.parse(total).totalCount };
   } finally {
     await be.stop();
   }
@@ -305,7 +317,7 @@ async function runDb(db, file) {
     const eps = Math.round(g.events / r.ing.secs);
     console.log(`[${db}] baseline (same bodies, authenticated 404): ${r.base.secs.toFixed(1)} s, ${Math.round(r.baseEvents / r.base.secs).toLocaleString('en')} events/s`);
     console.log(
-      `[${db}] ingest with rules on: ${r.ing.secs.toFixed(1)} s, ${eps.toLocaleString('en')} events/s (target >= ${TARGET.ingest.toLocaleString('en')}), backend CPU ${r.cpu.toFixed(0)} s, backend peak RSS ${r.hwm.toFixed(0)} MiB (sampled ${r.ing.peakRss.toFixed(0)} MiB; ${r.hwmBefore.toFixed(0)} MiB before)`,
+      `[${db}] ingest with rules on: ${r.ing.secs.toFixed(1)} s, ${eps.toLocaleString('en')} events/s (target >= ${TARGET.ingest.toLocaleString('en')}), backend CPU ${r.cpu.toFixed(1)} s (main thread ${r.mainCpu.toFixed(1)} s: ${Math.round(g.events / r.mainCpu).toLocaleString('en')} events per main-thread CPU-s), backend peak RSS ${r.hwm.toFixed(0)} MiB (sampled ${r.ing.peakRss.toFixed(0)} MiB; ${r.hwmBefore.toFixed(0)} MiB before)`,
     );
     console.log(`[${db}] answers: ${JSON.stringify(r.sum)}; alerts stored: ${r.totalAlerts}`);
     for (const [name, s] of Object.entries(r.q)) {
