@@ -18,6 +18,11 @@ export function describeApprovals(role: Pick<AccessRole, 'approvals' | 'selfServ
     .join(' and ');
 }
 
+function breadth(privilege: number): string {
+  if (privilege <= 1) return 'narrowest';
+  return privilege === 2 ? 'broader' : 'broad';
+}
+
 /** A policy: kind, maximum duration, requirements and its roles. */
 export function PolicySummary(props: {
   policy: FrozenPolicySummary;
@@ -43,7 +48,7 @@ export function PolicySummary(props: {
       ),
     },
     { title: 'Allows', render: r => <AllowedActions allows={r.allows} /> },
-    { title: 'Breadth', render: r => (r.privilege <= 1 ? 'narrowest' : r.privilege === 2 ? 'broader' : 'broad') },
+    { title: 'Breadth', render: r => breadth(r.privilege) },
     { title: 'Approvals', render: r => describeApprovals(r) },
   ];
   return (

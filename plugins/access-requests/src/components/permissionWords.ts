@@ -61,7 +61,7 @@ function words(raw: string): string {
   return raw.replace(/[-_.]+/g, ' ').replace(/\s+/g, ' ').trim().toLocaleLowerCase('en-US');
 }
 
-function noun(raw: string): string {
+function nounOf(raw: string): string {
   const key = raw.trim().toLocaleLowerCase('en-US');
   return NOUNS[key] ?? (words(raw) || 'resources');
 }
@@ -102,7 +102,7 @@ export function describeAllows(allows: readonly string[]): AllowedAction[] {
       out.push({ text: capitalise(words(value)), permissions: [raw] });
       continue;
     }
-    const thing = noun(value.slice(0, colon));
+    const thing = nounOf(value.slice(0, colon));
     const verbKey = value.slice(colon + 1).trim().toLocaleLowerCase('en-US');
     const simple = SIMPLE_VERBS[verbKey];
     const special = SPECIAL_VERBS[verbKey];
