@@ -31,6 +31,7 @@ import { accessRequestsApiRef } from '../api/AccessRequestsApi';
 import { describeError, formatMinutes } from './format';
 import { validateRoleAndDuration } from './RequestForm';
 import { describeAllowsText } from './permissionWords';
+import { RoleTitle } from './Names';
 
 const DANGER = '#b71c1c';
 
@@ -150,8 +151,9 @@ export function BreakGlassButton(props: {
           data-testid="break-glass-granted"
           style={{ marginTop: 8 }}
         >
-          Break-glass grant {granted.id} created ({granted.roleId}, until{' '}
-          {new Date(granted.expiresAt).toLocaleString()}). Security reviewers
+          Break-glass access granted:{' '}
+          <RoleTitle roleId={granted.roleId} policy={policy} /> until{' '}
+          {new Date(granted.expiresAt).toLocaleString()}. Security reviewers
           have been notified; two post-hoc reviews are required.
         </Alert>
       )}

@@ -192,6 +192,8 @@ describe('BreakGlassButton', () => {
     expect(await screen.findByTestId('break-glass-granted')).toHaveTextContent(
       'two post-hoc reviews are required',
     );
+    // the role by its title, not its id
+    expect(screen.getByTestId('break-glass-granted')).toHaveTextContent(/^Break-glass access granted: Storage Blob Data Reader until /);
   }, 30_000);
 
   it('shows the backend refusal clearly and keeps the dialog open', async () => {
