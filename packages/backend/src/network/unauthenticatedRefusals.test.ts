@@ -1,30 +1,11 @@
 import express from 'express';
 import request from 'supertest';
-import { coreServices, createServiceFactory, type AuditorService } from '@backstage/backend-plugin-api';
+import { coreServices, createServiceFactory } from '@backstage/backend-plugin-api';
 import { startTestBackend } from '@backstage/backend-test-utils';
+import { recordingAuditor } from '@internal/test-stand-ins';
 import { RefusedRequests } from './RefusedRequests';
 import { createNetworkAuditPlugin } from './refusalAuditPlugin';
 import { auditUnauthenticatedRequests, countUnauthenticatedRefusals } from './unauthenticatedRefusals';
-
-function recorder() {
-  const events: Array<{ eventId: string; severityLevel?: string; meta?: any; outcome?: string; error?: string }> = [];
-  const auditor: AuditorService = {
-    async createEvent(options) {
-      const ev: (typeof events)[number] = { eventId: options.eventId, severityLevel: options.severityLevel, meta: options.meta };
-      events.push(ev);
-      return {
-        async success() {
-          ev.outcome = 'success';
-        },
-        async fail({ error }) {
-          ev.outcome = 'fail';
-          ev.error = error.message;
-        },
-      };
-    },
-  };
-  return { auditor, events };
-}
 
 /** A stand-in for the portal: the counter in front, routes that refuse like httpAuth does. */
 function app(refusals: RefusedRequests) {
@@ -72,7 +53,8 @@ describe('refused unauthenticated requests (401) reach the audit trail', () => {
 
   it('writes one failed authentication-refused event per window with 401s, none without', async () => {
     const refusals = new RefusedRequests();
-    const { auditor, events } = recorder();
+    const auditor = recordingAuditor();
+    const { events } = auditor;
     expect(await auditUnauthenticatedRequests(refusals, auditor)).toBe(false);
     expect(events).toEqual([]);
 
@@ -90,7 +72,8 @@ describe('refused unauthenticated requests (401) reach the audit trail', () => {
 
   it('the network plugin writes the 401 summary on its interval, beside the IP access list summary', async () => {
     const unauthenticated = new RefusedRequests();
-    const { auditor, events } = recorder();
+    const auditor = recordingAuditor();
+    const { events } = auditor;
     const backend = await startTestBackend({
       features: [
         createServiceFactory({ service: coreServices.auditor, deps: {}, factory: () => auditor }),
@@ -105,6 +88,6 @@ describe('refused unauthenticated requests (401) reach the audit trail', () => {
       await backend.stop();
     }
     expect(events.map(e => [e.eventId, e.outcome])).toEqual([['authentication-refused', 'fail']]);
-    expect(events[0].meta.clients[0]).toEqual({ client: '203.0.113.9', count: 1, samplePaths: ['GET /api/audit/events (bearer token)'] });
+    expect((events[0].meta.clients as unknown[])[0]).toEqual({ client: '203.0.113.9', count: 1, samplePaths: ['GET /api/audit/events (bearer token)'] });
   });
 });
