@@ -1,5 +1,5 @@
 import { ConfigReader } from '@backstage/config';
-import { assertProductionSafe, demoOnlySettings, isDemoSignInAllowed, isProduction } from './productionGuard';
+import { assertProductionSafe, demoOnlySettings, isDemoSignInAllowed, isProduction, unsafeProductionSettings } from './productionGuard';
 
 const demo = {
   auth: { environment: 'development', providers: { demo: { users: ['dave'] } } },
@@ -62,6 +62,7 @@ describe('production guard', () => {
           auth: { environment: 'production', providers: { microsoft: {} } },
           frontierGuard: { signIn: 'microsoft' },
           catalog: { locations: [{ type: 'file', target: './catalog-info.yaml' }] },
+          permission: { enabled: true },
         }),
         { NODE_ENV: 'production' },
       ),
@@ -86,5 +87,26 @@ describe('production guard', () => {
       backend: { auth: { externalAccess: [{ type: 'static', options: { token: 'a-real-secret-from-the-vault', subject: 'log-shipper' } }] } },
     };
     expect(demoOnlySettings(new ConfigReader({ ...prod, ...off }), {})).toEqual([]);
+  });
+
+  it('refuses a production configuration that switches access control off (found by starting one: it ran, the catalog answered without credentials)', () => {
+    const prod = { auth: { environment: 'production' }, frontierGuard: { signIn: 'microsoft' }, permission: { enabled: true } };
+    expect(unsafeProductionSettings(new ConfigReader(prod))).toEqual([]);
+    expect(() => assertProductionSafe(new ConfigReader(prod), {})).not.toThrow();
+    for (const [setting, name] of [
+      [{ permission: { enabled: false } }, 'permission.enabled is not true'],
+      [{ permission: {} }, 'permission.enabled is not true'],
+      [{ backend: { auth: { dangerouslyDisableDefaultAuthPolicy: true } } }, 'backend.auth.dangerouslyDisableDefaultAuthPolicy is true'],
+    ] as const) {
+      const config = new ConfigReader({ ...prod, ...setting });
+      expect(() => assertProductionSafe(config, {})).toThrow(`Refusing to start: unsafe settings in a production configuration`);
+      expect(() => assertProductionSafe(config, {})).toThrow(name);
+      // the same settings in development (the demo, tests) are left alone
+      expect(() => assertProductionSafe(new ConfigReader({ ...setting, auth: { environment: 'development' } }), { NODE_ENV: 'development' })).not.toThrow();
+    }
+    // demo and unsafe settings together: named together, under the demo-only heading
+    expect(() => assertProductionSafe(new ConfigReader({ ...prod, ...demo, auth: { environment: 'production' }, permission: { enabled: false } }), {})).toThrow(
+      /Refusing to start: demo-only settings.*frontierGuard\.signIn.*permission\.enabled is not true/,
+    );
   });
 });

@@ -83,13 +83,35 @@ export function demoOnlySettings(config: Config, env: NodeJS.ProcessEnv = proces
   return found;
 }
 
-/** Throws a startup error naming every demo-only setting when the configuration is production. */
+/**
+ * Settings no demo uses either, that switch a production portal's access control off, each with
+ * the reason. Empty when the configuration is safe.
+ */
+export function unsafeProductionSettings(config: Config): string[] {
+  const found: string[] = [];
+  if (config.getOptionalBoolean('permission.enabled') !== true) {
+    found.push(
+      'permission.enabled is not true (every permission check would allow: any signed-in user could approve access, ' +
+        'revoke grants, accept model verdicts and read the audit trail)',
+    );
+  }
+  if (config.getOptionalBoolean('backend.auth.dangerouslyDisableDefaultAuthPolicy') === true) {
+    found.push(
+      'backend.auth.dangerouslyDisableDefaultAuthPolicy is true (routes without their own check, e.g. the catalog, ' +
+        'would answer requests without credentials)',
+    );
+  }
+  return found;
+}
+
+/** Throws a startup error naming every demo-only or unsafe setting when the configuration is production. */
 export function assertProductionSafe(config: Config, env: NodeJS.ProcessEnv = process.env): void {
   if (!isProduction(config, env)) return;
-  const found = demoOnlySettings(config, env);
+  const demo = demoOnlySettings(config, env);
+  const found = [...demo, ...unsafeProductionSettings(config)];
   if (found.length === 0) return;
   throw new Error(
-    'Refusing to start: demo-only settings in a production configuration ' +
+    `Refusing to start: ${demo.length > 0 ? 'demo-only' : 'unsafe'} settings in a production configuration ` +
       `(auth.environment=${config.getOptionalString('auth.environment') ?? 'unset'}, NODE_ENV=${env.NODE_ENV ?? 'unset'}): ` +
       `${found.join('; ')}. ` +
       'Start production with app-config.production.yaml alone (not layered over app-config.yaml), see README "Production".',
@@ -98,7 +120,7 @@ export function assertProductionSafe(config: Config, env: NodeJS.ProcessEnv = pr
 
 /**
  * Backend plugin `production-guard`: refuses to start (the backend exits non-zero) when a
- * production configuration carries any demo-only setting.
+ * production configuration carries any demo-only setting or switches access control off.
  */
 export const productionGuardPlugin = createBackendPlugin({
   pluginId: 'production-guard',
