@@ -3,6 +3,7 @@ import type { JsonObject } from '@backstage/types';
 import type { Request } from 'express';
 import { ConflictError, NotFoundError } from '@backstage/errors';
 import type { Clock } from '@internal/clock';
+import { markAudited } from '@internal/backend-input-guard';
 import type {
   Alert,
   AlertGrant,
@@ -65,7 +66,8 @@ export class AlertsService {
       return r;
     } catch (error) {
       await ev.fail({ error: error as Error });
-      throw error;
+      // audited here: the router's refusal handler does not write a second event for it
+      throw markAudited(error);
     }
   }
 
