@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as zlib from 'node:zlib';
 import { Readable } from 'node:stream';
-import { expandRecords, normalizeRecord, RecordError, type NormalizeOptions } from './sources';
+import { expandRecords, normalizeRecord, RecordError, tableRecords, type NormalizeOptions } from './sources';
 import type { DetectionEvent } from './types';
 
 export interface LineError {
@@ -48,14 +48,20 @@ function parseLineInto(text: string, opts: NormalizeOptions | undefined, events:
     errors.push(`not JSON: ${(e as Error).message}`);
     return;
   }
-  const records = isPlainRecord(value) ? undefined : expandRecords(value);
+  let records = isPlainRecord(value) ? undefined : expandRecords(value);
   if (!records) {
     try {
       events.push(normalizeRecord(value, text, opts));
+      return;
     } catch (e) {
-      errors.push(recordError(e));
+      // a Log Analytics query API response (`{"tables": […]}`) is looked for only here, off the
+      // per-line path of plain records
+      records = tableRecords(value);
+      if (!records) {
+        errors.push(recordError(e));
+        return;
+      }
     }
-    return;
   }
   for (const rec of records) {
     try {

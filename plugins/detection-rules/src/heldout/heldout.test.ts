@@ -37,6 +37,18 @@ async function replay(files: unknown[][], opts: { config?: unknown; grants?: unk
 }
 const only = (alerts: Alert[], rule: string) => alerts.filter(a => a.rule === rule);
 
+/** Replays files whose whole text is given (documents rather than NDJSON lines). */
+async function replayTexts(texts: string[], opts: { config?: unknown } = {}): Promise<Alert[]> {
+  const files = texts.map(t => {
+    const f = path.join(dir, `d${n++}.json`);
+    fs.writeFileSync(f, t);
+    return f;
+  });
+  const res = await replayFiles(files, { config: resolveConfig(opts.config ?? {}) });
+  expect(res.stats.firstErrors).toEqual([]);
+  return res.alerts;
+}
+
 describe('Entra sign-ins', () => {
   it('atypical travel from Log Analytics rows (JSON-text LocationDetails, 7-digit fractions, IPv6, UPN case differs)', async () => {
     const a = await replay([[r.laSignIn(0, 'Alice.Smith@contoso.com', '81.2.69.160', r.LONDON), r.laSignIn(75 * 60, 'alice.smith@contoso.com', '2a02:6b8::2:242', r.MOSCOW)]]);
@@ -382,6 +394,59 @@ describe('egress denies', () => {
     const a = only(await replay([lines], { config: { researchCidrs: ['10.20.4.0/22'] } }), 'egress-denied-research-namespace');
     expect(a.map(x => x.resource).sort()).toEqual(['45.33.32.156:22', 'huggingface.co:443', 'pastebin.com:443']);
     expect(await replay([lines])).toEqual([]);
+  });
+});
+
+describe('Log Analytics query API output', () => {
+  const execRef = { resource: 'pods', namespace: 'research-llm', name: 'trainer-7b-0', apiVersion: 'v1', subresource: 'exec' };
+  const signIns = () => [r.laSignIn(0, 'alice.smith@contoso.com', '81.2.69.160', r.LONDON), r.laSignIn(75 * 60, 'alice.smith@contoso.com', '2a02:6b8::2:242', r.MOSCOW)];
+  const aksRow = () => {
+    const ev = r.k8sEvent(0, { verb: 'create', uri: '/api/v1/namespaces/research-llm/pods/trainer-7b-0/exec?command=sh', objectRef: execRef, code: 101, stage: 'ResponseStarted' });
+    return {
+      TenantId: r.TEN, TimeGenerated: r.at(1, '.1234567'), ResourceId: `/SUBSCRIPTIONS/${r.SUB.toUpperCase()}/RESOURCEGROUPS/RG-AKS/PROVIDERS/MICROSOFT.CONTAINERSERVICE/MANAGEDCLUSTERS/AKS-RESEARCH-WEU`,
+      Category: 'kube-audit', OperationName: 'Microsoft.ContainerService/managedClusters/diagnosticLogs/Read', log_s: JSON.stringify(ev), pod_s: 'kube-apiserver-6d9c8f7b9d-x2x4l', stream_s: 'stdout', SourceSystem: 'Azure',
+    };
+  };
+  const fwRows = () =>
+    [0, 20].map(s => ({
+      TenantId: r.TEN, TimeGenerated: r.at(s, '.1234567'), Protocol: 'TCP', SourceIp: '10.20.4.11', SourcePort: 51990 + s, DestinationIp: '45.33.32.156', DestinationPort: 22, Action: 'Deny',
+      Policy: 'fwp-hub', RuleCollectionGroup: '', RuleCollection: '', Rule: '', ActionReason: 'Default Action', _ResourceId: `/subscriptions/${r.SUB}/resourcegroups/rg-hub/providers/microsoft.network/azurefirewalls/afw-hub`,
+    }));
+  const blobRows = () => r.rangedReads(48, 50, r.ALICE).map((_, i) => r.blobLa(i * 50, { acct: 'stfrontierprod', cont: 'llm-70b', blob: `model-${i % 6}.safetensors`, bytes: 256 * r.MiB, status: 206, ...r.ALICE }));
+
+  it('a query API response ({"tables": [{columns, rows}]}), pretty-printed or on one line, gives the alerts of its rows (failed before: one unreadable record)', async () => {
+    const resp = r.laQueryResponse(signIns().map(x => ({ ...x })));
+    expect(resp.tables[0].columns).toContainEqual({ name: 'IsInteractive', type: 'bool' });
+    for (const text of [JSON.stringify(resp, null, 2), `${JSON.stringify(resp)}\n`]) {
+      expect(only(await replayTexts([text]), 'atypical-travel')).toMatchObject([{ principal: 'alice.smith@contoso.com', count: 2 }]);
+    }
+  });
+
+  it('rows of tables exported under their own name without a Type column are read as that table (SigninLogs, StorageBlobLogs, AzureDiagnostics, AZFWNetworkRule); several tables in one response', async () => {
+    const strip = (rows: Record<string, unknown>[]) => rows.map(({ Type, ...rest }) => rest);
+    const resp = {
+      tables: [
+        r.laQueryResponse(strip(signIns()), 'SigninLogs').tables[0],
+        r.laQueryResponse(strip(blobRows()), 'StorageBlobLogs').tables[0],
+        r.laQueryResponse([aksRow()], 'AzureDiagnostics').tables[0],
+        r.laQueryResponse(fwRows(), 'AZFWNetworkRule').tables[0],
+      ],
+    };
+    const a = await replayTexts([JSON.stringify(resp, null, 2)], { config: { researchCidrs: ['10.20.4.0/22'] } });
+    expect(a.map(x => x.rule).sort()).toEqual(['atypical-travel', 'egress-denied-research-namespace', 'k8s-exec-research-namespace', 'weight-store-bulk-read']);
+  });
+
+  it('the array az monitor log-analytics query prints (rows with TableName), pretty-printed', async () => {
+    const a = await replayTexts([JSON.stringify(r.azCliQueryOutput(signIns()), null, 2)]);
+    expect(only(a, 'atypical-travel')).toHaveLength(1);
+  });
+
+  it('a response with no rows is read without errors and raises nothing; a table that is not rows is an error', async () => {
+    expect(await replayTexts([JSON.stringify({ tables: [{ name: 'PrimaryResult', columns: [{ name: 'TimeGenerated', type: 'datetime' }], rows: [] }] })])).toEqual([]);
+    const f = path.join(dir, `d${n++}.json`);
+    fs.writeFileSync(f, JSON.stringify({ tables: 'nope' }));
+    const res = await replayFiles([f], { config: resolveConfig({}) });
+    expect(res.stats.errors).toBe(1);
   });
 });
 

@@ -214,3 +214,35 @@ export function firewallStructured(sec: number, p: Record<string, unknown>) {
 export function portalAudit(sec: number, pluginId: string, eventId: string, status: 'succeeded' | 'failed', actor: string, meta: Record<string, unknown>) {
   return { seq: 800 + sec, id: uuid(), pluginId, eventId, severityLevel: 'high', status, actor, occurredAt: at(sec, '.412'), request: { url: `/api/${pluginId}/${eventId}`, method: 'POST', ip: '10.1.2.3' }, meta };
 }
+
+/** Kusto column type of a value as the Log Analytics query API names it (dynamic columns are JSON text). */
+function kustoType(k: string, v: unknown): string {
+  if (typeof v === 'boolean') return 'bool';
+  if (typeof v === 'number') return Number.isInteger(v) ? 'long' : 'real';
+  if (typeof v === 'string' && /(Time|DateTime|Generated)$/.test(k) && /^\d{4}-\d\d-\d\dT/.test(v)) return 'datetime';
+  if (typeof v === 'string' && /^[[{]/.test(v)) return 'dynamic';
+  return 'string';
+}
+
+/**
+ * A Log Analytics query API response (POST /v1/workspaces/{id}/query, `az rest`): one table whose
+ * columns are the rows' keys, values by position, missing values null. The API names the result
+ * `PrimaryResult` whatever the query; exports made per table carry the table's name.
+ */
+export function laQueryResponse(rows: Record<string, unknown>[], name = 'PrimaryResult') {
+  const keys = [...new Set(rows.flatMap(r => Object.keys(r)))];
+  return {
+    tables: [
+      {
+        name,
+        columns: keys.map(k => ({ name: k, type: kustoType(k, rows.find(r => r[k] !== undefined && r[k] !== null)?.[k]) })),
+        rows: rows.map(r => keys.map(k => r[k] ?? null)),
+      },
+    ],
+  };
+}
+
+/** `az monitor log-analytics query -o json`: an array of row objects, each with `TableName`. */
+export function azCliQueryOutput(rows: Record<string, unknown>[]) {
+  return rows.map(r => ({ TableName: 'PrimaryResult', ...r }));
+}

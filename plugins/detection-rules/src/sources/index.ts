@@ -16,11 +16,14 @@ export class RecordError extends Error {}
 
 /**
  * Records in a parsed JSON value: Azure diagnostic exports wrap records as `{"records": [...]}`,
- * Log Analytics exports may be arrays, Graph responses use `{"value": [...]}`.
+ * Log Analytics exports may be arrays, Graph responses use `{"value": [...]}`, the Log Analytics
+ * query API `{"tables": [...]}` (see tableRecords).
  */
 export function expandRecords(v: unknown): unknown[] {
   if (Array.isArray(v)) return v.flatMap(expandRecords);
   if (isObject(v)) {
+    const rows = tableRecords(v);
+    if (rows) return rows;
     if (Array.isArray(v.records) && Object.keys(v).length <= 2) return v.records;
     if (Array.isArray(v.value) && ('@odata.context' in v || onlyKeys(v, 'value', '@odata.'))) return v.value;
     if (Array.isArray(v.items) && v.kind === 'EventList') return v.items;
@@ -28,6 +31,39 @@ export function expandRecords(v: unknown): unknown[] {
     if (Array.isArray(v.items) && onlyKeys(v, 'items', 'nextCursor')) return v.items;
   }
   return [v];
+}
+
+/**
+ * The rows of a Log Analytics query API response (`{"tables": [{"name", "columns": [{"name",
+ * "type"}], "rows": [[…]]}]}`, as the REST API and `az rest` return it; the older `Tables` /
+ * `TableName` / `ColumnName` / `Rows` spelling too) as records keyed by column name, or undefined
+ * when `v` is not one. A row of a table named after its source (SigninLogs, StorageBlobLogs,
+ * AKSAudit, AzureDiagnostics, AZFWNetworkRule…) without a `Type` column gets the table's name as
+ * `Type`, as the table itself would show it; `PrimaryResult` (the API's name for any query's
+ * result) says nothing, so such rows are recognised by their columns (`Type` when projected).
+ */
+export function tableRecords(v: unknown): Record<string, unknown>[] | undefined {
+  if (!isObject(v)) return undefined;
+  const tables = getCI(v, 'tables');
+  if (!Array.isArray(tables)) return undefined;
+  const out: Record<string, unknown>[] = [];
+  for (const t of tables) {
+    if (!isObject(t)) continue;
+    const columns = getCI(t, 'columns');
+    const rows = getCI(t, 'rows');
+    if (!Array.isArray(columns) || !Array.isArray(rows)) continue;
+    const names = columns.map(c => (isObject(c) ? str(getCI(c, 'name')) ?? str(getCI(c, 'ColumnName')) : str(c)) ?? '');
+    const table = str(getCI(t, 'name')) ?? str(getCI(t, 'TableName'));
+    const typeOf = table && !/^(PrimaryResult|Table_\d+)$/i.test(table) && !names.some(n => n.toLowerCase() === 'type') ? table : undefined;
+    for (const row of rows) {
+      if (!Array.isArray(row)) continue;
+      const rec: Record<string, unknown> = {};
+      for (let i = 0; i < names.length; i++) if (names[i]) rec[names[i]] = row[i];
+      if (typeOf) rec.Type = typeOf;
+      out.push(rec);
+    }
+  }
+  return out;
 }
 
 /** Every key of `v` is `a` or starts with `b` (a prefix, or a whole key). */
