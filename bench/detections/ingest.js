@@ -19,7 +19,7 @@
  *      the generated day and GET /alerts (first page, then filtered), --queries times each, p50/p99.
  * Load model: closed loop, one client with --concurrency requests in flight.
  * Usage: node bench/detections/ingest.js [--events 1000000] [--db sqlite,postgres] [--batch 5000]
- *        [--concurrency 2] [--queries 50] [--keep] [--backend-cpu-prof] [--backend-heap MiB]
+ *        [--concurrency 2] [--queries 50] [--keep] [--backend-cpu-prof] [--backend-heap MiB] [--settle S]
  */
 const fs = require('node:fs');
 const path = require('node:path');
@@ -268,6 +268,8 @@ async function timedGets(url, auth) {
 async function runDb(db, file) {
   const be = await startBackend(db);
   try {
+    // --settle S: wait S seconds after ready (start-up reads of the catalog and grants finish first)
+    if (args.includes('--settle')) await sleep(Number(opt('--settle')) * 1000);
     const hwmBefore = procStatus(be.pid).hwmMiB;
     // baseline: same bodies, same token, a route the plugin does not have (404 without parsing)
     let baseEvents = 0;
