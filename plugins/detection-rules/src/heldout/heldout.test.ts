@@ -62,6 +62,23 @@ describe('Entra sign-ins', () => {
     expect(flight).toEqual([]);
   });
 
+  it('atypical travel from rows whose times are written as the Azure portal exports them (M/D/YYYY h:mm:ss AM) and as RFC 1123 (… GMT), read as UTC (failed before: no valid timestamp)', async () => {
+    const portal = (x: Record<string, unknown>, t: string) => ({ ...x, TimeGenerated: t, CreatedDateTime: t });
+    const rows = [
+      portal(r.laSignIn(0, 'alice.smith@contoso.com', '81.2.69.160', r.LONDON), '11/2/2026, 8:00:00.123 AM'),
+      portal(r.laSignIn(75 * 60, 'alice.smith@contoso.com', '2a02:6b8::2:242', r.MOSCOW), '11/2/2026, 9:15:00.456 AM'),
+    ];
+    expect(only(await replay([rows]), 'atypical-travel')).toMatchObject([{ principal: 'alice.smith@contoso.com', firstSeen: '2026-11-02T08:00:00.123Z', lastSeen: '2026-11-02T09:15:00.456Z' }]);
+    const graph = [
+      { ...r.graphSignIn(0, 'carol@contoso.com', '81.2.69.162', r.LONDON), createdDateTime: 'Mon, 02 Nov 2026 08:00:00 GMT' },
+      { ...r.graphSignIn(3600, 'carol@contoso.com', '95.173.136.70', r.MOSCOW), createdDateTime: 'Mon, 02 Nov 2026 09:00:00 GMT' },
+    ];
+    expect(only(await replay([graph]), 'atypical-travel')).toMatchObject([{ firstSeen: '2026-11-02T08:00:00.000Z', lastSeen: '2026-11-02T09:00:00.000Z' }]);
+    // 12 hours later by the clock (PM) is a plausible flight: AM/PM is read
+    const later = [rows[0], portal(rows[1], '11/2/2026, 9:15:00.456 PM')];
+    expect(await replay([later])).toEqual([]);
+  });
+
   it('risky sign-in from an Event Hub batch of diagnostic records', async () => {
     const rec = r.diagSignIn(0, 'dave@contoso.com', '185.220.101.4', { riskLevelDuringSignIn: 'high', riskLevelAggregated: 'high', riskState: 'atRisk', riskEventTypes_v2: ['anonymizedIPAddress'] });
     expect(only(await replay([[{ records: [rec] }]]), 'risky-signin-no-mfa')).toMatchObject([{ principal: 'dave@contoso.com', severity: 'high' }]);

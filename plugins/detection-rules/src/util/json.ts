@@ -148,7 +148,61 @@ function plainUtc(v: string): number {
   return Date.UTC(year, month - 1, day, hour, minute, second, ms);
 }
 
-/** Parses a timestamp (ISO 8601, epoch seconds/ms, /Date(ms)/); NaN when unparseable. */
+const MONTHS: Record<string, number> = { jan: 0, feb: 1, mar: 2, apr: 3, may: 4, jun: 5, jul: 6, aug: 7, sep: 8, oct: 9, nov: 10, dec: 11 };
+/** Zone suffix: GMT/UTC/UT/Z or ±hh[:]mm; minutes east of UTC, 0 when absent (UTC unless said), NaN when unreadable. */
+function zoneMinutes(z: string | undefined): number {
+  if (!z) return 0;
+  const t = z.trim().toUpperCase();
+  if (t === '' || t === 'GMT' || t === 'UTC' || t === 'UT' || t === 'Z') return 0;
+  const m = /^(?:GMT|UTC)?([+-])(\d\d):?(\d\d)$/.exec(t);
+  return m ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) : NaN;
+}
+function wallClock(year: number, month: number, day: number, h: number, min: number, sec: number, frac: string | undefined, zone: string | undefined): number {
+  const off = zoneMinutes(zone);
+  if (!(month >= 0 && month <= 11 && day >= 1 && day <= 31 && h <= 23 && min <= 59 && sec <= 60 && off === off)) return NaN;
+  const ms = frac ? Math.round(Number(`0${frac}`) * 1000) : 0;
+  const t = Date.UTC(year, month, day, h, min, sec, ms);
+  // 31 February and the like roll over in Date.UTC: refuse them
+  if (new Date(t).getUTCDate() !== day) return NaN;
+  return t - off * 60_000;
+}
+// Azure portal exports: "11/2/2026 8:00:00 AM", "11/2/2026, 8:00:00.123 PM", 24-hour "13/11/2026 17:05:00"
+const SLASHED = /^(\d{1,2})\/(\d{1,2})\/(\d{4}),?\s+(\d{1,2}):(\d\d)(?::(\d\d)(\.\d+)?)?\s*([AaPp][Mm])?\s*(Z|GMT|UTC|(?:GMT|UTC)?[+-]\d\d:?\d\d)?$/;
+// RFC 1123 / 2822: "Mon, 02 Nov 2026 08:00:00 GMT" (weekday optional, zone optional = UTC)
+const RFC1123 = /^(?:[A-Za-z]{3},?\s+)?(\d{1,2})\s+([A-Za-z]{3})\s+(\d{4})\s+(\d{1,2}):(\d\d)(?::(\d\d)(\.\d+)?)?\s*(GMT|UTC|UT|Z|[+-]\d\d:?\d\d)?$/;
+
+/**
+ * `M/D/YYYY h:mm[:ss[.fff]] [AM|PM]` (Azure portal CSV/JSON exports; D/M when the first number
+ * cannot be a month) and RFC 1123 (`Mon, 02 Nov 2026 08:00:00 GMT`): UTC unless an offset is
+ * given. NaN for anything else.
+ */
+function wallClockText(v: string): number {
+  let m = SLASHED.exec(v);
+  if (m) {
+    let month = Number(m[1]);
+    let day = Number(m[2]);
+    if (month > 12 && day <= 12) [month, day] = [day, month];
+    let h = Number(m[4]);
+    const ampm = m[8]?.toUpperCase();
+    if (ampm) {
+      if (h < 1 || h > 12) return NaN;
+      h = (h % 12) + (ampm === 'PM' ? 12 : 0);
+    }
+    return wallClock(Number(m[3]), month - 1, day, h, Number(m[5]), Number(m[6] ?? 0), m[7], m[9]);
+  }
+  m = RFC1123.exec(v);
+  if (m) {
+    const month = MONTHS[m[2].toLowerCase()];
+    if (month === undefined) return NaN;
+    return wallClock(Number(m[3]), month, Number(m[1]), Number(m[4]), Number(m[5]), Number(m[6] ?? 0), m[7], m[8]);
+  }
+  return NaN;
+}
+
+/**
+ * Parses a timestamp (ISO 8601, epoch seconds/ms, /Date(ms)/, `M/D/YYYY h:mm:ss AM`, RFC 1123);
+ * without an offset a time is UTC. NaN when unparseable.
+ */
 export function parseTime(v: unknown): number {
   if (typeof v === 'number') return v < 1e11 ? v * 1000 : v;
   if (typeof v !== 'string') return NaN;
@@ -159,6 +213,12 @@ export function parseTime(v: unknown): number {
   const m = /^\/Date\((\d+)\)\/$/.exec(v);
   if (m) return Number(m[1]);
   if (/^\d{9,13}(\.\d+)?$/.test(v)) return parseTime(Number(v));
+  const c = v.charCodeAt(0);
+  // an ISO date starts with four digits; the portal's and RFC 1123's forms do not
+  if (!(c >= 48 && c <= 57 && v.charCodeAt(4) === 45)) {
+    const w = wallClockText(v.trim());
+    if (w === w) return w;
+  }
   // Azure writes up to 7 fractional digits; Date.parse handles 3
   const iso = v.replace(/(\.\d{3})\d+/, '$1');
   const t = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(iso) ? iso : `${iso}Z`);

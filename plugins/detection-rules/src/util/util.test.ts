@@ -75,3 +75,34 @@ describe('getCI', () => {
     expect(getCI(Object.create({ inherited: 1 }), 'Inherited')).toBeUndefined();
   });
 });
+
+describe('parseTime: portal and RFC 1123 forms', () => {
+  const tz = process.env.TZ;
+  // a local zone far from UTC: a time without offset must still be read as UTC
+  beforeAll(() => {
+    process.env.TZ = 'America/New_York';
+  });
+  afterAll(() => {
+    process.env.TZ = tz;
+  });
+  it.each([
+    ['11/2/2026 8:00:00 AM', '2026-11-02T08:00:00.000Z'],
+    ['11/2/2026 12:00:00 AM', '2026-11-02T00:00:00.000Z'],
+    ['11/2/2026 12:30:05 PM', '2026-11-02T12:30:05.000Z'],
+    ['11/2/2026, 3:12:45.123 PM', '2026-11-02T15:12:45.123Z'],
+    ['11/2/2026 3:12 PM', '2026-11-02T15:12:00.000Z'],
+    ['12/31/2026 11:59:59 PM', '2026-12-31T23:59:59.000Z'],
+    ['13/11/2026 17:05:00', '2026-11-13T17:05:00.000Z'],
+    ['11/2/2026 8:00:00 AM +02:00', '2026-11-02T06:00:00.000Z'],
+    ['11/2/2026 8:00:00 AM UTC', '2026-11-02T08:00:00.000Z'],
+    ['Mon, 02 Nov 2026 08:00:00 GMT', '2026-11-02T08:00:00.000Z'],
+    ['Mon, 2 Nov 2026 08:00:00', '2026-11-02T08:00:00.000Z'],
+    ['02 Nov 2026 10:00:00 +0200', '2026-11-02T08:00:00.000Z'],
+    ['2026-11-02 08:00:00', '2026-11-02T08:00:00.000Z'],
+  ])('%s is %s', (text, iso) => {
+    expect(new Date(parseTime(text)).toISOString()).toBe(iso);
+  });
+  it.each(['2/30/2026 8:00:00 AM', '11/2/2026 13:00:00 PM', '11/2/2026 0:00:00 AM', 'Mon, 02 Foo 2026 08:00:00 GMT', '11/2/2026 8:00:00 AM +99:xx', 'yesterday'])('%s is unreadable', text => {
+    expect(parseTime(text)).toBeNaN();
+  });
+});
