@@ -3,7 +3,7 @@ import { Knex } from 'knex';
 import { TestDatabases, mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { AccessStore } from './store/AccessStore';
-import { ALICE, BOB, CAROL, DAVE, ERIN, MALLORY, NS, W7B } from './__testUtils__/fixtures';
+import { ALICE, BOB, CAROL, DAVE, ERIN, MALLORY, NS, W70B, W7B } from './__testUtils__/fixtures';
 import { startAccessRequestsBackend } from './__testUtils__/testBackend';
 
 jest.setTimeout(90_000);
@@ -232,6 +232,13 @@ describe.each(databases.eachSupportedId())('access-requests plugin on %p', datab
     expect((await t.api('post', '/break-glass', ALICE).send(bg)).status).toBe(403);
     expect((await t.api('post', '/break-glass', BOB).send(bg)).status).toBe(403);
     expect((await t.api('post', '/break-glass', DAVE).send({ ...bg, durationMinutes: 90 })).status).toBe(400);
+    // a policy without break-glass: the sentence names it by title, the body keeps its id
+    const forbidden = await t.api('post', '/break-glass', DAVE).send({ ...bg, resourceRef: W70B });
+    expect(forbidden.status).toBe(403);
+    expect(forbidden.body.error).toMatchObject({
+      message: 'the Frontier 70B weights policy does not allow break-glass access',
+      ids: { policy: 'weights-frontier-70b' },
+    });
     const ok = await t.api('post', '/break-glass', DAVE).send(bg);
     expect(ok.status).toBe(201);
     expect(ok.body.grant).toMatchObject({ breakGlass: true, active: true });

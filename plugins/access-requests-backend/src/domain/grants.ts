@@ -37,7 +37,12 @@ export function otherHolder<G extends Pick<Grant, 'id' | 'status' | 'startsAt' |
 export function validateBreakGlass(policy: AccessPolicy, input: { roleId: string; durationMinutes: number }) {
   const allowed = breakGlassAllowed(policy);
   if (!allowed.allowed) {
-    throw refusalError(allowed, { 'break-glass-forbidden': `policy ${policy.name} does not allow break-glass access` });
+    // the policy by its title for the person; its id in the error's `ids` and the audit meta
+    throw refusalError(
+      allowed,
+      { 'break-glass-forbidden': `the ${policy.title ?? policy.name} policy does not allow break-glass access` },
+      { policy: policy.name },
+    );
   }
   const role = policy.roles.find(r => r.id === input.roleId);
   if (!role) throw new InputError(`roleId: policy ${policy.name} has no role '${input.roleId}'`);

@@ -398,7 +398,18 @@ describe.each(databases.eachSupportedId())('AccessRequestsService on %p', databa
     // current admin but no permission
     await expect(service.breakGlass(as(DAVE), body, false)).rejects.toMatchObject({ name: 'NotAllowedError' });
     await expect(service.breakGlass(as(DAVE), { ...body, durationMinutes: 61 }, true)).rejects.toThrow(/durationMinutes/);
-    await expect(service.breakGlass(as(DAVE), { ...body, resourceRef: W70B }, true)).rejects.toThrow(/does not allow/);
+    // the refusal names the policy by its title; its id stays in the error's ids and the audit meta
+    const forbidden = await service.breakGlass(as(DAVE), { ...body, resourceRef: W70B }, true).catch(e => e);
+    expect(forbidden).toMatchObject({
+      name: 'NotAllowedError',
+      message: 'the Frontier 70B weights policy does not allow break-glass access',
+      ids: { policy: 'weights-frontier-70b' },
+    });
+    expect(auditor.events.filter(e => e.eventId === 'break-glass').at(-1)).toMatchObject({
+      outcome: 'fail',
+      error: 'the Frontier 70B weights policy does not allow break-glass access',
+      meta: expect.objectContaining({ resourceRef: W70B, ids: { policy: 'weights-frontier-70b' } }),
+    });
     const grant = await service.breakGlass(as(DAVE), body, true);
     expect(grant).toMatchObject({ breakGlass: true, userRef: DAVE, active: true, postHocReviews: [], postHocReviewsNeeded: 2 });
     const audit = auditor.events.filter(e => e.eventId === 'break-glass');

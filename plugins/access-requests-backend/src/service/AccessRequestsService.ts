@@ -57,6 +57,7 @@ import { Directory, RequestableResource } from './CatalogDirectory';
 import { Notifier } from './Notifier';
 import { ProvisionerRegistry } from './ProvisionerRegistry';
 import { markAudited } from '../refusals';
+import { refusalIds } from '../domain/refusalErrors';
 
 /** Who is acting, and the HTTP request for audit context when there is one. */
 export interface Actor {
@@ -236,7 +237,8 @@ export class AccessRequestsService {
       await ev.success({ meta: successMeta ? successMeta(result) : undefined });
       return result;
     } catch (error) {
-      await ev.fail({ error: error as Error });
+      // a refusal worded by titles keeps its ids (e.g. the policy id) in the event's meta
+      await ev.fail({ error: error as Error, meta: refusalIds(error) });
       throw markAudited(error);
     }
   }

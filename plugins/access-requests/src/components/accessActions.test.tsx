@@ -204,8 +204,10 @@ describe('BreakGlassButton', () => {
           body: {
             error: {
               name: 'NotAllowedError',
+              // the backend's wording: the policy by its title, its id in `ids`
               message:
-                'policy weights-frontier-7b does not allow break-glass access',
+                'the Frontier 7B weights policy does not allow break-glass access',
+              ids: { policy: 'weights-frontier-7b' },
             },
           },
         }),
@@ -238,8 +240,9 @@ describe('BreakGlassButton', () => {
     expect(
       await within(dialog).findByTestId('break-glass-error'),
     ).toHaveTextContent(
-      'You are not allowed to do this. Policy weights-frontier-7b does not allow break-glass access.',
+      'You are not allowed to do this. The Frontier 7B weights policy does not allow break-glass access.',
     );
+    expect(within(dialog).getByTestId('break-glass-error')).not.toHaveTextContent('weights-frontier-7b');
     expect(screen.queryByTestId('break-glass-granted')).not.toBeInTheDocument();
   }, 30_000);
 });
