@@ -39,7 +39,18 @@ export interface DetectionConfig {
   researchCidrs: string[];
   travel: { maxSpeedKmh: number; minDistanceKm: number; ignoreCidrs: string[] };
   riskySignIn: { levels: string[] };
-  passwordSpray: { windowMinutes: number; minAccounts: number; errorCodes: number[]; allowCidrs: string[] };
+  passwordSpray: {
+    windowMinutes: number;
+    minAccounts: number;
+    /**
+     * Share (0–1) of the failing accounts that did not sign in successfully from the same source
+     * after failing, at or above which it is a spray: people behind an office NAT who mistype sign
+     * in right after; sprayed accounts do not. 0 judges by the count alone.
+     */
+    minNeverSucceededRatio: number;
+    errorCodes: number[];
+    allowCidrs: string[];
+  };
   bulkRead: {
     windowMinutes: number;
     /** Threshold for a person (user) principal. */
@@ -86,6 +97,7 @@ export const DEFAULT_CONFIG: DetectionConfig = {
   passwordSpray: {
     windowMinutes: 60,
     minAccounts: 10,
+    minNeverSucceededRatio: 0.5,
     errorCodes: [50126, 50053, 50034, 50055, 50056, 50064, 50057, 50144, 50133],
     allowCidrs: [],
   },
@@ -142,6 +154,7 @@ export function resolveConfig(partial: unknown = {}): DetectionConfig {
   for (const [rule, sev] of Object.entries(cfg.severityOverrides)) {
     if (!SEVERITIES.includes(sev)) throw new ConfigError(`severityOverrides.${rule}: must be one of ${SEVERITIES.join(', ')}`);
   }
+  if (cfg.passwordSpray.minNeverSucceededRatio > 1) throw new ConfigError('passwordSpray.minNeverSucceededRatio: must be between 0 and 1');
   cfg.weightStores.forEach((s, i) => {
     if (!isObject(s) || typeof s.account !== 'string' || !s.account) throw new ConfigError(`weightStores[${i}].account: required`);
     if (s.containers !== undefined && (!Array.isArray(s.containers) || s.containers.some(c => typeof c !== 'string'))) {

@@ -142,9 +142,49 @@ describe('Entra sign-ins', () => {
       r.diagSignIn(i * 180, `user${i}@contoso.com`, '2001:db8:85a3::8a2e:370:7334', { status: { errorCode: 50126, failureReason: 'Error validating credentials due to invalid username or password.' } }),
     );
     const a = await replay([[{ records: spray.slice(0, 6) }, { records: spray.slice(6) }]]);
-    expect(only(a, 'password-spray')).toMatchObject([{ principal: '2001:db8:85a3::8a2e:370:7334', count: 12 }]);
+    expect(only(a, 'password-spray')).toMatchObject([{ principal: '2001:db8:85a3::/64', count: 12 }]);
     const typo = Array.from({ length: 6 }, (_, i) => r.graphSignIn(i * 60, 'frank@contoso.com', '81.2.69.170', r.LONDON, { status: { errorCode: 50126, failureReason: 'Invalid username or password' } }));
     expect(await replay([[...typo, r.graphSignIn(420, 'frank@contoso.com', '81.2.69.170', r.LONDON)]])).toEqual([]);
+  });
+
+  const badPassword = { status: { errorCode: 50126, failureReason: 'Error validating credentials due to invalid username or password.' } };
+
+  it('password spray rotating IPv6 addresses inside one /64 (one address per attempt) is one source (failed before: one address per account, quiet)', async () => {
+    const spray = Array.from({ length: 12 }, (_, i) => r.diagSignIn(i * 200, `user${i}@contoso.com`, `2a0b:4340:a1:5:${((0x1000 + i * 7919) % 0xffff).toString(16)}:9c2f:3e1:${i + 1}`, badPassword));
+    const a = only(await replay([[{ records: spray }]]), 'password-spray');
+    expect(a).toMatchObject([{ principal: '2a0b:4340:a1:5::/64', count: 12, severity: 'medium' }]);
+    // two different /64s of the same provider are two sources: six accounts each stay below the threshold
+    const split = spray.map((x, i) => (i % 2 ? { ...x, properties: { ...x.properties, ipAddress: `2a0b:4340:a1:6::${i}` } } : x));
+    expect(only(await replay([[{ records: split }]]), 'password-spray')).toEqual([]);
+  });
+
+  it('stays quiet on an office address where 15 people mistype (or change an expired password) within the hour and then sign in; a spray from the same address, whose accounts never succeed, fires (failed before: the typos alerted)', async () => {
+    const office = '81.2.69.142';
+    const morning = Array.from({ length: 15 }, (_, i) => {
+      const upn = `staff${i}@contoso.com`;
+      const code = i % 3 === 0 ? 50055 : 50126; // Monday: some passwords expired
+      return [
+        r.graphSignIn(i * 230, upn, office, r.LONDON, { status: { errorCode: code, failureReason: code === 50055 ? 'The password is expired.' : 'Invalid username or password' } }),
+        r.graphSignIn(i * 230 + 40 + (i % 4) * 30, upn, office, r.LONDON),
+      ];
+    }).flat();
+    expect(only(await replay([morning]), 'password-spray')).toEqual([]);
+    // the same morning with 12 other accounts sprayed from the office address (a compromised host): they never succeed
+    const spray = Array.from({ length: 12 }, (_, i) => r.graphSignIn(1800 + i * 60, `target${i}@contoso.com`, office, r.LONDON, { status: { errorCode: 50126, failureReason: 'Invalid username or password' } }));
+    const mixed = [...morning, ...spray].sort((x, y) => Date.parse(x.createdDateTime) - Date.parse(y.createdDateTime));
+    // (high: staff members failing while the spray runs and then signing in count as sprayed accounts that fell)
+    expect(only(await replay([mixed]), 'password-spray')).toMatchObject([{ principal: office }]);
+    // judged by the count alone when the ratio is switched off
+    expect(only(await replay([morning], { config: { passwordSpray: { minNeverSucceededRatio: 0 } } }), 'password-spray')).toHaveLength(1);
+  });
+
+  it('a spray in which two of twelve accounts fall still fires, high on the fallen account signing in', async () => {
+    const ip = '185.220.101.44';
+    const spray = Array.from({ length: 12 }, (_, i) => r.graphSignIn(i * 60, `user${i}@contoso.com`, ip, r.MOSCOW, badPassword));
+    const fallen = [r.graphSignIn(900, 'user2@contoso.com', ip, r.MOSCOW), r.graphSignIn(960, 'user7@contoso.com', ip, r.MOSCOW)];
+    const a = only(await replay([[...spray, ...fallen]]), 'password-spray');
+    expect(a).toMatchObject([{ principal: ip, severity: 'high' }]);
+    expect(a[0].details).toMatchObject({ compromisedAccount: 'user7@contoso.com' });
   });
 
   it('service principal and managed identity sign-ins (Log Analytics and diagnostic shapes) are workloads: no travel between regions, no spray from many apps failing their secrets', async () => {

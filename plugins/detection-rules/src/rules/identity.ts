@@ -1,7 +1,7 @@
 import { cidrs } from '../config';
 import type { DetectionEvent } from '../types';
 import { COUNTRY_POINTS, haversineKm } from '../util/geo';
-import { ipInAny, isPrivateIp } from '../util/net';
+import { ipInAny, isPrivateIp, parseIp } from '../util/net';
 import { kqlList, minutes, principalOf, SIGNIN_KQL, SlidingWindow, type RuleContext, type StatefulRule } from './types';
 
 const ENTRA = 'Entra ID';
@@ -122,70 +122,116 @@ export function riskySignIn(): StatefulRule {
 
 const VALID_PASSWORD_CODES = new Set([50074, 50076, 50079, 500121, 50158, 53003]);
 
-/** Failures against many accounts from one source address within a window. */
+/**
+ * Where failures are counted: the address for IPv4, the /64 for IPv6 (one host's or one
+ * subscriber's allocation: an attacker rotating addresses inside it is one source), written as
+ * Kusto's format_ipv6_mask writes it (`2a02:6b8:0:1::/64`).
+ */
+export function spraySource(ip: string): string {
+  const p = parseIp(ip);
+  if (!p || p.v4) return ip;
+  const groups = [48n, 32n, 16n, 0n].map(s => Number((p.v >> (64n + s)) & 0xffffn));
+  let last = 3;
+  while (last >= 0 && groups[last] === 0) last--;
+  return `${groups.slice(0, last + 1).map(g => g.toString(16)).join(':')}::/64`;
+}
+
+/**
+ * Failures against many accounts from one source (address, IPv6 /64) within a window, most of
+ * whose accounts did not then sign in from there: people mistyping behind an office NAT sign in
+ * right after, sprayed accounts do not.
+ */
 export function passwordSpray(): StatefulRule {
-  const perIp = new Map<string, SlidingWindow<{ user: string; id: string; validPassword: boolean }>>();
+  const perSource = new Map<string, SlidingWindow<{ user: string; id: string; time: number }>>();
+  // last successful sign-in of each account from each source
+  const okAt = new Map<string, Map<string, number>>();
+  let sweepAt = -Infinity;
   const fired = new Map<string, number>();
   const sprayed = new Map<string, { users: Set<string>; until: number }>();
   return {
     id: 'password-spray',
     title: 'Password spray: failed sign-ins against many accounts from one address',
-    description: 'Failed sign-ins (wrong password, locked or disabled account and the like) against at least 10 different accounts from one IP address within an hour (both configurable); a later successful sign-in of one of those accounts from that address raises it to high.',
+    description:
+      'Failed sign-ins (wrong password, locked or disabled account and the like) against at least 10 different accounts from one IP address (IPv6: one /64) within an hour, of which at least half (passwordSpray.minNeverSucceededRatio) did not sign in successfully from there after failing (all configurable); a later successful sign-in of one of those accounts from that source raises it to high.',
     severity: 'medium',
     sources: ['entra_signin'],
-    nearMiss: 'One user mistyping their password several times.',
+    nearMiss: 'One user mistyping their password several times; many users behind one office address mistyping within the hour and then signing in.',
     onEvent(ev, ctx) {
       const ip = ev.src?.ip;
       if (!ip) return undefined;
       const cfg = ctx.config.passwordSpray;
       if (ipInAny(ip, cidrs(cfg.allowCidrs))) return undefined;
+      const src = spraySource(ip);
       const user = principalOf(ev);
       const code = ev.auth?.errorCode ?? 0;
       const span = minutes(cfg.windowMinutes);
+      if (ev.outcome === 'success') {
+        let ok = okAt.get(src);
+        if (!ok) okAt.set(src, (ok = new Map()));
+        if ((ok.get(user) ?? -Infinity) < ev.time) ok.set(user, ev.time);
+        if (ev.time - sweepAt > span) {
+          // forget successes older than a window (bounded memory over a week of logs)
+          sweepAt = ev.time;
+          for (const [k, m] of okAt) {
+            for (const [u, t] of m) if (t < ev.time - span) m.delete(u);
+            if (!m.size) okAt.delete(k);
+          }
+        }
+      }
       if (ev.outcome === 'success' || VALID_PASSWORD_CODES.has(code)) {
-        const s = sprayed.get(ip);
+        const s = sprayed.get(src);
         if (s && ev.time <= s.until && s.users.has(user)) {
           return [
             {
               rule: this.id,
               title: this.title,
               severity: 'high',
-              principal: ip,
+              principal: src,
               resource: ENTRA,
               time: ev.time,
               eventIds: [ev.id],
-              details: { compromisedAccount: user, code },
+              details: { compromisedAccount: user, code, ...(src !== ip ? { ip } : {}) },
             },
           ];
         }
         if (ev.outcome === 'success') return undefined;
       }
       if (!cfg.errorCodes.includes(code)) return undefined;
-      let w = perIp.get(ip);
-      if (!w) perIp.set(ip, (w = new SlidingWindow(span)));
-      w.add(ev.time, { user, id: ev.id, validPassword: false });
-      const users = new Set(w.values.map(v => v.user));
-      if (users.size < cfg.minAccounts) return undefined;
-      sprayed.set(ip, { users, until: ev.time + span });
-      const already = fired.get(ip);
+      let w = perSource.get(src);
+      if (!w) perSource.set(src, (w = new SlidingWindow(span)));
+      w.add(ev.time, { user, id: ev.id, time: ev.time });
+      const firstFail = new Map<string, number>();
+      for (const v of w.values) if (!(firstFail.get(v.user)! <= v.time)) firstFail.set(v.user, v.time);
+      const users = firstFail.size;
+      if (users < cfg.minAccounts) return undefined;
+      const ok = okAt.get(src);
+      let never = 0;
+      for (const [u, t] of firstFail) if (!(ok && (ok.get(u) ?? -Infinity) >= t)) never++;
+      if (never / users < cfg.minNeverSucceededRatio) return undefined;
+      const names = [...firstFail.keys()];
+      sprayed.set(src, { users: new Set(names), until: ev.time + span });
+      const already = fired.get(src);
       const ids = already !== undefined && ev.time - already < span ? [ev.id] : w.values.map(v => v.id);
-      fired.set(ip, ev.time);
+      fired.set(src, ev.time);
       return [
         {
           rule: this.id,
           title: this.title,
           severity: this.severity,
-          principal: ip,
+          principal: src,
           resource: ENTRA,
           time: ev.time,
           eventIds: ids,
-          details: { accounts: users.size, windowMinutes: cfg.windowMinutes, sampleAccounts: [...users].slice(0, 20) },
+          details: { accounts: users, windowMinutes: cfg.windowMinutes, sampleAccounts: names.slice(0, 20) },
         },
       ];
     },
     kql: cfg => `${SIGNIN_KQL}
-| where ResultType in (${kqlList(cfg.passwordSpray.errorCodes.map(String))})
-| summarize accounts = dcount(UserPrincipalName), attempts = count(), sample = make_set(UserPrincipalName, 20) by IPAddress, bin(TimeGenerated, ${cfg.passwordSpray.windowMinutes}m)
-| where accounts >= ${cfg.passwordSpray.minAccounts}`,
+| where ResultType in (${kqlList(cfg.passwordSpray.errorCodes.map(String))}) or ResultType == "0"
+| extend principal = iff(IPAddress contains ":", format_ipv6_mask(IPAddress, 64), IPAddress)
+| summarize failedAt = minif(TimeGenerated, ResultType != "0"), okAt = maxif(TimeGenerated, ResultType == "0") by principal, UserPrincipalName, window = bin(TimeGenerated, ${cfg.passwordSpray.windowMinutes}m)
+| where isnotnull(failedAt)
+| summarize accounts = count(), neverSucceeded = countif(isnull(okAt) or okAt < failedAt), sample = make_set(UserPrincipalName, 20), TimeGenerated = max(failedAt) by principal, window
+| where accounts >= ${cfg.passwordSpray.minAccounts} and todouble(neverSucceeded) / accounts >= ${cfg.passwordSpray.minNeverSucceededRatio}`,
   };
 }
