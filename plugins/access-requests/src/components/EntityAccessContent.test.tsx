@@ -1,10 +1,19 @@
 import { screen } from '@testing-library/react';
 import { renderInTestApp } from '@backstage/frontend-test-utils';
-import { EntityProvider } from '@backstage/plugin-catalog-react';
+import { EntityProvider, entityPresentationApiRef } from '@backstage/plugin-catalog-react';
 import { Grant } from '@internal/plugin-access-requests-common';
 import { AccessRequestsApi, accessRequestsApiRef } from '../api/AccessRequestsApi';
 import { rootRouteRef } from '../routes';
 import { EntityAccessContent } from './EntityAccessContent';
+
+/** The catalog's display names (what EntityDisplayName shows); other refs by their name. */
+const TITLES: Record<string, string> = { 'group:default/security-reviewers': 'Security reviewers' };
+const presentation = {
+  forEntity: (ref: string) => {
+    const snapshot = { entityRef: ref, primaryTitle: TITLES[ref] ?? ref.slice(ref.lastIndexOf('/') + 1), secondaryTitle: ref };
+    return { snapshot, promise: Promise.resolve(snapshot) };
+  },
+};
 
 describe('EntityAccessContent', () => {
   it('shows the policy, who holds access until when, the history and a request link', async () => {
@@ -90,7 +99,7 @@ describe('EntityAccessContent', () => {
         <EntityAccessContent />
       </EntityProvider>,
       {
-        apis: [[accessRequestsApiRef, api]],
+        apis: [[accessRequestsApiRef, api], [entityPresentationApiRef, presentation as any]],
         mountedRoutes: { '/access': rootRouteRef },
       },
     );
@@ -106,7 +115,12 @@ describe('EntityAccessContent', () => {
     expect(allowed).toHaveTextContent('Read and list files');
     expect(allowed).toHaveAttribute('data-permissions', 'blob:read blob:list');
     expect(screen.queryByText(/blob:read/)).not.toBeInTheDocument();
-    expect(screen.getByText('2 from security-reviewers')).toBeInTheDocument();
+    // approval steps name the group by its catalog display name; the ref stays in data-group
+    const step = screen.getByTestId('approval-step');
+    expect(step).toHaveTextContent(/^2 from Security reviewers$/);
+    expect(step).toHaveAttribute('data-group', 'group:default/security-reviewers');
+    expect(step).toHaveAttribute('data-count', '2');
+    expect(screen.queryByText(/security-reviewers/)).not.toBeInTheDocument();
     expect(api.getResource).toHaveBeenCalledWith('resource:default/weights-frontier-7b');
     const holders = screen.getAllByTestId('grant-time-left');
     expect(holders.map(h => h.getAttribute('data-grant-id'))).toEqual(['g-erin']);

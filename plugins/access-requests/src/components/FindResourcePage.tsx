@@ -24,7 +24,7 @@ import { describeError } from './format';
 import { AccessHeader } from './AccessHeader';
 import { RequestForm } from './RequestForm';
 import { BreakGlassButton } from './BreakGlass';
-import { describeApprovals } from './PolicySummary';
+import { ApprovalSteps } from './PolicySummary';
 import { formatMinutes } from './format';
 import { AllowedActions, PolicyTitle } from './Names';
 import { describePolicyKind } from './permissionWords';
@@ -86,7 +86,7 @@ function ResourceCard(props: {
             <li key={r.id}>
               <Typography variant="body2">
                 <Tooltip title={`Role id: ${r.id}`}><strong>{r.title}</strong></Tooltip>:{' '}
-                <AllowedActions allows={r.allows} /> — needs {describeApprovals(r)}
+                <AllowedActions allows={r.allows} /> — needs <ApprovalSteps role={r} />
               </Typography>
             </li>
           ))}

@@ -4,18 +4,33 @@ import {
   AccessRole,
   FrozenPolicySummary,
 } from '@internal/plugin-access-requests-common';
-import { formatMinutes, shortRef } from './format';
-import { AllowedActions, PolicyTitle } from './Names';
+import { Fragment } from 'react';
+import { formatMinutes } from './format';
+import { AllowedActions, PersonName, PolicyTitle } from './Names';
 import { describePolicyKind } from './permissionWords';
 
 type RoleRow = FrozenPolicySummary['roles'][number];
 
-export function describeApprovals(role: Pick<AccessRole, 'approvals' | 'selfService'>): string {
-  if (role.selfService) return 'self-service (no approval)';
-  if (!role.approvals.length) return 'no approval steps';
-  return role.approvals
-    .map(a => `${a.count} from ${a.group === 'owner' ? 'the owning team' : shortRef(a.group)}`)
-    .join(' and ');
+/**
+ * A role's approval steps in words: "2 from Security reviewers and 1 from the owning team".
+ * Groups by their catalog display name (the ref on hover and in `data-group`).
+ */
+export function ApprovalSteps(props: { role: Pick<AccessRole, 'approvals' | 'selfService'> }) {
+  const { role } = props;
+  if (role.selfService) return <>self-service (no approval)</>;
+  if (!role.approvals.length) return <>no approval steps</>;
+  return (
+    <>
+      {role.approvals.map((a, i) => (
+        <Fragment key={`${i}:${a.group}`}>
+          {i > 0 && ' and '}
+          <span data-testid="approval-step" data-group={a.group} data-count={a.count}>
+            {a.count} from {a.group === 'owner' ? 'the owning team' : <PersonName entityRef={a.group} />}
+          </span>
+        </Fragment>
+      ))}
+    </>
+  );
 }
 
 function breadth(privilege: number): string {
@@ -49,7 +64,7 @@ export function PolicySummary(props: {
     },
     { title: 'Allows', render: r => <AllowedActions allows={r.allows} /> },
     { title: 'Breadth', render: r => breadth(r.privilege) },
-    { title: 'Approvals', render: r => describeApprovals(r) },
+    { title: 'Approvals', render: r => <ApprovalSteps role={r} /> },
   ];
   return (
     <Box data-testid="policy-summary">

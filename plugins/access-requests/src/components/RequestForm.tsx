@@ -16,7 +16,7 @@ import {
   FrozenPolicySummary,
 } from '@internal/plugin-access-requests-common';
 import { accessRequestsApiRef } from '../api/AccessRequestsApi';
-import { describeApprovals } from './PolicySummary';
+import { ApprovalSteps } from './PolicySummary';
 import { describeError, fieldErrorsFrom, formatMinutes } from './format';
 import { DurationField } from './DurationField';
 import { AllowedActions } from './Names';
@@ -158,7 +158,7 @@ export function RequestForm(props: {
       {role && (
         <Typography variant="body2" color="textSecondary">
           {role.description ? `${role.description}. ` : ''}Allows: <AllowedActions allows={role.allows} />.
-          Needs {describeApprovals(role)}.{' '}
+          Needs <ApprovalSteps role={role} />.{' '}
           {breakGlassAllowed(policy).allowed ? '' : 'This resource allows no break-glass access.'}
         </Typography>
       )}
