@@ -185,6 +185,10 @@ test('the request page speaks in words: policy titles and what roles allow, the 
   await expect(cluster).not.toContainText('training-cluster');
   await expect(cluster).not.toContainText('pods:get');
   await expect(cluster).not.toContainText('(rigid)');
+  // approval steps name groups by their catalog title; the ref stays in data-group
+  const reviewersStep = cluster.locator('[data-testid="approval-step"][data-group="group:default/security-reviewers"]');
+  await expect(reviewersStep.first()).toHaveText(/^\d from Security reviewers$/);
+  await expect(cluster).not.toContainText('security-reviewers');
   // the exact value is one hover away
   await viewer.hover();
   await expect(page.getByRole('tooltip')).toHaveText('Policy value: pods:get, pods:list');
@@ -197,5 +201,18 @@ test('the request page speaks in words: policy titles and what roles allow, the 
   await page.getByRole('option', { name: /Storage Blob Data Reader/ }).click();
   await expect(form.getByTestId('allowed-actions')).toHaveText('Read and list files');
   await expect(form).not.toContainText('blob:read');
+  await expect(form).toContainText('Needs 2 from Security reviewers.');
+  await expect(form).not.toContainText('security-reviewers');
   await shot(page, testInfo, 'request-form-in-words-alice');
+
+  // a refusal the portal passes on names the policy by its title; its id is in the error body
+  const refused = await page.request.post('/api/access-requests/break-glass', {
+    headers: await headers(page, 'dave'),
+    data: { resourceRef: 'resource:default/weights-frontier-70b', roleId: 'blob-reader', durationMinutes: 10, justification: 'Checking the refusal wording' },
+  });
+  expect(refused.status()).toBe(403);
+  expect((await refused.json()).error).toMatchObject({
+    message: 'the Frontier 70B weights policy does not allow break-glass access',
+    ids: { policy: 'weights-frontier-70b' },
+  });
 });
