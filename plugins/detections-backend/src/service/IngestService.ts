@@ -4,8 +4,7 @@ import type { Clock } from '@internal/clock';
 import { DetectionEngine, parseLine, type Detection, type DetectionEvent } from '@internal/detection-rules';
 
 type NormalizeOptions = NonNullable<Parameters<typeof parseLine>[1]>;
-import type { IngestResult } from '@internal/plugin-detections-common';
-import { parseInThread, WorkerBatchParser, type BatchParseOptions, type ParsedBatch } from './BatchParser';
+import type { IngestLineError, IngestResult } from '@internal/plugin-detections-common';
 import { timeOrderedUuid } from '../domain/ids';
 import { addToRollups, type RollupRow } from '../domain/rollups';
 import type { DetectionsStore, EventRow } from '../store/DetectionsStore';
@@ -19,6 +18,9 @@ export interface IngestSlot {
   /** Gives the place up unless `run` took it; safe to call more than once. */
   release(): void;
 }
+
+/** Most line errors listed in one answer (the count of rejected lines is always complete). */
+const MAX_REPORTED_ERRORS = 1000;
 
 /** The principal as rules name it (same choice as detection-rules' alerts). */
 export function principalOf(ev: DetectionEvent): string {
@@ -39,11 +41,6 @@ export interface IngestServiceOptions {
   maxLines: number;
   warmupHours: number;
   warmupMaxEvents: number;
-  /**
-   * Where batches are parsed and normalised: `worker` (default) on a worker thread, overlapping
-   * the store and rules of the batch before; `thread` in the calling thread.
-   */
-  parseIn?: 'worker' | 'thread';
 }
 
 /**
@@ -57,19 +54,8 @@ export class IngestService {
   /** Sigma views only for the sources a rule reads them of (the original is always kept). */
   private readonly normalize: NormalizeOptions;
 
-  private readonly parseOptions: BatchParseOptions;
-  private readonly worker?: WorkerBatchParser;
-
   constructor(private readonly o: IngestServiceOptions) {
-    const needs = o.engine.needs();
-    this.normalize = { views: needs.views };
-    this.parseOptions = { maxLines: o.maxLines, views: needs.views, keepRaw: needs.raw };
-    if ((o.parseIn ?? 'worker') === 'worker') this.worker = new WorkerBatchParser(o.logger);
-  }
-
-  /** Ends the parse worker thread (it does not keep the process alive while idle either). */
-  async close(): Promise<void> {
-    await this.worker?.close();
+    this.normalize = { views: o.engine.needs().views };
   }
 
   /**
@@ -104,15 +90,29 @@ export class IngestService {
     return this.reserve().run(fn);
   }
 
-  /**
-   * Splits NDJSON text and normalises it (worker/parseBatch.js, on the worker thread or in this
-   * one): events with the text each is stored as, and line errors. Events of sources without a
-   * Sigma keyword search do not keep the parsed record (`ev.raw`); nothing reads it.
-   */
-  async parse(text: string): Promise<ParsedBatch> {
-    const r = this.worker ? await this.worker.parse(text, this.parseOptions) : parseInThread(text, this.parseOptions);
-    if ('tooMany' in r) throw new InputError(`body: ${r.tooMany} lines in one batch; at most ${this.o.maxLines} (split the batch)`);
-    return r;
+  /** Splits NDJSON text and normalises it: events (with their original text) and line errors. */
+  parse(text: string): { events: Array<{ ev: DetectionEvent; raw: string }>; rejected: IngestLineError[]; rejectedCount: number } {
+    const lines = text.split('\n');
+    let nonEmpty = 0;
+    for (const l of lines) if (l.trim()) nonEmpty++;
+    if (nonEmpty > this.o.maxLines) {
+      throw new InputError(`body: ${nonEmpty} lines in one batch; at most ${this.o.maxLines} (split the batch)`);
+    }
+    const events: Array<{ ev: DetectionEvent; raw: string }> = [];
+    const rejected: IngestLineError[] = [];
+    let rejectedCount = 0;
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i].trim();
+      if (!line) continue;
+      const r = parseLine(line, this.normalize);
+      if (r.errors.length) {
+        rejectedCount++;
+        if (rejected.length < MAX_REPORTED_ERRORS) rejected.push({ line: i + 1, error: r.errors.join('; ').slice(0, 500) });
+      }
+      const single = r.events.length === 1;
+      for (const ev of r.events) events.push({ ev, raw: single ? line : JSON.stringify(ev.raw) });
+    }
+    return { events, rejected, rejectedCount };
   }
 
   private row(ev: DetectionEvent, raw: string, nowMs: number): EventRow {
@@ -136,15 +136,15 @@ export class IngestService {
   }
 
   /**
-   * One batch: parsed at once (on the worker thread, while earlier batches are stored); stored, run through the engine and grouped into alerts in its
+   * One batch: parsed at once; stored, run through the engine and grouped into alerts in its
    * turn (the whole of it in the critical section, so a line in two batches
    * in flight is inserted, and run by the engine, exactly once and in order). `slot`: a place
    * taken earlier with `reserve()` (else one is taken now).
    */
   async ingest(text: string, slot: IngestSlot = this.reserve()): Promise<IngestResult> {
-    let parsed: ParsedBatch;
+    let parsed: ReturnType<IngestService['parse']>;
     try {
-      parsed = await this.parse(text);
+      parsed = this.parse(text);
     } catch (e) {
       slot.release();
       throw e;
@@ -152,7 +152,7 @@ export class IngestService {
     return slot.run(() => this.store(parsed));
   }
 
-  private async store(parsed: ParsedBatch): Promise<IngestResult> {
+  private async store(parsed: ReturnType<IngestService['parse']>): Promise<IngestResult> {
     const { store, engine, clock } = this.o;
     const now = clock.now();
     const nowIso = now.toISOString();
