@@ -116,3 +116,31 @@ describe('event ids of firewall and Hubble lines (computed on first read)', () =
     expect(new Set(events.map(e => e.id)).size).toBe(3);
   });
 });
+
+describe('hostile line shapes (parseLine never throws, never drops a line in silence)', () => {
+  const nested = (n: number) => '['.repeat(n) + ']'.repeat(n);
+
+  it('rejects arrays nested thousands deep with a line error instead of overflowing the stack', () => {
+    for (const n of [3, 3000, 50_000]) {
+      const r = parseLine(nested(n));
+      expect(r.events).toEqual([]);
+      expect(r.errors).toEqual(['record is not a JSON object']);
+    }
+  });
+
+  it('says so for an empty array, but not for an empty diagnostic export', () => {
+    expect(parseLine('[]')).toEqual({ events: [], errors: ['no records: the line is an empty array'] });
+    expect(parseLine('[[]]')).toEqual({ events: [], errors: ['no records: the line is an empty array'] });
+    expect(parseLine('{"records":[]}')).toEqual({ events: [], errors: [] });
+  });
+
+  it('keeps the good record of a wrapper whose other record is nested too deep to hash', () => {
+    const rec = b.diagnosticBlobLog({ time: '2026-12-01T00:00:00Z', account: 'a', container: 'c' });
+    const good = JSON.stringify({ ...rec, correlationId: 'good' });
+    const deep = `${JSON.stringify({ ...rec, correlationId: 'deep' }).slice(0, -1)},"extra":${nested(20_000)}}`;
+    const r = parseLine(`{"records":[${deep},${good}]}`);
+    expect(r.events).toHaveLength(1);
+    expect(r.errors).toHaveLength(1);
+    expect(r.errors[0]).toMatch(/^cannot normalize: /);
+  });
+});

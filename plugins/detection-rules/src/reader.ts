@@ -63,6 +63,11 @@ function parseLineInto(text: string, opts: NormalizeOptions | undefined, events:
       }
     }
   }
+  if (records.length === 0 && Array.isArray(value)) {
+    // `[]`, `[[]]`: said, not dropped in silence (an empty `{"records": []}` export is not an error)
+    errors.push('no records: the line is an empty array');
+    return;
+  }
   for (const rec of records) {
     try {
       events.push(normalizeRecord(rec, records.length === 1 ? text : undefined, opts));

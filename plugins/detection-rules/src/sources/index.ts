@@ -19,8 +19,10 @@ export class RecordError extends Error {}
  * Log Analytics exports may be arrays, Graph responses use `{"value": [...]}`, the Log Analytics
  * query API `{"tables": [...]}` (see tableRecords).
  */
-export function expandRecords(v: unknown): unknown[] {
-  if (Array.isArray(v)) return v.flatMap(expandRecords);
+export function expandRecords(v: unknown, depth = 0): unknown[] {
+  // an array of records or of wrappers, one level of arrays inside it at most: anything nested
+  // deeper is returned as one (invalid) record, so hostile input cannot recurse without bound
+  if (Array.isArray(v)) return depth >= 2 ? [v] : v.flatMap(x => expandRecords(x, depth + 1));
   if (isObject(v)) {
     const rows = tableRecords(v);
     if (rows) return rows;
