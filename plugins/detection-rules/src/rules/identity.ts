@@ -229,9 +229,9 @@ export function passwordSpray(): StatefulRule {
     kql: cfg => `${SIGNIN_KQL}
 | where ResultType in (${kqlList(cfg.passwordSpray.errorCodes.map(String))}) or ResultType == "0"
 | extend principal = iff(IPAddress contains ":", format_ipv6_mask(IPAddress, 64), IPAddress)
-| summarize failedAt = minif(TimeGenerated, ResultType != "0"), okAt = maxif(TimeGenerated, ResultType == "0") by principal, UserPrincipalName, window = bin(TimeGenerated, ${cfg.passwordSpray.windowMinutes}m)
-| where isnotnull(failedAt)
-| summarize accounts = count(), neverSucceeded = countif(isnull(okAt) or okAt < failedAt), sample = make_set(UserPrincipalName, 20), TimeGenerated = max(failedAt) by principal, window
+| summarize failures = countif(ResultType != "0"), failedAt = minif(TimeGenerated, ResultType != "0"), okAt = maxif(TimeGenerated, ResultType == "0") by principal, UserPrincipalName, window = bin(TimeGenerated, ${cfg.passwordSpray.windowMinutes}m)
+| where failures > 0
+| summarize accounts = dcount(UserPrincipalName), attempts = sum(failures), neverSucceeded = countif(isnull(okAt) or okAt < failedAt), sample = make_set(UserPrincipalName, 20) by principal, TimeGenerated = window
 | where accounts >= ${cfg.passwordSpray.minAccounts} and todouble(neverSucceeded) / accounts >= ${cfg.passwordSpray.minNeverSucceededRatio}`,
   };
 }
