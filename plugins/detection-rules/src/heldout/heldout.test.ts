@@ -449,8 +449,35 @@ describe('egress denies', () => {
       r.firewallStructured(10, { Protocol: 'HTTPS', SourceIp: '10.20.4.11', SourcePort: 44322, DestinationPort: 443, Fqdn: 'pastebin.com', TargetUrl: '', Action: 'Deny', ActionReason: 'Default Action' }),
     ];
     const a = only(await replay([lines], { config: { researchCidrs: ['10.20.4.0/22'] } }), 'egress-denied-research-namespace');
-    expect(a.map(x => x.resource).sort()).toEqual(['45.33.32.156:22', 'huggingface.co:443', 'pastebin.com:443']);
+    expect(a.map(x => [x.resource, x.details?.destinations])).toEqual([
+      ['*:443', ['huggingface.co:443', 'pastebin.com:443']],
+      ['*:22', ['45.33.32.156:22']],
+    ]);
     expect(await replay([lines])).toEqual([]);
+  });
+
+  it('a pod scanning 200 addresses on port 22 and a CDN answering from rotating addresses on 443 give one alert each per namespace and port, listing the destinations (failed before: one alert per address)', async () => {
+    const scan = Array.from({ length: 200 }, (_, i) =>
+      r.hubbleFlow(i * 3, 'research-llm', { IP: { source: '10.244.3.17', destination: `45.33.${32 + (i >> 8)}.${i % 256}`, ipVersion: 'IPv4' }, l4: { TCP: { source_port: 40000 + i, destination_port: 22, flags: { SYN: true } } } }),
+    );
+    const cdn = Array.from({ length: 30 }, (_, i) => r.hubbleFlow(600 + i * 60, 'research-llm', { IP: { source: '10.244.3.18', destination: `104.18.${32 + (i % 4)}.${40 + i}`, ipVersion: 'IPv4' }, source: { ID: 1235, identity: 48211, namespace: 'research-llm', labels: [], pod_name: 'trainer-7b-1' } }));
+    const a = only(await replay([[...scan, ...cdn].sort((x, y) => x.time.localeCompare(y.time))]), 'egress-denied-research-namespace');
+    expect(a.map(x => [x.principal, x.resource, x.count, x.details?.destinationCount]).sort()).toEqual([
+      ['research-llm', '*:22', 200, 200],
+      ['research-llm', '*:443', 30, 30],
+    ]);
+    const ssh = a.find(x => x.resource === '*:22')!;
+    expect((ssh.details?.destinations as string[]).length).toBe(50);
+    expect(ssh.details?.destinations).toContain('45.33.32.0:22');
+    // another namespace is its own alert; denies a day apart are two alerts
+    const other = r.hubbleFlow(30, 'research-vision', { IP: { source: '10.244.5.3', destination: '45.33.32.7', ipVersion: 'IPv4' }, l4: { TCP: { source_port: 40000, destination_port: 22 } } });
+    const later = r.hubbleFlow(86_400, 'research-llm', { IP: { source: '10.244.3.17', destination: '45.33.40.1', ipVersion: 'IPv4' }, l4: { TCP: { source_port: 40000, destination_port: 22 } } });
+    const b = only(await replay([[...scan.slice(0, 5), other, later]]), 'egress-denied-research-namespace');
+    expect(b.map(x => [x.principal, x.resource, x.count])).toEqual([
+      ['research-llm', '*:22', 5],
+      ['research-vision', '*:22', 1],
+      ['research-llm', '*:22', 1],
+    ]);
   });
 });
 

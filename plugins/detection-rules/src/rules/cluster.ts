@@ -121,12 +121,23 @@ export function secretsListClusterWide(): StatefulRule {
   };
 }
 
-/** Egress denied from a research namespace (Hubble policy drops, Azure Firewall denies). */
+/** At most this many destinations are listed in an egress alert's details (the count is exact). */
+const MAX_LISTED_DESTINATIONS = 50;
+
+/**
+ * Egress denied from a research namespace (Hubble policy drops, Azure Firewall denies), grouped per
+ * source (namespace, or research subnet address) and destination port: a scan or a CDN answering
+ * from rotating addresses is one alert listing its destinations, not one alert per address.
+ */
 export function egressDeniedResearch(): StatefulRule {
+  // destinations (and pods) of each source × port, while its denies keep coming (gaps shorter than alertGroupWindowMinutes)
+  const groups = new Map<string, { last: number; destinations: Set<string>; pods: Set<string>; count: number }>();
+  let sweepAt = -Infinity;
   return {
     id: 'egress-denied-research-namespace',
     title: 'Egress denied from a research namespace',
-    description: 'A Hubble policy drop of egress traffic, or an Azure Firewall deny, whose source is a research namespace (by name, researchCidrs, or pod IPs learned from Hubble), to a destination not in egress.allowDestinations.',
+    description:
+      'A Hubble policy drop of egress traffic, or an Azure Firewall deny, whose source is a research namespace (by name, researchCidrs, or pod IPs learned from Hubble), to a destination not in egress.allowDestinations. One alert per source and destination port (resource `*:<port>`), listing the destinations.',
     severity: 'medium',
     sources: ['hubble', 'azure_firewall'],
     readsView: ['hubble'],
@@ -140,25 +151,50 @@ export function egressDeniedResearch(): StatefulRule {
       if (!ns) return undefined;
       const dst = ev.dst?.host ?? ev.dst?.ip;
       if (anyGlob(ctx.config.egress.allowDestinations, dst)) return undefined;
+      const port = ev.dst?.port;
+      const resource = `*:${port ?? '*'}`;
+      const gap = ctx.config.alertGroupWindowMinutes * 60_000;
+      const key = `${ns}\u0000${resource}`;
+      let g = groups.get(key);
+      if (!g || ev.time - g.last > gap) groups.set(key, (g = { last: ev.time, destinations: new Set(), pods: new Set(), count: 0 }));
+      g.last = Math.max(g.last, ev.time);
+      g.count++;
+      const dstLabel = dst ? (port !== undefined ? `${dst}:${port}` : dst) : (ev.resource?.name ?? 'unknown');
+      g.destinations.add(dstLabel);
+      if (ev.src?.pod && g.pods.size < 20) g.pods.add(ev.src.pod);
+      if (ev.time - sweepAt > gap) {
+        sweepAt = ev.time;
+        for (const [k, x] of groups) if (ev.time - x.last > gap) groups.delete(k);
+      }
       return [
         {
           rule: this.id,
           title: this.title,
           severity: this.severity,
           principal: ns!,
-          resource: ev.resource?.name ?? dst ?? 'unknown',
+          resource,
           time: ev.time,
           eventIds: [ev.id],
-          details: { namespace: ns, pod: ev.src?.pod, sourceIp: ev.src?.ip, destination: dst, port: ev.dst?.port, via: ev.source },
+          details: {
+            namespace: ns,
+            pod: ev.src?.pod,
+            pods: [...g.pods],
+            sourceIp: ev.src?.ip,
+            port,
+            destinations: [...g.destinations].slice(0, MAX_LISTED_DESTINATIONS),
+            destinationCount: g.destinations.size,
+            via: ev.source,
+          },
         },
       ];
     },
-    kql: cfg => `// Azure Firewall denies from research subnets (researchCidrs); principal named as the engine names it
+    kql: cfg => `// Azure Firewall denies from research subnets (researchCidrs); principal and resource named as the engine names them
 union AZFWNetworkRule, AZFWApplicationRule
 | where Action == "Deny"
 | where ${cfg.researchCidrs.length ? `ipv4_is_in_any_range(SourceIp, ${kqlList(cfg.researchCidrs)})` : 'false'}
-| summarize denies = count(), first = min(TimeGenerated), last = max(TimeGenerated) by SourceIp, destination = coalesce(Fqdn, DestinationIp), DestinationPort
-| extend principal = strcat("research subnet ", SourceIp)`,
+| extend destination = strcat(coalesce(Fqdn, DestinationIp), ":", DestinationPort)
+| summarize denies = count(), first = min(TimeGenerated), last = max(TimeGenerated), destinationCount = dcount(destination), destinations = make_set(destination, ${MAX_LISTED_DESTINATIONS}) by SourceIp, DestinationPort
+| extend principal = strcat("research subnet ", SourceIp), resource = strcat("*:", DestinationPort)`,
   };
 }
 

@@ -165,9 +165,9 @@ describe('cluster rules', () => {
   const flow = (ns: string, o: Partial<Parameters<typeof b.hubbleFlow>[0]> = {}) =>
     b.hubbleFlow({ time: at(0), ns, pod: 'trainer-abc', srcIp: '10.244.1.5', dstIp: '198.51.100.7', dstName: 'paste.example.net', port: 443, verdict: 'DROPPED', ...o });
   it('egress denied from a research namespace fires (Hubble, and the firewall via the learned pod IP)', () => {
-    expect(run([flow('research-llm')])).toMatchObject([{ rule: 'egress-denied-research-namespace', principal: 'research-llm', resource: 'paste.example.net:443' }]);
+    expect(run([flow('research-llm')])).toMatchObject([{ rule: 'egress-denied-research-namespace', principal: 'research-llm', resource: '*:443', details: { destinations: ['paste.example.net:443'] } }]);
     const learned = run([flow('research-llm', { verdict: 'FORWARDED' }), b.firewallClassic({ time: at(1), src: '10.244.1.5', dst: 'paste.example.net', port: 443, action: 'Deny', app: true })]);
-    expect(learned).toMatchObject([{ rule: 'egress-denied-research-namespace', resource: 'paste.example.net:443' }]);
+    expect(learned).toMatchObject([{ rule: 'egress-denied-research-namespace', resource: '*:443', details: { destinations: ['paste.example.net:443'] } }]);
     const configured = run([b.firewallStructured({ time: at(0), src: '10.30.0.9', fqdn: 'x.example', port: 443, action: 'Deny' })], { config: { researchCidrs: ['10.30.0.0/16'] } });
     expect(rulesOf(configured)).toEqual(['egress-denied-research-namespace']);
   });
