@@ -391,9 +391,19 @@ describe.each(databases.eachSupportedId())('AccessRequestsService on %p', databa
   });
 
   it('break-glass: platform admins only, short, critical audit, security reviewers notified, two post-hoc reviews', async () => {
-    const { service, auditor, notifications } = await setup(knex);
+    const { service, auditor, notifications, make } = await setup(knex);
     const body = { resourceRef: W7B, roleId: 'blob-reader', durationMinutes: 30, justification: 'prod outage, weights corrupted' };
-    // permission granted but not a current platform admin
+    // permission granted but not a current platform admin: the group by its catalog title, its ref in ids
+    const titled = make([
+      ...orgEntities().map(e => (e.metadata.name === 'platform-admins' ? { ...e, metadata: { ...e.metadata, title: 'Platform admins' } } : e)),
+      ...resourceEntities(),
+    ]);
+    await expect(titled.breakGlass(as(ALICE), body, true)).rejects.toMatchObject({
+      name: 'NotAllowedError',
+      message: 'break-glass is for current members of Platform admins only',
+      ids: { group: ADMINS },
+    });
+    expect(auditor.events.filter(e => e.eventId === 'break-glass').at(-1)?.meta).toMatchObject({ ids: { group: ADMINS } });
     await expect(service.breakGlass(as(ALICE), body, true)).rejects.toMatchObject({ name: 'NotAllowedError' });
     // current admin but no permission
     await expect(service.breakGlass(as(DAVE), body, false)).rejects.toMatchObject({ name: 'NotAllowedError' });
@@ -414,7 +424,7 @@ describe.each(databases.eachSupportedId())('AccessRequestsService on %p', databa
     expect(grant).toMatchObject({ breakGlass: true, userRef: DAVE, active: true, postHocReviews: [], postHocReviewsNeeded: 2 });
     const audit = auditor.events.filter(e => e.eventId === 'break-glass');
     expect(audit.every(e => e.severityLevel === 'critical')).toBe(true);
-    expect(audit.map(e => e.outcome)).toEqual(['fail', 'fail', 'fail', 'fail', 'success']);
+    expect(audit.map(e => e.outcome)).toEqual(['fail', 'fail', 'fail', 'fail', 'fail', 'success']);
     expect(notifications.send).toHaveBeenCalledWith(
       expect.objectContaining({ recipients: expect.objectContaining({ entityRef: SEC }), payload: expect.objectContaining({ severity: 'critical' }) }),
     );

@@ -961,7 +961,11 @@ export class AccessRequestsService {
         if (!hasPermission) throw new NotAllowedError('break-glass requires access-requests.break-glass');
         const groups = await this.o.directory.currentGroups(actor.userRef);
         if (!groups.has(this.o.platformAdminGroup)) {
-          throw new NotAllowedError(`break-glass is for current members of ${this.o.platformAdminGroup} only`);
+          // the group by its catalog name for the person; its ref in the error's ids and the audit meta
+          const name = await this.nameOf(this.o.platformAdminGroup);
+          throw Object.assign(new NotAllowedError(`break-glass is for current members of ${name} only`), {
+            ids: { group: this.o.platformAdminGroup },
+          });
         }
         const { resource, loaded } = await this.requestable(body.resourceRef, actor);
         const role = validateBreakGlass(loaded.policy, body);
