@@ -11,6 +11,7 @@ import { policyExceptionsApiRef } from '../api/apis';
 import { newExceptionRouteRef } from '../routes';
 import { ExceptionsHeader, ExceptionsTab, describeError } from './common';
 import { ExceptionsTable } from './ExceptionsTable';
+import { saveFile } from './saveFile';
 
 type View = 'mine' | 'queue' | 'expiring' | 'all';
 
@@ -37,12 +38,11 @@ export function ExceptionsListPage() {
     setExportError(undefined);
     try {
       const doc = format === 'json' ? await api.exportActive() : await api.exportOscal(format);
-      const url = URL.createObjectURL(new Blob([JSON.stringify(doc, null, 2)], { type: 'application/json' }));
-      const a = document.createElement('a');
-      a.href = url;
-      a.download = `policy-exceptions-${format}-${new Date().toISOString().slice(0, 10)}.json`;
-      a.click();
-      URL.revokeObjectURL(url);
+      saveFile(
+        `policy-exceptions-${format}-${new Date().toISOString().slice(0, 10)}.json`,
+        JSON.stringify(doc, null, 2),
+        'application/json',
+      );
     } catch (e) {
       setExportError(describeError(e));
     }
