@@ -229,6 +229,9 @@ describe.each(databases.eachSupportedId())('detections plugin on %p', databaseId
     expect(again.body.error.message).toBe('The alert is already acknowledged.');
     expect((await post('assign', { assignee: 'user:default/Carol' })).body.alert.assignee).toBe(CAROL);
     expect((await post('assign', { assignee: 'group:default/security-reviewers' })).status).toBe(400);
+    const nobody = await post('assign', { assignee: 'user:default/nobody' });
+    expect(nobody.status).toBe(400);
+    expect(nobody.body.error.message).toBe('assignee: user:default/nobody is not a user in the catalog');
     expect((await post('notes', { text: 'talked to alice' }, CAROL)).status).toBe(200);
     const noComment = await post('close', { reason: 'benign_positive' });
     expect(noComment.status).toBe(400);
@@ -244,7 +247,7 @@ describe.each(databases.eachSupportedId())('detections plugin on %p', databaseId
     ]);
     const audit = t.auditor.events.filter(e => e.eventId.startsWith('alert-')).map(e => [e.eventId, e.outcome]);
     expect(audit).toEqual([
-      ['alert-acknowledge', 'success'], ['alert-acknowledge', 'fail'], ['alert-assign', 'success'], ['alert-note', 'success'],
+      ['alert-acknowledge', 'success'], ['alert-acknowledge', 'fail'], ['alert-assign', 'success'], ['alert-assign', 'fail'], ['alert-note', 'success'],
       ['alert-close', 'success'], ['alert-close', 'fail'], ['alert-reopen', 'success'], ['alert-acknowledge', 'fail'],
     ]);
     // refusals and rejected writes are audited too

@@ -73,7 +73,12 @@ export const detectionsPlugin = createBackendPlugin({
           e => logger.error(`detections: engine warm-up failed: ${(e as Error).message}`),
         );
 
-        const alerts = new AlertsService({ store, auditor: deps.auditor, clock, grants: grantsApi });
+        const alerts = new AlertsService({
+          store, auditor: deps.auditor, clock, grants: grantsApi,
+          users: {
+            exists: async ref => !!(await deps.catalog.getEntityByRef(ref, { credentials: await deps.auth.getOwnServiceCredentials() })),
+          },
+        });
         const queries = new DetectionsQueries({ store, engine, clock, directory: () => grantIndex.directory });
 
         // At scale (issue 10): the same rules' KQL run in a Log Analytics workspace (Microsoft

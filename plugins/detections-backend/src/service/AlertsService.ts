@@ -1,7 +1,7 @@
 import type { AuditorService, BackstageCredentials } from '@backstage/backend-plugin-api';
 import type { JsonObject } from '@backstage/types';
 import type { Request } from 'express';
-import { ConflictError, NotFoundError } from '@backstage/errors';
+import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
 import type { Clock } from '@internal/clock';
 import { markAudited } from '@internal/backend-input-guard';
 import type {
@@ -47,6 +47,8 @@ export class AlertsService {
       auditor: AuditorService;
       clock: Clock;
       grants?: GrantsApi;
+      /** Whether a user entity exists (the catalog): an alert is assigned only to a real person. */
+      users?: { exists(userRef: string): Promise<boolean> };
     },
   ) {}
 
@@ -123,6 +125,9 @@ export class AlertsService {
   async triage(actor: Actor, id: string, a: TriageAction): Promise<Alert> {
     const { action, ...body } = a;
     return this.audited(`alert-${action}`, action === 'close' || action === 'reopen' ? 'medium' : 'low', actor, { alertId: id, ...body }, async () => {
+      if (a.action === 'assign' && this.o.users && !(await this.o.users.exists(a.assignee))) {
+        throw new InputError(`assignee: ${a.assignee.slice(0, 200)} is not a user in the catalog`);
+      }
       const at = this.o.clock.now().toISOString();
       const store = this.o.store;
       await store.transaction(async tx => {
