@@ -10,6 +10,7 @@ import {
   decisionDeadline,
   eligibleStepGroups,
   isSelfService,
+  notApproverMessage,
   validateNewRequest,
 } from './requests';
 import { checkPostHocReview, checkRevoke, holdsAccess, otherHolder, validateBreakGlass } from './grants';
@@ -264,5 +265,18 @@ describe('grants rules', () => {
     expect(() => checkRevoke({ status: 'active', userRef: ALICE }, ALICE, false)).not.toThrow();
     expect(() => checkRevoke({ status: 'active', userRef: ALICE }, BOB, true)).not.toThrow();
     expect(() => checkRevoke({ status: 'revoked', userRef: ALICE }, BOB, true)).toThrow(expect.objectContaining({ name: 'ConflictError' }));
+  });
+});
+
+describe('notApproverMessage', () => {
+  it('names the approver groups in a sentence', () => {
+    expect(notApproverMessage(['Security reviewers'])).toBe(
+      'you are not a current member of Security reviewers, the approver group of this request',
+    );
+    expect(notApproverMessage(['Frontier research', 'Security reviewers'])).toBe(
+      'you are not a current member of Frontier research or Security reviewers, the approver groups of this request',
+    );
+    expect(notApproverMessage(['A', 'B', 'C'])).toBe('you are not a current member of A, B or C, the approver groups of this request');
+    expect(notApproverMessage([])).toBe('you are not a current member of an approver group of this request');
   });
 });

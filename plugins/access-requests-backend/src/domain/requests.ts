@@ -95,13 +95,14 @@ export function applyReview(
   // the same rule the portal uses to offer Approve/Deny (-common reviewCheck)
   const check = reviewCheck({ ...request, reviews: existing }, review.reviewer, review.eligibleGroups, now);
   if (!check.allowed) {
+    const stepGroups = [...new Set(approvalStepsOf(request.policy).map(s => s.group))];
     throw refusalError(check, {
       'request-decided': `request is already ${request.status}; a decided request never changes`,
       'request-overdue': 'request passed its decision deadline and has expired',
       'own-request': 'you cannot review your own request (no self-approval)',
       'already-reviewed': 'you have already reviewed this request',
-      'not-approver': `you are not a current member of an approver group for this request (${approvalStepsOf(request.policy).map(s => s.group).join(', ')})`,
-    });
+      'not-approver': notApproverMessage(stepGroups.map(g => g.slice(g.lastIndexOf('/') + 1))),
+    }, check.code === 'not-approver' ? { groups: stepGroups.join(' ') } : undefined);
   }
   const all = [...existing, review];
   const remaining = remainingApprovals(request.policy, all);
@@ -110,6 +111,18 @@ export function applyReview(
     return { status: denyEndsRequest({ policy: request.policy, reviews: existing }) ? 'denied' : 'pending', remaining };
   }
   return { status: approvalsComplete(remaining) ? 'approved' : 'pending', remaining };
+}
+
+/**
+ * The not-approver refusal, naming the request's approver groups ("Security reviewers or Platform
+ * admins"). applyReview uses the groups' short names; the service, which can ask the catalog,
+ * rewords it with display names (the refs stay in the error's `ids.groups`).
+ */
+export function notApproverMessage(groupNames: string[]): string {
+  if (groupNames.length === 0) return 'you are not a current member of an approver group of this request';
+  if (groupNames.length === 1) return `you are not a current member of ${groupNames[0]}, the approver group of this request`;
+  const names = `${groupNames.slice(0, -1).join(', ')} or ${groupNames[groupNames.length - 1]}`;
+  return `you are not a current member of ${names}, the approver groups of this request`;
 }
 
 /** Only the requester may withdraw, and only while pending. */

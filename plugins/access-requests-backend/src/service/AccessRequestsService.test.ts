@@ -123,7 +123,17 @@ describe.each(databases.eachSupportedId())('AccessRequestsService on %p', databa
     const req = await service.createRequest(as(ALICE), readerRequest);
     await expect(service.review(as(ERIN), req.id, { decision: 'approve' })).rejects.toMatchObject({
       name: 'NotAllowedError',
-      message: expect.stringContaining('not a current member'),
+      message: 'you are not a current member of security-reviewers, the approver group of this request',
+    });
+    // the approver group by its catalog title when it has one; the ref in the error's ids
+    const titled = make([
+      ...orgEntities().map(e => (e.metadata.name === 'security-reviewers' ? { ...e, metadata: { ...e.metadata, title: 'Security reviewers' } } : e)),
+      ...resourceEntities(),
+    ]);
+    await expect(titled.review(as(ERIN), req.id, { decision: 'approve' })).rejects.toMatchObject({
+      name: 'NotAllowedError',
+      message: 'you are not a current member of Security reviewers, the approver group of this request',
+      ids: { groups: SEC },
     });
     // bob leaves security-reviewers after the request was created: refused at review time
     const afterReorg = make([...orgEntities({ bob: ['group:default/researchers'] }), ...resourceEntities()]);

@@ -42,6 +42,7 @@ import {
   decisionDeadline,
   eligibleStepGroups,
   isSelfService,
+  notApproverMessage,
   validateNewRequest,
 } from '../domain/requests';
 import {
@@ -180,6 +181,17 @@ export class AccessRequestsService {
     } catch {
       return fallback;
     }
+  }
+
+  /**
+   * The not-approver refusal of applyReview (the only one carrying `ids.groups`) reworded with
+   * the groups' catalog names; asked after the transaction, so no row lock waits on the catalog.
+   */
+  private async withApproverGroupNames(error: unknown): Promise<unknown> {
+    const refs = refusalIds(error)?.ids.groups;
+    if (!refs || !(error instanceof NotAllowedError)) return error;
+    const names = await Promise.all(refs.split(' ').map(ref => this.nameOf(ref)));
+    return Object.assign(new NotAllowedError(notApproverMessage(names)), { ids: { groups: refs } });
   }
 
   /** Role and resource titles of a grant or request for notification text. */
@@ -613,7 +625,7 @@ export class AccessRequestsService {
           });
         } catch (e) {
           if (isUniqueViolation(e)) throw new ConflictError('you have already reviewed this request, or it was decided concurrently');
-          throw e;
+          throw await this.withApproverGroupNames(e);
         }
         if (result.expired) {
           await this.auditSystem('request-expire', 'low', { requestId: id });

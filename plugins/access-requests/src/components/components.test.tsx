@@ -172,7 +172,13 @@ describe('ReviewPanel', () => {
     api.review.mockRejectedValue(
       Object.assign(new Error('Request failed with 403 Forbidden'), {
         response: { status: 403 },
-        body: { error: { name: 'NotAllowedError', message: 'you are not a current member of an approver group' } },
+        body: {
+          error: {
+            name: 'NotAllowedError',
+            message: 'you are not a current member of Security reviewers, the approver group of this request',
+            ids: { groups: 'group:default/security-reviewers' },
+          },
+        },
       }),
     );
     await renderInTestApp(<ReviewPanel request={request} />, {
@@ -184,7 +190,10 @@ describe('ReviewPanel', () => {
     await userEvent.click(within(dialog).getByRole('button', { name: 'Approve' }));
     expect(api.review).toHaveBeenCalledWith('req-1', { decision: 'approve', comment: 'looks fine' });
     const error = await within(dialog).findByTestId('reason-dialog-error');
-    expect(error).toHaveTextContent('You are not allowed to do this. You are not a current member of an approver group.');
+    expect(error).toHaveTextContent(
+      'You are not allowed to do this. You are not a current member of Security reviewers, the approver group of this request.',
+    );
+    expect(error).not.toHaveTextContent('group:default');
     expect(error).not.toHaveTextContent('HTTP');
   }, 30_000);
 
