@@ -39,6 +39,12 @@ export interface DetectionConfig {
   researchCidrs: string[];
   travel: { maxSpeedKmh: number; minDistanceKm: number; ignoreCidrs: string[] };
   riskySignIn: { levels: string[] };
+  /**
+   * Distributed spray: failures against many accounts from many sources (addresses, IPv6 /64s) of
+   * one autonomous system (or country when the ASN is not logged) with the same user agent; an
+   * office NAT is one source and cannot raise it alone.
+   */
+  distributedSpray: { windowMinutes: number; minAccounts: number; minSources: number; minNeverSucceededRatio: number };
   passwordSpray: {
     windowMinutes: number;
     minAccounts: number;
@@ -94,6 +100,7 @@ export const DEFAULT_CONFIG: DetectionConfig = {
   researchCidrs: [],
   travel: { maxSpeedKmh: 1000, minDistanceKm: 500, ignoreCidrs: [] },
   riskySignIn: { levels: ['medium', 'high'] },
+  distributedSpray: { windowMinutes: 60, minAccounts: 20, minSources: 5, minNeverSucceededRatio: 0.8 },
   passwordSpray: {
     windowMinutes: 60,
     minAccounts: 10,
@@ -155,6 +162,7 @@ export function resolveConfig(partial: unknown = {}): DetectionConfig {
     if (!SEVERITIES.includes(sev)) throw new ConfigError(`severityOverrides.${rule}: must be one of ${SEVERITIES.join(', ')}`);
   }
   if (cfg.passwordSpray.minNeverSucceededRatio > 1) throw new ConfigError('passwordSpray.minNeverSucceededRatio: must be between 0 and 1');
+  if (cfg.distributedSpray.minNeverSucceededRatio > 1) throw new ConfigError('distributedSpray.minNeverSucceededRatio: must be between 0 and 1');
   cfg.weightStores.forEach((s, i) => {
     if (!isObject(s) || typeof s.account !== 'string' || !s.account) throw new ConfigError(`weightStores[${i}].account: required`);
     if (s.containers !== undefined && (!Array.isArray(s.containers) || s.containers.some(c => typeof c !== 'string'))) {

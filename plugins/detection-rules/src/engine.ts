@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { anyGlob, cidrs, resolveConfig, type DetectionConfig } from './config';
 import type { GrantIndex } from './grants';
-import { atypicalTravel, passwordSpray, riskySignIn } from './rules/identity';
+import { atypicalTravel, distributedSpray, passwordSpray, riskySignIn } from './rules/identity';
 import { bulkRead, enumerationByNewPrincipal, readWithoutGrant, sharedKeyAccess } from './rules/storage';
 import { breakGlassUse, clusterAdminBinding, egressDeniedResearch, podExecResearch, postureDrift, secretsListClusterWide } from './rules/cluster';
 import { principalOf, type RuleContext, type StatefulRule } from './rules/types';
@@ -16,6 +16,7 @@ export function builtInRules(): StatefulRule[] {
     atypicalTravel(),
     riskySignIn(),
     passwordSpray(),
+    distributedSpray(),
     bulkRead(),
     readWithoutGrant(),
     sharedKeyAccess(),

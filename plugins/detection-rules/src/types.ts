@@ -50,6 +50,8 @@ export interface Endpoint {
   host?: string;
   country?: string;
   city?: string;
+  /** Autonomous system number of the address (Entra sign-ins). */
+  asn?: number;
   lat?: number;
   lon?: number;
   namespace?: string;
@@ -101,6 +103,7 @@ export interface DetectionEvent {
     interactive?: boolean;
     caStatus?: string;
     app?: string;
+    userAgent?: string;
   };
   /** Bytes transferred (blob responseBodySize, flow bytes). */
   bytes?: number;

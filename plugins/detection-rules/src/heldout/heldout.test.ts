@@ -187,6 +187,33 @@ describe('Entra sign-ins', () => {
     expect(a[0].details).toMatchObject({ compromisedAccount: 'user7@contoso.com' });
   });
 
+  it('distributed spray: 30 accounts failing from 24 addresses of one hosting ASN with one scripted user agent fires (failed before: no source had 10 accounts); the same ISP\'s customers mistyping with one browser and then signing in, and one office address full of typos, do not', async () => {
+    const ua = 'python-requests/2.31.0';
+    const spray = Array.from({ length: 30 }, (_, i) =>
+      r.diagSignIn(i * 100, `user${i}@contoso.com`, `159.203.${10 + (i % 24)}.${20 + i}`, { ...badPassword, userAgent: ua, autonomousSystemNumber: 14061, location: { ...r.NEW_YORK } }),
+    );
+    const perIp = only(await replay([[{ records: spray }]]), 'password-spray');
+    expect(perIp).toEqual([]);
+    const a = only(await replay([[{ records: spray }]]), 'password-spray-distributed');
+    expect(a).toMatchObject([{ principal: `AS14061 · ${ua}`, severity: 'medium' }]);
+    expect(a[0].details).toMatchObject({ network: 'AS14061', accounts: 30, sources: 30 }); // the alert keeps its latest detection's details
+    // the same as Log Analytics rows (AutonomousSystemNumber, UserAgent columns)
+    const rows = spray.map((x, i) =>
+      r.laSignIn(i * 100, `user${i}@contoso.com`, x.properties.ipAddress, r.NEW_YORK, { ResultType: '50126', Status: JSON.stringify({ errorCode: 50126 }), UserAgent: ua, AutonomousSystemNumber: '14061' }),
+    );
+    expect(only(await replay([rows]), 'password-spray-distributed')).toHaveLength(1);
+    // Monday: 30 customers of one home ISP, one browser, mistype or change an expired password and sign in
+    const chrome = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
+    const monday = Array.from({ length: 30 }, (_, i) => [
+      r.diagSignIn(i * 100, `staff${i}@contoso.com`, `86.${128 + (i % 24)}.4.${i + 1}`, { ...badPassword, userAgent: chrome, autonomousSystemNumber: 2856 }),
+      ...(i % 8 ? [r.diagSignIn(i * 100 + 45, `staff${i}@contoso.com`, `86.${128 + (i % 24)}.4.${i + 1}`, { userAgent: chrome, autonomousSystemNumber: 2856 })] : []),
+    ]).flat();
+    expect(only(await replay([[{ records: monday }]]), 'password-spray-distributed')).toEqual([]);
+    // one office address, 30 people failing and never succeeding within the hour: the per-address rule's business, not this one's
+    const office = Array.from({ length: 30 }, (_, i) => r.diagSignIn(i * 100, `staff${i}@contoso.com`, '81.2.69.142', { ...badPassword, userAgent: chrome, autonomousSystemNumber: 2856 }));
+    expect(only(await replay([[{ records: office }]]), 'password-spray-distributed')).toEqual([]);
+  });
+
   it('service principal and managed identity sign-ins (Log Analytics and diagnostic shapes) are workloads: no travel between regions, no spray from many apps failing their secrets', async () => {
     const sp = (sec: number, name: string, ip: string, loc: typeof r.LONDON, code = 0) => ({
       TenantId: r.TEN, TimeGenerated: r.at(sec, '.1234567'), Type: 'AADServicePrincipalSignInLogs', Category: 'ServicePrincipalSignInLogs', ResultType: String(code), ResultDescription: code ? 'Invalid client secret provided.' : '',

@@ -235,3 +235,87 @@ export function passwordSpray(): StatefulRule {
 | where accounts >= ${cfg.passwordSpray.minAccounts} and todouble(neverSucceeded) / accounts >= ${cfg.passwordSpray.minNeverSucceededRatio}`,
   };
 }
+
+/**
+ * Distributed spray: failures against many accounts from many sources (addresses, IPv6 /64s) of one
+ * autonomous system — or one country when the ASN is not logged — with the same user agent within
+ * a window, most of whose accounts did not then sign in from that group. One office address is one
+ * source, so a NAT's typos cannot raise it; people of one ISP who mistype and then sign in do not
+ * either (the share of accounts that never succeed).
+ */
+export function distributedSpray(): StatefulRule {
+  const perGroup = new Map<string, SlidingWindow<{ user: string; source: string; id: string; time: number }>>();
+  const okAt = new Map<string, Map<string, number>>();
+  let sweepAt = -Infinity;
+  return {
+    id: 'password-spray-distributed',
+    title: 'Distributed password spray: failed sign-ins against many accounts from many addresses of one network with one user agent',
+    description:
+      'Failed sign-ins (passwordSpray.errorCodes) against at least distributedSpray.minAccounts (20) accounts from at least minSources (5) addresses (IPv6: /64s) of one autonomous system (or country when no ASN is logged), all with the same user agent, within windowMinutes (60), of which at least minNeverSucceededRatio (0.8) did not sign in successfully from that network and agent after failing. Sign-ins without a user agent or a public address are not judged.',
+    severity: 'medium',
+    sources: ['entra_signin'],
+    nearMiss: 'Many people of one ISP (same browser) mistyping or changing expired passwords on a Monday morning and then signing in; an office NAT (one address) full of typos.',
+    onEvent(ev, ctx) {
+      const ip = ev.src?.ip;
+      const ua = ev.auth?.userAgent;
+      if (!ip || !ua || isPrivateIp(ip) || ev.actor.type !== 'user') return undefined;
+      if (ipInAny(ip, cidrs(ctx.config.passwordSpray.allowCidrs))) return undefined;
+      const net = ev.src?.asn !== undefined ? `AS${ev.src.asn}` : ev.src?.country ? `country ${ev.src.country}` : undefined;
+      if (!net) return undefined;
+      const cfg = ctx.config.distributedSpray;
+      const span = minutes(cfg.windowMinutes);
+      const group = `${net} · ${ua.length > 120 ? `${ua.slice(0, 120)}…` : ua}`;
+      const user = principalOf(ev);
+      if (ev.outcome === 'success') {
+        let ok = okAt.get(group);
+        if (!ok) okAt.set(group, (ok = new Map()));
+        if ((ok.get(user) ?? -Infinity) < ev.time) ok.set(user, ev.time);
+        if (ev.time - sweepAt > span) {
+          sweepAt = ev.time;
+          for (const [k, m] of okAt) {
+            for (const [u, t] of m) if (t < ev.time - span) m.delete(u);
+            if (!m.size) okAt.delete(k);
+          }
+        }
+        return undefined;
+      }
+      if (!ctx.config.passwordSpray.errorCodes.includes(ev.auth?.errorCode ?? 0)) return undefined;
+      let w = perGroup.get(group);
+      if (!w) perGroup.set(group, (w = new SlidingWindow(span)));
+      w.add(ev.time, { user, source: spraySource(ip), id: ev.id, time: ev.time });
+      const firstFail = new Map<string, number>();
+      const sources = new Set<string>();
+      for (const v of w.values) {
+        if (!(firstFail.get(v.user)! <= v.time)) firstFail.set(v.user, v.time);
+        sources.add(v.source);
+      }
+      if (firstFail.size < cfg.minAccounts || sources.size < cfg.minSources) return undefined;
+      const ok = okAt.get(group);
+      let never = 0;
+      for (const [u, t] of firstFail) if (!(ok && (ok.get(u) ?? -Infinity) >= t)) never++;
+      if (never / firstFail.size < cfg.minNeverSucceededRatio) return undefined;
+      return [
+        {
+          rule: this.id,
+          title: this.title,
+          severity: this.severity,
+          principal: group,
+          resource: ENTRA,
+          time: ev.time,
+          eventIds: [ev.id],
+          details: { network: net, userAgent: ua, accounts: firstFail.size, sources: sources.size, windowMinutes: cfg.windowMinutes, sampleAccounts: [...firstFail.keys()].slice(0, 20), sampleSources: [...sources].slice(0, 20) },
+        },
+      ];
+    },
+    kql: cfg => `${SIGNIN_KQL}
+| where ResultType in (${kqlList(cfg.passwordSpray.errorCodes.map(String))}) or ResultType == "0"
+| where isnotempty(UserAgent) and not(coalesce(ipv4_is_private(IPAddress), false))
+| extend network = iff(isnotempty(AutonomousSystemNumber), strcat("AS", AutonomousSystemNumber), strcat("country ", Location))
+| extend principal = strcat(network, " · ", UserAgent), source = iff(IPAddress contains ":", format_ipv6_mask(IPAddress, 64), IPAddress)
+| summarize failures = countif(ResultType != "0"), failedAt = minif(TimeGenerated, ResultType != "0"), okAt = maxif(TimeGenerated, ResultType == "0"), sources = make_set_if(source, ResultType != "0", 1000) by principal, UserPrincipalName, window = bin(TimeGenerated, ${cfg.distributedSpray.windowMinutes}m)
+| where failures > 0
+| summarize accounts = count(), attempts = sum(failures), neverSucceeded = countif(isnull(okAt) or okAt < failedAt), sources = array_length(make_set(sources)), sample = make_set(UserPrincipalName, 20) by principal, TimeGenerated = window
+| where accounts >= ${cfg.distributedSpray.minAccounts} and sources >= ${cfg.distributedSpray.minSources} and todouble(neverSucceeded) / accounts >= ${cfg.distributedSpray.minNeverSucceededRatio}
+| extend resource = "${ENTRA}"`,
+  };
+}

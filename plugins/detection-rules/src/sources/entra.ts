@@ -83,6 +83,7 @@ function fromLogAnalytics(rec: Record<string, unknown>, type?: string): Record<s
     authenticationDetails: dyn(rec.AuthenticationDetails),
     appliedConditionalAccessPolicies: dyn(rec.ConditionalAccessPolicies),
     userAgent: rec.UserAgent,
+    autonomousSystemNumber: rec.AutonomousSystemNumber,
     category: type === 'aadnoninteractiveusersigninlogs' ? 'NonInteractiveUserSignInLogs' : rec.Category,
   };
 }
@@ -186,6 +187,7 @@ export function normalizeSignIn(g: Record<string, unknown>, r: RecordRef): Detec
       city: isObject(loc) ? str(loc.city) : undefined,
       lat: isObject(geo) ? nonZero(num(geo.latitude)) : undefined,
       lon: isObject(geo) ? nonZero(num(geo.longitude)) : undefined,
+      asn: num(g.autonomousSystemNumber),
     },
     resource: {
       type: 'entra/app',
@@ -204,6 +206,7 @@ export function normalizeSignIn(g: Record<string, unknown>, r: RecordRef): Detec
       interactive: typeof g.isInteractive === 'boolean' ? g.isInteractive : undefined,
       caStatus: lower(g.conditionalAccessStatus),
       app: str(g.appDisplayName),
+      userAgent: str(g.userAgent),
     },
     view,
     raw: r.raw('entra_signin'),
