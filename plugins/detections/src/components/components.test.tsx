@@ -1,4 +1,4 @@
-import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { mockApis } from '@backstage/frontend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { EntityProvider } from '@backstage/plugin-catalog-react';
@@ -19,8 +19,17 @@ import { humanKey } from './AlertPage';
 // everything; refusals are in permissions.denied.test.tsx and permissions.readonly.test.tsx.
 const allowAll = mockApis.permission({ authorize: () => AuthorizeResult.ALLOW });
 
+/**
+ * renderWith inside one act scope: renderInTestApp runs the components' first effects, and
+ * their fetches (resolved fakes) settle in the microtask right after its own act ends, before
+ * renderWith's settling act starts. Inside this outer scope those updates are part of the
+ * render, not "not wrapped in act" warnings.
+ */
 async function render(element: JSX.Element, path: string, at: string, api = fakeApi()) {
-  return renderWith(element, { path, at, api, permission: allowAll });
+  await act(async () => {
+    await renderWith(element, { path, at, api, permission: allowAll });
+  });
+  return api;
 }
 
 describe('helpers', () => {
