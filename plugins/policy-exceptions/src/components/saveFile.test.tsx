@@ -19,7 +19,7 @@ function recordDownloads() {
     return `blob:test/${blobs.length}`;
   }) as any;
   URL.revokeObjectURL = revoke;
-  const click = jest.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(function (this: HTMLAnchorElement) {
+  const click = jest.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(function recordClick(this: HTMLAnchorElement) {
     clicks.push({
       href: this.getAttribute('href') ?? '',
       download: this.download,
