@@ -106,8 +106,16 @@ export function sniffSources(file: string, maxLines = 500): Set<SourceId> {
   return out;
 }
 
-/** Bytes of text in a file: the gzip trailer's size (mod 4 GiB, last member) or the file size. */
+/** Bytes of text in a file: the gzip trailer's size (mod 4 GiB, last member) or the file size; 0 when unreadable (its job reports that). */
 function textSize(file: string): number {
+  try {
+    return gzipTextSize(file);
+  } catch {
+    return 0;
+  }
+}
+
+function gzipTextSize(file: string): number {
   const size = fs.statSync(file).size;
   if (size < 18) return size;
   const fd = fs.openSync(file, 'r');
