@@ -137,15 +137,46 @@ export function spraySource(ip: string): string {
 }
 
 /**
+ * The last successful sign-in of each account per group (a source address, a network and user
+ * agent), forgetting successes older than `span` (bounded memory over a week of logs); the spray
+ * rules ask how many failing accounts did not sign in successfully after failing.
+ */
+class LastSuccesses {
+  private readonly at = new Map<string, Map<string, number>>();
+  private sweptAt = -Infinity;
+
+  constructor(private readonly span: number) {}
+
+  record(group: string, user: string, time: number): void {
+    let ok = this.at.get(group);
+    if (!ok) this.at.set(group, (ok = new Map()));
+    if ((ok.get(user) ?? -Infinity) < time) ok.set(user, time);
+    if (time - this.sweptAt > this.span) {
+      this.sweptAt = time;
+      for (const [k, m] of this.at) {
+        for (const [u, t] of m) if (t < time - this.span) m.delete(u);
+        if (!m.size) this.at.delete(k);
+      }
+    }
+  }
+
+  /** How many of the accounts (each with its first failure's time) have no success since. */
+  neverSucceeded(group: string, firstFail: Map<string, number>): number {
+    const ok = this.at.get(group);
+    let never = 0;
+    for (const [u, t] of firstFail) if (!(ok && (ok.get(u) ?? -Infinity) >= t)) never++;
+    return never;
+  }
+}
+
+/**
  * Failures against many accounts from one source (address, IPv6 /64) within a window, most of
  * whose accounts did not then sign in from there: people mistyping behind an office NAT sign in
  * right after, sprayed accounts do not.
  */
 export function passwordSpray(): StatefulRule {
   const perSource = new Map<string, SlidingWindow<{ user: string; id: string; time: number }>>();
-  // last successful sign-in of each account from each source
-  const okAt = new Map<string, Map<string, number>>();
-  let sweepAt = -Infinity;
+  let successes: LastSuccesses | undefined;
   const fired = new Map<string, number>();
   const sprayed = new Map<string, { users: Set<string>; until: number }>();
   return {
@@ -165,19 +196,8 @@ export function passwordSpray(): StatefulRule {
       const user = principalOf(ev);
       const code = ev.auth?.errorCode ?? 0;
       const span = minutes(cfg.windowMinutes);
-      if (ev.outcome === 'success') {
-        let ok = okAt.get(src);
-        if (!ok) okAt.set(src, (ok = new Map()));
-        if ((ok.get(user) ?? -Infinity) < ev.time) ok.set(user, ev.time);
-        if (ev.time - sweepAt > span) {
-          // forget successes older than a window (bounded memory over a week of logs)
-          sweepAt = ev.time;
-          for (const [k, m] of okAt) {
-            for (const [u, t] of m) if (t < ev.time - span) m.delete(u);
-            if (!m.size) okAt.delete(k);
-          }
-        }
-      }
+      successes ??= new LastSuccesses(span);
+      if (ev.outcome === 'success') successes.record(src, user, ev.time);
       if (ev.outcome === 'success' || VALID_PASSWORD_CODES.has(code)) {
         const s = sprayed.get(src);
         if (s && ev.time <= s.until && s.users.has(user)) {
@@ -204,10 +224,7 @@ export function passwordSpray(): StatefulRule {
       for (const v of w.values) if (!(firstFail.get(v.user)! <= v.time)) firstFail.set(v.user, v.time);
       const users = firstFail.size;
       if (users < cfg.minAccounts) return undefined;
-      const ok = okAt.get(src);
-      let never = 0;
-      for (const [u, t] of firstFail) if (!(ok && (ok.get(u) ?? -Infinity) >= t)) never++;
-      if (never / users < cfg.minNeverSucceededRatio) return undefined;
+      if (successes.neverSucceeded(src, firstFail) / users < cfg.minNeverSucceededRatio) return undefined;
       const names = [...firstFail.keys()];
       sprayed.set(src, { users: new Set(names), until: ev.time + span });
       const already = fired.get(src);
@@ -245,8 +262,7 @@ export function passwordSpray(): StatefulRule {
  */
 export function distributedSpray(): StatefulRule {
   const perGroup = new Map<string, SlidingWindow<{ user: string; source: string; id: string; time: number }>>();
-  const okAt = new Map<string, Map<string, number>>();
-  let sweepAt = -Infinity;
+  let successes: LastSuccesses | undefined;
   return {
     id: 'password-spray-distributed',
     title: 'Distributed password spray: failed sign-ins against many accounts from many addresses of one network with one user agent',
@@ -266,17 +282,9 @@ export function distributedSpray(): StatefulRule {
       const span = minutes(cfg.windowMinutes);
       const group = `${net} · ${ua.length > 120 ? `${ua.slice(0, 120)}…` : ua}`;
       const user = principalOf(ev);
+      successes ??= new LastSuccesses(span);
       if (ev.outcome === 'success') {
-        let ok = okAt.get(group);
-        if (!ok) okAt.set(group, (ok = new Map()));
-        if ((ok.get(user) ?? -Infinity) < ev.time) ok.set(user, ev.time);
-        if (ev.time - sweepAt > span) {
-          sweepAt = ev.time;
-          for (const [k, m] of okAt) {
-            for (const [u, t] of m) if (t < ev.time - span) m.delete(u);
-            if (!m.size) okAt.delete(k);
-          }
-        }
+        successes.record(group, user, ev.time);
         return undefined;
       }
       if (!ctx.config.passwordSpray.errorCodes.includes(ev.auth?.errorCode ?? 0)) return undefined;
@@ -290,10 +298,7 @@ export function distributedSpray(): StatefulRule {
         sources.add(v.source);
       }
       if (firstFail.size < cfg.minAccounts || sources.size < cfg.minSources) return undefined;
-      const ok = okAt.get(group);
-      let never = 0;
-      for (const [u, t] of firstFail) if (!(ok && (ok.get(u) ?? -Infinity) >= t)) never++;
-      if (never / firstFail.size < cfg.minNeverSucceededRatio) return undefined;
+      if (successes.neverSucceeded(group, firstFail) / firstFail.size < cfg.minNeverSucceededRatio) return undefined;
       return [
         {
           rule: this.id,
