@@ -179,8 +179,10 @@ export function passwordSpray(): StatefulRule {
   let successes: LastSuccesses | undefined;
   const fired = new Map<string, number>();
   const sprayed = new Map<string, { users: Set<string>; until: number }>();
+  let sweptAt = -Infinity;
   return {
     id: 'password-spray',
+    stateSize: () => perSource.size + fired.size + sprayed.size,
     title: 'Password spray: failed sign-ins against many accounts from one address',
     description:
       'Failed sign-ins (wrong password, locked or disabled account and the like) against at least 10 different accounts from one IP address (IPv6: one /64) within an hour, of which at least half (passwordSpray.minNeverSucceededRatio) did not sign in successfully from there after failing (all configurable); a later successful sign-in of one of those accounts from that source raises it to high.',
@@ -197,6 +199,13 @@ export function passwordSpray(): StatefulRule {
       const code = ev.auth?.errorCode ?? 0;
       const span = minutes(cfg.windowMinutes);
       successes ??= new LastSuccesses(span);
+      if (ev.time - sweptAt > span) {
+        // forget sources quiet for two windows (a week of logs meets many failing addresses once)
+        sweptAt = ev.time;
+        for (const [k, w] of perSource) if (!w.size || w.entries[w.size - 1].t < ev.time - 2 * span) perSource.delete(k);
+        for (const [k, t] of fired) if (t < ev.time - 2 * span) fired.delete(k);
+        for (const [k, x] of sprayed) if (x.until < ev.time - span) sprayed.delete(k);
+      }
       if (ev.outcome === 'success') successes.record(src, user, ev.time);
       if (ev.outcome === 'success' || VALID_PASSWORD_CODES.has(code)) {
         const s = sprayed.get(src);
@@ -263,8 +272,10 @@ export function passwordSpray(): StatefulRule {
 export function distributedSpray(): StatefulRule {
   const perGroup = new Map<string, SlidingWindow<{ user: string; source: string; id: string; time: number }>>();
   let successes: LastSuccesses | undefined;
+  let sweptAt = -Infinity;
   return {
     id: 'password-spray-distributed',
+    stateSize: () => perGroup.size,
     title: 'Distributed password spray: failed sign-ins against many accounts from many addresses of one network with one user agent',
     description:
       'Failed sign-ins (passwordSpray.errorCodes) against at least distributedSpray.minAccounts (20) accounts from at least minSources (5) addresses (IPv6: /64s) of one autonomous system (or country when no ASN is logged), all with the same user agent, within windowMinutes (60), of which at least minNeverSucceededRatio (0.8) did not sign in successfully from that network and agent after failing. Sign-ins without a user agent or a public address are not judged.',
@@ -283,6 +294,10 @@ export function distributedSpray(): StatefulRule {
       const group = `${net} · ${ua.length > 120 ? `${ua.slice(0, 120)}…` : ua}`;
       const user = principalOf(ev);
       successes ??= new LastSuccesses(span);
+      if (ev.time - sweptAt > span) {
+        sweptAt = ev.time;
+        for (const [k, w] of perGroup) if (!w.size || w.entries[w.size - 1].t < ev.time - 2 * span) perGroup.delete(k);
+      }
       if (ev.outcome === 'success') {
         successes.record(group, user, ev.time);
         return undefined;

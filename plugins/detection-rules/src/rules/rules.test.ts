@@ -4,6 +4,7 @@ import { GrantIndex } from '../grants';
 import { normalizeRecord } from '../sources';
 import * as b from '../testing/builders';
 import type { Detection } from '../types';
+import { distributedSpray, passwordSpray } from './identity';
 
 const D = '2026-11-02T08:00:00Z';
 const at = (min: number) => b.iso(D, min);
@@ -54,6 +55,32 @@ describe('password spray', () => {
     const typo = Array.from({ length: 8 }, (_, i) => b.graphSignIn({ time: at(i), upn: 'carol@contoso.com', ip: '81.2.69.142', errorCode: 50126 }));
     expect(run([...typo, b.graphSignIn({ time: at(9), upn: 'carol@contoso.com', ip: '81.2.69.142' })])).toEqual([]);
     expect(run(spray(5))).toEqual([]);
+  });
+  it('forgets quiet sources over a week of logs (state bounded by the window, not by addresses ever seen)', () => {
+    const config = resolveConfig({});
+    const ctx = { config, isWeightStore: () => false, isResearchNamespace: () => false, namespaceOfIp: () => undefined, isResearchIp: () => false };
+    const one = passwordSpray();
+    const dist = distributedSpray();
+    const feed = (ev: ReturnType<typeof normalizeRecord>) => {
+      one.onEvent(ev, ctx);
+      dist.onEvent(ev, ctx);
+    };
+    const withNet = (r: Record<string, unknown>, asn: number) => {
+      const ev = normalizeRecord(r);
+      ev.src = { ...ev.src!, asn };
+      ev.auth = { ...ev.auth, userAgent: 'python-requests/2.31' };
+      return ev;
+    };
+    // day 1: 3,000 addresses (of 300 networks) each fail once; then one failure an hour for a week
+    for (let i = 0; i < 3000; i++) feed(withNet(b.graphSignIn({ time: b.iso(D, i / 100), upn: `u${i}@contoso.com`, ip: `203.0.${Math.floor(i / 250)}.${i % 250}`, errorCode: 50126 }), 64500 + (i % 300)));
+    expect(one.stateSize!()).toBeGreaterThanOrEqual(3000);
+    expect(dist.stateSize!()).toBe(300);
+    for (let h = 1; h <= 7 * 24; h++) feed(withNet(b.graphSignIn({ time: b.iso(D, h * 60), upn: 'carol@contoso.com', ip: '81.2.69.142', errorCode: 50126 }), 64999));
+    expect(one.stateSize!()).toBeLessThan(10);
+    expect(dist.stateSize!()).toBeLessThan(10);
+    // a spray after the sweeps still fires
+    const later = spray(12).map(r => normalizeRecord({ ...r, createdDateTime: b.iso(String(r.createdDateTime), 7 * 24 * 60 + 30) }));
+    expect(later.flatMap(ev => one.onEvent(ev, ctx) ?? []).length).toBeGreaterThan(0);
   });
 });
 

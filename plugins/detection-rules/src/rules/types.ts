@@ -27,6 +27,8 @@ export interface StatefulRule {
   onEvent(ev: DetectionEvent, ctx: RuleContext): Detection[] | undefined;
   /** KQL for Log Analytics / Sentinel with the configured thresholds. */
   kql(config: DetectionConfig): string;
+  /** Keys of per-source state held (tests check it stays bounded over long logs). */
+  stateSize?(): number;
 }
 
 export function principalOf(ev: DetectionEvent): string {
