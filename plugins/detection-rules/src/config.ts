@@ -54,6 +54,12 @@ export interface DetectionConfig {
      * in right after; sprayed accounts do not. 0 judges by the count alone.
      */
     minNeverSucceededRatio: number;
+    /**
+     * Hours before a failure in which a successful sign-in from the same source makes the account
+     * one of that source's regular users (an office's staff mistyping), not a sprayed account.
+     * 0: only successes after the failure count.
+     */
+    knownSourceHours: number;
     errorCodes: number[];
     allowCidrs: string[];
   };
@@ -105,6 +111,7 @@ export const DEFAULT_CONFIG: DetectionConfig = {
     windowMinutes: 60,
     minAccounts: 10,
     minNeverSucceededRatio: 0.5,
+    knownSourceHours: 24,
     errorCodes: [50126, 50053, 50034, 50055, 50056, 50064, 50057, 50144, 50133],
     allowCidrs: [],
   },

@@ -160,12 +160,19 @@ class LastSuccesses {
     }
   }
 
-  /** How many of the accounts (each with its first failure's time) have no success since. */
-  neverSucceeded(group: string, firstFail: Map<string, number>): number {
+  /**
+   * The accounts (each with its first failure's time) with no success from the group since
+   * `knownMs` before that failure: ones that signed in there recently are its regular users.
+   */
+  unknownAccounts(group: string, firstFail: Map<string, number>, knownMs = 0): string[] {
     const ok = this.at.get(group);
-    let never = 0;
-    for (const [u, t] of firstFail) if (!(ok && (ok.get(u) ?? -Infinity) >= t)) never++;
-    return never;
+    const unknown: string[] = [];
+    for (const [u, t] of firstFail) if (!(ok && (ok.get(u) ?? -Infinity) >= t - knownMs)) unknown.push(u);
+    return unknown;
+  }
+
+  neverSucceeded(group: string, firstFail: Map<string, number>): number {
+    return this.unknownAccounts(group, firstFail).length;
   }
 }
 
@@ -185,7 +192,7 @@ export function passwordSpray(): StatefulRule {
     stateSize: () => perSource.size + fired.size + sprayed.size,
     title: 'Password spray: failed sign-ins against many accounts from one address',
     description:
-      'Failed sign-ins (wrong password, locked or disabled account and the like) against at least 10 different accounts from one IP address (IPv6: one /64) within an hour, of which at least half (passwordSpray.minNeverSucceededRatio) did not sign in successfully from there after failing (all configurable); a later successful sign-in of one of those accounts from that source raises it to high.',
+      'Failed sign-ins (wrong password, locked or disabled account and the like) against at least 10 different accounts from one IP address (IPv6: one /64) within an hour, of which at least half (passwordSpray.minNeverSucceededRatio) are not regular users of that source: no successful sign-in from there in the 24 hours before failing (passwordSpray.knownSourceHours) nor after it (all configurable); a later successful sign-in of one of those accounts from that source raises it to high.',
     severity: 'medium',
     sources: ['entra_signin'],
     nearMiss: 'One user mistyping their password several times; many users behind one office address mistyping within the hour and then signing in.',
@@ -198,7 +205,8 @@ export function passwordSpray(): StatefulRule {
       const user = principalOf(ev);
       const code = ev.auth?.errorCode ?? 0;
       const span = minutes(cfg.windowMinutes);
-      successes ??= new LastSuccesses(span);
+      const knownMs = cfg.knownSourceHours * 3_600_000;
+      successes ??= new LastSuccesses(Math.max(span, knownMs));
       if (ev.time - sweptAt > span) {
         // forget sources quiet for two windows (a week of logs meets many failing addresses once)
         sweptAt = ev.time;
@@ -233,9 +241,11 @@ export function passwordSpray(): StatefulRule {
       for (const v of w.values) if (!(firstFail.get(v.user)! <= v.time)) firstFail.set(v.user, v.time);
       const users = firstFail.size;
       if (users < cfg.minAccounts) return undefined;
-      if (successes.neverSucceeded(src, firstFail) / users < cfg.minNeverSucceededRatio) return undefined;
+      const unknown = successes.unknownAccounts(src, firstFail, knownMs);
+      if (unknown.length / users < cfg.minNeverSucceededRatio) return undefined;
       const names = [...firstFail.keys()];
-      sprayed.set(src, { users: new Set(names), until: ev.time + span });
+      // a later success raises it to high only for accounts that are not the source's regular users
+      sprayed.set(src, { users: new Set(unknown), until: ev.time + span });
       const already = fired.get(src);
       const ids = already !== undefined && ev.time - already < span ? [ev.id] : w.values.map(v => v.id);
       fired.set(src, ev.time);
@@ -255,9 +265,13 @@ export function passwordSpray(): StatefulRule {
     kql: cfg => `${SIGNIN_KQL}
 | where ResultType in (${kqlList(cfg.passwordSpray.errorCodes.map(String))}) or ResultType == "0"
 | extend principal = iff(IPAddress contains ":", format_ipv6_mask(IPAddress, 64), IPAddress)
-| summarize failures = countif(ResultType != "0"), failedAt = minif(TimeGenerated, ResultType != "0"), okAt = maxif(TimeGenerated, ResultType == "0") by principal, UserPrincipalName, window = bin(TimeGenerated, ${cfg.passwordSpray.windowMinutes}m)
+| summarize failures = countif(ResultType != "0"), failedAt = minif(TimeGenerated, ResultType != "0") by principal, UserPrincipalName, window = bin(TimeGenerated, ${cfg.passwordSpray.windowMinutes}m)
 | where failures > 0
-| summarize accounts = dcount(UserPrincipalName), attempts = sum(failures), neverSucceeded = countif(isnull(okAt) or okAt < failedAt), sample = make_set(UserPrincipalName, 20) by principal, TimeGenerated = window
+| join kind=leftouter (${SIGNIN_KQL}
+  | where ResultType == "0"
+  | extend principal = iff(IPAddress contains ":", format_ipv6_mask(IPAddress, 64), IPAddress)
+  | summarize lastOk = max(TimeGenerated) by principal, UserPrincipalName) on principal, UserPrincipalName
+| summarize accounts = dcount(UserPrincipalName), attempts = sum(failures), neverSucceeded = countif(isnull(lastOk) or lastOk < failedAt - ${cfg.passwordSpray.knownSourceHours}h), sample = make_set(UserPrincipalName, 20) by principal, TimeGenerated = window
 | where accounts >= ${cfg.passwordSpray.minAccounts} and todouble(neverSucceeded) / accounts >= ${cfg.passwordSpray.minNeverSucceededRatio}`,
   };
 }

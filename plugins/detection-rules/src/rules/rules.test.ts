@@ -56,6 +56,23 @@ describe('password spray', () => {
     expect(run([...typo, b.graphSignIn({ time: at(9), upn: 'carol@contoso.com', ip: '81.2.69.142' })])).toEqual([]);
     expect(run(spray(5))).toEqual([]);
   });
+  it("stays quiet on an office's own staff failing once each without retrying, and still fires on strangers from that office", () => {
+    const office = '81.2.69.142';
+    // twelve people signed in from the office this morning; at 08:00 each fails once and goes for coffee
+    const morning = Array.from({ length: 12 }, (_, i) => b.graphSignIn({ time: b.iso(D, -180 + i), upn: `user${i}@contoso.com`, ip: office }));
+    expect(run([...morning, ...spray(12, office)])).toEqual([]);
+    // accounts that never signed in there: a spray, even from the office address
+    const strangers = Array.from({ length: 12 }, (_, i) => b.graphSignIn({ time: at(i * 2), upn: `stranger${i}@contoso.com`, ip: office, errorCode: 50126 }));
+    expect(rulesOf(run([...morning, ...strangers]))).toEqual(['password-spray']);
+    // successes two days before are older than knownSourceHours (24): not regular users any more
+    const longAgo = morning.map((r, i) => ({ ...r, createdDateTime: b.iso(D, -48 * 60 + i) }));
+    expect(rulesOf(run([...longAgo, ...spray(12, office)]))).toEqual(['password-spray']);
+    // knownSourceHours 0: only successes after the failure count (the office alerts again)
+    expect(rulesOf(run([...morning, ...spray(12, office)], { config: { passwordSpray: { knownSourceHours: 0 } } }))).toEqual(['password-spray']);
+    // a regular user's later success is not a compromised account: no high
+    const later = run([...morning, ...strangers, b.graphSignIn({ time: at(30), upn: 'user3@contoso.com', ip: office })]);
+    expect(later.map(a => a.severity)).toEqual(['medium']);
+  });
   it('forgets quiet sources over a week of logs (state bounded by the window, not by addresses ever seen)', () => {
     const config = resolveConfig({});
     const ctx = { config, isWeightStore: () => false, isResearchNamespace: () => false, namespaceOfIp: () => undefined, isResearchIp: () => false };
