@@ -1,3 +1,5 @@
+import type { AuditorService } from '@backstage/backend-plugin-api';
+import type { JsonObject } from '@backstage/types';
 /** Most clients listed one by one in a summary; the rest are only counted. */
 export const MAX_CLIENTS_PER_SUMMARY = 100;
 /** Example paths kept per client. */
@@ -75,3 +77,21 @@ export class RefusedRequests {
 
 /** The backend's one counter: filled by the root router's IP access list, drained into the audit trail. */
 export const ipAccessListRefusals = new RefusedRequests();
+
+/**
+ * Writes the refusals counted since the last call as ONE audit event (`eventId`, severity medium,
+ * outcome failed with `error(total)`, meta = the summary); nothing when there were none. Returns
+ * whether an event was written.
+ */
+export async function auditRefusalSummary(
+  refusals: RefusedRequests,
+  auditor: AuditorService,
+  eventId: string,
+  error: (total: number) => Error,
+): Promise<boolean> {
+  const summary = refusals.takeSummary();
+  if (!summary) return false;
+  const event = await auditor.createEvent({ eventId, severityLevel: 'medium', meta: summary as unknown as JsonObject });
+  await event.fail({ error: error(summary.total) });
+  return true;
+}

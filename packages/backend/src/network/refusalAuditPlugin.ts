@@ -1,7 +1,6 @@
 import { AuditorService, coreServices, createBackendPlugin } from '@backstage/backend-plugin-api';
 import { NotAllowedError } from '@backstage/errors';
-import type { JsonObject } from '@backstage/types';
-import { RefusedRequests, ipAccessListRefusals } from './RefusedRequests';
+import { RefusedRequests, auditRefusalSummary, ipAccessListRefusals } from './RefusedRequests';
 import { auditUnauthenticatedRequests, unauthenticatedRefusals } from './unauthenticatedRefusals';
 
 /** How often refused requests are summarised into one audit event. */
@@ -12,18 +11,8 @@ export const REFUSAL_SUMMARY_INTERVAL_MS = 60_000;
  * (`ip-access-refused`, severity medium, outcome failed, meta = the summary); writes nothing when
  * none were refused. Returns whether an event was written.
  */
-export async function auditRefusedRequests(refusals: RefusedRequests, auditor: AuditorService): Promise<boolean> {
-  const summary = refusals.takeSummary();
-  if (!summary) return false;
-  const event = await auditor.createEvent({
-    eventId: 'ip-access-refused',
-    severityLevel: 'medium',
-    meta: summary as unknown as JsonObject,
-  });
-  await event.fail({
-    error: new NotAllowedError(`${summary.total} request(s) from outside the IP access list were refused`),
-  });
-  return true;
+export function auditRefusedRequests(refusals: RefusedRequests, auditor: AuditorService): Promise<boolean> {
+  return auditRefusalSummary(refusals, auditor, 'ip-access-refused', total => new NotAllowedError(`${total} request(s) from outside the IP access list were refused`));
 }
 
 /**

@@ -1,8 +1,7 @@
 import type { RequestHandler } from 'express';
 import type { AuditorService } from '@backstage/backend-plugin-api';
 import { AuthenticationError } from '@backstage/errors';
-import type { JsonObject } from '@backstage/types';
-import { RefusedRequests } from './RefusedRequests';
+import { RefusedRequests, auditRefusalSummary } from './RefusedRequests';
 
 /**
  * Requests refused with 401 (no credentials, or a token that is forged, expired, signed with an
@@ -61,18 +60,11 @@ export function countUnauthenticatedRefusals(refusals: RefusedRequests = unauthe
  * Writes the refusals counted since the last call as ONE audit event (`authentication-refused`,
  * severity medium, outcome failed, meta = the summary); nothing when there were none.
  */
-export async function auditUnauthenticatedRequests(refusals: RefusedRequests, auditor: AuditorService): Promise<boolean> {
-  const summary = refusals.takeSummary();
-  if (!summary) return false;
-  const event = await auditor.createEvent({
-    eventId: 'authentication-refused',
-    severityLevel: 'medium',
-    meta: summary as unknown as JsonObject,
-  });
-  await event.fail({
-    error: new AuthenticationError(
-      `${summary.total} request(s) without valid credentials (401) or with a token restricted to other plugins (403) were refused`,
-    ),
-  });
-  return true;
+export function auditUnauthenticatedRequests(refusals: RefusedRequests, auditor: AuditorService): Promise<boolean> {
+  return auditRefusalSummary(
+    refusals,
+    auditor,
+    'authentication-refused',
+    total => new AuthenticationError(`${total} request(s) without valid credentials (401) or with a token restricted to other plugins (403) were refused`),
+  );
 }
